@@ -1,0 +1,126 @@
+/* ip.h: libscope's internal state, shared by its files (not installed).
+ *
+ * Three kinds of state, none of which a wrapper allocates or locks:
+ *   - per thread (ip_thread): an event queue, claimed from a pool on the
+ *     thread's first hooked call, given back after the thread exits and the
+ *     reporter has drained it;
+ *   - per open file (ip_file): path and counters that wrappers add to with
+ *     atomic adds, so totals stay exact however many events are dropped;
+ *     several fds share one record after dup;
+ *   - per process (ip_proc): identity, configuration, the reporter.
+ */
+#ifndef IP_H
+#define IP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+#include "ip_queue.h"
+#include "rep.h"
+
+#define IP_EXPORT __attribute__((visibility("default")))
+
+/* ---- per thread --------------------------------------------------------- */
+
+enum ip_thread_state { IP_THREAD_FREE, IP_THREAD_ACTIVE, IP_THREAD_EXITED };
+
+struct ip_thread {
+    uint32_t state;             /* enum ip_thread_state, atomic */
+    struct ip_queue queue;
+};
+
+struct ip_tls {
+    struct ip_thread *thread;   /* NULL until the first hooked call */
+    bool pushing;               /* between queue reserve and commit */
+    bool ours;                  /* the reporter thread: never observed */
+};
+
+/* initial-exec: a tiny block that works under dlopen too (the loader keeps a
+ * surplus of static TLS for this) and costs no __tls_get_addr call. */
+extern __thread struct ip_tls ip_tls __attribute__((tls_model("initial-exec")));
+
+int ip_threads_init(void);
+struct ip_thread *ip_thread_self(void);
+void ip_threads_drain(struct rep *r);
+uint64_t ip_threads_take_dropped(void);
+void ip_threads_after_fork_child(void);
+
+/* ---- per file ----------------------------------------------------------- */
+
+#define IP_PATH_MAX 1024
+
+enum ip_file_state { IP_FILE_FREE, IP_FILE_OPEN, IP_FILE_CLOSED };
+
+struct ip_file {
+    uint32_t state;             /* enum ip_file_state, atomic */
+    uint32_t gen;               /* bumped on each reuse of the record */
+    uint32_t refs;              /* fds naming it, atomic */
+    uint32_t harvests_after_close;  /* reporter only */
+    int64_t opened_ns;
+    /* live counters: wrappers add, the reporter reads */
+    struct rep_fs_counts live;
+    /* what the reporter has already reported */
+    struct rep_fs_counts reported;
+    char path[IP_PATH_MAX];
+};
+
+/* What a wrapper remembers between before and after the real call. */
+struct ip_file_ref {
+    struct ip_file *file;
+    uint32_t gen;
+};
+
+int ip_files_init(void);
+struct ip_file_ref ip_file_of_fd(int fd);
+/* A new fd opened on path: claim a record (or NULL when the pool is out). */
+struct ip_file *ip_file_opened(int fd, const char *path, int64_t now_ns);
+/* fd, which named ref before the call, was closed: drop its reference
+ * unless another thread already reused the fd number. Returns the record if
+ * this was the last reference (the caller reports the close), else NULL. */
+struct ip_file *ip_file_fd_closed(int fd, struct ip_file_ref ref);
+/* Every fd in [first, last] was closed (close_range). */
+void ip_file_fds_closed(unsigned first, unsigned last);
+/* newfd now names what oldfd names (dup family). */
+void ip_file_fd_dup(int oldfd, int newfd);
+bool ip_file_ref_valid(struct ip_file_ref ref);
+void ip_files_collect(struct rep *r);
+void ip_files_after_fork_child(void);
+/* Counts that belong to no record: open errors, records out of pool. */
+extern struct rep_fs_counts ip_files_orphan;
+
+/* ---- per process -------------------------------------------------------- */
+
+struct ip_proc {
+    bool active;                /* patched and reporting */
+    bool events;                /* an event destination is configured */
+    pid_t pid;
+    struct rep_ident ident;
+    struct rep_config cfg;
+    struct rep *rep;
+};
+
+extern struct ip_proc ip_proc;
+
+/* Flush what is pending, bounded in time: before exec and at exit. */
+void ip_flush_before_exec(void);
+void ip_flush_at_exit(void);
+
+/* ---- helpers for wrappers ----------------------------------------------- */
+
+static inline int64_t ip_clock_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);   /* vDSO: no system call */
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+static inline int64_t ip_now_ns(void) { return ip_clock_ns(CLOCK_MONOTONIC); }
+static inline int64_t ip_wall_ns(void) { return ip_clock_ns(CLOCK_REALTIME); }
+
+/* Should this call be observed at all? */
+static inline bool ip_observing(void)
+{
+    return __atomic_load_n(&ip_proc.active, __ATOMIC_RELAXED) && !ip_tls.ours;
+}
+
+#endif

@@ -1,0 +1,125 @@
+/* ip_call.h: what every wrapper does around the real call.
+ *
+ *     struct ip_call c;
+ *     ip_call_begin(&c, fd);           // which file, and when
+ *     rc = ip_real_xxx(...);
+ *     ip_call_read_end(&c, rc);        // count it; errno is preserved
+ *
+ * Inline because this is the hot path: a few loads, two vDSO clock reads,
+ * a handful of relaxed atomic adds. No locks, no allocation, no syscalls.
+ */
+#ifndef IP_CALL_H
+#define IP_CALL_H
+
+#include <errno.h>
+#include "ip.h"
+
+struct ip_call {
+    bool observed;
+    struct ip_file_ref ref;
+    int64_t t0;
+};
+
+static inline void ip_call_begin(struct ip_call *c, int fd)
+{
+    c->observed = ip_observing();
+    if (!c->observed)
+        return;
+    c->ref = fd >= 0 ? ip_file_of_fd(fd) : (struct ip_file_ref){ NULL, 0 };
+    c->t0 = ip_now_ns();
+}
+
+static inline void ip_add(uint64_t *counter, uint64_t n)
+{
+    __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+/* The counters this call adds to: its file's, or none (fds we do not know:
+ * pipes, sockets, console). */
+static inline struct rep_fs_counts *ip_call_counts(const struct ip_call *c)
+{
+    return ip_file_ref_valid(c->ref) ? &c->ref.file->live : NULL;
+}
+
+static inline void ip_call_duration(const struct ip_call *c, struct rep_fs_counts *k)
+{
+    ip_add(&k->duration_ops, 1);
+    ip_add(&k->duration_ns, (uint64_t)(ip_now_ns() - c->t0));
+}
+
+/* Console: stdout/stderr as the program inherited them. Once the program
+ * puts a file of its own there (dd's dup2 onto fd 1), it is that file. */
+static inline bool ip_call_is_console(const struct ip_call *c, int fd)
+{
+    return (fd == 1 || fd == 2) && !c->ref.file;
+}
+
+void ip_event_console(int fd, const char *text, size_t len);
+void ip_event_open(const char *op, int fd, const struct ip_file *f);
+void ip_event_close(const char *op, int fd, const struct ip_file *f);
+
+static inline void ip_call_read_end(const struct ip_call *c, ssize_t rc)
+{
+    if (!c->observed)
+        return;
+    int saved = errno;
+    struct rep_fs_counts *k = ip_call_counts(c);
+    if (k) {
+        if (rc >= 0) {
+            ip_add(&k->read_ops, 1);
+            ip_add(&k->read_bytes, (uint64_t)rc);
+        } else if (saved != EAGAIN && saved != EINTR) {
+            ip_add(&k->err_read_write, 1);
+        }
+        ip_call_duration(c, k);
+    }
+    errno = saved;
+}
+
+/* `text` is what was written (for console events), `rc` bytes of it. */
+static inline void ip_call_write_end(const struct ip_call *c, int fd,
+                                     const void *text, ssize_t rc)
+{
+    if (!c->observed)
+        return;
+    int saved = errno;
+    struct rep_fs_counts *k = ip_call_counts(c);
+    if (k) {
+        if (rc >= 0) {
+            ip_add(&k->write_ops, 1);
+            ip_add(&k->write_bytes, (uint64_t)rc);
+        } else if (saved != EAGAIN && saved != EINTR) {
+            ip_add(&k->err_read_write, 1);
+        }
+        ip_call_duration(c, k);
+    } else if (rc > 0 && text && ip_call_is_console(c, fd)) {
+        ip_event_console(fd, text, (size_t)rc);
+    }
+    errno = saved;
+}
+
+static inline void ip_call_seek_end(const struct ip_call *c, off_t rc)
+{
+    if (!c->observed)
+        return;
+    int saved = errno;
+    struct rep_fs_counts *k = ip_call_counts(c);
+    if (k) {
+        if (rc >= 0)
+            ip_add(&k->seek_ops, 1);
+        else
+            ip_add(&k->err_read_write, 1);
+        ip_call_duration(c, k);
+    }
+    errno = saved;
+}
+
+/* open family: fd is the result; path as the program gave it. */
+void ip_call_open_end(const struct ip_call *c, const char *op, int fd,
+                      const char *path);
+/* close family: rc is the result of the real close. */
+void ip_call_close_end(const struct ip_call *c, const char *op, int fd, int rc);
+/* dup family: newfd now names what oldfd named. */
+void ip_call_dup_end(const struct ip_call *c, int oldfd, int newfd);
+
+#endif

@@ -1,0 +1,98 @@
+/* ip_events.c: put an event on the calling thread's queue.
+ *
+ * Called from wrappers: no locks, no allocation. A full queue, a thread that
+ * got no queue, or a signal handler that interrupts a push on the same
+ * thread all count a drop; the reporter turns drops into a notice.
+ */
+#include "ip_call.h"
+
+#include <string.h>
+
+static uint64_t nested_drops;
+
+/* A slot on this thread's queue, or NULL (the drop is counted). On success
+ * the caller fills the slot and calls event_commit(). */
+static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
+{
+    if (ip_tls.pushing) {
+        __atomic_fetch_add(&nested_drops, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    struct ip_thread *t = ip_thread_self();
+    if (!t)
+        return NULL;
+    ip_tls.pushing = true;
+    struct rep_event *ev = ip_queue_reserve(&t->queue);
+    if (!ev) {
+        ip_tls.pushing = false;
+        return NULL;
+    }
+    memset(&ev->h, 0, sizeof ev->h);
+    ev->h.kind = kind;
+    ev->h.fd = fd;
+    ev->h.op = op;
+    ev->h.time_ns = ip_wall_ns();
+    return ev;
+}
+
+static void event_commit(void)
+{
+    ip_queue_commit(&ip_tls.thread->queue);
+    ip_tls.pushing = false;
+}
+
+uint64_t ip_events_take_nested_drops(void)
+{
+    return __atomic_exchange_n(&nested_drops, 0, __ATOMIC_RELAXED);
+}
+
+static void event_text_set(struct rep_event *ev, const char *text, size_t len)
+{
+    if (len > REP_EVENT_TEXT_MAX)
+        len = REP_EVENT_TEXT_MAX;
+    memcpy(ev->text, text, len);
+    ev->h.text_len = (uint16_t)len;
+}
+
+/* Console text longer than one event is split, never cut. */
+void ip_event_console(int fd, const char *text, size_t len)
+{
+    if (!ip_proc.events)
+        return;
+    while (len > 0) {
+        struct rep_event *ev = event_reserve(REP_EV_CONSOLE, fd, NULL);
+        if (!ev)
+            return;
+        event_text_set(ev, text, len);
+        text += ev->h.text_len;
+        len -= ev->h.text_len;
+        event_commit();
+    }
+}
+
+void ip_event_open(const char *op, int fd, const struct ip_file *f)
+{
+    if (!ip_proc.events)
+        return;
+    struct rep_event *ev = event_reserve(REP_EV_FS_OPEN, fd, op);
+    if (!ev)
+        return;
+    event_text_set(ev, f->path, strlen(f->path));
+    event_commit();
+}
+
+void ip_event_close(const char *op, int fd, const struct ip_file *f)
+{
+    if (!ip_proc.events)
+        return;
+    struct rep_event *ev = event_reserve(REP_EV_FS_CLOSE, fd, op);
+    if (!ev)
+        return;
+    event_text_set(ev, f->path, strlen(f->path));
+    ev->h.read_bytes = __atomic_load_n(&f->live.read_bytes, __ATOMIC_RELAXED);
+    ev->h.read_ops = __atomic_load_n(&f->live.read_ops, __ATOMIC_RELAXED);
+    ev->h.write_bytes = __atomic_load_n(&f->live.write_bytes, __ATOMIC_RELAXED);
+    ev->h.write_ops = __atomic_load_n(&f->live.write_ops, __ATOMIC_RELAXED);
+    ev->h.duration_ns = __atomic_load_n(&f->live.duration_ns, __ATOMIC_RELAXED);
+    event_commit();
+}

@@ -1,0 +1,235 @@
+/* ip_files.c: what each file descriptor names, and its counters.
+ *
+ * A record per open file description (dup'ed fds share it), claimed from a
+ * pool with a CAS when a wrapper sees a new fd, and an fd -> record map.
+ * Wrappers only do atomic adds on `live`; the reporter folds the difference
+ * to `reported` into the period's metrics. A closed record is kept for one
+ * more collection before reuse, so that a thread still inside a read() on a
+ * closed fd adds to the right place (and its generation check catches the
+ * rest).
+ */
+#include "ip.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#define IP_FILES_MAX 16384
+#define IP_FDS_MAX 65536
+
+static struct ip_file *pool;
+static uint32_t pool_high;
+static uint32_t *fd_map;        /* fd -> record index + 1; 0: unknown */
+struct rep_fs_counts ip_files_orphan;
+static struct rep_fs_counts orphan_reported;   /* reporter only */
+
+static void *pages_map(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int ip_files_init(void)
+{
+    if (pool)
+        return 0;
+    fd_map = pages_map(IP_FDS_MAX * sizeof *fd_map);
+    pool = pages_map(IP_FILES_MAX * sizeof *pool);
+    return fd_map && pool ? 0 : -1;
+}
+
+static bool fd_tracked(int fd)
+{
+    return fd >= 0 && fd < IP_FDS_MAX;
+}
+
+static struct ip_file *record_at(uint32_t slot)
+{
+    return slot ? &pool[slot - 1] : NULL;
+}
+
+static uint32_t slot_of(const struct ip_file *f)
+{
+    return (uint32_t)(f - pool) + 1;
+}
+
+struct ip_file_ref ip_file_of_fd(int fd)
+{
+    struct ip_file_ref ref = { NULL, 0 };
+
+    if (!fd_tracked(fd))
+        return ref;
+    ref.file = record_at(__atomic_load_n(&fd_map[fd], __ATOMIC_ACQUIRE));
+    if (ref.file)
+        ref.gen = __atomic_load_n(&ref.file->gen, __ATOMIC_ACQUIRE);
+    return ref;
+}
+
+bool ip_file_ref_valid(struct ip_file_ref ref)
+{
+    return ref.file && __atomic_load_n(&ref.file->gen, __ATOMIC_RELAXED) == ref.gen;
+}
+
+static void pool_high_raise(uint32_t used)
+{
+    uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_RELAXED);
+    while (high < used &&
+           !__atomic_compare_exchange_n(&pool_high, &high, used, true,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        ;
+}
+
+static struct ip_file *record_claim(void)
+{
+    static uint32_t hint;
+    uint32_t start = __atomic_load_n(&hint, __ATOMIC_RELAXED);
+
+    for (uint32_t n = 0; n < IP_FILES_MAX; n++) {
+        uint32_t i = (start + n) % IP_FILES_MAX;
+        uint32_t expect = IP_FILE_FREE;
+        if (__atomic_compare_exchange_n(&pool[i].state, &expect, IP_FILE_OPEN,
+                                        false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+            __atomic_store_n(&hint, i + 1, __ATOMIC_RELAXED);
+            pool_high_raise(i + 1);
+            return &pool[i];
+        }
+    }
+    return NULL;
+}
+
+static void path_copy(char *dst, const char *src)
+{
+    size_t n = strnlen(src, IP_PATH_MAX - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* Drop one fd's reference to a record; the last one closes it. */
+static struct ip_file *record_release(struct ip_file *f)
+{
+    if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return NULL;
+    __atomic_add_fetch(&f->live.closes, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&f->state, IP_FILE_CLOSED, __ATOMIC_RELEASE);
+    return f;
+}
+
+/* Point fd at a record (slot 0: nothing); whatever it named before was
+ * closed behind our back (by the kernel on dup2, by libc internally) and
+ * loses that reference. */
+static void fd_map_set(int fd, uint32_t slot)
+{
+    uint32_t old = __atomic_exchange_n(&fd_map[fd], slot, __ATOMIC_ACQ_REL);
+    if (old && old != slot)
+        record_release(record_at(old));
+}
+
+struct ip_file *ip_file_opened(int fd, const char *path, int64_t now_ns)
+{
+    if (!fd_tracked(fd))
+        return NULL;
+    struct ip_file *f = record_claim();
+    if (!f) {
+        fd_map_set(fd, 0);
+        __atomic_add_fetch(&ip_files_orphan.opens, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    /* The record is ours alone until it is published in fd_map. */
+    memset(&f->live, 0, sizeof f->live);
+    memset(&f->reported, 0, sizeof f->reported);
+    f->live.opens = 1;
+    f->refs = 1;
+    f->harvests_after_close = 0;
+    f->opened_ns = now_ns;
+    path_copy(f->path, path);
+    fd_map_set(fd, slot_of(f));
+    return f;
+}
+
+struct ip_file *ip_file_fd_closed(int fd, struct ip_file_ref ref)
+{
+    if (!fd_tracked(fd) || !ref.file)
+        return NULL;
+    uint32_t slot = slot_of(ref.file);
+    /* Between the kernel's close and here another thread may have been
+     * handed the same number by open(): then it already replaced (and
+     * released) our record, and the map entry is no longer ours to clear. */
+    if (!__atomic_compare_exchange_n(&fd_map[fd], &slot, 0, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return NULL;
+    return record_release(ref.file);
+}
+
+void ip_file_fds_closed(unsigned first, unsigned last)
+{
+    if (last >= IP_FDS_MAX)
+        last = IP_FDS_MAX - 1;
+    for (unsigned fd = first; fd <= last; fd++)
+        if (__atomic_load_n(&fd_map[fd], __ATOMIC_RELAXED))
+            fd_map_set((int)fd, 0);
+}
+
+void ip_file_fd_dup(int oldfd, int newfd)
+{
+    if (!fd_tracked(oldfd) || !fd_tracked(newfd) || oldfd == newfd)
+        return;
+    uint32_t slot = __atomic_load_n(&fd_map[oldfd], __ATOMIC_ACQUIRE);
+    if (slot)
+        __atomic_add_fetch(&record_at(slot)->refs, 1, __ATOMIC_ACQ_REL);
+    fd_map_set(newfd, slot);
+}
+
+static uint64_t delta_take(uint64_t *live, uint64_t *reported)
+{
+    uint64_t now = __atomic_load_n(live, __ATOMIC_RELAXED);
+    uint64_t d = now - *reported;
+    *reported = now;
+    return d;
+}
+
+static void counts_delta(struct rep_fs_counts *live, struct rep_fs_counts *reported,
+                         struct rep_fs_counts *out)
+{
+    uint64_t *l = (uint64_t *)live, *r = (uint64_t *)reported, *o = (uint64_t *)out;
+    for (size_t i = 0; i < sizeof *out / sizeof(uint64_t); i++)
+        o[i] = delta_take(&l[i], &r[i]);
+}
+
+static void record_collect(struct rep *r, struct ip_file *f)
+{
+    struct rep_fs_counts d;
+    uint32_t state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
+
+    if (state == IP_FILE_FREE)
+        return;
+    counts_delta(&f->live, &f->reported, &d);
+    if (!rep_fs_counts_is_zero(&d))
+        rep_fs_add(r, f->path, &d);
+    if (state == IP_FILE_CLOSED && f->harvests_after_close++ > 0) {
+        __atomic_add_fetch(&f->gen, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&f->state, IP_FILE_FREE, __ATOMIC_RELEASE);
+    }
+}
+
+void ip_files_collect(struct rep *r)
+{
+    struct rep_fs_counts d;
+    uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
+
+    for (uint32_t i = 0; i < high; i++)
+        record_collect(r, &pool[i]);
+    counts_delta(&ip_files_orphan, &orphan_reported, &d);
+    if (!rep_fs_counts_is_zero(&d))
+        rep_fs_add(r, NULL, &d);
+}
+
+/* The child starts from zero: what the records hold so far is the parent's
+ * to report. */
+void ip_files_after_fork_child(void)
+{
+    uint32_t high = pool_high;
+
+    for (uint32_t i = 0; i < high; i++)
+        pool[i].reported = pool[i].live;
+    orphan_reported = ip_files_orphan;
+}

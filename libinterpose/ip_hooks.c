@@ -1,0 +1,43 @@
+/* ip_hooks.c: the hook table, and where each real function is. */
+#include "ip_hooks.h"
+
+#include <dlfcn.h>
+
+#define IP_HOOK(ret, name, params) ret (*ip_real_##name) params;
+#include "ip_hooks.def"
+#undef IP_HOOK
+
+const struct ep_hook ip_hook_table[] = {
+#define IP_HOOK(ret, name, params) { #name, (void *)ip_wrap_##name },
+#include "ip_hooks.def"
+#undef IP_HOOK
+};
+
+const size_t ip_hook_count = sizeof ip_hook_table / sizeof ip_hook_table[0];
+
+static void **const real_slots[] = {
+#define IP_HOOK(ret, name, params) (void **)&ip_real_##name,
+#include "ip_hooks.def"
+#undef IP_HOOK
+};
+
+/* The real function is looked up by name, never taken from a GOT slot: a
+ * lazily bound slot holds the PLT resolver stub (INTERPOSITION-NOTES 5).
+ * libscope exports none of these names, so the default lookup scope finds
+ * the program's libc. */
+int ip_hooks_resolve(struct ep_hook *usable, size_t *nusable)
+{
+    int missing = 0;
+
+    *nusable = 0;
+    for (size_t i = 0; i < ip_hook_count; i++) {
+        void *real = dlsym(RTLD_DEFAULT, ip_hook_table[i].name);
+        if (!real) {
+            missing++;
+            continue;
+        }
+        __atomic_store_n(real_slots[i], real, __ATOMIC_RELEASE);
+        usable[(*nusable)++] = ip_hook_table[i];
+    }
+    return missing;
+}

@@ -1,0 +1,26 @@
+/* ip_hooks.h: the hook table (see ip_hooks.def) and the real functions. */
+#ifndef IP_HOOKS_H
+#define IP_HOOKS_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include "elfpatch.h"
+
+#define IP_HOOK(ret, name, params) \
+    extern ret (*ip_real_##name) params; \
+    ret ip_wrap_##name params;
+#include "ip_hooks.def"
+#undef IP_HOOK
+
+extern const struct ep_hook ip_hook_table[];
+extern const size_t ip_hook_count;
+
+/* Fill every ip_real_* pointer (dlsym of the default version). Returns the
+ * number of names that could not be resolved; their hooks are left out of
+ * ip_hook_table_usable so that no slot ever points to a wrapper without a
+ * real function behind it. */
+int ip_hooks_resolve(struct ep_hook *usable, size_t *nusable);
+
+#endif

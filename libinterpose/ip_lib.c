@@ -1,0 +1,225 @@
+/* ip_lib.c: libscope's life: load, attach, fork, exec, exit, detach. */
+#include "ip.h"
+#include "ip_hooks.h"
+#include "scope_ctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define IP_EXIT_FLUSH_MS 2000
+#define IP_EXEC_FLUSH_MS 1000
+
+struct ip_proc ip_proc;
+static struct ep_log patch_log;
+static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+uint64_t ip_events_take_nested_drops(void);
+
+/* Our own complaints go to stderr once, prefixed, never through a hook. */
+static void ip_complain(const char *what)
+{
+    char line[1200];
+    int n = snprintf(line, sizeof line, "scope: %s\n", what);
+    if (n > 0)
+        (void)!write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+/* ---- identity ----------------------------------------------------------- */
+
+static void cmdline_read(char *out, size_t cap)
+{
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, out, cap - 1) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0) {
+        snprintf(out, cap, "%s", program_invocation_name);
+        return;
+    }
+    while (n > 0 && out[n - 1] == '\0')
+        n--;
+    for (ssize_t i = 0; i < n; i++)
+        if (out[i] == '\0')
+            out[i] = ' ';
+    out[n] = '\0';
+}
+
+static void ident_fill(struct rep_ident *id)
+{
+    uint64_t channel;
+
+    memset(id, 0, sizeof *id);
+    id->pid = (int)getpid();
+    snprintf(id->proc, sizeof id->proc, "%s", program_invocation_short_name);
+    cmdline_read(id->cmd, sizeof id->cmd);
+    if (gethostname(id->host, sizeof id->host - 1) != 0)
+        snprintf(id->host, sizeof id->host, "unknown");
+    if (getrandom(&channel, sizeof channel, GRND_NONBLOCK) != sizeof channel)
+        channel = (uint64_t)id->pid * 2654435761u ^ (uint64_t)ip_wall_ns();
+    snprintf(id->channel, sizeof id->channel, "%llu",
+             (unsigned long long)(channel % 100000000000000ULL));
+}
+
+/* ---- what the reporter pulls ------------------------------------------- */
+
+static void source_thread_enter(void *ctx)
+{
+    ip_tls.ours = true;
+}
+
+static void source_drain(void *ctx, struct rep *r)
+{
+    ip_threads_drain(r);
+}
+
+static void source_collect(void *ctx, struct rep *r)
+{
+    ip_files_collect(r);
+    rep_drops_add(r, ip_threads_take_dropped() + ip_events_take_nested_drops());
+}
+
+static const struct rep_source ip_source = {
+    .ctx = NULL,
+    .thread_enter = source_thread_enter,
+    .drain = source_drain,
+    .collect = source_collect,
+};
+
+/* ---- attach and detach --------------------------------------------------- */
+
+static int hooks_install(void)
+{
+    struct ep_hook usable[ip_hook_count];
+    size_t nusable;
+    struct ep_scope self = { .self = (const void *)hooks_install };
+
+    ip_hooks_resolve(usable, &nusable);
+    int rc = ep_patch_loaded(usable, nusable, &self, &patch_log);
+    if (rc < 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "patching the GOT failed: %s; I/O of some "
+                 "objects is not observed", strerror(-rc));
+        ip_complain(msg);
+    }
+    return rc;
+}
+
+static int attach_locked(void)
+{
+    char err[1024];
+
+    if (ip_proc.active)
+        return 0;
+    rep_config_defaults(&ip_proc.cfg);
+    if (rep_config_from_env(&ip_proc.cfg, err, sizeof err) > 0)
+        ip_complain(err);
+    if (ip_threads_init() < 0 || ip_files_init() < 0) {
+        ip_complain("cannot map memory for per-thread and per-file state; not observing");
+        return -1;
+    }
+    ip_proc.pid = getpid();
+    ident_fill(&ip_proc.ident);
+    ip_proc.rep = rep_create(&ip_proc.cfg, &ip_proc.ident, &ip_source, err, sizeof err);
+    if (!ip_proc.rep) {
+        ip_complain(err);
+        return -1;
+    }
+    ip_proc.events = rep_events_wanted(ip_proc.rep);
+    /* Counting starts before the first slot points at a wrapper. */
+    __atomic_store_n(&ip_proc.active, true, __ATOMIC_RELEASE);
+    hooks_install();
+    if (rep_start(ip_proc.rep) != 0)
+        ip_complain("cannot start the reporter thread; data is written at exit only");
+    return 0;
+}
+
+int scope_ctl_attach(void) IP_EXPORT;
+int scope_ctl_attach(void)
+{
+    pthread_mutex_lock(&ctl_lock);
+    int rc = attach_locked();
+    pthread_mutex_unlock(&ctl_lock);
+    return rc;
+}
+
+int scope_ctl_detach(void) IP_EXPORT;
+int scope_ctl_detach(void)
+{
+    pthread_mutex_lock(&ctl_lock);
+    if (!ip_proc.active) {
+        pthread_mutex_unlock(&ctl_lock);
+        return -1;
+    }
+    ep_restore(&patch_log);
+    __atomic_store_n(&ip_proc.active, false, __ATOMIC_RELEASE);
+    rep_stop(ip_proc.rep, IP_EXIT_FLUSH_MS);
+    pthread_mutex_unlock(&ctl_lock);
+    return 0;
+}
+
+/* ---- fork, exec, exit ---------------------------------------------------- */
+
+/* A vfork child shares our memory and never ran the fork handlers: its
+ * flush would be the parent's. The kernel's pid tells them apart. */
+static bool in_vfork_child(void)
+{
+    return (pid_t)syscall(SYS_getpid) != ip_proc.pid;
+}
+
+void ip_flush_before_exec(void)
+{
+    if (!ip_proc.active || ip_tls.ours || in_vfork_child())
+        return;
+    int saved = errno;
+    rep_flush(ip_proc.rep, IP_EXEC_FLUSH_MS);
+    errno = saved;
+}
+
+void ip_flush_at_exit(void)
+{
+    if (!ip_proc.active || ip_tls.ours || in_vfork_child())
+        return;
+    int saved = errno;
+    rep_stop(ip_proc.rep, IP_EXIT_FLUSH_MS);
+    errno = saved;
+}
+
+static void fork_child(void)
+{
+    if (!ip_proc.active)
+        return;
+    ip_proc.pid = getpid();
+    ip_proc.ident.pid = (int)ip_proc.pid;
+    ip_threads_after_fork_child();
+    ip_files_after_fork_child();
+    ip_proc.rep = rep_recreate_in_child(ip_proc.rep, &ip_proc.ident);
+    if (!ip_proc.rep)
+        __atomic_store_n(&ip_proc.active, false, __ATOMIC_RELEASE);
+}
+
+/* Loaded by LD_PRELOAD means "observe from the start". */
+static bool preloaded(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    return preload && strstr(preload, "libscope");
+}
+
+__attribute__((constructor)) static void ip_load(void)
+{
+    pthread_atfork(NULL, NULL, fork_child);
+    if (preloaded())
+        scope_ctl_attach();
+}
+
+__attribute__((destructor)) static void ip_unload(void)
+{
+    ip_flush_at_exit();
+}

@@ -1,0 +1,138 @@
+/* ip_threads.c: the pool of per-thread records and their event queues.
+ *
+ * The pool is one anonymous mapping made at attach; pages are touched only
+ * by threads that use them. A thread claims a record with one CAS on its
+ * first hooked call; a pthread key destructor marks it exited, and the
+ * reporter frees it once its queue is empty.
+ */
+#include "ip.h"
+
+#include <pthread.h>
+#include <sys/mman.h>
+
+#define IP_THREADS_MAX 1024
+
+__thread struct ip_tls ip_tls __attribute__((tls_model("initial-exec")));
+
+static struct ip_thread *pool;
+static uint32_t pool_high;          /* records [0, pool_high) were ever used */
+static uint64_t unqueued_drops;     /* events of threads that got no record */
+static pthread_key_t exit_key;
+
+static void thread_exited(void *arg)
+{
+    struct ip_thread *t = arg;
+
+    ip_tls.thread = NULL;
+    __atomic_store_n(&t->state, IP_THREAD_EXITED, __ATOMIC_RELEASE);
+}
+
+int ip_threads_init(void)
+{
+    if (pool)
+        return 0;
+    void *p = mmap(NULL, IP_THREADS_MAX * sizeof(struct ip_thread),
+                   PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    if (pthread_key_create(&exit_key, thread_exited) != 0) {
+        munmap(p, IP_THREADS_MAX * sizeof(struct ip_thread));
+        return -1;
+    }
+    pool = p;
+    return 0;
+}
+
+static void pool_high_raise(uint32_t used)
+{
+    uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_RELAXED);
+    while (high < used &&
+           !__atomic_compare_exchange_n(&pool_high, &high, used, true,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        ;
+}
+
+static struct ip_thread *record_claim(void)
+{
+    for (uint32_t i = 0; i < IP_THREADS_MAX; i++) {
+        uint32_t expect = IP_THREAD_FREE;
+        if (__atomic_compare_exchange_n(&pool[i].state, &expect,
+                                        IP_THREAD_ACTIVE, false,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+            pool_high_raise(i + 1);
+            return &pool[i];
+        }
+    }
+    return NULL;
+}
+
+/* The caller's record, claimed on first use. NULL when the pool is out: the
+ * caller then counts its event as dropped with ip_thread_drop(). */
+struct ip_thread *ip_thread_self(void)
+{
+    struct ip_thread *t = ip_tls.thread;
+
+    if (t)
+        return t;
+    t = record_claim();
+    if (!t) {
+        __atomic_fetch_add(&unqueued_drops, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    ip_tls.thread = t;
+    pthread_setspecific(exit_key, t);
+    return t;
+}
+
+static void event_forward(void *arg, const struct rep_event *ev)
+{
+    rep_event_put(arg, ev);
+}
+
+void ip_threads_drain(struct rep *r)
+{
+    uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
+
+    for (uint32_t i = 0; i < high; i++) {
+        struct ip_thread *t = &pool[i];
+        uint32_t state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+        if (state == IP_THREAD_FREE)
+            continue;
+        ip_queue_drain(&t->queue, event_forward, r);
+        if (state == IP_THREAD_EXITED) {
+            /* The thread is gone: nothing can be pushed after the drain. */
+            rep_drops_add(r, ip_queue_take_dropped(&t->queue));
+            ip_queue_reset(&t->queue);
+            __atomic_store_n(&t->state, IP_THREAD_FREE, __ATOMIC_RELEASE);
+        }
+    }
+}
+
+uint64_t ip_threads_take_dropped(void)
+{
+    uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
+    uint64_t n = __atomic_exchange_n(&unqueued_drops, 0, __ATOMIC_RELAXED);
+
+    for (uint32_t i = 0; i < high; i++)
+        if (__atomic_load_n(&pool[i].state, __ATOMIC_ACQUIRE) != IP_THREAD_FREE)
+            n += ip_queue_take_dropped(&pool[i].queue);
+    return n;
+}
+
+/* Only the forking thread exists in the child: every other record is free,
+ * and nothing the parent queued may be sent again under the child's pid. */
+void ip_threads_after_fork_child(void)
+{
+    uint32_t high = pool_high;
+
+    for (uint32_t i = 0; i < high; i++) {
+        struct ip_thread *t = &pool[i];
+        if (t->state == IP_THREAD_FREE)
+            continue;
+        ip_queue_reset(&t->queue);
+        if (t != ip_tls.thread)
+            t->state = IP_THREAD_FREE;
+    }
+    unqueued_drops = 0;
+}

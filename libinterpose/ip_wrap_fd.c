@@ -1,0 +1,270 @@
+/* ip_wrap_fd.c: wrappers of the fd-level file functions.
+ *
+ * Each one: begin, the real call with exactly the caller's arguments, end.
+ * Return values and errno are the real function's, untouched.
+ */
+#include "ip_call.h"
+#include "ip_hooks.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* The mode argument exists only with O_CREAT or O_TMPFILE; reading it
+ * otherwise would take garbage, which is harmless but is not what the
+ * program passed. */
+#define OPEN_MODE_ARG(flags, last, mode)            \
+    do {                                            \
+        if (__OPEN_NEEDS_MODE(flags)) {             \
+            va_list ap;                             \
+            va_start(ap, last);                     \
+            mode = va_arg(ap, int);                 \
+            va_end(ap);                             \
+        }                                           \
+    } while (0)
+
+#define WRAP_OPEN(name)                                                 \
+    int ip_wrap_##name(const char *path, int flags, ...)                \
+    {                                                                   \
+        struct ip_call c;                                               \
+        int mode = 0;                                                   \
+        OPEN_MODE_ARG(flags, flags, mode);                              \
+        ip_call_begin(&c, -1);                                          \
+        int fd = ip_real_##name(path, flags, mode);                     \
+        ip_call_open_end(&c, #name, fd, path);                          \
+        return fd;                                                      \
+    }
+
+#define WRAP_OPENAT(name)                                               \
+    int ip_wrap_##name(int dirfd, const char *path, int flags, ...)     \
+    {                                                                   \
+        struct ip_call c;                                               \
+        int mode = 0;                                                   \
+        OPEN_MODE_ARG(flags, flags, mode);                              \
+        ip_call_begin(&c, -1);                                          \
+        int fd = ip_real_##name(dirfd, path, flags, mode);              \
+        ip_call_open_end(&c, #name, fd, path);                          \
+        return fd;                                                      \
+    }
+
+WRAP_OPEN(open)
+WRAP_OPEN(open64)
+WRAP_OPENAT(openat)
+WRAP_OPENAT(openat64)
+
+#define WRAP_CREAT(name)                                                \
+    int ip_wrap_##name(const char *path, mode_t mode)                   \
+    {                                                                   \
+        struct ip_call c;                                               \
+        ip_call_begin(&c, -1);                                          \
+        int fd = ip_real_##name(path, mode);                            \
+        ip_call_open_end(&c, #name, fd, path);                          \
+        return fd;                                                      \
+    }
+
+WRAP_CREAT(creat)
+WRAP_CREAT(creat64)
+
+/* Fortified opens: the compiler proved there is no mode argument. */
+#define WRAP_OPEN_2(name)                                               \
+    int ip_wrap_##name(const char *path, int flags)                     \
+    {                                                                   \
+        struct ip_call c;                                               \
+        ip_call_begin(&c, -1);                                          \
+        int fd = ip_real_##name(path, flags);                           \
+        ip_call_open_end(&c, "open", fd, path);                         \
+        return fd;                                                      \
+    }
+
+#define WRAP_OPENAT_2(name)                                             \
+    int ip_wrap_##name(int dirfd, const char *path, int flags)          \
+    {                                                                   \
+        struct ip_call c;                                               \
+        ip_call_begin(&c, -1);                                          \
+        int fd = ip_real_##name(dirfd, path, flags);                    \
+        ip_call_open_end(&c, "openat", fd, path);                       \
+        return fd;                                                      \
+    }
+
+WRAP_OPEN_2(__open_2)
+WRAP_OPEN_2(__open64_2)
+WRAP_OPENAT_2(__openat_2)
+WRAP_OPENAT_2(__openat64_2)
+
+int ip_wrap_close(int fd)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    int rc = ip_real_close(fd);
+    ip_call_close_end(&c, "close", fd, rc);
+    return rc;
+}
+
+int ip_wrap_close_range(unsigned int first, unsigned int last, int flags)
+{
+    int rc = ip_real_close_range(first, last, flags);
+    if (rc == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && ip_observing()) {
+        int saved = errno;
+        ip_file_fds_closed(first, last);
+        errno = saved;
+    }
+    return rc;
+}
+
+int ip_wrap_dup(int fd)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    int rc = ip_real_dup(fd);
+    ip_call_dup_end(&c, fd, rc);
+    return rc;
+}
+
+int ip_wrap_dup2(int fd, int fd2)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    int rc = ip_real_dup2(fd, fd2);
+    ip_call_dup_end(&c, fd, rc);
+    return rc;
+}
+
+int ip_wrap_dup3(int fd, int fd2, int flags)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    int rc = ip_real_dup3(fd, fd2, flags);
+    ip_call_dup_end(&c, fd, rc);
+    return rc;
+}
+
+/* fcntl's third argument is an int or a pointer depending on cmd; both
+ * travel in the same register, so it is passed on as a pointer-sized word,
+ * as glibc itself does. Only F_DUPFD* change what an fd names. */
+#define WRAP_FCNTL(name)                                                \
+    int ip_wrap_##name(int fd, int cmd, ...)                            \
+    {                                                                   \
+        va_list ap;                                                     \
+        va_start(ap, cmd);                                              \
+        void *arg = va_arg(ap, void *);                                 \
+        va_end(ap);                                                     \
+        if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)                   \
+            return ip_real_##name(fd, cmd, arg);                        \
+        struct ip_call c;                                               \
+        ip_call_begin(&c, fd);                                          \
+        int rc = ip_real_##name(fd, cmd, arg);                          \
+        ip_call_dup_end(&c, fd, rc);                                    \
+        return rc;                                                      \
+    }
+
+WRAP_FCNTL(fcntl)
+WRAP_FCNTL(fcntl64)
+
+ssize_t ip_wrap_read(int fd, void *buf, size_t n)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real_read(fd, buf, n);
+    ip_call_read_end(&c, rc);
+    return rc;
+}
+
+ssize_t ip_wrap___read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real___read_chk(fd, buf, n, buflen);
+    ip_call_read_end(&c, rc);
+    return rc;
+}
+
+ssize_t ip_wrap_write(int fd, const void *buf, size_t n)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real_write(fd, buf, n);
+    ip_call_write_end(&c, fd, buf, rc);
+    return rc;
+}
+
+#define WRAP_PREAD(name)                                                \
+    ssize_t ip_wrap_##name(int fd, void *buf, size_t n, off_t off)      \
+    {                                                                   \
+        struct ip_call c;                                               \
+        ip_call_begin(&c, fd);                                          \
+        ssize_t rc = ip_real_##name(fd, buf, n, off);                   \
+        ip_call_read_end(&c, rc);                                       \
+        return rc;                                                      \
+    }
+
+#define WRAP_PREAD_CHK(name)                                            \
+    ssize_t ip_wrap_##name(int fd, void *buf, size_t n, off_t off,      \
+                           size_t buflen)                               \
+    {                                                                   \
+        struct ip_call c;                                               \
+        ip_call_begin(&c, fd);                                          \
+        ssize_t rc = ip_real_##name(fd, buf, n, off, buflen);           \
+        ip_call_read_end(&c, rc);                                       \
+        return rc;                                                      \
+    }
+
+#define WRAP_PWRITE(name)                                               \
+    ssize_t ip_wrap_##name(int fd, const void *buf, size_t n, off_t off)\
+    {                                                                   \
+        struct ip_call c;                                               \
+        ip_call_begin(&c, fd);                                          \
+        ssize_t rc = ip_real_##name(fd, buf, n, off);                   \
+        ip_call_write_end(&c, fd, buf, rc);                             \
+        return rc;                                                      \
+    }
+
+WRAP_PREAD(pread)
+WRAP_PREAD(pread64)
+WRAP_PREAD_CHK(__pread_chk)
+WRAP_PREAD_CHK(__pread64_chk)
+WRAP_PWRITE(pwrite)
+WRAP_PWRITE(pwrite64)
+
+ssize_t ip_wrap_readv(int fd, const struct iovec *iov, int iovcnt)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real_readv(fd, iov, iovcnt);
+    ip_call_read_end(&c, rc);
+    return rc;
+}
+
+/* A console writev becomes the text of its buffers, as far as the result
+ * reaches (a short write sends only what was written). */
+ssize_t ip_wrap_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real_writev(fd, iov, iovcnt);
+    ip_call_write_end(&c, fd, NULL, rc);
+    if (c.observed && rc > 0 && ip_call_is_console(&c, fd)) {
+        int saved = errno;
+        size_t left = (size_t)rc;
+        for (int i = 0; i < iovcnt && left > 0; i++) {
+            size_t n = iov[i].iov_len < left ? iov[i].iov_len : left;
+            ip_event_console(fd, iov[i].iov_base, n);
+            left -= n;
+        }
+        errno = saved;
+    }
+    return rc;
+}
+
+#define WRAP_LSEEK(name)                                                \
+    off_t ip_wrap_##name(int fd, off_t off, int whence)                 \
+    {                                                                   \
+        struct ip_call c;                                               \
+        ip_call_begin(&c, fd);                                          \
+        off_t rc = ip_real_##name(fd, off, whence);                     \
+        ip_call_seek_end(&c, rc);                                       \
+        return rc;                                                      \
+    }
+
+WRAP_LSEEK(lseek)
+WRAP_LSEEK(lseek64)

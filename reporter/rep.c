@@ -1,0 +1,412 @@
+/* rep.c: the reporter thread: when to drain, collect, format and write. */
+#include "rep.h"
+#include "rep_agg.h"
+#include "rep_transport.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define REP_LINE_MAX 4096
+#define REP_BATCH_MAX (64 * 1024)   /* write out a batch when it gets this big */
+
+struct rep_batch {
+    char buf[REP_BATCH_MAX];
+    size_t len;
+};
+
+struct rep {
+    struct rep_config cfg;
+    struct rep_ident ident;
+    struct rep_source src;
+    struct rep_transport metrics, events;
+    struct rep_agg agg;
+    uint64_t drops_to_report;
+
+    pthread_t thread;
+    int thread_started;
+    pthread_mutex_t lock;
+    pthread_cond_t wake, done;
+    uint64_t flush_requested, flush_completed;
+    int stop_requested, stopped;
+
+    struct timespec next_period;
+    struct rep_batch mbatch, ebatch;
+};
+
+static int64_t ts_to_ns(struct timespec ts)
+{
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double now_unix(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct timespec monotonic_after_ms(unsigned ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    return ts;
+}
+
+static void batch_write_out(struct rep_batch *b, struct rep_transport *t)
+{
+    rep_transport_write(t, b->buf, b->len);
+    b->len = 0;
+}
+
+static void batch_add(struct rep_batch *b, struct rep_transport *t,
+                      const char *line, size_t len)
+{
+    if (len == 0)
+        return;
+    if (b->len + len > sizeof b->buf)
+        batch_write_out(b, t);
+    memcpy(b->buf + b->len, line, len);
+    b->len += len;
+}
+
+/* ---- metrics ---------------------------------------------------------- */
+
+struct metric_emit {
+    struct rep *r;
+    double time;
+};
+
+static void metric_write(struct rep *r, const struct rep_metric *m, double time)
+{
+    char line[REP_LINE_MAX];
+    size_t n;
+
+    if (r->cfg.metric_format == REP_FORMAT_NDJSON)
+        n = rep_fmt_metric_json(line, sizeof line, &r->ident, m, time);
+    else
+        n = rep_fmt_statsd(line, sizeof line, r->cfg.statsd_prefix,
+                           r->cfg.verbosity >= 4 ? &r->ident : NULL, m);
+    batch_add(&r->mbatch, &r->metrics, line, n);
+}
+
+/* One counter of one entry; the file tag only on per-file entries, numops
+ * from verbosity 8 as in AppScope. */
+static void fs_metric(struct rep *r, const struct rep_agg_entry *e, double time,
+                      const char *name, enum rep_metric_type type, double value,
+                      const char *unit, uint64_t numops, const char *class)
+{
+    struct rep_field tags[3];
+    size_t n = 0;
+
+    if (e->file)
+        tags[n++] = (struct rep_field)REP_FIELD_STR("file", e->file);
+    if (class)
+        tags[n++] = (struct rep_field)REP_FIELD_STR("class", class);
+    if (numops && r->cfg.verbosity >= 8)
+        tags[n++] = (struct rep_field)REP_FIELD_INT("numops", (long long)numops);
+    struct rep_metric m = {
+        .name = name, .type = type, .value = value, .unit = unit,
+        .tags = tags, .ntags = n, .summary = e->file == NULL,
+    };
+    metric_write(r, &m, time);
+}
+
+static void fs_entry_emit(void *arg, const struct rep_agg_entry *e)
+{
+    struct metric_emit *me = arg;
+    struct rep *r = me->r;
+    const struct rep_fs_counts *c = &e->c;
+    double t = me->time;
+
+    if (c->opens)
+        fs_metric(r, e, t, "fs.open", REP_COUNTER, c->opens, "operation", 0, NULL);
+    if (c->closes)
+        fs_metric(r, e, t, "fs.close", REP_COUNTER, c->closes, "operation", 0, NULL);
+    if (c->read_ops)
+        fs_metric(r, e, t, "fs.read", REP_COUNTER, c->read_bytes, "byte", c->read_ops, NULL);
+    if (c->write_ops)
+        fs_metric(r, e, t, "fs.write", REP_COUNTER, c->write_bytes, "byte", c->write_ops, NULL);
+    if (c->seek_ops)
+        fs_metric(r, e, t, "fs.seek", REP_COUNTER, c->seek_ops, "operation", 0, NULL);
+    if (c->duration_ops)
+        fs_metric(r, e, t, "fs.duration", REP_HISTOGRAM,
+                  (double)(c->duration_ns / c->duration_ops / 1000),
+                  "microsecond", c->duration_ops, NULL);
+    if (c->err_open_close)
+        fs_metric(r, e, t, "fs.error", REP_COUNTER, c->err_open_close, "operation", 0, "open_close");
+    if (c->err_read_write)
+        fs_metric(r, e, t, "fs.error", REP_COUNTER, c->err_read_write, "operation", 0, "read_write");
+}
+
+void rep_fs_add(struct rep *r, const char *file, const struct rep_fs_counts *c)
+{
+    rep_agg_add(&r->agg, r->cfg.verbosity >= 5 ? file : NULL, c);
+}
+
+void rep_drops_add(struct rep *r, uint64_t events_dropped)
+{
+    r->drops_to_report += events_dropped;
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+bool rep_events_wanted(const struct rep *r)
+{
+    return rep_transport_is_on(&r->events);
+}
+
+static void event_write(struct rep *r, const char *sourcetype, const char *source,
+                        double time, const struct rep_field *data, size_t n)
+{
+    char line[REP_LINE_MAX];
+    size_t len = rep_fmt_event_json(line, sizeof line, &r->ident, sourcetype,
+                                    source, time, data, n);
+    batch_add(&r->ebatch, &r->events, line, len);
+}
+
+static void fs_event_write(struct rep *r, const struct rep_event *ev, double t)
+{
+    const struct rep_event_head *h = &ev->h;
+    int is_close = h->kind == REP_EV_FS_CLOSE;
+    struct rep_field f[] = {
+        REP_FIELD_STR("proc", r->ident.proc),
+        REP_FIELD_INT("pid", r->ident.pid),
+        REP_FIELD_STR("host", r->ident.host),
+        REP_FIELD_STRN("file", ev->text, h->text_len),
+        REP_FIELD_INT("fd", h->fd),
+        REP_FIELD_STR("op", h->op),
+        REP_FIELD_INT("file_read_bytes", (long long)h->read_bytes),
+        REP_FIELD_INT("file_read_ops", (long long)h->read_ops),
+        REP_FIELD_INT("file_write_bytes", (long long)h->write_bytes),
+        REP_FIELD_INT("file_write_ops", (long long)h->write_ops),
+        REP_FIELD_INT("duration", (long long)(h->duration_ns / 1000)),
+    };
+    size_t n = is_close ? sizeof f / sizeof f[0] : 6;
+    event_write(r, "fs", is_close ? "fs.close" : "fs.open", t, f, n);
+}
+
+void rep_event_put(struct rep *r, const struct rep_event *ev)
+{
+    double t = ev->h.time_ns / 1e9;
+
+    switch (ev->h.kind) {
+    case REP_EV_FS_OPEN:
+    case REP_EV_FS_CLOSE:
+        fs_event_write(r, ev, t);
+        break;
+    case REP_EV_CONSOLE: {
+        struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
+        event_write(r, "console", ev->h.fd == 2 ? "stderr" : "stdout", t, f, 1);
+        break;
+    }
+    }
+}
+
+/* Nothing is lost silently: a drop becomes a notice on the event stream. */
+static void drops_report(struct rep *r)
+{
+    char msg[160], line[REP_LINE_MAX];
+
+    if (!r->drops_to_report)
+        return;
+    snprintf(msg, sizeof msg, "scope dropped %llu events: a thread's event "
+             "queue was full", (unsigned long long)r->drops_to_report);
+    size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
+    batch_add(&r->ebatch, &r->events, line, n);
+    r->drops_to_report = 0;
+}
+
+/* ---- the thread --------------------------------------------------------- */
+
+static void period_emit(struct rep *r)
+{
+    struct metric_emit me = { r, now_unix() };
+
+    r->src.collect(r->src.ctx, r);
+    rep_agg_drain(&r->agg, fs_entry_emit, &me);
+    batch_write_out(&r->mbatch, &r->metrics);
+}
+
+static int period_due(struct rep *r)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (ts_to_ns(now) < ts_to_ns(r->next_period))
+        return 0;
+    r->next_period = monotonic_after_ms(r->cfg.period_s * 1000);
+    return 1;
+}
+
+static void cycle_run(struct rep *r, int force_period)
+{
+    r->src.drain(r->src.ctx, r);
+    if (force_period || period_due(r))
+        period_emit(r);
+    drops_report(r);
+    batch_write_out(&r->ebatch, &r->events);
+}
+
+static void *reporter_main(void *arg)
+{
+    struct rep *r = arg;
+
+    r->src.thread_enter(r->src.ctx);
+    pthread_mutex_lock(&r->lock);
+    for (;;) {
+        struct timespec tick = monotonic_after_ms(REP_DRAIN_MS);
+        while (!r->stop_requested && r->flush_requested == r->flush_completed &&
+               pthread_cond_timedwait(&r->wake, &r->lock, &tick) != ETIMEDOUT)
+            ;
+        uint64_t flush_target = r->flush_requested;
+        int stopping = r->stop_requested;
+        pthread_mutex_unlock(&r->lock);
+
+        cycle_run(r, stopping || flush_target != r->flush_completed);
+
+        pthread_mutex_lock(&r->lock);
+        r->flush_completed = flush_target;
+        if (stopping)
+            r->stopped = 1;
+        pthread_cond_broadcast(&r->done);
+        if (stopping)
+            break;
+    }
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+static int reporter_init(struct rep *r, const struct rep_config *cfg,
+                         const struct rep_ident *ident,
+                         const struct rep_source *src, char *err, size_t errlen)
+{
+    pthread_condattr_t ca;
+
+    memset(r, 0, sizeof *r);
+    r->cfg = *cfg;
+    r->ident = *ident;
+    r->src = *src;
+    if (rep_transport_open(&r->metrics, cfg->metric_dest, err, errlen) < 0)
+        return -1;
+    if (rep_transport_open(&r->events, cfg->event_dest, err, errlen) < 0) {
+        rep_transport_close(&r->metrics);
+        return -1;
+    }
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->wake, &ca);
+    pthread_cond_init(&r->done, &ca);
+    pthread_condattr_destroy(&ca);
+    r->next_period = monotonic_after_ms(cfg->period_s * 1000);
+    return 0;
+}
+
+struct rep *rep_create(const struct rep_config *cfg, const struct rep_ident *ident,
+                       const struct rep_source *src, char *err, size_t errlen)
+{
+    struct rep *r = malloc(sizeof *r);
+
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (reporter_init(r, cfg, ident, src, err, errlen) < 0) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+int rep_start(struct rep *r)
+{
+    sigset_t all, old;
+    int rc;
+
+    /* The program's signals are the program's: none may land on our thread. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&r->thread, NULL, reporter_main, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == 0)
+        r->thread_started = 1;
+    return -rc;
+}
+
+static int wait_done(struct rep *r, uint64_t target, unsigned timeout_ms)
+{
+    struct timespec deadline = monotonic_after_ms(timeout_ms);
+    int rc = 0;
+
+    while (r->flush_completed < target && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&r->done, &r->lock, &deadline);
+    return r->flush_completed >= target ? 0 : -1;
+}
+
+int rep_flush(struct rep *r, unsigned timeout_ms)
+{
+    int rc;
+
+    if (!r->thread_started || r->stopped) {
+        cycle_run(r, 1);
+        return 0;
+    }
+    pthread_mutex_lock(&r->lock);
+    uint64_t target = ++r->flush_requested;
+    pthread_cond_signal(&r->wake);
+    rc = wait_done(r, target, timeout_ms);
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+int rep_stop(struct rep *r, unsigned timeout_ms)
+{
+    int rc;
+
+    if (!r->thread_started) {
+        if (!r->stopped)
+            cycle_run(r, 1);
+        r->stopped = 1;
+        return 0;
+    }
+    pthread_mutex_lock(&r->lock);
+    if (r->stopped) {
+        pthread_mutex_unlock(&r->lock);
+        return 0;
+    }
+    r->stop_requested = 1;
+    uint64_t target = ++r->flush_requested;
+    pthread_cond_signal(&r->wake);
+    rc = wait_done(r, target, timeout_ms);
+    int joinable = r->stopped;
+    pthread_mutex_unlock(&r->lock);
+    if (joinable) {
+        pthread_join(r->thread, NULL);
+        r->thread_started = 0;
+    }
+    return rc;
+}
+
+struct rep *rep_recreate_in_child(struct rep *old, const struct rep_ident *ident)
+{
+    char err[256];
+    struct rep *r = rep_create(&old->cfg, ident, &old->src, err, sizeof err);
+
+    /* The parent's descriptors are ours to close in the child; its memory
+     * (queued lines, the locked mutex) is abandoned on purpose. */
+    rep_transport_close(&old->metrics);
+    rep_transport_close(&old->events);
+    if (r && rep_start(r) != 0)
+        r->thread_started = 0;
+    return r;
+}

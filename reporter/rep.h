@@ -1,0 +1,81 @@
+/* rep.h: the in-process reporter.
+ *
+ * One thread per process that pulls what the program's threads produced,
+ * aggregates it and sends it out:
+ *   - every REP_DRAIN_MS it asks its source to drain the per-thread event
+ *     queues (rep_event_put for each event) and writes the events out;
+ *   - every summary period it asks its source to collect counter deltas
+ *     (rep_fs_add), and writes the period's metrics;
+ *   - rep_flush() and rep_stop() do both at once, bounded in time, for exec
+ *     and exit.
+ * The source (libinterpose) owns the queues and counters; the reporter owns
+ * aggregation, formatting and transports. Nothing here is called from a
+ * wrapper: rep_* functions may lock and allocate.
+ */
+#ifndef REP_H
+#define REP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "rep_config.h"
+#include "rep_event.h"
+#include "rep_fmt.h"
+
+#define REP_DRAIN_MS 10
+
+struct rep;
+
+/* What happened to one file (or, with file == NULL, to files in general)
+ * since the last collection. */
+struct rep_fs_counts {
+    uint64_t opens, closes;
+    uint64_t read_ops, read_bytes;
+    uint64_t write_ops, write_bytes;
+    uint64_t seek_ops;
+    uint64_t duration_ops, duration_ns;
+    uint64_t err_open_close, err_read_write;
+};
+
+void rep_fs_counts_add(struct rep_fs_counts *into, const struct rep_fs_counts *c);
+int rep_fs_counts_is_zero(const struct rep_fs_counts *c);
+
+struct rep_source {
+    void *ctx;
+    /* Runs first thing on the reporter thread (e.g. to mark it as ours). */
+    void (*thread_enter)(void *ctx);
+    /* Hand every pending event to rep_event_put(). */
+    void (*drain)(void *ctx, struct rep *r);
+    /* Hand counter deltas since the last call to rep_fs_add(), and the
+     * number of events dropped since the last call to rep_drops_add(). */
+    void (*collect)(void *ctx, struct rep *r);
+};
+
+/* Create the reporter and open its destinations; NULL with a reason in
+ * `err` when a destination cannot be opened. Does not start the thread. */
+struct rep *rep_create(const struct rep_config *cfg,
+                       const struct rep_ident *ident,
+                       const struct rep_source *src,
+                       char *err, size_t errlen);
+
+int rep_start(struct rep *r);
+
+/* Drain, collect and write everything now, on the reporter thread; wait at
+ * most timeout_ms for it. Returns 0 when done in time, -1 otherwise. */
+int rep_flush(struct rep *r, unsigned timeout_ms);
+
+/* rep_flush, then end the thread. Safe to call more than once. */
+int rep_stop(struct rep *r, unsigned timeout_ms);
+
+/* After fork, in the child: the reporter thread does not exist there and
+ * its locks may be held. Forget `r` (its memory is the parent's) and build
+ * a fresh reporter for the child. */
+struct rep *rep_recreate_in_child(struct rep *old, const struct rep_ident *ident);
+
+/* Called by the source from drain() and collect(), on the reporter thread. */
+void rep_event_put(struct rep *r, const struct rep_event *ev);
+void rep_fs_add(struct rep *r, const char *file, const struct rep_fs_counts *c);
+void rep_drops_add(struct rep *r, uint64_t events_dropped);
+
+bool rep_events_wanted(const struct rep *r);
+
+#endif

@@ -1,0 +1,83 @@
+/* rep_config.c: read the reporter's configuration from SCOPE_* variables. */
+#include "rep_config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rep_config_defaults(struct rep_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->metric_format = REP_FORMAT_STATSD;
+    c->verbosity = 4;
+    c->period_s = 10;
+}
+
+static void complain(char *err, size_t errlen, const char *var, const char *val,
+                     const char *expected)
+{
+    size_t used = strlen(err);
+    if (used + 1 >= errlen)
+        return;
+    snprintf(err + used, errlen - used, "%s%s=\"%s\" is not %s; using the default",
+             used ? "; " : "", var, val, expected);
+}
+
+/* A whole decimal number within [min, max], or -1. */
+static long parse_bounded(const char *s, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < min || v > max)
+        return -1;
+    return v;
+}
+
+static int copy_string(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        return -1;
+    memcpy(dst, src, n + 1);
+    return 0;
+}
+
+int rep_config_from_env(struct rep_config *c, char *err, size_t errlen)
+{
+    int bad = 0;
+    const char *v;
+
+    if (errlen)
+        err[0] = '\0';
+    if ((v = getenv("SCOPE_METRIC_DEST")) && copy_string(c->metric_dest, sizeof c->metric_dest, v))
+        complain(err, errlen, "SCOPE_METRIC_DEST", "...", "a URL of sane length"), bad++;
+    if ((v = getenv("SCOPE_EVENT_DEST")) && copy_string(c->event_dest, sizeof c->event_dest, v))
+        complain(err, errlen, "SCOPE_EVENT_DEST", "...", "a URL of sane length"), bad++;
+    if ((v = getenv("SCOPE_METRIC_FORMAT"))) {
+        if (!strcmp(v, "statsd"))
+            c->metric_format = REP_FORMAT_STATSD;
+        else if (!strcmp(v, "ndjson"))
+            c->metric_format = REP_FORMAT_NDJSON;
+        else
+            complain(err, errlen, "SCOPE_METRIC_FORMAT", v, "statsd or ndjson"), bad++;
+    }
+    if ((v = getenv("SCOPE_METRIC_VERBOSITY"))) {
+        long n = parse_bounded(v, 0, 9);
+        if (n < 0)
+            complain(err, errlen, "SCOPE_METRIC_VERBOSITY", v, "a number from 0 to 9"), bad++;
+        else
+            c->verbosity = (int)n;
+    }
+    if ((v = getenv("SCOPE_SUMMARY_PERIOD"))) {
+        long n = parse_bounded(v, 1, 86400);
+        if (n < 0)
+            complain(err, errlen, "SCOPE_SUMMARY_PERIOD", v, "a number of seconds from 1 to 86400"), bad++;
+        else
+            c->period_s = (unsigned)n;
+    }
+    if ((v = getenv("SCOPE_STATSD_PREFIX")) && copy_string(c->statsd_prefix, sizeof c->statsd_prefix, v))
+        complain(err, errlen, "SCOPE_STATSD_PREFIX", v, "shorter than 128 bytes"), bad++;
+    return bad;
+}

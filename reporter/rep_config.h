@@ -1,0 +1,33 @@
+/* rep_config.h: what the reporter is told to do, read from SCOPE_* variables.
+ *
+ *   SCOPE_METRIC_DEST       file:///abs/path | file://stdout | file://stderr
+ *   SCOPE_EVENT_DEST        same; unset or empty: that output is off
+ *   SCOPE_METRIC_FORMAT     statsd (default) | ndjson
+ *   SCOPE_METRIC_VERBOSITY  0-9, default 4; >= 5: per-file metrics
+ *   SCOPE_SUMMARY_PERIOD    seconds between metric periods, default 10
+ *   SCOPE_STATSD_PREFIX     prepended to StatsD metric names
+ * A bad value is reported in `err` and replaced by its default: the library
+ * must never refuse to let the program run because of its configuration.
+ */
+#ifndef REP_CONFIG_H
+#define REP_CONFIG_H
+
+#include <stddef.h>
+
+enum rep_metric_format { REP_FORMAT_STATSD, REP_FORMAT_NDJSON };
+
+struct rep_config {
+    char metric_dest[4096];
+    char event_dest[4096];
+    enum rep_metric_format metric_format;
+    int verbosity;
+    unsigned period_s;
+    char statsd_prefix[128];
+};
+
+void rep_config_defaults(struct rep_config *c);
+
+/* Returns the number of bad values found (each described in err, joined). */
+int rep_config_from_env(struct rep_config *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,87 @@
+/* rep_fmt.h: turn one metric or one event into one line of text.
+ *
+ * Three formats, AppScope-compatible (validated against
+ * ../shared/appscope-schemas by the test suite):
+ *   StatsD:  name:value|type|#tag:val,tag:val
+ *   NDJSON metric: {"type":"metric","body":{"_metric":..,"_metric_type":..,
+ *            "_value":..,<tags>,"proc":..,"pid":..,"host":..,"unit":..,
+ *            "_time":..}}
+ *   NDJSON event:  {"type":"evt","id":..,"_channel":..,"body":{"sourcetype":
+ *            ..,"_time":..,"source":..,"host":..,"proc":..,"cmd":..,"pid":..,
+ *            "data":{..}}}
+ * Every function writes a whole line ending in '\n' plus a terminating NUL
+ * and returns its length without the NUL, or 0 when it does not fit in `cap`
+ * (never a partial line). They do not allocate, lock or call stdio; they are
+ * safe to call from any thread.
+ */
+#ifndef REP_FMT_H
+#define REP_FMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Who is reporting: filled once per process (again after fork). */
+struct rep_ident {
+    int pid;
+    char proc[64];      /* short command name, e.g. "dd" */
+    char cmd[1024];     /* full command line, arguments joined by spaces */
+    char host[256];     /* hostname */
+    char channel[32];   /* unique per process run, decimal digits */
+};
+
+enum rep_value_kind { REP_STR, REP_INT, REP_DBL };
+
+/* A tag of a metric, or a field of an event's data object. Strings are
+ * escaped as JSON strings; `len` is their length (a string may be arbitrary
+ * bytes, e.g. console text: invalid UTF-8 becomes U+FFFD, control characters
+ * become \uXXXX escapes). */
+struct rep_field {
+    const char *key;
+    enum rep_value_kind kind;
+    const char *s;
+    size_t len;
+    long long i;
+    double d;
+};
+
+#define REP_FIELD_STR(k, str)      { .key = (k), .kind = REP_STR, .s = (str), .len = __builtin_strlen(str) }
+#define REP_FIELD_STRN(k, str, n)  { .key = (k), .kind = REP_STR, .s = (str), .len = (n) }
+#define REP_FIELD_INT(k, v)        { .key = (k), .kind = REP_INT, .i = (v) }
+#define REP_FIELD_DBL(k, v)        { .key = (k), .kind = REP_DBL, .d = (v) }
+
+enum rep_metric_type { REP_COUNTER, REP_GAUGE, REP_HISTOGRAM, REP_TIMER };
+
+struct rep_metric {
+    const char *name;               /* e.g. "fs.write" */
+    enum rep_metric_type type;
+    double value;                   /* integral values print without a fraction */
+    const char *unit;               /* e.g. "byte", "operation", "microsecond" */
+    const struct rep_field *tags;   /* metric-specific tags, in order */
+    size_t ntags;
+    bool summary;                   /* adds "summary":"true" */
+};
+
+/* StatsD. `prefix` (may be NULL or "") is prepended to the name. Tags: the
+ * metric's own, then proc, pid, host when `ident` is not NULL, then unit.
+ * Type letters: counter c, gauge g, histogram h, timer ms. */
+size_t rep_fmt_statsd(char *buf, size_t cap, const char *prefix,
+                      const struct rep_ident *ident,
+                      const struct rep_metric *m);
+
+/* NDJSON metric; `time` is unix seconds (printed with microseconds). */
+size_t rep_fmt_metric_json(char *buf, size_t cap, const struct rep_ident *ident,
+                           const struct rep_metric *m, double time);
+
+/* NDJSON event. `data` fields form body.data, in order. */
+size_t rep_fmt_event_json(char *buf, size_t cap, const struct rep_ident *ident,
+                          const char *sourcetype, const char *source,
+                          double time, const struct rep_field *data,
+                          size_t ndata);
+
+/* NDJSON notice event (AppScope's shape: sourcetype "metric", source
+ * "notice", data a plain string): scope's own messages to the operator,
+ * e.g. how many events it had to drop. */
+size_t rep_fmt_notice_json(char *buf, size_t cap, const struct rep_ident *ident,
+                           double time, const char *message);
+
+#endif

@@ -1,0 +1,28 @@
+/* rep_transport.h: where the reporter's lines go.
+ *
+ * Today: file:///abs/path (created 0600, always appended, never truncated),
+ * file://stdout, file://stderr. An empty URL is a transport that is off.
+ * Writes happen on the reporter thread only; a failed write is counted in
+ * `lost_bytes`, never retried forever.
+ */
+#ifndef REP_TRANSPORT_H
+#define REP_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rep_transport {
+    int fd;             /* -1: off */
+    int owned;          /* we opened fd and close it */
+    uint64_t lost_bytes;
+};
+
+/* 0, or -1 with a reason in err. */
+int rep_transport_open(struct rep_transport *t, const char *url,
+                       char *err, size_t errlen);
+int rep_transport_is_on(const struct rep_transport *t);
+/* Write all of buf or count it lost. */
+void rep_transport_write(struct rep_transport *t, const char *buf, size_t len);
+void rep_transport_close(struct rep_transport *t);
+
+#endif

@@ -1,0 +1,102 @@
+"""scope run on real programs: exact per-file byte counts, console events,
+every line schema-valid (issue 2's integration tests)."""
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from scope_it import (PYTHON, ScopeTest, events_of, example, metrics_named,
+                      per_file_sum)
+
+
+class DdTest(ScopeTest):
+    def test_dd_exact_bytes_and_console_summary(self):
+        out = os.path.join(self.dir, "OUT")
+        self.scope_run(["dd", "if=/dev/zero", "of=" + out, "bs=4096", "count=1000"])
+        m = self.metric_lines()
+        self.assertEqual(per_file_sum(m, "fs.write").get(out), 4096000)
+        self.assertEqual(per_file_sum(m, "fs.read").get("/dev/zero"), 4096000)
+        self.assertEqual(os.path.getsize(out), 4096000)
+        stderr_text = "".join(e["data"]["message"] for e in events_of(self.event_lines(), "stderr"))
+        self.assertIn("1000+0 records out", stderr_text)
+        self.assertIn("4096000 bytes", stderr_text)
+        self.assert_schema_valid(self.metrics, self.events)
+
+    def test_open_close_events_carry_totals(self):
+        out = os.path.join(self.dir, "OUT")
+        self.scope_run(["dd", "if=/dev/zero", "of=" + out, "bs=1000", "count=7"])
+        closes = [e for e in events_of(self.event_lines(), "fs.close")
+                  if e["data"]["file"] == out]
+        self.assertEqual(len(closes), 1)
+        self.assertEqual(closes[0]["data"]["file_write_bytes"], 7000)
+        self.assertEqual(closes[0]["data"]["file_write_ops"], 7)
+        opens = [e for e in events_of(self.event_lines(), "fs.open") if e["data"]["file"] == out]
+        self.assertEqual(len(opens), 1)
+
+    def test_statsd_is_the_default_format(self):
+        out = os.path.join(self.dir, "OUT")
+        self.scope_run(["dd", "if=/dev/zero", "of=" + out, "bs=4096", "count=10"], fmt="statsd")
+        with open(self.metrics) as f:
+            lines = f.read().splitlines()
+        write = [l for l in lines if l.startswith("fs.write:")]
+        self.assertTrue(write, lines)
+        for l in lines:
+            self.assertRegex(l, r"^[a-z.]+:[0-9.]+\|(c|g|h|ms)(\|#[^ ]+)?$")
+        self.assertIn(f"fs.write:40960|c|#file:{out},numops:10,", "\n".join(write) + ",")
+
+    def test_verbosity_4_summarizes_without_file_tags(self):
+        out = os.path.join(self.dir, "OUT")
+        self.scope_run(["dd", "if=/dev/zero", "of=" + out, "bs=4096", "count=10"], verbosity=4)
+        writes = metrics_named(self.metric_lines(), "fs.write")
+        self.assertEqual(sum(b["_value"] for b in writes), 40960)
+        for b in self.metric_lines():
+            self.assertNotIn("file", b["body"])
+            self.assertEqual(b["body"].get("summary"), "true")
+        self.assert_schema_valid(self.metrics)
+
+
+class ThreadsTest(ScopeTest):
+    def test_python_eight_threads_exact_per_file(self):
+        script = os.path.join(self.dir, "threads.py")
+        with open(script, "w") as f:
+            f.write(
+                "import os, sys, threading\n"
+                "def work(i):\n"
+                "    fd = os.open(os.path.join(sys.argv[1], f'f{i}'), os.O_WRONLY|os.O_CREAT|os.O_TRUNC, 0o600)\n"
+                "    for _ in range(500 + i):\n"
+                "        os.write(fd, b'x' * (1000 + i))\n"
+                "    os.close(fd)\n"
+                "ts = [threading.Thread(target=work, args=(i,)) for i in range(8)]\n"
+                "[t.start() for t in ts]; [t.join() for t in ts]\n")
+        self.scope_run([PYTHON, script, self.dir])
+        sums = per_file_sum(self.metric_lines(), "fs.write")
+        for i in range(8):
+            self.assertEqual(sums.get(os.path.join(self.dir, f"f{i}")), (500 + i) * (1000 + i), sums)
+        self.assert_schema_valid(self.metrics, self.events)
+
+
+class BuildFlavoursTest(ScopeTest):
+    """Lazy PLT and -fno-plt -z now (GLOB_DAT slots under full RELRO)."""
+
+    def check_filedemo(self, name):
+        p = self.scope_run([example(name), self.dir, "3", "12345"])
+        m = self.metric_lines()
+        writes, reads = per_file_sum(m, "fs.write"), per_file_sum(m, "fs.read")
+        for i in range(3):
+            path = os.path.join(self.dir, f"demo{i}.txt")
+            self.assertEqual(writes.get(path), 12345, writes)
+            self.assertEqual(reads.get(path), 12345, reads)
+        stdout_text = "".join(e["data"]["message"] for e in events_of(self.event_lines(), "stdout"))
+        self.assertEqual(stdout_text, p.stdout.decode())
+        self.assert_schema_valid(self.metrics, self.events)
+
+    def test_lazy_plt(self):
+        self.check_filedemo("filedemo")
+
+    def test_noplt_full_relro(self):
+        self.check_filedemo("filedemo_noplt")
+
+
+if __name__ == "__main__":
+    unittest.main()

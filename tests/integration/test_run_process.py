@@ -1,0 +1,125 @@
+"""scope run and the life of a process: exit paths lose nothing, children
+report under their own pid and never repeat the parent's data, periods
+repeat, drops are counted (issue 2)."""
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from scope_it import PYTHON, ScopeTest, events_of, metrics_named
+
+
+def write_file_py(path, nbytes):
+    return (f"fd = os.open({path!r}, os.O_WRONLY|os.O_CREAT|os.O_TRUNC, 0o600)\n"
+            f"os.write(fd, b'y' * {nbytes})\n"
+            "os.close(fd)\n")
+
+
+def writes_by_pid(lines):
+    """{(pid, file): bytes}"""
+    out = {}
+    for b in metrics_named(lines, "fs.write"):
+        if "file" in b:
+            key = (b["pid"], b["file"])
+            out[key] = out.get(key, 0) + b["_value"]
+    return out
+
+
+class ExitPathsTest(ScopeTest):
+    def run_py(self, body, status=0):
+        return self.scope_run([PYTHON, "-c", "import os, sys\n" + body], check_status=status)
+
+    def test_underscore_exit_flushes_last_period(self):
+        f = os.path.join(self.dir, "a")
+        self.run_py(write_file_py(f, 777) + "os._exit(3)\n", status=3)
+        self.assertEqual(writes_by_pid(self.metric_lines()).get((self.pid_of(f), f)), 777)
+
+    def test_exit_flushes_last_period(self):
+        f = os.path.join(self.dir, "a")
+        self.run_py(write_file_py(f, 778) + "sys.exit(4)\n", status=4)
+        self.assertEqual(sum(v for (p, n), v in writes_by_pid(self.metric_lines()).items() if n == f), 778)
+
+    def test_exec_flushes_before_the_image_is_replaced(self):
+        f = os.path.join(self.dir, "a")
+        self.run_py(write_file_py(f, 779) + "os.execv('/bin/true', ['true'])\n")
+        self.assertEqual(sum(v for (p, n), v in writes_by_pid(self.metric_lines()).items() if n == f), 779)
+
+    def test_signal_exit_status(self):
+        self.run_py("os.kill(os.getpid(), 9)\n", status=128 + 9)
+
+    def pid_of(self, f):
+        for (p, n) in writes_by_pid(self.metric_lines()):
+            if n == f:
+                return p
+        self.fail(f"no fs.write for {f}")
+
+
+class ChildrenTest(ScopeTest):
+    def test_fork_child_reports_only_its_own_data(self):
+        parent_f, child_f = os.path.join(self.dir, "parent"), os.path.join(self.dir, "child")
+        body = ("import os\n" + write_file_py(parent_f, 1000) +
+                "pid = os.fork()\n"
+                "if pid == 0:\n" +
+                "".join("    " + l + "\n" for l in write_file_py(child_f, 2000).splitlines()) +
+                "    os._exit(0)\n"
+                "os.waitpid(pid, 0)\n"
+                "print(pid)\n")
+        p = self.scope_run([PYTHON, "-c", body])
+        child_pid = int(p.stdout.decode().strip())
+        w = writes_by_pid(self.metric_lines())
+        self.assertEqual(w.get((child_pid, child_f)), 2000, w)
+        self.assertNotIn((child_pid, parent_f), w)
+        parent_pids = [pid for (pid, n) in w if n == parent_f]
+        self.assertEqual(len(parent_pids), 1, w)
+        self.assertEqual(w[(parent_pids[0], parent_f)], 1000)
+
+    def test_exec_children_are_scoped_under_their_own_pid(self):
+        a, b = os.path.join(self.dir, "a"), os.path.join(self.dir, "b")
+        self.scope_run(["sh", "-c", f"dd if=/dev/zero of={a} bs=100 count=3 2>/dev/null; "
+                                    f"dd if=/dev/zero of={b} bs=100 count=5 2>/dev/null"])
+        w = writes_by_pid(self.metric_lines())
+        pa = [p for (p, n) in w if n == a]
+        pb = [p for (p, n) in w if n == b]
+        self.assertEqual(len(pa), 1)
+        self.assertEqual(len(pb), 1)
+        self.assertNotEqual(pa[0], pb[0])
+        self.assertEqual(w[(pa[0], a)], 300)
+        self.assertEqual(w[(pb[0], b)], 500)
+        self.assert_schema_valid(self.metrics, self.events)
+
+
+class PeriodsTest(ScopeTest):
+    def test_each_period_reports_its_own_part(self):
+        f = os.path.join(self.dir, "slow")
+        body = (f"fd = os.open({f!r}, os.O_WRONLY|os.O_CREAT, 0o600)\n"
+                "for i in range(5):\n"
+                "    os.write(fd, b'z' * 100)\n"
+                "    time.sleep(0.6)\n"
+                "os.close(fd)\n")
+        env = dict(self.env, SCOPE_SUMMARY_PERIOD="1")
+        self.scope_run([PYTHON, "-c", "import os, time\n" + body], env=env)
+        writes = [b for b in metrics_named(self.metric_lines(), "fs.write") if b.get("file") == f]
+        self.assertGreaterEqual(len(writes), 2, "expected more than one period")
+        self.assertEqual(sum(b["_value"] for b in writes), 500)
+        self.assertEqual(len({b["_time"] for b in writes}), len(writes))
+
+
+class DropsTest(ScopeTest):
+    def test_console_flood_every_line_delivered_or_counted(self):
+        n = 200000
+        body = f"for i in range({n}):\n    os.write(1, b'x\\n')\n"
+        self.scope_run([PYTHON, "-c", "import os\n" + body])
+        lines = self.event_lines()
+        delivered = sum(e["data"]["message"].count("\n") for e in events_of(lines, "stdout"))
+        dropped = 0
+        for e in events_of(lines, "notice"):
+            m = re.match(r"scope dropped (\d+) events", e["data"])
+            self.assertTrue(m, e["data"])
+            dropped += int(m.group(1))
+        self.assertEqual(delivered + dropped, n)
+        self.assert_schema_valid(self.events)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define REP_LINE_MAX 4096
 #define REP_BATCH_MAX (64 * 1024)   /* write out a batch when it gets this big */
@@ -343,6 +344,22 @@ int rep_start(struct rep *r)
     return -rc;
 }
 
+/* Bounded even if the lock is held forever: a signal handler may call
+ * _exit on a thread that was inside rep_flush. */
+static int lock_within(struct rep *r, unsigned timeout_ms)
+{
+    struct timespec deadline;
+
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000;
+    }
+    return pthread_mutex_timedlock(&r->lock, &deadline) == 0 ? 0 : -1;
+}
+
 static int wait_done(struct rep *r, uint64_t target, unsigned timeout_ms)
 {
     struct timespec deadline = monotonic_after_ms(timeout_ms);
@@ -361,7 +378,8 @@ int rep_flush(struct rep *r, unsigned timeout_ms)
         cycle_run(r, 1);
         return 0;
     }
-    pthread_mutex_lock(&r->lock);
+    if (lock_within(r, timeout_ms) < 0)
+        return -1;
     uint64_t target = ++r->flush_requested;
     pthread_cond_signal(&r->wake);
     rc = wait_done(r, target, timeout_ms);
@@ -369,7 +387,7 @@ int rep_flush(struct rep *r, unsigned timeout_ms)
     return rc;
 }
 
-int rep_stop(struct rep *r, unsigned timeout_ms)
+static int rep_stop_thread(struct rep *r, unsigned timeout_ms)
 {
     int rc;
 
@@ -379,7 +397,8 @@ int rep_stop(struct rep *r, unsigned timeout_ms)
         r->stopped = 1;
         return 0;
     }
-    pthread_mutex_lock(&r->lock);
+    if (lock_within(r, timeout_ms) < 0)
+        return -1;
     if (r->stopped) {
         pthread_mutex_unlock(&r->lock);
         return 0;
@@ -393,6 +412,32 @@ int rep_stop(struct rep *r, unsigned timeout_ms)
     if (joinable) {
         pthread_join(r->thread, NULL);
         r->thread_started = 0;
+    }
+    return rc;
+}
+
+/* Lines a destination refused are said once, on stderr, at the end: there
+ * is no other channel left to say it on. */
+static void losses_report(struct rep_transport *t, const char *what)
+{
+    char msg[512];
+
+    if (!t->lost_bytes)
+        return;
+    int n = snprintf(msg, sizeof msg, "scope: %llu bytes of %s could not be "
+                     "written to %s\n", (unsigned long long)t->lost_bytes, what, t->url);
+    if (n > 0)
+        (void)!write(STDERR_FILENO, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+    t->lost_bytes = 0;
+}
+
+int rep_stop(struct rep *r, unsigned timeout_ms)
+{
+    int rc = rep_stop_thread(r, timeout_ms);
+
+    if (!r->thread_started) {       /* else it still writes: no race on counts */
+        losses_report(&r->metrics, "metrics");
+        losses_report(&r->events, "events");
     }
     return rc;
 }

@@ -2,8 +2,9 @@
  *
  * Today: file:///abs/path (created 0600, always appended, never truncated),
  * file://stdout, file://stderr. An empty URL is a transport that is off.
- * Writes happen on the reporter thread only; a failed write is counted in
- * `lost_bytes`, never retried forever.
+ * Writes happen on the reporter thread only and never block on a file we
+ * opened; a failed or refused write is counted in `lost_bytes`, never
+ * retried forever.
  */
 #ifndef REP_TRANSPORT_H
 #define REP_TRANSPORT_H
@@ -15,6 +16,7 @@ struct rep_transport {
     int fd;             /* -1: off */
     int owned;          /* we opened fd and close it */
     uint64_t lost_bytes;
+    char url[256];      /* for messages */
 };
 
 /* 0, or -1 with a reason in err. */

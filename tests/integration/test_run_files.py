@@ -23,6 +23,15 @@ class DdTest(ScopeTest):
         self.assertIn("4096000 bytes", stderr_text)
         self.assert_schema_valid(self.metrics, self.events)
 
+    def test_own_output_is_not_counted_and_is_private(self):
+        out = os.path.join(self.dir, "OUT")
+        self.scope_run(["dd", "if=/dev/zero", "of=" + out, "bs=4096", "count=10"])
+        files = set(per_file_sum(self.metric_lines(), "fs.write"))
+        self.assertNotIn(self.metrics, files)
+        self.assertNotIn(self.events, files)
+        self.assertEqual(os.stat(self.metrics).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(self.events).st_mode & 0o777, 0o600)
+
     def test_open_close_events_carry_totals(self):
         out = os.path.join(self.dir, "OUT")
         self.scope_run(["dd", "if=/dev/zero", "of=" + out, "bs=1000", "count=7"])
@@ -74,6 +83,44 @@ class ThreadsTest(ScopeTest):
         for i in range(8):
             self.assertEqual(sums.get(os.path.join(self.dir, f"f{i}")), (500 + i) * (1000 + i), sums)
         self.assert_schema_valid(self.metrics, self.events)
+
+
+class FdReuseTest(ScopeTest):
+    def test_counts_follow_the_file_not_the_fd_number(self):
+        a, b = os.path.join(self.dir, "a"), os.path.join(self.dir, "b")
+        body = ("import os\n"
+                f"fa = os.open({a!r}, os.O_WRONLY|os.O_CREAT, 0o600)\n"
+                "os.write(fa, b'1' * 100); os.close(fa)\n"
+                f"fb = os.open({b!r}, os.O_WRONLY|os.O_CREAT, 0o600)\n"
+                "assert fb == fa, (fa, fb)\n"
+                "os.write(fb, b'2' * 250)\n"
+                "fc = os.dup(fb); os.close(fb)\n"
+                "os.write(fc, b'3' * 50); os.close(fc)\n")
+        self.scope_run([PYTHON, "-c", body])
+        sums = per_file_sum(self.metric_lines(), "fs.write")
+        self.assertEqual(sums.get(a), 100, sums)
+        self.assertEqual(sums.get(b), 300, sums)
+        closes = per_file_sum(self.metric_lines(), "fs.close")
+        self.assertEqual(closes.get(b), 1, "a dup'ed file closes once, at its last fd")
+
+
+class ThreadChurnTest(ScopeTest):
+    def test_queues_of_exited_threads_are_reused(self):
+        # More threads over the run than the pool has records (1024): only
+        # works if records of exited threads are drained and given back.
+        n = 3000
+        body = ("import os, threading, time\n"
+                "def say(i):\n"
+                "    os.write(1, b'%d\\n' % i)\n"
+                f"for i in range({n}):\n"
+                "    t = threading.Thread(target=say, args=(i,)); t.start(); t.join()\n"
+                "    if i % 500 == 0: time.sleep(0.05)\n")
+        p = self.scope_run([PYTHON, "-c", body])
+        self.assertEqual(len(p.stdout.splitlines()), n)
+        lines = self.event_lines()
+        self.assertEqual(events_of(lines, "notice"), [])
+        text = "".join(e["data"]["message"] for e in events_of(lines, "stdout"))
+        self.assertEqual(sorted(int(x) for x in text.split()), list(range(n)))
 
 
 class BuildFlavoursTest(ScopeTest):

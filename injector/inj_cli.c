@@ -1,0 +1,194 @@
+/* inj_cli.c: command-line parsing for each `scope` command (see inj_cli.h). */
+#include "inj_cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void inj_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("scope: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "; see `scope %s%s--help`\n", cmd ? cmd : "", cmd ? " " : "");
+}
+
+/* getopt_long() values of options that have no short form. */
+enum { OPT_METRICFORMAT = 256, OPT_ID, OPT_JSON };
+
+/* Report what getopt_long() stopped at (c is '?' or ':'). A long option is
+ * always the whole of argv[optind - 1]; an unknown short option may be in
+ * the middle of a cluster, so it is named by optopt. */
+static void bad_option(const char *cmd, const char *shortopts, int c, char **argv)
+{
+    const char *arg = argv[optind - 1];
+    int known = optopt >= OPT_METRICFORMAT ||
+                (optopt > 0 && optopt != ':' && optopt != '+' && strchr(shortopts, optopt));
+
+    if (c == ':')
+        inj_usage(cmd, "option '%s' needs a value", arg);
+    else if (known)   /* "--json=x" */
+        inj_usage(cmd, "option '%s' takes no value", arg);
+    else if (optopt > 0)
+        inj_usage(cmd, "unknown option '-%c'", optopt);
+    else
+        inj_usage(cmd, "unknown option '%s'", arg);
+}
+
+/* file:///absolute/path, file://stdout or file://stderr. */
+static int check_url(const char *flag, const char *url)
+{
+    const char *rest = url + strlen("file://");
+
+    if (strncmp(url, "file://", strlen("file://")) != 0) {
+        inj_usage("run", "%s '%s': only file:// destinations are supported "
+                  "(file:///abs/path, file://stdout, file://stderr)", flag, url);
+        return -1;
+    }
+    if (strcmp(rest, "stdout") != 0 && strcmp(rest, "stderr") != 0 && rest[0] != '/') {
+        inj_usage("run", "%s '%s': the file path must be absolute (file:///abs/path)",
+                  flag, url);
+        return -1;
+    }
+    if (strlen(url) >= 4096) {
+        inj_usage("run", "%s: the URL is longer than 4095 bytes", flag);
+        return -1;
+    }
+    return 0;
+}
+
+/* A decimal number of seconds from 1 to 86400 (what libscope.so accepts). */
+static int check_period(const char *s)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+
+    if (s[0] < '0' || s[0] > '9' || *end != '\0' || v < 1 || v > 86400) {
+        inj_usage("run", "--period '%s': expected whole seconds from 1 to 86400", s);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_run_opts(const struct inj_run_opts *o)
+{
+    if (o->metric_dest && check_url("-m", o->metric_dest) < 0)
+        return -1;
+    if (o->event_dest && check_url("-e", o->event_dest) < 0)
+        return -1;
+    if (o->metric_format && strcmp(o->metric_format, "statsd") != 0 &&
+        strcmp(o->metric_format, "ndjson") != 0) {
+        inj_usage("run", "--metricformat '%s': expected statsd or ndjson", o->metric_format);
+        return -1;
+    }
+    if (o->metric_format && !o->metric_dest && strcmp(o->metric_format, "statsd") == 0) {
+        inj_usage("run", "--metricformat statsd needs -m: the session's metrics.json "
+                  "is always ndjson");
+        return -1;
+    }
+    if (o->verbosity && (strlen(o->verbosity) != 1 || o->verbosity[0] < '0' ||
+                         o->verbosity[0] > '9')) {
+        inj_usage("run", "-v '%s': expected a verbosity from 0 to 9", o->verbosity);
+        return -1;
+    }
+    if (o->period && check_period(o->period) < 0)
+        return -1;
+    return 0;
+}
+
+enum inj_cli_result inj_cli_run(int argc, char **argv, struct inj_run_opts *o)
+{
+    static const struct option longopts[] = {
+        {"metricdest", required_argument, NULL, 'm'},
+        {"eventdest", required_argument, NULL, 'e'},
+        {"metricformat", required_argument, NULL, OPT_METRICFORMAT},
+        {"verbosity", required_argument, NULL, 'v'},
+        {"period", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static const char shortopts[] = "+:m:e:v:p:h";
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm': o->metric_dest = optarg; break;
+        case 'e': o->event_dest = optarg; break;
+        case OPT_METRICFORMAT: o->metric_format = optarg; break;
+        case 'v': o->verbosity = optarg; break;
+        case 'p': o->period = optarg; break;
+        case 'h': return INJ_CLI_HELP;
+        default:
+            bad_option("run", shortopts, c, argv);
+            return INJ_CLI_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        inj_usage("run", "missing the command to run (scope run [OPTIONS] -- CMD [ARGS...])");
+        return INJ_CLI_USAGE;
+    }
+    o->argv = argv + optind;
+    return check_run_opts(o) < 0 ? INJ_CLI_USAGE : INJ_CLI_OK;
+}
+
+enum inj_cli_result inj_cli_show(int argc, char **argv, struct inj_show_opts *o)
+{
+    static const struct option longopts[] = {
+        {"id", required_argument, NULL, OPT_ID},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_ID: o->id = optarg; break;
+        case OPT_JSON: o->json = 1; break;
+        case 'h': return INJ_CLI_HELP;
+        default:
+            bad_option(argv[0], "h", c, argv);
+            return INJ_CLI_USAGE;
+        }
+    }
+    if (optind < argc) {
+        inj_usage(argv[0], "unexpected argument '%s'", argv[optind]);
+        return INJ_CLI_USAGE;
+    }
+    if (o->id && o->id[0] == '\0') {
+        inj_usage(argv[0], "--id needs a session number or directory name");
+        return INJ_CLI_USAGE;
+    }
+    return INJ_CLI_OK;
+}
+
+enum inj_cli_result inj_cli_history(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        if (c == 'h')
+            return INJ_CLI_HELP;
+        bad_option("history", "h", c, argv);
+        return INJ_CLI_USAGE;
+    }
+    if (optind < argc) {
+        inj_usage("history", "unexpected argument '%s'", argv[optind]);
+        return INJ_CLI_USAGE;
+    }
+    return INJ_CLI_OK;
+}

@@ -1,0 +1,39 @@
+/* inj_cli.h: command-line parsing for each `scope` command.
+ *
+ * Parsing only checks and collects: nothing is run or read here. A usage
+ * error is printed as one line ("scope: ...; see `scope CMD --help`") and
+ * returned as INJ_CLI_USAGE, which the caller turns into exit status 2.
+ * Each parser takes the command's own argv: argv[0] is the command name.
+ */
+#ifndef INJ_CLI_H
+#define INJ_CLI_H
+
+enum inj_cli_result { INJ_CLI_OK, INJ_CLI_HELP, INJ_CLI_USAGE };
+
+struct inj_run_opts {
+    const char *metric_dest;    /* -m URL, or NULL: the session directory */
+    const char *event_dest;     /* -e URL, or NULL: the session directory */
+    const char *metric_format;  /* "statsd" or "ndjson", or NULL */
+    const char *verbosity;      /* "0".."9", or NULL */
+    const char *period;         /* "1".."86400", or NULL */
+    char **argv;                /* CMD and its arguments, NULL-terminated */
+};
+
+struct inj_show_opts {
+    const char *id;             /* --id: session number or directory name; NULL: newest */
+    int json;                   /* --json: print the raw lines */
+};
+
+enum inj_cli_result inj_cli_run(int argc, char **argv, struct inj_run_opts *o);
+
+/* `scope metrics` and `scope events` take the same flags. */
+enum inj_cli_result inj_cli_show(int argc, char **argv, struct inj_show_opts *o);
+
+enum inj_cli_result inj_cli_history(int argc, char **argv);
+
+/* Print "scope: <message>; see `scope [cmd ]--help`" on stderr.
+ * cmd NULL: the top-level help. */
+void inj_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

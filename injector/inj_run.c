@@ -1,0 +1,355 @@
+/* inj_run.c: `scope run` (see inj_run.h).
+ *
+ * The child creates the session directory with its own pid (which stays
+ * CMD's pid across execvp), sets the environment and execs CMD. It reports
+ * to the parent through a close-on-exec pipe: once when ready (naming the
+ * session directory), and once more if exec fails. End of file after the
+ * first report means CMD is running.
+ */
+#include "inj_run.h"
+
+#include "inj_session.h"
+#include "inj_target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum stage { STAGE_READY = 1, STAGE_SETUP_FAILED, STAGE_EXEC_FAILED };
+
+struct report {
+    int stage;
+    int err;                /* errno of the failed exec */
+    char dir[PATH_MAX];     /* the session directory; "" when none */
+};
+
+/* What CMD is told through SCOPE_* variables; NULL: leave the variable alone. */
+struct dests {
+    char metric[PATH_MAX + 16];
+    char event[PATH_MAX + 16];
+    const char *metric_format;
+};
+
+/* Signal dispositions and mask before scope changed them. */
+struct signals {
+    sigset_t mask;
+    struct sigaction intr, quit;
+};
+
+static volatile sig_atomic_t child_pid;
+
+static void forward(int sig)
+{
+    int saved = errno;
+
+    if (child_pid > 0)
+        kill((pid_t)child_pid, sig);
+    errno = saved;
+}
+
+/* Before fork: SIGTERM/SIGHUP blocked until the parent knows whom to
+ * forward them to; SIGINT/SIGQUIT ignored (the terminal sends them to CMD
+ * too, and scope must outlive CMD to report). */
+static void prepare_signals(struct signals *saved)
+{
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigset_t block;
+
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &saved->mask);
+    sigaction(SIGINT, &ign, &saved->intr);
+    sigaction(SIGQUIT, &ign, &saved->quit);
+}
+
+/* In the child: CMD gets the dispositions and mask scope was started with. */
+static void restore_signals(const struct signals *saved)
+{
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+
+    sigaction(SIGINT, &saved->intr, NULL);
+    sigaction(SIGQUIT, &saved->quit, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
+    sigaction(SIGHUP, &dfl, NULL);
+    sigprocmask(SIG_SETMASK, &saved->mask, NULL);
+}
+
+/* In the parent: SIGTERM/SIGHUP go on to CMD. */
+static void forward_signals(const struct signals *saved, pid_t pid)
+{
+    struct sigaction fwd = {.sa_handler = forward, .sa_flags = SA_RESTART};
+
+    child_pid = pid;
+    sigaction(SIGTERM, &fwd, NULL);
+    sigaction(SIGHUP, &fwd, NULL);
+    sigprocmask(SIG_SETMASK, &saved->mask, NULL);
+}
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+    for (const char *p = buf; len > 0;) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Bytes read; fewer than len at end of file. */
+static size_t read_full(int fd, void *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n = read(fd, (char *)buf + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    return got;
+}
+
+static const char *proc_name(const char *cmd)
+{
+    const char *slash = strrchr(cmd, '/');
+    const char *base = slash ? slash + 1 : cmd;
+
+    return base[0] ? base : "cmd";
+}
+
+/* The flags, with the session directory (dir, "" for none) standing in
+ * for -m/-e not given. */
+static void choose_dests(const struct inj_run_opts *o, const char *dir, struct dests *d)
+{
+    d->metric_format = o->metric_format;
+    if (o->metric_dest) {
+        snprintf(d->metric, sizeof d->metric, "%s", o->metric_dest);
+    } else {
+        snprintf(d->metric, sizeof d->metric, "file://%s/" INJ_METRICS_FILE, dir);
+        d->metric_format = "ndjson";
+    }
+    if (o->event_dest)
+        snprintf(d->event, sizeof d->event, "%s", o->event_dest);
+    else
+        snprintf(d->event, sizeof d->event, "file://%s/" INJ_EVENTS_FILE, dir);
+}
+
+static json_t *start_info(const struct inj_run_opts *o, const char *lib,
+                          const struct dests *d, unsigned long n, long long start)
+{
+    json_t *cmd = json_array();
+    json_t *info;
+
+    for (char **a = o->argv; *a; a++)
+        json_array_append_new(cmd, json_string(*a));
+    info = json_pack("{s:o, s:s, s:I, s:I, s:I, s:s, s:s, s:s}",
+                     "cmd", cmd, "proc", proc_name(o->argv[0]),
+                     "pid", (json_int_t)getpid(), "n", (json_int_t)n,
+                     "start", (json_int_t)start, "library", lib,
+                     "metric_dest", d->metric, "event_dest", d->event);
+    if (info && d->metric_format)
+        json_object_set_new(info, "metric_format", json_string(d->metric_format));
+    return info;
+}
+
+/* Create the session directory (unless -m and -e were both given), its
+ * empty output files and info.json. dir receives its path or "". */
+static int make_session(const struct inj_run_opts *o, const char *lib, struct dests *d,
+                        char *dir, size_t len)
+{
+    char hist[PATH_MAX];
+    long long start = (long long)time(NULL);
+    unsigned long n;
+    json_t *info;
+    int rc;
+
+    dir[0] = '\0';
+    if (o->metric_dest && o->event_dest) {
+        choose_dests(o, dir, d);
+        return 0;
+    }
+    if (inj_history_dir(hist, sizeof hist) < 0 ||
+        inj_session_create(hist, proc_name(o->argv[0]), getpid(), start, dir, len, &n) < 0)
+        return -1;
+    choose_dests(o, dir, d);
+    info = start_info(o, lib, d, n, start);
+    rc = info ? 0 : -1;
+    if (!info)
+        fprintf(stderr, "scope: out of memory\n");
+    if (rc == 0 && !o->metric_dest)
+        rc = inj_session_touch(dir, INJ_METRICS_FILE);
+    if (rc == 0 && !o->event_dest)
+        rc = inj_session_touch(dir, INJ_EVENTS_FILE);
+    if (rc == 0)
+        rc = inj_info_write(dir, info);
+    json_decref(info);
+    if (rc < 0) {
+        inj_session_remove(dir);
+        dir[0] = '\0';
+    }
+    return rc;
+}
+
+/* LD_PRELOAD gets lib in front of what it had; flags override SCOPE_*. */
+static int set_env(const struct inj_run_opts *o, const char *lib, const struct dests *d)
+{
+    const char *old = getenv("LD_PRELOAD");
+    char *preload;
+    int rc;
+
+    if (old && old[0]) {
+        if (asprintf(&preload, "%s:%s", lib, old) < 0)
+            return -1;
+    } else if (!(preload = strdup(lib))) {
+        return -1;
+    }
+    rc = setenv("LD_PRELOAD", preload, 1) |
+         setenv("SCOPE_METRIC_DEST", d->metric, 1) |
+         setenv("SCOPE_EVENT_DEST", d->event, 1) |
+         (d->metric_format ? setenv("SCOPE_METRIC_FORMAT", d->metric_format, 1) : 0) |
+         (o->verbosity ? setenv("SCOPE_METRIC_VERBOSITY", o->verbosity, 1) : 0) |
+         (o->period ? setenv("SCOPE_SUMMARY_PERIOD", o->period, 1) : 0);
+    free(preload);
+    if (rc != 0)
+        fprintf(stderr, "scope: cannot set the environment: %s\n", strerror(errno));
+    return rc;
+}
+
+static void __attribute__((noreturn))
+run_child(const struct inj_run_opts *o, const char *lib, int fd, const struct signals *saved)
+{
+    struct report r = {.stage = STAGE_READY};
+    struct dests d;
+
+    restore_signals(saved);
+    if (make_session(o, lib, &d, r.dir, sizeof r.dir) < 0 || set_env(o, lib, &d) < 0) {
+        if (r.dir[0])
+            inj_session_remove(r.dir);
+        r.stage = STAGE_SETUP_FAILED;
+        write_full(fd, &r, sizeof r);
+        _exit(2);
+    }
+    write_full(fd, &r, sizeof r);
+    execvp(o->argv[0], o->argv);
+    r.stage = STAGE_EXEC_FAILED;
+    r.err = errno;
+    write_full(fd, &r, sizeof r);
+    _exit(r.err == ENOENT ? 127 : 126);
+}
+
+static int wait_child(pid_t pid)
+{
+    int status;
+
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            fprintf(stderr, "scope: waitpid: %s\n", strerror(errno));
+            return -1;
+        }
+    }
+    return status;
+}
+
+/* "SEGV" style name of a signal, or its number. */
+static void signal_name(int sig, char *buf, size_t len)
+{
+    const char *abbrev = sigabbrev_np(sig);
+
+    if (abbrev)
+        snprintf(buf, len, "SIG%s", abbrev);
+    else
+        snprintf(buf, len, "signal %d", sig);
+}
+
+/* Add how CMD ended to info.json. */
+static void finish_info(const char *dir, int code, int sig)
+{
+    json_t *info = inj_info_read(dir);
+    char name[32];
+
+    if (!info)
+        info = json_object();
+    json_object_set_new(info, "exit_status", json_integer(code));
+    json_object_set_new(info, "end", json_integer((json_int_t)time(NULL)));
+    if (sig) {
+        signal_name(sig, name, sizeof name);
+        json_object_set_new(info, "signal", json_string(name));
+    }
+    inj_info_write(dir, info);
+    json_decref(info);
+}
+
+/* The exit status scope forwards for a wait() status. */
+static int exit_code(const char *cmd, int status, int *sig)
+{
+    char name[32];
+
+    *sig = 0;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    *sig = WTERMSIG(status);
+    signal_name(*sig, name, sizeof name);
+    fprintf(stderr, "scope: %s killed by signal %d (%s)\n", cmd, *sig, name);
+    return 128 + *sig;
+}
+
+int inj_run(const struct inj_run_opts *o)
+{
+    char lib[PATH_MAX];
+    struct signals saved;
+    struct report r = {0}, failed = {0};
+    int fds[2], status, code, sig;
+    pid_t pid;
+
+    if (inj_find_library(lib, sizeof lib) < 0 || inj_check_program(o->argv[0]) < 0)
+        return 2;
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        fprintf(stderr, "scope: pipe: %s\n", strerror(errno));
+        return 2;
+    }
+    prepare_signals(&saved);
+    pid = fork();
+    if (pid == 0)
+        run_child(o, lib, fds[1], &saved);
+    close(fds[1]);
+    if (pid < 0) {
+        fprintf(stderr, "scope: fork: %s\n", strerror(errno));
+        close(fds[0]);
+        return 2;
+    }
+    forward_signals(&saved, pid);
+    if (read_full(fds[0], &r, sizeof r) == sizeof r && r.stage == STAGE_READY)
+        read_full(fds[0], &failed, sizeof failed);
+    close(fds[0]);
+    if ((status = wait_child(pid)) < 0)
+        return 2;
+    if (r.stage == STAGE_SETUP_FAILED)
+        return 2;
+    if (failed.stage == STAGE_EXEC_FAILED) {
+        fprintf(stderr, "scope: cannot run '%s': %s\n", o->argv[0], strerror(failed.err));
+        if (r.dir[0])
+            inj_session_remove(r.dir);
+        return failed.err == ENOENT ? 127 : 126;
+    }
+    code = exit_code(o->argv[0], status, &sig);
+    if (r.dir[0]) {
+        finish_info(r.dir, code, sig);
+        fprintf(stderr, "scope: session %s\n", r.dir);
+    }
+    return code;
+}

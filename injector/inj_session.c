@@ -1,0 +1,299 @@
+/* inj_session.c: session directories: naming, creation, listing, info.json
+ * (see inj_session.h). */
+#include "inj_session.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PROC_MAX 64   /* <proc> is cut to this many bytes in directory names */
+
+int inj_path_join(char *buf, size_t len, const char *dir, const char *name)
+{
+    if ((size_t)snprintf(buf, len, "%s/%s", dir, name) >= len) {
+        fprintf(stderr, "scope: path too long: %s/%s\n", dir, name);
+        return -1;
+    }
+    return 0;
+}
+
+int inj_history_dir(char *buf, size_t len)
+{
+    const char *home = getenv("SCOPE_HOME");
+    const char *user_home = getenv("HOME");
+
+    if (home && home[0])
+        return inj_path_join(buf, len, home, "history");
+    if (!user_home || !user_home[0]) {
+        struct passwd *pw = getpwuid(getuid());
+        user_home = pw ? pw->pw_dir : NULL;
+    }
+    if (!user_home) {
+        fprintf(stderr, "scope: neither SCOPE_HOME nor HOME is set\n");
+        return -1;
+    }
+    if ((size_t)snprintf(buf, len, "%s/.scope/history", user_home) >= len) {
+        fprintf(stderr, "scope: path too long: %s/.scope/history\n", user_home);
+        return -1;
+    }
+    return 0;
+}
+
+/* mkdir -p with mode 0700 for every directory created. */
+static int make_dirs(const char *path)
+{
+    char buf[PATH_MAX];
+
+    if ((size_t)snprintf(buf, sizeof buf, "%s", path) >= sizeof buf) {
+        fprintf(stderr, "scope: path too long: %s\n", path);
+        return -1;
+    }
+    for (char *p = buf + 1;; p++) {
+        char saved = *p;
+        if (saved != '/' && saved != '\0')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
+            fprintf(stderr, "scope: cannot create %s: %s\n", buf, strerror(errno));
+            return -1;
+        }
+        *p = saved;
+        if (saved == '\0')
+            return 0;
+    }
+}
+
+/* A whole unsigned decimal number of s[0..len). */
+static int parse_number(const char *s, size_t len, unsigned long long *out)
+{
+    unsigned long long v = 0;
+
+    if (len == 0 || len > 19)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (unsigned long long)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* <proc>_<n>_<pid>_<start>: the three numbers are read from the right,
+ * since <proc> may itself contain '_'. */
+static int parse_name(const char *name, struct inj_session *s)
+{
+    unsigned long long v[3];
+    size_t end = strlen(name);
+
+    if (end > NAME_MAX)
+        return -1;
+    for (int i = 2; i >= 0; i--) {
+        const char *us = memrchr(name, '_', end);
+        if (!us || parse_number(us + 1, end - (size_t)(us + 1 - name), &v[i]) < 0)
+            return -1;
+        end = (size_t)(us - name);
+    }
+    if (end == 0)
+        return -1;
+    strcpy(s->name, name);
+    s->n = (unsigned long)v[0];
+    s->pid = (long)v[1];
+    s->start = (long long)v[2];
+    return 0;
+}
+
+static int by_age(const void *a, const void *b)
+{
+    const struct inj_session *x = a, *y = b;
+
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return (x->n > y->n) - (x->n < y->n);
+}
+
+int inj_session_list(const char *hist, struct inj_session **list, size_t *count)
+{
+    DIR *d = opendir(hist);
+    struct inj_session *v = NULL, s;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+
+    *list = NULL;
+    *count = 0;
+    if (!d) {
+        if (errno == ENOENT)
+            return 0;
+        fprintf(stderr, "scope: cannot read %s: %s\n", hist, strerror(errno));
+        return -1;
+    }
+    while ((e = readdir(d))) {
+        struct stat st;
+        if (parse_name(e->d_name, &s) < 0 ||
+            fstatat(dirfd(d), e->d_name, &st, 0) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (n == cap) {
+            struct inj_session *nv = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
+            if (!nv) {
+                fprintf(stderr, "scope: out of memory\n");
+                free(v);
+                closedir(d);
+                return -1;
+            }
+            v = nv;
+        }
+        v[n++] = s;
+    }
+    closedir(d);
+    if (n)
+        qsort(v, n, sizeof(*v), by_age);
+    *list = v;
+    *count = n;
+    return 0;
+}
+
+const struct inj_session *inj_session_pick(const struct inj_session *list,
+                                           size_t count, const char *id)
+{
+    unsigned long long n;
+    int numeric = id && parse_number(id, strlen(id), &n) == 0;
+
+    for (size_t i = count; i-- > 0;) {
+        if (!id || strcmp(list[i].name, id) == 0 || (numeric && list[i].n == n))
+            return &list[i];
+    }
+    return NULL;
+}
+
+/* The highest session number in hist, 0 if none. */
+static int highest_n(const char *hist, unsigned long *out)
+{
+    struct inj_session *list;
+    size_t count;
+
+    if (inj_session_list(hist, &list, &count) < 0)
+        return -1;
+    *out = 0;
+    for (size_t i = 0; i < count; i++)
+        if (list[i].n > *out)
+            *out = list[i].n;
+    free(list);
+    return 0;
+}
+
+/* Under an exclusive lock on hist, so that concurrent runs get distinct
+ * numbers; a name that exists anyway (EEXIST) makes us count again. */
+int inj_session_create(const char *hist, const char *proc, pid_t pid,
+                       long long start, char *dir, size_t len, unsigned long *n)
+{
+    int lock, rc = -1;
+
+    if (make_dirs(hist) < 0)
+        return -1;
+    lock = open(hist, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+        fprintf(stderr, "scope: cannot lock %s: %s\n", hist, strerror(errno));
+        if (lock >= 0)
+            close(lock);
+        return -1;
+    }
+    for (int tries = 0; tries < 100 && rc < 0; tries++) {
+        if (highest_n(hist, n) < 0)
+            break;
+        ++*n;
+        if ((size_t)snprintf(dir, len, "%s/%.*s_%lu_%ld_%lld", hist, PROC_MAX, proc,
+                             *n, (long)pid, start) >= len) {
+            fprintf(stderr, "scope: path too long: %s/%s_...\n", hist, proc);
+            break;
+        }
+        if (mkdir(dir, 0700) == 0)
+            rc = 0;
+        else if (errno != EEXIST) {
+            fprintf(stderr, "scope: cannot create %s: %s\n", dir, strerror(errno));
+            break;
+        }
+    }
+    close(lock);
+    return rc;
+}
+
+int inj_session_touch(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    int fd;
+
+    if (inj_path_join(path, sizeof path, dir, name) < 0)
+        return -1;
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "scope: cannot create %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+void inj_session_remove(const char *dir)
+{
+    static const char *const files[] = {INJ_METRICS_FILE, INJ_EVENTS_FILE, INJ_INFO_FILE};
+    char path[PATH_MAX];
+
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (inj_path_join(path, sizeof path, dir, files[i]) == 0)
+            unlink(path);
+    if (rmdir(dir) != 0)
+        fprintf(stderr, "scope: cannot remove %s: %s\n", dir, strerror(errno));
+}
+
+int inj_info_write(const char *dir, json_t *info)
+{
+    char tmp[PATH_MAX], path[PATH_MAX];
+    FILE *f;
+    int fd, rc;
+
+    if (inj_path_join(path, sizeof path, dir, INJ_INFO_FILE) < 0 ||
+        inj_path_join(tmp, sizeof tmp, dir, INJ_INFO_FILE ".tmp") < 0)
+        return -1;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || !(f = fdopen(fd, "w"))) {
+        fprintf(stderr, "scope: cannot write %s: %s\n", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    rc = json_dumpf(info, f, JSON_INDENT(2));
+    if (fputc('\n', f) == EOF)
+        rc = -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -1;
+    if (rc != 0) {
+        fprintf(stderr, "scope: cannot write %s: %s\n", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+json_t *inj_info_read(const char *dir)
+{
+    char path[PATH_MAX];
+    json_t *info;
+
+    if (inj_path_join(path, sizeof path, dir, INJ_INFO_FILE) < 0)
+        return NULL;
+    info = json_load_file(path, 0, NULL);
+    if (info && !json_is_object(info)) {
+        json_decref(info);
+        return NULL;
+    }
+    return info;
+}

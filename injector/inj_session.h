@@ -1,0 +1,64 @@
+/* inj_session.h: session directories.
+ *
+ *   $SCOPE_HOME/history/<proc>_<n>_<pid>_<start>/   (SCOPE_HOME: ~/.scope)
+ *       metrics.json   NDJSON metric lines written by libscope.so
+ *       events.json    NDJSON event lines written by libscope.so
+ *       info.json      what ran, written by scope: cmd, pid, start, ...
+ *
+ * <proc> is the basename of CMD, <n> the session number (1 + the highest
+ * in history/), <pid> CMD's pid, <start> the start time in Unix seconds.
+ * Directories are 0700, files 0600. Errors are printed here ("scope: ...")
+ * and returned as -1.
+ */
+#ifndef INJ_SESSION_H
+#define INJ_SESSION_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define INJ_METRICS_FILE "metrics.json"
+#define INJ_EVENTS_FILE "events.json"
+#define INJ_INFO_FILE "info.json"
+
+struct inj_session {
+    char name[NAME_MAX + 1];    /* the directory name */
+    unsigned long n;
+    long pid;
+    long long start;
+};
+
+/* "dir/name" into buf. */
+int inj_path_join(char *buf, size_t len, const char *dir, const char *name);
+
+/* "$SCOPE_HOME/history" into buf. */
+int inj_history_dir(char *buf, size_t len);
+
+/* Create history/ (and missing parents, 0700) and a new session directory
+ * in it; its full path goes to dir, its number to *n. */
+int inj_session_create(const char *hist, const char *proc, pid_t pid,
+                       long long start, char *dir, size_t len, unsigned long *n);
+
+/* Create the empty file `name` (0600) in dir. */
+int inj_session_touch(const char *dir, const char *name);
+
+/* Remove a session directory that scope created and the files it may hold. */
+void inj_session_remove(const char *dir);
+
+/* The sessions in hist, oldest first (by start time, then n). A missing
+ * history directory holds no sessions. Free *list with free(). */
+int inj_session_list(const char *hist, struct inj_session **list, size_t *count);
+
+/* The newest session (id NULL), or the newest whose n or directory name
+ * equals id. NULL when there is none. */
+const struct inj_session *inj_session_pick(const struct inj_session *list,
+                                           size_t count, const char *id);
+
+/* Write info (a JSON object) as dir/info.json, replacing it atomically. */
+int inj_info_write(const char *dir, json_t *info);
+
+/* dir/info.json, or NULL (silently) when it is missing or not an object. */
+json_t *inj_info_read(const char *dir);
+
+#endif

@@ -1,0 +1,112 @@
+/* inj_target.c: find libscope.so and judge the program to run (see inj_target.h). */
+#include "inj_target.h"
+
+#include "elfpatch.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* <dir of /proc/self/exe>/../lib/libscope.so, not yet resolved. */
+static int default_library(char *out, size_t len)
+{
+    char exe[PATH_MAX];
+
+    if (!realpath("/proc/self/exe", exe)) {
+        fprintf(stderr, "scope: cannot resolve /proc/self/exe: %s\n", strerror(errno));
+        return -1;
+    }
+    if ((size_t)snprintf(out, len, "%s/../lib/libscope.so", dirname(exe)) >= len) {
+        fprintf(stderr, "scope: path of libscope.so is too long\n");
+        return -1;
+    }
+    return 0;
+}
+
+int inj_find_library(char *out, size_t len)
+{
+    const char *env = getenv("SCOPE_LIB_PATH");
+    char fallback[PATH_MAX], resolved[PATH_MAX];
+    const char *want;
+
+    if (default_library(fallback, sizeof fallback) < 0)
+        return -1;
+    want = env && env[0] ? env : fallback;
+    if (!realpath(want, resolved) || access(resolved, R_OK) != 0) {
+        int err = errno;
+        if (env && env[0])
+            fprintf(stderr, "scope: cannot use the library $SCOPE_LIB_PATH=%s: %s "
+                    "(without SCOPE_LIB_PATH scope would load %s)\n",
+                    env, strerror(err), fallback);
+        else
+            fprintf(stderr, "scope: cannot find libscope.so at %s: %s "
+                    "(SCOPE_LIB_PATH is not set; set it to the library's path)\n",
+                    fallback, strerror(err));
+        return -1;
+    }
+    if (strlen(resolved) >= len) {
+        fprintf(stderr, "scope: path of libscope.so is too long\n");
+        return -1;
+    }
+    strcpy(out, resolved);
+    return 0;
+}
+
+/* Where execvp() would find cmd: cmd itself if it has a '/', else the first
+ * executable regular file in $PATH. 0 if found, -1 if not. */
+static int lookup(const char *cmd, char *out, size_t len)
+{
+    const char *path = getenv("PATH");
+    struct stat st;
+
+    if (strchr(cmd, '/'))
+        return (size_t)snprintf(out, len, "%s", cmd) < len ? 0 : -1;
+    if (!path)
+        path = "/bin:/usr/bin";   /* execvp()'s default */
+    for (const char *p = path;; p++) {
+        const char *end = strchrnul(p, ':');
+        int dirlen = (int)(end - p);
+
+        /* An empty PATH element is the current directory. */
+        if ((size_t)snprintf(out, len, "%.*s%s%s", dirlen, p, dirlen ? "/" : "", cmd) < len &&
+            access(out, X_OK) == 0 && stat(out, &st) == 0 && S_ISREG(st.st_mode))
+            return 0;
+        if (*end == '\0')
+            return -1;
+        p = end;
+    }
+}
+
+int inj_check_program(const char *cmd)
+{
+    char path[PATH_MAX], why[PATH_MAX + 256] = "";
+    const char *advice;
+
+    if (lookup(cmd, path, sizeof path) < 0)
+        return 0;
+    switch (ep_elf_classify(path, why, sizeof why)) {
+    case EP_ELF_STATIC:
+        advice = "LD_PRELOAD cannot reach a statically linked program; "
+                 "run a dynamically linked build of it";
+        break;
+    case EP_ELF_GO:
+        advice = "Go programs without cgo are not supported; a build with cgo "
+                 "(CGO_ENABLED=1) links libc and is accepted, though only its "
+                 "calls through libc are seen";
+        break;
+    case EP_ELF_32BIT:
+        advice = "run a 64-bit x86-64 build of it";
+        break;
+    default:
+        return 0;
+    }
+    /* why is a sentence that names the file. */
+    fprintf(stderr, "scope: %s\n", why);
+    fprintf(stderr, "scope: %s\n", advice);
+    return -1;
+}

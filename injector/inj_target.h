@@ -1,0 +1,19 @@
+/* inj_target.h: what `scope run` loads (libscope.so) and whether the
+ * program it is asked to run can be observed at all. */
+#ifndef INJ_TARGET_H
+#define INJ_TARGET_H
+
+#include <stddef.h>
+
+/* The absolute path of libscope.so: $SCOPE_LIB_PATH if set, else
+ * <dir of /proc/self/exe>/../lib/libscope.so. Returns 0, or -1 after
+ * printing an error that names both places. */
+int inj_find_library(char *out, size_t len);
+
+/* Look `cmd` up like execvp does and refuse statically linked, Go and
+ * 32-bit executables (an error and what to do is printed): returns 0 when
+ * it may run, -1 when refused. Scripts and commands that cannot be found
+ * or read are left to exec to report. */
+int inj_check_program(const char *cmd);
+
+#endif

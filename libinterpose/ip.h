@@ -84,6 +84,10 @@ void ip_file_fds_closed(unsigned first, unsigned last);
 /* newfd now names what oldfd names (dup family). */
 void ip_file_fd_dup(int oldfd, int newfd);
 bool ip_file_ref_valid(struct ip_file_ref ref);
+/* At attach: forget every record (fds may have changed while detached) and
+ * learn the files already open from /proc/self/fd, so that their reads and
+ * writes are attributed from the first call on. fds 0-2 stay console. */
+void ip_files_learn_open(int64_t now_ns);
 void ip_files_collect(struct rep *r);
 void ip_files_after_fork_child(void);
 /* Counts that belong to no record: open errors, records out of pool. */

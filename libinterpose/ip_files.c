@@ -10,8 +10,12 @@
  */
 #include "ip.h"
 
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define IP_FILES_MAX 16384
 #define IP_FDS_MAX 65536
@@ -232,4 +236,48 @@ void ip_files_after_fork_child(void)
     for (uint32_t i = 0; i < high; i++)
         pool[i].reported = pool[i].live;
     orphan_reported = ip_files_orphan;
+}
+
+static void records_forget(void)
+{
+    uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
+
+    for (int fd = 0; fd < IP_FDS_MAX; fd++)
+        if (__atomic_load_n(&fd_map[fd], __ATOMIC_RELAXED))
+            __atomic_store_n(&fd_map[fd], 0, __ATOMIC_RELEASE);
+    for (uint32_t i = 0; i < high; i++) {
+        __atomic_add_fetch(&pool[i].gen, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&pool[i].state, IP_FILE_FREE, __ATOMIC_RELEASE);
+    }
+}
+
+/* One fd found open: a file (the link names a path) gets a record that
+ * counts no open, since the open happened before we were there. */
+static void fd_learn(int fd, int64_t now_ns)
+{
+    char link[32], path[IP_PATH_MAX];
+
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    if (n <= 0 || path[0] != '/')
+        return;                         /* pipe:[..], socket:[..], anon_inode */
+    path[n] = '\0';
+    struct ip_file *f = ip_file_opened(fd, path, now_ns);
+    if (f)
+        f->live.opens = 0;
+}
+
+void ip_files_learn_open(int64_t now_ns)
+{
+    records_forget();
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int fd = atoi(e->d_name);
+        if (fd > 2 && fd != dirfd(d))
+            fd_learn(fd, now_ns);
+    }
+    closedir(d);
 }

@@ -95,6 +95,21 @@ static const struct rep_source ip_source = {
 
 /* ---- attach and detach --------------------------------------------------- */
 
+struct scope_ctl_status scope_ctl_status IP_EXPORT;
+
+/* Status strings are read by the CLI; longer ones are cut, on purpose. */
+static void status_text_set(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void status_error(const char *why)
+{
+    status_text_set(scope_ctl_status.error, sizeof scope_ctl_status.error, why);
+}
+
 static int hooks_install(void)
 {
     struct ep_hook usable[ip_hook_count];
@@ -112,40 +127,54 @@ static int hooks_install(void)
     return rc;
 }
 
-static int attach_locked(void)
+static int attach_locked(const char *config, enum scope_ctl_how how)
 {
     char err[1024];
 
     if (ip_proc.active)
-        return 0;
+        return 1;
+    scope_ctl_status.error[0] = '\0';
     rep_config_defaults(&ip_proc.cfg);
-    if (rep_config_from_env(&ip_proc.cfg, err, sizeof err) > 0)
+    if (rep_config_read(&ip_proc.cfg, config, err, sizeof err) > 0)
         ip_complain(err);
     if (ip_threads_init() < 0 || ip_files_init() < 0) {
-        ip_complain("cannot map memory for per-thread and per-file state; not observing");
+        status_error("cannot map memory for per-thread and per-file state");
+        ip_complain(scope_ctl_status.error);
         return -1;
     }
     ip_proc.pid = getpid();
     ident_fill(&ip_proc.ident);
+    /* Before the reporter opens its destinations: those fds are not the
+     * program's. */
+    ip_files_learn_open(ip_now_ns());
     ip_proc.rep = rep_create(&ip_proc.cfg, &ip_proc.ident, &ip_source, err, sizeof err);
     if (!ip_proc.rep) {
+        status_error(err);
         ip_complain(err);
         return -1;
     }
     ip_proc.events = rep_events_wanted(ip_proc.rep);
     /* Counting starts before the first slot points at a wrapper. */
     __atomic_store_n(&ip_proc.active, true, __ATOMIC_RELEASE);
-    hooks_install();
+    int patched = hooks_install();
     if (rep_start(ip_proc.rep) != 0)
         ip_complain("cannot start the reporter thread; data is written at exit only");
+    status_text_set(scope_ctl_status.metric_dest, sizeof scope_ctl_status.metric_dest,
+                    ip_proc.cfg.metric_dest);
+    status_text_set(scope_ctl_status.event_dest, sizeof scope_ctl_status.event_dest,
+                    ip_proc.cfg.event_dest);
+    scope_ctl_status.patched_slots = patched > 0 ? (uint32_t)patched : 0;
+    scope_ctl_status.how = how;
+    scope_ctl_status.attaches++;
+    __atomic_store_n(&scope_ctl_status.state, SCOPE_CTL_ATTACHED, __ATOMIC_RELEASE);
     return 0;
 }
 
-int scope_ctl_attach(void) IP_EXPORT;
-int scope_ctl_attach(void)
+int scope_ctl_attach(const char *config) IP_EXPORT;
+int scope_ctl_attach(const char *config)
 {
     pthread_mutex_lock(&ctl_lock);
-    int rc = attach_locked();
+    int rc = attach_locked(config, SCOPE_CTL_HOW_ATTACH);
     pthread_mutex_unlock(&ctl_lock);
     return rc;
 }
@@ -158,11 +187,18 @@ int scope_ctl_detach(void)
         pthread_mutex_unlock(&ctl_lock);
         return -1;
     }
-    ep_restore(&patch_log);
+    /* Slots first, so no new call enters a wrapper; then the wrappers
+     * still running become pass-through; then the last flush. */
+    int restored = (int)ep_restore(&patch_log);
     __atomic_store_n(&ip_proc.active, false, __ATOMIC_RELEASE);
     rep_stop(ip_proc.rep, IP_EXIT_FLUSH_MS);
+    rep_destroy(ip_proc.rep);
+    ip_proc.rep = NULL;
+    scope_ctl_status.patched_slots = 0;
+    scope_ctl_status.detaches++;
+    __atomic_store_n(&scope_ctl_status.state, SCOPE_CTL_LOADED, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&ctl_lock);
-    return 0;
+    return restored;
 }
 
 /* ---- fork, exec, exit ---------------------------------------------------- */
@@ -194,6 +230,7 @@ void ip_flush_at_exit(void)
 
 static void fork_child(void)
 {
+    pthread_mutex_init(&ctl_lock, NULL);    /* may have been held at fork */
     if (!ip_proc.active)
         return;
     ip_proc.pid = getpid();
@@ -214,9 +251,14 @@ static bool preloaded(void)
 
 __attribute__((constructor)) static void ip_load(void)
 {
+    scope_ctl_status.magic = SCOPE_CTL_MAGIC;
+    scope_ctl_status.version = SCOPE_CTL_VERSION;
     pthread_atfork(NULL, NULL, fork_child);
-    if (preloaded())
-        scope_ctl_attach();
+    if (preloaded()) {
+        pthread_mutex_lock(&ctl_lock);
+        attach_locked(NULL, SCOPE_CTL_HOW_PRELOAD);
+        pthread_mutex_unlock(&ctl_lock);
+    }
 }
 
 __attribute__((destructor)) static void ip_unload(void)

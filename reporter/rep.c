@@ -442,6 +442,19 @@ int rep_stop(struct rep *r, unsigned timeout_ms)
     return rc;
 }
 
+void rep_destroy(struct rep *r)
+{
+    if (!r || r->thread_started)
+        return;
+    rep_transport_close(&r->metrics);
+    rep_transport_close(&r->events);
+    rep_agg_free(&r->agg);
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->wake);
+    pthread_cond_destroy(&r->done);
+    free(r);
+}
+
 struct rep *rep_recreate_in_child(struct rep *old, const struct rep_ident *ident)
 {
     char err[256];

@@ -66,6 +66,11 @@ int rep_flush(struct rep *r, unsigned timeout_ms);
 /* rep_flush, then end the thread. Safe to call more than once. */
 int rep_stop(struct rep *r, unsigned timeout_ms);
 
+/* Free a stopped reporter and close its destinations. A reporter whose
+ * thread did not stop in time is left as it is (its thread may still use
+ * it). */
+void rep_destroy(struct rep *r);
+
 /* After fork, in the child: the reporter thread does not exist there and
  * its locks may be held. Forget `r` (its memory is the parent's) and build
  * a fresh reporter for the child. */

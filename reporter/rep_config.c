@@ -44,18 +44,52 @@ static int copy_string(char *dst, size_t cap, const char *src)
     return 0;
 }
 
-int rep_config_from_env(struct rep_config *c, char *err, size_t errlen)
+/* A value from "KEY=VALUE\n" lines (the last one wins, as in an
+ * environment), copied into buf; NULL when absent or too long. */
+static const char *block_lookup(const char *block, const char *key,
+                                char *buf, size_t buflen)
+{
+    size_t klen = strlen(key);
+    const char *found = NULL;
+    size_t found_len = 0;
+
+    for (const char *line = block; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len > klen && strncmp(line, key, klen) == 0 && line[klen] == '=') {
+            found = line + klen + 1;
+            found_len = len - klen - 1;
+        }
+        line += len + (end != NULL);
+    }
+    if (!found || found_len >= buflen)
+        return NULL;
+    memcpy(buf, found, found_len);
+    buf[found_len] = '\0';
+    return buf;
+}
+
+static const char *config_value(const char *block, const char *key,
+                                char *buf, size_t buflen)
+{
+    return block ? block_lookup(block, key, buf, buflen) : getenv(key);
+}
+
+int rep_config_read(struct rep_config *c, const char *block,
+                    char *err, size_t errlen)
 {
     int bad = 0;
+    char buf[4096];
     const char *v;
 
     if (errlen)
         err[0] = '\0';
-    if ((v = getenv("SCOPE_METRIC_DEST")) && copy_string(c->metric_dest, sizeof c->metric_dest, v))
+#define VALUE(key) config_value(block, key, buf, sizeof buf)
+    if ((v = VALUE("SCOPE_METRIC_DEST")) && copy_string(c->metric_dest, sizeof c->metric_dest, v))
         complain(err, errlen, "SCOPE_METRIC_DEST", "...", "a URL of sane length"), bad++;
-    if ((v = getenv("SCOPE_EVENT_DEST")) && copy_string(c->event_dest, sizeof c->event_dest, v))
+    if ((v = VALUE("SCOPE_EVENT_DEST")) && copy_string(c->event_dest, sizeof c->event_dest, v))
         complain(err, errlen, "SCOPE_EVENT_DEST", "...", "a URL of sane length"), bad++;
-    if ((v = getenv("SCOPE_METRIC_FORMAT"))) {
+    if ((v = VALUE("SCOPE_METRIC_FORMAT"))) {
         if (!strcmp(v, "statsd"))
             c->metric_format = REP_FORMAT_STATSD;
         else if (!strcmp(v, "ndjson"))
@@ -63,21 +97,22 @@ int rep_config_from_env(struct rep_config *c, char *err, size_t errlen)
         else
             complain(err, errlen, "SCOPE_METRIC_FORMAT", v, "statsd or ndjson"), bad++;
     }
-    if ((v = getenv("SCOPE_METRIC_VERBOSITY"))) {
+    if ((v = VALUE("SCOPE_METRIC_VERBOSITY"))) {
         long n = parse_bounded(v, 0, 9);
         if (n < 0)
             complain(err, errlen, "SCOPE_METRIC_VERBOSITY", v, "a number from 0 to 9"), bad++;
         else
             c->verbosity = (int)n;
     }
-    if ((v = getenv("SCOPE_SUMMARY_PERIOD"))) {
+    if ((v = VALUE("SCOPE_SUMMARY_PERIOD"))) {
         long n = parse_bounded(v, 1, 86400);
         if (n < 0)
             complain(err, errlen, "SCOPE_SUMMARY_PERIOD", v, "a number of seconds from 1 to 86400"), bad++;
         else
             c->period_s = (unsigned)n;
     }
-    if ((v = getenv("SCOPE_STATSD_PREFIX")) && copy_string(c->statsd_prefix, sizeof c->statsd_prefix, v))
+    if ((v = VALUE("SCOPE_STATSD_PREFIX")) && copy_string(c->statsd_prefix, sizeof c->statsd_prefix, v))
         complain(err, errlen, "SCOPE_STATSD_PREFIX", v, "shorter than 128 bytes"), bad++;
+#undef VALUE
     return bad;
 }

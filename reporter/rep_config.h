@@ -6,7 +6,8 @@
  *   SCOPE_METRIC_VERBOSITY  0-9, default 4; >= 5: per-file metrics
  *   SCOPE_SUMMARY_PERIOD    seconds between metric periods, default 10
  *   SCOPE_STATSD_PREFIX     prepended to StatsD metric names
- * A bad value is reported in `err` and replaced by its default: the library
+ * The same keys come from the environment (scope run) or from a block of
+ * lines (scope attach). A bad value is reported in `err` and replaced by its default: the library
  * must never refuse to let the program run because of its configuration.
  */
 #ifndef REP_CONFIG_H
@@ -27,7 +28,10 @@ struct rep_config {
 
 void rep_config_defaults(struct rep_config *c);
 
-/* Returns the number of bad values found (each described in err, joined). */
-int rep_config_from_env(struct rep_config *c, char *err, size_t errlen);
+/* Read the variables from `block` ("KEY=VALUE\n" lines, as `scope attach`
+ * hands them over) or, when block is NULL, from the environment. Returns
+ * the number of bad values found (each described in err, joined). */
+int rep_config_read(struct rep_config *c, const char *block,
+                    char *err, size_t errlen);
 
 #endif

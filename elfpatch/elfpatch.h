@@ -89,4 +89,12 @@ enum ep_elf_kind {
  * human reason for anything but EP_ELF_DYNAMIC. */
 enum ep_elf_kind ep_elf_classify(const char *path, char *why, size_t whylen);
 
+/* The value (offset from the load base, for shared objects and PIE) of the
+ * dynamic symbol `name` defined in the ELF file at `path`. 0, or -ENOENT
+ * when the file does not define it, or -errno. When several versions are
+ * defined, the first in the table is taken: the names scope looks up
+ * (dlopen, __libc_dlopen_mode, dlerror, mmap, munmap, _r_debug,
+ * scope_ctl_*) have one. */
+int ep_elf_dynsym(const char *path, const char *name, uint64_t *value);
+
 #endif

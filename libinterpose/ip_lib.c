@@ -19,13 +19,23 @@
 struct ip_proc ip_proc;
 static struct ep_log patch_log;
 static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
+struct scope_ctl_status scope_ctl_status IP_EXPORT;
 
 uint64_t ip_events_take_nested_drops(void);
 
-/* Our own complaints go to stderr once, prefixed, never through a hook. */
+static void status_text_set(char *dst, size_t cap, const char *src);
+
+/* Our own complaints: under `scope run` to the program's stderr, where the
+ * operator who started it looks; under `scope attach` into the status,
+ * which the CLI reads back: a live program's stderr is not ours to write. */
 static void ip_complain(const char *what)
 {
     char line[1200];
+
+    if (scope_ctl_status.how == SCOPE_CTL_HOW_ATTACH) {
+        status_text_set(scope_ctl_status.error, sizeof scope_ctl_status.error, what);
+        return;
+    }
     int n = snprintf(line, sizeof line, "scope: %s\n", what);
     if (n > 0)
         (void)!write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
@@ -95,8 +105,6 @@ static const struct rep_source ip_source = {
 
 /* ---- attach and detach --------------------------------------------------- */
 
-struct scope_ctl_status scope_ctl_status IP_EXPORT;
-
 /* Status strings are read by the CLI; longer ones are cut, on purpose. */
 static void status_text_set(char *dst, size_t cap, const char *src)
 {
@@ -134,6 +142,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     if (ip_proc.active)
         return 1;
     scope_ctl_status.error[0] = '\0';
+    scope_ctl_status.how = how;
     rep_config_defaults(&ip_proc.cfg);
     if (rep_config_read(&ip_proc.cfg, config, err, sizeof err) > 0)
         ip_complain(err);
@@ -164,7 +173,6 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     status_text_set(scope_ctl_status.event_dest, sizeof scope_ctl_status.event_dest,
                     ip_proc.cfg.event_dest);
     scope_ctl_status.patched_slots = patched > 0 ? (uint32_t)patched : 0;
-    scope_ctl_status.how = how;
     scope_ctl_status.attaches++;
     __atomic_store_n(&scope_ctl_status.state, SCOPE_CTL_ATTACHED, __ATOMIC_RELEASE);
     return 0;

@@ -3,8 +3,12 @@
 # Installs only what is missing; needs root (or sudo) when something is.
 set -eu
 
+# Build: compilers, cmake, libelf, libunwind, Check, jansson.
+# Tests: python3 with jsonschema (schema validation), util-linux (setpriv),
+# and the real servers and load generators attach is tested against.
 PACKAGES="build-essential cmake pkg-config libelf-dev libunwind-dev check \
-libjansson-dev python3 python3-jsonschema coreutils"
+libjansson-dev python3 python3-jsonschema coreutils util-linux \
+nginx redis-server redis-tools wrk"
 
 missing=""
 for p in $PACKAGES; do
@@ -23,6 +27,17 @@ else
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Servers must not be started as system services by their install: the
+# tests start their own, on loopback, on ports they choose.
+no_services=/usr/sbin/policy-rc.d
+placed=""
+if [ ! -e "$no_services" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$no_services" >/dev/null
+    $SUDO chmod 755 "$no_services"
+    placed=1
+fi
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+[ -n "$placed" ] && $SUDO rm -f "$no_services"
+exit 0

@@ -23,6 +23,8 @@
 
 /* ---- per thread --------------------------------------------------------- */
 
+#define IP_THREADS_MAX 1024
+
 enum ip_thread_state { IP_THREAD_FREE, IP_THREAD_ACTIVE, IP_THREAD_EXITED };
 
 struct ip_thread {
@@ -109,6 +111,17 @@ extern struct ip_proc ip_proc;
 /* Flush what is pending, bounded in time: before exec and at exit. */
 void ip_flush_before_exec(void);
 void ip_flush_at_exit(void);
+
+/* ---- crash backtraces (ip_crash.c) ------------------------------------ */
+
+/* Install the crash handler when cfg asks for backtraces. Returns NULL, or
+ * a note for the operator about what will be missing. */
+const char *ip_crash_enable(const struct rep_config *cfg);
+/* Give the signals back to the program's own dispositions. */
+void ip_crash_disable(void);
+/* A thread's first hooked call: give it an alternate signal stack (record
+ * `index`'s) unless it has one, so that a stack overflow is caught too. */
+void ip_crash_thread_start(unsigned index);
 
 /* ---- helpers for wrappers ----------------------------------------------- */
 

@@ -25,6 +25,8 @@ static inline void ip_call_begin(struct ip_call *c, int fd)
     c->observed = ip_observing();
     if (!c->observed)
         return;
+    if (__builtin_expect(ip_tls.thread == NULL, 0))
+        ip_thread_self();           /* once per thread: queue, alternate stack */
     c->ref = fd >= 0 ? ip_file_of_fd(fd) : (struct ip_file_ref){ NULL, 0 };
     c->t0 = ip_now_ns();
 }

@@ -2,6 +2,7 @@
 #ifndef IP_HOOKS_H
 #define IP_HOOKS_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/types.h>

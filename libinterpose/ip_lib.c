@@ -166,6 +166,10 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     /* Counting starts before the first slot points at a wrapper. */
     __atomic_store_n(&ip_proc.active, true, __ATOMIC_RELEASE);
     int patched = hooks_install();
+    const char *note = ip_crash_enable(&ip_proc.cfg);
+    if (note)
+        ip_complain(note);
+    ip_thread_self();               /* this thread's alternate stack, too */
     if (rep_start(ip_proc.rep) != 0)
         ip_complain("cannot start the reporter thread; data is written at exit only");
     status_text_set(scope_ctl_status.metric_dest, sizeof scope_ctl_status.metric_dest,
@@ -197,6 +201,7 @@ int scope_ctl_detach(void)
     }
     /* Slots first, so no new call enters a wrapper; then the wrappers
      * still running become pass-through; then the last flush. */
+    ip_crash_disable();
     int restored = (int)ep_restore(&patch_log);
     __atomic_store_n(&ip_proc.active, false, __ATOMIC_RELEASE);
     rep_stop(ip_proc.rep, IP_EXIT_FLUSH_MS);

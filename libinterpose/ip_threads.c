@@ -10,8 +10,6 @@
 #include <pthread.h>
 #include <sys/mman.h>
 
-#define IP_THREADS_MAX 1024
-
 __thread struct ip_tls ip_tls __attribute__((tls_model("initial-exec")));
 
 static struct ip_thread *pool;
@@ -82,6 +80,7 @@ struct ip_thread *ip_thread_self(void)
     }
     ip_tls.thread = t;
     pthread_setspecific(exit_key, t);
+    ip_crash_thread_start((unsigned)(t - pool));
     return t;
 }
 

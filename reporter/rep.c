@@ -33,6 +33,7 @@ struct rep {
     pthread_mutex_t lock;
     pthread_cond_t wake, done;
     uint64_t flush_requested, flush_completed;
+    uint64_t signal_flush_requested, signal_flush_completed;   /* atomic */
     int stop_requested, stopped;
 
     struct timespec next_period;
@@ -270,10 +271,13 @@ static void *reporter_main(void *arg)
                pthread_cond_timedwait(&r->wake, &r->lock, &tick) != ETIMEDOUT)
             ;
         uint64_t flush_target = r->flush_requested;
+        uint64_t signal_target = __atomic_load_n(&r->signal_flush_requested, __ATOMIC_ACQUIRE);
         int stopping = r->stop_requested;
         pthread_mutex_unlock(&r->lock);
 
-        cycle_run(r, stopping || flush_target != r->flush_completed);
+        cycle_run(r, stopping || flush_target != r->flush_completed ||
+                     signal_target != r->signal_flush_completed);
+        __atomic_store_n(&r->signal_flush_completed, signal_target, __ATOMIC_RELEASE);
 
         pthread_mutex_lock(&r->lock);
         r->flush_completed = flush_target;
@@ -440,6 +444,29 @@ int rep_stop(struct rep *r, unsigned timeout_ms)
         losses_report(&r->events, "events");
     }
     return rc;
+}
+
+int rep_flush_from_signal(struct rep *r, unsigned timeout_ms)
+{
+    struct timespec ms = { 0, 1000000 };
+
+    if (!r->thread_started || r->stopped)
+        return -1;
+    uint64_t target = __atomic_add_fetch(&r->signal_flush_requested, 1, __ATOMIC_ACQ_REL);
+    for (unsigned waited = 0; waited < timeout_ms; waited++) {
+        if (__atomic_load_n(&r->signal_flush_completed, __ATOMIC_ACQUIRE) >= target)
+            return 0;
+        nanosleep(&ms, NULL);
+    }
+    return -1;
+}
+
+void rep_crash_event_write(struct rep *r, const struct rep_crash *c, double time)
+{
+    static char line[64 * 1024];    /* static: the handler runs on a small stack */
+    size_t n = rep_fmt_crash_json(line, sizeof line, &r->ident, time, c);
+
+    rep_transport_write(&r->events, line, n);
 }
 
 void rep_destroy(struct rep *r)

@@ -66,6 +66,16 @@ int rep_flush(struct rep *r, unsigned timeout_ms);
 /* rep_flush, then end the thread. Safe to call more than once. */
 int rep_stop(struct rep *r, unsigned timeout_ms);
 
+/* From a signal handler (async-signal-safe, no locks): ask the reporter
+ * thread for a full cycle and wait for it at most timeout_ms. 0 when done,
+ * -1 otherwise (no thread, or it did not answer in time: it may be
+ * waiting for a lock the crashing thread holds). */
+int rep_flush_from_signal(struct rep *r, unsigned timeout_ms);
+
+/* From a signal handler: write the crash event to the event destination
+ * now, past the queues. Async-signal-safe; one crash at a time. */
+void rep_crash_event_write(struct rep *r, const struct rep_crash *c, double time);
+
 /* Free a stopped reporter and close its destinations. A reporter whose
  * thread did not stop in time is left as it is (its thread may still use
  * it). */

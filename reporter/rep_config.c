@@ -113,6 +113,16 @@ int rep_config_read(struct rep_config *c, const char *block,
     }
     if ((v = VALUE("SCOPE_STATSD_PREFIX")) && copy_string(c->statsd_prefix, sizeof c->statsd_prefix, v))
         complain(err, errlen, "SCOPE_STATSD_PREFIX", v, "shorter than 128 bytes"), bad++;
+    if ((v = VALUE("SCOPE_SNAPSHOT_BACKTRACE"))) {
+        if (!strcmp(v, "true"))
+            c->backtrace = true;
+        else if (!strcmp(v, "false"))
+            c->backtrace = false;
+        else
+            complain(err, errlen, "SCOPE_SNAPSHOT_BACKTRACE", v, "true or false"), bad++;
+    }
+    if ((v = VALUE("SCOPE_SESSION_DIR")) && copy_string(c->session_dir, sizeof c->session_dir, v))
+        complain(err, errlen, "SCOPE_SESSION_DIR", "...", "a path of sane length"), bad++;
 #undef VALUE
     return bad;
 }

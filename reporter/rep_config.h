@@ -6,6 +6,10 @@
  *   SCOPE_METRIC_VERBOSITY  0-9, default 4; >= 5: per-file metrics
  *   SCOPE_SUMMARY_PERIOD    seconds between metric periods, default 10
  *   SCOPE_STATSD_PREFIX     prepended to StatsD metric names
+ *   SCOPE_SNAPSHOT_BACKTRACE  true: write a backtrace when the program
+ *                           crashes (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT)
+ *   SCOPE_SESSION_DIR       where crash backtraces are written (the CLI's
+ *                           session directory); default $HOME/.scope/crash
  * The same keys come from the environment (scope run) or from a block of
  * lines (scope attach). A bad value is reported in `err` and replaced by its default: the library
  * must never refuse to let the program run because of its configuration.
@@ -13,6 +17,7 @@
 #ifndef REP_CONFIG_H
 #define REP_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum rep_metric_format { REP_FORMAT_STATSD, REP_FORMAT_NDJSON };
@@ -24,6 +29,8 @@ struct rep_config {
     int verbosity;
     unsigned period_s;
     char statsd_prefix[128];
+    bool backtrace;
+    char session_dir[1024];
 };
 
 void rep_config_defaults(struct rep_config *c);

@@ -519,3 +519,112 @@ size_t rep_fmt_notice_json(char *buf, size_t cap, const struct rep_ident *ident,
     put_str(&o, "}}");
     return put_line_end(&o);
 }
+
+/* ---- crashes --------------------------------------------------------- */
+
+static void put_hex(struct out *o, uintptr_t v, int min_digits)
+{
+    char tmp[16];
+    int n = 0;
+
+    do {
+        tmp[n++] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v && n < 16);
+    while (n < min_digits && n < 16)
+        tmp[n++] = '0';
+    put_str(o, "0x");
+    while (n > 0)
+        put_char(o, tmp[--n]);
+}
+
+static void put_json_hex_member(struct out *o, const char *key, uintptr_t v)
+{
+    put_json_key(o, key, false);
+    put_char(o, '"');
+    put_hex(o, v, 1);
+    put_char(o, '"');
+}
+
+static void put_crash_frame_json(struct out *o, size_t n, const struct rep_crash_frame *f)
+{
+    put_str(o, n ? ",{" : "{");
+    put_json_key(o, "frame", true);
+    put_u64(o, n);
+    put_json_hex_member(o, "addr", f->addr);
+    put_json_key(o, "function", false);
+    put_json_cstr(o, f->function);
+    put_json_key(o, "offset", false);
+    put_u64(o, f->offset);
+    put_json_key(o, "object", false);
+    put_json_cstr(o, f->object);
+    put_char(o, '}');
+}
+
+size_t rep_fmt_crash_json(char *buf, size_t cap, const struct rep_ident *ident,
+                          double time, const struct rep_crash *c)
+{
+    struct out o = { .buf = buf, .cap = cap };
+
+    put_event_head(&o, ident, "crash", "backtrace", time);
+    put_char(&o, '{');
+    put_json_key(&o, "signal", true);
+    put_json_cstr(&o, c->signame);
+    put_json_key(&o, "signo", false);
+    put_i64(&o, c->signo);
+    put_json_key(&o, "si_code", false);
+    put_i64(&o, c->code);
+    put_json_hex_member(&o, "fault_addr", c->fault_addr);
+    put_json_key(&o, "tid", false);
+    put_i64(&o, c->tid);
+    put_json_key(&o, "frames", false);
+    put_char(&o, '[');
+    for (size_t i = 0; i < c->nframes; i++)
+        put_crash_frame_json(&o, i, &c->frames[i]);
+    put_str(&o, "]}}}");
+    return put_line_end(&o);
+}
+
+static void put_crash_frame_text(struct out *o, size_t n, const struct rep_crash_frame *f)
+{
+    put_char(o, '#');
+    put_u64(o, n);
+    put_str(o, n < 10 ? "  " : " ");
+    put_hex(o, f->addr, 16);
+    put_char(o, ' ');
+    put_str(o, f->function[0] ? f->function : "??");
+    put_char(o, '+');
+    put_hex(o, f->offset, 1);
+    if (f->object[0]) {
+        put_str(o, " (");
+        put_str(o, f->object);
+        put_char(o, ')');
+    }
+    put_char(o, '\n');
+}
+
+size_t rep_fmt_crash_text(char *buf, size_t cap, const struct rep_ident *ident,
+                          const struct rep_crash *c)
+{
+    struct out o = { .buf = buf, .cap = cap };
+
+    put_str(&o, "scope: ");
+    put_str(&o, ident->proc);
+    put_str(&o, " (pid ");
+    put_i64(&o, ident->pid);
+    put_str(&o, ", thread ");
+    put_i64(&o, c->tid);
+    put_str(&o, ") received ");
+    put_str(&o, c->signame);
+    put_str(&o, " (si_code ");
+    put_i64(&o, c->code);
+    put_str(&o, ", fault address ");
+    put_hex(&o, c->fault_addr, 1);
+    put_str(&o, ")\n");
+    for (size_t i = 0; i < c->nframes; i++)
+        put_crash_frame_text(&o, i, &c->frames[i]);
+    if (o.full || o.len >= o.cap)
+        return 0;
+    o.buf[o.len] = '\0';
+    return o.len;
+}

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Who is reporting: filled once per process (again after fork). */
 struct rep_ident {
@@ -83,5 +84,39 @@ size_t rep_fmt_event_json(char *buf, size_t cap, const struct rep_ident *ident,
  * e.g. how many events it had to drop. */
 size_t rep_fmt_notice_json(char *buf, size_t cap, const struct rep_ident *ident,
                            double time, const char *message);
+
+/* A crash, as the crash handler saw it. */
+#define REP_CRASH_FRAMES_MAX 64
+
+struct rep_crash_frame {
+    uintptr_t addr;
+    const char *object;     /* "" when not mapped from a file */
+    const char *function;   /* "" when no symbol covers addr */
+    uintptr_t offset;       /* from function, or from the object's base */
+};
+
+struct rep_crash {
+    int signo;
+    const char *signame;    /* "SIGSEGV" */
+    int code;               /* si_code */
+    uintptr_t fault_addr;   /* si_addr */
+    int tid;
+    size_t nframes;
+    struct rep_crash_frame frames[REP_CRASH_FRAMES_MAX];
+};
+
+/* NDJSON event: sourcetype "crash", source "backtrace", data {signal,
+ * signo, si_code, fault_addr, tid, frames: [{frame, addr, function,
+ * offset, object}]} (addresses as "0x..." strings). Async-signal-safe. */
+size_t rep_fmt_crash_json(char *buf, size_t cap, const struct rep_ident *ident,
+                          double time, const struct rep_crash *c);
+
+/* The same as text, one frame a line, for the backtrace file:
+ *   scope: dd (pid 12, thread 12) received SIGSEGV (si_code 1, fault
+ *   address 0x0)
+ *   #0  0x000055d0c1a2b159 crash_c+0x10 (/usr/bin/crashy)
+ * Async-signal-safe; returns the length, 0 when it does not fit. */
+size_t rep_fmt_crash_text(char *buf, size_t cap, const struct rep_ident *ident,
+                          const struct rep_crash *c);
 
 #endif

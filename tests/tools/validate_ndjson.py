@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """validate_ndjson.py: check scope's NDJSON against the AppScope schemas.
 
-usage: validate_ndjson.py [--schemas DIR] [--allow-empty] [--self-test] FILE...
+usage: validate_ndjson.py [--schemas DIR] [--extensions DIR] [--allow-empty]
+                         [--self-test] FILE...
 
 Every non-empty line must be a JSON object that validates against the schema
 AppScope documents for it:
@@ -14,6 +15,10 @@ AppScope documents for it:
                          events with sourcetype "metric")
   no type, has info   -> event_start_msg.schema.json (process-start message)
 A line without a schema (unknown metric or event) is invalid, not skipped.
+
+--extensions DIR adds scope's own event schemas (events AppScope does not
+have, such as the crash backtrace: event_backtrace.schema.json in
+tests/tools/scope-schemas); they are looked up the same way.
 
 Prints one "FILE:LINE: reason" per invalid line, then "N lines valid, M
 invalid". Exits 1 if any line is invalid, a file cannot be read, or no line
@@ -136,8 +141,12 @@ def error_text(err):
 
 
 class Checker:
-    def __init__(self, schema_dir):
+    def __init__(self, schema_dir, extension_dir=None):
         self.schemas, self.store = load_schemas(schema_dir)
+        if extension_dir:
+            extra, extra_store = load_schemas(extension_dir)
+            self.schemas.update(extra)
+            self.store.update(extra_store)
         self.validators = {}
 
     def validator(self, name):
@@ -205,6 +214,8 @@ def main():
         description="Validate NDJSON lines against the AppScope schemas.")
     ap.add_argument("--schemas", default=DEFAULT_SCHEMAS, metavar="DIR",
                     help=f"schema folder (default: {DEFAULT_SCHEMAS})")
+    ap.add_argument("--extensions", metavar="DIR",
+                    help="also load scope's own schemas from DIR")
     ap.add_argument("--allow-empty", action="store_true",
                     help="succeed even if no line was checked")
     ap.add_argument("--self-test", action="store_true",
@@ -214,7 +225,8 @@ def main():
     if not args.files and not args.self_test:
         ap.error("no FILE given")
 
-    checker = Checker(os.path.abspath(args.schemas))
+    checker = Checker(os.path.abspath(args.schemas),
+                      args.extensions and os.path.abspath(args.extensions))
     valid = invalid = 0
     if args.self_test:
         valid, invalid = check_examples(checker)

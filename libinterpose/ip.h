@@ -58,9 +58,9 @@ struct ip_file {
     uint32_t state;             /* enum ip_file_state, atomic */
     uint32_t gen;               /* bumped on each reuse of the record */
     uint32_t refs;              /* fds naming it, atomic */
-    uint32_t harvests_after_close;  /* reporter only */
-    int64_t opened_ns;
-    /* live counters: wrappers add, the reporter reads */
+    struct ip_file *next_closed;    /* on the list of closed records */
+    /* live counters: wrappers add, the reporter reads; duration_ns holds
+     * ticks (see ip_ticks) until the reporter converts it */
     struct rep_fs_counts live;
     /* what the reporter has already reported */
     struct rep_fs_counts reported;
@@ -76,7 +76,7 @@ struct ip_file_ref {
 int ip_files_init(void);
 struct ip_file_ref ip_file_of_fd(int fd);
 /* A new fd opened on path: claim a record (or NULL when the pool is out). */
-struct ip_file *ip_file_opened(int fd, const char *path, int64_t now_ns);
+struct ip_file *ip_file_opened(int fd, const char *path);
 /* fd, which named ref before the call, was closed: drop its reference
  * unless another thread already reused the fd number. Returns the record if
  * this was the last reference (the caller reports the close), else NULL. */
@@ -89,7 +89,11 @@ bool ip_file_ref_valid(struct ip_file_ref ref);
 /* At attach: forget every record (fds may have changed while detached) and
  * learn the files already open from /proc/self/fd, so that their reads and
  * writes are attributed from the first call on. fds 0-2 stay console. */
-void ip_files_learn_open(int64_t now_ns);
+void ip_files_learn_open(void);
+/* Every drain: fold the counts of files closed since the last drain into
+ * the period and give their records back (after one more drain, for a
+ * thread still finishing a call on them). */
+void ip_files_reap(struct rep *r);
 void ip_files_collect(struct rep *r);
 void ip_files_after_fork_child(void);
 /* Counts that belong to no record: open errors, records out of pool. */
@@ -133,6 +137,17 @@ static inline int64_t ip_clock_ns(clockid_t clock)
 }
 static inline int64_t ip_now_ns(void) { return ip_clock_ns(CLOCK_MONOTONIC); }
 static inline int64_t ip_wall_ns(void) { return ip_clock_ns(CLOCK_REALTIME); }
+
+/* Durations are taken in ticks: the TSC when it runs at a constant rate
+ * (a few ns to read, against two vDSO clock reads), else nanoseconds. The
+ * reporter converts ticks to ns with ip_ticks_to_ns(). */
+extern bool ip_tsc_usable;
+static inline uint64_t ip_ticks(void)
+{
+    return ip_tsc_usable ? __builtin_ia32_rdtsc() : (uint64_t)ip_now_ns();
+}
+void ip_ticks_calibrate_start(void);
+uint64_t ip_ticks_to_ns(uint64_t ticks);
 
 /* Should this call be observed at all? */
 static inline bool ip_observing(void)

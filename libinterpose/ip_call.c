@@ -9,8 +9,9 @@ void ip_call_open_end(const struct ip_call *c, const char *op, int fd,
     int saved = errno;
     if (fd < 0) {
         ip_add(&ip_files_orphan.err_open_close, 1);
+        ip_call_duration(c, &ip_files_orphan);
     } else {
-        struct ip_file *f = ip_file_opened(fd, path ? path : "?", c->t0);
+        struct ip_file *f = ip_file_opened(fd, path ? path : "?");
         if (f) {
             ip_call_duration(c, &f->live);
             ip_event_open(op, fd, f);

@@ -17,9 +17,12 @@
 struct ip_call {
     bool observed;
     struct ip_file_ref ref;
-    int64_t t0;
+    uint64_t t0;                    /* ip_ticks() */
 };
 
+/* A call on fd (-1 for the open family, which always times itself). The
+ * clock is read only when the call will be counted: an fd we know nothing
+ * of (a pipe, a socket, the console) costs no time stamp. */
 static inline void ip_call_begin(struct ip_call *c, int fd)
 {
     c->observed = ip_observing();
@@ -28,7 +31,7 @@ static inline void ip_call_begin(struct ip_call *c, int fd)
     if (__builtin_expect(ip_tls.thread == NULL, 0))
         ip_thread_self();           /* once per thread: queue, alternate stack */
     c->ref = fd >= 0 ? ip_file_of_fd(fd) : (struct ip_file_ref){ NULL, 0 };
-    c->t0 = ip_now_ns();
+    c->t0 = fd < 0 || c->ref.file ? ip_ticks() : 0;
 }
 
 static inline void ip_add(uint64_t *counter, uint64_t n)
@@ -46,7 +49,7 @@ static inline struct rep_fs_counts *ip_call_counts(const struct ip_call *c)
 static inline void ip_call_duration(const struct ip_call *c, struct rep_fs_counts *k)
 {
     ip_add(&k->duration_ops, 1);
-    ip_add(&k->duration_ns, (uint64_t)(ip_now_ns() - c->t0));
+    ip_add(&k->duration_ns, ip_ticks() - c->t0);
 }
 
 /* Console: stdout/stderr as the program inherited them. Once the program

@@ -93,6 +93,6 @@ void ip_event_close(const char *op, int fd, const struct ip_file *f)
     ev->h.read_ops = __atomic_load_n(&f->live.read_ops, __ATOMIC_RELAXED);
     ev->h.write_bytes = __atomic_load_n(&f->live.write_bytes, __ATOMIC_RELAXED);
     ev->h.write_ops = __atomic_load_n(&f->live.write_ops, __ATOMIC_RELAXED);
-    ev->h.duration_ns = __atomic_load_n(&f->live.duration_ns, __ATOMIC_RELAXED);
+    ev->h.duration_ns = ip_ticks_to_ns(__atomic_load_n(&f->live.duration_ns, __ATOMIC_RELAXED));
     event_commit();
 }

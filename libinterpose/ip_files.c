@@ -3,10 +3,12 @@
  * A record per open file description (dup'ed fds share it), claimed from a
  * pool with a CAS when a wrapper sees a new fd, and an fd -> record map.
  * Wrappers only do atomic adds on `live`; the reporter folds the difference
- * to `reported` into the period's metrics. A closed record is kept for one
- * more collection before reuse, so that a thread still inside a read() on a
- * closed fd adds to the right place (and its generation check catches the
- * rest).
+ * to `reported` into the period's metrics. A closed record goes on a
+ * lock-free list that the reporter takes every drain (10 ms): it folds the
+ * record's last counts and frees it one drain later, so that a thread still
+ * inside a read() on the closed fd adds to the right place (its generation
+ * check catches the rest). Records come back within milliseconds, whatever
+ * the report period: a server opening a file per request never runs out.
  */
 #include "ip.h"
 
@@ -22,6 +24,9 @@
 
 static struct ip_file *pool;
 static uint32_t pool_high;
+static int32_t pool_free = IP_FILES_MAX;    /* atomic */
+static struct ip_file *closed_list;         /* atomic; pushed by wrappers */
+static struct ip_file *reaped_list;         /* reporter only: free next drain */
 static uint32_t *fd_map;        /* fd -> record index + 1; 0: unknown */
 struct rep_fs_counts ip_files_orphan;
 static struct rep_fs_counts orphan_reported;   /* reporter only */
@@ -88,12 +93,18 @@ static struct ip_file *record_claim(void)
     static uint32_t hint;
     uint32_t start = __atomic_load_n(&hint, __ATOMIC_RELAXED);
 
+    /* All taken: say so at once rather than scan 16K records per open. */
+    if (__atomic_load_n(&pool_free, __ATOMIC_RELAXED) <= 0)
+        return NULL;
     for (uint32_t n = 0; n < IP_FILES_MAX; n++) {
         uint32_t i = (start + n) % IP_FILES_MAX;
         uint32_t expect = IP_FILE_FREE;
+        if (__atomic_load_n(&pool[i].state, __ATOMIC_RELAXED) != IP_FILE_FREE)
+            continue;
         if (__atomic_compare_exchange_n(&pool[i].state, &expect, IP_FILE_OPEN,
                                         false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
             __atomic_store_n(&hint, i + 1, __ATOMIC_RELAXED);
+            __atomic_sub_fetch(&pool_free, 1, __ATOMIC_RELAXED);
             pool_high_raise(i + 1);
             return &pool[i];
         }
@@ -108,6 +119,17 @@ static void path_copy(char *dst, const char *src)
     dst[n] = '\0';
 }
 
+/* Push onto the closed list (Treiber stack: the reporter only ever takes
+ * the whole list, so there is no ABA). */
+static void closed_push(struct ip_file *f)
+{
+    struct ip_file *head = __atomic_load_n(&closed_list, __ATOMIC_RELAXED);
+    do
+        f->next_closed = head;
+    while (!__atomic_compare_exchange_n(&closed_list, &head, f, true,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+}
+
 /* Drop one fd's reference to a record; the last one closes it. */
 static struct ip_file *record_release(struct ip_file *f)
 {
@@ -115,6 +137,7 @@ static struct ip_file *record_release(struct ip_file *f)
         return NULL;
     __atomic_add_fetch(&f->live.closes, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&f->state, IP_FILE_CLOSED, __ATOMIC_RELEASE);
+    closed_push(f);
     return f;
 }
 
@@ -128,7 +151,7 @@ static void fd_map_set(int fd, uint32_t slot)
         record_release(record_at(old));
 }
 
-struct ip_file *ip_file_opened(int fd, const char *path, int64_t now_ns)
+struct ip_file *ip_file_opened(int fd, const char *path)
 {
     if (!fd_tracked(fd))
         return NULL;
@@ -143,8 +166,6 @@ struct ip_file *ip_file_opened(int fd, const char *path, int64_t now_ns)
     memset(&f->reported, 0, sizeof f->reported);
     f->live.opens = 1;
     f->refs = 1;
-    f->harvests_after_close = 0;
-    f->opened_ns = now_ns;
     path_copy(f->path, path);
     fd_map_set(fd, slot_of(f));
     return f;
@@ -199,32 +220,54 @@ static void counts_delta(struct rep_fs_counts *live, struct rep_fs_counts *repor
         o[i] = delta_take(&l[i], &r[i]);
 }
 
-static void record_collect(struct rep *r, struct ip_file *f)
+/* What changed on f since the last look goes into the period. */
+static void record_fold(struct rep *r, const char *path, struct rep_fs_counts *live,
+                        struct rep_fs_counts *reported)
 {
     struct rep_fs_counts d;
-    uint32_t state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
 
-    if (state == IP_FILE_FREE)
-        return;
-    counts_delta(&f->live, &f->reported, &d);
+    counts_delta(live, reported, &d);
+    d.duration_ns = ip_ticks_to_ns(d.duration_ns);
     if (!rep_fs_counts_is_zero(&d))
-        rep_fs_add(r, f->path, &d);
-    if (state == IP_FILE_CLOSED && f->harvests_after_close++ > 0) {
-        __atomic_add_fetch(&f->gen, 1, __ATOMIC_RELEASE);
-        __atomic_store_n(&f->state, IP_FILE_FREE, __ATOMIC_RELEASE);
+        rep_fs_add(r, path, &d);
+}
+
+/* Open records; closed ones are the reaper's (they may be freed under us). */
+static void record_collect(struct rep *r, struct ip_file *f)
+{
+    if (__atomic_load_n(&f->state, __ATOMIC_ACQUIRE) == IP_FILE_OPEN)
+        record_fold(r, f->path, &f->live, &f->reported);
+}
+
+static void record_free(struct ip_file *f)
+{
+    __atomic_add_fetch(&f->gen, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&f->state, IP_FILE_FREE, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&pool_free, 1, __ATOMIC_RELAXED);
+}
+
+void ip_files_reap(struct rep *r)
+{
+    struct ip_file *f, *next;
+
+    /* Closed one drain ago: last late counts, then free. */
+    for (f = reaped_list; f; f = next) {
+        next = f->next_closed;
+        record_fold(r, f->path, &f->live, &f->reported);
+        record_free(f);
     }
+    reaped_list = __atomic_exchange_n(&closed_list, NULL, __ATOMIC_ACQUIRE);
+    for (f = reaped_list; f; f = f->next_closed)
+        record_fold(r, f->path, &f->live, &f->reported);
 }
 
 void ip_files_collect(struct rep *r)
 {
-    struct rep_fs_counts d;
     uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
 
     for (uint32_t i = 0; i < high; i++)
         record_collect(r, &pool[i]);
-    counts_delta(&ip_files_orphan, &orphan_reported, &d);
-    if (!rep_fs_counts_is_zero(&d))
-        rep_fs_add(r, NULL, &d);
+    record_fold(r, NULL, &ip_files_orphan, &orphan_reported);
 }
 
 /* The child starts from zero: what the records hold so far is the parent's
@@ -238,6 +281,8 @@ void ip_files_after_fork_child(void)
     orphan_reported = ip_files_orphan;
 }
 
+/* No reporter runs here (attach, before it starts): every record and
+ * list can be reset. */
 static void records_forget(void)
 {
     uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
@@ -245,15 +290,16 @@ static void records_forget(void)
     for (int fd = 0; fd < IP_FDS_MAX; fd++)
         if (__atomic_load_n(&fd_map[fd], __ATOMIC_RELAXED))
             __atomic_store_n(&fd_map[fd], 0, __ATOMIC_RELEASE);
-    for (uint32_t i = 0; i < high; i++) {
-        __atomic_add_fetch(&pool[i].gen, 1, __ATOMIC_RELEASE);
-        __atomic_store_n(&pool[i].state, IP_FILE_FREE, __ATOMIC_RELEASE);
-    }
+    __atomic_store_n(&closed_list, NULL, __ATOMIC_RELEASE);
+    reaped_list = NULL;
+    for (uint32_t i = 0; i < high; i++)
+        if (__atomic_load_n(&pool[i].state, __ATOMIC_RELAXED) != IP_FILE_FREE)
+            record_free(&pool[i]);
 }
 
 /* One fd found open: a file (the link names a path) gets a record that
  * counts no open, since the open happened before we were there. */
-static void fd_learn(int fd, int64_t now_ns)
+static void fd_learn(int fd)
 {
     char link[32], path[IP_PATH_MAX];
 
@@ -262,12 +308,12 @@ static void fd_learn(int fd, int64_t now_ns)
     if (n <= 0 || path[0] != '/')
         return;                         /* pipe:[..], socket:[..], anon_inode */
     path[n] = '\0';
-    struct ip_file *f = ip_file_opened(fd, path, now_ns);
+    struct ip_file *f = ip_file_opened(fd, path);
     if (f)
         f->live.opens = 0;
 }
 
-void ip_files_learn_open(int64_t now_ns)
+void ip_files_learn_open(void)
 {
     records_forget();
     DIR *d = opendir("/proc/self/fd");
@@ -277,7 +323,7 @@ void ip_files_learn_open(int64_t now_ns)
     while ((e = readdir(d)) != NULL) {
         int fd = atoi(e->d_name);
         if (fd > 2 && fd != dirfd(d))
-            fd_learn(fd, now_ns);
+            fd_learn(fd);
     }
     closedir(d);
 }

@@ -88,6 +88,7 @@ static void source_thread_enter(void *ctx)
 static void source_drain(void *ctx, struct rep *r)
 {
     ip_threads_drain(r);
+    ip_files_reap(r);
 }
 
 static void source_collect(void *ctx, struct rep *r)
@@ -153,9 +154,10 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     }
     ip_proc.pid = getpid();
     ident_fill(&ip_proc.ident);
+    ip_ticks_calibrate_start();
     /* Before the reporter opens its destinations: those fds are not the
      * program's. */
-    ip_files_learn_open(ip_now_ns());
+    ip_files_learn_open();
     ip_proc.rep = rep_create(&ip_proc.cfg, &ip_proc.ident, &ip_source, err, sizeof err);
     if (!ip_proc.rep) {
         status_error(err);

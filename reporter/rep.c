@@ -343,8 +343,12 @@ int rep_start(struct rep *r)
     pthread_sigmask(SIG_SETMASK, &all, &old);
     rc = pthread_create(&r->thread, NULL, reporter_main, r);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc == 0)
+    if (rc == 0) {
         r->thread_started = 1;
+        /* The name tells `scope attach` (and operators in top -H) which
+         * thread is ours: never the one to hijack for a detach. */
+        pthread_setname_np(r->thread, REP_THREAD_NAME);
+    }
     return -rc;
 }
 

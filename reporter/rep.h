@@ -22,6 +22,7 @@
 #include "rep_fmt.h"
 
 #define REP_DRAIN_MS 10
+#define REP_THREAD_NAME "scope-reporter"
 
 struct rep;
 

@@ -4,18 +4,43 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Our descriptors live high so that a program that expects open() to return
- * the lowest free number (3, 4, ...) still gets it. */
-#define REP_FD_FLOOR 900
+/* The size of this process's descriptor table (FDSize in
+ * /proc/self/status), or 0 when unknown. */
+static int fd_table_size(void)
+{
+    char buf[2048];
+    int size = 0;
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
 
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    const char *at = strstr(buf, "FDSize:");
+    if (at)
+        size = atoi(at + strlen("FDSize:"));
+    return size;
+}
+
+/* Our descriptors live high, so that a program that expects open() to
+ * return the lowest free number (3, 4, ...) still gets it; but within the
+ * descriptor table the process already has: growing it in a multi-threaded
+ * process waits for an RCU grace period (about 10 ms, while `scope attach`
+ * holds the process stopped). */
 static int fd_move_high(int fd)
 {
-    int high = fcntl(fd, F_DUPFD_CLOEXEC, REP_FD_FLOOR);
+    int floor = fd_table_size() - 8;
+    if (floor <= fd)
+        return fd;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, floor);
     if (high < 0)
-        return fd;      /* RLIMIT_NOFILE below the floor: keep the low one */
+        return fd;
     close(fd);
     return high;
 }

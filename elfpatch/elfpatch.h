@@ -97,4 +97,50 @@ enum ep_elf_kind ep_elf_classify(const char *path, char *why, size_t whylen);
  * scope_ctl_*) have one. */
 int ep_elf_dynsym(const char *path, const char *name, uint64_t *value);
 
+/* ---- an object's slots and functions, from its file (scope inspect) ----
+ * Values are file addresses: add the object's load bias (the start of its
+ * mapping at file offset 0 minus ep_elf_layout's first_vaddr). Files that
+ * are not 64-bit x86-64 ELF give -ENOEXEC. */
+
+/* Called once per slot with the matching element of names[], the slot's
+ * r_offset and its type (R_X86_64_JUMP_SLOT, _GLOB_DAT or _64). Return 0
+ * to go on; a negative value stops the walk and is returned by it. */
+typedef int (*ep_slot_fn)(const char *name, uint64_t offset, unsigned type,
+                          void *arg);
+
+/* Every slot of the file at `path` that ep_patch_object() patches for
+ * hooks named in names[]: the entries of each SHT_RELA section linked to
+ * .dynsym (.rela.plt and .rela.dyn). Returns how many, or -errno. */
+int ep_elf_slots(const char *path, const char *const *names, size_t nnames,
+                 ep_slot_fn fn, void *arg);
+
+/* A function (STT_FUNC or STT_GNU_IFUNC) that the file defines. */
+struct ep_elf_func {
+    const char *name;       /* valid during the callback only */
+    uint64_t value;         /* st_value */
+    unsigned dynamic : 1;   /* from .dynsym; else from .symtab */
+    unsigned hidden_version : 1; /* name@VER: unversioned lookups skip it */
+    unsigned ifunc : 1;     /* value is the resolver, not the function */
+};
+
+/* Same return convention as ep_slot_fn. */
+typedef int (*ep_func_fn)(const struct ep_elf_func *func, void *arg);
+
+/* Every function defined in .dynsym, then in .symtab if the file has one
+ * (static functions, such as libscope.so's wrappers). 0, or -errno. */
+int ep_elf_funcs(const char *path, ep_func_fn fn, void *arg);
+
+#define EP_ELF_PLT_MAX 3
+
+struct ep_elf_layout {
+    unsigned type;          /* ET_EXEC or ET_DYN */
+    uint64_t first_vaddr;   /* page of the first PT_LOAD: file offset 0 */
+    struct { uint64_t start, end; } plt[EP_ELF_PLT_MAX];
+    size_t nplt;            /* .plt, .plt.sec, .plt.got: where a lazily
+                               bound JUMP_SLOT points before its first call */
+};
+
+/* 0, or -errno (-ENOEXEC also for ELF files that are not loadable). */
+int ep_elf_layout(const char *path, struct ep_elf_layout *layout);
+
 #endif

@@ -6,6 +6,7 @@
  * tells the base.
  */
 #include "elfpatch.h"
+#include "ep_elf_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,17 +53,19 @@ static int dynsym_find(Elf *elf, const char *name, uint64_t *value)
     return -ENOENT;
 }
 
+struct dynsym_query {
+    const char *name;
+    uint64_t *value;
+};
+
+static int dynsym_read(Elf *elf, void *arg)
+{
+    struct dynsym_query *q = arg;
+    return dynsym_find(elf, q->name, q->value);
+}
+
 int ep_elf_dynsym(const char *path, const char *name, uint64_t *value)
 {
-    if (elf_version(EV_CURRENT) == EV_NONE)
-        return -ENOTSUP;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-    int rc = elf ? dynsym_find(elf, name, value) : -ENOEXEC;
-    if (elf)
-        elf_end(elf);
-    close(fd);
-    return rc;
+    struct dynsym_query q = { name, value };
+    return ep_elf_read(path, dynsym_read, &q);
 }

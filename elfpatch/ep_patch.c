@@ -7,6 +7,7 @@
  * The traps it avoids are numbered in ../shared/INTERPOSITION-NOTES.md.
  */
 #include "elfpatch.h"
+#include "ep_elf_internal.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -353,22 +354,6 @@ static bool reloc_is_slot(const ElfW(Rela) *r, uintptr_t slot)
     }
 }
 
-/* Data symbols (stdout, environ) share GLOB_DAT with functions; a hook
- * name must never capture them. Undefined untyped symbols come from
- * assembly or old linkers and are still calls. */
-static bool sym_is_function(const ElfW(Sym) *sym)
-{
-    switch (ELF64_ST_TYPE(sym->st_info)) {
-    case STT_FUNC:
-    case STT_GNU_IFUNC:
-        return true;
-    case STT_NOTYPE:
-        return sym->st_shndx == SHN_UNDEF;
-    default:
-        return false;
-    }
-}
-
 /* Index of the hook named `name`, or nhooks. */
 static size_t hook_find(const struct ep_hook *hooks, size_t nhooks,
                         const char *name)
@@ -398,7 +383,7 @@ static int reloc_table_scan(const struct dl_phdr_info *obj,
             continue;
         const ElfW(Sym) *sym =
             (const void *)((const char *)t->symtab + symidx * t->syment);
-        if (!sym_is_function(sym) || (t->strsz && sym->st_name >= t->strsz))
+        if (!ep_sym_is_function(sym) || (t->strsz && sym->st_name >= t->strsz))
             continue;
         size_t hook = hook_find(hooks, nhooks, t->strtab + sym->st_name);
         if (hook == nhooks)

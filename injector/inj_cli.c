@@ -19,7 +19,7 @@ void inj_usage(const char *cmd, const char *fmt, ...)
 }
 
 /* getopt_long() values of options that have no short form. */
-enum { OPT_METRICFORMAT = 256, OPT_ID, OPT_JSON };
+enum { OPT_METRICFORMAT = 256, OPT_ID, OPT_JSON, OPT_BACKTRACE, OPT_VERBOSE, OPT_ALL };
 
 /* Report what getopt_long() stopped at (c is '?' or ':'). A long option is
  * always the whole of argv[optind - 1]; an unknown short option may be in
@@ -41,67 +41,70 @@ static void bad_option(const char *cmd, const char *shortopts, int c, char **arg
 }
 
 /* file:///absolute/path, file://stdout or file://stderr. */
-static int check_url(const char *flag, const char *url)
+static int check_url(const char *cmd, const char *flag, const char *url)
 {
     const char *rest = url + strlen("file://");
 
     if (strncmp(url, "file://", strlen("file://")) != 0) {
-        inj_usage("run", "%s '%s': only file:// destinations are supported "
+        inj_usage(cmd, "%s '%s': only file:// destinations are supported "
                   "(file:///abs/path, file://stdout, file://stderr)", flag, url);
         return -1;
     }
     if (strcmp(rest, "stdout") != 0 && strcmp(rest, "stderr") != 0 && rest[0] != '/') {
-        inj_usage("run", "%s '%s': the file path must be absolute (file:///abs/path)",
+        inj_usage(cmd, "%s '%s': the file path must be absolute (file:///abs/path)",
                   flag, url);
         return -1;
     }
     if (strlen(url) >= 4096) {
-        inj_usage("run", "%s: the URL is longer than 4095 bytes", flag);
+        inj_usage(cmd, "%s: the URL is longer than 4095 bytes", flag);
         return -1;
     }
     return 0;
 }
 
 /* A decimal number of seconds from 1 to 86400 (what libscope.so accepts). */
-static int check_period(const char *s)
+static int check_period(const char *cmd, const char *s)
 {
     char *end;
     long v = strtol(s, &end, 10);
 
     if (s[0] < '0' || s[0] > '9' || *end != '\0' || v < 1 || v > 86400) {
-        inj_usage("run", "--period '%s': expected whole seconds from 1 to 86400", s);
+        inj_usage(cmd, "--period '%s': expected whole seconds from 1 to 86400", s);
         return -1;
     }
     return 0;
 }
 
-static int check_run_opts(const struct inj_run_opts *o)
+int inj_cli_check_opts(const char *cmd, const struct inj_run_opts *o)
 {
-    if (o->metric_dest && check_url("-m", o->metric_dest) < 0)
+    if (o->metric_dest && check_url(cmd, "-m", o->metric_dest) < 0)
         return -1;
-    if (o->event_dest && check_url("-e", o->event_dest) < 0)
+    if (o->event_dest && check_url(cmd, "-e", o->event_dest) < 0)
         return -1;
     if (o->metric_format && strcmp(o->metric_format, "statsd") != 0 &&
         strcmp(o->metric_format, "ndjson") != 0) {
-        inj_usage("run", "--metricformat '%s': expected statsd or ndjson", o->metric_format);
+        inj_usage(cmd, "--metricformat '%s': expected statsd or ndjson", o->metric_format);
         return -1;
     }
     if (o->metric_format && !o->metric_dest && strcmp(o->metric_format, "statsd") == 0) {
-        inj_usage("run", "--metricformat statsd needs -m: the session's metrics.json "
+        inj_usage(cmd, "--metricformat statsd needs -m: the session's metrics.json "
                   "is always ndjson");
         return -1;
     }
     if (o->verbosity && (strlen(o->verbosity) != 1 || o->verbosity[0] < '0' ||
                          o->verbosity[0] > '9')) {
-        inj_usage("run", "-v '%s': expected a verbosity from 0 to 9", o->verbosity);
+        inj_usage(cmd, "-v '%s': expected a verbosity from 0 to 9", o->verbosity);
         return -1;
     }
-    if (o->period && check_period(o->period) < 0)
+    if (o->period && check_period(cmd, o->period) < 0)
         return -1;
     return 0;
 }
 
-enum inj_cli_result inj_cli_run(int argc, char **argv, struct inj_run_opts *o)
+/* The options run and attach share, up to the first argument that is not
+ * one; `verbose` is NULL for run, which has no --verbose. */
+static enum inj_cli_result lib_opts_parse(const char *cmd, int argc, char **argv,
+                                          struct inj_run_opts *o, int *verbose)
 {
     static const struct option longopts[] = {
         {"metricdest", required_argument, NULL, 'm'},
@@ -109,6 +112,8 @@ enum inj_cli_result inj_cli_run(int argc, char **argv, struct inj_run_opts *o)
         {"metricformat", required_argument, NULL, OPT_METRICFORMAT},
         {"verbosity", required_argument, NULL, 'v'},
         {"period", required_argument, NULL, 'p'},
+        {"backtrace", no_argument, NULL, OPT_BACKTRACE},
+        {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -124,18 +129,90 @@ enum inj_cli_result inj_cli_run(int argc, char **argv, struct inj_run_opts *o)
         case OPT_METRICFORMAT: o->metric_format = optarg; break;
         case 'v': o->verbosity = optarg; break;
         case 'p': o->period = optarg; break;
+        case OPT_BACKTRACE: o->backtrace = 1; break;
+        case OPT_VERBOSE:
+            if (verbose) {
+                *verbose = 1;
+                break;
+            }
+            inj_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+            return INJ_CLI_USAGE;
         case 'h': return INJ_CLI_HELP;
         default:
-            bad_option("run", shortopts, c, argv);
+            bad_option(cmd, shortopts, c, argv);
             return INJ_CLI_USAGE;
         }
     }
+    return inj_cli_check_opts(cmd, o) < 0 ? INJ_CLI_USAGE : INJ_CLI_OK;
+}
+
+enum inj_cli_result inj_cli_run(int argc, char **argv, struct inj_run_opts *o)
+{
+    enum inj_cli_result r = lib_opts_parse("run", argc, argv, o, NULL);
+
+    if (r != INJ_CLI_OK)
+        return r;
     if (optind >= argc) {
         inj_usage("run", "missing the command to run (scope run [OPTIONS] -- CMD [ARGS...])");
         return INJ_CLI_USAGE;
     }
     o->argv = argv + optind;
-    return check_run_opts(o) < 0 ? INJ_CLI_USAGE : INJ_CLI_OK;
+    return INJ_CLI_OK;
+}
+
+/* The one PID|NAME argument (or --all for detach). */
+static enum inj_cli_result target_arg(const char *cmd, int argc, char **argv,
+                                      struct inj_attach_opts *o)
+{
+    if (o->all && optind < argc) {
+        inj_usage(cmd, "--all takes no PID or NAME (got '%s')", argv[optind]);
+        return INJ_CLI_USAGE;
+    }
+    if (o->all)
+        return INJ_CLI_OK;
+    if (optind >= argc) {
+        inj_usage(cmd, "missing the PID or NAME of the process");
+        return INJ_CLI_USAGE;
+    }
+    if (optind + 1 < argc) {
+        inj_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+        return INJ_CLI_USAGE;
+    }
+    o->target = argv[optind];
+    return INJ_CLI_OK;
+}
+
+enum inj_cli_result inj_cli_attach(int argc, char **argv, struct inj_attach_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    enum inj_cli_result r = lib_opts_parse("attach", argc, argv, &o->lib, &o->verbose);
+    return r == INJ_CLI_OK ? target_arg("attach", argc, argv, o) : r;
+}
+
+enum inj_cli_result inj_cli_detach(int argc, char **argv, struct inj_attach_opts *o)
+{
+    static const struct option longopts[] = {
+        {"all", no_argument, NULL, OPT_ALL},
+        {"verbose", no_argument, NULL, OPT_VERBOSE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static const char shortopts[] = "+:h";
+    int c;
+
+    memset(o, 0, sizeof *o);
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_ALL: o->all = 1; break;
+        case OPT_VERBOSE: o->verbose = 1; break;
+        case 'h': return INJ_CLI_HELP;
+        default:
+            bad_option("detach", shortopts, c, argv);
+            return INJ_CLI_USAGE;
+        }
+    }
+    return target_arg("detach", argc, argv, o);
 }
 
 enum inj_cli_result inj_cli_show(int argc, char **argv, struct inj_show_opts *o)

@@ -16,6 +16,7 @@ struct inj_run_opts {
     const char *metric_format;  /* "statsd" or "ndjson", or NULL */
     const char *verbosity;      /* "0".."9", or NULL */
     const char *period;         /* "1".."86400", or NULL */
+    int backtrace;              /* --backtrace: SCOPE_SNAPSHOT_BACKTRACE=true */
     char **argv;                /* CMD and its arguments, NULL-terminated */
 };
 
@@ -24,7 +25,21 @@ struct inj_show_opts {
     int json;                   /* --json: print the raw lines */
 };
 
+struct inj_attach_opts {
+    struct inj_run_opts lib;    /* the options `scope run` has too; argv unused */
+    int verbose;                /* --verbose: how long the process was stopped */
+    int all;                    /* detach --all */
+    const char *target;         /* PID or NAME; NULL with --all */
+};
+
 enum inj_cli_result inj_cli_run(int argc, char **argv, struct inj_run_opts *o);
+enum inj_cli_result inj_cli_attach(int argc, char **argv, struct inj_attach_opts *o);
+enum inj_cli_result inj_cli_detach(int argc, char **argv, struct inj_attach_opts *o);
+
+/* The checks of -m, -e, --metricformat, -v and -p, shared by run and
+ * attach (cmd names the command in the messages). 0, or -1 after a usage
+ * message. */
+int inj_cli_check_opts(const char *cmd, const struct inj_run_opts *o);
 
 /* `scope metrics` and `scope events` take the same flags. */
 enum inj_cli_result inj_cli_show(int argc, char **argv, struct inj_show_opts *o);

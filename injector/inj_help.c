@@ -1,6 +1,8 @@
 /* inj_help.c: the help texts (see inj_help.h). Keep them true: every flag,
  * variable, file and exit status that the code has is listed here. */
 #include "inj_help.h"
+#include "inj_attach.h"
+#include "inj_inspect.h"
 
 #include <string.h>
 
@@ -13,6 +15,10 @@ static const char top_help[] =
 "\n"
 "Commands:\n"
 "  run [OPTIONS] [--] CMD [ARGS...]  run CMD with libscope.so loaded\n"
+"  attach [OPTIONS] PID|NAME         observe a running process\n"
+"  detach PID|NAME|--all             stop observing it, restoring it exactly\n"
+"  ps [--json]                       list the processes libscope.so is loaded in\n"
+"  inspect [--json] PID              show where each hooked GOT slot points\n"
 "  metrics [--id ID] [--json]        show the metrics of a session\n"
 "  events [--id ID] [--json]         show the events of a session\n"
 "  history                           list the sessions\n"
@@ -50,6 +56,10 @@ static const char run_help[] =
 "                           metrics.json is always ndjson\n"
 "  -v, --verbosity N        metric verbosity, 0 to 9\n"
 "  -p, --period SECONDS     seconds between metric reports, 1 to 86400\n"
+"      --backtrace          when CMD crashes (SIGSEGV, SIGBUS, SIGILL, SIGFPE,\n"
+"                           SIGABRT), write its stack to the session directory\n"
+"                           (else ~/.scope/crash) and as an event; CMD then dies\n"
+"                           as it would have\n"
 "  -h, --help               show this help\n"
 "  URL is file:///absolute/path, file://stdout or file://stderr.\n"
 "\n"
@@ -70,6 +80,8 @@ static const char run_help[] =
 "  SCOPE_METRIC_FORMAT      --metricformat; ndjson when metrics go to the session\n"
 "  SCOPE_METRIC_VERBOSITY   -v\n"
 "  SCOPE_SUMMARY_PERIOD     -p\n"
+"  SCOPE_SNAPSHOT_BACKTRACE --backtrace (true)\n"
+"  SCOPE_SESSION_DIR        the session directory, when there is one\n"
 "  Options replace these variables. SCOPE_* variables that no option and no\n"
 "  session file sets are passed on unchanged (libscope.so's defaults:\n"
 "  statsd, verbosity 4, 10 seconds).\n"
@@ -88,7 +100,8 @@ static const char run_help[] =
 "\n"
 "Exit status:\n"
 "  CMD's exit status, or 128+N when CMD was killed by signal N (scope then\n"
-"  prints \"scope: CMD killed by signal N (SIGNAME)\")\n"
+"  prints \"scope: CMD killed by signal N (SIGNAME)\", and with --backtrace\n"
+"  \"scope: backtrace in FILE\")\n"
 "  126  CMD could not be executed (for example: no execute permission)\n"
 "  127  CMD was not found\n"
 "  2    CMD did not run: usage error, refused program, libscope.so not\n"
@@ -176,6 +189,8 @@ int inj_help_print(const char *cmd, FILE *out)
     static const struct { const char *name, *text; } helps[] = {
         {"run", run_help},         {"metrics", metrics_help}, {"events", events_help},
         {"history", history_help}, {"help", help_help},
+        {"attach", inj_attach_help}, {"detach", inj_detach_help},
+        {"ps", inj_ps_help},       {"inspect", inj_inspect_help},
     };
 
     if (!cmd) {

@@ -11,6 +11,7 @@
 #include "inj_session.h"
 #include "inj_target.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -29,13 +30,6 @@ struct report {
     int stage;
     int err;                /* errno of the failed exec */
     char dir[PATH_MAX];     /* the session directory; "" when none */
-};
-
-/* What CMD is told through SCOPE_* variables; NULL: leave the variable alone. */
-struct dests {
-    char metric[PATH_MAX + 16];
-    char event[PATH_MAX + 16];
-    const char *metric_format;
 };
 
 /* Signal dispositions and mask before scope changed them. */
@@ -132,25 +126,8 @@ static const char *proc_name(const char *cmd)
     return base[0] ? base : "cmd";
 }
 
-/* The flags, with the session directory (dir, "" for none) standing in
- * for -m/-e not given. */
-static void choose_dests(const struct inj_run_opts *o, const char *dir, struct dests *d)
-{
-    d->metric_format = o->metric_format;
-    if (o->metric_dest) {
-        snprintf(d->metric, sizeof d->metric, "%s", o->metric_dest);
-    } else {
-        snprintf(d->metric, sizeof d->metric, "file://%s/" INJ_METRICS_FILE, dir);
-        d->metric_format = "ndjson";
-    }
-    if (o->event_dest)
-        snprintf(d->event, sizeof d->event, "%s", o->event_dest);
-    else
-        snprintf(d->event, sizeof d->event, "file://%s/" INJ_EVENTS_FILE, dir);
-}
-
 static json_t *start_info(const struct inj_run_opts *o, const char *lib,
-                          const struct dests *d, unsigned long n, long long start)
+                          const struct inj_dests *d, unsigned long n, long long start)
 {
     json_t *cmd = json_array();
     json_t *info;
@@ -169,7 +146,7 @@ static json_t *start_info(const struct inj_run_opts *o, const char *lib,
 
 /* Create the session directory (unless -m and -e were both given), its
  * empty output files and info.json. dir receives its path or "". */
-static int make_session(const struct inj_run_opts *o, const char *lib, struct dests *d,
+static int make_session(const struct inj_run_opts *o, const char *lib, struct inj_dests *d,
                         char *dir, size_t len)
 {
     char hist[PATH_MAX];
@@ -180,13 +157,13 @@ static int make_session(const struct inj_run_opts *o, const char *lib, struct de
 
     dir[0] = '\0';
     if (o->metric_dest && o->event_dest) {
-        choose_dests(o, dir, d);
+        inj_dests_choose(o->metric_dest, o->event_dest, o->metric_format, dir, d);
         return 0;
     }
     if (inj_history_dir(hist, sizeof hist) < 0 ||
         inj_session_create(hist, proc_name(o->argv[0]), getpid(), start, dir, len, &n) < 0)
         return -1;
-    choose_dests(o, dir, d);
+    inj_dests_choose(o->metric_dest, o->event_dest, o->metric_format, dir, d);
     info = start_info(o, lib, d, n, start);
     rc = info ? 0 : -1;
     if (!info)
@@ -205,8 +182,10 @@ static int make_session(const struct inj_run_opts *o, const char *lib, struct de
     return rc;
 }
 
-/* LD_PRELOAD gets lib in front of what it had; flags override SCOPE_*. */
-static int set_env(const struct inj_run_opts *o, const char *lib, const struct dests *d)
+/* LD_PRELOAD gets lib in front of what it had; flags override SCOPE_*.
+ * The session directory (may be "") is where crash backtraces go. */
+static int set_env(const struct inj_run_opts *o, const char *lib, const struct inj_dests *d,
+                   const char *dir)
 {
     const char *old = getenv("LD_PRELOAD");
     char *preload;
@@ -223,7 +202,9 @@ static int set_env(const struct inj_run_opts *o, const char *lib, const struct d
          setenv("SCOPE_EVENT_DEST", d->event, 1) |
          (d->metric_format ? setenv("SCOPE_METRIC_FORMAT", d->metric_format, 1) : 0) |
          (o->verbosity ? setenv("SCOPE_METRIC_VERBOSITY", o->verbosity, 1) : 0) |
-         (o->period ? setenv("SCOPE_SUMMARY_PERIOD", o->period, 1) : 0);
+         (o->period ? setenv("SCOPE_SUMMARY_PERIOD", o->period, 1) : 0) |
+         (o->backtrace ? setenv("SCOPE_SNAPSHOT_BACKTRACE", "true", 1) : 0) |
+         (dir[0] ? setenv("SCOPE_SESSION_DIR", dir, 1) : 0);
     free(preload);
     if (rc != 0)
         fprintf(stderr, "scope: cannot set the environment: %s\n", strerror(errno));
@@ -234,10 +215,10 @@ static void __attribute__((noreturn))
 run_child(const struct inj_run_opts *o, const char *lib, int fd, const struct signals *saved)
 {
     struct report r = {.stage = STAGE_READY};
-    struct dests d;
+    struct inj_dests d;
 
     restore_signals(saved);
-    if (make_session(o, lib, &d, r.dir, sizeof r.dir) < 0 || set_env(o, lib, &d) < 0) {
+    if (make_session(o, lib, &d, r.dir, sizeof r.dir) < 0 || set_env(o, lib, &d, r.dir) < 0) {
         if (r.dir[0])
             inj_session_remove(r.dir);
         r.stage = STAGE_SETUP_FAILED;
@@ -308,6 +289,28 @@ static int exit_code(const char *cmd, int status, int *sig)
     return 128 + *sig;
 }
 
+/* After a crash: where libscope wrote the backtrace, if it did (the
+ * session directory, else the per-user crash directory). */
+static void backtrace_report(const char *session_dir, pid_t pid)
+{
+    char dir[PATH_MAX], prefix[64];
+    const char *home = getenv("HOME");
+    struct dirent *e;
+    DIR *d;
+
+    if (session_dir[0])
+        snprintf(dir, sizeof dir, "%s", session_dir);
+    else
+        snprintf(dir, sizeof dir, "%s/.scope/crash", home ? home : "/tmp");
+    snprintf(prefix, sizeof prefix, "backtrace_%d_", (int)pid);
+    if (!(d = opendir(dir)))
+        return;
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+            fprintf(stderr, "scope: backtrace in %s/%s\n", dir, e->d_name);
+    closedir(d);
+}
+
 int inj_run(const struct inj_run_opts *o)
 {
     char lib[PATH_MAX];
@@ -347,6 +350,8 @@ int inj_run(const struct inj_run_opts *o)
         return failed.err == ENOENT ? 127 : 126;
     }
     code = exit_code(o->argv[0], status, &sig);
+    if (sig && o->backtrace)
+        backtrace_report(r.dir, pid);
     if (r.dir[0]) {
         finish_info(r.dir, code, sig);
         fprintf(stderr, "scope: session %s\n", r.dir);

@@ -188,12 +188,40 @@ static int highest_n(const char *hist, unsigned long *out)
     return 0;
 }
 
+/* Make the directory `name` of a new session: in hist, or in parent with a
+ * symlink to it in hist. 0, 1 when the name is taken, -1 on error. */
+static int make_session_dir(const char *hist, const char *parent, const char *name,
+                            char *dir, size_t len)
+{
+    char link[PATH_MAX];
+
+    if (inj_path_join(dir, len, parent ? parent : hist, name) < 0)
+        return -1;
+    if (mkdir(dir, 0700) != 0) {
+        if (errno == EEXIST)
+            return 1;
+        fprintf(stderr, "scope: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    if (!parent)
+        return 0;
+    if (inj_path_join(link, sizeof link, hist, name) == 0 && symlink(dir, link) == 0)
+        return 0;
+    int err = errno;
+    rmdir(dir);
+    if (err == EEXIST)
+        return 1;
+    fprintf(stderr, "scope: cannot create %s: %s\n", link, strerror(err));
+    return -1;
+}
+
 /* Under an exclusive lock on hist, so that concurrent runs get distinct
  * numbers; a name that exists anyway (EEXIST) makes us count again. */
-int inj_session_create(const char *hist, const char *proc, pid_t pid,
-                       long long start, char *dir, size_t len, unsigned long *n)
+static int create_session(const char *hist, const char *parent, const char *proc, pid_t pid,
+                          long long start, char *dir, size_t len, unsigned long *n)
 {
-    int lock, rc = -1;
+    char name[NAME_MAX + 1];
+    int lock, rc = 1;
 
     if (make_dirs(hist) < 0)
         return -1;
@@ -204,24 +232,30 @@ int inj_session_create(const char *hist, const char *proc, pid_t pid,
             close(lock);
         return -1;
     }
-    for (int tries = 0; tries < 100 && rc < 0; tries++) {
-        if (highest_n(hist, n) < 0)
+    for (int tries = 0; tries < 100 && rc == 1; tries++) {
+        if (highest_n(hist, n) < 0) {
+            rc = -1;
             break;
+        }
         ++*n;
-        if ((size_t)snprintf(dir, len, "%s/%.*s_%lu_%ld_%lld", hist, PROC_MAX, proc,
-                             *n, (long)pid, start) >= len) {
-            fprintf(stderr, "scope: path too long: %s/%s_...\n", hist, proc);
-            break;
-        }
-        if (mkdir(dir, 0700) == 0)
-            rc = 0;
-        else if (errno != EEXIST) {
-            fprintf(stderr, "scope: cannot create %s: %s\n", dir, strerror(errno));
-            break;
-        }
+        snprintf(name, sizeof name, "%.*s_%lu_%ld_%lld", PROC_MAX, proc, *n, (long)pid, start);
+        rc = make_session_dir(hist, parent, name, dir, len);
     }
     close(lock);
-    return rc;
+    return rc == 0 ? 0 : -1;
+}
+
+int inj_session_create(const char *hist, const char *proc, pid_t pid,
+                       long long start, char *dir, size_t len, unsigned long *n)
+{
+    return create_session(hist, NULL, proc, pid, start, dir, len, n);
+}
+
+int inj_session_create_linked(const char *hist, const char *parent, const char *proc,
+                              pid_t pid, long long start, char *dir, size_t len,
+                              unsigned long *n)
+{
+    return create_session(hist, parent, proc, pid, start, dir, len, n);
 }
 
 int inj_session_touch(const char *dir, const char *name)
@@ -296,4 +330,21 @@ json_t *inj_info_read(const char *dir)
         return NULL;
     }
     return info;
+}
+
+void inj_dests_choose(const char *metric_dest, const char *event_dest,
+                      const char *metric_format, const char *dir,
+                      struct inj_dests *d)
+{
+    d->metric_format = metric_format;
+    if (metric_dest) {
+        snprintf(d->metric, sizeof d->metric, "%s", metric_dest);
+    } else {
+        snprintf(d->metric, sizeof d->metric, "file://%s/" INJ_METRICS_FILE, dir);
+        d->metric_format = "ndjson";
+    }
+    if (event_dest)
+        snprintf(d->event, sizeof d->event, "%s", event_dest);
+    else
+        snprintf(d->event, sizeof d->event, "file://%s/" INJ_EVENTS_FILE, dir);
 }

@@ -40,6 +40,13 @@ int inj_history_dir(char *buf, size_t len);
 int inj_session_create(const char *hist, const char *proc, pid_t pid,
                        long long start, char *dir, size_t len, unsigned long *n);
 
+/* The same, but the directory is made in parent (which must exist) and
+ * history/ gets a symlink to it under the session's name; dir receives the
+ * real path. For a session written by another user than ours. */
+int inj_session_create_linked(const char *hist, const char *parent, const char *proc,
+                              pid_t pid, long long start, char *dir, size_t len,
+                              unsigned long *n);
+
 /* Create the empty file `name` (0600) in dir. */
 int inj_session_touch(const char *dir, const char *name);
 
@@ -60,5 +67,18 @@ int inj_info_write(const char *dir, json_t *info);
 
 /* dir/info.json, or NULL (silently) when it is missing or not an object. */
 json_t *inj_info_read(const char *dir);
+
+/* Where metrics and events go: the -m/-e flags (NULL: not given), with the
+ * session directory `dir` ("" for none) standing in for a missing one; a
+ * session's metrics.json is always NDJSON. */
+struct inj_dests {
+    char metric[PATH_MAX + 32];
+    char event[PATH_MAX + 32];
+    const char *metric_format;      /* NULL: the library's default */
+};
+
+void inj_dests_choose(const char *metric_dest, const char *event_dest,
+                      const char *metric_format, const char *dir,
+                      struct inj_dests *d);
 
 #endif

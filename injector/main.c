@@ -1,6 +1,8 @@
 /* main.c: `scope`: hand the command line to the command it names. */
+#include "inj_attach.h"
 #include "inj_cli.h"
 #include "inj_help.h"
+#include "inj_inspect.h"
 #include "inj_run.h"
 #include "inj_show.h"
 
@@ -64,10 +66,14 @@ int main(int argc, char **argv)
         r = inj_cli_history(argc - 1, argv + 1);
         return r == INJ_CLI_OK ? inj_show_history() : not_run(r, cmd);
     }
-    if (strcmp(cmd, "attach") == 0 || strcmp(cmd, "detach") == 0) {
-        fprintf(stderr, "scope: '%s' is not implemented yet\n", cmd);
-        return 2;
-    }
+    if (strcmp(cmd, "attach") == 0)
+        return inj_attach_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "detach") == 0)
+        return inj_detach_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "ps") == 0)
+        return inj_ps_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "inspect") == 0)
+        return inj_inspect_main(argc - 1, argv + 1);
     if (cmd[0] == '-')
         inj_usage(NULL, "unknown option '%s'", cmd);
     else

@@ -76,12 +76,6 @@ class Usage(ScopeTestCase):
         self.assertUsage(["history", "extra"], "unexpected argument 'extra'", "history")
         self.assertUsage(["history", "--all"], "unknown option '--all'", "history")
 
-    def test_not_implemented(self):
-        for cmd in ("attach", "detach"):
-            r = self.scope(cmd, "123")
-            self.assertEqual(r.returncode, 2)
-            self.assertEqual(r.stderr, f"scope: '{cmd}' is not implemented yet\n")
-
 
 class Help(ScopeTestCase):
     def help_of(self, *args):
@@ -94,12 +88,13 @@ class Help(ScopeTestCase):
         text = self.help_of("--help")
         self.assertEqual(text, self.help_of("-h"))
         self.assertEqual(text, self.help_of("help"))
-        for word in ("run", "metrics", "events", "history", "help [COMMAND]", "--version",
+        for word in ("run", "attach", "detach", "ps", "inspect",
+                     "metrics", "events", "history", "help [COMMAND]", "--version",
                      "SCOPE_HOME", "SCOPE_LIB_PATH", "<proc>_<n>_<pid>_<start>",
                      "metrics.json", "events.json", "info.json", "Exit status"):
             self.assertIn(word, text)
-        self.assertNotIn("attach", text)
-        self.assertNotIn("detach", text)
+        for cmd in ("attach", "detach", "ps", "inspect"):
+            self.assertEqual(self.help_of(cmd, "--help"), self.help_of("help", cmd))
 
     def test_run(self):
         text = self.help_of("run", "--help")

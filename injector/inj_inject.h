@@ -1,0 +1,48 @@
+/* inj_inject.h: the functions scope calls inside the target (its own libc's
+ * mmap, munmap, dlopen, dlerror; libscope's control API), found in the
+ * target's files as the target sees them, and the calls themselves.
+ *
+ * Addresses are resolved before the target is stopped (reading ELF files
+ * takes milliseconds); the calls run on a thread stopped by inj_ptrace.
+ */
+#ifndef INJ_INJECT_H
+#define INJ_INJECT_H
+
+#include "inj_proc.h"
+#include "inj_ptrace.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct inj_libc {
+    uintptr_t mmap, munmap, dlopen, dlerror;   /* dlerror: 0 when not in libc */
+    uint64_t dlopen_flags;      /* RTLD_NOW, plus __RTLD_DLOPEN for __libc_dlopen_mode */
+    uintptr_t r_debug;          /* &_r_debug in the dynamic linker; 0: none (musl) */
+    char path[PATH_MAX];        /* libc's path in the target */
+};
+
+/* Find what scope calls in the libc mapped in pid (maps: its memory map).
+ * 0, or -1 with the reason in why (libc missing, replaced on disk, or
+ * lacking dlopen). */
+int inj_libc_resolve(pid_t pid, const struct inj_maps *maps, struct inj_libc *c,
+                     char *why, size_t whylen);
+
+/* 0 when the dynamic linker is not in the middle of loading or unloading
+ * something (note 20), else INJ_FAILED/INJ_EXITED with t->why set. */
+int inj_loader_check(struct inj_tracee *t, const struct inj_libc *c);
+
+/* An anonymous read-write mapping of len bytes in the target: *addr. */
+int inj_scratch_map(struct inj_tracee *t, const struct inj_libc *c, size_t len, uintptr_t *addr);
+int inj_scratch_unmap(struct inj_tracee *t, const struct inj_libc *c, uintptr_t addr, size_t len);
+
+/* dlopen(path, RTLD_NOW) in the target, path being a string in its memory.
+ * On failure t->why holds dlerror()'s text. */
+int inj_dlopen(struct inj_tracee *t, const struct inj_libc *c, uintptr_t path);
+
+/* The address of libscope's exported `name` in pid, read from its memory
+ * map (the library must be loaded). 0, or -1 with why. */
+int inj_scope_symbol(pid_t pid, const char *name, uintptr_t *addr, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,223 @@
+/* inj_proc.c: reading another process through /proc (see inj_proc.h). */
+#include "inj_proc.h"
+#include "elfpatch.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static int all_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+int inj_proc_comm(pid_t pid, char *comm, size_t cap)
+{
+    char path[64];
+    snprintf(comm, cap, "?");
+    snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    int ok = fgets(comm, (int)cap, f) != NULL;
+    fclose(f);
+    if (!ok) {
+        snprintf(comm, cap, "?");
+        return -1;
+    }
+    comm[strcspn(comm, "\n")] = '\0';
+    return 0;
+}
+
+/* Append ", PID" to a list of matches, as far as it fits. */
+static void pid_list_add(char *list, size_t cap, pid_t pid)
+{
+    size_t used = strlen(list);
+    if (used + 16 < cap)
+        snprintf(list + used, cap - used, "%s%d", used ? ", " : "", (int)pid);
+}
+
+static int pid_by_name(const char *name, pid_t *pid, char *err, size_t errlen)
+{
+    char comm[64], list[256] = "";
+    int matches = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+
+    if (!d) {
+        snprintf(err, errlen, "cannot read /proc: %s", strerror(errno));
+        return -1;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (!all_digits(e->d_name))
+            continue;
+        pid_t p = (pid_t)atoi(e->d_name);
+        if (p == getpid() || inj_proc_comm(p, comm, sizeof comm) < 0 || strcmp(comm, name) != 0)
+            continue;
+        matches++;
+        *pid = p;
+        pid_list_add(list, sizeof list, p);
+    }
+    closedir(d);
+    if (matches == 1)
+        return 0;
+    if (matches == 0)
+        snprintf(err, errlen, "no process named '%s'", name);
+    else
+        snprintf(err, errlen, "%d processes are named '%s' (PIDs %s); give a PID",
+                 matches, name, list);
+    return -1;
+}
+
+int inj_pid_resolve(const char *arg, pid_t *pid, char *err, size_t errlen)
+{
+    if (!all_digits(arg))
+        return pid_by_name(arg, pid, err, errlen);
+    long v = strtol(arg, NULL, 10);
+    if (v <= 0 || v > INT_MAX || !inj_proc_state((pid_t)v)) {
+        snprintf(err, errlen, "no process with PID %s", arg);
+        return -1;
+    }
+    *pid = (pid_t)v;
+    return 0;
+}
+
+char inj_proc_state(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* The command name may hold spaces and parentheses: the state follows
+     * the last ')'. */
+    char *close = strrchr(buf, ')');
+    return close && close[1] == ' ' ? close[2] : 0;
+}
+
+static int mapping_parse(const char *line, struct inj_mapping *m)
+{
+    unsigned long start, end, offset;
+    int path_at = 0;
+
+    if (sscanf(line, "%lx-%lx %4s %lx %*s %*s %n", &start, &end, m->perms,
+               &offset, &path_at) < 4)
+        return -1;
+    m->start = start;
+    m->end = end;
+    m->offset = offset;
+    m->path[0] = '\0';
+    if (path_at > 0) {
+        snprintf(m->path, sizeof m->path, "%s", line + path_at);
+        m->path[strcspn(m->path, "\n")] = '\0';
+    }
+    return 0;
+}
+
+int inj_maps_read(pid_t pid, struct inj_maps *maps)
+{
+    char path[64], line[PATH_MAX + 128];
+    size_t cap = 0;
+
+    maps->v = NULL;
+    maps->n = 0;
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    while (fgets(line, sizeof line, f)) {
+        if (maps->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct inj_mapping *v = realloc(maps->v, cap * sizeof *v);
+            if (!v) {
+                fclose(f);
+                inj_maps_free(maps);
+                return -ENOMEM;
+            }
+            maps->v = v;
+        }
+        if (mapping_parse(line, &maps->v[maps->n]) == 0)
+            maps->n++;
+    }
+    fclose(f);
+    return 0;
+}
+
+void inj_maps_free(struct inj_maps *maps)
+{
+    free(maps->v);
+    maps->v = NULL;
+    maps->n = 0;
+}
+
+const struct inj_mapping *inj_maps_find(const struct inj_maps *maps, const char *prefix)
+{
+    for (size_t i = 0; i < maps->n; i++) {
+        const char *slash = strrchr(maps->v[i].path, '/');
+        if (slash && strncmp(slash + 1, prefix, strlen(prefix)) == 0)
+            return &maps->v[i];
+    }
+    return NULL;
+}
+
+uintptr_t inj_maps_base(const struct inj_maps *maps, const struct inj_mapping *m)
+{
+    for (size_t i = 0; i < maps->n; i++)
+        if (maps->v[i].offset == 0 && strcmp(maps->v[i].path, m->path) == 0)
+            return maps->v[i].start;
+    return 0;
+}
+
+void inj_proc_file_path(pid_t pid, const char *path, char *out, size_t cap)
+{
+    snprintf(out, cap, "/proc/%d/root%s", (int)pid, path);
+}
+
+int inj_proc_read(pid_t pid, uintptr_t addr, void *buf, size_t len)
+{
+    struct iovec local = { buf, len }, remote = { (void *)addr, len };
+    ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    if (n < 0)
+        return -errno;
+    return (size_t)n == len ? 0 : -EIO;
+}
+
+int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
+                     char *lib_path, size_t lib_path_cap)
+{
+    struct inj_maps maps;
+    char file[PATH_MAX + 64];
+    uint64_t value;
+    int rc = inj_maps_read(pid, &maps);
+
+    if (rc < 0)
+        return rc;
+    const struct inj_mapping *lib = inj_maps_find(&maps, "libscope.so");
+    if (!lib) {
+        inj_maps_free(&maps);
+        return 1;
+    }
+    if (lib_path)
+        snprintf(lib_path, lib_path_cap, "%s", lib->path);
+    inj_proc_file_path(pid, lib->path, file, sizeof file);
+    rc = ep_elf_dynsym(file, "scope_ctl_status", &value);
+    if (rc == 0)
+        rc = inj_proc_read(pid, inj_maps_base(&maps, lib) + value, st, sizeof *st);
+    if (rc == 0 && st->magic != SCOPE_CTL_MAGIC)
+        rc = -EPROTO;
+    inj_maps_free(&maps);
+    return rc;
+}

@@ -1,0 +1,65 @@
+/* inj_proc.h: what /proc says about another process.
+ *
+ * Naming a target (PID or command name), its state, its memory map, where
+ * an object is loaded in it, reading its memory without stopping it, and
+ * libscope's status in it. Nothing here stops or changes the target.
+ */
+#ifndef INJ_PROC_H
+#define INJ_PROC_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "scope_ctl.h"
+
+struct inj_mapping {
+    uintptr_t start, end;
+    unsigned long offset;
+    char perms[5];              /* "r-xp" */
+    char path[PATH_MAX];        /* as the target sees it; "" for anonymous */
+};
+
+struct inj_maps {
+    struct inj_mapping *v;
+    size_t n;
+};
+
+/* A PID, or the command name (/proc/PID/comm) of exactly one process other
+ * than ourselves. 0, or -1 with a message for the operator in err (no such
+ * process; several match: their PIDs listed). */
+int inj_pid_resolve(const char *arg, pid_t *pid, char *err, size_t errlen);
+
+/* Its command name (/proc/PID/comm): 0, or -1 with comm set to "?". */
+int inj_proc_comm(pid_t pid, char *comm, size_t cap);
+
+/* The state letter of /proc/PID/stat ('R', 'S', 'Z', 'X', 't', ...), or 0
+ * when the process does not exist. */
+char inj_proc_state(pid_t pid);
+
+/* 0, or -errno. */
+int inj_maps_read(pid_t pid, struct inj_maps *maps);
+void inj_maps_free(struct inj_maps *maps);
+
+/* The first mapping of a file whose basename starts with `prefix` (e.g.
+ * "libc.so", "libscope.so", "ld-linux"), or NULL. */
+const struct inj_mapping *inj_maps_find(const struct inj_maps *maps, const char *prefix);
+
+/* The load base of the object mapped from m's file: the start of its
+ * mapping at file offset 0. */
+uintptr_t inj_maps_base(const struct inj_maps *maps, const struct inj_mapping *m);
+
+/* A path to the target's file that we can open: /proc/PID/root/<path>. */
+void inj_proc_file_path(pid_t pid, const char *path, char *out, size_t cap);
+
+/* Read len bytes at addr in the target (process_vm_readv): 0 or -errno. */
+int inj_proc_read(pid_t pid, uintptr_t addr, void *buf, size_t len);
+
+/* libscope's status in the target. 0 with *st filled, 1 when libscope.so is
+ * not loaded there, -errno when it could not be read. lib_path (may be
+ * NULL) receives the library's path as the target sees it. */
+int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
+                     char *lib_path, size_t lib_path_cap);
+
+#endif

@@ -1,0 +1,442 @@
+/* inj_ptrace.c: stop a thread at a safe point, call functions on it, give
+ * it back (see inj_ptrace.h). */
+#include "inj_ptrace.h"
+#include "inj_proc.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <elf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define RED_ZONE 128
+#define STOP_TIMEOUT_MS 1000    /* for the interrupt to take effect */
+#define CALL_TIMEOUT_MS 10000   /* dlopen, or a detach that flushes (2 s max) */
+#define CHOOSE_TIMEOUT_MS 1000  /* looking for a thread at a safe point */
+#define CHOOSE_RETRY_MS 5
+#define FUTEX_AFTER_MS 100      /* a futex waiter is taken only after this long */
+
+/* System calls a thread blocks in outside any lock that dlopen or malloc
+ * needs (note 19), best first. Those that restart transparently after a
+ * ptrace stop come first (restart_syscall is a sleep or poll resumed after
+ * an earlier stop: ours, a debugger's, SIGSTOP); epoll_wait returns EINTR
+ * to the program after one (signal(7)), which servers handle but is still
+ * a visible change; futex last: the waiter holds no lock, but may be about
+ * to take one. */
+static const long safe_syscalls[] = {
+    SYS_read, SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6, SYS_nanosleep,
+    SYS_clock_nanosleep, SYS_restart_syscall, SYS_accept, SYS_accept4, SYS_wait4, SYS_pause,
+    SYS_recvfrom, SYS_recvmsg, SYS_epoll_wait, SYS_epoll_pwait, SYS_futex,
+};
+#define NSAFE (sizeof safe_syscalls / sizeof safe_syscalls[0])
+
+/* A busy server (an nginx worker under load) is seldom seen blocked in
+ * /proc. Stopped by the interrupt at the end of one of these instead, it
+ * was doing I/O, which malloc and the loader never do while holding their
+ * locks (malloc only maps memory; the loader's file reads happen with
+ * r_debug not consistent, which is checked before calling dlopen). The
+ * call has completed by the time the thread stops, so stopping it there is
+ * invisible to the program. */
+static const long io_syscalls[] = {
+    SYS_read, SYS_write, SYS_readv, SYS_writev, SYS_pread64, SYS_pwrite64,
+    SYS_sendfile, SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg,
+    SYS_epoll_wait, SYS_epoll_pwait, SYS_poll, SYS_ppoll, SYS_select,
+    SYS_accept, SYS_accept4, SYS_connect, SYS_close, SYS_shutdown,
+    SYS_nanosleep, SYS_clock_nanosleep, SYS_wait4,
+};
+
+static int syscall_is_io(long nr)
+{
+    for (size_t i = 0; i < sizeof io_syscalls / sizeof io_syscalls[0]; i++)
+        if (io_syscalls[i] == nr)
+            return 1;
+    return 0;
+}
+
+/* libscope's reporter thread (pthread_setname_np): scope_ctl_detach() waits
+ * for it to stop, so it must never be the thread that calls it. */
+#define REPORTER_THREAD_NAME "scope-reporter"
+
+/* ---- time ---------------------------------------------------------------- */
+
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+double inj_ptrace_elapsed_ms(const struct inj_tracee *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return ms_between(&t->stopped_at, &now);
+}
+
+static volatile sig_atomic_t timed_out;
+
+static void on_alarm(int sig)
+{
+    timed_out = 1;
+}
+
+/* waitpid() for t->tid, giving up after timeout_ms (SIGALRM interrupts it:
+ * the handler is installed without SA_RESTART). 0 with *status when the
+ * thread stopped, INJ_EXITED when it is gone, INJ_FAILED on timeout. */
+static int wait_thread(struct inj_tracee *t, int *status, int timeout_ms, const char *what)
+{
+    struct sigaction sa = {.sa_handler = on_alarm}, old;
+    struct itimerval timer = {.it_value = {timeout_ms / 1000, (timeout_ms % 1000) * 1000}};
+    struct itimerval off = {{0, 0}, {0, 0}};
+    pid_t r;
+
+    timed_out = 0;
+    sigaction(SIGALRM, &sa, &old);
+    setitimer(ITIMER_REAL, &timer, NULL);
+    while ((r = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR && !timed_out)
+        ;
+    setitimer(ITIMER_REAL, &off, NULL);
+    sigaction(SIGALRM, &old, NULL);
+    if (r < 0 && timed_out) {
+        snprintf(t->why, sizeof t->why, "%s did not return within %d ms in thread %d",
+                 what, timeout_ms, (int)t->tid);
+        return INJ_FAILED;
+    }
+    if (r < 0 || WIFEXITED(*status) || WIFSIGNALED(*status))
+        return INJ_EXITED;
+    return 0;
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+static int process_gone(pid_t pid)
+{
+    char s = inj_proc_state(pid);
+    return s == 0 || s == 'Z' || s == 'X';
+}
+
+/* A failed ptrace request: ESRCH on a thread we stopped means it was killed. */
+static int request_failed(struct inj_tracee *t, const char *request)
+{
+    int err = errno;
+    if (err == ESRCH && process_gone(t->pid))
+        return INJ_EXITED;
+    snprintf(t->why, sizeof t->why, "%s on thread %d: %s", request, (int)t->tid, strerror(err));
+    return INJ_FAILED;
+}
+
+/* ---- signals that belong to the target (note 23) --------------------------- */
+
+static void pending_add(struct inj_tracee *t, int sig)
+{
+    /* Standard signals do not queue: one of each is what the kernel keeps. */
+    if (sig < SIGRTMIN)
+        for (size_t i = 0; i < t->npending; i++)
+            if (t->pending[i] == sig)
+                return;
+    if (t->npending < INJ_MAX_PENDING)
+        t->pending[t->npending++] = sig;
+}
+
+static void pending_redeliver(struct inj_tracee *t)
+{
+    for (size_t i = 0; i < t->npending; i++)
+        syscall(SYS_tgkill, t->pid, t->tid, t->pending[i]);
+    t->npending = 0;
+}
+
+/* A fault the kernel raised in this thread (not sent by anyone), so
+ * caused by the code we made it run. */
+static int is_our_fault(const siginfo_t *si)
+{
+    int sig = si->si_signo;
+    return si->si_code > 0 &&
+           (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP);
+}
+
+/* ---- choosing the thread --------------------------------------------------- */
+
+static int syscall_rank(long nr)
+{
+    for (size_t i = 0; i < NSAFE; i++)
+        if (safe_syscalls[i] == nr)
+            return (int)i;
+    return -1;
+}
+
+/* The first line of /proc/PID/task/TID/<file> into buf, or "". */
+static void task_file(pid_t pid, const char *tid, const char *file, char *buf, int len)
+{
+    char path[64 + NAME_MAX];
+
+    buf[0] = '\0';
+    snprintf(path, sizeof path, "/proc/%d/task/%s/%s", (int)pid, tid, file);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    if (!fgets(buf, len, f))
+        buf[0] = '\0';
+    fclose(f);
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* The system call tid is blocked in (its syscall file starts with the
+ * number), or -1 when it is running, not in one, or libscope's reporter. */
+static long thread_syscall(pid_t pid, const char *tid)
+{
+    char buf[64];
+
+    task_file(pid, tid, "comm", buf, sizeof buf);
+    if (strcmp(buf, REPORTER_THREAD_NAME) == 0)
+        return -1;
+    task_file(pid, tid, "syscall", buf, sizeof buf);
+    return buf[0] >= '0' && buf[0] <= '9' ? strtol(buf, NULL, 10) : -1;
+}
+
+/* The thread blocked in the best of safe_syscalls: its tid, 0 when none
+ * is, -1 when the process is gone. A thread in futex is taken only when
+ * last_resort is set: /proc may briefly show a better one as running. */
+static pid_t best_thread(pid_t pid, int last_resort)
+{
+    char path[64];
+    struct dirent *e;
+    pid_t best = 0;
+    int best_rank = last_resort ? (int)NSAFE : (int)NSAFE - 1;
+
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        int rank = syscall_rank(thread_syscall(pid, e->d_name));
+        if (rank >= 0 && rank < best_rank) {
+            best_rank = rank;
+            best = (pid_t)atoi(e->d_name);
+        }
+    }
+    closedir(d);
+    return best;
+}
+
+/* ---- stopping ------------------------------------------------------------- */
+
+/* Continue a thread in a stop that is not the one we wait for: a signal for
+ * the target is kept for later (the thread must not run its handler while
+ * we use it); anything else (a group-stop) just resumes. */
+static int pass_stop(struct inj_tracee *t, int status)
+{
+    if ((status >> 16) == 0)
+        pending_add(t, WSTOPSIG(status));
+    if (ptrace(PTRACE_CONT, t->tid, 0, 0) != 0)
+        return request_failed(t, "PTRACE_CONT");
+    return 0;
+}
+
+/* Seize and interrupt tid; wait for the interrupt stop. */
+static int seize_thread(struct inj_tracee *t, pid_t tid)
+{
+    int status, rc;
+
+    t->tid = tid;
+    if (ptrace(PTRACE_SEIZE, tid, 0, 0) != 0) {
+        t->error = errno;
+        return errno == ESRCH ? INJ_EXITED : request_failed(t, "PTRACE_SEIZE");
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t->stopped_at);
+    if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0)
+        return request_failed(t, "PTRACE_INTERRUPT");
+    for (;;) {
+        if ((rc = wait_thread(t, &status, STOP_TIMEOUT_MS, "PTRACE_INTERRUPT")) != 0)
+            return rc;
+        if ((status >> 16) == PTRACE_EVENT_STOP)
+            return 0;
+        if ((rc = pass_stop(t, status)) != 0)
+            return rc;
+    }
+}
+
+static int save_state(struct inj_tracee *t)
+{
+    struct iovec iov = {t->xstate, sizeof t->xstate};
+
+    if (ptrace(PTRACE_GETREGS, t->tid, 0, &t->regs) != 0)
+        return request_failed(t, "PTRACE_GETREGS");
+    /* NT_X86_XSTATE rather than PTRACE_GETFPREGS: the functions we call
+     * (memcpy, strlen in dlopen) use AVX, whose upper halves FXSAVE lacks. */
+    if (ptrace(PTRACE_GETREGSET, t->tid, (void *)NT_X86_XSTATE, &iov) != 0)
+        return request_failed(t, "PTRACE_GETREGSET");
+    t->xstate_len = iov.iov_len;
+    return 0;
+}
+
+/* PTRACE_DETACH, leaving the thread's registers as they are now. */
+static int let_go(struct inj_tracee *t)
+{
+    if (ptrace(PTRACE_DETACH, t->tid, 0, 0) != 0)
+        return request_failed(t, "PTRACE_DETACH");
+    t->stopped_ms = inj_ptrace_elapsed_ms(t);
+    pending_redeliver(t);
+    return 0;
+}
+
+int inj_ptrace_stop(struct inj_tracee *t, pid_t pid)
+{
+    struct timespec start, pause = {0, CHOOSE_RETRY_MS * 1000000L};
+
+    t->pid = pid;
+    t->npending = 0;
+    t->error = 0;
+    t->why[0] = '\0';
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int patient = ms_between(&start, &now) > FUTEX_AFTER_MS;
+        pid_t tid = best_thread(pid, patient);
+        if (tid < 0)
+            return INJ_EXITED;
+        /* Nobody seen waiting: sample the main thread where it stops. */
+        int sampling = tid == 0 && patient;
+        if (sampling)
+            tid = pid;
+        if (tid > 0) {
+            int rc = seize_thread(t, tid);
+            if (rc == 0)
+                rc = save_state(t);
+            if (rc != 0) {
+                if (rc == INJ_FAILED && t->error == 0)
+                    let_go(t);
+                return rc;
+            }
+            /* It may have left the system call between our look and the
+             * stop: then it could be anywhere, malloc included. */
+            if (syscall_rank((long)t->regs.orig_rax) >= 0 ||
+                (sampling && syscall_is_io((long)t->regs.orig_rax))) {
+                t->syscall = (long)t->regs.orig_rax;
+                return 0;
+            }
+            if ((rc = let_go(t)) != 0)
+                return rc;
+        }
+        if (ms_between(&start, &now) > CHOOSE_TIMEOUT_MS) {
+            snprintf(t->why, sizeof t->why,
+                     "no thread of %d was waiting in a system call where it is safe to "
+                     "stop it (read, poll, sleep, accept, futex, ...) for %d ms: it may be "
+                     "busy computing; try again when it waits", (int)pid, CHOOSE_TIMEOUT_MS);
+            return INJ_FAILED;
+        }
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* ---- remote calls (note 21) ------------------------------------------------ */
+
+int inj_ptrace_write(struct inj_tracee *t, uintptr_t addr, const void *buf, size_t len)
+{
+    struct iovec local = {(void *)buf, len}, remote = {(void *)addr, len};
+    ssize_t n = process_vm_writev(t->pid, &local, 1, &remote, 1, 0);
+
+    if (n == (ssize_t)len)
+        return 0;
+    if (n >= 0)
+        errno = EIO;
+    return request_failed(t, "process_vm_writev");
+}
+
+/* Registers for fn(args) returning to address 0. At the callee's entry
+ * (rsp + 8) % 16 == 0, as after a `call` from aligned code; the red zone
+ * below the interrupted rsp is left alone. */
+static void call_frame(const struct inj_tracee *t, struct user_regs_struct *r, uintptr_t fn,
+                       const uint64_t *args, int nargs)
+{
+    unsigned long long *argregs[] = {&r->rdi, &r->rsi, &r->rdx, &r->rcx, &r->r8, &r->r9};
+
+    *r = t->regs;
+    for (int i = 0; i < nargs && i < 6; i++)
+        *argregs[i] = args[i];
+    r->rip = fn;
+    r->rax = 0;             /* no vector arguments, were fn variadic */
+    r->orig_rax = -1ULL;    /* no system call restart over our call */
+    r->rsp = ((t->regs.rsp - RED_ZONE) & ~15ULL) - 8;
+}
+
+/* The thread is in a signal-delivery-stop: is it our call's end (a fault
+ * at address 0), a fault in the code we called, seccomp, or the target's? */
+static int call_stop(struct inj_tracee *t, int sig, uint64_t *ret, const char *what, int *done)
+{
+    struct user_regs_struct r;
+    siginfo_t si;
+
+    if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) != 0)
+        return request_failed(t, "PTRACE_GETSIGINFO");
+    if (sig == SIGSYS && si.si_code == 1 /* SYS_SECCOMP */) {
+        snprintf(t->why, sizeof t->why, "%s was stopped by seccomp: the process forbids "
+                 "system call %d, so scope cannot load its library there",
+                 what, si.si_syscall);
+        return INJ_FAILED;
+    }
+    if (!is_our_fault(&si)) {
+        pending_add(t, sig);
+        return ptrace(PTRACE_CONT, t->tid, 0, 0) != 0 ? request_failed(t, "PTRACE_CONT") : 0;
+    }
+    if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0)
+        return request_failed(t, "PTRACE_GETREGS");
+    if (sig == SIGSEGV && r.rip == 0) {
+        *ret = r.rax;
+        *done = 1;
+        return 0;
+    }
+    snprintf(t->why, sizeof t->why, "%s crashed in the target (%s at 0x%llx); the thread "
+             "was put back as it was", what, strsignal(sig), r.rip);
+    return INJ_FAILED;
+}
+
+int inj_ptrace_call(struct inj_tracee *t, uintptr_t fn, const uint64_t *args,
+                    int nargs, uint64_t *ret, const char *what)
+{
+    struct user_regs_struct r;
+    int status, rc, done = 0;
+
+    call_frame(t, &r, fn, args, nargs);
+    if (ptrace(PTRACE_POKEDATA, t->tid, (void *)(uintptr_t)r.rsp, 0) != 0)
+        return request_failed(t, "PTRACE_POKEDATA");
+    if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) != 0)
+        return request_failed(t, "PTRACE_SETREGS");
+    /* Resuming from our previous call's SIGSEGV stop with signal 0
+     * discards that SIGSEGV. */
+    if (ptrace(PTRACE_CONT, t->tid, 0, 0) != 0)
+        return request_failed(t, "PTRACE_CONT");
+    while (!done) {
+        if ((rc = wait_thread(t, &status, CALL_TIMEOUT_MS, what)) != 0)
+            return rc;
+        if ((status >> 16) != 0)
+            rc = pass_stop(t, status);
+        else
+            rc = call_stop(t, WSTOPSIG(status), ret, what, &done);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- giving it back (note 22) ---------------------------------------------- */
+
+int inj_ptrace_release(struct inj_tracee *t)
+{
+    struct iovec iov = {t->xstate, t->xstate_len};
+
+    if (ptrace(PTRACE_SETREGS, t->tid, 0, &t->regs) != 0)
+        return request_failed(t, "PTRACE_SETREGS");
+    if (ptrace(PTRACE_SETREGSET, t->tid, (void *)NT_X86_XSTATE, &iov) != 0)
+        return request_failed(t, "PTRACE_SETREGSET");
+    return let_go(t);
+}

@@ -1,0 +1,255 @@
+"""scope attach / detach on live programs: data within a second or two,
+exact counts in the attached window, the GOT given back exactly (checked
+with `scope inspect`), and programs that never notice (issue 3)."""
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from scope_it import (PYTHON, SCOPE, ScopeTest, example, metrics_named,
+                      per_file_sum, read_ndjson)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mtio:
+    """examples/mtio driven through its stdin."""
+
+    def __init__(self, directory):
+        self.p = subprocess.Popen([example("mtio"), directory], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.pid = int(self.expect("ready"))
+
+    def expect(self, word):
+        line = self.p.stdout.readline().split()
+        assert line and line[0] == word, (word, line)
+        return line[1]
+
+    def say(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+
+    def go(self, n):
+        self.say(f"go {n}")
+        return int(self.expect("done"))
+
+    def quit(self):
+        self.say("quit")
+        out = self.p.stdout.read()
+        return self.p.wait(timeout=30), out
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+class AttachTest(ScopeTest):
+    def scope(self, *args, check=0, env=None):
+        p = subprocess.run([SCOPE, *args], env=env or self.env, capture_output=True,
+                           text=True, timeout=60)
+        if check is not None:
+            self.assertEqual(p.returncode, check, f"scope {args}: {p.stdout}{p.stderr}")
+        return p
+
+    def attach(self, pid, period=1, check=0):
+        return self.scope("attach", "-v", "9", "--metricformat", "ndjson", "-p", str(period),
+                          "-m", "file://" + self.metrics, "-e", "file://" + self.events,
+                          str(pid), check=check)
+
+    def detach(self, pid, check=0):
+        return self.scope("detach", str(pid), check=check)
+
+    def slots(self, pid):
+        """{(object, slot address): slot} from scope inspect --json."""
+        doc = json.loads(self.scope("inspect", "--json", str(pid)).stdout)
+        return {(o["path"], s["slot"]): s for o in doc["objects"] for s in o["slots"]}
+
+    def assert_got_as_before(self, before, now, what=""):
+        """Every slot holds what it held before attach. A lazily bound slot
+        that still held its PLT stub may since have been bound by the
+        program's own first call: then it holds the real function."""
+        self.assertEqual(set(now), set(before), what)
+        for key, was in before.items():
+            value = now[key]["value"]
+            if value == was["value"]:
+                continue
+            self.assertEqual(was["points_to"], "plt-stub", f"{what} {key}: {was} -> {now[key]}")
+            self.assertEqual(value, was["original"], f"{what} {key}: {was} -> {now[key]}")
+
+    def wait_for(self, predicate, seconds, what):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.05)
+        self.fail(f"not within {seconds} s: {what}")
+
+    def metric_sums(self, name):
+        if not os.path.exists(self.metrics):
+            return {}
+        return per_file_sum(read_ndjson(self.metrics), name)
+
+
+class MtioAttachTest(AttachTest):
+    def setUp(self):
+        super().setUp()
+        os.chmod(self.dir, 0o755)
+        self.mtio = Mtio(self.dir)
+        self.addCleanup(self.mtio.kill)
+        self.files = [os.path.join(self.dir, f"mtio.{i}") for i in range(8)]
+
+    def test_attach_counts_window_exactly_and_detach_restores_got(self):
+        pid = self.mtio.pid
+        self.mtio.go(20)                        # activity before attach: not ours
+        before = self.slots(pid)
+        self.assertTrue(before)
+        self.assertTrue(all(s["state"] == "original" for s in before.values()))
+
+        self.attach(pid)
+        hooked = [k for k, s in self.slots(pid).items() if s["state"] == "hooked"]
+        self.assertTrue(hooked, "no slot hooked after attach")
+
+        self.mtio.go(100)
+        t0 = time.monotonic()
+        want = 100 * 4096
+        self.wait_for(lambda: all(self.metric_sums("fs.write").get(f) == want for f in self.files),
+                      2.0, "exact fs.write per file opened before attach")
+        self.assertLess(time.monotonic() - t0, 2.0)
+        self.assertEqual({f: self.metric_sums("fs.read").get(f) for f in self.files},
+                         {f: want for f in self.files})
+        pids = {b["pid"] for b in metrics_named(read_ndjson(self.metrics), "fs.write")}
+        self.assertEqual(pids, {pid})
+
+        self.detach(pid)
+        self.assert_got_as_before(before, self.slots(pid))
+
+        self.mtio.go(50)                        # after detach: not counted
+        time.sleep(1.5)
+        self.assertEqual(self.metric_sums("fs.write").get(self.files[0]), want)
+        status, out = self.mtio.quit()
+        self.assertEqual(status, 0, out)
+        self.assertIn("exit ok", out)
+        self.assert_schema_valid(self.metrics, self.events)
+
+    def test_attach_detach_cycles_under_load(self):
+        pid = self.mtio.pid
+        baseline = self.slots(pid)
+        fd_count = lambda: len(os.listdir(f"/proc/{pid}/fd"))
+        rss_kib = lambda: int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{pid}/status").read()).group(1))
+        self.mtio.say("run")
+        cycles = int(os.environ.get("SCOPE_ATTACH_CYCLES", "200"))
+        for i in range(cycles):
+            self.attach(pid, period=10)
+            self.detach(pid)
+            self.assert_got_as_before(baseline, self.slots(pid), f"cycle {i}")
+            if i == 9:
+                fds_early, rss_early = fd_count(), rss_kib()
+        self.assertEqual(fd_count(), fds_early)
+        self.assertLess(rss_kib() - rss_early, 4096, "RSS grew by more than 4 MiB over the cycles")
+        self.mtio.say("stop")
+        self.mtio.expect("stopped")
+        status, out = self.mtio.quit()
+        self.assertEqual(status, 0, out)
+        self.assertIn("exit ok", out)
+
+
+class PythonAttachTest(AttachTest):
+    def test_python_file_writes_seen_then_detached(self):
+        data = os.path.join(self.dir, "py.out")
+        script = ("import os, sys, time\n"
+                  f"fd = os.open({data!r}, os.O_WRONLY|os.O_CREAT, 0o600)\n"
+                  "print('ready', flush=True)\n"
+                  "for line in sys.stdin:\n"
+                  "    n = int(line)\n"
+                  "    os.write(fd, b'p' * n)\n"
+                  "    print('wrote', n, flush=True)\n")
+        p = subprocess.Popen([PYTHON, "-c", script], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        self.assertEqual(p.stdout.readline().strip(), "ready")
+        self.attach(p.pid)
+        for n in (1000, 2345):
+            p.stdin.write(f"{n}\n")
+            p.stdin.flush()
+            self.assertEqual(p.stdout.readline().split(), ["wrote", str(n)])
+        self.wait_for(lambda: self.metric_sums("fs.write").get(data) == 3345, 2.5,
+                      "python3's writes to a file opened before attach")
+        self.detach(p.pid)
+        self.assertFalse([s for s in self.slots(p.pid).values() if s["state"] != "original"])
+        p.stdin.write("10\n")
+        p.stdin.flush()
+        self.assertEqual(p.stdout.readline().split(), ["wrote", "10"])
+        p.stdin.close()
+        self.assertEqual(p.wait(timeout=10), 0)
+
+
+class ServersTest(AttachTest):
+    def test_nginx_worker_keeps_serving(self):
+        port = free_port()
+        root = os.path.join(self.dir, "www")
+        os.makedirs(root)
+        os.chmod(self.dir, 0o755)
+        with open(os.path.join(root, "k.html"), "wb") as f:
+            f.write(b"x" * 1024)
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""daemon off; worker_processes 1; pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log;
+events {{ worker_connections 256; }}
+http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {root}; }} }}
+""")
+        nginx = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (nginx.terminate(), nginx.wait()))
+        url = f"http://127.0.0.1:{port}/k.html"
+        self.wait_for(lambda: subprocess.run(["curl", "-sf", "-o", "/dev/null", url]).returncode == 0,
+                      5, "nginx up")
+        worker = int(subprocess.check_output(["pgrep", "-P", str(nginx.pid)]).split()[0])
+        os.chmod(self.dir, 0o777)               # the worker (nobody) writes our files
+        wrk = subprocess.Popen(["wrk", "-t2", "-c32", "-d4s", url], stdout=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        self.attach(worker)
+        time.sleep(1.5)
+        self.detach(worker)
+        out = wrk.communicate(timeout=30)[0]
+        self.assertNotIn("Non-2xx", out, out)
+        self.assertNotRegex(out, r"Socket errors: connect [1-9]", out)
+        opens = self.metric_sums("fs.open")
+        self.assertGreater(opens.get(os.path.join(root, "k.html"), 0), 0, opens)
+        self.assertEqual(subprocess.run(["curl", "-sf", "-o", "/dev/null", url]).returncode, 0)
+
+    def test_redis_keeps_serving(self):
+        port = free_port()
+        redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                                  "--save", "", "--appendonly", "no", "--dir", self.dir],
+                                 stdout=subprocess.DEVNULL)
+        self.addCleanup(lambda: (redis.terminate(), redis.wait()))
+        ping = lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"],
+                                      capture_output=True, text=True).stdout.strip() == "PONG"
+        self.wait_for(ping, 5, "redis up")
+        bench = subprocess.Popen(["redis-benchmark", "-p", str(port), "-t", "set,get",
+                                  "-n", "200000", "-q"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.3)
+        self.attach(redis.pid)
+        time.sleep(1.0)
+        self.detach(redis.pid)
+        out = bench.communicate(timeout=120)[0]
+        self.assertEqual(bench.returncode, 0, out)
+        self.assertRegex(out, r"SET: [0-9.]+ requests per second")
+        self.assertRegex(out, r"GET: [0-9.]+ requests per second")
+        self.assertTrue(ping())
+
+
+if __name__ == "__main__":
+    unittest.main()

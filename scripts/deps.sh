@@ -1,14 +1,18 @@
 #!/bin/sh
 # deps.sh: install the Debian packages scope needs to build and test.
 # Installs only what is missing; needs root (or sudo) when something is.
+#   scripts/deps.sh           build and test
+#   scripts/deps.sh --bench   also what the benchmark compares against
 set -eu
 
 # Build: compilers, cmake, libelf, libunwind, Check, jansson.
 # Tests: python3 with jsonschema (schema validation), util-linux (setpriv),
 # and the real servers and load generators attach is tested against.
 PACKAGES="build-essential cmake pkg-config libelf-dev libunwind-dev check \
-libjansson-dev python3 python3-jsonschema coreutils util-linux \
+libjansson-dev python3 python3-jsonschema coreutils util-linux procps curl \
 nginx redis-server redis-tools wrk"
+# Benchmark: the tools scope is compared with, and instruction counters.
+[ "${1:-}" = "--bench" ] && PACKAGES="$PACKAGES strace ltrace valgrind linux-perf"
 
 missing=""
 for p in $PACKAGES; do

@@ -54,10 +54,17 @@ void ip_threads_after_fork_child(void);
 
 enum ip_file_state { IP_FILE_FREE, IP_FILE_OPEN, IP_FILE_CLOSED };
 
+/* A record is a file (fs.* metrics) or a socket (net.*: reads and writes
+ * are rx and tx, whichever function moved the bytes). */
+enum ip_file_kind { IP_KIND_FILE, IP_KIND_SOCKET };
+
 struct ip_file {
     uint32_t state;             /* enum ip_file_state, atomic */
     uint32_t gen;               /* bumped on each reuse of the record */
     uint32_t refs;              /* fds naming it, atomic */
+    uint32_t kind;              /* enum ip_file_kind, set before publishing */
+    uint64_t open_ticks;        /* sockets: for the connection's lifetime */
+    struct rep_sock sock;       /* sockets: what it is, addresses once known */
     struct ip_file *next_closed;    /* on the list of closed records */
     /* live counters: wrappers add, the reporter reads; duration_ns holds
      * ticks (see ip_ticks) until the reporter converts it */
@@ -77,6 +84,12 @@ int ip_files_init(void);
 struct ip_file_ref ip_file_of_fd(int fd);
 /* A new fd opened on path: claim a record (or NULL when the pool is out). */
 struct ip_file *ip_file_opened(int fd, const char *path);
+/* A new socket fd (socket, accept, socketpair), described by s. */
+struct ip_file *ip_socket_opened(int fd, const struct rep_sock *s);
+/* Fill in a socket's addresses (and family and type) from the kernel:
+ * getsockname, getpeername. At connect and accept, and for sockets found
+ * open at attach. */
+void ip_sock_describe(int fd, struct rep_sock *s);
 /* fd, which named ref before the call, was closed: drop its reference
  * unless another thread already reused the fd number. Returns the record if
  * this was the last reference (the caller reports the close), else NULL. */
@@ -98,6 +111,13 @@ void ip_files_collect(struct rep *r);
 void ip_files_after_fork_child(void);
 /* Counts that belong to no record: open errors, records out of pool. */
 extern struct rep_fs_counts ip_files_orphan;
+/* connect/socket errors on no socket record, and name lookups. */
+extern struct rep_fs_counts ip_net_orphan;
+struct ip_dns_counts {
+    uint64_t requests;
+    uint64_t duration_ticks;
+};
+extern struct ip_dns_counts ip_dns;
 
 /* ---- per process -------------------------------------------------------- */
 

@@ -21,8 +21,9 @@ struct ip_call {
 };
 
 /* A call on fd (-1 for the open family, which always times itself). The
- * clock is read only when the call will be counted: an fd we know nothing
- * of (a pipe, a socket, the console) costs no time stamp. */
+ * clock is read only for a call on a file: an fd we know nothing of (a
+ * pipe, the console) costs no time stamp, and a socket's duration is its
+ * lifetime, not its calls'. */
 static inline void ip_call_begin(struct ip_call *c, int fd)
 {
     c->observed = ip_observing();
@@ -31,7 +32,7 @@ static inline void ip_call_begin(struct ip_call *c, int fd)
     if (__builtin_expect(ip_tls.thread == NULL, 0))
         ip_thread_self();           /* once per thread: queue, alternate stack */
     c->ref = fd >= 0 ? ip_file_of_fd(fd) : (struct ip_file_ref){ NULL, 0 };
-    c->t0 = fd < 0 || c->ref.file ? ip_ticks() : 0;
+    c->t0 = fd < 0 || (c->ref.file && c->ref.file->kind == IP_KIND_FILE) ? ip_ticks() : 0;
 }
 
 static inline void ip_add(uint64_t *counter, uint64_t n)
@@ -48,6 +49,8 @@ static inline struct rep_fs_counts *ip_call_counts(const struct ip_call *c)
 
 static inline void ip_call_duration(const struct ip_call *c, struct rep_fs_counts *k)
 {
+    if (!c->t0)
+        return;                     /* not timed: a socket */
     ip_add(&k->duration_ops, 1);
     ip_add(&k->duration_ns, ip_ticks() - c->t0);
 }
@@ -62,6 +65,8 @@ static inline bool ip_call_is_console(const struct ip_call *c, int fd)
 void ip_event_console(int fd, const char *text, size_t len);
 void ip_event_open(const char *op, int fd, const struct ip_file *f);
 void ip_event_close(const char *op, int fd, const struct ip_file *f);
+void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t addrs_len,
+                  uint64_t duration_ns);
 
 static inline void ip_call_read_end(const struct ip_call *c, ssize_t rc)
 {

@@ -70,14 +70,19 @@ void ip_event_console(int fd, const char *text, size_t len)
     }
 }
 
+/* fs.open or net.open, by what the record is. */
 void ip_event_open(const char *op, int fd, const struct ip_file *f)
 {
     if (!ip_proc.events)
         return;
-    struct rep_event *ev = event_reserve(REP_EV_FS_OPEN, fd, op);
+    bool sock = f->kind == IP_KIND_SOCKET;
+    struct rep_event *ev = event_reserve(sock ? REP_EV_NET_OPEN : REP_EV_FS_OPEN, fd, op);
     if (!ev)
         return;
-    event_text_set(ev, f->path, strlen(f->path));
+    if (sock)
+        ev->h.sock = f->sock;
+    else
+        event_text_set(ev, f->path, strlen(f->path));
     event_commit();
 }
 
@@ -85,14 +90,42 @@ void ip_event_close(const char *op, int fd, const struct ip_file *f)
 {
     if (!ip_proc.events)
         return;
-    struct rep_event *ev = event_reserve(REP_EV_FS_CLOSE, fd, op);
+    bool sock = f->kind == IP_KIND_SOCKET;
+    struct rep_event *ev = event_reserve(sock ? REP_EV_NET_CLOSE : REP_EV_FS_CLOSE, fd, op);
     if (!ev)
         return;
-    event_text_set(ev, f->path, strlen(f->path));
+    if (sock)
+        ev->h.sock = f->sock;
+    else
+        event_text_set(ev, f->path, strlen(f->path));
     ev->h.read_bytes = __atomic_load_n(&f->live.read_bytes, __ATOMIC_RELAXED);
     ev->h.read_ops = __atomic_load_n(&f->live.read_ops, __ATOMIC_RELAXED);
     ev->h.write_bytes = __atomic_load_n(&f->live.write_bytes, __ATOMIC_RELAXED);
     ev->h.write_ops = __atomic_load_n(&f->live.write_ops, __ATOMIC_RELAXED);
     ev->h.duration_ns = ip_ticks_to_ns(__atomic_load_n(&f->live.duration_ns, __ATOMIC_RELAXED));
+    event_commit();
+}
+
+/* dns.req (addrs NULL) or dns.resp: the name, then the addresses, each
+ * NUL-terminated, as far as they fit. */
+void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t addrs_len,
+                  uint64_t duration_ns)
+{
+    if (!ip_proc.events)
+        return;
+    struct rep_event *ev = event_reserve(kind, -1, NULL);
+    if (!ev)
+        return;
+    size_t n = strnlen(name, REP_EVENT_TEXT_MAX - 1);
+    memcpy(ev->text, name, n);
+    ev->text[n++] = '\0';
+    /* Whole addresses only: cut after the last one that fits. */
+    while (addrs_len > REP_EVENT_TEXT_MAX - n) {
+        const char *end = memrchr(addrs, '\0', addrs_len - 1);
+        addrs_len = end ? (size_t)(end - addrs) + 1 : 0;
+    }
+    memcpy(ev->text + n, addrs, addrs_len);
+    ev->h.text_len = (uint16_t)(n + addrs_len);
+    ev->h.duration_ns = duration_ns;
     event_commit();
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define IP_FILES_MAX 16384
@@ -29,7 +30,11 @@ static struct ip_file *closed_list;         /* atomic; pushed by wrappers */
 static struct ip_file *reaped_list;         /* reporter only: free next drain */
 static uint32_t *fd_map;        /* fd -> record index + 1; 0: unknown */
 struct rep_fs_counts ip_files_orphan;
+struct rep_fs_counts ip_net_orphan;
+struct ip_dns_counts ip_dns;
 static struct rep_fs_counts orphan_reported;   /* reporter only */
+static struct rep_fs_counts net_orphan_reported;
+static struct ip_dns_counts dns_reported;
 
 static void *pages_map(size_t len)
 {
@@ -130,11 +135,16 @@ static void closed_push(struct ip_file *f)
                                         __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
-/* Drop one fd's reference to a record; the last one closes it. */
+/* Drop one fd's reference to a record; the last one closes it. A socket's
+ * duration is its lifetime, added once, here. */
 static struct ip_file *record_release(struct ip_file *f)
 {
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return NULL;
+    if (f->kind == IP_KIND_SOCKET) {
+        __atomic_add_fetch(&f->live.duration_ops, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&f->live.duration_ns, ip_ticks() - f->open_ticks, __ATOMIC_RELAXED);
+    }
     __atomic_add_fetch(&f->live.closes, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&f->state, IP_FILE_CLOSED, __ATOMIC_RELEASE);
     closed_push(f);
@@ -151,14 +161,16 @@ static void fd_map_set(int fd, uint32_t slot)
         record_release(record_at(old));
 }
 
-struct ip_file *ip_file_opened(int fd, const char *path)
+/* A fresh record for fd, not yet published; NULL when the pool is out
+ * (counted against `orphan`). */
+static struct ip_file *record_start(int fd, struct rep_fs_counts *orphan)
 {
     if (!fd_tracked(fd))
         return NULL;
     struct ip_file *f = record_claim();
     if (!f) {
         fd_map_set(fd, 0);
-        __atomic_add_fetch(&ip_files_orphan.opens, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&orphan->opens, 1, __ATOMIC_RELAXED);
         return NULL;
     }
     /* The record is ours alone until it is published in fd_map. */
@@ -166,7 +178,29 @@ struct ip_file *ip_file_opened(int fd, const char *path)
     memset(&f->reported, 0, sizeof f->reported);
     f->live.opens = 1;
     f->refs = 1;
+    return f;
+}
+
+struct ip_file *ip_file_opened(int fd, const char *path)
+{
+    struct ip_file *f = record_start(fd, &ip_files_orphan);
+    if (!f)
+        return NULL;
+    f->kind = IP_KIND_FILE;
     path_copy(f->path, path);
+    fd_map_set(fd, slot_of(f));
+    return f;
+}
+
+struct ip_file *ip_socket_opened(int fd, const struct rep_sock *s)
+{
+    struct ip_file *f = record_start(fd, &ip_net_orphan);
+    if (!f)
+        return NULL;
+    f->kind = IP_KIND_SOCKET;
+    f->sock = *s;
+    f->path[0] = '\0';
+    f->open_ticks = ip_ticks();
     fd_map_set(fd, slot_of(f));
     return f;
 }
@@ -221,22 +255,41 @@ static void counts_delta(struct rep_fs_counts *live, struct rep_fs_counts *repor
 }
 
 /* What changed on f since the last look goes into the period. */
-static void record_fold(struct rep *r, const char *path, struct rep_fs_counts *live,
-                        struct rep_fs_counts *reported)
+static bool delta_take_all(struct rep_fs_counts *live, struct rep_fs_counts *reported,
+                           struct rep_fs_counts *d)
+{
+    counts_delta(live, reported, d);
+    d->duration_ns = ip_ticks_to_ns(d->duration_ns);
+    return !rep_fs_counts_is_zero(d);
+}
+
+static void record_fold(struct rep *r, struct ip_file *f)
 {
     struct rep_fs_counts d;
 
-    counts_delta(live, reported, &d);
-    d.duration_ns = ip_ticks_to_ns(d.duration_ns);
-    if (!rep_fs_counts_is_zero(&d))
-        rep_fs_add(r, path, &d);
+    if (!delta_take_all(&f->live, &f->reported, &d))
+        return;
+    if (f->kind == IP_KIND_SOCKET)
+        rep_net_add(r, &f->sock, &d);
+    else
+        rep_fs_add(r, f->path, &d);
 }
 
+/* Sockets open now, for the gauges. */
+struct open_sockets {
+    unsigned tcp, udp;
+};
+
 /* Open records; closed ones are the reaper's (they may be freed under us). */
-static void record_collect(struct rep *r, struct ip_file *f)
+static void record_collect(struct rep *r, struct ip_file *f, struct open_sockets *n)
 {
-    if (__atomic_load_n(&f->state, __ATOMIC_ACQUIRE) == IP_FILE_OPEN)
-        record_fold(r, f->path, &f->live, &f->reported);
+    if (__atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != IP_FILE_OPEN)
+        return;
+    record_fold(r, f);
+    if (f->kind == IP_KIND_SOCKET && f->sock.type == SOCK_STREAM)
+        n->tcp++;
+    if (f->kind == IP_KIND_SOCKET && f->sock.type == SOCK_DGRAM)
+        n->udp++;
 }
 
 static void record_free(struct ip_file *f)
@@ -253,21 +306,41 @@ void ip_files_reap(struct rep *r)
     /* Closed one drain ago: last late counts, then free. */
     for (f = reaped_list; f; f = next) {
         next = f->next_closed;
-        record_fold(r, f->path, &f->live, &f->reported);
+        record_fold(r, f);
         record_free(f);
     }
     reaped_list = __atomic_exchange_n(&closed_list, NULL, __ATOMIC_ACQUIRE);
     for (f = reaped_list; f; f = f->next_closed)
-        record_fold(r, f->path, &f->live, &f->reported);
+        record_fold(r, f);
+}
+
+static void dns_collect(struct rep *r)
+{
+    uint64_t requests = __atomic_load_n(&ip_dns.requests, __ATOMIC_RELAXED);
+    uint64_t ticks = __atomic_load_n(&ip_dns.duration_ticks, __ATOMIC_RELAXED);
+
+    if (requests != dns_reported.requests)
+        rep_dns_add(r, requests - dns_reported.requests,
+                    ip_ticks_to_ns(ticks - dns_reported.duration_ticks));
+    dns_reported.requests = requests;
+    dns_reported.duration_ticks = ticks;
 }
 
 void ip_files_collect(struct rep *r)
 {
+    struct open_sockets open = { 0, 0 };
+    struct rep_fs_counts d;
+    struct rep_sock no_socket = { .family = AF_UNSPEC };
     uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
 
     for (uint32_t i = 0; i < high; i++)
-        record_collect(r, &pool[i]);
-    record_fold(r, NULL, &ip_files_orphan, &orphan_reported);
+        record_collect(r, &pool[i], &open);
+    rep_net_open_now(r, open.tcp, open.udp);
+    if (delta_take_all(&ip_files_orphan, &orphan_reported, &d))
+        rep_fs_add(r, NULL, &d);
+    if (delta_take_all(&ip_net_orphan, &net_orphan_reported, &d))
+        rep_net_add(r, &no_socket, &d);
+    dns_collect(r);
 }
 
 /* The child starts from zero: what the records hold so far is the parent's
@@ -279,6 +352,8 @@ void ip_files_after_fork_child(void)
     for (uint32_t i = 0; i < high; i++)
         pool[i].reported = pool[i].live;
     orphan_reported = ip_files_orphan;
+    net_orphan_reported = ip_net_orphan;
+    dns_reported = ip_dns;
 }
 
 /* No reporter runs here (attach, before it starts): every record and
@@ -297,18 +372,26 @@ static void records_forget(void)
             record_free(&pool[i]);
 }
 
-/* One fd found open: a file (the link names a path) gets a record that
- * counts no open, since the open happened before we were there. */
+/* One fd found open: a file (the link names a path) or a socket gets a
+ * record that counts no open, since the open happened before we were
+ * there. Pipes and anonymous inodes are left alone. */
 static void fd_learn(int fd)
 {
     char link[32], path[IP_PATH_MAX];
+    struct ip_file *f = NULL;
 
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, path, sizeof path - 1);
-    if (n <= 0 || path[0] != '/')
-        return;                         /* pipe:[..], socket:[..], anon_inode */
+    if (n <= 0)
+        return;
     path[n] = '\0';
-    struct ip_file *f = ip_file_opened(fd, path);
+    if (path[0] == '/') {
+        f = ip_file_opened(fd, path);
+    } else if (strncmp(path, "socket:", 7) == 0) {
+        struct rep_sock s = { 0 };
+        ip_sock_describe(fd, &s);
+        f = ip_socket_opened(fd, &s);
+    }
     if (f)
         f->live.opens = 0;
 }

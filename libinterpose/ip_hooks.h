@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include "elfpatch.h"

@@ -27,6 +27,8 @@ struct rep {
     struct rep_transport metrics, events;
     struct rep_agg agg;
     uint64_t drops_to_report;
+    unsigned tcp_open, udp_open;        /* gauges, as of the last collection */
+    uint64_t dns_requests, dns_duration_ns;
 
     pthread_t thread;
     int thread_started;
@@ -119,17 +121,14 @@ static void fs_metric(struct rep *r, const struct rep_agg_entry *e, double time,
         tags[n++] = (struct rep_field)REP_FIELD_INT("numops", (long long)numops);
     struct rep_metric m = {
         .name = name, .type = type, .value = value, .unit = unit,
-        .tags = tags, .ntags = n, .summary = e->file == NULL,
+        .tags = tags, .ntags = n, .summary = e->summary,
     };
     metric_write(r, &m, time);
 }
 
-static void fs_entry_emit(void *arg, const struct rep_agg_entry *e)
+static void fs_entry_emit(struct rep *r, const struct rep_agg_entry *e, double t)
 {
-    struct metric_emit *me = arg;
-    struct rep *r = me->r;
     const struct rep_fs_counts *c = &e->c;
-    double t = me->time;
 
     if (c->opens)
         fs_metric(r, e, t, "fs.open", REP_COUNTER, c->opens, "operation", 0, NULL);
@@ -151,9 +150,146 @@ static void fs_entry_emit(void *arg, const struct rep_agg_entry *e)
         fs_metric(r, e, t, "fs.error", REP_COUNTER, c->err_read_write, "operation", 0, "read_write");
 }
 
+/* Which tags a net.* metric carries: the connection's addresses (rx, tx),
+ * or its port (open, close, duration); class on rx and tx; the error class
+ * on net.error, which has nothing else. */
+enum net_tags { NET_TAGS_ADDRS, NET_TAGS_PORT, NET_TAGS_ERROR };
+
+static void net_metric(struct rep *r, const struct rep_agg_entry *e, double time,
+                       const char *name, enum rep_metric_type type, double value,
+                       const char *unit, uint64_t numops, enum net_tags which,
+                       const char *error_class)
+{
+    const struct rep_sock *s = &e->sock;
+    struct rep_field tags[7];
+    size_t n = 0;
+
+    if (!e->summary && which != NET_TAGS_ERROR)
+        tags[n++] = (struct rep_field)REP_FIELD_STR("proto", rep_sock_proto(s));
+    if (!e->summary && which == NET_TAGS_PORT)
+        tags[n++] = (struct rep_field)REP_FIELD_INT("port", rep_sock_port(s));
+    if (!e->summary && which == NET_TAGS_ADDRS && s->lip[0]) {
+        tags[n++] = (struct rep_field)REP_FIELD_STR("localip", s->lip);
+        tags[n++] = (struct rep_field)REP_FIELD_INT("localp", s->lport);
+    }
+    if (!e->summary && which == NET_TAGS_ADDRS && s->rip[0]) {
+        tags[n++] = (struct rep_field)REP_FIELD_STR("remoteip", s->rip);
+        tags[n++] = (struct rep_field)REP_FIELD_INT("remotep", s->rport);
+    }
+    if (which == NET_TAGS_ADDRS)
+        tags[n++] = (struct rep_field)REP_FIELD_STR("class", rep_sock_class(s));
+    if (which == NET_TAGS_ERROR)
+        tags[n++] = (struct rep_field)REP_FIELD_STR("class", error_class);
+    if (numops && r->cfg.verbosity >= 8 && n < 7)
+        tags[n++] = (struct rep_field)REP_FIELD_INT("numops", (long long)numops);
+    struct rep_metric m = {
+        .name = name, .type = type, .value = value, .unit = unit,
+        .tags = tags, .ntags = n, .summary = e->summary,
+    };
+    metric_write(r, &m, time);
+}
+
+static void net_entry_emit(struct rep *r, const struct rep_agg_entry *e, double t)
+{
+    const struct rep_fs_counts *c = &e->c;
+
+    if (c->opens)
+        net_metric(r, e, t, "net.open", REP_COUNTER, c->opens, "connection", 0, NET_TAGS_PORT, NULL);
+    if (c->closes)
+        net_metric(r, e, t, "net.close", REP_COUNTER, c->closes, "connection", 0, NET_TAGS_PORT, NULL);
+    if (c->read_ops)
+        net_metric(r, e, t, "net.rx", REP_COUNTER, c->read_bytes, "byte", c->read_ops, NET_TAGS_ADDRS, NULL);
+    if (c->write_ops)
+        net_metric(r, e, t, "net.tx", REP_COUNTER, c->write_bytes, "byte", c->write_ops, NET_TAGS_ADDRS, NULL);
+    if (c->duration_ops)
+        net_metric(r, e, t, "net.duration", REP_TIMER,
+                   (double)(c->duration_ns / c->duration_ops / 1000000),
+                   "millisecond", c->duration_ops, NET_TAGS_PORT, NULL);
+    if (c->err_open_close)
+        net_metric(r, e, t, "net.error", REP_COUNTER, c->err_open_close, "operation", 0,
+                   NET_TAGS_ERROR, "connection");
+    if (c->err_read_write)
+        net_metric(r, e, t, "net.error", REP_COUNTER, c->err_read_write, "operation", 0,
+                   NET_TAGS_ERROR, "rx_tx");
+}
+
+static void entry_emit(void *arg, const struct rep_agg_entry *e)
+{
+    struct metric_emit *me = arg;
+
+    if (e->kind == REP_AGG_FILE)
+        fs_entry_emit(me->r, e, me->time);
+    else
+        net_entry_emit(me->r, e, me->time);
+}
+
+/* Gauges and lookups: process-wide, one summary line each. */
+static void summary_write(struct rep *r, double t, const char *name,
+                          enum rep_metric_type type, double value, const char *unit,
+                          const struct rep_field *tags, size_t ntags)
+{
+    struct rep_metric m = {
+        .name = name, .type = type, .value = value, .unit = unit,
+        .tags = tags, .ntags = ntags, .summary = true,
+    };
+    metric_write(r, &m, t);
+}
+
+static void process_metrics_emit(struct rep *r, double t)
+{
+    if (r->tcp_open) {
+        struct rep_field proto = REP_FIELD_STR("proto", "TCP");
+        summary_write(r, t, "net.tcp", REP_GAUGE, r->tcp_open, "connection", &proto, 1);
+    }
+    if (r->udp_open) {
+        struct rep_field proto = REP_FIELD_STR("proto", "UDP");
+        summary_write(r, t, "net.udp", REP_GAUGE, r->udp_open, "connection", &proto, 1);
+    }
+    if (r->dns_requests) {
+        struct rep_field duration = REP_FIELD_INT("duration",
+            (long long)(r->dns_duration_ns / r->dns_requests / 1000000));
+        summary_write(r, t, "dns.req", REP_COUNTER, r->dns_requests, "request", &duration, 1);
+        r->dns_requests = r->dns_duration_ns = 0;
+    }
+}
+
 void rep_fs_add(struct rep *r, const char *file, const struct rep_fs_counts *c)
 {
-    rep_agg_add(&r->agg, r->cfg.verbosity >= 5 ? file : NULL, c);
+    char key[4096];
+    struct rep_agg_entry proto = { .kind = REP_AGG_FILE };
+
+    proto.summary = r->cfg.verbosity < 5 || !file;
+    if (proto.summary)
+        snprintf(key, sizeof key, "f");
+    else
+        snprintf(key, sizeof key, "f:%s", file);
+    rep_agg_add(&r->agg, key, &proto, c);
+}
+
+void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_fs_counts *c)
+{
+    char key[256];
+    struct rep_agg_entry proto = { .kind = REP_AGG_SOCKET, .sock = *s };
+
+    proto.summary = r->cfg.verbosity < 5;
+    if (proto.summary)
+        snprintf(key, sizeof key, "s:%s", rep_sock_class(s));
+    else
+        snprintf(key, sizeof key, "s:%s:%s:%u>%s:%u:%u", rep_sock_class(s), s->lip,
+                 s->lport, s->rip, s->rport, s->server);
+    rep_agg_add(&r->agg, key, &proto, c);
+}
+
+void rep_net_open_now(struct rep *r, unsigned tcp, unsigned udp)
+{
+    r->tcp_open = tcp;
+    r->udp_open = udp;
+}
+
+void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns)
+{
+    r->dns_requests += requests;
+    r->dns_duration_ns += duration_ns;
 }
 
 void rep_drops_add(struct rep *r, uint64_t events_dropped)
@@ -198,6 +334,64 @@ static void fs_event_write(struct rep *r, const struct rep_event *ev, double t)
     event_write(r, "fs", is_close ? "fs.close" : "fs.open", t, f, n);
 }
 
+static void net_event_write(struct rep *r, const struct rep_event *ev, double t)
+{
+    const struct rep_event_head *h = &ev->h;
+    const struct rep_sock *s = &h->sock;
+    const char *transport = rep_sock_transport(s);
+    int is_close = h->kind == REP_EV_NET_CLOSE;
+    struct rep_field f[10];
+    size_t n = 0;
+
+    if (!transport)
+        return;                         /* AppScope names no other kind */
+    f[n++] = (struct rep_field)REP_FIELD_STR("net_transport", transport);
+    if (s->rip[0]) {
+        f[n++] = (struct rep_field)REP_FIELD_STR("net_peer_ip", s->rip);
+        f[n++] = (struct rep_field)REP_FIELD_INT("net_peer_port", s->rport);
+    }
+    if (s->lip[0]) {
+        f[n++] = (struct rep_field)REP_FIELD_STR("net_host_ip", s->lip);
+        f[n++] = (struct rep_field)REP_FIELD_INT("net_host_port", s->lport);
+    }
+    if (is_close) {
+        f[n++] = (struct rep_field)REP_FIELD_INT("duration", (long long)(h->duration_ns / 1000000));
+        f[n++] = (struct rep_field)REP_FIELD_INT("net_bytes_sent", (long long)h->write_bytes);
+        f[n++] = (struct rep_field)REP_FIELD_INT("net_bytes_recv", (long long)h->read_bytes);
+        f[n++] = (struct rep_field)REP_FIELD_STR("net_close_reason", "local");
+    }
+    event_write(r, "net", is_close ? "net.close" : "net.open", t, f, n);
+}
+
+/* dns.resp's addresses, as a JSON array, from the NUL-separated text. */
+static void dns_event_write(struct rep *r, const struct rep_event *ev, double t)
+{
+    const struct rep_event_head *h = &ev->h;
+    size_t name_len = strnlen(ev->text, h->text_len);
+    char addrs[REP_EVENT_TEXT_MAX + 64];
+    size_t n = 0;
+
+    if (h->kind == REP_EV_DNS_REQ) {
+        struct rep_field f[] = { REP_FIELD_STRN("domain", ev->text, name_len) };
+        event_write(r, "dns", "dns.req", t, f, 1);
+        return;
+    }
+    addrs[n++] = '[';
+    for (size_t at = name_len + 1; at < h->text_len;) {
+        size_t len = strnlen(ev->text + at, h->text_len - at);
+        n += (size_t)snprintf(addrs + n, sizeof addrs - n, "%s\"%.*s\"",
+                              n > 1 ? "," : "", (int)len, ev->text + at);
+        at += len + 1;
+    }
+    addrs[n++] = ']';
+    struct rep_field f[] = {
+        REP_FIELD_INT("duration", (long long)(h->duration_ns / 1000000)),
+        REP_FIELD_STRN("domain", ev->text, name_len),
+        { .key = "addrs", .kind = REP_RAW, .s = addrs, .len = n },
+    };
+    event_write(r, "dns", "dns.resp", t, f, 3);
+}
+
 void rep_event_put(struct rep *r, const struct rep_event *ev)
 {
     double t = ev->h.time_ns / 1e9;
@@ -206,6 +400,14 @@ void rep_event_put(struct rep *r, const struct rep_event *ev)
     case REP_EV_FS_OPEN:
     case REP_EV_FS_CLOSE:
         fs_event_write(r, ev, t);
+        break;
+    case REP_EV_NET_OPEN:
+    case REP_EV_NET_CLOSE:
+        net_event_write(r, ev, t);
+        break;
+    case REP_EV_DNS_REQ:
+    case REP_EV_DNS_RESP:
+        dns_event_write(r, ev, t);
         break;
     case REP_EV_CONSOLE: {
         struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
@@ -236,7 +438,8 @@ static void period_emit(struct rep *r)
     struct metric_emit me = { r, now_unix() };
 
     r->src.collect(r->src.ctx, r);
-    rep_agg_drain(&r->agg, fs_entry_emit, &me);
+    rep_agg_drain(&r->agg, entry_emit, &me);
+    process_metrics_emit(r, me.time);
     batch_write_out(&r->mbatch, &r->metrics);
 }
 

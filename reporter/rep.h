@@ -90,6 +90,13 @@ struct rep *rep_recreate_in_child(struct rep *old, const struct rep_ident *ident
 /* Called by the source from drain() and collect(), on the reporter thread. */
 void rep_event_put(struct rep *r, const struct rep_event *ev);
 void rep_fs_add(struct rep *r, const char *file, const struct rep_fs_counts *c);
+/* The same counters for a socket: bytes read are net.rx, written net.tx,
+ * opens and closes are connections, duration is connection lifetime. */
+void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_fs_counts *c);
+/* Sockets open now, for the net.tcp and net.udp gauges. */
+void rep_net_open_now(struct rep *r, unsigned tcp, unsigned udp);
+/* Name lookups since the last collection. */
+void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns);
 void rep_drops_add(struct rep *r, uint64_t events_dropped);
 
 bool rep_events_wanted(const struct rep *r);

@@ -1,4 +1,5 @@
-/* rep_agg.c: per-file sums for one metric period (open addressing on path). */
+/* rep_agg.c: per-file and per-socket sums for one metric period (open
+ * addressing on the key). */
 #include "rep_agg.h"
 
 #include <stdint.h>
@@ -35,10 +36,10 @@ static uint64_t path_hash(const char *s)
 }
 
 static struct rep_agg_entry *slot_find(struct rep_agg_entry *slots, size_t cap,
-                                       const char *file)
+                                       const char *key)
 {
-    size_t i = path_hash(file) & (cap - 1);
-    while (slots[i].file && strcmp(slots[i].file, file) != 0)
+    size_t i = path_hash(key) & (cap - 1);
+    while (slots[i].key && strcmp(slots[i].key, key) != 0)
         i = (i + 1) & (cap - 1);
     return &slots[i];
 }
@@ -50,32 +51,47 @@ static int table_grow(struct rep_agg *a)
     if (!slots)
         return -1;
     for (size_t i = 0; i < a->cap; i++)
-        if (a->slots[i].file)
-            *slot_find(slots, cap, a->slots[i].file) = a->slots[i];
+        if (a->slots[i].key)
+            *slot_find(slots, cap, a->slots[i].key) = a->slots[i];
     free(a->slots);
     a->slots = slots;
     a->cap = cap;
     return 0;
 }
 
-int rep_agg_add(struct rep_agg *a, const char *file, const struct rep_fs_counts *c)
+/* A new entry: proto's description, our own copy of the key. */
+static int entry_init(struct rep_agg_entry *e, const char *key,
+                      const struct rep_agg_entry *proto)
 {
-    if (!file) {
-        rep_fs_counts_add(&a->summary.c, c);
-        return 0;
-    }
+    char *copy = strdup(key);
+    if (!copy)
+        return -1;
+    *e = *proto;
+    memset(&e->c, 0, sizeof e->c);
+    e->key = copy;
+    /* A file entry's path is its key after the kind prefix. */
+    if (e->kind == REP_AGG_FILE && !e->summary)
+        e->file = strchr(copy, ':') + 1;
+    return 0;
+}
+
+int rep_agg_add(struct rep_agg *a, const char *key, const struct rep_agg_entry *proto,
+                const struct rep_fs_counts *c)
+{
     if ((a->used + 1) * 2 > a->cap && table_grow(a) < 0)
-        goto fallback;
-    struct rep_agg_entry *e = slot_find(a->slots, a->cap, file);
-    if (!e->file) {
-        if (!(e->file = strdup(file)))
-            goto fallback;
+        goto overflow;
+    struct rep_agg_entry *e = slot_find(a->slots, a->cap, key);
+    if (!e->key) {
+        if (entry_init(e, key, proto) < 0)
+            goto overflow;
         a->used++;
     }
     rep_fs_counts_add(&e->c, c);
     return 0;
-fallback:
-    rep_fs_counts_add(&a->summary.c, c);
+overflow:
+    a->overflow.kind = proto->kind;
+    a->overflow.summary = true;
+    rep_fs_counts_add(&a->overflow.c, c);
     return -1;
 }
 
@@ -85,23 +101,23 @@ void rep_agg_drain(struct rep_agg *a,
 {
     for (size_t i = 0; i < a->cap; i++) {
         struct rep_agg_entry *e = &a->slots[i];
-        if (!e->file)
+        if (!e->key)
             continue;
         if (!rep_fs_counts_is_zero(&e->c))
             fn(arg, e);
-        free(e->file);
+        free(e->key);
         memset(e, 0, sizeof *e);
     }
     a->used = 0;
-    if (!rep_fs_counts_is_zero(&a->summary.c))
-        fn(arg, &a->summary);
-    memset(&a->summary, 0, sizeof a->summary);
+    if (!rep_fs_counts_is_zero(&a->overflow.c))
+        fn(arg, &a->overflow);
+    memset(&a->overflow, 0, sizeof a->overflow);
 }
 
 void rep_agg_free(struct rep_agg *a)
 {
     for (size_t i = 0; i < a->cap; i++)
-        free(a->slots[i].file);
+        free(a->slots[i].key);
     free(a->slots);
     memset(a, 0, sizeof *a);
 }

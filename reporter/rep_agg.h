@@ -1,16 +1,24 @@
-/* rep_agg.h: a period's file-system counters, summed per file.
+/* rep_agg.h: a period's counters, summed per file or socket.
  *
- * Keys are file paths (copied); the NULL key is the process-wide summary.
- * Reporter-thread only.
+ * Keys are strings (copied): a file's path, or a socket's label; a summary
+ * entry (one per kind and socket class) stands for everything of its kind
+ * below verbosity 5. Reporter-thread only.
  */
 #ifndef REP_AGG_H
 #define REP_AGG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "rep.h"
 
+enum rep_agg_kind { REP_AGG_FILE, REP_AGG_SOCKET };
+
 struct rep_agg_entry {
-    char *file;                 /* NULL: the summary entry */
+    char *key;
+    enum rep_agg_kind kind;
+    bool summary;
+    const char *file;           /* FILE, not summary: the path (in key) */
+    struct rep_sock sock;       /* SOCKET: what it is (summary: class only) */
     struct rep_fs_counts c;
 };
 
@@ -18,12 +26,14 @@ struct rep_agg {
     struct rep_agg_entry *slots;
     size_t cap;                 /* power of two, or 0 */
     size_t used;
-    struct rep_agg_entry summary;
+    struct rep_agg_entry overflow;  /* when out of memory: counts kept here */
 };
 
-/* Add c to the entry for file (NULL: summary). -1 when out of memory, in
- * which case the counts go to the summary entry instead of being lost. */
-int rep_agg_add(struct rep_agg *a, const char *file, const struct rep_fs_counts *c);
+/* Add c to the entry for key, created from `proto` (its key is ignored)
+ * on first use. -1 when out of memory: the counts go to the overflow entry,
+ * reported as a summary, never lost. */
+int rep_agg_add(struct rep_agg *a, const char *key, const struct rep_agg_entry *proto,
+                const struct rep_fs_counts *c);
 
 /* Call fn for each entry with any count, then empty the table. */
 void rep_agg_drain(struct rep_agg *a,

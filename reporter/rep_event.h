@@ -10,10 +10,16 @@
 
 #include <stdint.h>
 
+#include "rep_sock.h"
+
 enum rep_event_kind {
     REP_EV_FS_OPEN = 1,
     REP_EV_FS_CLOSE,
     REP_EV_CONSOLE,
+    REP_EV_NET_OPEN,
+    REP_EV_NET_CLOSE,
+    REP_EV_DNS_REQ,         /* text: the name asked for */
+    REP_EV_DNS_RESP,        /* text: the name, then each address, NUL-separated */
 };
 
 #define REP_EVENT_SIZE 512
@@ -26,7 +32,9 @@ struct rep_event_head {
     int64_t time_ns;        /* CLOCK_REALTIME of the call */
     /* fs.close: what happened on the file while it was open */
     uint64_t read_bytes, read_ops, write_bytes, write_ops;
-    uint64_t duration_ns;   /* fs.close: time spent inside calls on it */
+    uint64_t duration_ns;   /* fs.close: time spent inside calls on it;
+                               net.close: connection lifetime; dns.resp */
+    struct rep_sock sock;   /* net.open, net.close */
 };
 
 #define REP_EVENT_TEXT_MAX (REP_EVENT_SIZE - sizeof(struct rep_event_head))

@@ -297,6 +297,7 @@ static void put_json_value(struct out *o, const struct rep_field *f)
     case REP_STR: put_json_str(o, f->s, f->len); break;
     case REP_INT: put_i64(o, f->i); break;
     case REP_DBL: put_num(o, f->d); break;
+    case REP_RAW: put_mem(o, f->s, f->len); break;
     }
 }
 
@@ -365,7 +366,8 @@ static void put_statsd_field(struct out *o, const struct rep_field *f,
 {
     put_statsd_key(o, f->key, first);
     switch (f->kind) {
-    case REP_STR: put_statsd_text(o, f->s, f->len); break;
+    case REP_STR:
+    case REP_RAW: put_statsd_text(o, f->s, f->len); break;
     case REP_INT: put_i64(o, f->i); break;
     case REP_DBL: put_num(o, f->d); break;
     }

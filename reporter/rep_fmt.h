@@ -30,7 +30,9 @@ struct rep_ident {
     char channel[32];   /* unique per process run, decimal digits */
 };
 
-enum rep_value_kind { REP_STR, REP_INT, REP_DBL };
+/* REP_RAW: s is already JSON (an array of addresses, say) and is written
+ * as it is; the caller vouches for it. */
+enum rep_value_kind { REP_STR, REP_INT, REP_DBL, REP_RAW };
 
 /* A tag of a metric, or a field of an event's data object. Strings are
  * escaped as JSON strings; `len` is their length (a string may be arbitrary

@@ -94,6 +94,13 @@ class AttachTest(ScopeTest):
             time.sleep(0.05)
         self.fail(f"not within {seconds} s: {what}")
 
+    def assert_network_seen(self):
+        """Connections open before the attach count too (learned at attach)."""
+        lines = read_ndjson(self.metrics)
+        for name in ("net.rx", "net.tx"):
+            self.assertGreater(sum(b["_value"] for b in metrics_named(lines, name)), 0, name)
+        self.assert_schema_valid(self.metrics)
+
     def metric_sums(self, name):
         if not os.path.exists(self.metrics):
             return {}
@@ -226,6 +233,7 @@ http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {root}; }} }}
         self.assertNotRegex(out, r"Socket errors: connect [1-9]", out)
         opens = self.metric_sums("fs.open")
         self.assertGreater(opens.get(os.path.join(root, "k.html"), 0), 0, opens)
+        self.assert_network_seen()
         self.assertEqual(subprocess.run(["curl", "-sf", "-o", "/dev/null", url]).returncode, 0)
 
     def test_redis_keeps_serving(self):
@@ -249,6 +257,7 @@ http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {root}; }} }}
         self.assertRegex(out, r"SET: [0-9.]+ requests per second")
         self.assertRegex(out, r"GET: [0-9.]+ requests per second")
         self.assertTrue(ping())
+        self.assert_network_seen()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,51 @@
+/* ip_sock.c: what a socket is, asked of the kernel (not on the hot path:
+ * at socket creation, connect, accept, and at attach). */
+#include "ip.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+/* Numeric address and port of an inet address; "" and 0 otherwise. */
+static void address_text(const struct sockaddr_storage *ss, char *ip, size_t cap,
+                         uint16_t *port)
+{
+    ip[0] = '\0';
+    *port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const void *)ss;
+        inet_ntop(AF_INET, &in->sin_addr, ip, (socklen_t)cap);
+        *port = ntohs(in->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const void *)ss;
+        inet_ntop(AF_INET6, &in6->sin6_addr, ip, (socklen_t)cap);
+        *port = ntohs(in6->sin6_port);
+    }
+}
+
+void ip_sock_describe(int fd, struct rep_sock *s)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int value;
+    int saved = errno;
+
+    len = sizeof value;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &value, &len) == 0)
+        s->family = (uint8_t)value;
+    len = sizeof value;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &len) == 0)
+        s->type = (uint8_t)value;
+    len = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+        address_text(&ss, s->lip, sizeof s->lip, &s->lport);
+    len = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+        address_text(&ss, s->rip, sizeof s->rip, &s->rport);
+    errno = saved;
+}

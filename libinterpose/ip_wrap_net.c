@@ -1,0 +1,253 @@
+/* ip_wrap_net.c: wrappers of the socket functions.
+ *
+ * A socket gets a record like a file (socket, accept, socketpair), and its
+ * addresses once it has them (connect, accept). Bytes it moves count as
+ * net.rx and net.tx whichever function moves them: recv and send here,
+ * read and write in ip_wrap_fd.c. Return values and errno are the real
+ * function's, untouched.
+ */
+#include "ip_call.h"
+#include "ip_hooks.h"
+
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+/* ---- sockets come and go -------------------------------------------------- */
+
+static void socket_opened(const struct ip_call *c, const char *op, int fd)
+{
+    int saved = errno;
+    struct rep_sock s = { 0 };
+
+    ip_sock_describe(fd, &s);
+    struct ip_file *f = ip_socket_opened(fd, &s);
+    if (f && (s.rip[0] || s.lip[0]))
+        ip_event_open(op, fd, f);
+    errno = saved;
+}
+
+int ip_wrap_socket(int domain, int type, int protocol)
+{
+    struct ip_call c;
+    ip_call_begin(&c, -1);
+    int fd = ip_real_socket(domain, type, protocol);
+    if (c.observed && fd >= 0) {
+        int saved = errno;
+        struct rep_sock s = { .family = (uint8_t)domain,
+                              .type = (uint8_t)(type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) };
+        ip_socket_opened(fd, &s);
+        errno = saved;
+    } else if (c.observed) {
+        ip_add(&ip_net_orphan.err_open_close, 1);
+    }
+    return fd;
+}
+
+int ip_wrap_socketpair(int domain, int type, int protocol, int sv[2])
+{
+    struct ip_call c;
+    ip_call_begin(&c, -1);
+    int rc = ip_real_socketpair(domain, type, protocol, sv);
+    if (c.observed && rc == 0) {
+        socket_opened(&c, "socketpair", sv[0]);
+        socket_opened(&c, "socketpair", sv[1]);
+    }
+    return rc;
+}
+
+/* A listening socket learns its local address (bind may have been told
+ * port 0). */
+int ip_wrap_listen(int fd, int backlog)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    int rc = ip_real_listen(fd, backlog);
+    if (c.observed && rc == 0 && ip_file_ref_valid(c.ref) && c.ref.file->kind == IP_KIND_SOCKET) {
+        c.ref.file->sock.server = 1;
+        ip_sock_describe(fd, &c.ref.file->sock);
+    }
+    return rc;
+}
+
+/* The accepted socket: a server connection (its port is the local one). */
+static void accepted(const struct ip_call *c, int fd)
+{
+    if (!c->observed)
+        return;
+    int saved = errno;
+    if (fd < 0) {
+        if (saved != EAGAIN && saved != EINTR)
+            ip_add(&ip_net_orphan.err_open_close, 1);
+        return;
+    }
+    struct rep_sock s = { .server = 1 };
+    ip_sock_describe(fd, &s);
+    struct ip_file *f = ip_socket_opened(fd, &s);
+    if (f)
+        ip_event_open("accept", fd, f);
+    errno = saved;
+}
+
+int ip_wrap_accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    int rc = ip_real_accept(fd, addr, len);
+    accepted(&c, rc);
+    return rc;
+}
+
+int ip_wrap_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    int rc = ip_real_accept4(fd, addr, len, flags);
+    accepted(&c, rc);
+    return rc;
+}
+
+/* A connected socket (or one connecting: EINPROGRESS) learns its
+ * addresses; a failure is a connection error. */
+int ip_wrap_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    int rc = ip_real_connect(fd, addr, len);
+    if (!c.observed)
+        return rc;
+    int saved = errno;
+    struct ip_file *f = ip_file_ref_valid(c.ref) && c.ref.file->kind == IP_KIND_SOCKET
+                        ? c.ref.file : NULL;
+    if (rc == 0 || saved == EINPROGRESS) {
+        if (f) {
+            ip_sock_describe(fd, &f->sock);
+            ip_event_open("connect", fd, f);
+        }
+    } else if (saved != EINTR && saved != EALREADY && saved != EISCONN) {
+        ip_add(f ? &f->live.err_open_close : &ip_net_orphan.err_open_close, 1);
+    }
+    errno = saved;
+    return rc;
+}
+
+/* ---- bytes moved ------------------------------------------------------------ */
+
+ssize_t ip_wrap_send(int fd, const void *buf, size_t n, int flags)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real_send(fd, buf, n, flags);
+    ip_call_write_end(&c, fd, NULL, rc);
+    return rc;
+}
+
+ssize_t ip_wrap_sendto(int fd, const void *buf, size_t n, int flags,
+                       const struct sockaddr *to, socklen_t tolen)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real_sendto(fd, buf, n, flags, to, tolen);
+    ip_call_write_end(&c, fd, NULL, rc);
+    return rc;
+}
+
+ssize_t ip_wrap_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real_sendmsg(fd, msg, flags);
+    ip_call_write_end(&c, fd, NULL, rc);
+    return rc;
+}
+
+ssize_t ip_wrap_recv(int fd, void *buf, size_t n, int flags)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real_recv(fd, buf, n, flags);
+    ip_call_read_end(&c, rc);
+    return rc;
+}
+
+ssize_t ip_wrap___recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real___recv_chk(fd, buf, n, buflen, flags);
+    ip_call_read_end(&c, rc);
+    return rc;
+}
+
+ssize_t ip_wrap_recvfrom(int fd, void *buf, size_t n, int flags,
+                         struct sockaddr *from, socklen_t *fromlen)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real_recvfrom(fd, buf, n, flags, from, fromlen);
+    ip_call_read_end(&c, rc);
+    return rc;
+}
+
+ssize_t ip_wrap___recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+                               struct sockaddr *from, socklen_t *fromlen)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real___recvfrom_chk(fd, buf, n, buflen, flags, from, fromlen);
+    ip_call_read_end(&c, rc);
+    return rc;
+}
+
+ssize_t ip_wrap_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real_recvmsg(fd, msg, flags);
+    ip_call_read_end(&c, rc);
+    return rc;
+}
+
+/* sendmmsg and recvmmsg return messages; what moved is their msg_len. */
+static ssize_t mmsg_bytes(const struct mmsghdr *v, int n)
+{
+    ssize_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += v[i].msg_len;
+    return total;
+}
+
+int ip_wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    int rc = ip_real_sendmmsg(fd, v, n, flags);
+    ip_call_write_end(&c, fd, NULL, rc < 0 ? -1 : mmsg_bytes(v, rc));
+    return rc;
+}
+
+int ip_wrap_recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags,
+                     struct timespec *timeout)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    int rc = ip_real_recvmmsg(fd, v, n, flags, timeout);
+    ip_call_read_end(&c, rc < 0 ? -1 : mmsg_bytes(v, rc));
+    return rc;
+}
+
+/* sendfile moves bytes out of in_fd into out_fd: a read of the one and a
+ * write of the other (nginx serves files so). */
+#define WRAP_SENDFILE(name, off_type)                                          \
+    ssize_t ip_wrap_##name(int out_fd, int in_fd, off_type *offset, size_t count) \
+    {                                                                         \
+        struct ip_call out, in;                                               \
+        ip_call_begin(&out, out_fd);                                          \
+        ip_call_begin(&in, in_fd);                                            \
+        ssize_t rc = ip_real_##name(out_fd, in_fd, offset, count);            \
+        ip_call_read_end(&in, rc);                                            \
+        ip_call_write_end(&out, out_fd, NULL, rc);                            \
+        return rc;                                                            \
+    }
+
+WRAP_SENDFILE(sendfile, off_t)
+WRAP_SENDFILE(sendfile64, off64_t)

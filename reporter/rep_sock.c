@@ -1,0 +1,58 @@
+/* rep_sock.c: the names AppScope gives to kinds of sockets. */
+#include "rep_sock.h"
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+static int is_inet(const struct rep_sock *s)
+{
+    return s->family == AF_INET || s->family == AF_INET6;
+}
+
+const char *rep_sock_proto(const struct rep_sock *s)
+{
+    switch (s->type) {
+    case SOCK_STREAM: return "TCP";
+    case SOCK_DGRAM: return "UDP";
+    case SOCK_RAW: return "RAW";
+    case SOCK_RDM: return "RDM";
+    case SOCK_SEQPACKET: return "SEQPACKET";
+    }
+    return "OTHER";
+}
+
+const char *rep_sock_class(const struct rep_sock *s)
+{
+    int stream = s->type == SOCK_STREAM, dgram = s->type == SOCK_DGRAM;
+
+    if (is_inet(s) && (stream || dgram))
+        return stream ? "inet_tcp" : "inet_udp";
+    if (s->family == AF_UNIX && (stream || dgram))
+        return stream ? "unix_tcp" : "unix_udp";
+    return "other";
+}
+
+const char *rep_sock_transport(const struct rep_sock *s)
+{
+    static const char *const ip[] = { "IP.TCP", "IP.UDP", "IP.RAW", "IP.RDM", "IP.SEQPACKET" };
+    static const char *const unix_[] = { "Unix.TCP", "Unix.UDP", "Unix.RAW", "Unix.RDM",
+                                         "Unix.SEQPACKET" };
+    int i;
+
+    switch (s->type) {
+    case SOCK_STREAM: i = 0; break;
+    case SOCK_DGRAM: i = 1; break;
+    case SOCK_RAW: i = 2; break;
+    case SOCK_RDM: i = 3; break;
+    case SOCK_SEQPACKET: i = 4; break;
+    default: return NULL;
+    }
+    if (is_inet(s))
+        return ip[i];
+    return s->family == AF_UNIX ? unix_[i] : NULL;
+}
+
+unsigned rep_sock_port(const struct rep_sock *s)
+{
+    return s->server ? s->lport : s->rport;
+}

@@ -201,9 +201,15 @@ static int refuse(const struct target *t, const char *why)
 }
 
 /* Print an error about t; when the process has gone meanwhile, say that
- * instead (whatever failed, failed because of it). */
+ * instead (whatever failed, failed because of it). A process that is
+ * exiting has lost its memory and /proc/PID/exe before it shows as a
+ * zombie: look again a moment later before blaming anything else. */
 static int fail(const struct target *t, const char *why)
 {
+    struct timespec moment = { 0, 50 * 1000 * 1000 };
+
+    if (!process_gone(t->pid))
+        nanosleep(&moment, NULL);
     return process_gone(t->pid) ? exited(t) : refuse(t, why);
 }
 

@@ -1,7 +1,11 @@
 /* rep.c: the reporter thread: when to drain, collect, format and write. */
 #include "rep.h"
 #include "rep_agg.h"
+#include "rep_proc.h"
 #include "rep_transport.h"
+
+#include <grp.h>
+#include <pwd.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,6 +32,9 @@ struct rep {
     struct rep_agg agg;
     uint64_t drops_to_report;
     unsigned tcp_open, udp_open;        /* gauges, as of the last collection */
+    int start_reported;                 /* proc.start, once per process */
+    uint64_t cpu_us_before;             /* proc.cpu at the last period */
+    int64_t period_start_ns;
     uint64_t dns_requests, dns_duration_ns;
 
     pthread_t thread;
@@ -45,6 +52,13 @@ struct rep {
 static int64_t ts_to_ns(struct timespec ts)
 {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts_to_ns(ts);
 }
 
 static double now_unix(void)
@@ -235,8 +249,53 @@ static void summary_write(struct rep *r, double t, const char *name,
     metric_write(r, &m, t);
 }
 
+/* proc.start: once, with who runs the process. */
+static void proc_start_emit(struct rep *r, double t)
+{
+    char user[256] = "", group[256] = "", buf[4096];
+    struct passwd pw, *pwp = NULL;
+    struct group gr, *grp = NULL;
+
+    if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &pwp) == 0 && pwp)
+        snprintf(user, sizeof user, "%s", pw.pw_name);
+    if (getgrgid_r(getgid(), &gr, buf, sizeof buf, &grp) == 0 && grp)
+        snprintf(group, sizeof group, "%s", gr.gr_name);
+    struct rep_field tags[] = {
+        REP_FIELD_INT("uid", getuid()), REP_FIELD_STR("username", user),
+        REP_FIELD_INT("gid", getgid()), REP_FIELD_STR("groupname", group),
+        REP_FIELD_STR("args", r->ident.cmd),
+    };
+    summary_write(r, t, "proc.start", REP_COUNTER, 1, "process", tags, 5);
+}
+
+/* proc.*: sampled from /proc each period; cpu_perc over the period. */
+static void proc_metrics_emit(struct rep *r, double t)
+{
+    struct rep_proc_sample s;
+    int64_t now = monotonic_ns();
+
+    if (!r->start_reported) {
+        proc_start_emit(r, t);
+        r->start_reported = 1;
+    }
+    if (rep_proc_sample(&s) < 0)
+        return;
+    uint64_t cpu = s.cpu_us - r->cpu_us_before;
+    double wall_us = (double)(now - r->period_start_ns) / 1000.0;
+    summary_write(r, t, "proc.cpu", REP_COUNTER, (double)cpu, "microsecond", NULL, 0);
+    summary_write(r, t, "proc.cpu_perc", REP_GAUGE,
+                  wall_us > 0 ? (double)cpu * 100.0 / wall_us : 0, "percent", NULL, 0);
+    summary_write(r, t, "proc.mem", REP_GAUGE, (double)s.rss_kib, "kibibyte", NULL, 0);
+    summary_write(r, t, "proc.thread", REP_GAUGE, s.threads, "thread", NULL, 0);
+    summary_write(r, t, "proc.fd", REP_GAUGE, s.fds, "file", NULL, 0);
+    summary_write(r, t, "proc.child", REP_GAUGE, s.children, "process", NULL, 0);
+    r->cpu_us_before = s.cpu_us;
+    r->period_start_ns = now;
+}
+
 static void process_metrics_emit(struct rep *r, double t)
 {
+    proc_metrics_emit(r, t);
     if (r->tcp_open) {
         struct rep_field proto = REP_FIELD_STR("proto", "TCP");
         summary_write(r, t, "net.tcp", REP_GAUGE, r->tcp_open, "connection", &proto, 1);
@@ -517,6 +576,9 @@ static int reporter_init(struct rep *r, const struct rep_config *cfg,
     pthread_cond_init(&r->done, &ca);
     pthread_condattr_destroy(&ca);
     r->next_period = monotonic_after_ms(cfg->period_s * 1000);
+    /* proc.cpu counts from now: under attach, not the process's past. */
+    rep_proc_cpu_us(&r->cpu_us_before);
+    r->period_start_ns = monotonic_ns();
     return 0;
 }
 

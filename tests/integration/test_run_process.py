@@ -105,6 +105,31 @@ class PeriodsTest(ScopeTest):
         self.assertEqual(len({b["_time"] for b in writes}), len(writes))
 
 
+class ProcMetricsTest(ScopeTest):
+    def test_process_gauges_and_start(self):
+        body = ("import os, threading, time\n"
+                "fds = [os.open('/dev/null', os.O_RDONLY) for _ in range(20)]\n"
+                "ts = [threading.Thread(target=time.sleep, args=(1.5,)) for _ in range(5)]\n"
+                "[t.start() for t in ts]\n"
+                "time.sleep(1.2)\n"
+                "[t.join() for t in ts]\n")
+        env = dict(self.env, SCOPE_SUMMARY_PERIOD="1")
+        self.scope_run([PYTHON, "-c", body], verbosity=4, env=env)
+        m = self.metric_lines()
+        start = metrics_named(m, "proc.start")
+        self.assertEqual(len(start), 1)
+        self.assertEqual(start[0]["uid"], os.getuid())
+        self.assertTrue(start[0]["username"])
+        threads = [b["_value"] for b in metrics_named(m, "proc.thread")]
+        fds = [b["_value"] for b in metrics_named(m, "proc.fd")]
+        # during the run: main + 5 sleepers + our reporter; 20 extra fds
+        self.assertGreaterEqual(max(threads), 7, threads)
+        self.assertGreaterEqual(max(fds), 23, fds)
+        self.assertTrue(metrics_named(m, "proc.mem"))
+        self.assertTrue(metrics_named(m, "proc.cpu"))
+        self.assert_schema_valid(self.metrics)
+
+
 class DropsTest(ScopeTest):
     def test_console_flood_every_line_delivered_or_counted(self):
         n = 200000

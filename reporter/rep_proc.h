@@ -1,0 +1,21 @@
+/* rep_proc.h: what /proc says about this process, for the proc.* metrics. */
+#ifndef REP_PROC_H
+#define REP_PROC_H
+
+#include <stdint.h>
+
+struct rep_proc_sample {
+    uint64_t cpu_us;        /* user + system time since the process started */
+    uint64_t rss_kib;
+    unsigned threads;
+    unsigned fds;
+    unsigned children;
+};
+
+/* CPU time used so far (user + system): 0, or -1. */
+int rep_proc_cpu_us(uint64_t *us);
+
+/* 0, or -1 when /proc/self could not be read (fields left 0). */
+int rep_proc_sample(struct rep_proc_sample *s);
+
+#endif

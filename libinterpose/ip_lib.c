@@ -4,6 +4,7 @@
 #include "scope_ctl.h"
 
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -85,10 +86,13 @@ static void source_thread_enter(void *ctx)
     ip_tls.ours = true;
 }
 
+static void objects_check(void);
+
 static void source_drain(void *ctx, struct rep *r)
 {
     ip_threads_drain(r);
     ip_files_reap(r);
+    objects_check();
 }
 
 static void source_collect(void *ctx, struct rep *r)
@@ -136,6 +140,44 @@ static int hooks_install(void)
     return rc;
 }
 
+/* ---- objects loaded later ------------------------------------------------- */
+
+/* dlpi_adds: how many objects the loader has loaded so far. */
+static int loads_read(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    *(unsigned long long *)arg = info->dlpi_adds;
+    return 1;
+}
+
+static unsigned long long loads_now(void)
+{
+    unsigned long long adds = 0;
+    dl_iterate_phdr(loads_read, &adds);
+    return adds;
+}
+
+static unsigned long long loads_patched;    /* dlpi_adds at the last patch */
+
+/* On the reporter thread, every drain: an object dlopen'ed since the last
+ * look is patched too (at most ~10 ms late). dlopen itself is not wrapped:
+ * glibc searches the *caller's* RUNPATH, which a wrapper would change. The
+ * lock is only tried: attach and detach hold it while they work. */
+static void objects_check(void)
+{
+    unsigned long long adds = loads_now();
+
+    if (adds == __atomic_load_n(&loads_patched, __ATOMIC_RELAXED) ||
+        pthread_mutex_trylock(&ctl_lock) != 0)
+        return;
+    if (ip_proc.active) {
+        int patched = hooks_install();
+        if (patched > 0)
+            scope_ctl_status.patched_slots += (uint32_t)patched;
+        __atomic_store_n(&loads_patched, adds, __ATOMIC_RELAXED);
+    }
+    pthread_mutex_unlock(&ctl_lock);
+}
+
 static int attach_locked(const char *config, enum scope_ctl_how how)
 {
     char err[1024];
@@ -167,6 +209,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     ip_proc.events = rep_events_wanted(ip_proc.rep);
     /* Counting starts before the first slot points at a wrapper. */
     __atomic_store_n(&ip_proc.active, true, __ATOMIC_RELEASE);
+    __atomic_store_n(&loads_patched, loads_now(), __ATOMIC_RELAXED);
     int patched = hooks_install();
     const char *note = ip_crash_enable(&ip_proc.cfg);
     if (note)

@@ -7,7 +7,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import PYTHON, ScopeTest, events_of, metrics_named
+from scope_it import PYTHON, ScopeTest, events_of, example, metrics_named
 
 
 def write_file_py(path, nbytes):
@@ -103,6 +103,21 @@ class PeriodsTest(ScopeTest):
         self.assertGreaterEqual(len(writes), 2, "expected more than one period")
         self.assertEqual(sum(b["_value"] for b in writes), 500)
         self.assertEqual(len({b["_time"] for b in writes}), len(writes))
+
+
+class DlopenTest(ScopeTest):
+    def test_library_loaded_later_is_observed(self):
+        from scope_it import BUILD
+        out = os.path.join(self.dir, "late")
+        self.scope_run([example("dlopendemo"), os.path.join(BUILD, "lib", "libdemoio.so"),
+                        out, "12345"])
+        self.assertEqual(writes_by_pid(self.metric_lines()).get((self.pid_of_file(out), out)), 12345)
+
+    def pid_of_file(self, f):
+        for (p, n) in writes_by_pid(self.metric_lines()):
+            if n == f:
+                return p
+        self.fail(f"no fs.write for {f}: the dlopen'ed library was not patched")
 
 
 class ProcMetricsTest(ScopeTest):

@@ -66,6 +66,7 @@ struct ip_file {
     uint64_t open_ticks;        /* sockets: for the connection's lifetime */
     struct rep_sock sock;       /* sockets: what it is, addresses once known */
     struct ip_file *next_closed;    /* on the list of closed records */
+    uint32_t next_free;         /* on the free stack: next index + 1 */
     /* live counters: wrappers add, the reporter reads; duration_ns holds
      * ticks (see ip_ticks) until the reporter converts it */
     struct rep_fs_counts live;
@@ -167,6 +168,7 @@ static inline uint64_t ip_ticks(void)
     return ip_tsc_usable ? __builtin_ia32_rdtsc() : (uint64_t)ip_now_ns();
 }
 void ip_ticks_calibrate_start(void);
+void ip_ticks_recalibrate(void);    /* reporter, every drain */
 uint64_t ip_ticks_to_ns(uint64_t ticks);
 
 /* Should this call be observed at all? */

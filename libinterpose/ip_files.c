@@ -24,8 +24,13 @@
 #define IP_FDS_MAX 65536
 
 static struct ip_file *pool;
-static uint32_t pool_high;
-static int32_t pool_free = IP_FILES_MAX;    /* atomic */
+static uint32_t pool_high;                  /* records [0, pool_high) were ever used */
+/* Freed records, most recently freed first (a Treiber stack of indexes
+ * + 1, tagged with a count against ABA: any thread pops, the reporter
+ * pushes). Reusing the warmest record first keeps the touched part of the
+ * pool, and so the memory added to the process, as small as the number of
+ * files open at once, not the number ever opened. */
+static uint64_t free_head;
 static struct ip_file *closed_list;         /* atomic; pushed by wrappers */
 static struct ip_file *reaped_list;         /* reporter only: free next drain */
 static uint32_t *fd_map;        /* fd -> record index + 1; 0: unknown */
@@ -84,37 +89,54 @@ bool ip_file_ref_valid(struct ip_file_ref ref)
     return ref.file && __atomic_load_n(&ref.file->gen, __ATOMIC_RELAXED) == ref.gen;
 }
 
-static void pool_high_raise(uint32_t used)
+/* Records [0, pool_used()) may hold something. */
+static uint32_t pool_used(void)
 {
-    uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_RELAXED);
-    while (high < used &&
-           !__atomic_compare_exchange_n(&pool_high, &high, used, true,
-                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-        ;
+    uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
+    return high < IP_FILES_MAX ? high : IP_FILES_MAX;
 }
 
+static uint32_t free_next(uint32_t index)
+{
+    return __atomic_load_n(&pool[index].next_free, __ATOMIC_RELAXED);
+}
+
+/* A record off the free stack, or a never used one, or NULL: all in use. */
 static struct ip_file *record_claim(void)
 {
-    static uint32_t hint;
-    uint32_t start = __atomic_load_n(&hint, __ATOMIC_RELAXED);
+    uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
 
-    /* All taken: say so at once rather than scan 16K records per open. */
-    if (__atomic_load_n(&pool_free, __ATOMIC_RELAXED) <= 0)
-        return NULL;
-    for (uint32_t n = 0; n < IP_FILES_MAX; n++) {
-        uint32_t i = (start + n) % IP_FILES_MAX;
-        uint32_t expect = IP_FILE_FREE;
-        if (__atomic_load_n(&pool[i].state, __ATOMIC_RELAXED) != IP_FILE_FREE)
-            continue;
-        if (__atomic_compare_exchange_n(&pool[i].state, &expect, IP_FILE_OPEN,
-                                        false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-            __atomic_store_n(&hint, i + 1, __ATOMIC_RELAXED);
-            __atomic_sub_fetch(&pool_free, 1, __ATOMIC_RELAXED);
-            pool_high_raise(i + 1);
-            return &pool[i];
+    for (;;) {
+        uint32_t top = (uint32_t)head;
+        if (top == 0)
+            break;
+        uint64_t next = ((head >> 32) + 1) << 32 | free_next(top - 1);
+        if (__atomic_compare_exchange_n(&free_head, &head, next, true,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            __atomic_store_n(&pool[top - 1].state, IP_FILE_OPEN, __ATOMIC_RELAXED);
+            return &pool[top - 1];
         }
     }
-    return NULL;
+    uint32_t fresh = __atomic_fetch_add(&pool_high, 1, __ATOMIC_ACQ_REL);
+    if (fresh >= IP_FILES_MAX) {
+        __atomic_store_n(&pool_high, IP_FILES_MAX, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    __atomic_store_n(&pool[fresh].state, IP_FILE_OPEN, __ATOMIC_RELAXED);
+    return &pool[fresh];
+}
+
+/* Reporter (or attach, with no reporter running) only. */
+static void free_push(struct ip_file *f)
+{
+    uint32_t index = (uint32_t)(f - pool) + 1;
+    uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
+
+    do {
+        __atomic_store_n(&f->next_free, (uint32_t)head, __ATOMIC_RELAXED);
+    } while (!__atomic_compare_exchange_n(&free_head, &head,
+                                          ((head >> 32) + 1) << 32 | index, true,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 }
 
 static void path_copy(char *dst, const char *src)
@@ -296,7 +318,7 @@ static void record_free(struct ip_file *f)
 {
     __atomic_add_fetch(&f->gen, 1, __ATOMIC_RELEASE);
     __atomic_store_n(&f->state, IP_FILE_FREE, __ATOMIC_RELEASE);
-    __atomic_add_fetch(&pool_free, 1, __ATOMIC_RELAXED);
+    free_push(f);
 }
 
 void ip_files_reap(struct rep *r)
@@ -331,7 +353,7 @@ void ip_files_collect(struct rep *r)
     struct open_sockets open = { 0, 0 };
     struct rep_fs_counts d;
     struct rep_sock no_socket = { .family = AF_UNSPEC };
-    uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
+    uint32_t high = pool_used();
 
     for (uint32_t i = 0; i < high; i++)
         record_collect(r, &pool[i], &open);
@@ -347,7 +369,7 @@ void ip_files_collect(struct rep *r)
  * to report. */
 void ip_files_after_fork_child(void)
 {
-    uint32_t high = pool_high;
+    uint32_t high = pool_used();
 
     for (uint32_t i = 0; i < high; i++)
         pool[i].reported = pool[i].live;
@@ -360,16 +382,19 @@ void ip_files_after_fork_child(void)
  * list can be reset. */
 static void records_forget(void)
 {
-    uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
+    uint32_t high = pool_used();
 
     for (int fd = 0; fd < IP_FDS_MAX; fd++)
         if (__atomic_load_n(&fd_map[fd], __ATOMIC_RELAXED))
             __atomic_store_n(&fd_map[fd], 0, __ATOMIC_RELEASE);
     __atomic_store_n(&closed_list, NULL, __ATOMIC_RELEASE);
     reaped_list = NULL;
-    for (uint32_t i = 0; i < high; i++)
-        if (__atomic_load_n(&pool[i].state, __ATOMIC_RELAXED) != IP_FILE_FREE)
-            record_free(&pool[i]);
+    __atomic_store_n(&free_head, 0, __ATOMIC_RELEASE);
+    for (uint32_t i = 0; i < high; i++) {
+        __atomic_add_fetch(&pool[i].gen, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&pool[i].state, IP_FILE_FREE, __ATOMIC_RELEASE);
+    }
+    __atomic_store_n(&pool_high, 0, __ATOMIC_RELEASE);
 }
 
 /* One fd found open: a file (the link names a path) or a socket gets a

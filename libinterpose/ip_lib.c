@@ -90,6 +90,7 @@ static void objects_check(void);
 
 static void source_drain(void *ctx, struct rep *r)
 {
+    ip_ticks_recalibrate();
     ip_threads_drain(r);
     ip_files_reap(r);
     objects_check();

@@ -34,6 +34,7 @@ struct ip_thread {
 
 struct ip_tls {
     struct ip_thread *thread;   /* NULL until the first hooked call */
+    uint16_t claim_backoff;     /* calls before trying a full pool again */
     bool pushing;               /* between queue reserve and commit */
     bool ours;                  /* the reporter thread: never observed */
 };
@@ -44,6 +45,7 @@ extern __thread struct ip_tls ip_tls __attribute__((tls_model("initial-exec")));
 
 int ip_threads_init(void);
 struct ip_thread *ip_thread_self(void);
+void ip_thread_unqueued(void);      /* an event had no queue to go to */
 void ip_threads_drain(struct rep *r);
 uint64_t ip_threads_take_dropped(void);
 void ip_threads_after_fork_child(void);
@@ -126,12 +128,27 @@ struct ip_proc {
     bool active;                /* patched and reporting */
     bool events;                /* an event destination is configured */
     pid_t pid;
+    int our_fds[2];             /* the reporter's files: the program's close
+                                   must not take them (-1: none) */
     struct rep_ident ident;
     struct rep_config cfg;
     struct rep *rep;
 };
 
 extern struct ip_proc ip_proc;
+
+/* Is fd one of the reporter's? (close, close_range leave those alone) */
+static inline bool ip_fd_is_ours(int fd)
+{
+    return fd >= 0 && (fd == ip_proc.our_fds[0] || fd == ip_proc.our_fds[1]);
+}
+
+/* In a vfork child, which shares our memory (and this thread's TLS):
+ * nothing it does may change the parent's records or queues. The vfork
+ * wrapper sets ip_vforking; while it is set, each wrapper asks the kernel
+ * which process it is in, and the parent, back, clears it. */
+extern __thread bool ip_vforking __attribute__((tls_model("initial-exec")));
+bool ip_in_vfork_child(void);
 
 /* Flush what is pending, bounded in time: before exec and at exit. */
 void ip_flush_before_exec(void);
@@ -147,6 +164,8 @@ void ip_crash_disable(void);
 /* A thread's first hooked call: give it an alternate signal stack (record
  * `index`'s) unless it has one, so that a stack overflow is caught too. */
 void ip_crash_thread_start(unsigned index);
+/* Its record is being given back: stop using that alternate stack. */
+void ip_crash_thread_end(void);
 
 /* ---- helpers for wrappers ----------------------------------------------- */
 
@@ -171,9 +190,13 @@ void ip_ticks_calibrate_start(void);
 void ip_ticks_recalibrate(void);    /* reporter, every drain */
 uint64_t ip_ticks_to_ns(uint64_t ticks);
 
+bool ip_vfork_settle(void);
+
 /* Should this call be observed at all? */
 static inline bool ip_observing(void)
 {
+    if (__builtin_expect(ip_vforking, 0) && !ip_vfork_settle())
+        return false;
     return __atomic_load_n(&ip_proc.active, __ATOMIC_RELAXED) && !ip_tls.ours;
 }
 

@@ -27,6 +27,7 @@ struct ip_call {
 static inline void ip_call_begin(struct ip_call *c, int fd)
 {
     c->observed = ip_observing();
+    c->t0 = 0;
     if (!c->observed)
         return;
     if (__builtin_expect(ip_tls.thread == NULL, 0))

@@ -261,6 +261,18 @@ void ip_crash_thread_start(unsigned index)
     sigaltstack(&ours, NULL);
 }
 
+void ip_crash_thread_end(void)
+{
+    stack_t now, off = { .ss_flags = SS_DISABLE };
+    char *mine = altstacks;
+
+    if (!mine || sigaltstack(NULL, &now) != 0 || (now.ss_flags & SS_DISABLE))
+        return;
+    if ((char *)now.ss_sp >= mine &&
+        (char *)now.ss_sp < mine + (size_t)IP_THREADS_MAX * ALTSTACK_SIZE)
+        sigaltstack(&off, NULL);
+}
+
 const char *ip_crash_enable(const struct rep_config *cfg)
 {
     struct sigaction ours;

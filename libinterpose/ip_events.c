@@ -19,8 +19,10 @@ static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
         return NULL;
     }
     struct ip_thread *t = ip_thread_self();
-    if (!t)
+    if (!t) {
+        ip_thread_unqueued();
         return NULL;
+    }
     ip_tls.pushing = true;
     struct rep_event *ev = ip_queue_reserve(&t->queue);
     if (!ev) {

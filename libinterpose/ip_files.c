@@ -250,13 +250,29 @@ void ip_file_fds_closed(unsigned first, unsigned last)
             fd_map_set((int)fd, 0);
 }
 
+/* One more reference, unless the last one is gone already (a close on
+ * another thread won the race: the record is on its way out). */
+static bool ref_take(struct ip_file *f)
+{
+    uint32_t refs = __atomic_load_n(&f->refs, __ATOMIC_ACQUIRE);
+    do {
+        if (refs == 0)
+            return false;
+    } while (!__atomic_compare_exchange_n(&f->refs, &refs, refs + 1, true,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+    return true;
+}
+
 void ip_file_fd_dup(int oldfd, int newfd)
 {
     if (!fd_tracked(oldfd) || !fd_tracked(newfd) || oldfd == newfd)
         return;
     uint32_t slot = __atomic_load_n(&fd_map[oldfd], __ATOMIC_ACQUIRE);
-    if (slot)
-        __atomic_add_fetch(&record_at(slot)->refs, 1, __ATOMIC_ACQ_REL);
+    /* dup2 onto an fd that names the same file already: nothing changes. */
+    if (slot && __atomic_load_n(&fd_map[newfd], __ATOMIC_ACQUIRE) == slot)
+        return;
+    if (slot && !ref_take(record_at(slot)))
+        slot = 0;
     fd_map_set(newfd, slot);
 }
 

@@ -20,6 +20,9 @@
 struct ip_proc ip_proc;
 static struct ep_log patch_log;
 static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Threads inside a flush (exec, _exit) that use ip_proc.rep: detach waits
+ * for them before it frees the reporter. */
+static uint32_t flushers;
 struct scope_ctl_status scope_ctl_status IP_EXPORT;
 
 uint64_t ip_events_take_nested_drops(void);
@@ -208,6 +211,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
         return -1;
     }
     ip_proc.events = rep_events_wanted(ip_proc.rep);
+    rep_fds(ip_proc.rep, ip_proc.our_fds);
     /* Counting starts before the first slot points at a wrapper. */
     __atomic_store_n(&ip_proc.active, true, __ATOMIC_RELEASE);
     __atomic_store_n(&loads_patched, loads_now(), __ATOMIC_RELAXED);
@@ -237,6 +241,19 @@ int scope_ctl_attach(const char *config)
     return rc;
 }
 
+/* Wait (bounded) until no thread is inside a flush. */
+static bool flushers_gone(unsigned timeout_ms)
+{
+    struct timespec ms = { 0, 1000000 };
+
+    for (unsigned waited = 0; __atomic_load_n(&flushers, __ATOMIC_ACQUIRE); waited++) {
+        if (waited >= timeout_ms)
+            return false;
+        nanosleep(&ms, NULL);
+    }
+    return true;
+}
+
 int scope_ctl_detach(void) IP_EXPORT;
 int scope_ctl_detach(void)
 {
@@ -251,7 +268,9 @@ int scope_ctl_detach(void)
     int restored = (int)ep_restore(&patch_log);
     __atomic_store_n(&ip_proc.active, false, __ATOMIC_RELEASE);
     rep_stop(ip_proc.rep, IP_EXIT_FLUSH_MS);
-    rep_destroy(ip_proc.rep);
+    ip_proc.our_fds[0] = ip_proc.our_fds[1] = -1;
+    if (flushers_gone(IP_EXIT_FLUSH_MS))
+        rep_destroy(ip_proc.rep);       /* else leave it: a flusher holds it */
     ip_proc.rep = NULL;
     scope_ctl_status.patched_slots = 0;
     scope_ctl_status.detaches++;
@@ -264,27 +283,34 @@ int scope_ctl_detach(void)
 
 /* A vfork child shares our memory and never ran the fork handlers: its
  * flush would be the parent's. The kernel's pid tells them apart. */
-static bool in_vfork_child(void)
+bool ip_in_vfork_child(void)
 {
     return (pid_t)syscall(SYS_getpid) != ip_proc.pid;
 }
 
-void ip_flush_before_exec(void)
+/* Run flush_fn on the reporter, unless we are not attached (any more): the
+ * count taken first keeps detach from freeing it under us. */
+static void flush_guarded(int (*flush_fn)(struct rep *, unsigned), unsigned timeout_ms)
 {
-    if (!ip_proc.active || ip_tls.ours || in_vfork_child())
+    if (ip_tls.ours || ip_in_vfork_child())
         return;
     int saved = errno;
-    rep_flush(ip_proc.rep, IP_EXEC_FLUSH_MS);
+    __atomic_add_fetch(&flushers, 1, __ATOMIC_ACQ_REL);
+    struct rep *r = __atomic_load_n(&ip_proc.active, __ATOMIC_ACQUIRE) ? ip_proc.rep : NULL;
+    if (r)
+        flush_fn(r, timeout_ms);
+    __atomic_sub_fetch(&flushers, 1, __ATOMIC_ACQ_REL);
     errno = saved;
+}
+
+void ip_flush_before_exec(void)
+{
+    flush_guarded(rep_flush, IP_EXEC_FLUSH_MS);
 }
 
 void ip_flush_at_exit(void)
 {
-    if (!ip_proc.active || ip_tls.ours || in_vfork_child())
-        return;
-    int saved = errno;
-    rep_stop(ip_proc.rep, IP_EXIT_FLUSH_MS);
-    errno = saved;
+    flush_guarded(rep_stop, IP_EXIT_FLUSH_MS);
 }
 
 static void fork_child(void)
@@ -293,11 +319,13 @@ static void fork_child(void)
     if (!ip_proc.active)
         return;
     ip_proc.pid = getpid();
-    ip_proc.ident.pid = (int)ip_proc.pid;
+    ident_fill(&ip_proc.ident);         /* its own pid and _channel */
     ip_threads_after_fork_child();
     ip_files_after_fork_child();
     ip_proc.rep = rep_recreate_in_child(ip_proc.rep, &ip_proc.ident);
-    if (!ip_proc.rep)
+    if (ip_proc.rep)
+        rep_fds(ip_proc.rep, ip_proc.our_fds);
+    else
         __atomic_store_n(&ip_proc.active, false, __ATOMIC_RELEASE);
 }
 
@@ -310,6 +338,7 @@ static bool preloaded(void)
 
 __attribute__((constructor)) static void ip_load(void)
 {
+    ip_proc.our_fds[0] = ip_proc.our_fds[1] = -1;
     scope_ctl_status.magic = SCOPE_CTL_MAGIC;
     scope_ctl_status.version = SCOPE_CTL_VERSION;
     pthread_atfork(NULL, NULL, fork_child);

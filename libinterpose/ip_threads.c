@@ -22,6 +22,9 @@ static void thread_exited(void *arg)
     struct ip_thread *t = arg;
 
     ip_tls.thread = NULL;
+    /* The record (and its alternate signal stack) goes to another thread
+     * soon: this one must not take a signal on that stack any more. */
+    ip_crash_thread_end();
     __atomic_store_n(&t->state, IP_THREAD_EXITED, __ATOMIC_RELEASE);
 }
 
@@ -65,17 +68,25 @@ static struct ip_thread *record_claim(void)
     return NULL;
 }
 
-/* The caller's record, claimed on first use. NULL when the pool is out: the
- * caller then counts its event as dropped with ip_thread_drop(). */
+/* Calls a thread that found the pool full makes before it looks again:
+ * a scan of 1024 records on every call would cost the program. */
+#define CLAIM_RETRY_CALLS 4096
+
+/* The caller's record, claimed on first use; NULL when the pool is out (the
+ * caller counts its event as dropped with ip_thread_unqueued()). */
 struct ip_thread *ip_thread_self(void)
 {
     struct ip_thread *t = ip_tls.thread;
 
     if (t)
         return t;
+    if (ip_tls.claim_backoff > 0) {
+        ip_tls.claim_backoff--;
+        return NULL;
+    }
     t = record_claim();
     if (!t) {
-        __atomic_fetch_add(&unqueued_drops, 1, __ATOMIC_RELAXED);
+        ip_tls.claim_backoff = CLAIM_RETRY_CALLS;
         return NULL;
     }
     ip_tls.thread = t;
@@ -106,6 +117,11 @@ void ip_threads_drain(struct rep *r)
             __atomic_store_n(&t->state, IP_THREAD_FREE, __ATOMIC_RELEASE);
         }
     }
+}
+
+void ip_thread_unqueued(void)
+{
+    __atomic_fetch_add(&unqueued_drops, 1, __ATOMIC_RELAXED);
 }
 
 uint64_t ip_threads_take_dropped(void)

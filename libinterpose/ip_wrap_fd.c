@@ -95,15 +95,45 @@ WRAP_OPENAT_2(__openat64_2)
 int ip_wrap_close(int fd)
 {
     struct ip_call c;
+    /* A daemon closing every fd must not take the reporter's: it is left
+     * open and the program told it was closed (as AppScope does). */
+    if (__builtin_expect(ip_fd_is_ours(fd), 0))
+        return 0;
     ip_call_begin(&c, fd);
     int rc = ip_real_close(fd);
     ip_call_close_end(&c, "close", fd, rc);
     return rc;
 }
 
+/* close_range around the reporter's fds: the range is cut into the pieces
+ * that do not hold them. */
+static int close_range_sparing_ours(unsigned int first, unsigned int last, int flags)
+{
+    int ours[2] = { ip_proc.our_fds[0], ip_proc.our_fds[1] };
+    unsigned int from = first;
+    int rc = 0;
+
+    if (ours[0] > ours[1]) {
+        int t = ours[0];
+        ours[0] = ours[1];
+        ours[1] = t;
+    }
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        if (ours[i] < 0 || (unsigned)ours[i] < from || (unsigned)ours[i] > last)
+            continue;
+        if ((unsigned)ours[i] > from)
+            rc = ip_real_close_range(from, (unsigned)ours[i] - 1, flags);
+        from = (unsigned)ours[i] + 1;
+    }
+    if (rc == 0 && from <= last)
+        rc = ip_real_close_range(from, last, flags);
+    return rc;
+}
+
 int ip_wrap_close_range(unsigned int first, unsigned int last, int flags)
 {
-    int rc = ip_real_close_range(first, last, flags);
+    int rc = flags & CLOSE_RANGE_CLOEXEC ? ip_real_close_range(first, last, flags)
+                                         : close_range_sparing_ours(first, last, flags);
     if (rc == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && ip_observing()) {
         int saved = errno;
         ip_file_fds_closed(first, last);

@@ -55,12 +55,26 @@ static ssize_t items_bytes(size_t items, size_t size)
     return (ssize_t)(items * size);
 }
 
+/* A short fread is an error only when the stream says so (else: end of
+ * file). Asked after the call, so errno is the program's own again. */
+static ssize_t fread_result(size_t items, size_t size, size_t asked, FILE *f)
+{
+    if (items < asked && f) {
+        int saved = errno;
+        int failed = ferror(f);
+        errno = saved;
+        if (failed && items == 0)
+            return -1;
+    }
+    return items_bytes(items, size);
+}
+
 size_t ip_wrap_fread(void *buf, size_t size, size_t n, FILE *f)
 {
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     size_t rc = ip_real_fread(buf, size, n, f);
-    ip_call_read_end(&c, items_bytes(rc, size));
+    ip_call_read_end(&c, fread_result(rc, size, n, f));
     return rc;
 }
 
@@ -69,7 +83,7 @@ size_t ip_wrap___fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     size_t rc = ip_real___fread_chk(buf, buflen, size, n, f);
-    ip_call_read_end(&c, items_bytes(rc, size));
+    ip_call_read_end(&c, fread_result(rc, size, n, f));
     return rc;
 }
 
@@ -105,21 +119,23 @@ WRAP_FPUTS(fputs_unlocked)
 int ip_wrap_puts(const char *s)
 {
     struct ip_call c;
+    char line[CONSOLE_PRINTF_MAX];
+    const char *text = NULL;
     int fd = stream_fd(stdout);
+
     ip_call_begin(&c, fd);
     int rc = ip_real_puts(s);
-    if (rc == EOF) {
-        ip_call_write_end(&c, fd, s, -1);
-    } else {
-        /* puts writes s and a newline: one event for both. */
-        size_t len = strlen(s);
-        char line[CONSOLE_PRINTF_MAX];
-        if (len + 1 > sizeof line)
-            len = sizeof line - 1;
+    ssize_t n = rc == EOF ? -1 : (ssize_t)strlen(s) + 1;
+    if (n > 0 && c.observed && ip_call_is_console(&c, fd)) {
+        /* puts writes s and a newline: one console event for both, cut
+         * at the buffer (console output is not counted in bytes). */
+        size_t len = (size_t)n - 1 < sizeof line - 1 ? (size_t)n - 1 : sizeof line - 1;
         memcpy(line, s, len);
         line[len] = '\n';
-        ip_call_write_end(&c, fd, line, (ssize_t)len + 1);
+        text = line;
+        n = (ssize_t)len + 1;
     }
+    ip_call_write_end(&c, fd, text, n);
     return rc;
 }
 

@@ -363,6 +363,13 @@ bool rep_events_wanted(const struct rep *r)
     return rep_transport_is_on(&r->events);
 }
 
+void rep_fds(const struct rep *r, int fds[2])
+{
+    /* stdout and stderr are the program's own: never ours to protect */
+    fds[0] = r->metrics.owned ? r->metrics.fd : -1;
+    fds[1] = r->events.owned ? r->events.fd : -1;
+}
+
 static void event_write(struct rep *r, const char *sourcetype, const char *source,
                         double time, const struct rep_field *data, size_t n)
 {

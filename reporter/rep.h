@@ -101,4 +101,8 @@ void rep_drops_add(struct rep *r, uint64_t events_dropped);
 
 bool rep_events_wanted(const struct rep *r);
 
+/* The descriptors the reporter writes to (-1 where none), so that the
+ * program's own closes can be kept off them. */
+void rep_fds(const struct rep *r, int fds[2]);
+
 #endif

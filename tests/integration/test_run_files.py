@@ -104,6 +104,42 @@ class FdReuseTest(ScopeTest):
         self.assertEqual(closes.get(b), 1, "a dup'ed file closes once, at its last fd")
 
 
+class DaemonFdsTest(ScopeTest):
+    def test_closing_every_fd_spares_ours_and_loses_nothing(self):
+        # The daemon idiom: close everything above stderr, then open files.
+        # Our destination files must neither be closed nor reused for the
+        # program's own files.
+        body = ("import os, sys\n"
+                "for fd in range(3, 4096):\n"
+                "    try: os.close(fd)\n"
+                "    except OSError: pass\n"
+                "os.closerange(3, 4096)\n"
+                "d = sys.argv[1]\n"
+                "for i in range(300):\n"
+                "    fd = os.open(os.path.join(d, f'own{i}'), os.O_WRONLY | os.O_CREAT, 0o600)\n"
+                "    os.write(fd, b'mine\\n')\n"
+                "    os.close(fd)\n")
+        os.mkdir(os.path.join(self.dir, "own"))
+        self.scope_run([PYTHON, "-c", body, os.path.join(self.dir, "own")])
+        for i in range(300):
+            with open(os.path.join(self.dir, "own", f"own{i}"), "rb") as f:
+                self.assertEqual(f.read(), b"mine\n")
+        sums = per_file_sum(self.metric_lines(), "fs.write")
+        self.assertEqual(sums.get(os.path.join(self.dir, "own", "own299")), 5)
+        self.assert_schema_valid(self.metrics, self.events)
+
+    def test_dup2_onto_the_same_file_twice_still_closes(self):
+        f = os.path.join(self.dir, "d")
+        body = ("import os\n"
+                f"fd = os.open({f!r}, os.O_WRONLY | os.O_CREAT, 0o600)\n"
+                "os.dup2(fd, 10); os.dup2(fd, 10)\n"
+                "os.write(10, b'x'); os.close(10); os.close(fd)\n")
+        self.scope_run([PYTHON, "-c", body])
+        self.assertEqual(per_file_sum(self.metric_lines(), "fs.close").get(f), 1)
+        closes = [e for e in events_of(self.event_lines(), "fs.close") if e["data"]["file"] == f]
+        self.assertEqual(len(closes), 1)
+
+
 class ThreadChurnTest(ScopeTest):
     def test_queues_of_exited_threads_are_reused(self):
         # More threads over the run than the pool has records (1024): only
@@ -121,6 +157,19 @@ class ThreadChurnTest(ScopeTest):
         self.assertEqual(events_of(lines, "notice"), [])
         text = "".join(e["data"]["message"] for e in events_of(lines, "stdout"))
         self.assertEqual(sorted(int(x) for x in text.split()), list(range(n)))
+
+    def test_more_threads_than_records_without_events_drop_nothing(self):
+        # 1100 threads at once, more than the 1024 queues, none producing
+        # an event: nothing may be reported as dropped.
+        body = ("import os, threading\n"
+                "fd = os.open('/dev/null', os.O_RDONLY)\n"
+                "barrier = threading.Barrier(1100)\n"
+                "def work():\n"
+                "    os.lseek(fd, 0, 0); barrier.wait(); os.lseek(fd, 0, 0)\n"
+                "ts = [threading.Thread(target=work) for _ in range(1100)]\n"
+                "[t.start() for t in ts]; [t.join() for t in ts]\n")
+        self.scope_run([PYTHON, "-c", body])
+        self.assertEqual(events_of(self.event_lines(), "notice"), [])
 
 
 class BuildFlavoursTest(ScopeTest):

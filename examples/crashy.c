@@ -7,9 +7,14 @@
  *                      and exits 3
  *   crashy overflow    unbounded recursion in recurse_forever
  *   crashy abort       abort() from crash_inner
+ *   crashy probe       a memory probe: a SIGSEGV handler longjmps back;
+ *                      then prints whether SIGINT is blocked ("sigint
+ *                      blocked"/"sigint free": it must be free, as without
+ *                      any handler of scope's in between) and exits 0
  *   crashy MODE wait   prints "ready PID" and waits for a line on stdin
  *                      before crashing (for attaching first)
  */
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +49,25 @@ __attribute__((noinline)) int recurse_forever(int depth)
     return recurse_forever(depth + 1) + pad[0];
 }
 
+static jmp_buf probe_env;
+
+static void probe_handler(int sig)
+{
+    longjmp(probe_env, 1);      /* leaves the handler's signal mask in place */
+}
+
+static int probe(void)
+{
+    sigset_t now;
+
+    signal(SIGSEGV, probe_handler);
+    if (setjmp(probe_env) == 0)
+        crash_inner(NULL);
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    puts(sigismember(&now, SIGINT) ? "sigint blocked" : "sigint free");
+    return 0;
+}
+
 static void own_handler(int sig)
 {
     static const char msg[] = "handler ran\n";
@@ -65,6 +89,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "overflow") == 0)
         return recurse_forever(0);
+    if (strcmp(mode, "probe") == 0)
+        return probe();
     crash_outer(NULL);
     return 0;
 }

@@ -22,6 +22,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,8 +169,29 @@ static void disposition_restore(int sig)
     ip_real_sigaction(sig, &program_action[sig], NULL);
 }
 
+/* Run the program's handler as the kernel would have: with the mask it
+ * asked for (the mask before the signal, its sa_mask, and the signal
+ * itself unless SA_NODEFER), which is put back when the handler returns. */
+static void program_handler_run(const struct sigaction *pa, int sig, siginfo_t *si,
+                                ucontext_t *uc)
+{
+    sigset_t mask = uc->uc_sigmask, during;
+
+    for (int s = 1; s < NSIG; s++)
+        if (sigismember(&pa->sa_mask, s) == 1)
+            sigaddset(&mask, s);
+    if (!(pa->sa_flags & SA_NODEFER))
+        sigaddset(&mask, sig);
+    pthread_sigmask(SIG_SETMASK, &mask, &during);
+    if (pa->sa_flags & SA_SIGINFO)
+        pa->sa_sigaction(sig, si, uc);
+    else
+        pa->sa_handler(sig);
+    pthread_sigmask(SIG_SETMASK, &during, NULL);
+}
+
 /* The program's handler, or the default action, as without us. */
-static void crash_chain(int sig, siginfo_t *si, void *uc)
+static void crash_chain(int sig, siginfo_t *si, ucontext_t *uc)
 {
     struct sigaction *pa = &program_action[sig];
 
@@ -186,21 +208,12 @@ static void crash_chain(int sig, siginfo_t *si, void *uc)
         sigprocmask(SIG_UNBLOCK, &set, NULL);
         return;
     }
+    struct sigaction handler = *pa;
     if (pa->sa_flags & SA_RESETHAND) {
-        struct sigaction handler = *pa;
         memset(pa, 0, sizeof *pa);
         pa->sa_handler = SIG_DFL;
-        pa = &handler;
-        if (pa->sa_flags & SA_SIGINFO)
-            pa->sa_sigaction(sig, si, uc);
-        else
-            pa->sa_handler(sig);
-        return;
     }
-    if (pa->sa_flags & SA_SIGINFO)
-        pa->sa_sigaction(sig, si, uc);
-    else
-        pa->sa_handler(sig);
+    program_handler_run(&handler, sig, si, uc);
 }
 
 static void crash_handler(int sig, siginfo_t *si, void *uc)
@@ -208,11 +221,27 @@ static void crash_handler(int sig, siginfo_t *si, void *uc)
     static int crashing;
     int saved = errno;
 
-    /* One backtrace: a second thread crashing meanwhile just dies. */
+    /* One backtrace per process: a second thread crashing meanwhile just
+     * dies, and a program that handles its own faults (a probe, a garbage
+     * collector) pays for the first one only. */
     if (__atomic_exchange_n(&crashing, 1, __ATOMIC_ACQ_REL) == 0)
         crash_record(sig, si, uc);
     crash_chain(sig, si, uc);
     errno = saved;
+}
+
+/* Our action for sig: nothing blocked beyond the signal itself (an
+ * asynchronous one may still interrupt us), and the program's SA_RESTART,
+ * so that system calls interrupted by a kill -ABRT behave as before. */
+static int ours_install(int sig, struct sigaction *previous)
+{
+    struct sigaction ours;
+
+    memset(&ours, 0, sizeof ours);
+    ours.sa_sigaction = crash_handler;
+    ours.sa_flags = SA_SIGINFO | SA_ONSTACK | (program_action[sig].sa_flags & SA_RESTART);
+    sigemptyset(&ours.sa_mask);
+    return ip_real_sigaction(sig, &ours, previous);
 }
 
 /* ---- turning it on and off --------------------------------------------- */
@@ -275,8 +304,6 @@ void ip_crash_thread_end(void)
 
 const char *ip_crash_enable(const struct rep_config *cfg)
 {
-    struct sigaction ours;
-
     if (!cfg->backtrace || crash_on)
         return NULL;
     if (!altstacks) {
@@ -289,13 +316,10 @@ const char *ip_crash_enable(const struct rep_config *cfg)
     const char *note = unwinder_load() < 0
         ? "libunwind.so.8 not found: crash backtraces will hold the faulting frame only" : NULL;
     crash_dir_choose(cfg);
-    memset(&ours, 0, sizeof ours);
-    ours.sa_sigaction = crash_handler;
-    ours.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigfillset(&ours.sa_mask);
     for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++) {
         int sig = crash_signals[i];
-        if (ip_real_sigaction(sig, &ours, &program_action[sig]) == 0)
+        if (ip_real_sigaction(sig, NULL, &program_action[sig]) == 0 &&
+            ours_install(sig, NULL) == 0)
             owned[sig] = true;
     }
     crash_on = true;
@@ -320,18 +344,50 @@ int ip_wrap_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
         return ip_real_sigaction(sig, act, old);
     if (old)
         *old = program_action[sig];
-    if (act)
+    if (act) {
         program_action[sig] = *act;
+        ours_install(sig, NULL);        /* its SA_RESTART may have changed */
+    }
     return 0;
+}
+
+/* signal() and its old names, as glibc defines them, for a signal of ours. */
+static sighandler_t program_handler_set(int sig, sighandler_t handler, int flags)
+{
+    sighandler_t previous = program_action[sig].sa_handler;
+    memset(&program_action[sig], 0, sizeof program_action[sig]);
+    program_action[sig].sa_handler = handler;
+    program_action[sig].sa_flags = flags;
+    ours_install(sig, NULL);
+    return previous;
 }
 
 sighandler_t ip_wrap_signal(int sig, sighandler_t handler)
 {
     if (sig <= 0 || sig >= NSIG || !owned[sig])
         return ip_real_signal(sig, handler);
-    sighandler_t previous = program_action[sig].sa_handler;
-    memset(&program_action[sig], 0, sizeof program_action[sig]);
-    program_action[sig].sa_handler = handler;
-    program_action[sig].sa_flags = SA_RESTART;  /* glibc's signal(): BSD semantics */
-    return previous;
+    return program_handler_set(sig, handler, SA_RESTART);   /* BSD semantics */
+}
+
+sighandler_t ip_wrap_bsd_signal(int sig, sighandler_t handler)
+{
+    if (sig <= 0 || sig >= NSIG || !owned[sig])
+        return ip_real_bsd_signal(sig, handler);
+    return program_handler_set(sig, handler, SA_RESTART);
+}
+
+sighandler_t ip_wrap_sysv_signal(int sig, sighandler_t handler)
+{
+    if (sig <= 0 || sig >= NSIG || !owned[sig])
+        return ip_real_sysv_signal(sig, handler);
+    return program_handler_set(sig, handler, SA_RESETHAND | SA_NODEFER);
+}
+
+/* sigset can hold a signal (SIG_HOLD) too: rather than mimic that, we step
+ * aside for the signal and let the program have it. */
+sighandler_t ip_wrap_sigset(int sig, sighandler_t handler)
+{
+    if (sig > 0 && sig < NSIG && owned[sig])
+        disposition_restore(sig);
+    return ip_real_sigset(sig, handler);
 }

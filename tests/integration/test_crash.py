@@ -70,6 +70,12 @@ class RunCrashTest(CrashCase):
         _, data = self.backtrace_of(session)
         self.assert_frames_in_order(data, ["crash_inner", "crash_middle", "crash_outer"])
 
+    def test_program_handler_runs_with_its_own_mask(self):
+        # A probe that longjmps out of its SIGSEGV handler keeps the mask
+        # the handler ran with: only SIGSEGV, as without scope.
+        p, session = self.run_crashy(example("crashy"), "probe", status=0)
+        self.assertEqual(p.stdout.strip(), "sigint free")
+
     def test_stack_overflow(self):
         _, session = self.run_crashy(example("crashy"), "overflow", status=139)
         _, data = self.backtrace_of(session)

@@ -167,38 +167,104 @@ int ip_wrap_putchar(int ch)
     return rc;
 }
 
-/* The printf family. The real function prints; when the stream is the
- * console the text is formatted once more for the event (only then: a
- * printf to a file costs no second formatting). */
-static void printf_end(const struct ip_call *c, int fd, int rc,
-                       const char *fmt, va_list ap)
+/* The printf family on the console. To have the text for the event, it is
+ * formatted once, here, and written with fwrite: formatting twice would
+ * run the program's registered printf handlers twice, store %n twice and
+ * show %m another errno. Output that fits the stack buffer (nearly all)
+ * costs nothing more; longer output is formatted into a cookie stream
+ * that passes it on to the real stream and keeps the head for the event. */
+
+struct console_tee {
+    FILE *to;                       /* the program's stream */
+    char head[CONSOLE_PRINTF_MAX];  /* what the event shows */
+    size_t head_len;
+};
+
+static ssize_t tee_write(void *cookie, const char *buf, size_t n)
+{
+    struct console_tee *t = cookie;
+    size_t keep = sizeof t->head - t->head_len;
+
+    if (keep > n)
+        keep = n;
+    memcpy(t->head + t->head_len, buf, keep);
+    t->head_len += keep;
+    return ip_real_fwrite(buf, 1, n, t->to) == n ? (ssize_t)n : -1;
+}
+
+/* Does fmt hold a conversion that does more than format: %n (stores), or
+ * one that is not standard (a handler the program registered)? */
+static bool printf_has_side_effects(const char *fmt)
+{
+    for (const char *p = strchr(fmt, '%'); p; p = strchr(p + 1, '%')) {
+        p++;
+        p += strspn(p, "0123456789.*$#'+- hlLqjzZtI");
+        if (*p == '\0')
+            return false;
+        if (*p != '%' && !strchr("diouxXeEfFgGaAcCsSpm", *p))
+            return true;
+    }
+    return false;
+}
+
+/* The long case: one formatting pass through a tee. */
+static int console_printf_long(const struct ip_call *c, FILE *f, int fd, int flag,
+                               bool chk, const char *fmt, va_list ap)
+{
+    static const cookie_io_functions_t io = { .write = tee_write };
+    struct console_tee t = { .to = f, .head_len = 0 };
+    FILE *tee = fopencookie(&t, "w", io);
+
+    if (!tee) {                     /* no memory: print, count, no text */
+        int rc = chk ? ip_real___vfprintf_chk(f, flag, fmt, ap) : ip_real_vfprintf(f, fmt, ap);
+        ip_call_write_end(c, fd, NULL, rc < 0 ? -1 : rc);
+        return rc;
+    }
+    setvbuf(tee, NULL, _IONBF, 0);
+    int rc = chk ? ip_real___vfprintf_chk(tee, flag, fmt, ap) : ip_real_vfprintf(tee, fmt, ap);
+    int saved = errno;
+    fclose(tee);
+    errno = saved;
+    ip_call_write_end(c, fd, t.head, rc < 0 ? -1 : (ssize_t)t.head_len);
+    return rc;
+}
+
+static int console_printf(const struct ip_call *c, FILE *f, int fd, int flag, bool chk,
+                          const char *fmt, va_list ap)
 {
     char text[CONSOLE_PRINTF_MAX];
-    const char *shown = NULL;
+    va_list again;
 
-    if (c->observed && rc > 0 && ip_proc.events && ip_call_is_console(c, fd)) {
-        int saved = errno;
-        vsnprintf(text, sizeof text, fmt, ap);
-        errno = saved;
-        shown = text;
-        if ((size_t)rc >= sizeof text)
-            rc = sizeof text - 1;
+    va_copy(again, ap);
+    /* A second pass (output too long for the buffer) must not run the
+     * program's handlers again: only a format whose conversions are all
+     * standard is tried in the buffer first; any other goes through the
+     * tee at once. */
+    if (!printf_has_side_effects(fmt)) {
+        int n = chk ? __vsnprintf_chk(text, sizeof text, flag, sizeof text, fmt, ap)
+                    : vsnprintf(text, sizeof text, fmt, ap);
+        if (n >= 0 && (size_t)n < sizeof text) {
+            va_end(again);
+            int rc = ip_real_fwrite(text, 1, (size_t)n, f) == (size_t)n ? n : -1;
+            ip_call_write_end(c, fd, text, rc < 0 ? -1 : rc);
+            return rc;
+        }
     }
-    ip_call_write_end(c, fd, shown, rc < 0 ? -1 : rc);
+    int rc = console_printf_long(c, f, fd, flag, chk, fmt, again);
+    va_end(again);
+    return rc;
 }
 
 static int vfprintf_observed(FILE *f, int flag, bool chk, const char *fmt, va_list ap)
 {
     struct ip_call c;
-    va_list again;
     int fd = stream_fd(f);
 
     ip_call_begin(&c, fd);
-    va_copy(again, ap);
-    int rc = chk ? ip_real___vfprintf_chk(f, flag, fmt, ap)
-                 : ip_real_vfprintf(f, fmt, ap);
-    printf_end(&c, fd, rc, fmt, again);
-    va_end(again);
+    if (c.observed && ip_proc.events && ip_call_is_console(&c, fd))
+        return console_printf(&c, f, fd, flag, chk, fmt, ap);
+    int rc = chk ? ip_real___vfprintf_chk(f, flag, fmt, ap) : ip_real_vfprintf(f, fmt, ap);
+    ip_call_write_end(&c, fd, NULL, rc < 0 ? -1 : rc);
     return rc;
 }
 

@@ -2,6 +2,7 @@
 every line schema-valid (issue 2's integration tests)."""
 import os
 import re
+import subprocess
 import sys
 import unittest
 
@@ -102,6 +103,17 @@ class FdReuseTest(ScopeTest):
         self.assertEqual(sums.get(b), 300, sums)
         closes = per_file_sum(self.metric_lines(), "fs.close")
         self.assertEqual(closes.get(b), 1, "a dup'ed file closes once, at its last fd")
+
+
+class PrintfTest(ScopeTest):
+    def test_console_printf_is_formatted_once(self):
+        plain = subprocess.run([example("printfdemo")], capture_output=True, text=True)
+        p = self.scope_run([example("printfdemo")])
+        self.assertEqual(p.stderr.decode().splitlines()[0], "calls=1 n=5000")
+        self.assertEqual(p.stdout.decode(), plain.stdout)
+        text = "".join(e["data"]["message"] for e in events_of(self.event_lines(), "stdout"))
+        self.assertTrue(text.startswith("<1>\n"), text[:20])
+        self.assert_schema_valid(self.events)
 
 
 class DaemonFdsTest(ScopeTest):

@@ -29,6 +29,11 @@ struct dl_phdr_info;
 struct ep_hook {
     const char *name;   /* symbol name, unversioned, e.g. "write" */
     void *wrapper;      /* address to store in each matching slot */
+    const void *real;   /* the function the slot should hold now, or NULL
+                           (don't check): a slot holding anything else (a
+                           pointer the program set itself) is left alone;
+                           a JUMP_SLOT may also hold its object's own PLT
+                           stub (not bound yet) */
 };
 
 struct ep_patch {

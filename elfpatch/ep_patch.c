@@ -218,8 +218,23 @@ static int log_append(struct ep_log *log, const struct ep_patch *patch)
     return 0;
 }
 
+static bool object_contains(const struct dl_phdr_info *obj, uintptr_t addr);
+
+/* Is the slot's value one we may replace? The real function (or, for a
+ * JUMP_SLOT not bound yet, a PLT stub of the object itself). Anything else
+ * was put there by someone: the program's own function pointer, another
+ * tool's hook; replacing it would change what the program does. */
+static bool slot_holds_expected(const struct dl_phdr_info *obj, const void *value,
+                                const void *real, unsigned reloc_type)
+{
+    if (!real || value == real)
+        return true;
+    return reloc_type == R_X86_64_JUMP_SLOT && object_contains(obj, (uintptr_t)value);
+}
+
 /* Returns 1 if the slot was patched, 0 if it already held the wrapper
- * (re-patching after dlopen must not log a slot twice), or -errno. The log
+ * (re-patching after dlopen must not log a slot twice) or something we
+ * must not replace, or -errno. The log
  * entry is written before the slot, so a failure can never leave a patched
  * slot that ep_restore() does not know about (note 7). */
 static int slot_patch(const struct dl_phdr_info *obj, void **slot,
@@ -233,6 +248,8 @@ static int slot_patch(const struct dl_phdr_info *obj, void **slot,
         return -EFAULT;
     void *old = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
     if (old == wrapper)
+        return 0;
+    if (!slot_holds_expected(obj, old, hooks[hook].real, reloc_type))
         return 0;
     struct ep_patch patch = {
         .slot = slot, .old_value = old, .new_value = wrapper,

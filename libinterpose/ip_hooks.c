@@ -8,7 +8,7 @@
 #undef IP_HOOK
 
 const struct ep_hook ip_hook_table[] = {
-#define IP_HOOK(ret, name, params) { #name, (void *)ip_wrap_##name },
+#define IP_HOOK(ret, fn, params) { .name = #fn, .wrapper = (void *)ip_wrap_##fn },
 #include "ip_hooks.def"
 #undef IP_HOOK
 };
@@ -37,7 +37,8 @@ int ip_hooks_resolve(struct ep_hook *usable, size_t *nusable)
             continue;
         }
         __atomic_store_n(real_slots[i], real, __ATOMIC_RELEASE);
-        usable[(*nusable)++] = ip_hook_table[i];
+        usable[*nusable] = ip_hook_table[i];
+        usable[(*nusable)++].real = real;
     }
     return missing;
 }

@@ -58,8 +58,8 @@ static void wrap_never(void)
 enum { HOOK_TARGET, HOOK_GETPID };
 
 static const struct ep_hook hooks[] = {
-    [HOOK_TARGET] = { "epfix_target", (void *)wrap_epfix_target },
-    [HOOK_GETPID] = { "getpid", (void *)wrap_getpid },
+    [HOOK_TARGET] = { "epfix_target", (void *)wrap_epfix_target, NULL },
+    [HOOK_GETPID] = { "getpid", (void *)wrap_getpid, NULL },
 };
 #define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))
 
@@ -460,6 +460,32 @@ START_TEST(test_restore_leaves_a_slot_someone_else_rewrote)
 }
 END_TEST
 
+/* A slot that holds neither the real function nor (for a JUMP_SLOT) its
+ * own PLT stub was set by someone else (a program's own function pointer,
+ * another tool): patching with `real` known must leave it alone. */
+START_TEST(test_a_slot_holding_something_else_is_not_patched)
+{
+    patch_exe_and_lib();
+    const struct ep_patch *p = log_find(HOOK_GETPID, CALL_RELOC, &lib);
+    ck_assert_ptr_nonnull(p);
+    void **foreign = p->slot;
+    size_t nlogged = plog.count;
+    ck_assert_uint_eq(ep_restore(&plog), nlogged);
+    slot_force(foreign, (void *)other_getpid);
+
+    const struct ep_hook with_real[] = {
+        [HOOK_TARGET] = { "epfix_target", (void *)wrap_epfix_target, (void *)real_epfix_target },
+        [HOOK_GETPID] = { "getpid", (void *)wrap_getpid, (void *)real_getpid },
+    };
+    ck_assert_int_ge(ep_patch_object(&lib, with_real, NHOOKS, &plog), 0);
+    for (size_t i = 0; i < plog.count; i++)
+        ck_assert_ptr_ne(plog.patches[i].slot, foreign);
+    ck_assert_ptr_eq(*foreign, (void *)other_getpid);
+    ep_restore(&plog);
+    ck_assert_ptr_eq(*foreign, (void *)other_getpid);
+}
+END_TEST
+
 START_TEST(test_patching_twice_is_idempotent)
 {
     int first = patch_exe_and_lib();
@@ -519,8 +545,8 @@ START_TEST(test_patch_loaded_skips_vdso_linker_and_self)
 {
     const struct ep_hook with_linker[] = {
         hooks[HOOK_TARGET], hooks[HOOK_GETPID],
-        { "_dl_catch_exception", (void *)wrap_never },
-        { "_dl_catch_error", (void *)wrap_never },
+        { "_dl_catch_exception", (void *)wrap_never, NULL },
+        { "_dl_catch_error", (void *)wrap_never, NULL },
     };
     size_t n = sizeof(with_linker) / sizeof(with_linker[0]);
     struct dl_phdr_info ldso = object_at(getauxval(AT_BASE));
@@ -556,7 +582,7 @@ END_TEST
 
 START_TEST(test_bad_arguments_are_refused)
 {
-    const struct ep_hook no_wrapper[] = { { "getpid", NULL } };
+    const struct ep_hook no_wrapper[] = { { "getpid", NULL, NULL } };
     ck_assert_int_eq(ep_patch_object(NULL, hooks, NHOOKS, &plog), -EINVAL);
     ck_assert_int_eq(ep_patch_object(&lib, hooks, NHOOKS, NULL), -EINVAL);
     ck_assert_int_eq(ep_patch_object(&lib, no_wrapper, 1, &plog), -EINVAL);
@@ -577,6 +603,7 @@ static Suite *patch_suite(void)
     tcase_add_test(tc, test_page_protection_is_kept);
     tcase_add_test(tc, test_restore_leaves_a_slot_someone_else_rewrote);
     tcase_add_test(tc, test_patching_twice_is_idempotent);
+    tcase_add_test(tc, test_a_slot_holding_something_else_is_not_patched);
 #if defined(EP_FLAVOUR_LAZY)
     tcase_add_test(tc, test_unbound_slot_old_value_is_the_plt_stub);
 #else

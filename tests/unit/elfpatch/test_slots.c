@@ -190,7 +190,7 @@ START_TEST(test_disk_slots_are_the_patched_slots)
     const size_t cap = sizeof(in_process.v) / sizeof(in_process.v[0]);
 
     for (size_t i = 0; i < NNAMES; i++)
-        hooks[i] = (struct ep_hook){ names[i], (void *)stand_in };
+        hooks[i] = (struct ep_hook){ names[i], (void *)stand_in, NULL };
     /* Until the restore nothing may call a hooked name: not even a passing
      * ck_assert, which records its line through stdio. */
     int patched = ep_patch_loaded(hooks, NNAMES, NULL, &log);

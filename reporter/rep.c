@@ -16,8 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REP_LINE_MAX 4096
-#define REP_BATCH_MAX (64 * 1024)   /* write out a batch when it gets this big */
+/* Room for the longest line we make: an event's text (440 bytes) and the
+ * command line (1023, twice) may each grow six times when escaped. */
+#define REP_LINE_MAX (32 * 1024)
+#define REP_BATCH_MAX (64 * 1024)
+#define REP_FINISH_MS 1000          /* at stop, for a slow reader to catch up */   /* write out a batch when it gets this big */
 
 struct rep_batch {
     char buf[REP_BATCH_MAX];
@@ -31,6 +34,8 @@ struct rep {
     struct rep_transport metrics, events;
     struct rep_agg agg;
     uint64_t drops_to_report;
+    uint64_t lines_unformatted;         /* did not fit REP_LINE_MAX: counted */
+    int inline_cycle;                   /* atomic: a cycle run off the thread */
     unsigned tcp_open, udp_open;        /* gauges, as of the last collection */
     int start_reported;                 /* proc.start, once per process */
     uint64_t cpu_us_before;             /* proc.cpu at the last period */
@@ -115,6 +120,8 @@ static void metric_write(struct rep *r, const struct rep_metric *m, double time)
     else
         n = rep_fmt_statsd(line, sizeof line, r->cfg.statsd_prefix,
                            r->cfg.verbosity >= 4 ? &r->ident : NULL, m);
+    if (n == 0)
+        r->lines_unformatted++;
     batch_add(&r->mbatch, &r->metrics, line, n);
 }
 
@@ -376,6 +383,8 @@ static void event_write(struct rep *r, const char *sourcetype, const char *sourc
     char line[REP_LINE_MAX];
     size_t len = rep_fmt_event_json(line, sizeof line, &r->ident, sourcetype,
                                     source, time, data, n);
+    if (len == 0)
+        r->lines_unformatted++;
     batch_add(&r->ebatch, &r->events, line, len);
 }
 
@@ -488,13 +497,20 @@ static void drops_report(struct rep *r)
 {
     char msg[160], line[REP_LINE_MAX];
 
-    if (!r->drops_to_report)
-        return;
-    snprintf(msg, sizeof msg, "scope dropped %llu events: a thread's event "
-             "queue was full", (unsigned long long)r->drops_to_report);
-    size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
-    batch_add(&r->ebatch, &r->events, line, n);
-    r->drops_to_report = 0;
+    if (r->drops_to_report) {
+        snprintf(msg, sizeof msg, "scope dropped %llu events: a queue was full, or "
+                 "a thread had none", (unsigned long long)r->drops_to_report);
+        size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
+        batch_add(&r->ebatch, &r->events, line, n);
+        r->drops_to_report = 0;
+    }
+    if (r->lines_unformatted) {
+        snprintf(msg, sizeof msg, "scope dropped %llu lines longer than %d bytes",
+                 (unsigned long long)r->lines_unformatted, REP_LINE_MAX);
+        size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
+        batch_add(&r->ebatch, &r->events, line, n);
+        r->lines_unformatted = 0;
+    }
 }
 
 /* ---- the thread --------------------------------------------------------- */
@@ -546,6 +562,10 @@ static void *reporter_main(void *arg)
 
         cycle_run(r, stopping || flush_target != r->flush_completed ||
                      signal_target != r->signal_flush_completed);
+        if (stopping) {
+            rep_transport_finish(&r->metrics, REP_FINISH_MS);
+            rep_transport_finish(&r->events, REP_FINISH_MS);
+        }
         __atomic_store_n(&r->signal_flush_completed, signal_target, __ATOMIC_RELEASE);
 
         pthread_mutex_lock(&r->lock);
@@ -650,12 +670,23 @@ static int wait_done(struct rep *r, uint64_t target, unsigned timeout_ms)
     return r->flush_completed >= target ? 0 : -1;
 }
 
+/* A cycle on the calling thread, when there is no reporter thread (any
+ * more): one caller at a time; another one meanwhile skips (the data is
+ * being written anyway). */
+static void cycle_run_inline(struct rep *r)
+{
+    if (__atomic_exchange_n(&r->inline_cycle, 1, __ATOMIC_ACQUIRE))
+        return;
+    cycle_run(r, 1);
+    __atomic_store_n(&r->inline_cycle, 0, __ATOMIC_RELEASE);
+}
+
 int rep_flush(struct rep *r, unsigned timeout_ms)
 {
     int rc;
 
     if (!r->thread_started || r->stopped) {
-        cycle_run(r, 1);
+        cycle_run_inline(r);
         return 0;
     }
     if (lock_within(r, timeout_ms) < 0)
@@ -673,7 +704,7 @@ static int rep_stop_thread(struct rep *r, unsigned timeout_ms)
 
     if (!r->thread_started) {
         if (!r->stopped)
-            cycle_run(r, 1);
+            cycle_run_inline(r);
         r->stopped = 1;
         return 0;
     }
@@ -765,8 +796,8 @@ struct rep *rep_recreate_in_child(struct rep *old, const struct rep_ident *ident
 
     /* The parent's descriptors are ours to close in the child; its memory
      * (queued lines, the locked mutex) is abandoned on purpose. */
-    rep_transport_close(&old->metrics);
-    rep_transport_close(&old->events);
+    rep_transport_abandon(&old->metrics);
+    rep_transport_abandon(&old->events);
     if (r && rep_start(r) != 0)
         r->thread_started = 0;
     return r;

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +70,8 @@ int rep_transport_open(struct rep_transport *t, const char *url,
     t->fd = -1;
     t->owned = 0;
     t->lost_bytes = 0;
+    t->pending = NULL;
+    t->pending_len = 0;
     snprintf(t->url, sizeof t->url, "%s", url);
     if (url[0] == '\0')
         return 0;
@@ -100,25 +104,116 @@ int rep_transport_is_on(const struct rep_transport *t)
     return t->fd >= 0;
 }
 
-void rep_transport_write(struct rep_transport *t, const char *buf, size_t len)
+#define PENDING_MAX (1024 * 1024)
+
+/* Write what the fd takes now: the count written; *stuck when it stopped
+ * taking (a full pipe), *broken on any other failure. */
+static size_t write_some(int fd, const char *buf, size_t len, int *stuck, int *broken)
 {
-    if (t->fd < 0)
-        return;
-    while (len > 0) {
-        ssize_t n = write(t->fd, buf, len);
+    size_t done = 0;
+
+    *stuck = *broken = 0;
+    while (done < len) {
+        ssize_t n = write(fd, buf + done, len - done);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            t->lost_bytes += len;
-            return;
-        }
-        buf += n;
-        len -= (size_t)n;
+        if (n < 0 && errno == EAGAIN)
+            *stuck = 1;
+        else if (n <= 0)
+            *broken = 1;
+        if (n <= 0)
+            break;
+        done += (size_t)n;
     }
+    return done;
+}
+
+/* Keep bytes for later; false when there is no room (they are lost). */
+static bool pending_add(struct rep_transport *t, const char *buf, size_t len)
+{
+    if (t->pending_len + len > PENDING_MAX)
+        return false;
+    char *grown = realloc(t->pending, t->pending_len + len);
+    if (!grown)
+        return false;
+    memcpy(grown + t->pending_len, buf, len);
+    t->pending = grown;
+    t->pending_len += len;
+    return true;
+}
+
+/* Send what was kept; true when nothing is left. */
+static bool pending_flush(struct rep_transport *t)
+{
+    int stuck, broken;
+    size_t done = write_some(t->fd, t->pending, t->pending_len, &stuck, &broken);
+
+    if (broken) {
+        t->lost_bytes += t->pending_len - done;
+        done = t->pending_len;
+    }
+    memmove(t->pending, t->pending + done, t->pending_len - done);
+    t->pending_len -= done;
+    return t->pending_len == 0;
+}
+
+void rep_transport_write(struct rep_transport *t, const char *buf, size_t len)
+{
+    int stuck, broken;
+
+    if (t->fd < 0 || len == 0)
+        return;
+    /* Whole lines only: behind a tail still waiting, new lines wait too. */
+    if (t->pending_len && !pending_flush(t)) {
+        if (!pending_add(t, buf, len))
+            t->lost_bytes += len;
+        return;
+    }
+    size_t done = write_some(t->fd, buf, len, &stuck, &broken);
+    if (done == len)
+        return;
+    if (stuck && pending_add(t, buf + done, len - done))
+        return;
+    t->lost_bytes += len - done;
+}
+
+void rep_transport_abandon(struct rep_transport *t)
+{
+    free(t->pending);
+    t->pending = NULL;
+    t->pending_len = 0;
+    if (t->owned && t->fd >= 0)
+        close(t->fd);
+    t->fd = -1;
+    t->owned = 0;
+}
+
+/* At the end: wait (bounded) for the reader to take what was kept, so
+ * that the last line is not left cut in two. */
+static void pending_drain(struct rep_transport *t, int timeout_ms)
+{
+    struct pollfd p = { .fd = t->fd, .events = POLLOUT };
+
+    while (t->pending_len && !pending_flush(t) && timeout_ms > 0) {
+        if (poll(&p, 1, 10) < 0 && errno != EINTR)
+            break;
+        timeout_ms -= 10;
+    }
+    t->lost_bytes += t->pending_len;
+}
+
+void rep_transport_finish(struct rep_transport *t, int timeout_ms)
+{
+    if (t->pending_len && t->fd >= 0)
+        pending_drain(t, timeout_ms);
 }
 
 void rep_transport_close(struct rep_transport *t)
 {
+    rep_transport_finish(t, 1000);
+    free(t->pending);
+    t->pending = NULL;
+    t->pending_len = 0;
     if (t->owned && t->fd >= 0)
         close(t->fd);
     t->fd = -1;

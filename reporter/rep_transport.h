@@ -17,6 +17,10 @@ struct rep_transport {
     int owned;          /* we opened fd and close it */
     uint64_t lost_bytes;
     char url[256];      /* for messages */
+    /* What a full pipe did not take yet: sent first next time, so that a
+     * line is never cut in two (bounded; past it new lines are lost). */
+    char *pending;
+    size_t pending_len;
 };
 
 /* 0, or -1 with a reason in err. */
@@ -25,6 +29,12 @@ int rep_transport_open(struct rep_transport *t, const char *url,
 int rep_transport_is_on(const struct rep_transport *t);
 /* Write all of buf or count it lost. */
 void rep_transport_write(struct rep_transport *t, const char *buf, size_t len);
+/* The end: wait at most timeout_ms for the destination to take what was
+ * kept for later (what it does not take is counted lost). */
+void rep_transport_finish(struct rep_transport *t, int timeout_ms);
 void rep_transport_close(struct rep_transport *t);
+/* After fork, in the child: close, and forget what the parent had kept for
+ * later (it is the parent's to send). */
+void rep_transport_abandon(struct rep_transport *t);
 
 #endif

@@ -1,7 +1,10 @@
 """scope run on real programs: exact per-file byte counts, console events,
 every line schema-valid (issue 2's integration tests)."""
 import os
+import json
 import re
+import time
+import threading
 import subprocess
 import sys
 import unittest
@@ -114,6 +117,32 @@ class PrintfTest(ScopeTest):
         text = "".join(e["data"]["message"] for e in events_of(self.event_lines(), "stdout"))
         self.assertTrue(text.startswith("<1>\n"), text[:20])
         self.assert_schema_valid(self.events)
+
+
+class SlowReaderTest(ScopeTest):
+    def test_fifo_destination_gets_whole_lines_only(self):
+        fifo = os.path.join(self.dir, "fifo")
+        os.mkfifo(fifo)
+        got = []
+
+        def read_slowly():
+            with open(fifo, "rb") as f:
+                while True:
+                    chunk = f.read(4096)
+                    if not chunk:
+                        return
+                    got.append(chunk)
+                    time.sleep(0.002)
+        reader = threading.Thread(target=read_slowly)
+        reader.start()
+        body = "import os\nfor i in range(20000):\n    os.write(1, b'line %d\\n' % i)\n"
+        self.scope_run([PYTHON, "-c", body], extra=("-e", "file://" + fifo))
+        reader.join(timeout=30)
+        lines = b"".join(got).split(b"\n")
+        self.assertEqual(lines[-1], b"")
+        self.assertGreater(len(lines), 100)
+        for l in lines[:-1]:
+            json.loads(l)               # every line whole
 
 
 class DaemonFdsTest(ScopeTest):

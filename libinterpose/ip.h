@@ -150,6 +150,12 @@ static inline bool ip_fd_is_ours(int fd)
 extern __thread bool ip_vforking __attribute__((tls_model("initial-exec")));
 bool ip_in_vfork_child(void);
 
+/* Around unshare(CLONE_NEWUSER) and setns into a user namespace, which a
+ * multi-threaded process may not do: stop the reporter thread, then start
+ * it again. */
+bool ip_reporter_pause(void);
+void ip_reporter_resume(void);
+
 /* Flush what is pending, bounded in time: before exec and at exit. */
 void ip_flush_before_exec(void);
 void ip_flush_at_exit(void);

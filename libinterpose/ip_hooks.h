@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <netdb.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>

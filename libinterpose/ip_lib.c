@@ -303,6 +303,27 @@ static void flush_guarded(int (*flush_fn)(struct rep *, unsigned), unsigned time
     errno = saved;
 }
 
+/* For a call the kernel refuses to a multi-threaded process: the reporter
+ * thread is stopped (everything flushed) around it and started again.
+ * Returns whether it was stopped. */
+bool ip_reporter_pause(void)
+{
+    if (ip_tls.ours || pthread_mutex_lock(&ctl_lock) != 0)
+        return false;
+    if (!ip_proc.active || !ip_proc.rep) {
+        pthread_mutex_unlock(&ctl_lock);
+        return false;
+    }
+    rep_stop(ip_proc.rep, IP_EXIT_FLUSH_MS);
+    return true;                    /* ctl_lock stays held until resume */
+}
+
+void ip_reporter_resume(void)
+{
+    rep_restart(ip_proc.rep);
+    pthread_mutex_unlock(&ctl_lock);
+}
+
 void ip_flush_before_exec(void)
 {
     flush_guarded(rep_flush, IP_EXEC_FLUSH_MS);

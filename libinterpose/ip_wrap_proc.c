@@ -6,6 +6,8 @@
 #include "ip.h"
 #include "ip_hooks.h"
 
+#include <errno.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -72,4 +74,34 @@ int ip_wrap_execvpe(const char *file, char *const argv[], char *const envp[])
 {
     ip_flush_before_exec();
     return ip_real_execvpe(file, argv, envp);
+}
+
+/* The kernel lets only a single-threaded process enter a new user
+ * namespace: our reporter thread must not be the reason it fails. */
+int ip_wrap_unshare(int flags)
+{
+    if (!(flags & CLONE_NEWUSER) || !ip_observing())
+        return ip_real_unshare(flags);
+    bool paused = ip_reporter_pause();
+    int rc = ip_real_unshare(flags);
+    int saved = errno;
+    if (paused)
+        ip_reporter_resume();
+    errno = saved;
+    return rc;
+}
+
+/* setns into a user namespace likewise (nstype 0: whatever fd is; then
+ * the pause is taken in case it is one). */
+int ip_wrap_setns(int fd, int nstype)
+{
+    if ((nstype != 0 && nstype != CLONE_NEWUSER) || !ip_observing())
+        return ip_real_setns(fd, nstype);
+    bool paused = ip_reporter_pause();
+    int rc = ip_real_setns(fd, nstype);
+    int saved = errno;
+    if (paused)
+        ip_reporter_resume();
+    errno = saved;
+    return rc;
 }

@@ -789,6 +789,15 @@ void rep_destroy(struct rep *r)
     free(r);
 }
 
+int rep_restart(struct rep *r)
+{
+    if (r->thread_started)
+        return 0;
+    r->stop_requested = 0;
+    r->stopped = 0;
+    return rep_start(r);
+}
+
 struct rep *rep_recreate_in_child(struct rep *old, const struct rep_ident *ident)
 {
     char err[256];

@@ -67,6 +67,10 @@ int rep_flush(struct rep *r, unsigned timeout_ms);
 /* rep_flush, then end the thread. Safe to call more than once. */
 int rep_stop(struct rep *r, unsigned timeout_ms);
 
+/* Start the thread again after rep_stop (a program that must be single-
+ * threaded for a moment: unshare(CLONE_NEWUSER)). 0 or -errno. */
+int rep_restart(struct rep *r);
+
 /* From a signal handler (async-signal-safe, no locks): ask the reporter
  * thread for a full cycle and wait for it at most timeout_ms. 0 when done,
  * -1 otherwise (no thread, or it did not answer in time: it may be

@@ -120,6 +120,18 @@ class DlopenTest(ScopeTest):
         self.fail(f"no fs.write for {f}: the dlopen'ed library was not patched")
 
 
+class NamespaceTest(ScopeTest):
+    def test_unshare_user_namespace_still_works(self):
+        # The kernel refuses CLONE_NEWUSER to a multi-threaded process; our
+        # reporter thread must not make the program fail.
+        import subprocess
+        if subprocess.run(["unshare", "-U", "true"]).returncode != 0:
+            self.skipTest("unshare -U is not allowed on this machine")
+        self.scope_run(["unshare", "-U", "sh", "-c", "echo inside"])
+        text = "".join(e["data"]["message"] for e in events_of(self.event_lines(), "stdout"))
+        self.assertIn("inside", text)
+
+
 class ProcMetricsTest(ScopeTest):
     def test_process_gauges_and_start(self):
         body = ("import os, threading, time\n"

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -76,6 +77,28 @@ int ip_wrap_execvpe(const char *file, char *const argv[], char *const envp[])
     return ip_real_execvpe(file, argv, envp);
 }
 
+/* A joined thread may stay in the thread group for a moment after
+ * pthread_join returns: EINVAL then means "not yet", for up to ~50 ms. */
+static int single_threaded_retry(int (*call)(int, int), int a, int b)
+{
+    struct timespec ms = { 0, 1000000 };
+    int rc;
+
+    for (int tries = 0; (rc = call(a, b)) < 0 && errno == EINVAL && tries < 50; tries++)
+        nanosleep(&ms, NULL);
+    return rc;
+}
+
+static int unshare_call(int flags, int unused)
+{
+    return ip_real_unshare(flags);
+}
+
+static int setns_call(int fd, int nstype)
+{
+    return ip_real_setns(fd, nstype);
+}
+
 /* The kernel lets only a single-threaded process enter a new user
  * namespace: our reporter thread must not be the reason it fails. */
 int ip_wrap_unshare(int flags)
@@ -83,7 +106,7 @@ int ip_wrap_unshare(int flags)
     if (!(flags & CLONE_NEWUSER) || !ip_observing())
         return ip_real_unshare(flags);
     bool paused = ip_reporter_pause();
-    int rc = ip_real_unshare(flags);
+    int rc = paused ? single_threaded_retry(unshare_call, flags, 0) : ip_real_unshare(flags);
     int saved = errno;
     if (paused)
         ip_reporter_resume();
@@ -98,7 +121,7 @@ int ip_wrap_setns(int fd, int nstype)
     if ((nstype != 0 && nstype != CLONE_NEWUSER) || !ip_observing())
         return ip_real_setns(fd, nstype);
     bool paused = ip_reporter_pause();
-    int rc = ip_real_setns(fd, nstype);
+    int rc = paused ? single_threaded_retry(setns_call, fd, nstype) : ip_real_setns(fd, nstype);
     int saved = errno;
     if (paused)
         ip_reporter_resume();

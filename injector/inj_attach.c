@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -658,6 +659,16 @@ static int with_stopped(const struct target *tg, struct inj_tracee *t,
                         int (*work)(struct inj_tracee *, void *), void *ctx)
 {
     char why[512];
+    sigset_t quit, before;
+
+    /* Killed while the thread runs our call, scope would leave it to
+     * return to address 0. Ctrl-C and kill wait until it is given back. */
+    sigemptyset(&quit);
+    sigaddset(&quit, SIGINT);
+    sigaddset(&quit, SIGTERM);
+    sigaddset(&quit, SIGHUP);
+    sigaddset(&quit, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &quit, &before);
     int rc = inj_ptrace_stop(t, tg->pid);
 
     if (rc == INJ_FAILED && t->error == EPERM) {
@@ -675,6 +686,7 @@ static int with_stopped(const struct target *tg, struct inj_tracee *t,
                 memcpy(t->why, why, sizeof why);
         }
     }
+    sigprocmask(SIG_SETMASK, &before, NULL);
     if (rc == INJ_EXITED)
         return exited(tg);
     return rc == 0 ? 0 : fail(tg, t->why);

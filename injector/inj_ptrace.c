@@ -42,15 +42,16 @@ static const long safe_syscalls[] = {
 /* A busy server (an nginx worker under load) is seldom seen blocked in
  * /proc. Stopped by the interrupt at the end of one of these instead, it
  * was doing I/O, which malloc and the loader never do while holding their
- * locks (malloc only maps memory; the loader's file reads happen with
- * r_debug not consistent, which is checked before calling dlopen). The
- * call has completed by the time the thread stops, so stopping it there is
- * invisible to the program. */
+ * locks (malloc only maps memory). The loader's own I/O (read, pread,
+ * close of an object file, which it does holding its lock, sometimes
+ * while r_debug still says consistent) is left out. The call has completed
+ * by the time the thread stops, so stopping it there is invisible to the
+ * program. */
 static const long io_syscalls[] = {
-    SYS_read, SYS_write, SYS_readv, SYS_writev, SYS_pread64, SYS_pwrite64,
+    SYS_write, SYS_writev, SYS_pwrite64,
     SYS_sendfile, SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg,
     SYS_epoll_wait, SYS_epoll_pwait, SYS_poll, SYS_ppoll, SYS_select,
-    SYS_accept, SYS_accept4, SYS_connect, SYS_close, SYS_shutdown,
+    SYS_accept, SYS_accept4, SYS_connect, SYS_shutdown,
     SYS_nanosleep, SYS_clock_nanosleep, SYS_wait4,
 };
 
@@ -264,6 +265,31 @@ static int seize_thread(struct inj_tracee *t, pid_t tid)
     }
 }
 
+/* While we use the thread, the program's signals wait: a blocked signal
+ * stays pending with its siginfo and is delivered, exactly as sent, when
+ * the mask is put back (a re-sent one would lose si_value, si_pid...).
+ * Our own trap, a synchronous SIGSEGV, is delivered even when blocked. */
+static int signals_hold(struct inj_tracee *t)
+{
+    uint64_t all = ~0ULL;
+
+    if (ptrace(PTRACE_GETSIGMASK, t->tid, (void *)sizeof t->sigmask, &t->sigmask) != 0 ||
+        ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof all, &all) != 0)
+        return request_failed(t, "PTRACE_SETSIGMASK");
+    t->mask_set = 1;
+    return 0;
+}
+
+static int signals_release(struct inj_tracee *t)
+{
+    if (!t->mask_set)
+        return 0;
+    if (ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof t->sigmask, &t->sigmask) != 0)
+        return request_failed(t, "PTRACE_SETSIGMASK");
+    t->mask_set = 0;
+    return 0;
+}
+
 static int save_state(struct inj_tracee *t)
 {
     struct iovec iov = {t->xstate, sizeof t->xstate};
@@ -294,6 +320,7 @@ int inj_ptrace_stop(struct inj_tracee *t, pid_t pid)
 
     t->pid = pid;
     t->npending = 0;
+    t->mask_set = 0;
     t->error = 0;
     t->why[0] = '\0';
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -322,7 +349,7 @@ int inj_ptrace_stop(struct inj_tracee *t, pid_t pid)
             if (syscall_rank((long)t->regs.orig_rax) >= 0 ||
                 (sampling && syscall_is_io((long)t->regs.orig_rax))) {
                 t->syscall = (long)t->regs.orig_rax;
-                return 0;
+                return signals_hold(t);
             }
             if ((rc = let_go(t)) != 0)
                 return rc;
@@ -416,7 +443,16 @@ int inj_ptrace_call(struct inj_tracee *t, uintptr_t fn, const uint64_t *args,
     if (ptrace(PTRACE_CONT, t->tid, 0, 0) != 0)
         return request_failed(t, "PTRACE_CONT");
     while (!done) {
-        if ((rc = wait_thread(t, &status, CALL_TIMEOUT_MS, what)) != 0)
+        rc = wait_thread(t, &status, CALL_TIMEOUT_MS, what);
+        /* Still running our call (dlopen waiting for a lock, a slow
+         * flush): it cannot be let go before it returns to us, or it would
+         * return to address 0. Keep waiting, and say so. */
+        if (rc == INJ_FAILED) {
+            fprintf(stderr, "scope: %s is taking long in thread %d; waiting for it to "
+                    "return (the thread cannot be let go before)\n", what, (int)t->tid);
+            continue;
+        }
+        if (rc != 0)
             return rc;
         if ((status >> 16) != 0)
             rc = pass_stop(t, status);
@@ -438,5 +474,7 @@ int inj_ptrace_release(struct inj_tracee *t)
         return request_failed(t, "PTRACE_SETREGS");
     if (ptrace(PTRACE_SETREGSET, t->tid, (void *)NT_X86_XSTATE, &iov) != 0)
         return request_failed(t, "PTRACE_SETREGSET");
+    if (signals_release(t) != 0)
+        return INJ_FAILED;
     return let_go(t);
 }

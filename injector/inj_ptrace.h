@@ -32,6 +32,8 @@ struct inj_tracee {
     struct user_regs_struct regs;       /* as it was stopped */
     size_t xstate_len;
     unsigned char xstate[INJ_XSTATE_MAX] __attribute__((aligned(64)));
+    uint64_t sigmask;                   /* the thread's mask, as it was */
+    int mask_set;                       /* we blocked its signals meanwhile */
     int pending[INJ_MAX_PENDING];       /* the target's signals, to re-deliver */
     size_t npending;
     struct timespec stopped_at;         /* PTRACE_INTERRUPT that stopped it */

@@ -268,10 +268,12 @@ static int seize_thread(struct inj_tracee *t, pid_t tid)
 /* While we use the thread, the program's signals wait: a blocked signal
  * stays pending with its siginfo and is delivered, exactly as sent, when
  * the mask is put back (a re-sent one would lose si_value, si_pid...).
- * Our own trap, a synchronous SIGSEGV, is delivered even when blocked. */
+ * All but SIGSEGV: our return-to-0 trap is one, and a fault with its
+ * signal blocked makes the kernel reset the process's SIGSEGV action to
+ * the default (the program's handler would be gone). */
 static int signals_hold(struct inj_tracee *t)
 {
-    uint64_t all = ~0ULL;
+    uint64_t all = ~0ULL & ~(1ULL << (SIGSEGV - 1));
 
     if (ptrace(PTRACE_GETSIGMASK, t->tid, (void *)sizeof t->sigmask, &t->sigmask) != 0 ||
         ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof all, &all) != 0)

@@ -125,6 +125,22 @@ static inline void ip_call_seek_end(const struct ip_call *c, off_t rc)
     errno = saved;
 }
 
+/* stat family and access: rc 0 is success. Counted against the file when
+ * the call names an fd we know, else process-wide. */
+static inline void ip_call_stat_end(const struct ip_call *c, int rc)
+{
+    if (!c->observed)
+        return;
+    int saved = errno;
+    struct rep_fs_counts *k = ip_call_counts(c);
+    if (!k)
+        k = &ip_files_orphan;
+    ip_add(rc == 0 ? &k->stat_ops : &k->err_stat, 1);
+    errno = saved;
+}
+
+void ip_event_delete(const char *op, const char *path);
+
 /* open family: fd is the result; path as the program gave it. */
 void ip_call_open_end(const struct ip_call *c, const char *op, int fd,
                       const char *path);

@@ -131,3 +131,14 @@ void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t add
     ev->h.duration_ns = duration_ns;
     event_commit();
 }
+
+void ip_event_delete(const char *op, const char *path)
+{
+    if (!ip_proc.events || !path)
+        return;
+    struct rep_event *ev = event_reserve(REP_EV_FS_DELETE, -1, op);
+    if (!ev)
+        return;
+    event_text_set(ev, path, strlen(path));
+    event_commit();
+}

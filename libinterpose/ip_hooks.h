@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include "elfpatch.h"

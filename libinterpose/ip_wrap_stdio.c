@@ -323,3 +323,134 @@ int ip_wrap___fprintf_chk(FILE *f, int flag, const char *fmt, ...)
     va_end(ap);
     return rc;
 }
+
+/* ---- the read side of stdio ---------------------------------------------- */
+
+#define WRAP_FGETS(name)                                                 \
+    char *ip_wrap_##name(char *s, int n, FILE *f)                        \
+    {                                                                    \
+        struct ip_call c;                                                \
+        ip_call_begin(&c, stream_fd(f));                                 \
+        char *rc = ip_real_##name(s, n, f);                              \
+        ip_call_read_end(&c, rc ? (ssize_t)strlen(rc) : 0);              \
+        return rc;                                                       \
+    }
+
+WRAP_FGETS(fgets)
+WRAP_FGETS(fgets_unlocked)
+
+char *ip_wrap___fgets_chk(char *s, size_t size, int n, FILE *f)
+{
+    struct ip_call c;
+    ip_call_begin(&c, stream_fd(f));
+    char *rc = ip_real___fgets_chk(s, size, n, f);
+    ip_call_read_end(&c, rc ? (ssize_t)strlen(rc) : 0);
+    return rc;
+}
+
+/* getline returns -1 at end of file too: only ferror makes it an error. */
+static ssize_t getline_result(ssize_t rc, FILE *f)
+{
+    if (rc >= 0)
+        return rc;
+    int saved = errno;
+    int failed = ferror(f);
+    errno = saved;
+    return failed ? -1 : 0;
+}
+
+ssize_t ip_wrap_getline(char **line, size_t *n, FILE *f)
+{
+    struct ip_call c;
+    ip_call_begin(&c, stream_fd(f));
+    ssize_t rc = ip_real_getline(line, n, f);
+    ip_call_read_end(&c, getline_result(rc, f));
+    return rc;
+}
+
+#define WRAP_GETDELIM(name)                                              \
+    ssize_t ip_wrap_##name(char **line, size_t *n, int delim, FILE *f)   \
+    {                                                                    \
+        struct ip_call c;                                                \
+        ip_call_begin(&c, stream_fd(f));                                 \
+        ssize_t rc = ip_real_##name(line, n, delim, f);                  \
+        ip_call_read_end(&c, getline_result(rc, f));                     \
+        return rc;                                                       \
+    }
+
+WRAP_GETDELIM(getdelim)
+WRAP_GETDELIM(__getdelim)
+
+#define WRAP_FGETC(name)                                                 \
+    int ip_wrap_##name(FILE *f)                                          \
+    {                                                                    \
+        struct ip_call c;                                                \
+        ip_call_begin(&c, stream_fd(f));                                 \
+        int rc = ip_real_##name(f);                                      \
+        ip_call_read_end(&c, rc == EOF ? getline_result(-1, f) : 1);     \
+        return rc;                                                       \
+    }
+
+WRAP_FGETC(fgetc)
+WRAP_FGETC(getc)
+WRAP_FGETC(_IO_getc)
+WRAP_FGETC(fgetc_unlocked)
+
+/* ---- seeking a stream ------------------------------------------------------ */
+
+#define WRAP_FSEEK(name, off_type)                                       \
+    int ip_wrap_##name(FILE *f, off_type off, int whence)                \
+    {                                                                    \
+        struct ip_call c;                                                \
+        ip_call_begin(&c, stream_fd(f));                                 \
+        int rc = ip_real_##name(f, off, whence);                         \
+        ip_call_seek_end(&c, rc);                                        \
+        return rc;                                                       \
+    }
+
+WRAP_FSEEK(fseek, long)
+WRAP_FSEEK(fseeko, off_t)
+WRAP_FSEEK(fseeko64, off64_t)
+
+#define WRAP_FTELL(name, off_type)                                       \
+    off_type ip_wrap_##name(FILE *f)                                     \
+    {                                                                    \
+        struct ip_call c;                                                \
+        ip_call_begin(&c, stream_fd(f));                                 \
+        off_type rc = ip_real_##name(f);                                 \
+        ip_call_seek_end(&c, rc < 0 ? -1 : 0);                           \
+        return rc;                                                       \
+    }
+
+WRAP_FTELL(ftell, long)
+WRAP_FTELL(ftello, off_t)
+WRAP_FTELL(ftello64, off64_t)
+
+void ip_wrap_rewind(FILE *f)
+{
+    struct ip_call c;
+    ip_call_begin(&c, stream_fd(f));
+    ip_real_rewind(f);
+    ip_call_seek_end(&c, 0);
+}
+
+/* ---- a stream given another file --------------------------------------------- */
+
+/* freopen closes the stream's file and opens path on it (often on the same
+ * fd number: stdout sent to a log file is no longer the console). */
+#define WRAP_FREOPEN(name)                                               \
+    FILE *ip_wrap_##name(const char *path, const char *mode, FILE *f)    \
+    {                                                                    \
+        struct ip_call c;                                                \
+        int old_fd = stream_fd(f);                                       \
+        ip_call_begin(&c, old_fd);                                       \
+        FILE *rc = ip_real_##name(path, mode, f);                        \
+        if (path) {                                                      \
+            ip_call_close_end(&c, #name, old_fd, 0);                     \
+            ip_call_open_end(&c, #name, rc ? stream_fd(rc) : -1, path);  \
+        }                                                                \
+        return rc;                                                       \
+    }
+
+WRAP_FREOPEN(freopen)
+WRAP_FREOPEN(freopen64)

@@ -169,6 +169,10 @@ static void fs_entry_emit(struct rep *r, const struct rep_agg_entry *e, double t
         fs_metric(r, e, t, "fs.error", REP_COUNTER, c->err_open_close, "operation", 0, "open_close");
     if (c->err_read_write)
         fs_metric(r, e, t, "fs.error", REP_COUNTER, c->err_read_write, "operation", 0, "read_write");
+    if (c->stat_ops)
+        fs_metric(r, e, t, "fs.stat", REP_COUNTER, c->stat_ops, "operation", 0, NULL);
+    if (c->err_stat)
+        fs_metric(r, e, t, "fs.error", REP_COUNTER, c->err_stat, "operation", 0, "stat");
 }
 
 /* Which tags a net.* metric carries: the connection's addresses (rx, tx),
@@ -388,6 +392,19 @@ static void event_write(struct rep *r, const char *sourcetype, const char *sourc
     batch_add(&r->ebatch, &r->events, line, len);
 }
 
+static void fs_delete_write(struct rep *r, const struct rep_event *ev, double t)
+{
+    struct rep_field f[] = {
+        REP_FIELD_STR("proc", r->ident.proc),
+        REP_FIELD_INT("pid", r->ident.pid),
+        REP_FIELD_STR("host", r->ident.host),
+        REP_FIELD_STR("op", ev->h.op),
+        REP_FIELD_STRN("file", ev->text, ev->h.text_len),
+        REP_FIELD_STR("unit", "operation"),
+    };
+    event_write(r, "fs", "fs.delete", t, f, 6);
+}
+
 static void fs_event_write(struct rep *r, const struct rep_event *ev, double t)
 {
     const struct rep_event_head *h = &ev->h;
@@ -475,6 +492,9 @@ void rep_event_put(struct rep *r, const struct rep_event *ev)
     case REP_EV_FS_OPEN:
     case REP_EV_FS_CLOSE:
         fs_event_write(r, ev, t);
+        break;
+    case REP_EV_FS_DELETE:
+        fs_delete_write(r, ev, t);
         break;
     case REP_EV_NET_OPEN:
     case REP_EV_NET_CLOSE:

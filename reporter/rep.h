@@ -35,6 +35,7 @@ struct rep_fs_counts {
     uint64_t seek_ops;
     uint64_t duration_ops, duration_ns;
     uint64_t err_open_close, err_read_write;
+    uint64_t stat_ops, err_stat;        /* stat, access (files only) */
 };
 
 void rep_fs_counts_add(struct rep_fs_counts *into, const struct rep_fs_counts *c);

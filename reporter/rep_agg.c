@@ -19,6 +19,8 @@ void rep_fs_counts_add(struct rep_fs_counts *into, const struct rep_fs_counts *c
     into->duration_ns += c->duration_ns;
     into->err_open_close += c->err_open_close;
     into->err_read_write += c->err_read_write;
+    into->stat_ops += c->stat_ops;
+    into->err_stat += c->err_stat;
 }
 
 int rep_fs_counts_is_zero(const struct rep_fs_counts *c)

@@ -20,6 +20,7 @@ enum rep_event_kind {
     REP_EV_NET_CLOSE,
     REP_EV_DNS_REQ,         /* text: the name asked for */
     REP_EV_DNS_RESP,        /* text: the name, then each address, NUL-separated */
+    REP_EV_FS_DELETE,       /* text: the path */
 };
 
 #define REP_EVENT_SIZE 512

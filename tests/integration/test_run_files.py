@@ -108,6 +108,24 @@ class FdReuseTest(ScopeTest):
         self.assertEqual(closes.get(b), 1, "a dup'ed file closes once, at its last fd")
 
 
+class StdioTest(ScopeTest):
+    def test_read_side_seeks_stat_delete_and_freopen(self):
+        p = self.scope_run([example("stdiodemo"), self.dir])
+        self.assertIn(b"got=10 c=1 at=11 size=30", p.stderr)
+        m = self.metric_lines()
+        src, log = os.path.join(self.dir, "in"), os.path.join(self.dir, "log")
+        reads = per_file_sum(m, "fs.read")
+        self.assertEqual(reads.get(src), 30 + 10 + 1)          # fgets, getline, fgetc
+        self.assertEqual(per_file_sum(m, "fs.seek").get(src), 3)
+        self.assertEqual(per_file_sum(m, "fs.write").get(log), 20)
+        self.assertGreaterEqual(sum(b["_value"] for b in metrics_named(m, "fs.stat")), 2)
+        e = self.event_lines()
+        self.assertEqual([x["data"]["file"] for x in events_of(e, "fs.delete")], [src])
+        stdout_text = "".join(x["data"]["message"] for x in events_of(e, "stdout"))
+        self.assertNotIn("to the log", stdout_text)   # a file now, not the console
+        self.assert_schema_valid(self.metrics, self.events)
+
+
 class PrintfTest(ScopeTest):
     def test_console_printf_is_formatted_once(self):
         plain = subprocess.run([example("printfdemo")], capture_output=True, text=True)

@@ -1,0 +1,50 @@
+/* stdiodemo: stdio's read side, seeks, stat, access, unlink and freopen,
+ * with known numbers.
+ *
+ *   stdiodemo DIR
+ *
+ * Writes DIR/in (3 lines, 30 bytes), reads it back with fgets (30 bytes),
+ * getline and fgetc, seeks 3 times (fseek, ftell, rewind), stats it twice
+ * (stat, access), sends stdout to DIR/log with freopen and prints 2 lines
+ * (20 bytes) there, and removes DIR/in (unlink).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    char path[4096], log[4096], line[64];
+    struct stat st;
+
+    if (argc != 2)
+        return 2;
+    snprintf(path, sizeof path, "%s/in", argv[1]);
+    snprintf(log, sizeof log, "%s/log", argv[1]);
+    FILE *f = fopen(path, "w");
+    fputs("123456789\n123456789\n123456789\n", f);
+    fclose(f);
+    f = fopen(path, "r");
+    while (fgets(line, sizeof line, f))
+        ;
+    fseek(f, 0, SEEK_SET);                  /* seek 1 */
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t got = getline(&buf, &cap, f);   /* 10 more bytes */
+    int c = fgetc(f);                       /* 1 more byte */
+    long at = ftell(f);                     /* seek 2 */
+    rewind(f);                              /* seek 3 */
+    fclose(f);
+    free(buf);
+    stat(path, &st);
+    access(path, R_OK);
+    if (!freopen(log, "w", stdout))
+        return 1;
+    printf("to the log\n");                 /* 11 bytes */
+    printf("%s\n", "and more");             /* 9 bytes */
+    fflush(stdout);
+    unlink(path);
+    fprintf(stderr, "got=%zd c=%c at=%ld size=%lld\n", got, c, at, (long long)st.st_size);
+    return 0;
+}

@@ -13,6 +13,7 @@
 #define IP_H
 
 #include <stdbool.h>
+#include "scope_ctl.h"
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -155,6 +156,13 @@ bool ip_in_vfork_child(void);
  * it again. */
 bool ip_reporter_pause(void);
 void ip_reporter_resume(void);
+
+/* Under `scope run`: the environment exec gets keeps LD_PRELOAD (with
+ * us) and the SCOPE_* settings. ip_env_capture at load; for an exec,
+ * `out` needs ip_env_room(envp) entries and `preload` one string. */
+void ip_env_capture(void);
+size_t ip_env_room(char *const envp[]);
+char *const *ip_env_fix(char *const envp[], char **out, char *preload, size_t preload_cap);
 
 /* Flush what is pending, bounded in time: before exec and at exit. */
 void ip_flush_before_exec(void);

@@ -364,6 +364,7 @@ __attribute__((constructor)) static void ip_load(void)
     scope_ctl_status.version = SCOPE_CTL_VERSION;
     pthread_atfork(NULL, NULL, fork_child);
     if (preloaded()) {
+        ip_env_capture();
         pthread_mutex_lock(&ctl_lock);
         attach_locked(NULL, SCOPE_CTL_HOW_PRELOAD);
         pthread_mutex_unlock(&ctl_lock);

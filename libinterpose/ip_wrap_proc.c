@@ -7,6 +7,7 @@
 #include "ip_hooks.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <sched.h>
 #include <time.h>
 #include <sys/syscall.h>
@@ -53,28 +54,91 @@ void ip_wrap__Exit(int status)
     __builtin_unreachable();
 }
 
+/* exec: flush first; under `scope run`, keep the child observed. The
+ * fixed environment lives on this stack, which exec replaces anyway. */
+#define ENV_FIXED(envp, fixed)                                           \
+    char *fixed##_out[ip_env_room(envp)];                                \
+    char fixed##_preload[4096];                                          \
+    char *const *fixed = ip_env_fix(envp, fixed##_out, fixed##_preload,  \
+                                    sizeof fixed##_preload)
+
 int ip_wrap_execve(const char *path, char *const argv[], char *const envp[])
 {
     ip_flush_before_exec();
-    return ip_real_execve(path, argv, envp);
+    ENV_FIXED(envp, env);
+    return ip_real_execve(path, argv, env);
 }
 
 int ip_wrap_execv(const char *path, char *const argv[])
 {
+    extern char **environ;
     ip_flush_before_exec();
-    return ip_real_execv(path, argv);
+    ENV_FIXED(environ, env);
+    return ip_real_execve(path, argv, env);
 }
 
 int ip_wrap_execvp(const char *file, char *const argv[])
 {
+    extern char **environ;
     ip_flush_before_exec();
-    return ip_real_execvp(file, argv);
+    ENV_FIXED(environ, env);
+    return ip_real_execvpe(file, argv, env);
 }
 
 int ip_wrap_execvpe(const char *file, char *const argv[], char *const envp[])
 {
     ip_flush_before_exec();
-    return ip_real_execvpe(file, argv, envp);
+    ENV_FIXED(envp, env);
+    return ip_real_execvpe(file, argv, env);
+}
+
+/* The execl family: the list becomes an array (on this stack), then as
+ * execv. Their envp (execle) follows the NULL that ends the list. */
+static size_t list_count(const char *arg, va_list ap)
+{
+    size_t n = 1;
+    va_list count;
+
+    va_copy(count, ap);
+    while (arg && va_arg(count, const char *))
+        n++;
+    va_end(count);
+    return n;
+}
+
+#define LIST_TO_ARGV(arg0, ap, argv)                                     \
+    size_t argv##_n = list_count(arg0, ap);                              \
+    char *argv[argv##_n + 1];                                            \
+    argv[0] = (char *)arg0;                                              \
+    for (size_t i = 1; i <= argv##_n; i++)                               \
+        argv[i] = i < argv##_n ? va_arg(ap, char *) : NULL
+
+int ip_wrap_execl(const char *path, const char *arg0, ...)
+{
+    va_list ap;
+    va_start(ap, arg0);
+    LIST_TO_ARGV(arg0, ap, argv);
+    va_end(ap);
+    return ip_wrap_execv(path, argv);
+}
+
+int ip_wrap_execlp(const char *file, const char *arg0, ...)
+{
+    va_list ap;
+    va_start(ap, arg0);
+    LIST_TO_ARGV(arg0, ap, argv);
+    va_end(ap);
+    return ip_wrap_execvp(file, argv);
+}
+
+int ip_wrap_execle(const char *path, const char *arg0, ...)
+{
+    va_list ap;
+    va_start(ap, arg0);
+    LIST_TO_ARGV(arg0, ap, argv);
+    char *const *envp = va_arg(ap, char *const *);
+    va_end(ap);
+    return ip_wrap_execve(path, argv, envp);
 }
 
 /* A joined thread may stay in the thread group for a moment after

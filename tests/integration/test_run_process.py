@@ -74,6 +74,14 @@ class ChildrenTest(ScopeTest):
         self.assertEqual(len(parent_pids), 1, w)
         self.assertEqual(w[(parent_pids[0], parent_f)], 1000)
 
+    def test_children_stay_scoped_when_the_environment_is_replaced(self):
+        # env -i empties the environment; sh then runs dd with execve.
+        out = os.path.join(self.dir, "envless")
+        self.scope_run(["env", "-i", "/bin/sh", "-c",
+                        f"dd if=/dev/zero of={out} bs=100 count=7 2>/dev/null"])
+        w = writes_by_pid(self.metric_lines())
+        self.assertEqual(sum(v for (p, n), v in w.items() if n == out), 700, w)
+
     def test_exec_children_are_scoped_under_their_own_pid(self):
         a, b = os.path.join(self.dir, "a"), os.path.join(self.dir, "b")
         self.scope_run(["sh", "-c", f"dd if=/dev/zero of={a} bs=100 count=3 2>/dev/null; "

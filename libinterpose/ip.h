@@ -123,6 +123,12 @@ struct ip_dns_counts {
 };
 extern struct ip_dns_counts ip_dns;
 
+/* The reporter starts a new second of the SCOPE_EVENT_MAXEPS limit. */
+void ip_events_new_second(struct rep *r);
+/* Hand the count of cut events to the reporter (each second, and at the
+ * last flush). */
+void ip_events_cut_report(struct rep *r);
+
 /* ---- per process -------------------------------------------------------- */
 
 struct ip_proc {

@@ -9,6 +9,20 @@
 #include <string.h>
 
 static uint64_t nested_drops;
+/* The rate limit: events this second (the reporter starts a new second),
+ * and those cut over it. */
+static uint64_t events_this_second, events_cut;
+
+void ip_events_new_second(struct rep *r)
+{
+    __atomic_store_n(&events_this_second, 0, __ATOMIC_RELAXED);
+    ip_events_cut_report(r);
+}
+
+void ip_events_cut_report(struct rep *r)
+{
+    rep_events_cut_add(r, __atomic_exchange_n(&events_cut, 0, __ATOMIC_RELAXED));
+}
 
 /* A slot on this thread's queue, or NULL (the drop is counted). On success
  * the caller fills the slot and calls event_commit(). */
@@ -16,6 +30,10 @@ static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
 {
     if (ip_tls.pushing) {
         __atomic_fetch_add(&nested_drops, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    if (__atomic_add_fetch(&events_this_second, 1, __ATOMIC_RELAXED) > ip_proc.cfg.maxeps) {
+        __atomic_fetch_add(&events_cut, 1, __ATOMIC_RELAXED);
         return NULL;
     }
     struct ip_thread *t = ip_thread_self();
@@ -59,7 +77,7 @@ static void event_text_set(struct rep_event *ev, const char *text, size_t len)
 /* Console text longer than one event is split, never cut. */
 void ip_event_console(int fd, const char *text, size_t len)
 {
-    if (!ip_proc.events)
+    if (!ip_proc.events || !ip_proc.cfg.ev_console)
         return;
     while (len > 0) {
         struct rep_event *ev = event_reserve(REP_EV_CONSOLE, fd, NULL);
@@ -73,9 +91,15 @@ void ip_event_console(int fd, const char *text, size_t len)
 }
 
 /* fs.open or net.open, by what the record is. */
+/* Does the operator want events of this record's kind? */
+static bool kind_wanted(const struct ip_file *f)
+{
+    return f->kind == IP_KIND_SOCKET ? ip_proc.cfg.ev_net : ip_proc.cfg.ev_fs;
+}
+
 void ip_event_open(const char *op, int fd, const struct ip_file *f)
 {
-    if (!ip_proc.events)
+    if (!ip_proc.events || !kind_wanted(f))
         return;
     bool sock = f->kind == IP_KIND_SOCKET;
     struct rep_event *ev = event_reserve(sock ? REP_EV_NET_OPEN : REP_EV_FS_OPEN, fd, op);
@@ -90,7 +114,7 @@ void ip_event_open(const char *op, int fd, const struct ip_file *f)
 
 void ip_event_close(const char *op, int fd, const struct ip_file *f)
 {
-    if (!ip_proc.events)
+    if (!ip_proc.events || !kind_wanted(f))
         return;
     bool sock = f->kind == IP_KIND_SOCKET;
     struct rep_event *ev = event_reserve(sock ? REP_EV_NET_CLOSE : REP_EV_FS_CLOSE, fd, op);
@@ -113,7 +137,7 @@ void ip_event_close(const char *op, int fd, const struct ip_file *f)
 void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t addrs_len,
                   uint64_t duration_ns)
 {
-    if (!ip_proc.events)
+    if (!ip_proc.events || !ip_proc.cfg.ev_dns)
         return;
     struct rep_event *ev = event_reserve(kind, -1, NULL);
     if (!ev)
@@ -134,7 +158,7 @@ void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t add
 
 void ip_event_delete(const char *op, const char *path)
 {
-    if (!ip_proc.events || !path)
+    if (!ip_proc.events || !ip_proc.cfg.ev_fs || !path)
         return;
     struct rep_event *ev = event_reserve(REP_EV_FS_DELETE, -1, op);
     if (!ev)

@@ -93,6 +93,13 @@ static void objects_check(void);
 
 static void source_drain(void *ctx, struct rep *r)
 {
+    static int64_t second_start;
+    int64_t now = ip_now_ns();
+
+    if (now - second_start >= 1000000000) {
+        ip_events_new_second(r);
+        second_start = now;
+    }
     ip_ticks_recalibrate();
     ip_threads_drain(r);
     ip_files_reap(r);
@@ -103,6 +110,7 @@ static void source_collect(void *ctx, struct rep *r)
 {
     ip_files_collect(r);
     rep_drops_add(r, ip_threads_take_dropped() + ip_events_take_nested_drops());
+    ip_events_cut_report(r);
 }
 
 static const struct rep_source ip_source = {

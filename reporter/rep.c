@@ -35,6 +35,7 @@ struct rep {
     struct rep_agg agg;
     uint64_t drops_to_report;
     uint64_t lines_unformatted;         /* did not fit REP_LINE_MAX: counted */
+    uint64_t events_cut;                /* over SCOPE_EVENT_MAXEPS */
     int inline_cycle;                   /* atomic: a cycle run off the thread */
     unsigned tcp_open, udp_open;        /* gauges, as of the last collection */
     int start_reported;                 /* proc.start, once per process */
@@ -113,7 +114,20 @@ struct metric_emit {
 static void metric_write(struct rep *r, const struct rep_metric *m, double time)
 {
     char line[REP_LINE_MAX];
+    struct rep_field tags[16];
+    struct rep_metric tagged = *m;
     size_t n;
+
+    /* The operator's SCOPE_TAG_* go on every metric, after its own tags. */
+    if (r->cfg.ntags && m->ntags + r->cfg.ntags <= 16) {
+        memcpy(tags, m->tags, m->ntags * sizeof tags[0]);
+        for (size_t i = 0; i < r->cfg.ntags; i++)
+            tags[m->ntags + i] = (struct rep_field)REP_FIELD_STR(r->cfg.tags[i].name,
+                                                                 r->cfg.tags[i].value);
+        tagged.tags = tags;
+        tagged.ntags = m->ntags + r->cfg.ntags;
+        m = &tagged;
+    }
 
     if (r->cfg.metric_format == REP_FORMAT_NDJSON)
         n = rep_fmt_metric_json(line, sizeof line, &r->ident, m, time);
@@ -367,6 +381,11 @@ void rep_drops_add(struct rep *r, uint64_t events_dropped)
     r->drops_to_report += events_dropped;
 }
 
+void rep_events_cut_add(struct rep *r, uint64_t cut)
+{
+    r->events_cut += cut;
+}
+
 /* ---- events ----------------------------------------------------------- */
 
 bool rep_events_wanted(const struct rep *r)
@@ -523,6 +542,14 @@ static void drops_report(struct rep *r)
         size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
         batch_add(&r->ebatch, &r->events, line, n);
         r->drops_to_report = 0;
+    }
+    if (r->events_cut) {
+        snprintf(msg, sizeof msg, "Truncated events. Your rate exceeded %u events per "
+                 "second: %llu cut (SCOPE_EVENT_MAXEPS)", r->cfg.maxeps,
+                 (unsigned long long)r->events_cut);
+        size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
+        batch_add(&r->ebatch, &r->events, line, n);
+        r->events_cut = 0;
     }
     if (r->lines_unformatted) {
         snprintf(msg, sizeof msg, "scope dropped %llu lines longer than %d bytes",

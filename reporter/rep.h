@@ -103,6 +103,8 @@ void rep_net_open_now(struct rep *r, unsigned tcp, unsigned udp);
 /* Name lookups since the last collection. */
 void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns);
 void rep_drops_add(struct rep *r, uint64_t events_dropped);
+/* Events not sent because of the SCOPE_EVENT_MAXEPS rate limit. */
+void rep_events_cut_add(struct rep *r, uint64_t cut);
 
 bool rep_events_wanted(const struct rep *r);
 

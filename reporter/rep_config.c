@@ -12,6 +12,8 @@ void rep_config_defaults(struct rep_config *c)
     c->metric_format = REP_FORMAT_STATSD;
     c->verbosity = 4;
     c->period_s = 10;
+    c->ev_fs = c->ev_net = c->ev_dns = c->ev_console = true;
+    c->maxeps = 10000;
 }
 
 static void complain(char *err, size_t errlen, const char *var, const char *val,
@@ -75,6 +77,66 @@ static const char *config_value(const char *block, const char *key,
     return block ? block_lookup(block, key, buf, buflen) : getenv(key);
 }
 
+static int bool_read(const char *block, const char *key, bool *out, char *err, size_t errlen)
+{
+    char buf[64];
+    const char *v = config_value(block, key, buf, sizeof buf);
+
+    if (!v)
+        return 0;
+    if (!strcmp(v, "true") || !strcmp(v, "false")) {
+        *out = v[0] == 't';
+        return 0;
+    }
+    complain(err, errlen, key, v, "true or false");
+    return 1;
+}
+
+/* One SCOPE_TAG_<name>=<value> entry; names and values must be plain
+ * (letters, digits, _ . - :) to be valid in StatsD and JSON alike. */
+static int tag_add(struct rep_config *c, const char *entry, size_t len,
+                   char *err, size_t errlen)
+{
+    const char *eq = memchr(entry, '=', len);
+    size_t nlen = eq ? (size_t)(eq - entry) - 10 : 0;   /* after "SCOPE_TAG_" */
+    size_t vlen = eq ? len - (size_t)(eq - entry) - 1 : 0;
+
+    if (!eq || nlen == 0 || nlen >= sizeof c->tags[0].name ||
+        vlen >= sizeof c->tags[0].value || c->ntags == 8 ||
+        strspn(entry + 10, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") < nlen) {
+        complain(err, errlen, "SCOPE_TAG_*", "...", "NAME=value with a short plain name (8 at most)");
+        return 1;
+    }
+    memcpy(c->tags[c->ntags].name, entry + 10, nlen);
+    c->tags[c->ntags].name[nlen] = '\0';
+    memcpy(c->tags[c->ntags].value, eq + 1, vlen);
+    c->tags[c->ntags].value[vlen] = '\0';
+    c->ntags++;
+    return 0;
+}
+
+/* SCOPE_TAG_* from the block's lines, or from the environment. */
+static int tags_read(struct rep_config *c, const char *block, char *err, size_t errlen)
+{
+    extern char **environ;
+    int bad = 0;
+
+    c->ntags = 0;
+    if (block) {
+        for (const char *line = block; *line;) {
+            size_t len = strcspn(line, "\n");
+            if (strncmp(line, "SCOPE_TAG_", 10) == 0)
+                bad += tag_add(c, line, len, err, errlen);
+            line += len + (line[len] == '\n');
+        }
+        return bad;
+    }
+    for (char **e = environ; e && *e; e++)
+        if (strncmp(*e, "SCOPE_TAG_", 10) == 0)
+            bad += tag_add(c, *e, strlen(*e), err, errlen);
+    return bad;
+}
+
 int rep_config_read(struct rep_config *c, const char *block,
                     char *err, size_t errlen)
 {
@@ -121,6 +183,18 @@ int rep_config_read(struct rep_config *c, const char *block,
         else
             complain(err, errlen, "SCOPE_SNAPSHOT_BACKTRACE", v, "true or false"), bad++;
     }
+    bad += bool_read(block, "SCOPE_EVENT_FS", &c->ev_fs, err, errlen);
+    bad += bool_read(block, "SCOPE_EVENT_NET", &c->ev_net, err, errlen);
+    bad += bool_read(block, "SCOPE_EVENT_DNS", &c->ev_dns, err, errlen);
+    bad += bool_read(block, "SCOPE_EVENT_CONSOLE", &c->ev_console, err, errlen);
+    if ((v = VALUE("SCOPE_EVENT_MAXEPS"))) {
+        long n = parse_bounded(v, 1, 10000000);
+        if (n < 0)
+            complain(err, errlen, "SCOPE_EVENT_MAXEPS", v, "a number from 1 to 10000000"), bad++;
+        else
+            c->maxeps = (unsigned)n;
+    }
+    bad += tags_read(c, block, err, errlen);
     if ((v = VALUE("SCOPE_SESSION_DIR")) && copy_string(c->session_dir, sizeof c->session_dir, v))
         complain(err, errlen, "SCOPE_SESSION_DIR", "...", "a path of sane length"), bad++;
 #undef VALUE

@@ -8,6 +8,11 @@
  *   SCOPE_STATSD_PREFIX     prepended to StatsD metric names
  *   SCOPE_SNAPSHOT_BACKTRACE  true: write a backtrace when the program
  *                           crashes (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT)
+ *   SCOPE_EVENT_FS, _NET, _DNS, _CONSOLE  true (default) | false: which
+ *                           kinds of events are sent
+ *   SCOPE_EVENT_MAXEPS      events per second at most (default 10000); the
+ *                           rest are cut, counted and said in a notice
+ *   SCOPE_TAG_<name>=value  a tag added to every metric (up to 8)
  *   SCOPE_SESSION_DIR       where crash backtraces are written (the CLI's
  *                           session directory); default $HOME/.scope/crash
  * The same keys come from the environment (scope run) or from a block of
@@ -30,6 +35,10 @@ struct rep_config {
     unsigned period_s;
     char statsd_prefix[128];
     bool backtrace;
+    bool ev_fs, ev_net, ev_dns, ev_console;
+    unsigned maxeps;
+    size_t ntags;
+    struct { char name[64], value[192]; } tags[8];
     char session_dir[1024];
 };
 

@@ -69,6 +69,27 @@ class DdTest(ScopeTest):
         self.assert_schema_valid(self.metrics)
 
 
+class VerbosityTest(ScopeTest):
+    """Which tags a StatsD fs.write line carries at verbosity 0, 4, 5, 9
+    (the table in the README)."""
+
+    def tags_at(self, verbosity):
+        out = os.path.join(self.dir, f"v{verbosity}")
+        self.scope_run(["dd", "if=/dev/zero", "of=" + out, "bs=100", "count=3"],
+                       verbosity=verbosity, fmt="statsd")
+        with open(self.metrics) as f:
+            lines = [l for l in f.read().splitlines() if l.startswith("fs.write:")]
+        os.unlink(self.metrics)
+        self.assertTrue(lines)
+        return {t.split(":", 1)[0] for l in lines for t in l.split("|#", 1)[1].split(",")}
+
+    def test_tags_by_verbosity(self):
+        self.assertEqual(self.tags_at(0), {"unit"})
+        self.assertEqual(self.tags_at(4), {"proc", "pid", "host", "unit"})
+        self.assertEqual(self.tags_at(5), {"file", "proc", "pid", "host", "unit"})
+        self.assertEqual(self.tags_at(9), {"file", "numops", "proc", "pid", "host", "unit"})
+
+
 class ThreadsTest(ScopeTest):
     def test_python_eight_threads_exact_per_file(self):
         script = os.path.join(self.dir, "threads.py")

@@ -140,6 +140,33 @@ class NamespaceTest(ScopeTest):
         self.assertIn("inside", text)
 
 
+class EventControlsTest(ScopeTest):
+    def test_rate_limit_cuts_and_says_so(self):
+        body = "import os\nfor i in range(30000):\n    os.write(1, b'x\\n')\n"
+        env = dict(self.env, SCOPE_EVENT_MAXEPS="100")
+        self.scope_run([PYTHON, "-c", body], env=env)
+        lines = self.event_lines()
+        delivered = sum(e["data"]["message"].count("\n") for e in events_of(lines, "stdout"))
+        self.assertLessEqual(delivered, 300)     # 100 a second, over at most ~3 seconds
+        notices = [e["data"] for e in events_of(lines, "notice")]
+        self.assertTrue(any("exceeded 100 events per second" in n for n in notices), notices)
+        self.assert_schema_valid(self.events)
+
+    def test_kinds_switched_off_and_custom_tags(self):
+        f = os.path.join(self.dir, "quiet")
+        body = (f"fd = os.open({f!r}, os.O_WRONLY | os.O_CREAT, 0o600)\n"
+                "os.write(fd, b'q' * 10); os.close(fd); print('hello')\n")
+        env = dict(self.env, SCOPE_EVENT_FS="false", SCOPE_TAG_team="storage",
+                   SCOPE_TAG_zone="eu-1")
+        self.scope_run([PYTHON, "-c", "import os\n" + body], env=env)
+        lines = self.event_lines()
+        self.assertEqual(events_of(lines, "fs.open") + events_of(lines, "fs.close"), [])
+        self.assertTrue(events_of(lines, "stdout"))
+        for b in [l["body"] for l in self.metric_lines()]:
+            self.assertEqual((b.get("team"), b.get("zone")), ("storage", "eu-1"), b)
+        self.assert_schema_valid(self.metrics, self.events)
+
+
 class ProcMetricsTest(ScopeTest):
     def test_process_gauges_and_start(self):
         body = ("import os, threading, time\n"
@@ -172,12 +199,14 @@ class DropsTest(ScopeTest):
         self.scope_run([PYTHON, "-c", "import os\n" + body])
         lines = self.event_lines()
         delivered = sum(e["data"]["message"].count("\n") for e in events_of(lines, "stdout"))
-        dropped = 0
+        dropped = cut = 0
         for e in events_of(lines, "notice"):
             m = re.match(r"scope dropped (\d+) events", e["data"])
-            self.assertTrue(m, e["data"])
-            dropped += int(m.group(1))
-        self.assertEqual(delivered + dropped, n)
+            c = re.search(r"per second: (\d+) cut", e["data"])
+            self.assertTrue(m or c, e["data"])
+            dropped += int(m.group(1)) if m else 0
+            cut += int(c.group(1)) if c else 0
+        self.assertEqual(delivered + dropped + cut, n)
         self.assert_schema_valid(self.events)
 
 

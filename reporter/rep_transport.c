@@ -211,11 +211,5 @@ void rep_transport_finish(struct rep_transport *t, int timeout_ms)
 void rep_transport_close(struct rep_transport *t)
 {
     rep_transport_finish(t, 1000);
-    free(t->pending);
-    t->pending = NULL;
-    t->pending_len = 0;
-    if (t->owned && t->fd >= 0)
-        close(t->fd);
-    t->fd = -1;
-    t->owned = 0;
+    rep_transport_abandon(t);
 }

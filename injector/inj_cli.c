@@ -1,5 +1,6 @@
 /* inj_cli.c: command-line parsing for each `scope` command (see inj_cli.h). */
 #include "inj_cli.h"
+#include "rep_transport.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -40,23 +41,14 @@ static void bad_option(const char *cmd, const char *shortopts, int c, char **arg
         inj_usage(cmd, "unknown option '%s'", arg);
 }
 
-/* file:///absolute/path, file://stdout or file://stderr. */
+/* A destination libscope.so accepts (rep_transport.h), checked here so
+ * that a typo is a usage error, not a library that reports nothing. */
 static int check_url(const char *cmd, const char *flag, const char *url)
 {
-    const char *rest = url + strlen("file://");
+    char err[512];
 
-    if (strncmp(url, "file://", strlen("file://")) != 0) {
-        inj_usage(cmd, "%s '%s': only file:// destinations are supported "
-                  "(file:///abs/path, file://stdout, file://stderr)", flag, url);
-        return -1;
-    }
-    if (strcmp(rest, "stdout") != 0 && strcmp(rest, "stderr") != 0 && rest[0] != '/') {
-        inj_usage(cmd, "%s '%s': the file path must be absolute (file:///abs/path)",
-                  flag, url);
-        return -1;
-    }
-    if (strlen(url) >= 4096) {
-        inj_usage(cmd, "%s: the URL is longer than 4095 bytes", flag);
+    if (rep_transport_url_check(url, err, sizeof err) < 0) {
+        inj_usage(cmd, "%s: %s", flag, err);
         return -1;
     }
     return 0;

@@ -1,13 +1,17 @@
-/* rep_transport.c: file destinations for metrics and events. */
+/* rep_transport.c: file and network destinations for metrics and events. */
 #include "rep_transport.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The size of this process's descriptor table (FDSize in
@@ -62,98 +66,464 @@ static int file_open_append(const char *path, char *err, size_t errlen)
     return fd_move_high(fd);
 }
 
-int rep_transport_open(struct rep_transport *t, const char *url,
-                       char *err, size_t errlen)
-{
-    static const char file_scheme[] = "file://";
+/* ---- parsing ------------------------------------------------------------ */
 
+/* host:port, or [v6]:port, with a port from 1 to 65535. */
+static int inet_parse(struct rep_transport *t, const char *rest,
+                      char *err, size_t errlen)
+{
+    const char *colon = strrchr(rest, ':');
+    const char *host = rest, *host_end = colon;
+    char *end;
+
+    if (rest[0] == '[') {
+        host = rest + 1;
+        host_end = strchr(host, ']');
+        if (!host_end || host_end + 1 != colon)
+            colon = NULL;
+    }
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (!colon || host_end == host || colon[1] < '0' || colon[1] > '9' ||
+        *end != '\0' || port < 1 || port > 65535) {
+        snprintf(err, errlen, "destination \"%s\" must be host:port with a port "
+                 "from 1 to 65535", t->url);
+        return -1;
+    }
+    if ((size_t)(host_end - host) >= sizeof t->host) {
+        snprintf(err, errlen, "destination \"%s\": the host name is too long", t->url);
+        return -1;
+    }
+    memcpy(t->host, host, (size_t)(host_end - host));
+    t->host[host_end - host] = '\0';
+    snprintf(t->port, sizeof t->port, "%ld", port);
+    return 0;
+}
+
+/* /abs/path or @abstract, short enough for sun_path. */
+static int unix_parse(struct rep_transport *t, const char *rest,
+                      char *err, size_t errlen)
+{
+    struct sockaddr_un sun;
+
+    if ((rest[0] != '/' && rest[0] != '@') || rest[1] == '\0') {
+        snprintf(err, errlen, "destination \"%s\" must be unix:///abs/path or "
+                 "unix://@name", t->url);
+        return -1;
+    }
+    if (strlen(rest) >= sizeof sun.sun_path) {
+        snprintf(err, errlen, "destination \"%s\": the socket name is longer "
+                 "than %zu bytes", t->url, sizeof sun.sun_path - 1);
+        return -1;
+    }
+    snprintf(t->host, sizeof t->host, "%s", rest);
+    return 0;
+}
+
+/* file://stdout, file://stderr or file:///abs/path: the fd for the first
+ * two, -1 for a path to open, -2 (reason in err) for anything else. */
+static int file_parse(const struct rep_transport *t, const char *rest,
+                      char *err, size_t errlen)
+{
+    if (!strcmp(rest, "stdout"))
+        return STDOUT_FILENO;
+    if (!strcmp(rest, "stderr"))
+        return STDERR_FILENO;
+    if (rest[0] != '/') {
+        snprintf(err, errlen, "destination \"%s\" must name an absolute path "
+                 "(file:///abs/path)", t->url);
+        return -2;
+    }
+    return -1;
+}
+
+static int file_open(struct rep_transport *t, const char *rest,
+                     char *err, size_t errlen)
+{
+    int fd = file_parse(t, rest, err, errlen);
+
+    if (fd == -1) {
+        fd = file_open_append(rest, err, errlen);
+        t->owned = fd >= 0;
+    }
+    t->fd = fd < 0 ? -1 : fd;
+    return fd < 0 ? -1 : 0;
+}
+
+/* The scheme's kind, and *rest what follows "scheme://". */
+static enum rep_transport_kind scheme_kind(const char *url, const char **rest)
+{
+    static const struct { const char *prefix; enum rep_transport_kind kind; } schemes[] = {
+        { "file://", REP_TRANSPORT_FILE },
+        { "udp://", REP_TRANSPORT_UDP },
+        { "tcp://", REP_TRANSPORT_TCP },
+        { "unix://", REP_TRANSPORT_UNIX },
+    };
+
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        size_t n = strlen(schemes[i].prefix);
+        if (!strncmp(url, schemes[i].prefix, n)) {
+            *rest = url + n;
+            return schemes[i].kind;
+        }
+    }
+    return REP_TRANSPORT_OFF;
+}
+
+/* Everything but opening a file: what the URL names, into t. */
+static int url_parse(struct rep_transport *t, const char *url,
+                     const char **file_rest, char *err, size_t errlen)
+{
+    const char *rest = NULL;
+
+    memset(t, 0, sizeof *t);
     t->fd = -1;
-    t->owned = 0;
-    t->lost_bytes = 0;
-    t->pending = NULL;
-    t->pending_len = 0;
+    t->maxlen = REP_TRANSPORT_MAXLEN_DEFAULT;
     snprintf(t->url, sizeof t->url, "%s", url);
     if (url[0] == '\0')
         return 0;
-    if (strncmp(url, file_scheme, sizeof file_scheme - 1) != 0) {
-        snprintf(err, errlen, "unsupported destination \"%s\" (this version "
-                 "supports file:///path, file://stdout, file://stderr)", url);
+    enum rep_transport_kind kind = scheme_kind(url, &rest);
+    int rc;
+    switch (kind) {
+    case REP_TRANSPORT_FILE:
+        rc = file_parse(t, rest, err, errlen) == -2 ? -1 : 0;
+        *file_rest = rest;
+        break;
+    case REP_TRANSPORT_UDP:
+    case REP_TRANSPORT_TCP: rc = inet_parse(t, rest, err, errlen); break;
+    case REP_TRANSPORT_UNIX: rc = unix_parse(t, rest, err, errlen); break;
+    default:
+        snprintf(err, errlen, "unsupported destination \"%s\" (expected "
+                 "file:///path, file://stdout, file://stderr, udp://host:port, "
+                 "tcp://host:port, unix:///path or unix://@name)", url);
         return -1;
     }
-    const char *rest = url + sizeof file_scheme - 1;
-    if (!strcmp(rest, "stdout")) {
-        t->fd = STDOUT_FILENO;
-        return 0;
-    }
-    if (!strcmp(rest, "stderr")) {
-        t->fd = STDERR_FILENO;
-        return 0;
-    }
-    if (rest[0] != '/') {
-        snprintf(err, errlen, "destination \"%s\" must name an absolute path "
-                 "(file:///abs/path)", url);
+    if (rc == 0)
+        t->kind = kind;
+    return rc;
+}
+
+int rep_transport_url_check(const char *url, char *err, size_t errlen)
+{
+    struct rep_transport scratch;
+    const char *file_rest = NULL;
+
+    if (strlen(url) >= sizeof scratch.url) {
+        snprintf(err, errlen, "destination is longer than %zu bytes",
+                 sizeof scratch.url - 1);
         return -1;
     }
-    t->fd = file_open_append(rest, err, errlen);
-    t->owned = t->fd >= 0;
-    return t->fd >= 0 ? 0 : -1;
+    return url_parse(&scratch, url, &file_rest, err, errlen);
+}
+
+int rep_transport_open(struct rep_transport *t, const char *url,
+                       char *err, size_t errlen)
+{
+    const char *file_rest = NULL;
+
+    if (rep_transport_url_check(url, err, errlen) < 0 ||
+        url_parse(t, url, &file_rest, err, errlen) < 0)
+        return -1;
+    if (t->kind == REP_TRANSPORT_FILE && file_open(t, file_rest, err, errlen) < 0) {
+        t->kind = REP_TRANSPORT_OFF;
+        return -1;
+    }
+    return 0;
+}
+
+void rep_transport_set_maxlen(struct rep_transport *t, size_t maxlen)
+{
+    t->maxlen = maxlen ? maxlen : REP_TRANSPORT_MAXLEN_DEFAULT;
 }
 
 int rep_transport_is_on(const struct rep_transport *t)
 {
-    return t->fd >= 0;
+    return t->kind != REP_TRANSPORT_OFF;
 }
+
+/* ---- connecting ---------------------------------------------------------- */
+
+#define CONNECT_WAIT_MS 200
+#define BACKOFF_FIRST_MS 250
+#define BACKOFF_MAX_MS 30000
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A connect in progress on a non-blocking socket: wait for it, bounded. */
+static int connect_wait(int fd, int timeout_ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLOUT };
+    int soerr = 0;
+    socklen_t sl = sizeof soerr;
+    int64_t deadline = monotonic_ms() + timeout_ms;
+    int n;
+
+    while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+        timeout_ms = (int)(deadline - monotonic_ms());
+    if (n <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr)
+        return -1;
+    return 0;
+}
+
+/* A connected non-blocking socket to addr, or -1. Datagram sockets are
+ * connected too, so that a refusal (ICMP port unreachable) is seen. */
+static int socket_connect(int family, int type, const struct sockaddr *addr,
+                          socklen_t addrlen, int timeout_ms)
+{
+    int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    fd = fd_move_high(fd);
+    if (connect(fd, addr, addrlen) == 0 ||
+        (errno == EINPROGRESS && connect_wait(fd, timeout_ms) == 0))
+        return fd;
+    close(fd);
+    return -1;
+}
+
+/* Resolving happens here, on the reporter thread, once per connect try. */
+static int inet_connect(const struct rep_transport *t, int type)
+{
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = type,
+                              .ai_flags = AI_NUMERICSERV };
+    struct addrinfo *res, *ai;
+    int64_t deadline = monotonic_ms() + CONNECT_WAIT_MS;
+    int fd = -1;
+
+    if (getaddrinfo(t->host, t->port, &hints, &res) != 0)
+        return -1;
+    for (ai = res; ai && fd < 0; ai = ai->ai_next) {
+        int left = (int)(deadline - monotonic_ms());
+        if (left <= 0)
+            break;
+        fd = socket_connect(ai->ai_family, type, ai->ai_addr, ai->ai_addrlen, left);
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+static int unix_connect(const struct rep_transport *t)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    size_t n = strlen(t->host);
+
+    memcpy(sun.sun_path, t->host, n);
+    if (t->host[0] == '@')
+        sun.sun_path[0] = '\0';     /* abstract: named by the bytes after it */
+    return socket_connect(AF_UNIX, SOCK_STREAM, (struct sockaddr *)&sun,
+                          (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n),
+                          CONNECT_WAIT_MS);
+}
+
+/* The next try waits twice as long as the last, capped, plus jitter so
+ * that many processes whose collector went away do not come back at once.
+ * The jitter comes from the clock, not rand(): that sequence is the
+ * program's. */
+static void retry_later(struct rep_transport *t)
+{
+    struct timespec ts;
+
+    t->backoff_ms = t->backoff_ms ? t->backoff_ms * 2 : BACKOFF_FIRST_MS;
+    if (t->backoff_ms > BACKOFF_MAX_MS)
+        t->backoff_ms = BACKOFF_MAX_MS;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    t->retry_ms = monotonic_ms() + t->backoff_ms +
+                  (unsigned long)ts.tv_nsec % (t->backoff_ms / 4 + 1);
+}
+
+/* Connect now, whatever the backoff says; true when connected. */
+static bool link_connect(struct rep_transport *t)
+{
+    switch (t->kind) {
+    case REP_TRANSPORT_UDP: t->fd = inet_connect(t, SOCK_DGRAM); break;
+    case REP_TRANSPORT_TCP: t->fd = inet_connect(t, SOCK_STREAM); break;
+    case REP_TRANSPORT_UNIX: t->fd = unix_connect(t); break;
+    default: break;
+    }
+    if (t->fd < 0) {
+        retry_later(t);
+        return false;
+    }
+    t->owned = 1;
+    t->backoff_ms = 0;
+    t->mid_line = 0;
+    return true;
+}
+
+/* True when lines can go out now: a file, or a network destination that
+ * is connected or, its retry time come, connects. */
+static bool link_ready(struct rep_transport *t)
+{
+    if (t->fd >= 0)
+        return true;
+    return monotonic_ms() >= t->retry_ms && link_connect(t);
+}
+
+/* ---- keeping for later --------------------------------------------------- */
 
 #define PENDING_MAX (1024 * 1024)
 
+/* Bytes sent: drop them from pending. */
+static void pending_consume(struct rep_transport *t, size_t n)
+{
+    memmove(t->pending, t->pending + n, t->pending_len - n);
+    t->pending_len -= n;
+}
+
+/* Drop whole lines from pending's front until `need` bytes are gone,
+ * counting them lost; a first line whose head the reader already has goes
+ * out whole (dropping its tail would glue the reader's half to the next
+ * line). */
+static void pending_drop_oldest(struct rep_transport *t, size_t need)
+{
+    size_t keep = 0, cut;
+    char *nl;
+
+    if (t->mid_line) {
+        nl = memchr(t->pending, '\n', t->pending_len);
+        keep = nl ? (size_t)(nl - t->pending) + 1 : t->pending_len;
+    }
+    if (keep + need >= t->pending_len) {
+        cut = t->pending_len;
+    } else {
+        nl = memchr(t->pending + keep + need - 1, '\n', t->pending_len - (keep + need - 1));
+        cut = nl ? (size_t)(nl - t->pending) + 1 : t->pending_len;
+    }
+    memmove(t->pending + keep, t->pending + cut, t->pending_len - cut);
+    t->lost_bytes += cut - keep;
+    t->pending_len -= cut - keep;
+}
+
+/* Keep whole lines for later; past PENDING_MAX the oldest are lost. */
+static void pending_add(struct rep_transport *t, const char *buf, size_t len)
+{
+    char *grown = realloc(t->pending, t->pending_len + len);
+
+    if (!grown) {
+        t->lost_bytes += len;
+        return;
+    }
+    memcpy(grown + t->pending_len, buf, len);
+    t->pending = grown;
+    t->pending_len += len;
+    if (t->pending_len > PENDING_MAX)
+        pending_drop_oldest(t, t->pending_len - PENDING_MAX);
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
 /* Write what the fd takes now: the count written; *stuck when it stopped
- * taking (a full pipe), *broken on any other failure. */
-static size_t write_some(int fd, const char *buf, size_t len, int *stuck, int *broken)
+ * taking (a full pipe or socket buffer), *broken (the errno) on any other
+ * failure.
+ * Sockets are sent to with MSG_NOSIGNAL: a reader that went away must
+ * not SIGPIPE the program. */
+static size_t write_some(struct rep_transport *t, const char *buf, size_t len,
+                         int *stuck, int *broken)
 {
     size_t done = 0;
 
     *stuck = *broken = 0;
     while (done < len) {
-        ssize_t n = write(fd, buf + done, len - done);
+        ssize_t n = t->kind == REP_TRANSPORT_FILE
+                    ? write(t->fd, buf + done, len - done)
+                    : send(t->fd, buf + done, len - done, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
             *stuck = 1;
         else if (n <= 0)
-            *broken = 1;
+            *broken = n < 0 ? errno : EPIPE;
         if (n <= 0)
             break;
         done += (size_t)n;
     }
+    if (done)
+        t->mid_line = buf[done - 1] != '\n';
     return done;
 }
 
-/* Keep bytes for later; false when there is no room (they are lost). */
-static bool pending_add(struct rep_transport *t, const char *buf, size_t len)
+/* A stream whose reader went away (EPIPE, ECONNRESET...): what was not
+ * sent stays pending for the next connection, but for the tail of a line
+ * the old reader had the head of. EBADF or ENOTSOCK: the program closed
+ * our descriptor, and its number may be the program's now: not ours to
+ * close. */
+static void link_lost(struct rep_transport *t, int err)
 {
-    if (t->pending_len + len > PENDING_MAX)
-        return false;
-    char *grown = realloc(t->pending, t->pending_len + len);
-    if (!grown)
-        return false;
-    memcpy(grown + t->pending_len, buf, len);
-    t->pending = grown;
-    t->pending_len += len;
-    return true;
+    if (err != EBADF && err != ENOTSOCK)
+        close(t->fd);
+    t->fd = -1;
+    t->owned = 0;
+    if (t->mid_line && t->pending_len) {
+        char *nl = memchr(t->pending, '\n', t->pending_len);
+        size_t n = nl ? (size_t)(nl - t->pending) + 1 : t->pending_len;
+        t->lost_bytes += n;
+        pending_consume(t, n);
+    }
+    t->mid_line = 0;
+    retry_later(t);
+}
+
+/* A failed write: a file's bytes are lost, a stream's wait for the next
+ * connection. */
+static void write_broken(struct rep_transport *t, const char *buf, size_t len,
+                         int err)
+{
+    if (t->kind == REP_TRANSPORT_FILE) {
+        t->lost_bytes += len;
+        return;
+    }
+    pending_add(t, buf, len);
+    link_lost(t, err);
+}
+
+/* UDP: whole lines packed into datagrams of at most maxlen bytes. A line
+ * longer than maxlen goes alone (shortening it, e.g. by trimming StatsD
+ * tags, is not done here). A datagram that fails is lost: UDP keeps
+ * nothing once connected. */
+static void datagrams_send(struct rep_transport *t, const char *buf, size_t len)
+{
+    size_t start = 0;
+
+    while (start < len) {
+        size_t end = start;
+        while (end < len) {
+            const char *nl = memchr(buf + end, '\n', len - end);
+            size_t next = nl ? (size_t)(nl - buf) + 1 : len;
+            if (end > start && next - start > t->maxlen)
+                break;
+            end = next;
+        }
+        ssize_t n;
+        while ((n = send(t->fd, buf + start, end - start, 0)) < 0 && errno == EINTR)
+            ;
+        if (n < 0)
+            t->lost_bytes += end - start;
+        start = end;
+    }
 }
 
 /* Send what was kept; true when nothing is left. */
 static bool pending_flush(struct rep_transport *t)
 {
     int stuck, broken;
-    size_t done = write_some(t->fd, t->pending, t->pending_len, &stuck, &broken);
 
-    if (broken) {
-        t->lost_bytes += t->pending_len - done;
-        done = t->pending_len;
+    if (t->kind == REP_TRANSPORT_UDP) {
+        datagrams_send(t, t->pending, t->pending_len);
+        t->pending_len = 0;
+        return true;
     }
-    memmove(t->pending, t->pending + done, t->pending_len - done);
-    t->pending_len -= done;
+    size_t done = write_some(t, t->pending, t->pending_len, &stuck, &broken);
+    pending_consume(t, done);
+    if (broken && t->kind == REP_TRANSPORT_FILE) {
+        t->lost_bytes += t->pending_len;
+        t->pending_len = 0;
+    } else if (broken) {
+        link_lost(t, broken);
+    }
     return t->pending_len == 0;
 }
 
@@ -161,20 +531,25 @@ void rep_transport_write(struct rep_transport *t, const char *buf, size_t len)
 {
     int stuck, broken;
 
-    if (t->fd < 0 || len == 0)
+    if (t->kind == REP_TRANSPORT_OFF || len == 0)
         return;
-    /* Whole lines only: behind a tail still waiting, new lines wait too. */
-    if (t->pending_len && !pending_flush(t)) {
-        if (!pending_add(t, buf, len))
-            t->lost_bytes += len;
+    /* Whole lines only: behind a tail still waiting, or a destination not
+     * there yet, new lines wait too. */
+    if (!link_ready(t) || (t->pending_len && !pending_flush(t))) {
+        pending_add(t, buf, len);
         return;
     }
-    size_t done = write_some(t->fd, buf, len, &stuck, &broken);
+    if (t->kind == REP_TRANSPORT_UDP) {
+        datagrams_send(t, buf, len);
+        return;
+    }
+    size_t done = write_some(t, buf, len, &stuck, &broken);
     if (done == len)
         return;
-    if (stuck && pending_add(t, buf + done, len - done))
-        return;
-    t->lost_bytes += len - done;
+    if (broken)
+        write_broken(t, buf + done, len - done, broken);
+    else
+        pending_add(t, buf + done, len - done);
 }
 
 void rep_transport_abandon(struct rep_transport *t)
@@ -186,26 +561,30 @@ void rep_transport_abandon(struct rep_transport *t)
         close(t->fd);
     t->fd = -1;
     t->owned = 0;
+    t->kind = REP_TRANSPORT_OFF;
 }
 
 /* At the end: wait (bounded) for the reader to take what was kept, so
  * that the last line is not left cut in two. */
 static void pending_drain(struct rep_transport *t, int timeout_ms)
 {
-    struct pollfd p = { .fd = t->fd, .events = POLLOUT };
-
-    while (t->pending_len && !pending_flush(t) && timeout_ms > 0) {
+    while (t->fd >= 0 && !pending_flush(t) && t->fd >= 0 && timeout_ms > 0) {
+        struct pollfd p = { .fd = t->fd, .events = POLLOUT };
         if (poll(&p, 1, 10) < 0 && errno != EINTR)
             break;
         timeout_ms -= 10;
     }
     t->lost_bytes += t->pending_len;
+    t->pending_len = 0;
 }
 
 void rep_transport_finish(struct rep_transport *t, int timeout_ms)
 {
-    if (t->pending_len && t->fd >= 0)
-        pending_drain(t, timeout_ms);
+    if (!t->pending_len || t->kind == REP_TRANSPORT_OFF)
+        return;
+    if (t->fd < 0)
+        link_connect(t);            /* one last try, whatever the backoff */
+    pending_drain(t, timeout_ms);
 }
 
 void rep_transport_close(struct rep_transport *t)

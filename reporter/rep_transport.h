@@ -1,10 +1,25 @@
 /* rep_transport.h: where the reporter's lines go.
  *
- * Today: file:///abs/path (created 0600, always appended, never truncated),
- * file://stdout, file://stderr. An empty URL is a transport that is off.
- * Writes happen on the reporter thread only and never block on a file we
- * opened; a failed or refused write is counted in `lost_bytes`, never
- * retried forever.
+ * Destinations:
+ *   file:///abs/path     created 0600, always appended, never truncated
+ *   file://stdout, file://stderr
+ *   udp://host:port      StatsD's home: lines packed into datagrams of at
+ *                        most `maxlen` bytes, a line never split
+ *   tcp://host:port      a stream of lines
+ *   unix:///abs/path     a stream to a filesystem socket
+ *   unix://@name         a stream to an abstract socket
+ * (host may be a name, an IPv4 address or a bracketed IPv6 [::1].)
+ * An empty URL is a transport that is off.
+ *
+ * Opening only parses: it may run in the program's own threads (attach),
+ * so it never resolves nor connects. All I/O happens in
+ * rep_transport_write/finish, on the reporter thread, never blocking except
+ * a connect wait of at most 200 ms per attempt and the bounded drain of
+ * rep_transport_finish. A destination that is down is retried with
+ * exponential backoff (250 ms doubling to 30 s, plus up to 25% jitter);
+ * meanwhile lines are kept in a bounded buffer (1 MiB) whose oldest lines
+ * are dropped, and counted in `lost_bytes`, when it overflows. What cannot
+ * be delivered is counted there, never retried forever.
  */
 #ifndef REP_TRANSPORT_H
 #define REP_TRANSPORT_H
@@ -12,25 +27,53 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct rep_transport {
-    int fd;             /* -1: off */
-    int owned;          /* we opened fd and close it */
-    uint64_t lost_bytes;
-    char url[256];      /* for messages */
-    /* What a full pipe did not take yet: sent first next time, so that a
-     * line is never cut in two (bounded; past it new lines are lost). */
-    char *pending;
-    size_t pending_len;
+/* StatsD's customary datagram size: fits any path's MTU. */
+#define REP_TRANSPORT_MAXLEN_DEFAULT 512
+
+enum rep_transport_kind {
+    REP_TRANSPORT_OFF,
+    REP_TRANSPORT_FILE,
+    REP_TRANSPORT_UDP,
+    REP_TRANSPORT_TCP,
+    REP_TRANSPORT_UNIX,
 };
 
-/* 0, or -1 with a reason in err. */
+struct rep_transport {
+    enum rep_transport_kind kind;
+    int fd;             /* -1: off, or a network destination not connected */
+    int owned;          /* we opened fd and close it */
+    uint64_t lost_bytes;
+    char url[4096];     /* as given; for messages */
+    /* What the destination did not take yet, or what waits for it to come
+     * back: sent first next time, so that a line is never cut in two
+     * (bounded; past it the oldest lines are lost). */
+    char *pending;
+    size_t pending_len;
+    int mid_line;       /* the reader has the head of pending's first line */
+    /* Network destinations: what the URL names, resolved at each connect. */
+    char host[256];     /* udp/tcp host; unix: the path, or @name */
+    char port[6];
+    int64_t retry_ms;   /* CLOCK_MONOTONIC time of the next connect try */
+    unsigned backoff_ms;/* the last wait between tries; 0 after a success */
+    size_t maxlen;      /* udp: the largest datagram */
+};
+
+/* 0 when url is one of the destinations above, else -1 with a reason in
+ * err. No I/O: the CLI checks what it hands the library with this. */
+int rep_transport_url_check(const char *url, char *err, size_t errlen);
+/* 0, or -1 with a reason in err. Opens files; for network URLs only
+ * parses. */
 int rep_transport_open(struct rep_transport *t, const char *url,
                        char *err, size_t errlen);
+/* The largest UDP datagram (SCOPE_STATSD_MAXLEN), after open; 0 restores
+ * the default (REP_TRANSPORT_MAXLEN_DEFAULT). Other kinds ignore it. */
+void rep_transport_set_maxlen(struct rep_transport *t, size_t maxlen);
 int rep_transport_is_on(const struct rep_transport *t);
-/* Write all of buf or count it lost. */
+/* Whole lines: write them, keep them for later, or count them lost. */
 void rep_transport_write(struct rep_transport *t, const char *buf, size_t len);
 /* The end: wait at most timeout_ms for the destination to take what was
- * kept for later (what it does not take is counted lost). */
+ * kept for later (a network destination not connected gets one more
+ * connect try); what it does not take is counted lost. */
 void rep_transport_finish(struct rep_transport *t, int timeout_ms);
 void rep_transport_close(struct rep_transport *t);
 /* After fork, in the child: close, and forget what the parent had kept for

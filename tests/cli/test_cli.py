@@ -58,13 +58,16 @@ class Usage(ScopeTestCase):
             self.assertUsage(["run", "-p", p, "true"], f"--period '{p}'", "run")
 
     def test_run_bad_urls(self):
-        self.assertUsage(["run", "-m", "udp://localhost:8125", "true"],
-                         "only file:// destinations", "run")
+        self.assertUsage(["run", "-m", "udp://localhost:0", "true"],
+                         "port from 1 to 65535", "run")
+        self.assertUsage(["run", "-m", "http://localhost:8125", "true"],
+                         "unsupported destination", "run")
         self.assertUsage(["run", "-e", "/tmp/events.json", "true"],
-                         "only file:// destinations", "run")
+                         "unsupported destination", "run")
+        self.assertUsage(["run", "-e", "unix://sock", "true"], "unix:///abs/path", "run")
         self.assertUsage(["run", "-m", "file://relative/m.json", "true"],
-                         "must be absolute", "run")
-        self.assertUsage(["run", "-e", "file://e.json", "true"], "must be absolute", "run")
+                         "absolute path", "run")
+        self.assertUsage(["run", "-e", "file://e.json", "true"], "absolute path", "run")
 
     def test_readers(self):
         for cmd in ("metrics", "events"):

@@ -231,9 +231,9 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     if (rep_start(ip_proc.rep) != 0)
         ip_complain("cannot start the reporter thread; data is written at exit only");
     status_text_set(scope_ctl_status.metric_dest, sizeof scope_ctl_status.metric_dest,
-                    ip_proc.cfg.metric_dest);
+                    ip_proc.cfg.metric_enable ? ip_proc.cfg.metric_dest : "");
     status_text_set(scope_ctl_status.event_dest, sizeof scope_ctl_status.event_dest,
-                    ip_proc.cfg.event_dest);
+                    ip_proc.cfg.event_enable ? ip_proc.cfg.event_dest : "");
     scope_ctl_status.patched_slots = patched > 0 ? (uint32_t)patched : 0;
     scope_ctl_status.attaches++;
     __atomic_store_n(&scope_ctl_status.state, SCOPE_CTL_ATTACHED, __ATOMIC_RELEASE);

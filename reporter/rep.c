@@ -637,9 +637,12 @@ static int reporter_init(struct rep *r, const struct rep_config *cfg,
     r->cfg = *cfg;
     r->ident = *ident;
     r->src = *src;
-    if (rep_transport_open(&r->metrics, cfg->metric_dest, err, errlen) < 0)
+    if (rep_transport_open(&r->metrics, cfg->metric_enable ? cfg->metric_dest : "",
+                           err, errlen) < 0)
         return -1;
-    if (rep_transport_open(&r->events, cfg->event_dest, err, errlen) < 0) {
+    rep_transport_set_maxlen(&r->metrics, cfg->statsd_maxlen);
+    if (rep_transport_open(&r->events, cfg->event_enable ? cfg->event_dest : "",
+                           err, errlen) < 0) {
         rep_transport_close(&r->metrics);
         return -1;
     }

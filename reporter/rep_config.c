@@ -9,7 +9,12 @@
 void rep_config_defaults(struct rep_config *c)
 {
     memset(c, 0, sizeof(*c));
+    snprintf(c->metric_dest, sizeof c->metric_dest, "%s", REP_DEFAULT_METRIC_DEST);
+    snprintf(c->event_dest, sizeof c->event_dest, "%s", REP_DEFAULT_EVENT_DEST);
+    c->metric_enable = c->event_enable = true;
     c->metric_format = REP_FORMAT_STATSD;
+    c->statsd_maxlen = 512;
+    c->log_level = REP_LOG_WARNING;
     c->verbosity = 4;
     c->period_s = 10;
     c->ev_fs = c->ev_net = c->ev_dns = c->ev_console = true;
@@ -137,6 +142,20 @@ static int tags_read(struct rep_config *c, const char *block, char *err, size_t 
     return bad;
 }
 
+static int log_level_read(struct rep_config *c, const char *v, char *err, size_t errlen)
+{
+    static const char *const names[] = { "none", "error", "warning", "info", "debug" };
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!strcmp(v, names[i])) {
+            c->log_level = (enum rep_log_level)i;
+            return 0;
+        }
+    }
+    complain(err, errlen, "SCOPE_LOG_LEVEL", v, "none, error, warning, info or debug");
+    return 1;
+}
+
 int rep_config_read(struct rep_config *c, const char *block,
                     char *err, size_t errlen)
 {
@@ -175,6 +194,19 @@ int rep_config_read(struct rep_config *c, const char *block,
     }
     if ((v = VALUE("SCOPE_STATSD_PREFIX")) && copy_string(c->statsd_prefix, sizeof c->statsd_prefix, v))
         complain(err, errlen, "SCOPE_STATSD_PREFIX", v, "shorter than 128 bytes"), bad++;
+    if ((v = VALUE("SCOPE_STATSD_MAXLEN"))) {
+        long n = parse_bounded(v, 64, 65507);
+        if (n < 0)
+            complain(err, errlen, "SCOPE_STATSD_MAXLEN", v, "a number of bytes from 64 to 65507"), bad++;
+        else
+            c->statsd_maxlen = (unsigned)n;
+    }
+    if ((v = VALUE("SCOPE_LOG_LEVEL")))
+        bad += log_level_read(c, v, err, errlen);
+    if ((v = VALUE("SCOPE_LOG_DEST")) && copy_string(c->log_dest, sizeof c->log_dest, v))
+        complain(err, errlen, "SCOPE_LOG_DEST", "...", "a URL of sane length"), bad++;
+    bad += bool_read(block, "SCOPE_METRIC_ENABLE", &c->metric_enable, err, errlen);
+    bad += bool_read(block, "SCOPE_EVENT_ENABLE", &c->event_enable, err, errlen);
     if ((v = VALUE("SCOPE_SNAPSHOT_BACKTRACE"))) {
         if (!strcmp(v, "true"))
             c->backtrace = true;

@@ -1,11 +1,22 @@
 /* rep_config.h: what the reporter is told to do, read from SCOPE_* variables.
  *
- *   SCOPE_METRIC_DEST       file:///abs/path | file://stdout | file://stderr
- *   SCOPE_EVENT_DEST        same; unset or empty: that output is off
+ *   SCOPE_METRIC_DEST       a destination URL (rep_transport.h); default
+ *                           udp://127.0.0.1:8125 (StatsD), as AppScope;
+ *                           empty: metrics are off
+ *   SCOPE_EVENT_DEST        same; default tcp://127.0.0.1:9109
+ *   SCOPE_METRIC_ENABLE, SCOPE_EVENT_ENABLE  true (default) | false: false
+ *                           turns that output off whatever its destination
  *   SCOPE_METRIC_FORMAT     statsd (default) | ndjson
  *   SCOPE_METRIC_VERBOSITY  0-9, default 4; >= 5: per-file metrics
  *   SCOPE_SUMMARY_PERIOD    seconds between metric periods, default 10
  *   SCOPE_STATSD_PREFIX     prepended to StatsD metric names
+ *   SCOPE_STATSD_MAXLEN     the largest StatsD datagram, 64-65507 bytes,
+ *                           default 512; a longer line loses tags
+ *   SCOPE_LOG_LEVEL         none | error | warning (default) | info | debug:
+ *                           what the library's own log keeps
+ *   SCOPE_LOG_DEST          file:///abs/path (or file://stderr) of that log;
+ *                           default: the CLI's session dir, else
+ *                           $HOME/.scope/libscope.log
  *   SCOPE_SNAPSHOT_BACKTRACE  true: write a backtrace when the program
  *                           crashes (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT)
  *   SCOPE_EVENT_FS, _NET, _DNS, _CONSOLE  true (default) | false: which
@@ -26,14 +37,23 @@
 #include <stddef.h>
 
 enum rep_metric_format { REP_FORMAT_STATSD, REP_FORMAT_NDJSON };
+enum rep_log_level { REP_LOG_NONE, REP_LOG_ERROR, REP_LOG_WARNING, REP_LOG_INFO,
+                     REP_LOG_DEBUG };
+
+#define REP_DEFAULT_METRIC_DEST "udp://127.0.0.1:8125"
+#define REP_DEFAULT_EVENT_DEST "tcp://127.0.0.1:9109"
 
 struct rep_config {
     char metric_dest[4096];
     char event_dest[4096];
+    bool metric_enable, event_enable;   /* false: that output is off */
     enum rep_metric_format metric_format;
     int verbosity;
     unsigned period_s;
     char statsd_prefix[128];
+    unsigned statsd_maxlen;
+    enum rep_log_level log_level;
+    char log_dest[4096];
     bool backtrace;
     bool ev_fs, ev_net, ev_dns, ev_console;
     unsigned maxeps;

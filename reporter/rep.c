@@ -20,7 +20,9 @@
  * command line (1023, twice) may each grow six times when escaped. */
 #define REP_LINE_MAX (32 * 1024)
 #define REP_BATCH_MAX (64 * 1024)
-#define REP_FINISH_MS 1000          /* at stop, for a slow reader to catch up */   /* write out a batch when it gets this big */
+/* At stop, per destination, for a slow or absent reader: the exit waits at
+ * most twice this. */
+#define REP_FINISH_MS 1000
 
 struct rep_batch {
     char buf[REP_BATCH_MAX];
@@ -36,6 +38,7 @@ struct rep {
     uint64_t drops_to_report;
     uint64_t lines_unformatted;         /* did not fit REP_LINE_MAX: counted */
     uint64_t events_cut;                /* over SCOPE_EVENT_MAXEPS */
+    uint64_t metric_lines_told, event_lines_told;   /* losses already reported */
     int inline_cycle;                   /* atomic: a cycle run off the thread */
     unsigned tcp_open, udp_open;        /* gauges, as of the last collection */
     int start_reported;                 /* proc.start, once per process */
@@ -136,6 +139,8 @@ static void metric_write(struct rep *r, const struct rep_metric *m, double time)
                            r->cfg.verbosity >= 4 ? &r->ident : NULL, m);
     if (n == 0)
         r->lines_unformatted++;
+    else if (r->cfg.metric_format == REP_FORMAT_STATSD && n > r->cfg.statsd_maxlen)
+        n = rep_fmt_statsd_trim(line, n, r->cfg.statsd_maxlen);
     batch_add(&r->mbatch, &r->metrics, line, n);
 }
 
@@ -560,6 +565,33 @@ static void drops_report(struct rep *r)
     }
 }
 
+/* Lines a destination lost (down, stalled, overflowing), said once it
+ * takes lines again: a notice on the event stream and scope.dropped on the
+ * metric stream. */
+static void losses_tell(struct rep *r, struct rep_transport *t, const char *stream,
+                        uint64_t *told)
+{
+    char msg[4400], line[REP_LINE_MAX];
+    double now = now_unix();
+
+    if (t->lost_lines == *told || !rep_transport_is_caught_up(t))
+        return;
+    uint64_t lines = t->lost_lines - *told;
+    *told = t->lost_lines;
+    snprintf(msg, sizeof msg, "scope dropped %llu %s lines: %s did not take them "
+             "(down, not reading, or refusing) and the %d KiB kept meanwhile "
+             "overflowed", (unsigned long long)lines, stream, t->url,
+             REP_TRANSPORT_KEEP_MAX / 1024);
+    size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now, msg);
+    batch_add(&r->ebatch, &r->events, line, n);
+    struct rep_field tags[] = { REP_FIELD_STR("stream", stream),
+                                REP_FIELD_STR("reason", "destination") };
+    struct rep_metric m = { .name = "scope.dropped", .type = REP_COUNTER,
+                            .value = (double)lines, .unit = "line",
+                            .tags = tags, .ntags = 2 };
+    metric_write(r, &m, now);
+}
+
 /* ---- the thread --------------------------------------------------------- */
 
 static void period_emit(struct rep *r)
@@ -588,6 +620,10 @@ static void cycle_run(struct rep *r, int force_period)
     if (force_period || period_due(r))
         period_emit(r);
     drops_report(r);
+    batch_write_out(&r->ebatch, &r->events);
+    losses_tell(r, &r->metrics, "metric", &r->metric_lines_told);
+    losses_tell(r, &r->events, "event", &r->event_lines_told);
+    batch_write_out(&r->mbatch, &r->metrics);
     batch_write_out(&r->ebatch, &r->events);
 }
 
@@ -781,15 +817,16 @@ static int rep_stop_thread(struct rep *r, unsigned timeout_ms)
  * is no other channel left to say it on. */
 static void losses_report(struct rep_transport *t, const char *what)
 {
-    char msg[512];
+    char msg[4400];
 
     if (!t->lost_bytes)
         return;
-    int n = snprintf(msg, sizeof msg, "scope: %llu bytes of %s could not be "
-                     "written to %s\n", (unsigned long long)t->lost_bytes, what, t->url);
+    int n = snprintf(msg, sizeof msg, "scope: %llu %s lines (%llu bytes) could not be "
+                     "written to %s\n", (unsigned long long)t->lost_lines, what,
+                     (unsigned long long)t->lost_bytes, t->url);
     if (n > 0)
         (void)!write(STDERR_FILENO, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
-    t->lost_bytes = 0;
+    t->lost_bytes = t->lost_lines = 0;
 }
 
 int rep_stop(struct rep *r, unsigned timeout_ms)
@@ -797,8 +834,8 @@ int rep_stop(struct rep *r, unsigned timeout_ms)
     int rc = rep_stop_thread(r, timeout_ms);
 
     if (!r->thread_started) {       /* else it still writes: no race on counts */
-        losses_report(&r->metrics, "metrics");
-        losses_report(&r->events, "events");
+        losses_report(&r->metrics, "metric");
+        losses_report(&r->events, "event");
     }
     return rc;
 }

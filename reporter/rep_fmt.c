@@ -434,6 +434,25 @@ size_t rep_fmt_statsd(char *buf, size_t cap, const char *prefix,
     return put_line_end(&o);
 }
 
+/* Tag keys and values never hold ',', '|' or '#' (put_statsd_text), so a
+ * ',' after "|#" always starts a tag. */
+size_t rep_fmt_statsd_trim(char *line, size_t len, size_t maxlen)
+{
+    char *tags = memmem(line, len, "|#", 2);
+    size_t end = len - 1;           /* before the newline */
+
+    if (!tags || len <= maxlen)
+        return len;
+    while (end + 1 > maxlen) {
+        char *comma = memrchr(tags, ',', (size_t)(line + end - tags));
+        end = comma ? (size_t)(comma - line) : (size_t)(tags - line);
+        if (!comma)
+            break;
+    }
+    line[end] = '\n';
+    return end + 1;
+}
+
 /* Like StatsD, a metric without ident carries no proc/pid/host. */
 size_t rep_fmt_metric_json(char *buf, size_t cap, const struct rep_ident *ident,
                            const struct rep_metric *m, double time)

@@ -71,6 +71,11 @@ size_t rep_fmt_statsd(char *buf, size_t cap, const char *prefix,
                       const struct rep_ident *ident,
                       const struct rep_metric *m);
 
+/* A StatsD line of len bytes (newline included) longer than maxlen loses
+ * whole tags from its end until it fits; name, value and type stay even
+ * when they alone are longer. Returns the new length. */
+size_t rep_fmt_statsd_trim(char *line, size_t len, size_t maxlen);
+
 /* NDJSON metric; `time` is unix seconds (printed with microseconds). */
 size_t rep_fmt_metric_json(char *buf, size_t cap, const struct rep_ident *ident,
                            const struct rep_metric *m, double time);

@@ -240,6 +240,11 @@ int rep_transport_is_on(const struct rep_transport *t)
     return t->kind != REP_TRANSPORT_OFF;
 }
 
+int rep_transport_is_caught_up(const struct rep_transport *t)
+{
+    return t->fd >= 0 && t->pending_len == 0;
+}
+
 /* ---- connecting ---------------------------------------------------------- */
 
 #define CONNECT_WAIT_MS 200
@@ -365,7 +370,21 @@ static bool link_ready(struct rep_transport *t)
 
 /* ---- keeping for later --------------------------------------------------- */
 
-#define PENDING_MAX (1024 * 1024)
+/* Lines that will never arrive: counted in bytes and in lines (a line is
+ * a metric or an event: what the operator is told was dropped). */
+static void lost_add(struct rep_transport *t, const char *buf, size_t len)
+{
+    const char *end = buf + len;
+    uint64_t lines = 0;
+
+    for (const char *p = buf; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
+        lines++;
+    if (len && buf[len - 1] != '\n')
+        lines++;                    /* a line's head without its end */
+    t->lost_bytes += len;
+    t->lost_lines += lines;
+}
+
 
 /* Bytes sent: drop them from pending. */
 static void pending_consume(struct rep_transport *t, size_t n)
@@ -393,25 +412,25 @@ static void pending_drop_oldest(struct rep_transport *t, size_t need)
         nl = memchr(t->pending + keep + need - 1, '\n', t->pending_len - (keep + need - 1));
         cut = nl ? (size_t)(nl - t->pending) + 1 : t->pending_len;
     }
+    lost_add(t, t->pending + keep, cut - keep);
     memmove(t->pending + keep, t->pending + cut, t->pending_len - cut);
-    t->lost_bytes += cut - keep;
     t->pending_len -= cut - keep;
 }
 
-/* Keep whole lines for later; past PENDING_MAX the oldest are lost. */
+/* Keep whole lines for later; past REP_TRANSPORT_KEEP_MAX the oldest are lost. */
 static void pending_add(struct rep_transport *t, const char *buf, size_t len)
 {
     char *grown = realloc(t->pending, t->pending_len + len);
 
     if (!grown) {
-        t->lost_bytes += len;
+        lost_add(t, buf, len);
         return;
     }
     memcpy(grown + t->pending_len, buf, len);
     t->pending = grown;
     t->pending_len += len;
-    if (t->pending_len > PENDING_MAX)
-        pending_drop_oldest(t, t->pending_len - PENDING_MAX);
+    if (t->pending_len > REP_TRANSPORT_KEEP_MAX)
+        pending_drop_oldest(t, t->pending_len - REP_TRANSPORT_KEEP_MAX);
 }
 
 /* ---- sending ------------------------------------------------------------- */
@@ -460,7 +479,7 @@ static void link_lost(struct rep_transport *t, int err)
     if (t->mid_line && t->pending_len) {
         char *nl = memchr(t->pending, '\n', t->pending_len);
         size_t n = nl ? (size_t)(nl - t->pending) + 1 : t->pending_len;
-        t->lost_bytes += n;
+        lost_add(t, t->pending, n);
         pending_consume(t, n);
     }
     t->mid_line = 0;
@@ -473,7 +492,7 @@ static void write_broken(struct rep_transport *t, const char *buf, size_t len,
                          int err)
 {
     if (t->kind == REP_TRANSPORT_FILE) {
-        t->lost_bytes += len;
+        lost_add(t, buf, len);
         return;
     }
     pending_add(t, buf, len);
@@ -501,7 +520,7 @@ static void datagrams_send(struct rep_transport *t, const char *buf, size_t len)
         while ((n = send(t->fd, buf + start, end - start, 0)) < 0 && errno == EINTR)
             ;
         if (n < 0)
-            t->lost_bytes += end - start;
+            lost_add(t, buf + start, end - start);
         start = end;
     }
 }
@@ -519,7 +538,7 @@ static bool pending_flush(struct rep_transport *t)
     size_t done = write_some(t, t->pending, t->pending_len, &stuck, &broken);
     pending_consume(t, done);
     if (broken && t->kind == REP_TRANSPORT_FILE) {
-        t->lost_bytes += t->pending_len;
+        lost_add(t, t->pending, t->pending_len);
         t->pending_len = 0;
     } else if (broken) {
         link_lost(t, broken);
@@ -574,7 +593,7 @@ static void pending_drain(struct rep_transport *t, int timeout_ms)
             break;
         timeout_ms -= 10;
     }
-    t->lost_bytes += t->pending_len;
+    lost_add(t, t->pending, t->pending_len);
     t->pending_len = 0;
 }
 

@@ -17,8 +17,9 @@
  * a connect wait of at most 200 ms per attempt and the bounded drain of
  * rep_transport_finish. A destination that is down is retried with
  * exponential backoff (250 ms doubling to 30 s, plus up to 25% jitter);
- * meanwhile lines are kept in a bounded buffer (1 MiB) whose oldest lines
- * are dropped, and counted in `lost_bytes`, when it overflows. What cannot
+ * meanwhile lines are kept in a bounded buffer (REP_TRANSPORT_KEEP_MAX)
+ * whose oldest lines are dropped, and counted in `lost_lines`/`lost_bytes`,
+ * when it overflows. What cannot
  * be delivered is counted there, never retried forever.
  */
 #ifndef REP_TRANSPORT_H
@@ -27,6 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What is kept for a destination that is down or slow; past it the oldest
+ * lines go. */
+#define REP_TRANSPORT_KEEP_MAX (1024 * 1024)
 /* StatsD's customary datagram size: fits any path's MTU. */
 #define REP_TRANSPORT_MAXLEN_DEFAULT 512
 
@@ -42,7 +46,7 @@ struct rep_transport {
     enum rep_transport_kind kind;
     int fd;             /* -1: off, or a network destination not connected */
     int owned;          /* we opened fd and close it */
-    uint64_t lost_bytes;
+    uint64_t lost_bytes, lost_lines;    /* never delivered; only grow */
     char url[4096];     /* as given; for messages */
     /* What the destination did not take yet, or what waits for it to come
      * back: sent first next time, so that a line is never cut in two
@@ -69,6 +73,9 @@ int rep_transport_open(struct rep_transport *t, const char *url,
  * the default (REP_TRANSPORT_MAXLEN_DEFAULT). Other kinds ignore it. */
 void rep_transport_set_maxlen(struct rep_transport *t, size_t maxlen);
 int rep_transport_is_on(const struct rep_transport *t);
+/* Connected (or a file) with nothing kept for later: the moment to say
+ * what was lost. */
+int rep_transport_is_caught_up(const struct rep_transport *t);
 /* Whole lines: write them, keep them for later, or count them lost. */
 void rep_transport_write(struct rep_transport *t, const char *buf, size_t len);
 /* The end: wait at most timeout_ms for the destination to take what was

@@ -158,6 +158,64 @@ START_TEST(statsd_delimiters_in_values)
 }
 END_TEST
 
+/* rep_fmt_statsd_trim on a copy of text; the result as a string. */
+static const char *trimmed(const char *text, size_t maxlen)
+{
+    static char out[512];
+    size_t n = strlen(text);
+
+    memcpy(out, text, n);
+    n = rep_fmt_statsd_trim(out, n, maxlen);
+    out[n] = '\0';
+    return out;
+}
+
+START_TEST(trim_fits_untouched)
+{
+    const char *l = "fs.read:10|c|#file:/a,unit:byte\n";
+    ck_assert_str_eq(trimmed(l, strlen(l)), l);
+    ck_assert_str_eq(trimmed(l, 512), l);
+}
+END_TEST
+
+START_TEST(trim_drops_whole_tags_from_the_end)
+{
+    const char *l = "fs.read:10|c|#file:/a,proc:p,unit:byte\n";
+    ck_assert_str_eq(trimmed(l, strlen(l) - 1), "fs.read:10|c|#file:/a,proc:p\n");
+    ck_assert_str_eq(trimmed(l, 29), "fs.read:10|c|#file:/a,proc:p\n");
+    ck_assert_str_eq(trimmed(l, 28), "fs.read:10|c|#file:/a\n");
+    ck_assert_str_eq(trimmed(l, 22), "fs.read:10|c|#file:/a\n");
+    ck_assert_str_eq(trimmed(l, 21), "fs.read:10|c\n");
+}
+END_TEST
+
+START_TEST(trim_keeps_name_and_value)
+{
+    ck_assert_str_eq(trimmed("a.very.long.name:123456|c|#k:v\n", 5),
+                     "a.very.long.name:123456|c\n");
+    ck_assert_str_eq(trimmed("a.very.long.name:123456|c\n", 5),
+                     "a.very.long.name:123456|c\n");
+}
+END_TEST
+
+/* Whatever the limit, the result is a prefix of whole tags, ends in one
+ * newline, and fits unless the untagged line alone does not. */
+START_TEST(trim_every_limit)
+{
+    const char *l = "fs.write:4096|c|#file:/var/log/x.log,proc:dd,pid:77,host:h,unit:byte\n";
+    size_t bare = strlen("fs.write:4096|c\n");
+
+    for (size_t max = 1; max <= strlen(l) + 1; max++) {
+        const char *t = trimmed(l, max);
+        size_t n = strlen(t);
+        ck_assert_uint_le(n, max > bare ? max : bare);
+        ck_assert_int_eq(t[n - 1], '\n');
+        ck_assert_int_eq(strncmp(t, l, n - 1), 0);
+        ck_assert(l[n - 1] == ',' || l[n - 1] == '|' || l[n - 1] == '\n');
+    }
+}
+END_TEST
+
 START_TEST(metric_json_per_file)
 {
     struct rep_field tags[] = {
@@ -478,6 +536,7 @@ static Suite *rep_fmt_suite(void)
 {
     Suite *s = suite_create("rep_fmt");
     TCase *statsd_tc = tcase_create("statsd");
+    TCase *trim_tc = tcase_create("statsd_trim");
     TCase *json_tc = tcase_create("json");
     TCase *escape_tc = tcase_create("escape");
     TCase *value_tc = tcase_create("values");
@@ -491,6 +550,12 @@ static Suite *rep_fmt_suite(void)
     tcase_add_test(statsd_tc, statsd_timer);
     tcase_add_test(statsd_tc, statsd_delimiters_in_values);
     suite_add_tcase(s, statsd_tc);
+
+    tcase_add_test(trim_tc, trim_fits_untouched);
+    tcase_add_test(trim_tc, trim_drops_whole_tags_from_the_end);
+    tcase_add_test(trim_tc, trim_keeps_name_and_value);
+    tcase_add_test(trim_tc, trim_every_limit);
+    suite_add_tcase(s, trim_tc);
 
     tcase_add_test(json_tc, metric_json_per_file);
     tcase_add_test(json_tc, metric_json_summary);

@@ -1,0 +1,253 @@
+/* test_rep_transport.c: the reporter's destinations against real loopback
+ * sockets: URL checks, lines kept while a destination is down and counted
+ * when they overflow, a reader that stalls, StatsD datagram packing. */
+#include <check.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rep_transport.h"
+
+static char err[512];
+
+START_TEST(url_check_accepts)
+{
+    const char *good[] = { "file:///tmp/x", "file://stdout", "file://stderr",
+                           "udp://127.0.0.1:8125", "tcp://localhost:9109",
+                           "tcp://[::1]:1", "unix:///run/x.sock", "unix://@name", "" };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        ck_assert_msg(rep_transport_url_check(good[i], err, sizeof err) == 0,
+                      "%s: %s", good[i], err);
+}
+END_TEST
+
+START_TEST(url_check_rejects)
+{
+    const char *bad[] = { "file://rel", "udp://h", "udp://h:0", "udp://h:65536",
+                          "tcp://:80", "tcp://h:8x", "tcp://[::1:80", "unix://rel",
+                          "unix://@", "http://h:80", "/tmp/x", "udp://h:-1" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        ck_assert_msg(rep_transport_url_check(bad[i], err, sizeof err) < 0, "%s", bad[i]);
+        ck_assert_msg(err[0] != '\0', "%s: no reason", bad[i]);
+    }
+}
+END_TEST
+
+/* A loopback port nobody listens on (yet): bound, then closed. */
+static int port_free(void)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t l = sizeof a;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+
+    ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &l), 0);
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+static int listener(int port, int type, int rcvbuf)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int one = 1, s = socket(AF_INET, type, 0);
+
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (rcvbuf)
+        setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    if (type == SOCK_STREAM)
+        ck_assert_int_eq(listen(s, 4), 0);
+    return s;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Line i: "line NNNNNNN ...\n", 100 bytes. */
+static void line_make(char *buf, unsigned i)
+{
+    snprintf(buf, 101, "line %07u %086u\n", i, 0u);
+}
+
+/* Whole lines read from fd until EOF: how many; each in order, and when
+ * `contiguous`, without a gap after the first one seen. */
+static unsigned lines_read(int fd, unsigned *first, int contiguous)
+{
+    static char buf[1 << 16];
+    char partial[101];
+    size_t have = 0;
+    unsigned count = 0, expect = 0;
+    ssize_t n;
+
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            partial[have++] = buf[i];
+            if (have < 100)
+                continue;
+            ck_assert_int_eq(partial[99], '\n');
+            unsigned no = (unsigned)strtoul(partial + 5, NULL, 10);
+            if (count == 0)
+                *first = expect = no;
+            if (contiguous)
+                ck_assert_uint_eq(no, expect);
+            else
+                ck_assert_uint_ge(no, expect);
+            expect = no + 1;
+            count++;
+            have = 0;
+        }
+    }
+    /* A reader that stalls to the end may be left the head of a line
+     * (which the sender counts lost): never anywhere but at the end. */
+    if (contiguous)
+        ck_assert_uint_eq(have, 0);
+    return count;
+}
+
+/* Down at first: lines are kept up to the bound, the oldest dropped and
+ * counted; once up, the rest arrive: arrived + lost == written. */
+START_TEST(tcp_down_then_up_counts_exactly)
+{
+    struct rep_transport t;
+    char url[64], line[101];
+    int port = port_free();
+    const unsigned total = 2 * REP_TRANSPORT_KEEP_MAX / 100;
+
+    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
+    ck_assert_int_eq(rep_transport_open(&t, url, err, sizeof err), 0);
+    double worst = 0;
+    for (unsigned i = 0; i < total; i++) {
+        line_make(line, i);
+        double t0 = now_s();
+        rep_transport_write(&t, line, 100);
+        if (now_s() - t0 > worst)
+            worst = now_s() - t0;
+    }
+    ck_assert_uint_le(t.pending_len, REP_TRANSPORT_KEEP_MAX);
+    ck_assert_uint_gt(t.lost_lines, 0);
+    ck_assert_uint_eq(t.lost_bytes, t.lost_lines * 100);
+    ck_assert_msg(worst < 0.25, "a write took %.3f s", worst);   /* the connect bound */
+    ck_assert(!rep_transport_is_caught_up(&t));
+
+    int ls = listener(port, SOCK_STREAM, 0);
+    rep_transport_finish(&t, 2000);          /* connects at once, sends what was kept */
+    ck_assert(rep_transport_is_caught_up(&t));
+    uint64_t lost = t.lost_lines;
+    rep_transport_abandon(&t);
+    int c = accept(ls, NULL, NULL);
+    unsigned first = 0, got = lines_read(c, &first, 1);
+    close(c);
+    close(ls);
+    ck_assert_uint_eq(got + lost, total);
+    ck_assert_uint_eq(first, lost);          /* the oldest went */
+}
+END_TEST
+
+/* A reader that accepts and never reads: writes stay quick, memory stays
+ * bounded, what does not fit is counted. */
+START_TEST(tcp_stalled_reader_never_blocks)
+{
+    struct rep_transport t;
+    char url[64], line[101];
+    int port = port_free();
+    int ls = listener(port, SOCK_STREAM, 4096);
+    const unsigned total = 100000;         /* 10 MB */
+
+    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
+    ck_assert_int_eq(rep_transport_open(&t, url, err, sizeof err), 0);
+    double began = now_s();
+    for (unsigned i = 0; i < total; i++) {
+        line_make(line, i);
+        rep_transport_write(&t, line, 100);
+        ck_assert_uint_le(t.pending_len, REP_TRANSPORT_KEEP_MAX);
+    }
+    double took = now_s() - began;
+    ck_assert_msg(took < 5, "10 MB took %.2f s", took);
+    ck_assert_uint_gt(t.lost_lines, 0);
+    began = now_s();
+    rep_transport_finish(&t, 300);
+    ck_assert_msg(now_s() - began < 1, "finish waited %.2f s", now_s() - began);
+    uint64_t lost = t.lost_lines;
+    rep_transport_abandon(&t);
+    int c = accept(ls, NULL, NULL);
+    unsigned first = 0, got = lines_read(c, &first, 0);
+    close(c);
+    close(ls);
+    ck_assert_uint_eq(got + lost, total);
+}
+END_TEST
+
+/* StatsD: datagrams of whole lines, at most maxlen bytes, every line once. */
+START_TEST(udp_packs_whole_lines)
+{
+    struct rep_transport t;
+    char url[64], buf[8192];
+    int port = port_free();
+    int s = listener(port, SOCK_DGRAM, 0);
+    size_t sent = 0, got = 0;
+    unsigned lines = 0;
+
+    snprintf(url, sizeof url, "udp://127.0.0.1:%d", port);
+    ck_assert_int_eq(rep_transport_open(&t, url, err, sizeof err), 0);
+    rep_transport_set_maxlen(&t, 200);
+    for (int i = 0; i < 40; i++)
+        sent += (size_t)snprintf(buf + sent, sizeof buf - sent, "m%d:%d|c|#t:%*d\n",
+                                 i, i, i * 3 % 70, 0);
+    rep_transport_write(&t, buf, sent);
+    ck_assert_uint_eq(t.lost_bytes, 0);
+    struct pollfd p = { .fd = s, .events = POLLIN };
+    while (poll(&p, 1, 200) > 0) {
+        char gram[2048];
+        ssize_t n = recv(s, gram, sizeof gram, 0);
+        ck_assert_int_gt(n, 0);
+        ck_assert_int_le(n, 200);
+        ck_assert_int_eq(gram[n - 1], '\n');
+        ck_assert_int_eq(memcmp(gram, buf + got, (size_t)n), 0);
+        got += (size_t)n;
+        lines++;
+    }
+    ck_assert_uint_eq(got, sent);
+    ck_assert_uint_lt(lines, 40);
+    rep_transport_abandon(&t);
+    close(s);
+}
+END_TEST
+
+static Suite *rep_transport_suite(void)
+{
+    Suite *s = suite_create("rep_transport");
+    TCase *url = tcase_create("url");
+    TCase *net = tcase_create("net");
+
+    tcase_add_test(url, url_check_accepts);
+    tcase_add_test(url, url_check_rejects);
+    suite_add_tcase(s, url);
+    tcase_set_timeout(net, 30);
+    tcase_add_test(net, tcp_down_then_up_counts_exactly);
+    tcase_add_test(net, tcp_stalled_reader_never_blocks);
+    tcase_add_test(net, udp_packs_whole_lines);
+    suite_add_tcase(s, net);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(rep_transport_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

@@ -132,6 +132,8 @@ static void crash_file_write(const struct rep_crash *c, time_t now)
     size_t dirlen = strlen(crash_dir);
     char *p = path;
 
+    if (!dirlen)
+        return;                 /* no directory of ours: the event only */
     memcpy(p, crash_dir, dirlen);
     p += dirlen;
     memcpy(p, "/backtrace_", 11);
@@ -261,24 +263,6 @@ static int unwinder_load(void)
     return 0;
 }
 
-static int dir_make(const char *path)
-{
-    return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
-}
-
-static void crash_dir_choose(const struct rep_config *cfg)
-{
-    const char *home = getenv("HOME");
-
-    if (cfg->session_dir[0]) {
-        snprintf(crash_dir, sizeof crash_dir, "%s", cfg->session_dir);
-        return;
-    }
-    snprintf(crash_dir, sizeof crash_dir, "%s/.scope", home ? home : "/tmp");
-    dir_make(crash_dir);
-    strncat(crash_dir, "/crash", sizeof crash_dir - strlen(crash_dir) - 1);
-    dir_make(crash_dir);
-}
 
 void ip_crash_thread_start(unsigned index)
 {
@@ -315,7 +299,8 @@ const char *ip_crash_enable(const struct rep_config *cfg)
     }
     const char *note = unwinder_load() < 0
         ? "libunwind.so.8 not found: crash backtraces will hold the faulting frame only" : NULL;
-    crash_dir_choose(cfg);
+    if (rep_config_user_dir(cfg, "crash", crash_dir, sizeof crash_dir) < 0)
+        crash_dir[0] = '\0';
     for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++) {
         int sig = crash_signals[i];
         if (ip_real_sigaction(sig, NULL, &program_action[sig]) == 0 &&

@@ -2,6 +2,7 @@
 #include "ip.h"
 #include "ip_hooks.h"
 #include "scope_ctl.h"
+#include "rep_log.h"
 
 #include <errno.h>
 #include <link.h>
@@ -36,6 +37,7 @@ static void ip_complain(const char *what)
 {
     char line[1200];
 
+    rep_log(REP_LOG_WARNING, "%s", what);
     if (scope_ctl_status.how == SCOPE_CTL_HOW_ATTACH) {
         status_text_set(scope_ctl_status.error, sizeof scope_ctl_status.error, what);
         return;
@@ -199,7 +201,11 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     scope_ctl_status.error[0] = '\0';
     scope_ctl_status.how = how;
     rep_config_defaults(&ip_proc.cfg);
-    if (rep_config_read(&ip_proc.cfg, config, err, sizeof err) > 0)
+    int bad = rep_config_read(&ip_proc.cfg, config, err, sizeof err);
+    char log_err[512];
+    if (rep_log_configure(&ip_proc.cfg, log_err, sizeof log_err) < 0)
+        ip_complain(log_err);
+    if (bad > 0)
         ip_complain(err);
     if (ip_threads_init() < 0 || ip_files_init() < 0) {
         status_error("cannot map memory for per-thread and per-file state");
@@ -236,6 +242,10 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
                     ip_proc.cfg.event_enable ? ip_proc.cfg.event_dest : "");
     scope_ctl_status.patched_slots = patched > 0 ? (uint32_t)patched : 0;
     scope_ctl_status.attaches++;
+    rep_log(REP_LOG_INFO, "%s: %d slots patched; metrics to %s, events to %s",
+            how == SCOPE_CTL_HOW_ATTACH ? "attached" : "loaded", patched,
+            scope_ctl_status.metric_dest[0] ? scope_ctl_status.metric_dest : "nowhere",
+            scope_ctl_status.event_dest[0] ? scope_ctl_status.event_dest : "nowhere");
     __atomic_store_n(&scope_ctl_status.state, SCOPE_CTL_ATTACHED, __ATOMIC_RELEASE);
     return 0;
 }
@@ -282,6 +292,8 @@ int scope_ctl_detach(void)
     ip_proc.rep = NULL;
     scope_ctl_status.patched_slots = 0;
     scope_ctl_status.detaches++;
+    rep_log(REP_LOG_INFO, "detached: %d slots restored", restored);
+    rep_log_close();
     __atomic_store_n(&scope_ctl_status.state, SCOPE_CTL_LOADED, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&ctl_lock);
     return restored;

@@ -20,9 +20,10 @@
  * command line (1023, twice) may each grow six times when escaped. */
 #define REP_LINE_MAX (32 * 1024)
 #define REP_BATCH_MAX (64 * 1024)
-/* At stop, per destination, for a slow or absent reader: the exit waits at
- * most twice this. */
-#define REP_FINISH_MS 1000
+/* At stop, per destination, for a slow or absent reader to take what was
+ * kept: with the connect tries and the loss notice, the exit flush stays
+ * under 2 s (IP_EXIT_FLUSH_MS). */
+#define REP_FINISH_MS 700
 
 struct rep_batch {
     char buf[REP_BATCH_MAX];
@@ -592,6 +593,14 @@ static void losses_tell(struct rep *r, struct rep_transport *t, const char *stre
     metric_write(r, &m, now);
 }
 
+static void losses_tell_all(struct rep *r)
+{
+    losses_tell(r, &r->metrics, "metric", &r->metric_lines_told);
+    losses_tell(r, &r->events, "event", &r->event_lines_told);
+    batch_write_out(&r->mbatch, &r->metrics);
+    batch_write_out(&r->ebatch, &r->events);
+}
+
 /* ---- the thread --------------------------------------------------------- */
 
 static void period_emit(struct rep *r)
@@ -621,10 +630,18 @@ static void cycle_run(struct rep *r, int force_period)
         period_emit(r);
     drops_report(r);
     batch_write_out(&r->ebatch, &r->events);
-    losses_tell(r, &r->metrics, "metric", &r->metric_lines_told);
-    losses_tell(r, &r->events, "event", &r->event_lines_told);
-    batch_write_out(&r->mbatch, &r->metrics);
-    batch_write_out(&r->ebatch, &r->events);
+    losses_tell_all(r);
+}
+
+/* The end: wait (bounded) for the destinations to take what was kept, then
+ * tell what they lost, which they take at once if they took the rest. */
+static void finish_all(struct rep *r)
+{
+    rep_transport_finish(&r->metrics, REP_FINISH_MS);
+    rep_transport_finish(&r->events, REP_FINISH_MS);
+    losses_tell_all(r);
+    rep_transport_finish(&r->metrics, REP_FINISH_MS / 10);
+    rep_transport_finish(&r->events, REP_FINISH_MS / 10);
 }
 
 static void *reporter_main(void *arg)
@@ -645,10 +662,8 @@ static void *reporter_main(void *arg)
 
         cycle_run(r, stopping || flush_target != r->flush_completed ||
                      signal_target != r->signal_flush_completed);
-        if (stopping) {
-            rep_transport_finish(&r->metrics, REP_FINISH_MS);
-            rep_transport_finish(&r->events, REP_FINISH_MS);
-        }
+        if (stopping)
+            finish_all(r);
         __atomic_store_n(&r->signal_flush_completed, signal_target, __ATOMIC_RELEASE);
 
         pthread_mutex_lock(&r->lock);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void rep_config_defaults(struct rep_config *c)
 {
@@ -231,4 +233,38 @@ int rep_config_read(struct rep_config *c, const char *block,
         complain(err, errlen, "SCOPE_SESSION_DIR", "...", "a path of sane length"), bad++;
 #undef VALUE
     return bad;
+}
+
+/* mkdir 0700, or an existing real directory of ours: never a symlink
+ * someone planted to make us write elsewhere. */
+static int dir_ours(const char *path)
+{
+    struct stat st;
+
+    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+        return -1;
+    if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+        return -1;
+    return 0;
+}
+
+int rep_config_user_dir(const struct rep_config *c, const char *sub,
+                        char *out, size_t cap)
+{
+    const char *home = getenv("HOME");
+    int n;
+
+    if (c->session_dir[0]) {
+        n = snprintf(out, cap, "%s", c->session_dir);
+        return n > 0 && (size_t)n < cap ? 0 : -1;
+    }
+    if (!home || home[0] != '/')
+        return -1;
+    n = snprintf(out, cap, "%s/.scope", home);
+    if (n <= 0 || (size_t)n >= cap || dir_ours(out) < 0)
+        return -1;
+    if (!sub)
+        return 0;
+    n = snprintf(out, cap, "%s/.scope/%s", home, sub);
+    return n > 0 && (size_t)n < cap ? dir_ours(out) : -1;
 }

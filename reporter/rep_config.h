@@ -70,4 +70,11 @@ void rep_config_defaults(struct rep_config *c);
 int rep_config_read(struct rep_config *c, const char *block,
                     char *err, size_t errlen);
 
+/* The directory for scope's own files of this process (crash backtraces,
+ * the log): the session directory when the CLI gave one, else
+ * $HOME/.scope/<sub> (or $HOME/.scope when sub is NULL), created 0700 and
+ * refused when it is a symlink or another user's. 0, or -1. */
+int rep_config_user_dir(const struct rep_config *c, const char *sub,
+                        char *out, size_t cap);
+
 #endif

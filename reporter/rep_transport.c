@@ -1,5 +1,6 @@
 /* rep_transport.c: file and network destinations for metrics and events. */
 #include "rep_transport.h"
+#include "rep_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +40,7 @@ static int fd_table_size(void)
  * descriptor table the process already has: growing it in a multi-threaded
  * process waits for an RCU grace period (about 10 ms, while `scope attach`
  * holds the process stopped). */
-static int fd_move_high(int fd)
+int rep_fd_move_high(int fd)
 {
     int floor = fd_table_size() - 8;
     if (floor <= fd)
@@ -63,7 +64,7 @@ static int file_open_append(const char *path, char *err, size_t errlen)
                  errno == ENXIO ? "it is a FIFO with no reader" : strerror(errno));
         return -1;
     }
-    return fd_move_high(fd);
+    return rep_fd_move_high(fd);
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -258,7 +259,8 @@ static int64_t monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A connect in progress on a non-blocking socket: wait for it, bounded. */
+/* A connect in progress on a non-blocking socket: wait for it, bounded.
+ * 0, or -1 with errno saying why (ETIMEDOUT when the wait ran out). */
 static int connect_wait(int fd, int timeout_ms)
 {
     struct pollfd p = { .fd = fd, .events = POLLOUT };
@@ -269,24 +271,30 @@ static int connect_wait(int fd, int timeout_ms)
 
     while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
         timeout_ms = (int)(deadline - monotonic_ms());
-    if (n <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr)
+    if (n == 0)
+        errno = ETIMEDOUT;
+    if (n <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
         return -1;
-    return 0;
+    errno = soerr;
+    return soerr ? -1 : 0;
 }
 
-/* A connected non-blocking socket to addr, or -1. Datagram sockets are
- * connected too, so that a refusal (ICMP port unreachable) is seen. */
+/* A connected non-blocking socket to addr, or -1 with errno set. Datagram
+ * sockets are connected too, so that a refusal (ICMP port unreachable) is
+ * seen. */
 static int socket_connect(int family, int type, const struct sockaddr *addr,
                           socklen_t addrlen, int timeout_ms)
 {
     int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    fd = fd_move_high(fd);
+    fd = rep_fd_move_high(fd);
     if (connect(fd, addr, addrlen) == 0 ||
         (errno == EINPROGRESS && connect_wait(fd, timeout_ms) == 0))
         return fd;
+    int err = errno;
     close(fd);
+    errno = err;
     return -1;
 }
 
@@ -299,15 +307,23 @@ static int inet_connect(const struct rep_transport *t, int type)
     int64_t deadline = monotonic_ms() + CONNECT_WAIT_MS;
     int fd = -1;
 
-    if (getaddrinfo(t->host, t->port, &hints, &res) != 0)
+    int gai = getaddrinfo(t->host, t->port, &hints, &res);
+    if (gai != 0) {
+        rep_log(REP_LOG_DEBUG, "%s: cannot resolve %s: %s", t->url, t->host,
+                gai_strerror(gai));
+        errno = EHOSTUNREACH;       /* what the operator is told below */
         return -1;
+    }
+    errno = ETIMEDOUT;
     for (ai = res; ai && fd < 0; ai = ai->ai_next) {
         int left = (int)(deadline - monotonic_ms());
         if (left <= 0)
             break;
         fd = socket_connect(ai->ai_family, type, ai->ai_addr, ai->ai_addrlen, left);
     }
+    int err = errno;
     freeaddrinfo(res);
+    errno = err;
     return fd;
 }
 
@@ -350,9 +366,14 @@ static bool link_connect(struct rep_transport *t)
     default: break;
     }
     if (t->fd < 0) {
+        int err = errno;
+        rep_log(t->backoff_ms ? REP_LOG_DEBUG : REP_LOG_WARNING,
+                "cannot reach %s (%s); %zu bytes kept meanwhile", t->url,
+                strerror(err), t->pending_len);
         retry_later(t);
         return false;
     }
+    rep_log(REP_LOG_INFO, "connected to %s", t->url);
     t->owned = 1;
     t->backoff_ms = 0;
     t->mid_line = 0;
@@ -472,6 +493,7 @@ static size_t write_some(struct rep_transport *t, const char *buf, size_t len,
  * close. */
 static void link_lost(struct rep_transport *t, int err)
 {
+    rep_log(REP_LOG_WARNING, "lost %s (%s)", t->url, strerror(err));
     if (err != EBADF && err != ENOTSOCK)
         close(t->fd);
     t->fd = -1;

@@ -62,6 +62,11 @@ struct rep_transport {
     size_t maxlen;      /* udp: the largest datagram */
 };
 
+/* fd moved (close-on-exec) near the top of the descriptor table the
+ * process already has, so that the program's open() still returns the
+ * lowest numbers; fd itself when that fails. Closes fd when moved. */
+int rep_fd_move_high(int fd);
+
 /* 0 when url is one of the destinations above, else -1 with a reason in
  * err. No I/O: the CLI checks what it hands the library with this. */
 int rep_transport_url_check(const char *url, char *err, size_t errlen);

@@ -1,15 +1,20 @@
 """Network destinations: udp://, tcp://, unix:// (path and @abstract), with
-real consumers on loopback; a destination that comes up late."""
+real consumers on loopback (Etsy's StatsD daemon among them); a destination
+that comes up late, one that never reads; the library's own log."""
+import glob
 import json
 import os
+import re
+import resource
 import socket
+import subprocess
 import sys
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import PYTHON, ScopeTest, events_of
+from scope_it import LIB, PYTHON, SCOPE, SRC, ScopeTest, events_of, metrics_named
 
 STATSD_LINE = r"^[a-z_.]+:[0-9.]+\|(c|g|h|ms)(\|#[^|\n]+)?$"
 
@@ -143,6 +148,186 @@ class LateDestinationTest(ScopeTest):
         self.assertLess(elapsed, 4)
         text = "".join(e["data"]["message"] for e in events_of(events, "stdout"))
         self.assertEqual(text, "".join("tick %d\n" % i for i in range(50)))
+
+
+STATSD = os.path.join(SRC, ".deps", "statsd", "node_modules", "statsd", "stats.js")
+TOTALS_BACKEND = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              "statsd_totals_backend.js")
+
+
+class StatsdDaemonTest(ScopeTest):
+    """Etsy's StatsD (npm `statsd`, installed by scripts/deps.sh) parses our
+    datagrams; its flushed totals are what dd did."""
+
+    def start_statsd(self):
+        self.assertTrue(os.path.exists(STATSD), f"no StatsD daemon at {STATSD}: run scripts/deps.sh")
+        port, mgmt = free_port(socket.SOCK_DGRAM), free_port()
+        self.totals = os.path.join(self.dir, "totals.json")
+        conf = os.path.join(self.dir, "statsd.js")
+        with open(conf, "w") as f:
+            json.dump({"port": port, "address": "127.0.0.1", "mgmt_port": mgmt,
+                       "mgmt_address": "127.0.0.1", "flushInterval": 200,
+                       "backends": [TOTALS_BACKEND], "totals": {"file": self.totals}}, f)
+        self.statsd = subprocess.Popen(["node", STATSD, conf], stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while not os.path.exists(self.totals):      # its first flush: it is up
+            self.assertLess(time.monotonic(), deadline, "StatsD did not start")
+            if self.statsd.poll() is not None:
+                self.fail("StatsD exited: " + self.statsd.stdout.read().decode())
+            time.sleep(0.05)
+        return port
+
+    def tearDown(self):
+        if getattr(self, "statsd", None):      # before its folder goes
+            self.statsd.kill()
+            self.statsd.wait()
+        super().tearDown()
+
+    def counters_when(self, ready, timeout=10):
+        deadline = time.monotonic() + timeout
+        while True:
+            with open(self.totals) as f:
+                counters = json.load(f)["counters"]
+            if ready(counters) or time.monotonic() > deadline:
+                return counters
+            time.sleep(0.1)
+
+    def test_flushed_totals_match_the_workload(self):
+        port = self.start_statsd()
+        out = os.path.join(self.dir, "OUT")
+        self.scope_run(["dd", "if=/dev/zero", "of=" + out, "bs=4096", "count=100"], fmt="statsd",
+                       verbosity=4, extra=("-m", f"udp://127.0.0.1:{port}"))
+
+        def total(counters, name):
+            return sum(v for k, v in counters.items()
+                       if k.split(";")[0] == name and ";proc=dd;" in k + ";")
+        counters = self.counters_when(lambda c: total(c, "fs.write") >= 409600)
+        self.assertEqual(total(counters, "fs.write"), 409600, counters)
+        self.assertEqual(total(counters, "fs.read"), 409600, counters)
+        self.assertGreaterEqual(total(counters, "fs.open"), 2, counters)
+
+
+def closed_port_lines(test, body, url_events, extra_env=None):
+    """Runs body under scope with events to url_events; returns elapsed."""
+    env = dict(test.env, SCOPE_EVENT_FS="false", SCOPE_EVENT_NET="false",
+               SCOPE_EVENT_DNS="false", **(extra_env or {}))
+    began = time.monotonic()
+    test.scope_run([PYTHON, "-c", body], env=env, extra=("-e", url_events))
+    return time.monotonic() - began
+
+
+# 40 lines every 10 ms for 2 s: 8000 console events, ~4 MB of NDJSON. One
+# write a line (print() with flush=True writes each of its arguments).
+PRINT_PACED = ("import sys, time\n"
+               "for i in range(200):\n"
+               "    for j in range(40):\n"
+               "        sys.stdout.write('%s %d %d\\n' % ('x' * 200, i, j))\n"
+               "        sys.stdout.flush()\n"
+               "    time.sleep(0.01)\n")
+
+
+def plain_elapsed(body):
+    began = time.monotonic()
+    subprocess.run([PYTHON, "-c", body], stdout=subprocess.DEVNULL, check=True)
+    return time.monotonic() - began
+
+
+class DeliveryTest(ScopeTest):
+    def test_destination_down_then_up_drops_are_told(self):
+        """Down while the program writes 6000 lines (3 MB of events, past
+        what is kept), up for 2000 more: the program never waits; what was
+        kept and the rest arrive in order, then a notice and scope.dropped
+        say how many lines were dropped."""
+        port = free_port()
+        down_done, up = os.path.join(self.dir, "down_done"), os.path.join(self.dir, "up")
+        body = ("import os, sys, time\n"
+                "def lines(first, n):\n"
+                "    for k in range(first, first + n):\n"
+                "        sys.stdout.write('%s %d\\n' % ('x' * 200, k)); sys.stdout.flush()\n"
+                "        if k % 40 == 39: time.sleep(0.002)\n"
+                "lines(0, 6000)\n"
+                f"open({down_done!r}, 'w').close()\n"
+                f"while not os.path.exists({up!r}): time.sleep(0.01)\n"
+                "lines(6000, 2000)\n")
+        servers = []
+
+        def start_when_told():
+            while not os.path.exists(down_done):
+                time.sleep(0.01)
+            servers.append(StreamServer(tcp_server(port)))
+            open(up, "w").close()
+        starter = threading.Thread(target=start_when_told)
+        starter.start()
+        closed_port_lines(self, body, f"tcp://127.0.0.1:{port}",
+                          {"SCOPE_EVENT_MAXEPS": "1000000"})
+        starter.join()
+        events = [json.loads(l) for l in servers[0].lines()]
+        consoles = events_of(events, "stdout")
+        notices = [e["body"]["data"] for e in events if e["body"].get("source") == "notice"]
+        told = [int(re.match(r"scope dropped (\d+) event lines", n).group(1))
+                for n in notices if re.match(r"scope dropped \d+ event lines", n)]
+        self.assertEqual(len(told), 1, notices)
+        self.assertFalse([n for n in notices if "queue was full" in n], notices)
+        made = 8000
+        self.assertLess(len(consoles), 6000)
+        # Dropped lines are the oldest: console lines, and at most the line
+        # that opens a stream (the process-start record).
+        self.assertIn(len(consoles) + told[0], (made, made + 1))
+        # The rest arrived in order, without a gap.
+        numbers = [int(c["data"]["message"].split()[1]) for c in consoles]
+        self.assertEqual(numbers, list(range(made - len(numbers), made)))
+        dropped = metrics_named(self.metric_lines(), "scope.dropped")
+        self.assertEqual([(d["stream"], d["_value"]) for d in dropped], [("event", told[0])])
+
+    def test_stalled_reader_costs_the_program_nothing(self):
+        """A collector that accepts and never reads: the program runs as fast
+        as with no scope, and the library's memory stays bounded."""
+        srv = tcp_server()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        srv.listen(1)
+        port = srv.getsockname()[1]
+        self.addCleanup(srv.close)
+        plain = plain_elapsed(PRINT_PACED)
+        rss_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        elapsed = closed_port_lines(self, PRINT_PACED, f"tcp://127.0.0.1:{port}",
+                                    {"SCOPE_EVENT_MAXEPS": "1000000"})
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        self.assertLess(elapsed, plain + 2.5)        # 2 s: the bounded exit flush
+        if rss > rss_before:                         # the largest child so far was us
+            self.assertLess(rss - rss_before, 16 * 1024, "KiB more than the plain run")
+
+
+class LibraryLogTest(ScopeTest):
+    def test_unreachable_destination_is_logged_in_the_session(self):
+        port = free_port()
+        p = subprocess.run([SCOPE, "run", "-e", f"tcp://127.0.0.1:{port}", "--", "echo", "hi"],
+                           env=self.env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        logs = glob.glob(os.path.join(self.dir, "home", "history", "*", "libscope.log"))
+        self.assertEqual(len(logs), 1, p.stderr)
+        with open(logs[0]) as f:
+            text = f.read()
+        self.assertRegex(text, r"^\d{4}-\d\d-\d\dT[\d:.]+Z scope\[\d+\] warning: "
+                               rf"cannot reach tcp://127.0.0.1:{port} \(Connection refused\)")
+
+    def test_log_level_none_and_symlinks(self):
+        target = os.path.join(self.dir, "elsewhere")
+        link = os.path.join(self.dir, "scope.log")
+        os.symlink(target, link)
+        env = dict(self.env, SCOPE_LOG_DEST="file://" + link, SCOPE_LOG_LEVEL="debug",
+                   LD_PRELOAD=LIB, SCOPE_METRIC_DEST="", SCOPE_EVENT_DEST="tcp://127.0.0.1:1")
+        subprocess.run(["echo", "hi"], env=env, check=True, timeout=30, stdout=subprocess.DEVNULL)
+        self.assertFalse(os.path.exists(target), "the log followed a symlink")
+        env["SCOPE_LOG_DEST"] = "file://" + os.path.join(self.dir, "real.log")
+        subprocess.run(["echo", "hi"], env=env, check=True, timeout=30, stdout=subprocess.DEVNULL)
+        with open(os.path.join(self.dir, "real.log")) as f:
+            self.assertIn("warning: cannot reach tcp://127.0.0.1:1 (Connection refused)", f.read())
+        self.assertEqual(os.stat(os.path.join(self.dir, "real.log")).st_mode & 0o777, 0o600)
+        env["SCOPE_LOG_LEVEL"] = "none"
+        env["SCOPE_LOG_DEST"] = "file://" + os.path.join(self.dir, "none.log")
+        subprocess.run(["echo", "hi"], env=env, check=True, timeout=30, stdout=subprocess.DEVNULL)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "none.log")))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 #include "rep.h"
 #include "rep_agg.h"
 #include "rep_proc.h"
+#include "rep_log.h"
 #include "rep_transport.h"
 
 #include <grp.h>
@@ -580,8 +581,8 @@ static void losses_tell(struct rep *r, struct rep_transport *t, const char *stre
     uint64_t lines = t->lost_lines - *told;
     *told = t->lost_lines;
     snprintf(msg, sizeof msg, "scope dropped %llu %s lines: %s did not take them "
-             "(down, not reading, or refusing) and the %d KiB kept meanwhile "
-             "overflowed", (unsigned long long)lines, stream, t->url,
+             "(it was down, refused them, or stopped reading until the %d KiB "
+             "kept for it overflowed)", (unsigned long long)lines, stream, t->url,
              REP_TRANSPORT_KEEP_MAX / 1024);
     size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now, msg);
     batch_add(&r->ebatch, &r->events, line, n);
@@ -828,20 +829,16 @@ static int rep_stop_thread(struct rep *r, unsigned timeout_ms)
     return rc;
 }
 
-/* Lines a destination refused are said once, on stderr, at the end: there
- * is no other channel left to say it on. */
-static void losses_report(struct rep_transport *t, const char *what)
+/* Lines a destination never took are said once at the end, in the log:
+ * the destination itself is gone, and the program's stderr is the
+ * program's. */
+static void losses_report(struct rep_transport *t, const char *what, uint64_t *told)
 {
-    char msg[4400];
-
-    if (!t->lost_bytes)
+    if (t->lost_lines == *told)
         return;
-    int n = snprintf(msg, sizeof msg, "scope: %llu %s lines (%llu bytes) could not be "
-                     "written to %s\n", (unsigned long long)t->lost_lines, what,
-                     (unsigned long long)t->lost_bytes, t->url);
-    if (n > 0)
-        (void)!write(STDERR_FILENO, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
-    t->lost_bytes = t->lost_lines = 0;
+    rep_log(REP_LOG_WARNING, "%llu %s lines could not be written to %s",
+            (unsigned long long)(t->lost_lines - *told), what, t->url);
+    *told = t->lost_lines;
 }
 
 int rep_stop(struct rep *r, unsigned timeout_ms)
@@ -849,8 +846,8 @@ int rep_stop(struct rep *r, unsigned timeout_ms)
     int rc = rep_stop_thread(r, timeout_ms);
 
     if (!r->thread_started) {       /* else it still writes: no race on counts */
-        losses_report(&r->metrics, "metric");
-        losses_report(&r->events, "event");
+        losses_report(&r->metrics, "metric", &r->metric_lines_told);
+        losses_report(&r->events, "event", &r->event_lines_told);
     }
     return rc;
 }

@@ -310,6 +310,9 @@ class LibraryLogTest(ScopeTest):
             text = f.read()
         self.assertRegex(text, r"^\d{4}-\d\d-\d\dT[\d:.]+Z scope\[\d+\] warning: "
                                rf"cannot reach tcp://127.0.0.1:{port} \(Connection refused\)")
+        self.assertRegex(text, rf"warning: [1-9]\d* event lines could not be written to "
+                               rf"tcp://127.0.0.1:{port}\n")
+        self.assertNotIn("scope:", p.stderr.replace("scope: session ", ""))
 
     def test_log_level_none_and_symlinks(self):
         target = os.path.join(self.dir, "elsewhere")

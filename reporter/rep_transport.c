@@ -438,20 +438,28 @@ static void pending_drop_oldest(struct rep_transport *t, size_t need)
     t->pending_len -= cut - keep;
 }
 
-/* Keep whole lines for later; past REP_TRANSPORT_KEEP_MAX the oldest are lost. */
+/* Keep whole lines for later; past REP_TRANSPORT_KEEP_MAX the oldest are
+ * lost, a quarter of what is kept at a time: dropping just enough for each
+ * new line would move the whole buffer per line. */
 static void pending_add(struct rep_transport *t, const char *buf, size_t len)
 {
-    char *grown = realloc(t->pending, t->pending_len + len);
-
-    if (!grown) {
-        lost_add(t, buf, len);
-        return;
+    if (t->pending_len + len > t->pending_cap) {
+        /* doubling: a realloc per line would copy the buffer per line */
+        size_t cap = t->pending_cap ? t->pending_cap : 64 * 1024;
+        while (cap < t->pending_len + len)
+            cap *= 2;
+        char *grown = realloc(t->pending, cap);
+        if (!grown) {
+            lost_add(t, buf, len);
+            return;
+        }
+        t->pending = grown;
+        t->pending_cap = cap;
     }
-    memcpy(grown + t->pending_len, buf, len);
-    t->pending = grown;
+    memcpy(t->pending + t->pending_len, buf, len);
     t->pending_len += len;
     if (t->pending_len > REP_TRANSPORT_KEEP_MAX)
-        pending_drop_oldest(t, t->pending_len - REP_TRANSPORT_KEEP_MAX);
+        pending_drop_oldest(t, t->pending_len - REP_TRANSPORT_KEEP_MAX * 3 / 4);
 }
 
 /* ---- sending ------------------------------------------------------------- */
@@ -597,6 +605,7 @@ void rep_transport_abandon(struct rep_transport *t)
 {
     free(t->pending);
     t->pending = NULL;
+    t->pending_cap = 0;
     t->pending_len = 0;
     if (t->owned && t->fd >= 0)
         close(t->fd);

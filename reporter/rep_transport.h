@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 /* What is kept for a destination that is down or slow; past it the oldest
- * lines go. */
+ * lines go, a quarter of it at a time. */
 #define REP_TRANSPORT_KEEP_MAX (1024 * 1024)
 /* StatsD's customary datagram size: fits any path's MTU. */
 #define REP_TRANSPORT_MAXLEN_DEFAULT 512
@@ -52,7 +52,7 @@ struct rep_transport {
      * back: sent first next time, so that a line is never cut in two
      * (bounded; past it the oldest lines are lost). */
     char *pending;
-    size_t pending_len;
+    size_t pending_len, pending_cap;
     int mid_line;       /* the reader has the head of pending's first line */
     /* Network destinations: what the URL names, resolved at each connect. */
     char host[256];     /* udp/tcp host; unix: the path, or @name */

@@ -166,3 +166,16 @@ void ip_event_delete(const char *op, const char *path)
     event_text_set(ev, path, strlen(path));
     event_commit();
 }
+
+void ip_event_error(uint16_t kind, const char *op, const char *path)
+{
+    bool net = kind == REP_EV_NET_ERROR;
+    if (!ip_proc.events || !(net ? ip_proc.cfg.ev_net : ip_proc.cfg.ev_fs))
+        return;
+    struct rep_event *ev = event_reserve(kind, -1, op);
+    if (!ev)
+        return;
+    if (path)
+        event_text_set(ev, path, strlen(path));
+    event_commit();
+}

@@ -424,6 +424,34 @@ static void fs_delete_write(struct rep *r, const struct rep_event *ev, double t)
     event_write(r, "fs", "fs.delete", t, f, 6);
 }
 
+/* fs.error and net.error: AppScope sends them as metric-shaped events
+ * (sourcetype "metric"), one per failed call. */
+static void error_event_write(struct rep *r, const struct rep_event *ev, double t)
+{
+    static const char *const fs_class[] = {
+        [REP_EV_FS_ERROR_OPEN_CLOSE - REP_EV_FS_ERROR_OPEN_CLOSE] = "open_close",
+        [REP_EV_FS_ERROR_READ_WRITE - REP_EV_FS_ERROR_OPEN_CLOSE] = "read_write",
+        [REP_EV_FS_ERROR_STAT - REP_EV_FS_ERROR_OPEN_CLOSE] = "stat",
+    };
+    int net = ev->h.kind == REP_EV_NET_ERROR;
+    const char *name = net ? "net.error" : "fs.error";
+    struct rep_field f[9];
+    size_t n = 0;
+
+    f[n++] = (struct rep_field)REP_FIELD_STR("_metric", name);
+    f[n++] = (struct rep_field)REP_FIELD_STR("_metric_type", "counter");
+    f[n++] = (struct rep_field)REP_FIELD_INT("_value", 1);
+    f[n++] = (struct rep_field)REP_FIELD_STR("proc", r->ident.proc);
+    f[n++] = (struct rep_field)REP_FIELD_INT("pid", r->ident.pid);
+    f[n++] = (struct rep_field)REP_FIELD_STR("op", ev->h.op);
+    if (ev->h.text_len)
+        f[n++] = (struct rep_field)REP_FIELD_STRN("file", ev->text, ev->h.text_len);
+    f[n++] = (struct rep_field)REP_FIELD_STR("class", net ? "connection"
+                                             : fs_class[ev->h.kind - REP_EV_FS_ERROR_OPEN_CLOSE]);
+    f[n++] = (struct rep_field)REP_FIELD_STR("unit", "operation");
+    event_write(r, "metric", name, t, f, n);
+}
+
 static void fs_event_write(struct rep *r, const struct rep_event *ev, double t)
 {
     const struct rep_event_head *h = &ev->h;
@@ -514,6 +542,12 @@ void rep_event_put(struct rep *r, const struct rep_event *ev)
         break;
     case REP_EV_FS_DELETE:
         fs_delete_write(r, ev, t);
+        break;
+    case REP_EV_FS_ERROR_OPEN_CLOSE:
+    case REP_EV_FS_ERROR_READ_WRITE:
+    case REP_EV_FS_ERROR_STAT:
+    case REP_EV_NET_ERROR:
+        error_event_write(r, ev, t);
         break;
     case REP_EV_NET_OPEN:
     case REP_EV_NET_CLOSE:

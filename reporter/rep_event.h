@@ -21,6 +21,12 @@ enum rep_event_kind {
     REP_EV_DNS_REQ,         /* text: the name asked for */
     REP_EV_DNS_RESP,        /* text: the name, then each address, NUL-separated */
     REP_EV_FS_DELETE,       /* text: the path */
+    /* a failed call (op), AppScope's fs.error class by kind; text: the
+     * path when known */
+    REP_EV_FS_ERROR_OPEN_CLOSE,
+    REP_EV_FS_ERROR_READ_WRITE,
+    REP_EV_FS_ERROR_STAT,
+    REP_EV_NET_ERROR,       /* a connection failed (op: connect, accept...) */
 };
 
 #define REP_EVENT_SIZE 512

@@ -1,5 +1,8 @@
-"""The rest of issue 4's coverage: functions looked up with dlsym, ..."""
+"""The rest of issue 4's coverage: functions looked up with dlsym, the
+positioned vector calls, sendfile, rename, the old stat entry points,
+fs.error and net.error events, ..."""
 import os
+import socket
 import subprocess
 import sys
 import unittest
@@ -36,6 +39,113 @@ class DlsymTest(ScopeTest):
         with open(seen) as f:
             counts = [int(l) for l in f.read().split()]
         self.assertTrue(any(c >= 5000 for c in counts), counts)
+
+
+def metric_sum(lines, name, **tags):
+    return sum(b["_value"] for b in metrics_named(lines, name)
+               if all(b.get(k) == v for k, v in tags.items()))
+
+
+class MoreCallsTest(ScopeTest):
+    def run_py(self, body, **kw):
+        return self.scope_run([PYTHON, "-c", "import os, socket, threading\n" + body], **kw)
+
+    def test_positioned_vector_calls_count_exactly(self):
+        f = os.path.join(self.dir, "vec")
+        # pwritev, pwritev2 (a flag makes python call the v2 form), preadv,
+        # preadv2: 123 + 10 bytes written, 100 + 7 read.
+        self.run_py(f"fd = os.open({f!r}, os.O_RDWR|os.O_CREAT, 0o600)\n"
+                    "assert os.pwritev(fd, [b'a' * 100, b'b' * 23], 0) == 123\n"
+                    "assert os.pwritev(fd, [b'c' * 10], 200, os.RWF_DSYNC) == 10\n"
+                    "assert os.preadv(fd, [bytearray(50), bytearray(50)], 0) == 100\n"
+                    "assert os.preadv(fd, [bytearray(7)], 0, os.RWF_HIPRI) == 7\n"
+                    "os.close(fd)\n")
+        m = self.metric_lines()
+        self.assertEqual(per_file_sum(m, "fs.write").get(f), 133)
+        self.assertEqual(per_file_sum(m, "fs.read").get(f), 107)
+        self.assertEqual(sum(b["numops"] for b in metrics_named(m, "fs.write") if b.get("file") == f), 2)
+
+    def test_sendfile_is_a_file_read_and_a_socket_send(self):
+        f = os.path.join(self.dir, "src")
+        with open(f, "wb") as out:
+            out.write(b"s" * 50000)
+        self.run_py("srv = socket.create_server(('127.0.0.1', 0))\n"
+                    "got = []\n"
+                    "def serve():\n"
+                    "    c, _ = srv.accept()\n"
+                    "    n = 0\n"
+                    "    while (b := c.recv(65536)):\n"
+                    "        n += len(b)\n"
+                    "    got.append(n)\n"
+                    "t = threading.Thread(target=serve)\n"
+                    "t.start()\n"
+                    "s = socket.create_connection(srv.getsockname())\n"
+                    f"fd = os.open({f!r}, os.O_RDONLY)\n"
+                    "off = 0\n"
+                    "while off < 50000:\n"
+                    "    off += os.sendfile(s.fileno(), fd, off, 50000 - off)\n"
+                    "s.close()\n"
+                    "t.join()\n"
+                    "assert got == [50000], got\n")
+        m = self.metric_lines()
+        self.assertEqual(per_file_sum(m, "fs.read").get(f), 50000)
+        # the client's tx (sendfile) and the server's rx (recv)
+        self.assertEqual(metric_sum(m, "net.tx"), 50000)
+        self.assertEqual(metric_sum(m, "net.rx"), 50000)
+
+    def test_old_stat_entry_points_count_as_stat(self):
+        f = os.path.join(self.dir, "statme")
+        missing = os.path.join(self.dir, "missing")
+        open(f, "w").close()
+        self.scope_run([os.path.join(BUILD, "bin", "xstatdemo"), f, missing])
+        m = self.metric_lines()
+        self.assertEqual(metric_sum(m, "fs.stat", file=f), 2)      # __fxstat, __fxstat64
+        self.assertEqual(sum(b["_value"] for b in metrics_named(m, "fs.stat")
+                             if "file" not in b), 6)
+        self.assertEqual(metric_sum(m, "fs.error", **{"class": "stat"}), 1)
+        errors = events_of(self.event_lines(), "fs.error")
+        self.assertEqual([(e["data"]["op"], e["data"]["file"]) for e in errors],
+                         [("__xstat", missing)])
+        self.assert_schema_valid(self.metrics, self.events)
+
+
+class ErrorEventsTest(ScopeTest):
+    def test_failed_calls_are_error_events_and_metrics(self):
+        missing = os.path.join(self.dir, "no", "such")
+        wo = os.path.join(self.dir, "writeonly")
+        closed = socket.socket()
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]      # bound, not listening: refused
+        self.scope_run([PYTHON, "-c",
+                        "import errno, os, socket\n"
+                        "def fails(fn, *a):\n"
+                        "    try:\n"
+                        "        fn(*a)\n"
+                        "    except OSError:\n"
+                        "        return\n"
+                        "    raise SystemExit('did not fail: %s' % fn.__name__)\n"
+                        f"fails(os.open, {missing!r}, os.O_RDONLY)\n"
+                        f"fails(os.rename, {missing!r}, {missing + '2'!r})\n"
+                        f"fd = os.open({wo!r}, os.O_WRONLY|os.O_CREAT, 0o600)\n"
+                        "fails(os.read, fd, 10)\n"
+                        f"fails(socket.create_connection, ('127.0.0.1', {port}))\n"])
+        closed.close()
+        ev = self.event_lines()
+        fs = [(e["data"]["op"], e["data"].get("file"), e["data"]["class"])
+              for e in events_of(ev, "fs.error")]
+        self.assertIn(("open64", missing, "open_close"), fs)
+        self.assertIn(("rename", missing, "open_close"), fs)
+        self.assertIn(("read", wo, "read_write"), fs)
+        net = [(e["data"]["op"], e["data"]["class"]) for e in events_of(ev, "net.error")]
+        self.assertEqual(net, [("connect", "connection")])
+        for e in events_of(ev, "fs.error") + events_of(ev, "net.error"):
+            self.assertEqual(e["sourcetype"], "metric")
+            self.assertEqual(e["data"]["_value"], 1)
+        m = self.metric_lines()
+        self.assertGreaterEqual(metric_sum(m, "fs.error", **{"class": "open_close"}), 2)
+        self.assertEqual(metric_sum(m, "fs.error", **{"class": "read_write"}, file=wo), 1)
+        self.assertEqual(metric_sum(m, "net.error", **{"class": "connection"}), 1)
+        self.assert_schema_valid(self.metrics, self.events)
 
 
 class DlsymAttachTest(AttachTest):

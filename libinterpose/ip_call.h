@@ -83,6 +83,16 @@ void ip_event_error(uint16_t kind, const char *op, const char *path);
 void ip_call_rw_error(const struct ip_call *c, const char *op);
 
 void ip_event_console(int fd, const char *text, size_t len);
+/* Text written to a file that may be a log file (see ip_logfile). */
+void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len);
+
+/* Would text written through c become a `file` event? Not once the
+ * reporter has said the file is no log file. */
+static inline bool ip_call_may_log(const struct ip_call *c)
+{
+    return ip_proc.events && ip_proc.cfg.ev_file && c->ref.file->kind == IP_KIND_FILE &&
+           __atomic_load_n(&c->ref.file->logfile, __ATOMIC_RELAXED) != IP_LOG_NO;
+}
 void ip_event_open(const char *op, int fd, const struct ip_file *f);
 void ip_event_close(const char *op, int fd, const struct ip_file *f);
 void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t addrs_len,
@@ -128,6 +138,8 @@ static inline void ip_call_write_end_in(const struct ip_call *c, int fd,
             ip_call_rw_error(c, ip_op_of(func, "write"));
         }
         ip_call_duration(c, k);
+        if (rc > 0 && text && ip_call_may_log(c))
+            ip_event_file(c, fd, text, (size_t)rc);
     } else if (rc > 0 && text && ip_call_is_console(c, fd)) {
         ip_event_console(fd, text, (size_t)rc);
     }

@@ -265,20 +265,27 @@ ssize_t ip_wrap_readv(int fd, const struct iovec *iov, int iovcnt)
     return rc;
 }
 
-/* A console writev becomes the text of its buffers, as far as the result
- * reaches (a short write sends only what was written). */
+/* A writev to the console or to a log file becomes the text of its
+ * buffers, as far as the result reaches (a short write sends only what was
+ * written). */
 ssize_t ip_wrap_writev(int fd, const struct iovec *iov, int iovcnt)
 {
     struct ip_call c;
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_writev(fd, iov, iovcnt);
     ip_call_write_end(&c, fd, NULL, rc);
-    if (c.observed && rc > 0 && ip_call_is_console(&c, fd)) {
+    if (!c.observed || rc <= 0)
+        return rc;
+    bool console = ip_call_is_console(&c, fd);
+    if (console || (ip_file_ref_valid(c.ref) && ip_call_may_log(&c))) {
         int saved = errno;
         size_t left = (size_t)rc;
         for (int i = 0; i < iovcnt && left > 0; i++) {
             size_t n = iov[i].iov_len < left ? iov[i].iov_len : left;
-            ip_event_console(fd, iov[i].iov_base, n);
+            if (console)
+                ip_event_console(fd, iov[i].iov_base, n);
+            else
+                ip_event_file(&c, fd, iov[i].iov_base, n);
             left -= n;
         }
         errno = saved;

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,12 @@ struct rep {
     uint64_t cpu_us_before;             /* proc.cpu at the last period */
     int64_t period_start_ns;
     uint64_t dns_requests, dns_duration_ns;
+    uint64_t binary_console_bytes;      /* not sent: SCOPE_ALLOW_BINARY_CONSOLE */
+    uint64_t log_missed_bytes;          /* written to log files, not sent */
+    /* event name filters (SCOPE_EVENT_*_NAME), and which paths are log
+     * files; compiled here, used on this thread only */
+    regex_t re_fs, re_net, re_dns, re_console, re_file;
+    int regexes_compiled;
 
     pthread_t thread;
     int thread_started;
@@ -411,6 +418,13 @@ static void event_write(struct rep *r, const char *sourcetype, const char *sourc
     batch_add(&r->ebatch, &r->events, line, len);
 }
 
+/* The operator's name filters (SCOPE_EVENT_*_NAME): an event is sent
+ * only when its name (source) matches its kind's regex, as in AppScope. */
+static bool name_wanted(struct rep *r, regex_t *re, const char *name)
+{
+    return !r->regexes_compiled || regexec(re, name, 0, NULL, 0) == 0;
+}
+
 static void fs_delete_write(struct rep *r, const struct rep_event *ev, double t)
 {
     struct rep_field f[] = {
@@ -531,10 +545,73 @@ static void dns_event_write(struct rep *r, const struct rep_event *ev, double t)
     event_write(r, "dns", "dns.resp", t, f, 3);
 }
 
+/* The name an event goes out under, and the filter that applies to it. */
+static const char *event_name(const struct rep_event *ev)
+{
+    switch (ev->h.kind) {
+    case REP_EV_FS_OPEN:            return "fs.open";
+    case REP_EV_FS_CLOSE:           return "fs.close";
+    case REP_EV_FS_DELETE:          return "fs.delete";
+    case REP_EV_FS_ERROR_OPEN_CLOSE:
+    case REP_EV_FS_ERROR_READ_WRITE:
+    case REP_EV_FS_ERROR_STAT:      return "fs.error";
+    case REP_EV_NET_OPEN:           return "net.open";
+    case REP_EV_NET_CLOSE:          return "net.close";
+    case REP_EV_NET_ERROR:          return "net.error";
+    case REP_EV_DNS_REQ:            return "dns.req";
+    case REP_EV_DNS_RESP:           return "dns.resp";
+    default:                        return ev->h.fd == 2 ? "stderr" : "stdout";
+    }
+}
+
+static regex_t *event_filter(struct rep *r, const struct rep_event *ev)
+{
+    const char *name = event_name(ev);
+
+    if (!strncmp(name, "fs.", 3))
+        return &r->re_fs;
+    if (!strncmp(name, "net.", 4))
+        return &r->re_net;
+    if (!strncmp(name, "dns.", 4))
+        return &r->re_dns;
+    return &r->re_console;
+}
+
+/* Console text that is not text is held back unless the operator allows
+ * it; its bytes are said in a notice. */
+static void console_event_write(struct rep *r, const struct rep_event *ev, double t)
+{
+    if (!r->cfg.ev_allow_binary && !rep_fmt_is_text(ev->text, ev->h.text_len)) {
+        r->binary_console_bytes += ev->h.text_len;
+        return;
+    }
+    struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
+    event_write(r, "console", event_name(ev), t, f, 1);
+}
+
+bool rep_file_is_log(struct rep *r, const char *path)
+{
+    return r->cfg.ev_file && r->regexes_compiled &&
+           regexec(&r->re_file, path, 0, NULL, 0) == 0;
+}
+
+void rep_file_event_put(struct rep *r, const char *path, const struct rep_event *ev)
+{
+    struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
+    event_write(r, "file", path, ev->h.time_ns / 1e9, f, 1);
+}
+
+void rep_file_missed_add(struct rep *r, uint64_t bytes)
+{
+    r->log_missed_bytes += bytes;
+}
+
 void rep_event_put(struct rep *r, const struct rep_event *ev)
 {
     double t = ev->h.time_ns / 1e9;
 
+    if (!name_wanted(r, event_filter(r, ev), event_name(ev)))
+        return;
     switch (ev->h.kind) {
     case REP_EV_FS_OPEN:
     case REP_EV_FS_CLOSE:
@@ -557,11 +634,9 @@ void rep_event_put(struct rep *r, const struct rep_event *ev)
     case REP_EV_DNS_RESP:
         dns_event_write(r, ev, t);
         break;
-    case REP_EV_CONSOLE: {
-        struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
-        event_write(r, "console", ev->h.fd == 2 ? "stderr" : "stdout", t, f, 1);
+    case REP_EV_CONSOLE:
+        console_event_write(r, ev, t);
         break;
-    }
     }
 }
 
@@ -584,6 +659,21 @@ static void drops_report(struct rep *r)
         size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
         batch_add(&r->ebatch, &r->events, line, n);
         r->events_cut = 0;
+    }
+    if (r->binary_console_bytes) {
+        snprintf(msg, sizeof msg, "scope did not send %llu bytes of console output "
+                 "that is not text (SCOPE_ALLOW_BINARY_CONSOLE=true sends them)",
+                 (unsigned long long)r->binary_console_bytes);
+        size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
+        batch_add(&r->ebatch, &r->events, line, n);
+        r->binary_console_bytes = 0;
+    }
+    if (r->log_missed_bytes) {
+        snprintf(msg, sizeof msg, "scope did not send %llu bytes written to log files "
+                 "before it knew them as log files", (unsigned long long)r->log_missed_bytes);
+        size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
+        batch_add(&r->ebatch, &r->events, line, n);
+        r->log_missed_bytes = 0;
     }
     if (r->lines_unformatted) {
         snprintf(msg, sizeof msg, "scope dropped %llu lines longer than %d bytes",
@@ -661,6 +751,35 @@ static void *reporter_main(void *arg)
     return NULL;
 }
 
+/* rep_config_read checked each regex; should one still not compile (out
+ * of memory), no event is filtered rather than all. */
+static void regexes_compile(struct rep *r)
+{
+    const char *src[] = { r->cfg.ev_fs_name, r->cfg.ev_net_name, r->cfg.ev_dns_name,
+                          r->cfg.ev_console_name, r->cfg.ev_file_name };
+    regex_t *re[] = { &r->re_fs, &r->re_net, &r->re_dns, &r->re_console, &r->re_file };
+    size_t i;
+
+    for (i = 0; i < 5; i++)
+        if (regcomp(re[i], src[i], REG_EXTENDED | REG_NOSUB) != 0)
+            break;
+    r->regexes_compiled = i == 5;
+    if (i < 5)
+        while (i > 0)
+            regfree(re[--i]);
+}
+
+static void regexes_free(struct rep *r)
+{
+    if (!r->regexes_compiled)
+        return;
+    regfree(&r->re_fs);
+    regfree(&r->re_net);
+    regfree(&r->re_dns);
+    regfree(&r->re_console);
+    regfree(&r->re_file);
+}
+
 static int reporter_init(struct rep *r, const struct rep_config *cfg,
                          const struct rep_ident *ident,
                          const struct rep_source *src, char *err, size_t errlen)
@@ -680,6 +799,7 @@ static int reporter_init(struct rep *r, const struct rep_config *cfg,
         rep_transport_close(&r->metrics);
         return -1;
     }
+    regexes_compile(r);
     pthread_mutex_init(&r->lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -867,6 +987,7 @@ void rep_destroy(struct rep *r)
     rep_transport_close(&r->metrics);
     rep_transport_close(&r->events);
     rep_agg_free(&r->agg);
+    regexes_free(r);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->wake);
     pthread_cond_destroy(&r->done);

@@ -108,6 +108,16 @@ void rep_events_cut_add(struct rep *r, uint64_t cut);
 
 bool rep_events_wanted(const struct rep *r);
 
+/* Log files (SCOPE_EVENT_FILE, SCOPE_EVENT_LOGFILE_NAME): is `path` one
+ * whose writes become `file` events? Reporter thread only: it runs a
+ * regex. */
+bool rep_file_is_log(struct rep *r, const char *path);
+/* A REP_EV_FILE event: text written to the log file `path`. */
+void rep_file_event_put(struct rep *r, const char *path, const struct rep_event *ev);
+/* Bytes written to log files that were not sent as events (the source
+ * could not queue them before it knew the file was a log file). */
+void rep_file_missed_add(struct rep *r, uint64_t bytes);
+
 /* The descriptors the reporter writes to (-1 where none), so that the
  * program's own closes can be kept off them. */
 void rep_fds(const struct rep *r, int fds[2]);

@@ -21,6 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Is this console output text (printable, layout controls, ESC, valid
+ * UTF-8, a character cut at either edge allowed), or binary? */
+bool rep_fmt_is_text(const char *s, size_t n);
+
 /* Who is reporting: filled once per process (again after fork). */
 struct rep_ident {
     int pid;

@@ -354,21 +354,23 @@ static void record_fold(struct rep *r, struct ip_file *f)
         rep_fs_add(r, f->path, &d);
 }
 
-/* Sockets open now, for the gauges. */
-struct open_sockets {
-    unsigned tcp, udp;
-};
-
-/* Open records; closed ones are the reaper's (they may be freed under us). */
-static void record_collect(struct rep *r, struct ip_file *f, struct open_sockets *n)
+/* Open records; closed ones are the reaper's (they may be freed under us).
+ * Sockets open now count in the gauges. */
+static void record_collect(struct rep *r, struct ip_file *f, struct rep_net_gauges *n)
 {
     if (__atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != IP_FILE_OPEN)
         return;
     record_fold(r, f);
-    if (f->kind == IP_KIND_SOCKET && f->sock.type == SOCK_STREAM)
+    if (f->kind != IP_KIND_SOCKET)
+        return;
+    if (f->sock.type == SOCK_STREAM)
         n->tcp++;
-    if (f->kind == IP_KIND_SOCKET && f->sock.type == SOCK_DGRAM)
+    else if (f->sock.type == SOCK_DGRAM)
         n->udp++;
+    else
+        n->other++;
+    if ((f->sock.family == AF_INET || f->sock.family == AF_INET6) && f->sock.lport)
+        n->ports++;
 }
 
 static void record_free(struct ip_file *f)
@@ -407,14 +409,14 @@ static void dns_collect(struct rep *r)
 
 void ip_files_collect(struct rep *r)
 {
-    struct open_sockets open = { 0, 0 };
+    struct rep_net_gauges open = { 0 };
     struct rep_fs_counts d;
     struct rep_sock no_socket = { .family = AF_UNSPEC };
     uint32_t high = pool_used();
 
     for (uint32_t i = 0; i < high; i++)
         record_collect(r, &pool[i], &open);
-    rep_net_open_now(r, open.tcp, open.udp);
+    rep_net_open_now(r, &open);
     if (delta_take_all(&ip_files_orphan, &orphan_reported, &d))
         rep_fs_add(r, NULL, &d);
     if (delta_take_all(&ip_net_orphan, &net_orphan_reported, &d))

@@ -2,10 +2,8 @@
 #include "rep.h"
 #include "rep_agg.h"
 #include "rep_proc.h"
+#include "rep_start.h"
 #include "rep_transport.h"
-
-#include <grp.h>
-#include <pwd.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -38,8 +36,9 @@ struct rep {
     uint64_t lines_unformatted;         /* did not fit REP_LINE_MAX: counted */
     uint64_t events_cut;                /* over SCOPE_EVENT_MAXEPS */
     int inline_cycle;                   /* atomic: a cycle run off the thread */
-    unsigned tcp_open, udp_open;        /* gauges, as of the last collection */
+    struct rep_net_gauges open_now;     /* as of the last collection */
     int start_reported;                 /* proc.start, once per process */
+    int start_msg_sent;                 /* the event stream's first line */
     uint64_t cpu_us_before;             /* proc.cpu at the last period */
     int64_t period_start_ns;
     uint64_t dns_requests, dns_duration_ns;
@@ -284,14 +283,9 @@ static void summary_write(struct rep *r, double t, const char *name,
 /* proc.start: once, with who runs the process. */
 static void proc_start_emit(struct rep *r, double t)
 {
-    char user[256] = "", group[256] = "", buf[4096];
-    struct passwd pw, *pwp = NULL;
-    struct group gr, *grp = NULL;
+    char user[256], group[256];
 
-    if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &pwp) == 0 && pwp)
-        snprintf(user, sizeof user, "%s", pw.pw_name);
-    if (getgrgid_r(getgid(), &gr, buf, sizeof buf, &grp) == 0 && grp)
-        snprintf(group, sizeof group, "%s", gr.gr_name);
+    rep_proc_user_group(user, sizeof user, group, sizeof group);
     struct rep_field tags[] = {
         REP_FIELD_INT("uid", getuid()), REP_FIELD_STR("username", user),
         REP_FIELD_INT("gid", getgid()), REP_FIELD_STR("groupname", group),
@@ -328,14 +322,19 @@ static void proc_metrics_emit(struct rep *r, double t)
 static void process_metrics_emit(struct rep *r, double t)
 {
     proc_metrics_emit(r, t);
-    if (r->tcp_open) {
+    const struct rep_net_gauges *g = &r->open_now;
+    if (g->tcp) {
         struct rep_field proto = REP_FIELD_STR("proto", "TCP");
-        summary_write(r, t, "net.tcp", REP_GAUGE, r->tcp_open, "connection", &proto, 1);
+        summary_write(r, t, "net.tcp", REP_GAUGE, g->tcp, "connection", &proto, 1);
     }
-    if (r->udp_open) {
+    if (g->udp) {
         struct rep_field proto = REP_FIELD_STR("proto", "UDP");
-        summary_write(r, t, "net.udp", REP_GAUGE, r->udp_open, "connection", &proto, 1);
+        summary_write(r, t, "net.udp", REP_GAUGE, g->udp, "connection", &proto, 1);
     }
+    if (g->other)
+        summary_write(r, t, "net.other", REP_GAUGE, g->other, "connection", NULL, 0);
+    if (g->ports)
+        summary_write(r, t, "net.port", REP_GAUGE, g->ports, "instance", NULL, 0);
     if (r->dns_requests) {
         struct rep_field duration = REP_FIELD_INT("duration",
             (long long)(r->dns_duration_ns / r->dns_requests / 1000000));
@@ -371,10 +370,9 @@ void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_fs_co
     rep_agg_add(&r->agg, key, &proto, c);
 }
 
-void rep_net_open_now(struct rep *r, unsigned tcp, unsigned udp)
+void rep_net_open_now(struct rep *r, const struct rep_net_gauges *g)
 {
-    r->tcp_open = tcp;
-    r->udp_open = udp;
+    r->open_now = *g;
 }
 
 void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns)
@@ -577,15 +575,17 @@ static regex_t *event_filter(struct rep *r, const struct rep_event *ev)
     return &r->re_console;
 }
 
-/* Console text that is not text is held back unless the operator allows
- * it; its bytes are said in a notice. */
+/* Console output that is not text is held back unless the operator allows
+ * it: the event says "binary data ignored", as AppScope's does, and the
+ * bytes are counted in a notice. */
 static void console_event_write(struct rep *r, const struct rep_event *ev, double t)
 {
+    struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
+
     if (!r->cfg.ev_allow_binary && !rep_fmt_is_text(ev->text, ev->h.text_len)) {
         r->binary_console_bytes += ev->h.text_len;
-        return;
+        f[0] = (struct rep_field)REP_FIELD_STR("message", "binary data ignored");
     }
-    struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
     event_write(r, "console", event_name(ev), t, f, 1);
 }
 
@@ -706,8 +706,24 @@ static int period_due(struct rep *r)
     return 1;
 }
 
+/* The event stream opens with who we are (AppScope's start message),
+ * once per process, on this thread: it reads the user database. */
+static void start_msg_add(struct rep *r)
+{
+    char line[REP_LINE_MAX];
+    size_t n = rep_start_msg_json(line, sizeof line, &r->ident, &r->cfg, &r->metrics,
+                                  &r->events);
+
+    if (n == 0)
+        r->lines_unformatted++;
+    batch_add(&r->ebatch, &r->events, line, n);
+    r->start_msg_sent = 1;
+}
+
 static void cycle_run(struct rep *r, int force_period)
 {
+    if (!r->start_msg_sent)
+        start_msg_add(r);
     r->src.drain(r->src.ctx, r);
     if (force_period || period_due(r))
         period_emit(r);

@@ -98,8 +98,13 @@ void rep_fs_add(struct rep *r, const char *file, const struct rep_fs_counts *c);
 /* The same counters for a socket: bytes read are net.rx, written net.tx,
  * opens and closes are connections, duration is connection lifetime. */
 void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_fs_counts *c);
-/* Sockets open now, for the net.tcp and net.udp gauges. */
-void rep_net_open_now(struct rep *r, unsigned tcp, unsigned udp);
+/* Sockets open now, for the gauges: net.tcp (stream), net.udp (datagram),
+ * net.other (any other type), net.port (inet sockets whose local port is
+ * known: connected, accepted or listening). */
+struct rep_net_gauges {
+    unsigned tcp, udp, other, ports;
+};
+void rep_net_open_now(struct rep *r, const struct rep_net_gauges *g);
 /* Name lookups since the last collection. */
 void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns);
 void rep_drops_add(struct rep *r, uint64_t events_dropped);

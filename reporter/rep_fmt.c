@@ -546,6 +546,25 @@ size_t rep_fmt_event_json(char *buf, size_t cap, const struct rep_ident *ident,
     return put_line_end(&o);
 }
 
+size_t rep_fmt_object_json(char *buf, size_t cap, const struct rep_field *f, size_t n,
+                           bool line)
+{
+    struct out o = { .buf = buf, .cap = cap };
+
+    put_char(&o, '{');
+    put_json_fields(&o, f, n, true);
+    put_char(&o, '}');
+    if (line)
+        return put_line_end(&o);
+    put_char(&o, '\0');
+    if (o.full) {
+        if (cap > 0)
+            buf[0] = '\0';
+        return 0;
+    }
+    return o.len - 1;
+}
+
 size_t rep_fmt_notice_json(char *buf, size_t cap, const struct rep_ident *ident,
                            double time, const char *message)
 {

@@ -1,7 +1,8 @@
 """The rest of issue 4's coverage: functions looked up with dlsym, the
 positioned vector calls, sendfile, rename, the old stat entry points,
 fs.error and net.error events, log file events, event name filters,
-binary console output, ..."""
+binary console output, net.port and net.other, the start message, and
+every pid of a shell pipeline on its own."""
 import os
 import re
 import socket
@@ -248,7 +249,8 @@ class BinaryConsoleTest(ScopeTest):
     def test_binary_console_output_is_held_back_and_counted(self):
         self.scope_run(["sh", "-c", self.SCRIPT])
         lines = self.event_lines()
-        self.assertEqual(texts(lines, "console").get("stdout"), "caf\u00e9\nafter\n")
+        self.assertEqual(texts(lines, "console").get("stdout"),
+                         "caf\u00e9\nbinary data ignoredafter\n")
         notices = [l["body"]["data"] for l in lines
                    if l.get("type") == "evt" and l["body"]["source"] == "notice"]
         self.assertTrue(any("did not send 7 bytes of console output" in n for n in notices), notices)
@@ -259,6 +261,52 @@ class BinaryConsoleTest(ScopeTest):
                        env=dict(self.env, SCOPE_ALLOW_BINARY_CONSOLE="true"))
         text = texts(self.event_lines(), "console").get("stdout")
         self.assertEqual(text, "caf\u00e9\n\u0001\u0002\u0000\ufffdbinafter\n")
+
+
+class StartMessageTest(ScopeTest):
+    def test_each_event_stream_opens_with_a_valid_start_message(self):
+        # sh forks a child for the subshell: each pid opens its own stream
+        # with its own start message, before any of its events.
+        self.scope_run(["sh", "-c", "echo parent; (echo child; true)"],
+                       env=dict(self.env, SCOPE_TAG_team="storage"))
+        lines = self.event_lines()
+        first_of = {}
+        for i, l in enumerate(lines):
+            pid = l["info"]["process"]["pid"] if "info" in l else l["body"]["pid"]
+            first_of.setdefault(pid, (i, l))
+        self.assertGreaterEqual(len(first_of), 2, "the subshell is a process of its own")
+        for pid, (i, l) in first_of.items():
+            self.assertIn("info", l, f"pid {pid}'s first line is not a start message")
+            p = l["info"]["process"]
+            self.assertEqual(p["uid"], os.getuid())
+            self.assertEqual(p["hostname"], socket.gethostname())
+            self.assertEqual(p["procname"], "sh")
+            self.assertEqual(l["info"]["configuration"]["current"]["tags"], {"team": "storage"})
+            self.assertEqual(l["info"]["configuration"]["current"]["event"]["transport"],
+                             {"type": "file", "path": self.events})
+        starts = [l for l in lines if "info" in l]
+        self.assertEqual(len(starts), len(first_of))
+        self.assertEqual(len({l["info"]["process"]["uuid"] for l in starts}), len(starts))
+        self.assert_schema_valid(self.events)
+
+
+class NetGaugesTest(ScopeTest):
+    def test_port_and_other_gauges(self):
+        # Open at exit: a listening TCP socket and a connection to it (three
+        # inet sockets with a local port), and a SEQPACKET pair (other).
+        self.scope_run([PYTHON, "-c",
+                        "import socket, sys\n"
+                        "srv = socket.create_server(('127.0.0.1', 0))\n"
+                        "c = socket.create_connection(srv.getsockname())\n"
+                        "a, _ = srv.accept()\n"
+                        "pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)\n"
+                        "sys.stdout.flush()\n"
+                        "import os\n"
+                        "os._exit(0)\n"])
+        m = self.metric_lines()
+        self.assertEqual([b["_value"] for b in metrics_named(m, "net.port")][-1:], [3])
+        self.assertEqual([b["_value"] for b in metrics_named(m, "net.other")][-1:], [2])
+        self.assert_schema_valid(self.metrics)
 
 
 class DlsymAttachTest(AttachTest):

@@ -309,6 +309,51 @@ class NetGaugesTest(ScopeTest):
         self.assert_schema_valid(self.metrics)
 
 
+class ShellPipelineTest(ScopeTest):
+    def test_each_pid_of_a_pipeline_and_subshell_reports_only_its_own(self):
+        src = os.path.join(self.dir, "src")
+        out = os.path.join(self.dir, "X")
+        with open(src, "wb") as f:
+            f.write(b"p" * 12345)
+        p = self.scope_run(["bash", "-c",
+                            f"cat {src} | wc -c; (dd if=/dev/zero of={out} bs=1k count=7 2>/dev/null)"])
+        m = self.metric_lines()
+
+        def by_pid(name, path):
+            got = {}
+            for b in metrics_named(m, name):
+                if b.get("file") == path:
+                    got[(b["pid"], b["proc"])] = got.get((b["pid"], b["proc"]), 0) + b["_value"]
+            return got
+
+        reads = by_pid("fs.read", src)
+        self.assertEqual(list(reads.values()), [12345], reads)
+        self.assertEqual([proc for _, proc in reads], ["cat"])
+        writes = by_pid("fs.write", out)
+        self.assertEqual(list(writes.values()), [7168], writes)
+        self.assertEqual([proc for _, proc in writes], ["dd"])
+        zero = by_pid("fs.read", "/dev/zero")
+        self.assertEqual(list(zero.values()), [7168], zero)
+        self.assertEqual(list(zero), list(writes))
+        opens = by_pid("fs.open", src)
+        self.assertEqual(list(opens.values()), [1], opens)
+        # wc's answer reached the console from wc's own pid, once
+        ev = self.event_lines()
+        wc = [e for e in events_of(ev, "stdout") if e["proc"] == "wc"]
+        self.assertEqual("".join(e["data"]["message"] for e in wc).strip(), "12345")
+        self.assertEqual(p.stdout.decode().strip(), "12345")
+        # every process image that reported opened its stream with its own
+        # start message (a forked bash that execs cat is one pid, two images)
+        pids = {b["pid"] for b in (l["body"] for l in m)}
+        starts = [(l["info"]["process"]["pid"], l["info"]["process"]["procname"])
+                  for l in ev if "info" in l]
+        self.assertEqual(len(starts), len(set(starts)), starts)
+        self.assertLessEqual(pids, {pid for pid, _ in starts})
+        self.assertIn("cat", [proc for _, proc in starts])
+        self.assertGreaterEqual(len(pids), 4)       # bash, cat, wc, dd (and subshell)
+        self.assert_schema_valid(self.metrics, self.events)
+
+
 class DlsymAttachTest(AttachTest):
     def test_dlsym_after_attach_gives_wrapper_that_outlives_detach(self):
         # python3's ctypes looks write up with dlsym when the attribute is

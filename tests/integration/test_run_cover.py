@@ -391,3 +391,44 @@ class DlsymAttachTest(AttachTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LogAndErrorsAttachTest(AttachTest):
+    def test_log_file_open_before_attach_and_errors_after(self):
+        # The log file was open before the attach (learned from /proc at
+        # attach); what is written after it becomes file events, and a
+        # failed open after it an fs.error event.
+        log = os.path.join(self.dir, "svc.log")
+        missing = os.path.join(self.dir, "missing")
+        script = ("import os, sys\n"
+                  f"fd = os.open({log!r}, os.O_WRONLY|os.O_CREAT|os.O_APPEND, 0o600)\n"
+                  "os.write(fd, b'before attach\\n')\n"
+                  "print('ready', flush=True)\n"
+                  "for line in sys.stdin:\n"
+                  "    os.write(fd, line.encode())\n"
+                  "    try:\n"
+                  f"        os.open({missing!r}, os.O_RDONLY)\n"
+                  "    except OSError:\n"
+                  "        pass\n"
+                  "    print('done', flush=True)\n")
+        p = subprocess.Popen([PYTHON, "-c", script], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        self.addCleanup(p.stdout.close)
+        self.assertEqual(p.stdout.readline().strip(), "ready")
+        self.attach(p.pid)
+        p.stdin.write("after attach\n")
+        p.stdin.flush()
+        self.assertEqual(p.stdout.readline().strip(), "done")
+
+        def seen():
+            if not os.path.exists(self.events):
+                return False
+            lines = read_ndjson(self.events)
+            return (texts(lines, "file").get(log) == "after attach\n" and
+                    [e["data"]["file"] for e in events_of(lines, "fs.error")] == [missing])
+        self.wait_for(seen, 3, "file event and fs.error event after the attach")
+        self.detach(p.pid)
+        p.stdin.close()
+        self.assertEqual(p.wait(timeout=10), 0)
+        self.assert_schema_valid(self.events)

@@ -7,6 +7,8 @@
  *
  * Inline because this is the hot path: a few loads, two vDSO clock reads,
  * a handful of relaxed atomic adds. No locks, no allocation, no syscalls.
+ * The epilogues are macros that pass the wrapper's __func__, which names
+ * the failed call in an error event (ip_op_of).
  */
 #ifndef IP_CALL_H
 #define IP_CALL_H
@@ -119,7 +121,8 @@ static inline void ip_call_read_end_in(const struct ip_call *c, ssize_t rc,
     errno = saved;
 }
 
-/* `text` is what was written (for console events), `rc` bytes of it. */
+/* `text` is what was written (for console and log file events; NULL when
+ * the caller reports it itself), `rc` bytes of it. */
 #define ip_call_write_end(c, fd, text, rc) ip_call_write_end_in(c, fd, text, rc, __func__)
 static inline void ip_call_write_end_in(const struct ip_call *c, int fd,
                                         const void *text, ssize_t rc,

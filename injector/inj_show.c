@@ -432,7 +432,7 @@ static char *summary(json_t *body)
     size_t len;
     FILE *f;
 
-    if (type && strcmp(type, "console") == 0 && message)
+    if (type && (strcmp(type, "console") == 0 || strcmp(type, "file") == 0) && message)
         return strdup(message);
     if (strncmp(source, "fs.", 3) != 0 || !json_is_string(json_object_get(data, "file")))
         return json_dumps(data, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -462,6 +462,8 @@ static enum line_result add_event(json_t *root, void *ctx)
     char when[32], pidbuf[32], *raw, *data;
     int rc;
 
+    if (!json_object_get(root, "type") && json_is_object(json_object_get(root, "info")))
+        return LINE_OK;             /* the process-start message: no event */
     if (!is_line_of_type(root, "evt") || !json_is_number(when_json) || !source)
         return LINE_MALFORMED;
     format_time(json_number_value(when_json), when, sizeof when);

@@ -61,11 +61,23 @@ enum ip_file_state { IP_FILE_FREE, IP_FILE_OPEN, IP_FILE_CLOSED };
  * are rx and tx, whichever function moved the bytes). */
 enum ip_file_kind { IP_KIND_FILE, IP_KIND_SOCKET };
 
+/* Is the file a log file, whose writes become `file` events? The reporter
+ * decides (a regex: not in a wrapper), at the first write it sees. Until
+ * then, writes are queued on the chance that it is, up to
+ * IP_LOG_PROBE_BYTES per file: a fast writer of a data file must not fill
+ * the queue before the answer comes. What a log file wrote past that is
+ * counted, and said in a notice. */
+enum ip_logfile { IP_LOG_UNKNOWN, IP_LOG_YES, IP_LOG_NO };
+#define IP_LOG_PROBE_BYTES 4096
+
 struct ip_file {
     uint32_t state;             /* enum ip_file_state, atomic */
     uint32_t gen;               /* bumped on each reuse of the record */
     uint32_t refs;              /* fds naming it, atomic */
     uint32_t kind;              /* enum ip_file_kind, set before publishing */
+    uint32_t logfile;           /* enum ip_logfile, atomic */
+    uint32_t log_probe_bytes;   /* queued while IP_LOG_UNKNOWN, atomic */
+    uint64_t log_missed_bytes;  /* not queued past the probe, atomic */
     uint64_t open_ticks;        /* sockets: for the connection's lifetime */
     struct rep_sock sock;       /* sockets: what it is, addresses once known */
     struct ip_file *next_closed;    /* on the list of closed records */
@@ -103,6 +115,10 @@ void ip_file_fds_closed(unsigned first, unsigned last);
 /* newfd now names what oldfd names (dup family). */
 void ip_file_fd_dup(int oldfd, int newfd);
 bool ip_file_ref_valid(struct ip_file_ref ref);
+uint32_t ip_file_index(const struct ip_file *f);
+/* A REP_EV_FILE event from a queue (reporter thread): decide once whether
+ * its record is a log file, and hand it on if so. */
+void ip_files_file_event(struct rep *r, const struct rep_event *ev);
 /* At attach: forget every record (fds may have changed while detached) and
  * learn the files already open from /proc/self/fd, so that their reads and
  * writes are attributed from the first call on. fds 0-2 stay console. */

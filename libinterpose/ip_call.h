@@ -7,11 +7,14 @@
  *
  * Inline because this is the hot path: a few loads, two vDSO clock reads,
  * a handful of relaxed atomic adds. No locks, no allocation, no syscalls.
+ * The epilogues are macros that pass the wrapper's __func__, which names
+ * the failed call in an error event (ip_op_of).
  */
 #ifndef IP_CALL_H
 #define IP_CALL_H
 
 #include <errno.h>
+#include <string.h>
 #include "ip.h"
 
 struct ip_call {
@@ -63,13 +66,43 @@ static inline bool ip_call_is_console(const struct ip_call *c, int fd)
     return (fd == 1 || fd == 2) && !c->ref.file;
 }
 
+/* The hooked function a wrapper stands for, for an error event: the
+ * wrapper's own name without "ip_wrap_" (the epilogues below are macros
+ * that pass __func__); a helper shared by several wrappers says
+ * `fallback`. Only on the error path. */
+static inline const char *ip_op_of(const char *func, const char *fallback)
+{
+    return strncmp(func, "ip_wrap_", 8) == 0 ? func + 8 : fallback;
+}
+
+/* A call failed: an fs.error event (class by kind) for a file, or a
+ * net.error event for a connection; path may be NULL. Counting is the
+ * caller's. */
+void ip_event_error(uint16_t kind, const char *op, const char *path);
+/* A read, write or seek on c's record failed: fs.error for a file (sockets'
+ * rx/tx errors are only counted: AppScope's net.error events are about
+ * connections). */
+void ip_call_rw_error(const struct ip_call *c, const char *op);
+
 void ip_event_console(int fd, const char *text, size_t len);
+/* Text written to a file that may be a log file (see ip_logfile). */
+void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len);
+
+/* Would text written through c become a `file` event? Not once the
+ * reporter has said the file is no log file. */
+static inline bool ip_call_may_log(const struct ip_call *c)
+{
+    return ip_proc.events && ip_proc.cfg.ev_file && c->ref.file->kind == IP_KIND_FILE &&
+           __atomic_load_n(&c->ref.file->logfile, __ATOMIC_RELAXED) != IP_LOG_NO;
+}
 void ip_event_open(const char *op, int fd, const struct ip_file *f);
 void ip_event_close(const char *op, int fd, const struct ip_file *f);
 void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t addrs_len,
                   uint64_t duration_ns);
 
-static inline void ip_call_read_end(const struct ip_call *c, ssize_t rc)
+#define ip_call_read_end(c, rc) ip_call_read_end_in(c, rc, __func__)
+static inline void ip_call_read_end_in(const struct ip_call *c, ssize_t rc,
+                                       const char *func)
 {
     if (!c->observed)
         return;
@@ -81,15 +114,19 @@ static inline void ip_call_read_end(const struct ip_call *c, ssize_t rc)
             ip_add(&k->read_bytes, (uint64_t)rc);
         } else if (saved != EAGAIN && saved != EINTR) {
             ip_add(&k->err_read_write, 1);
+            ip_call_rw_error(c, ip_op_of(func, "read"));
         }
         ip_call_duration(c, k);
     }
     errno = saved;
 }
 
-/* `text` is what was written (for console events), `rc` bytes of it. */
-static inline void ip_call_write_end(const struct ip_call *c, int fd,
-                                     const void *text, ssize_t rc)
+/* `text` is what was written (for console and log file events; NULL when
+ * the caller reports it itself), `rc` bytes of it. */
+#define ip_call_write_end(c, fd, text, rc) ip_call_write_end_in(c, fd, text, rc, __func__)
+static inline void ip_call_write_end_in(const struct ip_call *c, int fd,
+                                        const void *text, ssize_t rc,
+                                        const char *func)
 {
     if (!c->observed)
         return;
@@ -101,33 +138,43 @@ static inline void ip_call_write_end(const struct ip_call *c, int fd,
             ip_add(&k->write_bytes, (uint64_t)rc);
         } else if (saved != EAGAIN && saved != EINTR) {
             ip_add(&k->err_read_write, 1);
+            ip_call_rw_error(c, ip_op_of(func, "write"));
         }
         ip_call_duration(c, k);
+        if (rc > 0 && text && ip_call_may_log(c))
+            ip_event_file(c, fd, text, (size_t)rc);
     } else if (rc > 0 && text && ip_call_is_console(c, fd)) {
         ip_event_console(fd, text, (size_t)rc);
     }
     errno = saved;
 }
 
-static inline void ip_call_seek_end(const struct ip_call *c, off_t rc)
+#define ip_call_seek_end(c, rc) ip_call_seek_end_in(c, rc, __func__)
+static inline void ip_call_seek_end_in(const struct ip_call *c, off_t rc,
+                                       const char *func)
 {
     if (!c->observed)
         return;
     int saved = errno;
     struct rep_fs_counts *k = ip_call_counts(c);
     if (k) {
-        if (rc >= 0)
+        if (rc >= 0) {
             ip_add(&k->seek_ops, 1);
-        else
+        } else {
             ip_add(&k->err_read_write, 1);
+            ip_call_rw_error(c, ip_op_of(func, "lseek"));
+        }
         ip_call_duration(c, k);
     }
     errno = saved;
 }
 
 /* stat family and access: rc 0 is success. Counted against the file when
- * the call names an fd we know, else process-wide. */
-static inline void ip_call_stat_end(const struct ip_call *c, int rc)
+ * the call names an fd we know, else process-wide. path: what the call
+ * named (NULL for the fd forms), for the fs.error event. */
+#define ip_call_stat_end(c, rc, path) ip_call_stat_end_in(c, rc, path, __func__)
+static inline void ip_call_stat_end_in(const struct ip_call *c, int rc,
+                                       const char *path, const char *func)
 {
     if (!c->observed)
         return;
@@ -135,7 +182,14 @@ static inline void ip_call_stat_end(const struct ip_call *c, int rc)
     struct rep_fs_counts *k = ip_call_counts(c);
     if (!k)
         k = &ip_files_orphan;
-    ip_add(rc == 0 ? &k->stat_ops : &k->err_stat, 1);
+    if (rc == 0) {
+        ip_add(&k->stat_ops, 1);
+    } else {
+        ip_add(&k->err_stat, 1);
+        if (!path && ip_file_ref_valid(c->ref))
+            path = c->ref.file->path;
+        ip_event_error(REP_EV_FS_ERROR_STAT, ip_op_of(func, "stat"), path);
+    }
     errno = saved;
 }
 

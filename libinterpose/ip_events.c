@@ -90,6 +90,31 @@ void ip_event_console(int fd, const char *text, size_t len)
     }
 }
 
+/* The same split for text written to a file: the reporter keeps it if the
+ * file is a log file. */
+void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len)
+{
+    struct ip_file *f = c->ref.file;
+    uint32_t index = ip_file_index(f);
+
+    if (__atomic_load_n(&f->logfile, __ATOMIC_RELAXED) == IP_LOG_UNKNOWN &&
+        __atomic_add_fetch(&f->log_probe_bytes, len, __ATOMIC_RELAXED) > IP_LOG_PROBE_BYTES) {
+        ip_add(&f->log_missed_bytes, len);
+        return;
+    }
+    while (len > 0) {
+        struct rep_event *ev = event_reserve(REP_EV_FILE, fd, NULL);
+        if (!ev)
+            return;
+        event_text_set(ev, text, len);
+        ev->h.file_index = index;
+        ev->h.file_gen = c->ref.gen;
+        text += ev->h.text_len;
+        len -= ev->h.text_len;
+        event_commit();
+    }
+}
+
 /* fs.open or net.open, by what the record is. */
 /* Does the operator want events of this record's kind? */
 static bool kind_wanted(const struct ip_file *f)
@@ -164,5 +189,18 @@ void ip_event_delete(const char *op, const char *path)
     if (!ev)
         return;
     event_text_set(ev, path, strlen(path));
+    event_commit();
+}
+
+void ip_event_error(uint16_t kind, const char *op, const char *path)
+{
+    bool net = kind == REP_EV_NET_ERROR;
+    if (!ip_proc.events || !(net ? ip_proc.cfg.ev_net : ip_proc.cfg.ev_fs))
+        return;
+    struct rep_event *ev = event_reserve(kind, -1, op);
+    if (!ev)
+        return;
+    if (path)
+        event_text_set(ev, path, strlen(path));
     event_commit();
 }

@@ -72,6 +72,31 @@ static uint32_t slot_of(const struct ip_file *f)
     return (uint32_t)(f - pool) + 1;
 }
 
+uint32_t ip_file_index(const struct ip_file *f)
+{
+    return (uint32_t)(f - pool);
+}
+
+/* A record is freed only by the reaper, one drain after its close, on this
+ * same thread: while the generation matches, its path is the one written
+ * to. */
+void ip_files_file_event(struct rep *r, const struct rep_event *ev)
+{
+    struct ip_file *f = ev->h.file_index < IP_FILES_MAX ? &pool[ev->h.file_index] : NULL;
+
+    if (!f || __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) != ev->h.file_gen) {
+        rep_drops_add(r, 1);
+        return;
+    }
+    uint32_t is_log = __atomic_load_n(&f->logfile, __ATOMIC_RELAXED);
+    if (is_log == IP_LOG_UNKNOWN) {
+        is_log = rep_file_is_log(r, f->path) ? IP_LOG_YES : IP_LOG_NO;
+        __atomic_store_n(&f->logfile, is_log, __ATOMIC_RELAXED);
+    }
+    if (is_log == IP_LOG_YES)
+        rep_file_event_put(r, f->path, ev);
+}
+
 struct ip_file_ref ip_file_of_fd(int fd)
 {
     struct ip_file_ref ref = { NULL, 0 };
@@ -209,6 +234,9 @@ struct ip_file *ip_file_opened(int fd, const char *path)
     if (!f)
         return NULL;
     f->kind = IP_KIND_FILE;
+    f->logfile = IP_LOG_UNKNOWN;
+    f->log_probe_bytes = 0;
+    f->log_missed_bytes = 0;
     path_copy(f->path, path);
     fd_map_set(fd, slot_of(f));
     return f;
@@ -220,6 +248,7 @@ struct ip_file *ip_socket_opened(int fd, const struct rep_sock *s)
     if (!f)
         return NULL;
     f->kind = IP_KIND_SOCKET;
+    f->logfile = IP_LOG_NO;
     f->sock = *s;
     f->path[0] = '\0';
     f->open_ticks = ip_ticks();
@@ -301,10 +330,22 @@ static bool delta_take_all(struct rep_fs_counts *live, struct rep_fs_counts *rep
     return !rep_fs_counts_is_zero(d);
 }
 
+/* Bytes a log file wrote while scope did not yet know it was one, past
+ * the probe: not sent, so said. For any other file they were nothing. */
+static void log_missed_take(struct rep *r, struct ip_file *f)
+{
+    if (!__atomic_load_n(&f->log_missed_bytes, __ATOMIC_RELAXED))
+        return;
+    uint64_t missed = __atomic_exchange_n(&f->log_missed_bytes, 0, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&f->logfile, __ATOMIC_RELAXED) == IP_LOG_YES)
+        rep_file_missed_add(r, missed);
+}
+
 static void record_fold(struct rep *r, struct ip_file *f)
 {
     struct rep_fs_counts d;
 
+    log_missed_take(r, f);
     if (!delta_take_all(&f->live, &f->reported, &d))
         return;
     if (f->kind == IP_KIND_SOCKET)
@@ -313,21 +354,23 @@ static void record_fold(struct rep *r, struct ip_file *f)
         rep_fs_add(r, f->path, &d);
 }
 
-/* Sockets open now, for the gauges. */
-struct open_sockets {
-    unsigned tcp, udp;
-};
-
-/* Open records; closed ones are the reaper's (they may be freed under us). */
-static void record_collect(struct rep *r, struct ip_file *f, struct open_sockets *n)
+/* Open records; closed ones are the reaper's (they may be freed under us).
+ * Sockets open now count in the gauges. */
+static void record_collect(struct rep *r, struct ip_file *f, struct rep_net_gauges *n)
 {
     if (__atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != IP_FILE_OPEN)
         return;
     record_fold(r, f);
-    if (f->kind == IP_KIND_SOCKET && f->sock.type == SOCK_STREAM)
+    if (f->kind != IP_KIND_SOCKET)
+        return;
+    if (f->sock.type == SOCK_STREAM)
         n->tcp++;
-    if (f->kind == IP_KIND_SOCKET && f->sock.type == SOCK_DGRAM)
+    else if (f->sock.type == SOCK_DGRAM)
         n->udp++;
+    else
+        n->other++;
+    if ((f->sock.family == AF_INET || f->sock.family == AF_INET6) && f->sock.lport)
+        n->ports++;
 }
 
 static void record_free(struct ip_file *f)
@@ -366,14 +409,14 @@ static void dns_collect(struct rep *r)
 
 void ip_files_collect(struct rep *r)
 {
-    struct open_sockets open = { 0, 0 };
+    struct rep_net_gauges open = { 0 };
     struct rep_fs_counts d;
     struct rep_sock no_socket = { .family = AF_UNSPEC };
     uint32_t high = pool_used();
 
     for (uint32_t i = 0; i < high; i++)
         record_collect(r, &pool[i], &open);
-    rep_net_open_now(r, open.tcp, open.udp);
+    rep_net_open_now(r, &open);
     if (delta_take_all(&ip_files_orphan, &orphan_reported, &d))
         rep_fs_add(r, NULL, &d);
     if (delta_take_all(&ip_net_orphan, &net_orphan_reported, &d))

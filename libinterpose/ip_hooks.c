@@ -2,6 +2,7 @@
 #include "ip_hooks.h"
 
 #include <dlfcn.h>
+#include <string.h>
 
 #define IP_HOOK(ret, name, params) ret (*ip_real_##name) params;
 #include "ip_hooks.def"
@@ -41,4 +42,15 @@ int ip_hooks_resolve(struct ep_hook *usable, size_t *nusable)
         usable[(*nusable)++].real = real;
     }
     return missing;
+}
+
+/* dlsym is not a hot path: a walk of the table is fine. The pointer is
+ * compared first; the name keeps an alias (__write) what it is. */
+void *ip_hooks_wrapper_of(const char *name, void *fn)
+{
+    for (size_t i = 0; i < ip_hook_count; i++)
+        if (__atomic_load_n(real_slots[i], __ATOMIC_ACQUIRE) == fn &&
+            strcmp(ip_hook_table[i].name, name) == 0)
+            return ip_hook_table[i].wrapper;
+    return fn;
 }

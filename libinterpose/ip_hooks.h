@@ -28,4 +28,8 @@ extern const size_t ip_hook_count;
  * real function behind it. */
 int ip_hooks_resolve(struct ep_hook *usable, size_t *nusable);
 
+/* The wrapper of the hooked function `name` when fn is its real function;
+ * else fn itself. */
+void *ip_hooks_wrapper_of(const char *name, void *fn);
+
 #endif

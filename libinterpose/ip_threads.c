@@ -97,7 +97,10 @@ struct ip_thread *ip_thread_self(void)
 
 static void event_forward(void *arg, const struct rep_event *ev)
 {
-    rep_event_put(arg, ev);
+    if (ev->h.kind == REP_EV_FILE)
+        ip_files_file_event(arg, ev);
+    else
+        rep_event_put(arg, ev);
 }
 
 void ip_threads_drain(struct rep *r)

@@ -265,26 +265,88 @@ ssize_t ip_wrap_readv(int fd, const struct iovec *iov, int iovcnt)
     return rc;
 }
 
-/* A console writev becomes the text of its buffers, as far as the result
- * reaches (a short write sends only what was written). */
+/* A writev to the console or to a log file becomes the text of its
+ * buffers, as far as the result reaches (a short write sends only what was
+ * written). */
 ssize_t ip_wrap_writev(int fd, const struct iovec *iov, int iovcnt)
 {
     struct ip_call c;
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_writev(fd, iov, iovcnt);
     ip_call_write_end(&c, fd, NULL, rc);
-    if (c.observed && rc > 0 && ip_call_is_console(&c, fd)) {
+    if (!c.observed || rc <= 0)
+        return rc;
+    bool console = ip_call_is_console(&c, fd);
+    if (console || (ip_file_ref_valid(c.ref) && ip_call_may_log(&c))) {
         int saved = errno;
         size_t left = (size_t)rc;
         for (int i = 0; i < iovcnt && left > 0; i++) {
             size_t n = iov[i].iov_len < left ? iov[i].iov_len : left;
-            ip_event_console(fd, iov[i].iov_base, n);
+            if (console)
+                ip_event_console(fd, iov[i].iov_base, n);
+            else
+                ip_event_file(&c, fd, iov[i].iov_base, n);
             left -= n;
         }
         errno = saved;
     }
     return rc;
 }
+
+/* The positioned vector forms: bytes as readv and writev count them (a
+ * pwritev to the console is not console text: a terminal refuses it). */
+#define WRAP_PREADV(name)                                                \
+    ssize_t ip_wrap_##name(int fd, const struct iovec *iov, int iovcnt,  \
+                           off_t off)                                    \
+    {                                                                    \
+        struct ip_call c;                                                \
+        ip_call_begin(&c, fd);                                           \
+        ssize_t rc = ip_real_##name(fd, iov, iovcnt, off);               \
+        ip_call_read_end(&c, rc);                                        \
+        return rc;                                                       \
+    }
+
+#define WRAP_PREADV2(name)                                               \
+    ssize_t ip_wrap_##name(int fd, const struct iovec *iov, int iovcnt,  \
+                           off_t off, int flags)                         \
+    {                                                                    \
+        struct ip_call c;                                                \
+        ip_call_begin(&c, fd);                                           \
+        ssize_t rc = ip_real_##name(fd, iov, iovcnt, off, flags);        \
+        ip_call_read_end(&c, rc);                                        \
+        return rc;                                                       \
+    }
+
+#define WRAP_PWRITEV(name)                                               \
+    ssize_t ip_wrap_##name(int fd, const struct iovec *iov, int iovcnt,  \
+                           off_t off)                                    \
+    {                                                                    \
+        struct ip_call c;                                                \
+        ip_call_begin(&c, fd);                                           \
+        ssize_t rc = ip_real_##name(fd, iov, iovcnt, off);               \
+        ip_call_write_end(&c, fd, NULL, rc);                             \
+        return rc;                                                       \
+    }
+
+#define WRAP_PWRITEV2(name)                                              \
+    ssize_t ip_wrap_##name(int fd, const struct iovec *iov, int iovcnt,  \
+                           off_t off, int flags)                         \
+    {                                                                    \
+        struct ip_call c;                                                \
+        ip_call_begin(&c, fd);                                           \
+        ssize_t rc = ip_real_##name(fd, iov, iovcnt, off, flags);        \
+        ip_call_write_end(&c, fd, NULL, rc);                             \
+        return rc;                                                       \
+    }
+
+WRAP_PREADV(preadv)
+WRAP_PREADV(preadv64)
+WRAP_PREADV2(preadv2)
+WRAP_PREADV2(preadv64v2)
+WRAP_PWRITEV(pwritev)
+WRAP_PWRITEV(pwritev64)
+WRAP_PWRITEV2(pwritev2)
+WRAP_PWRITEV2(pwritev64v2)
 
 #define WRAP_LSEEK(name)                                                \
     off_t ip_wrap_##name(int fd, off_t off, int whence)                 \

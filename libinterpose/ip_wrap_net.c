@@ -38,7 +38,10 @@ int ip_wrap_socket(int domain, int type, int protocol)
         ip_socket_opened(fd, &s);
         errno = saved;
     } else if (c.observed) {
+        int saved = errno;
         ip_add(&ip_net_orphan.err_open_close, 1);
+        ip_event_error(REP_EV_NET_ERROR, "socket", NULL);
+        errno = saved;
     }
     return fd;
 }
@@ -70,14 +73,17 @@ int ip_wrap_listen(int fd, int backlog)
 }
 
 /* The accepted socket: a server connection (its port is the local one). */
-static void accepted(const struct ip_call *c, int fd)
+static void accepted(const struct ip_call *c, const char *op, int fd)
 {
     if (!c->observed)
         return;
     int saved = errno;
     if (fd < 0) {
-        if (saved != EAGAIN && saved != EINTR)
+        if (saved != EAGAIN && saved != EINTR) {
             ip_add(&ip_net_orphan.err_open_close, 1);
+            ip_event_error(REP_EV_NET_ERROR, op, NULL);
+        }
+        errno = saved;
         return;
     }
     struct rep_sock s = { .server = 1 };
@@ -93,7 +99,7 @@ int ip_wrap_accept(int fd, struct sockaddr *addr, socklen_t *len)
     struct ip_call c;
     ip_call_begin(&c, fd);
     int rc = ip_real_accept(fd, addr, len);
-    accepted(&c, rc);
+    accepted(&c, "accept", rc);
     return rc;
 }
 
@@ -102,7 +108,7 @@ int ip_wrap_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
     struct ip_call c;
     ip_call_begin(&c, fd);
     int rc = ip_real_accept4(fd, addr, len, flags);
-    accepted(&c, rc);
+    accepted(&c, "accept4", rc);
     return rc;
 }
 
@@ -125,6 +131,7 @@ int ip_wrap_connect(int fd, const struct sockaddr *addr, socklen_t len)
         }
     } else if (saved != EINTR && saved != EALREADY && saved != EISCONN) {
         ip_add(f ? &f->live.err_open_close : &ip_net_orphan.err_open_close, 1);
+        ip_event_error(REP_EV_NET_ERROR, "connect", NULL);
     }
     errno = saved;
     return rc;

@@ -3,13 +3,12 @@
 #include "rep_agg.h"
 #include "rep_proc.h"
 #include "rep_log.h"
+#include "rep_start.h"
 #include "rep_transport.h"
-
-#include <grp.h>
-#include <pwd.h>
 
 #include <errno.h>
 #include <pthread.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,11 +41,18 @@ struct rep {
     uint64_t events_cut;                /* over SCOPE_EVENT_MAXEPS */
     uint64_t metric_lines_told, event_lines_told;   /* losses already reported */
     int inline_cycle;                   /* atomic: a cycle run off the thread */
-    unsigned tcp_open, udp_open;        /* gauges, as of the last collection */
+    struct rep_net_gauges open_now;     /* as of the last collection */
     int start_reported;                 /* proc.start, once per process */
+    int start_msg_sent;                 /* the event stream's first line */
     uint64_t cpu_us_before;             /* proc.cpu at the last period */
     int64_t period_start_ns;
     uint64_t dns_requests, dns_duration_ns;
+    uint64_t binary_console_bytes;      /* not sent: SCOPE_ALLOW_BINARY_CONSOLE */
+    uint64_t log_missed_bytes;          /* written to log files, not sent */
+    /* event name filters (SCOPE_EVENT_*_NAME), and which paths are log
+     * files; compiled here, used on this thread only */
+    regex_t re_fs, re_net, re_dns, re_console, re_file;
+    int regexes_compiled;
 
     pthread_t thread;
     int thread_started;
@@ -284,14 +290,9 @@ static void summary_write(struct rep *r, double t, const char *name,
 /* proc.start: once, with who runs the process. */
 static void proc_start_emit(struct rep *r, double t)
 {
-    char user[256] = "", group[256] = "", buf[4096];
-    struct passwd pw, *pwp = NULL;
-    struct group gr, *grp = NULL;
+    char user[256], group[256];
 
-    if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &pwp) == 0 && pwp)
-        snprintf(user, sizeof user, "%s", pw.pw_name);
-    if (getgrgid_r(getgid(), &gr, buf, sizeof buf, &grp) == 0 && grp)
-        snprintf(group, sizeof group, "%s", gr.gr_name);
+    rep_proc_user_group(user, sizeof user, group, sizeof group);
     struct rep_field tags[] = {
         REP_FIELD_INT("uid", getuid()), REP_FIELD_STR("username", user),
         REP_FIELD_INT("gid", getgid()), REP_FIELD_STR("groupname", group),
@@ -328,14 +329,19 @@ static void proc_metrics_emit(struct rep *r, double t)
 static void process_metrics_emit(struct rep *r, double t)
 {
     proc_metrics_emit(r, t);
-    if (r->tcp_open) {
+    const struct rep_net_gauges *g = &r->open_now;
+    if (g->tcp) {
         struct rep_field proto = REP_FIELD_STR("proto", "TCP");
-        summary_write(r, t, "net.tcp", REP_GAUGE, r->tcp_open, "connection", &proto, 1);
+        summary_write(r, t, "net.tcp", REP_GAUGE, g->tcp, "connection", &proto, 1);
     }
-    if (r->udp_open) {
+    if (g->udp) {
         struct rep_field proto = REP_FIELD_STR("proto", "UDP");
-        summary_write(r, t, "net.udp", REP_GAUGE, r->udp_open, "connection", &proto, 1);
+        summary_write(r, t, "net.udp", REP_GAUGE, g->udp, "connection", &proto, 1);
     }
+    if (g->other)
+        summary_write(r, t, "net.other", REP_GAUGE, g->other, "connection", NULL, 0);
+    if (g->ports)
+        summary_write(r, t, "net.port", REP_GAUGE, g->ports, "instance", NULL, 0);
     if (r->dns_requests) {
         struct rep_field duration = REP_FIELD_INT("duration",
             (long long)(r->dns_duration_ns / r->dns_requests / 1000000));
@@ -371,10 +377,9 @@ void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_fs_co
     rep_agg_add(&r->agg, key, &proto, c);
 }
 
-void rep_net_open_now(struct rep *r, unsigned tcp, unsigned udp)
+void rep_net_open_now(struct rep *r, const struct rep_net_gauges *g)
 {
-    r->tcp_open = tcp;
-    r->udp_open = udp;
+    r->open_now = *g;
 }
 
 void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns)
@@ -418,6 +423,13 @@ static void event_write(struct rep *r, const char *sourcetype, const char *sourc
     batch_add(&r->ebatch, &r->events, line, len);
 }
 
+/* The operator's name filters (SCOPE_EVENT_*_NAME): an event is sent
+ * only when its name (source) matches its kind's regex, as in AppScope. */
+static bool name_wanted(struct rep *r, regex_t *re, const char *name)
+{
+    return !r->regexes_compiled || regexec(re, name, 0, NULL, 0) == 0;
+}
+
 static void fs_delete_write(struct rep *r, const struct rep_event *ev, double t)
 {
     struct rep_field f[] = {
@@ -429,6 +441,34 @@ static void fs_delete_write(struct rep *r, const struct rep_event *ev, double t)
         REP_FIELD_STR("unit", "operation"),
     };
     event_write(r, "fs", "fs.delete", t, f, 6);
+}
+
+/* fs.error and net.error: AppScope sends them as metric-shaped events
+ * (sourcetype "metric"), one per failed call. */
+static void error_event_write(struct rep *r, const struct rep_event *ev, double t)
+{
+    static const char *const fs_class[] = {
+        [REP_EV_FS_ERROR_OPEN_CLOSE - REP_EV_FS_ERROR_OPEN_CLOSE] = "open_close",
+        [REP_EV_FS_ERROR_READ_WRITE - REP_EV_FS_ERROR_OPEN_CLOSE] = "read_write",
+        [REP_EV_FS_ERROR_STAT - REP_EV_FS_ERROR_OPEN_CLOSE] = "stat",
+    };
+    int net = ev->h.kind == REP_EV_NET_ERROR;
+    const char *name = net ? "net.error" : "fs.error";
+    struct rep_field f[9];
+    size_t n = 0;
+
+    f[n++] = (struct rep_field)REP_FIELD_STR("_metric", name);
+    f[n++] = (struct rep_field)REP_FIELD_STR("_metric_type", "counter");
+    f[n++] = (struct rep_field)REP_FIELD_INT("_value", 1);
+    f[n++] = (struct rep_field)REP_FIELD_STR("proc", r->ident.proc);
+    f[n++] = (struct rep_field)REP_FIELD_INT("pid", r->ident.pid);
+    f[n++] = (struct rep_field)REP_FIELD_STR("op", ev->h.op);
+    if (ev->h.text_len)
+        f[n++] = (struct rep_field)REP_FIELD_STRN("file", ev->text, ev->h.text_len);
+    f[n++] = (struct rep_field)REP_FIELD_STR("class", net ? "connection"
+                                             : fs_class[ev->h.kind - REP_EV_FS_ERROR_OPEN_CLOSE]);
+    f[n++] = (struct rep_field)REP_FIELD_STR("unit", "operation");
+    event_write(r, "metric", name, t, f, n);
 }
 
 static void fs_event_write(struct rep *r, const struct rep_event *ev, double t)
@@ -510,10 +550,75 @@ static void dns_event_write(struct rep *r, const struct rep_event *ev, double t)
     event_write(r, "dns", "dns.resp", t, f, 3);
 }
 
+/* The name an event goes out under, and the filter that applies to it. */
+static const char *event_name(const struct rep_event *ev)
+{
+    switch (ev->h.kind) {
+    case REP_EV_FS_OPEN:            return "fs.open";
+    case REP_EV_FS_CLOSE:           return "fs.close";
+    case REP_EV_FS_DELETE:          return "fs.delete";
+    case REP_EV_FS_ERROR_OPEN_CLOSE:
+    case REP_EV_FS_ERROR_READ_WRITE:
+    case REP_EV_FS_ERROR_STAT:      return "fs.error";
+    case REP_EV_NET_OPEN:           return "net.open";
+    case REP_EV_NET_CLOSE:          return "net.close";
+    case REP_EV_NET_ERROR:          return "net.error";
+    case REP_EV_DNS_REQ:            return "dns.req";
+    case REP_EV_DNS_RESP:           return "dns.resp";
+    default:                        return ev->h.fd == 2 ? "stderr" : "stdout";
+    }
+}
+
+static regex_t *event_filter(struct rep *r, const struct rep_event *ev)
+{
+    const char *name = event_name(ev);
+
+    if (!strncmp(name, "fs.", 3))
+        return &r->re_fs;
+    if (!strncmp(name, "net.", 4))
+        return &r->re_net;
+    if (!strncmp(name, "dns.", 4))
+        return &r->re_dns;
+    return &r->re_console;
+}
+
+/* Console output that is not text is held back unless the operator allows
+ * it: the event says "binary data ignored", as AppScope's does, and the
+ * bytes are counted in a notice. */
+static void console_event_write(struct rep *r, const struct rep_event *ev, double t)
+{
+    struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
+
+    if (!r->cfg.ev_allow_binary && !rep_fmt_is_text(ev->text, ev->h.text_len)) {
+        r->binary_console_bytes += ev->h.text_len;
+        f[0] = (struct rep_field)REP_FIELD_STR("message", "binary data ignored");
+    }
+    event_write(r, "console", event_name(ev), t, f, 1);
+}
+
+bool rep_file_is_log(struct rep *r, const char *path)
+{
+    return r->cfg.ev_file && r->regexes_compiled &&
+           regexec(&r->re_file, path, 0, NULL, 0) == 0;
+}
+
+void rep_file_event_put(struct rep *r, const char *path, const struct rep_event *ev)
+{
+    struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
+    event_write(r, "file", path, ev->h.time_ns / 1e9, f, 1);
+}
+
+void rep_file_missed_add(struct rep *r, uint64_t bytes)
+{
+    r->log_missed_bytes += bytes;
+}
+
 void rep_event_put(struct rep *r, const struct rep_event *ev)
 {
     double t = ev->h.time_ns / 1e9;
 
+    if (!name_wanted(r, event_filter(r, ev), event_name(ev)))
+        return;
     switch (ev->h.kind) {
     case REP_EV_FS_OPEN:
     case REP_EV_FS_CLOSE:
@@ -521,6 +626,12 @@ void rep_event_put(struct rep *r, const struct rep_event *ev)
         break;
     case REP_EV_FS_DELETE:
         fs_delete_write(r, ev, t);
+        break;
+    case REP_EV_FS_ERROR_OPEN_CLOSE:
+    case REP_EV_FS_ERROR_READ_WRITE:
+    case REP_EV_FS_ERROR_STAT:
+    case REP_EV_NET_ERROR:
+        error_event_write(r, ev, t);
         break;
     case REP_EV_NET_OPEN:
     case REP_EV_NET_CLOSE:
@@ -530,11 +641,9 @@ void rep_event_put(struct rep *r, const struct rep_event *ev)
     case REP_EV_DNS_RESP:
         dns_event_write(r, ev, t);
         break;
-    case REP_EV_CONSOLE: {
-        struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
-        event_write(r, "console", ev->h.fd == 2 ? "stderr" : "stdout", t, f, 1);
+    case REP_EV_CONSOLE:
+        console_event_write(r, ev, t);
         break;
-    }
     }
 }
 
@@ -557,6 +666,21 @@ static void drops_report(struct rep *r)
         size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
         batch_add(&r->ebatch, &r->events, line, n);
         r->events_cut = 0;
+    }
+    if (r->binary_console_bytes) {
+        snprintf(msg, sizeof msg, "scope did not send %llu bytes of console output "
+                 "that is not text (SCOPE_ALLOW_BINARY_CONSOLE=true sends them)",
+                 (unsigned long long)r->binary_console_bytes);
+        size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
+        batch_add(&r->ebatch, &r->events, line, n);
+        r->binary_console_bytes = 0;
+    }
+    if (r->log_missed_bytes) {
+        snprintf(msg, sizeof msg, "scope did not send %llu bytes written to log files "
+                 "before it knew them as log files", (unsigned long long)r->log_missed_bytes);
+        size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
+        batch_add(&r->ebatch, &r->events, line, n);
+        r->log_missed_bytes = 0;
     }
     if (r->lines_unformatted) {
         snprintf(msg, sizeof msg, "scope dropped %llu lines longer than %d bytes",
@@ -624,8 +748,24 @@ static int period_due(struct rep *r)
     return 1;
 }
 
+/* The event stream opens with who we are (AppScope's start message),
+ * once per process, on this thread: it reads the user database. */
+static void start_msg_add(struct rep *r)
+{
+    char line[REP_LINE_MAX];
+    size_t n = rep_start_msg_json(line, sizeof line, &r->ident, &r->cfg, &r->metrics,
+                                  &r->events);
+
+    if (n == 0)
+        r->lines_unformatted++;
+    batch_add(&r->ebatch, &r->events, line, n);
+    r->start_msg_sent = 1;
+}
+
 static void cycle_run(struct rep *r, int force_period)
 {
+    if (!r->start_msg_sent)
+        start_msg_add(r);
     r->src.drain(r->src.ctx, r);
     if (force_period || period_due(r))
         period_emit(r);
@@ -679,6 +819,35 @@ static void *reporter_main(void *arg)
     return NULL;
 }
 
+/* rep_config_read checked each regex; should one still not compile (out
+ * of memory), no event is filtered rather than all. */
+static void regexes_compile(struct rep *r)
+{
+    const char *src[] = { r->cfg.ev_fs_name, r->cfg.ev_net_name, r->cfg.ev_dns_name,
+                          r->cfg.ev_console_name, r->cfg.ev_file_name };
+    regex_t *re[] = { &r->re_fs, &r->re_net, &r->re_dns, &r->re_console, &r->re_file };
+    size_t i;
+
+    for (i = 0; i < 5; i++)
+        if (regcomp(re[i], src[i], REG_EXTENDED | REG_NOSUB) != 0)
+            break;
+    r->regexes_compiled = i == 5;
+    if (i < 5)
+        while (i > 0)
+            regfree(re[--i]);
+}
+
+static void regexes_free(struct rep *r)
+{
+    if (!r->regexes_compiled)
+        return;
+    regfree(&r->re_fs);
+    regfree(&r->re_net);
+    regfree(&r->re_dns);
+    regfree(&r->re_console);
+    regfree(&r->re_file);
+}
+
 static int reporter_init(struct rep *r, const struct rep_config *cfg,
                          const struct rep_ident *ident,
                          const struct rep_source *src, char *err, size_t errlen)
@@ -698,6 +867,7 @@ static int reporter_init(struct rep *r, const struct rep_config *cfg,
         rep_transport_close(&r->metrics);
         return -1;
     }
+    regexes_compile(r);
     pthread_mutex_init(&r->lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -882,6 +1052,7 @@ void rep_destroy(struct rep *r)
     rep_transport_close(&r->metrics);
     rep_transport_close(&r->events);
     rep_agg_free(&r->agg);
+    regexes_free(r);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->wake);
     pthread_cond_destroy(&r->done);

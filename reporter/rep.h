@@ -98,8 +98,13 @@ void rep_fs_add(struct rep *r, const char *file, const struct rep_fs_counts *c);
 /* The same counters for a socket: bytes read are net.rx, written net.tx,
  * opens and closes are connections, duration is connection lifetime. */
 void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_fs_counts *c);
-/* Sockets open now, for the net.tcp and net.udp gauges. */
-void rep_net_open_now(struct rep *r, unsigned tcp, unsigned udp);
+/* Sockets open now, for the gauges: net.tcp (stream), net.udp (datagram),
+ * net.other (any other type), net.port (inet sockets whose local port is
+ * known: connected, accepted or listening). */
+struct rep_net_gauges {
+    unsigned tcp, udp, other, ports;
+};
+void rep_net_open_now(struct rep *r, const struct rep_net_gauges *g);
 /* Name lookups since the last collection. */
 void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns);
 void rep_drops_add(struct rep *r, uint64_t events_dropped);
@@ -107,6 +112,16 @@ void rep_drops_add(struct rep *r, uint64_t events_dropped);
 void rep_events_cut_add(struct rep *r, uint64_t cut);
 
 bool rep_events_wanted(const struct rep *r);
+
+/* Log files (SCOPE_EVENT_FILE, SCOPE_EVENT_LOGFILE_NAME): is `path` one
+ * whose writes become `file` events? Reporter thread only: it runs a
+ * regex. */
+bool rep_file_is_log(struct rep *r, const char *path);
+/* A REP_EV_FILE event: text written to the log file `path`. */
+void rep_file_event_put(struct rep *r, const char *path, const struct rep_event *ev);
+/* Bytes written to log files that were not sent as events (the source
+ * could not queue them before it knew the file was a log file). */
+void rep_file_missed_add(struct rep *r, uint64_t bytes);
 
 /* The descriptors the reporter writes to (-1 where none), so that the
  * program's own closes can be kept off them. */

@@ -2,6 +2,7 @@
 #include "rep_config.h"
 
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,12 @@ void rep_config_defaults(struct rep_config *c)
     c->period_s = 10;
     c->ev_fs = c->ev_net = c->ev_dns = c->ev_console = true;
     c->maxeps = 10000;
+    snprintf(c->ev_fs_name, sizeof c->ev_fs_name, ".*");
+    snprintf(c->ev_net_name, sizeof c->ev_net_name, ".*");
+    snprintf(c->ev_dns_name, sizeof c->ev_dns_name, ".*");
+    snprintf(c->ev_console_name, sizeof c->ev_console_name, "(stdout)|(stderr)");
+    snprintf(c->ev_file_name, sizeof c->ev_file_name, "%s", REP_DEFAULT_LOGFILE_NAME);
+    c->ev_file = true;
 }
 
 static void complain(char *err, size_t errlen, const char *var, const char *val,
@@ -158,6 +165,30 @@ static int log_level_read(struct rep_config *c, const char *v, char *err, size_t
     return 1;
 }
 
+/* An event name filter: a POSIX extended regex that compiles, of sane
+ * length; else the default stays. */
+static int regex_read(const char *block, const char *key, char *out, size_t cap,
+                      char *err, size_t errlen)
+{
+    char buf[1024];
+    const char *v = config_value(block, key, buf, sizeof buf);
+    regex_t re;
+
+    if (!v)
+        return 0;
+    if (strlen(v) >= cap) {
+        complain(err, errlen, key, "...", "a regex shorter than 256 bytes");
+        return 1;
+    }
+    if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0) {
+        complain(err, errlen, key, v, "a valid extended regex");
+        return 1;
+    }
+    regfree(&re);
+    memcpy(out, v, strlen(v) + 1);
+    return 0;
+}
+
 int rep_config_read(struct rep_config *c, const char *block,
                     char *err, size_t errlen)
 {
@@ -231,6 +262,16 @@ int rep_config_read(struct rep_config *c, const char *block,
     bad += tags_read(c, block, err, errlen);
     if ((v = VALUE("SCOPE_SESSION_DIR")) && copy_string(c->session_dir, sizeof c->session_dir, v))
         complain(err, errlen, "SCOPE_SESSION_DIR", "...", "a path of sane length"), bad++;
+    bad += regex_read(block, "SCOPE_EVENT_FS_NAME", c->ev_fs_name, sizeof c->ev_fs_name, err, errlen);
+    bad += regex_read(block, "SCOPE_EVENT_NET_NAME", c->ev_net_name, sizeof c->ev_net_name, err, errlen);
+    bad += regex_read(block, "SCOPE_EVENT_DNS_NAME", c->ev_dns_name, sizeof c->ev_dns_name, err, errlen);
+    bad += regex_read(block, "SCOPE_EVENT_CONSOLE_NAME", c->ev_console_name,
+                      sizeof c->ev_console_name, err, errlen);
+    bad += regex_read(block, "SCOPE_EVENT_LOGFILE_NAME", c->ev_file_name, sizeof c->ev_file_name,
+                      err, errlen);
+    bad += bool_read(block, "SCOPE_EVENT_LOGFILE", &c->ev_file, err, errlen);
+    bad += bool_read(block, "SCOPE_EVENT_FILE", &c->ev_file, err, errlen);
+    bad += bool_read(block, "SCOPE_ALLOW_BINARY_CONSOLE", &c->ev_allow_binary, err, errlen);
 #undef VALUE
     return bad;
 }

@@ -26,6 +26,17 @@
  *   SCOPE_TAG_<name>=value  a tag added to every metric (up to 8)
  *   SCOPE_SESSION_DIR       where crash backtraces are written (the CLI's
  *                           session directory); default $HOME/.scope/crash
+ *   SCOPE_EVENT_FS_NAME, _NET_NAME, _DNS_NAME, _CONSOLE_NAME  extended
+ *                           regexes on the event's name (its source:
+ *                           fs.open, net.close, dns.req, stdout...); only
+ *                           events that match are sent. Default .* (console:
+ *                           (stdout)|(stderr))
+ *   SCOPE_EVENT_FILE (or AppScope's SCOPE_EVENT_LOGFILE)  true (default) |
+ *                           false: writes to log files become `file` events
+ *   SCOPE_EVENT_LOGFILE_NAME  extended regex: which paths are log files;
+ *                           default (\/logs?\/)|(\.log$)|(\.log[.\d]), AppScope's
+ *   SCOPE_ALLOW_BINARY_CONSOLE  true | false (default): console output that
+ *                           is not text is sent too (else counted in a notice)
  * The same keys come from the environment (scope run) or from a block of
  * lines (scope attach). A bad value is reported in `err` and replaced by its default: the library
  * must never refuse to let the program run because of its configuration.
@@ -42,6 +53,7 @@ enum rep_log_level { REP_LOG_NONE, REP_LOG_ERROR, REP_LOG_WARNING, REP_LOG_INFO,
 
 #define REP_DEFAULT_METRIC_DEST "udp://127.0.0.1:8125"
 #define REP_DEFAULT_EVENT_DEST "tcp://127.0.0.1:9109"
+#define REP_DEFAULT_LOGFILE_NAME "(\\/logs?\\/)|(\\.log$)|(\\.log[.\\d])"
 
 struct rep_config {
     char metric_dest[4096];
@@ -60,6 +72,9 @@ struct rep_config {
     size_t ntags;
     struct { char name[64], value[192]; } tags[8];
     char session_dir[1024];
+    char ev_fs_name[256], ev_net_name[256], ev_dns_name[256], ev_console_name[256], ev_file_name[256];
+    bool ev_file;
+    bool ev_allow_binary;
 };
 
 void rep_config_defaults(struct rep_config *c);

@@ -21,6 +21,14 @@ enum rep_event_kind {
     REP_EV_DNS_REQ,         /* text: the name asked for */
     REP_EV_DNS_RESP,        /* text: the name, then each address, NUL-separated */
     REP_EV_FS_DELETE,       /* text: the path */
+    /* a failed call (op), AppScope's fs.error class by kind; text: the
+     * path when known */
+    REP_EV_FS_ERROR_OPEN_CLOSE,
+    REP_EV_FS_ERROR_READ_WRITE,
+    REP_EV_FS_ERROR_STAT,
+    REP_EV_NET_ERROR,       /* a connection failed (op: connect, accept...) */
+    REP_EV_FILE,            /* text written to a file that may be a log file:
+                               the source decides (rep_file_is_log) */
 };
 
 #define REP_EVENT_SIZE 512
@@ -31,8 +39,12 @@ struct rep_event_head {
     int32_t fd;
     const char *op;         /* static string: "open", "fclose", ... */
     int64_t time_ns;        /* CLOCK_REALTIME of the call */
-    /* fs.close: what happened on the file while it was open */
-    uint64_t read_bytes, read_ops, write_bytes, write_ops;
+    union {
+        /* fs.close: what happened on the file while it was open */
+        struct { uint64_t read_bytes, read_ops, write_bytes, write_ops; };
+        /* file: which record of the source was written to */
+        struct { uint32_t file_index, file_gen; };
+    };
     uint64_t duration_ns;   /* fs.close: time spent inside calls on it;
                                net.close: connection lifetime; dns.resp */
     struct rep_sock sock;   /* net.open, net.close */

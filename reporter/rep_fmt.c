@@ -219,6 +219,41 @@ static size_t utf8_seq_len(const unsigned char *p, size_t n)
     return len;
 }
 
+static bool text_control(unsigned char c)
+{
+    return c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\b' ||
+           c == '\v' || c == 033;
+}
+
+/* Text, as a person would read it on a terminal: printable ASCII, the
+ * usual layout controls, ESC (colours), valid UTF-8. A multi-byte
+ * character cut at either edge (console text comes in chunks) still
+ * counts as text. */
+bool rep_fmt_is_text(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *end = p + n;
+
+    for (int i = 0; i < 3 && p < end && *p >= 0x80 && *p <= 0xbf; i++)
+        p++;                        /* the tail of a character cut before */
+    while (p < end) {
+        size_t seq;
+        if ((*p >= 0x20 && *p < 0x7f) || text_control(*p)) {
+            p++;
+        } else if ((seq = utf8_seq_len(p, (size_t)(end - p))) != 0) {
+            p += seq;
+        } else if (*p >= 0xc2 && *p <= 0xf4 && end - p < 4) {
+            const unsigned char *q = p + 1;     /* cut after: continuations only */
+            while (q < end && *q >= 0x80 && *q <= 0xbf)
+                q++;
+            return q == end;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool json_plain(unsigned char c)
 {
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
@@ -528,6 +563,25 @@ size_t rep_fmt_event_json(char *buf, size_t cap, const struct rep_ident *ident,
     put_json_fields(&o, data, ndata, true);
     put_str(&o, "}}}");
     return put_line_end(&o);
+}
+
+size_t rep_fmt_object_json(char *buf, size_t cap, const struct rep_field *f, size_t n,
+                           bool line)
+{
+    struct out o = { .buf = buf, .cap = cap };
+
+    put_char(&o, '{');
+    put_json_fields(&o, f, n, true);
+    put_char(&o, '}');
+    if (line)
+        return put_line_end(&o);
+    put_char(&o, '\0');
+    if (o.full) {
+        if (cap > 0)
+            buf[0] = '\0';
+        return 0;
+    }
+    return o.len - 1;
 }
 
 size_t rep_fmt_notice_json(char *buf, size_t cap, const struct rep_ident *ident,

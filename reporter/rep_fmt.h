@@ -21,6 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Is this console output text (printable, layout controls, ESC, valid
+ * UTF-8, a character cut at either edge allowed), or binary? */
+bool rep_fmt_is_text(const char *s, size_t n);
+
 /* Who is reporting: filled once per process (again after fork). */
 struct rep_ident {
     int pid;
@@ -89,6 +93,11 @@ size_t rep_fmt_event_json(char *buf, size_t cap, const struct rep_ident *ident,
 /* NDJSON notice event (AppScope's shape: sourcetype "metric", source
  * "notice", data a plain string): scope's own messages to the operator,
  * e.g. how many events it had to drop. */
+/* A JSON object of the fields {"k":v,...}: with line, a whole line; else
+ * NUL-terminated, to nest in another as a REP_RAW field. */
+size_t rep_fmt_object_json(char *buf, size_t cap, const struct rep_field *f, size_t n,
+                           bool line);
+
 size_t rep_fmt_notice_json(char *buf, size_t cap, const struct rep_ident *ident,
                            double time, const char *message);
 

@@ -3,6 +3,8 @@
 #include "rep_proc.h"
 
 #include <dirent.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,4 +112,17 @@ int rep_proc_sample(struct rep_proc_sample *s)
     s->fds = fds ? fds - 1 : 0;
     s->children = children_count();
     return rc ? -1 : 0;
+}
+
+void rep_proc_user_group(char *user, size_t userlen, char *group, size_t grouplen)
+{
+    char buf[4096];
+    struct passwd pw, *pwp = NULL;
+    struct group gr, *grp = NULL;
+
+    user[0] = group[0] = '\0';
+    if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &pwp) == 0 && pwp)
+        snprintf(user, userlen, "%s", pw.pw_name);
+    if (getgrgid_r(getgid(), &gr, buf, sizeof buf, &grp) == 0 && grp)
+        snprintf(group, grouplen, "%s", gr.gr_name);
 }

@@ -2,6 +2,7 @@
 #ifndef REP_PROC_H
 #define REP_PROC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct rep_proc_sample {
@@ -17,5 +18,8 @@ int rep_proc_cpu_us(uint64_t *us);
 
 /* 0, or -1 when /proc/self could not be read (fields left 0). */
 int rep_proc_sample(struct rep_proc_sample *s);
+
+/* The names of this process's user and group ("" when they have none). */
+void rep_proc_user_group(char *user, size_t userlen, char *group, size_t grouplen);
 
 #endif

@@ -532,6 +532,59 @@ START_TEST(fit_every_cap_event_json)
 }
 END_TEST
 
+/* ---- text or binary (console output) --------------------------------- */
+
+#define IS_TEXT(lit) rep_fmt_is_text(lit, sizeof(lit) - 1)
+
+START_TEST(text_plain_layout_colours_utf8)
+{
+    ck_assert(IS_TEXT("hello\tworld\r\n\f\b\v"));
+    ck_assert(IS_TEXT("\033[1;31mred\033[0m"));
+    ck_assert(IS_TEXT("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+    ck_assert(IS_TEXT(""));
+}
+END_TEST
+
+START_TEST(text_binary_bytes)
+{
+    ck_assert(!IS_TEXT("a\0b"));
+    ck_assert(!IS_TEXT("\001\002"));
+    ck_assert(!IS_TEXT("\x7f"));
+    ck_assert(!IS_TEXT("ok \xff ok"));
+    ck_assert(!IS_TEXT("\xc0\x80"));              /* overlong NUL */
+    ck_assert(!IS_TEXT("\xed\xa0\x80 surrogate"));
+}
+END_TEST
+
+START_TEST(text_character_cut_at_an_edge)
+{
+    /* console text comes in 440-byte chunks: a character may straddle two */
+    ck_assert(IS_TEXT("\x82\xac euro's tail"));        /* cut before */
+    ck_assert(IS_TEXT("euro's head \xe2\x82"));        /* cut after */
+    ck_assert(IS_TEXT("\x98\x80"));
+    ck_assert(!IS_TEXT("\xe2\x82 then more"));         /* cut in the middle: no */
+    ck_assert(!IS_TEXT("\x80\x80\x80\x80 four tails"));
+}
+END_TEST
+
+START_TEST(object_json_nests)
+{
+    char inner[64], whole[128];
+    struct rep_field in[] = { REP_FIELD_STR("type", "udp"), REP_FIELD_INT("port", 8125) };
+    size_t n = rep_fmt_object_json(inner, sizeof inner, in, 2, false);
+
+    ck_assert_str_eq(inner, "{\"type\":\"udp\",\"port\":8125}");
+    ck_assert_uint_eq(n, strlen(inner));
+    struct rep_field out[] = { { .key = "transport", .kind = REP_RAW, .s = inner, .len = n } };
+    n = rep_fmt_object_json(whole, sizeof whole, out, 1, true);
+    ck_assert_str_eq(whole, "{\"transport\":{\"type\":\"udp\",\"port\":8125}}\n");
+    ck_assert_uint_eq(rep_fmt_object_json(inner, 10, in, 2, false), 0);
+    ck_assert_str_eq(inner, "");
+    ck_assert_uint_eq(rep_fmt_object_json(inner, sizeof inner, NULL, 0, false), 2);
+    ck_assert_str_eq(inner, "{}");
+}
+END_TEST
+
 static Suite *rep_fmt_suite(void)
 {
     Suite *s = suite_create("rep_fmt");
@@ -579,6 +632,11 @@ static Suite *rep_fmt_suite(void)
     tcase_add_test(value_tc, int_fields_extremes);
     tcase_add_test(value_tc, time_always_six_decimals);
     suite_add_tcase(s, value_tc);
+
+    tcase_add_test(escape_tc, text_plain_layout_colours_utf8);
+    tcase_add_test(escape_tc, text_binary_bytes);
+    tcase_add_test(escape_tc, text_character_cut_at_an_edge);
+    tcase_add_test(json_tc, object_json_nests);
 
     tcase_add_test(fit_tc, fit_every_cap_statsd);
     tcase_add_test(fit_tc, fit_every_cap_metric_json);

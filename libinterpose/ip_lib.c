@@ -198,9 +198,11 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
         return 1;
     scope_ctl_status.error[0] = '\0';
     scope_ctl_status.how = how;
-    rep_config_defaults(&ip_proc.cfg);
-    if (rep_config_read(&ip_proc.cfg, config, err, sizeof err) > 0)
+    if (rep_config_load(&ip_proc.cfg, config, err, sizeof err) > 0) {
+        size_t used = strlen(err);
+        snprintf(err + used, sizeof err - used, "; the defaults are used instead");
         ip_complain(err);
+    }
     if (ip_threads_init() < 0 || ip_files_init() < 0) {
         status_error("cannot map memory for per-thread and per-file state");
         ip_complain(scope_ctl_status.error);

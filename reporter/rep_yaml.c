@@ -112,6 +112,7 @@ struct parser {
     int have_ev;            /* ev is to be deleted */
     int stop;               /* after a fatal error: read no further */
     unsigned depth;
+    unsigned key_line;      /* the line of the key whose value is walked */
     const char *name;
     struct rep_yaml *y;
     char path[256];         /* "event.watch[2].name" */
@@ -328,10 +329,10 @@ static size_t path_push(struct parser *p, const char *name)
 }
 
 /* In a mapping, after next(): 1 with the key (printable, shortened) in
- * key, the path extended and the value current; 0 at the end of the
+ * key, its line in *line, the path extended and the value current; 0 at the end of the
  * mapping, after a fatal error, or after a key that is not a name (its
  * value skipped: the caller goes on). */
-static int map_entry(struct parser *p, char *key, size_t cap, size_t *mark)
+static int map_entry(struct parser *p, char *key, size_t cap, size_t *mark, unsigned *line)
 {
     if (p->ev.type == YAML_MAPPING_END_EVENT || p->stop)
         return 0;
@@ -344,6 +345,7 @@ static int map_entry(struct parser *p, char *key, size_t cap, size_t *mark)
         return -1;
     }
     printable(key, cap, (const char *)p->ev.data.scalar.value, p->ev.data.scalar.length);
+    *line = line_of(p);
     *mark = path_push(p, key);
     return next(p) == 0 ? 1 : 0;
 }
@@ -380,16 +382,16 @@ static size_t name_index(struct parser *p, const char *const *names, size_t n,
 static void walk_values(struct parser *p, const char *const *names, size_t n,
                         char **vals, unsigned *lines)
 {
-    unsigned seen = 0;
+    unsigned seen = 0, key_line;
     char key[72];
     size_t mark;
     int r;
 
-    while (next(p) == 0 && (r = map_entry(p, key, sizeof key, &mark)) != 0) {
+    while (next(p) == 0 && (r = map_entry(p, key, sizeof key, &mark, &key_line)) != 0) {
         if (r < 0)
             continue;
         unsigned line = line_of(p);
-        size_t i = name_index(p, names, n, key, &seen, line);
+        size_t i = name_index(p, names, n, key, &seen, key_line);
         const char *v = i < n && !is_null(p) ? value_of(p) : NULL;
         if (v && !(vals[i] = strdup(v))) {
             p->stop = 1;
@@ -446,7 +448,7 @@ static void walk_transport(struct parser *p, const char *key)
 {
     static const char *const names[T_N] = {"type", "host", "port", "path"};
     char *v[T_N] = {NULL}, *url, err[600];
-    unsigned lines[T_N], line = line_of(p);
+    unsigned lines[T_N], line = p->key_line;
 
     if (is_null(p) || !expect(p, YAML_MAPPING_START_EVENT, "a mapping"))
         return;
@@ -536,7 +538,7 @@ out:
 static void walk_watch(struct parser *p)
 {
     int listed[NKINDS] = {0}, on[NKINDS] = {0};
-    unsigned line = line_of(p), i = 0;
+    unsigned line = p->key_line, i = 0;
     char idx[24];
 
     if (!is_null(p)) {
@@ -558,20 +560,20 @@ static void walk_watch(struct parser *p)
 static void walk_tags(struct parser *p)
 {
     char name[72], key[96], buf[VALUE_MAX + 1];
-    unsigned ntags = 0;
+    unsigned ntags = 0, key_line;
     size_t mark;
     int r;
 
     if (is_null(p) || !expect(p, YAML_MAPPING_START_EVENT, "a mapping"))
         return;
-    while (next(p) == 0 && (r = map_entry(p, name, sizeof name, &mark)) != 0) {
+    while (next(p) == 0 && (r = map_entry(p, name, sizeof name, &mark, &key_line)) != 0) {
         if (r < 0)
             continue;
         unsigned line = line_of(p);
         const char *v = is_null(p) ? NULL : value_of(p);
         snprintf(key, sizeof key, "SCOPE_TAG_%s", name);
         if (v && rep_yaml_value(p->y, key, buf, sizeof buf, NULL))
-            error_at(p, line, 1, "given twice");
+            error_at(p, key_line, 1, "given twice");
         else if (v && ++ntags > REP_CONFIG_MAX_TAGS)
             error_at(p, line, 1, "more than %d tags", REP_CONFIG_MAX_TAGS);
         else if (v)
@@ -605,7 +607,7 @@ static void walk_value(struct parser *p, const struct field *f)
 static void walk_map(struct parser *p, const struct field *fields)
 {
     const char *names[32];
-    unsigned seen = 0;
+    unsigned seen = 0, key_line;
     size_t n = 0, mark;
     char key[72];
     int r;
@@ -614,10 +616,11 @@ static void walk_map(struct parser *p, const struct field *fields)
         return;
     while (fields[n].name)
         names[n] = fields[n].name, n++;
-    while (next(p) == 0 && (r = map_entry(p, key, sizeof key, &mark)) != 0) {
+    while (next(p) == 0 && (r = map_entry(p, key, sizeof key, &mark, &key_line)) != 0) {
         if (r < 0)
             continue;
-        size_t i = name_index(p, names, n, key, &seen, line_of(p));
+        size_t i = name_index(p, names, n, key, &seen, key_line);
+        p->key_line = key_line;
         if (i < n)
             walk_value(p, &fields[i]);
         p->path[mark] = '\0';

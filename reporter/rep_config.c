@@ -190,13 +190,15 @@ static int log_level_read(struct rep_config *c, const char *v, char *err, size_t
     return 1;
 }
 
-/* Whether regcomp and regexec stay cheap on re: glibc expands {m,n}
- * bounds, so nested ones multiply ("((a{255}){255}){255}" takes seconds and
- * gigabytes), and backreferences make matching exponential. The product of
- * all bounds, nested or not, is kept within 10000. */
+/* Whether regcomp and regexec stay cheap on re. glibc copies the subtree
+ * under each {m,n} bound (m or n times) and each + (twice), so nested or
+ * stacked ones multiply: "((a{255}){255}){255}" and "a" followed by 57 +
+ * take seconds and gigabytes to compile (the fuzzer found the second).
+ * Backreferences make matching exponential. So: none of those, and the
+ * product of all bounds (2 for each +), nested or not, 10000 at most. */
 static bool regex_tame(const char *re)
 {
-    unsigned long product = 1;
+    unsigned long product = 1, bound;
 
     for (const char *s = re; *s; s++) {
         if (s[0] == '\\' && s[1] >= '1' && s[1] <= '9')
@@ -205,12 +207,16 @@ static bool regex_tame(const char *re)
             s++;
             continue;
         }
-        if (s[0] != '{')
+        if (s[0] == '+') {
+            bound = 2;
+        } else if (s[0] == '{') {
+            char *end;
+            bound = strtoul(s + 1, &end, 10);
+            if (*end == ',' && end[1] >= '0' && end[1] <= '9')
+                bound = strtoul(end + 1, &end, 10);
+        } else {
             continue;
-        char *end;
-        unsigned long bound = strtoul(s + 1, &end, 10);
-        if (*end == ',' && end[1] >= '0' && end[1] <= '9')
-            bound = strtoul(end + 1, &end, 10);
+        }
         if (bound > 10000 || (product *= bound ? bound : 1) > 10000)
             return false;
     }
@@ -233,7 +239,7 @@ static int regex_read(const char *block, const char *key, char *dst, size_t cap,
     }
     if (!regex_tame(v)) {
         complain(err, errlen, key, v, "a regular expression without backreferences whose "
-                 "{m,n} bounds multiply to 10000 at most");
+                 "repetitions ({m,n} bounds, 2 for each +) multiply to 10000 at most");
         return 1;
     }
     if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0) {

@@ -145,7 +145,7 @@ class Hostile(ConfigCase):
 
     def test_regex_bomb(self):
         self.assertQuickError(self.write("event: {watch: [{type: fs, name: '((a{255}){255}){255}'}]}\n"),
-                              "bounds multiply to 10000 at most")
+                              "2 for each +) multiply to 10000 at most")
 
     def test_binary_garbage(self):
         with open("/dev/urandom", "rb") as f:

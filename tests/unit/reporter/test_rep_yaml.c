@@ -213,7 +213,8 @@ START_TEST(bad_watch)
         "expression");
     bad("event:\n  watch:\n    - type: dns\n      name: (a)\\1\n",
         "t.yml:4: key event.watch[0].name: SCOPE_EVENT_DNS_NAME=\"(a)\\1\" is not a regular "
-        "expression without backreferences whose {m,n} bounds multiply to 10000 at most");
+        "expression without backreferences whose repetitions ({m,n} bounds, 2 for each +) "
+        "multiply to 10000 at most");
 }
 END_TEST
 
@@ -292,7 +293,12 @@ START_TEST(hostile_regex)
     ck_assert_int_eq(parse("event: {watch: [{type: fs, name: '((a{255}){255}){255}'}]}\n"), 1);
     ck_assert(seconds_since(&t0) < 1.0);
     rep_yaml_free(&y);
+    ck_assert_int_eq(parse("event: {watch: [{type: fs, name: 'E+++++++++++++++++++++++++++++++++++++++++++++++++++++++++'}]}\n"), 1);
+    ck_assert(seconds_since(&t0) < 1.0);
+    rep_yaml_free(&y);
     ck_assert_int_eq(parse("event: {watch: [{type: fs, name: '(a{100}){100}'}]}\n"), 0);
+    rep_yaml_free(&y);
+    ck_assert_int_eq(parse("event: {watch: [{type: fs, name: '^/var/log/.+[.]log$'}]}\n"), 0);
 }
 END_TEST
 

@@ -329,9 +329,9 @@ static size_t path_push(struct parser *p, const char *name)
 }
 
 /* In a mapping, after next(): 1 with the key (printable, shortened) in
- * key, its line in *line, the path extended and the value current; 0 at the end of the
- * mapping, after a fatal error, or after a key that is not a name (its
- * value skipped: the caller goes on). */
+ * key, its line in *line, the path extended and the value current; 0 at
+ * the end of the mapping or after a fatal error; -1 after a key that is
+ * not a name (key and value skipped: the caller goes on). */
 static int map_entry(struct parser *p, char *key, size_t cap, size_t *mark, unsigned *line)
 {
     if (p->ev.type == YAML_MAPPING_END_EVENT || p->stop)
@@ -347,7 +347,10 @@ static int map_entry(struct parser *p, char *key, size_t cap, size_t *mark, unsi
     printable(key, cap, (const char *)p->ev.data.scalar.value, p->ev.data.scalar.length);
     *line = line_of(p);
     *mark = path_push(p, key);
-    return next(p) == 0 ? 1 : 0;
+    if (next(p) == 0)
+        return 1;
+    p->path[*mark] = '\0';
+    return 0;
 }
 
 /* An entry that is not wanted: the error, and past its value. */

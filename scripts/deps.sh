@@ -3,6 +3,7 @@
 # Installs only what is missing; needs root (or sudo) when something is.
 #   scripts/deps.sh           build and test
 #   scripts/deps.sh --bench   also what the benchmark compares against
+#   scripts/deps.sh --fuzz    also clang, for tests/fuzz/run
 set -eu
 
 # Build: compilers, cmake, libelf, libunwind, Check, jansson, libyaml.
@@ -13,6 +14,8 @@ libjansson-dev libyaml-dev python3 python3-jsonschema coreutils util-linux procp
 nginx redis-server redis-tools wrk"
 # Benchmark: the tools scope is compared with, and instruction counters.
 [ "${1:-}" = "--bench" ] && PACKAGES="$PACKAGES strace ltrace valgrind linux-perf"
+# Fuzzing: libFuzzer comes with clang.
+[ "${1:-}" = "--fuzz" ] && PACKAGES="$PACKAGES clang"
 
 missing=""
 for p in $PACKAGES; do

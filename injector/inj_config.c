@@ -47,9 +47,9 @@ static int config_find(const char *file, struct inj_config *c)
     return 0;
 }
 
-/* A destination the options do not give: the environment's, else the
- * file's, checked as -m and -e are. */
-static int dest_resolve(const char *cmd, const char *flag, const char *key,
+/* A destination the option (named by `option`) does not give: the
+ * environment's, checked as the option is, else the file's. */
+static int dest_resolve(const char *cmd, const char *option, const char *key,
                         struct inj_config *c, const char **dest, const char **from,
                         char *buf, size_t cap, char *from_buf, size_t from_cap)
 {
@@ -58,7 +58,7 @@ static int dest_resolve(const char *cmd, const char *flag, const char *key,
     unsigned line;
 
     if (*dest) {
-        *from = flag[1] == 'm' ? "option -m" : "option -e";
+        *from = option;
         return 0;
     }
     if (env) {
@@ -86,10 +86,10 @@ int inj_config_load(const char *cmd, struct inj_run_opts *o, struct inj_config *
         errors_print(&c->yaml, c->path);
         return -1;
     }
-    if (dest_resolve(cmd, "-m", "SCOPE_METRIC_DEST", c, &o->metric_dest, &o->metric_from,
+    if (dest_resolve(cmd, "option -m", "SCOPE_METRIC_DEST", c, &o->metric_dest, &o->metric_from,
                      c->metric_dest, sizeof c->metric_dest,
                      c->metric_from, sizeof c->metric_from) < 0 ||
-        dest_resolve(cmd, "-e", "SCOPE_EVENT_DEST", c, &o->event_dest, &o->event_from,
+        dest_resolve(cmd, "option -e", "SCOPE_EVENT_DEST", c, &o->event_dest, &o->event_from,
                      c->event_dest, sizeof c->event_dest,
                      c->event_from, sizeof c->event_from) < 0)
         return -1;

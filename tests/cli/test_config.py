@@ -114,6 +114,15 @@ class Errors(ConfigCase):
         self.assertEqual((r.returncode, r.stderr),
                          (2, f"scope: SCOPE_CONF_PATH={missing}: No such file or directory\n"))
 
+    def test_bad_destination_variable(self):
+        """SCOPE_METRIC_DEST is now used by run: checked as -m is."""
+        env = dict(self.env, SCOPE_METRIC_DEST="http://x")
+        r = self.scope("run", "--", "true", env=env)
+        self.assertEqual(r.returncode, 2, r)
+        self.assertTrue(r.stderr.startswith('scope: SCOPE_METRIC_DEST: unsupported destination '
+                                            '"http://x"'), r.stderr)
+        self.assertFalse(os.path.exists(self.home))
+
     def test_not_a_file(self):
         self.assertRefused(None, f"scope: {self.tmp}: not a regular file", path=self.tmp)
 

@@ -499,8 +499,9 @@ static void remove_session(struct dests *d)
     d->dir[0] = d->link[0] = '\0';
 }
 
-/* The session directory, unless -m and -e are both given. A process of
- * another user cannot reach our home: as root, its session is made in
+/* The session directory, unless both destinations are given (option,
+ * variable or file). A process of another user cannot reach our home: as
+ * root, its session is made in
  * shared_parent() and linked from history/. */
 static int make_session(const struct inj_attach_opts *o, const struct target *t, const char *lib,
                         struct dests *d)

@@ -145,7 +145,7 @@ static json_t *start_info(const struct inj_run_opts *o, const char *lib,
     return info;
 }
 
-/* Create the session directory (unless -m and -e were both given), its
+/* Create the session directory (unless both destinations are given), its
  * empty output files and info.json. dir receives its path or "". */
 static int make_session(const struct inj_run_opts *o, const char *lib, struct inj_dests *d,
                         char *dir, size_t len)

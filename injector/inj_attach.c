@@ -501,8 +501,7 @@ static void remove_session(struct dests *d)
 
 /* The session directory, unless both destinations are given (option,
  * variable or file). A process of another user cannot reach our home: as
- * root, its session is made in
- * shared_parent() and linked from history/. */
+ * root, its session is made in shared_parent() and linked from history/. */
 static int make_session(const struct inj_attach_opts *o, const struct target *t, const char *lib,
                         struct dests *d)
 {

@@ -75,21 +75,21 @@ static int copy_string(char *dst, size_t cap, const char *src)
     return 0;
 }
 
-/* A value from "KEY=VALUE\n" lines (the last one wins, as in an
- * environment), copied into buf; NULL when absent or too long. */
-static const char *block_lookup(const char *block, const char *key,
-                                char *buf, size_t buflen)
+const char *rep_config_lookup(const char *block, const char *key, char *buf, size_t buflen,
+                              size_t *index)
 {
-    size_t klen = strlen(key);
+    size_t klen = strlen(key), n = 0;
     const char *found = NULL;
     size_t found_len = 0;
 
-    for (const char *line = block; *line;) {
+    for (const char *line = block; *line; n++) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
         if (len > klen && strncmp(line, key, klen) == 0 && line[klen] == '=') {
             found = line + klen + 1;
             found_len = len - klen - 1;
+            if (index)
+                *index = n;
         }
         line += len + (end != NULL);
     }
@@ -103,7 +103,7 @@ static const char *block_lookup(const char *block, const char *key,
 static const char *config_value(const char *block, const char *key,
                                 char *buf, size_t buflen)
 {
-    return block ? block_lookup(block, key, buf, buflen) : getenv(key);
+    return block ? rep_config_lookup(block, key, buf, buflen, NULL) : getenv(key);
 }
 
 static int bool_read(const char *block, const char *key, bool *out, char *err, size_t errlen)

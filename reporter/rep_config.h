@@ -94,6 +94,12 @@ void rep_config_defaults(struct rep_config *c);
 int rep_config_read(struct rep_config *c, const char *block,
                     char *err, size_t errlen);
 
+/* The value of key in "KEY=VALUE\n" lines (the last one wins, as in an
+ * environment), copied into buf, with the number of its line (from 0) in
+ * *index unless index is NULL; NULL when absent or not shorter than buflen. */
+const char *rep_config_lookup(const char *block, const char *key, char *buf, size_t buflen,
+                              size_t *index);
+
 /* Whether KEY=value would be accepted: 0, or -1 with what is wrong in err. */
 int rep_config_check(const char *key, const char *value, char *err, size_t errlen);
 

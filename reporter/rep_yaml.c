@@ -738,25 +738,12 @@ void rep_yaml_free(struct rep_yaml *y)
 const char *rep_yaml_value(const struct rep_yaml *y, const char *key, char *buf,
                            size_t cap, unsigned *line)
 {
-    size_t klen = strlen(key), i = 0;
-    const char *found = NULL, *l = y->lines;
-    size_t found_len = 0;
+    size_t i;
+    const char *v = rep_config_lookup(y->lines ? y->lines : "", key, buf, cap, &i);
 
-    for (; l && *l; i++) {
-        size_t n = strcspn(l, "\n");
-        if (n > klen && memcmp(l, key, klen) == 0 && l[klen] == '=') {
-            found = l + klen + 1;
-            found_len = n - klen - 1;
-            if (line)
-                *line = y->src[i];
-        }
-        l += n + (l[n] == '\n');
-    }
-    if (!found || found_len >= cap)
-        return NULL;
-    memcpy(buf, found, found_len);
-    buf[found_len] = '\0';
-    return buf;
+    if (v && line)
+        *line = y->src[i];
+    return v;
 }
 
 int rep_yaml_find(char *path, size_t cap, char *err, size_t errlen)

@@ -11,6 +11,7 @@
 
 #include "elfpatch.h"
 #include "inj_cli.h"
+#include "inj_config.h"
 #include "inj_inject.h"
 #include "inj_proc.h"
 #include "inj_ptrace.h"
@@ -49,16 +50,24 @@ const char inj_attach_help[] =
 "                           session directory (else ~/.scope/crash) and as an\n"
 "                           event; it then dies as it would have\n"
 "      --verbose            say how long the process was stopped\n"
+"  -u, --userconfig FILE    read the configuration from FILE (scope.yml)\n"
+"      --dry-run            print the configuration the process would get,\n"
+"                           each value with where it comes from, and touch\n"
+"                           no process\n"
 "  -h, --help               show this help\n"
 "  URL is file:///absolute/path, file://stdout or file://stderr (the\n"
 "  process's own stdout and stderr), udp://host:port, tcp://host:port,\n"
 "  unix:///absolute/path or unix://@abstract-name.\n"
 "\n"
-"Configuration: every SCOPE_* variable of scope's environment is passed to\n"
-"the library (for example SCOPE_SUMMARY_PERIOD=1 scope attach 1234), the\n"
-"options above replacing the variables they set (see `scope run --help`).\n"
+"Configuration: the file (-u FILE, else $SCOPE_CONF_PATH, else\n"
+"$SCOPE_HOME/scope.yml, else /etc/scope/scope.yml), checked before the\n"
+"process is touched (an error exits 2), then every SCOPE_* variable of\n"
+"scope's environment (for example SCOPE_SUMMARY_PERIOD=1 scope attach 1234),\n"
+"then the options above: each replaces what the one before set (see\n"
+"`scope run --help`). The library gets them as lines, the file's first.\n"
 "\n"
-"Session: unless both -m and -e are given, a session directory is made as\n"
+"Session: unless both destinations are given (option, variable or file), a\n"
+"session directory is made as\n"
 "`scope run` makes it, named <proc>_<n>_<pid>_<start> after the process, and\n"
 "printed as \"scope: session DIR\". The process opens its files itself, as its\n"
 "own user: when scope runs as root and the process as another user, the\n"
@@ -82,7 +91,8 @@ const char inj_attach_help[] =
 "Exit status:\n"
 "  0  attached, or it already was (scope says so and changes nothing)\n"
 "  1  refused, or the attach failed (the process is left as it was)\n"
-"  2  usage error\n";
+"  2  usage error or bad configuration file (nothing was touched)\n"
+"  With --dry-run: 0 when the configuration was printed.\n";
 
 const char inj_detach_help[] =
 "Usage: scope detach [--verbose] PID|NAME|--all\n"
@@ -489,9 +499,9 @@ static void remove_session(struct dests *d)
     d->dir[0] = d->link[0] = '\0';
 }
 
-/* The session directory, unless -m and -e are both given. A process of
- * another user cannot reach our home: as root, its session is made in
- * shared_parent() and linked from history/. */
+/* The session directory, unless both destinations are given (option,
+ * variable or file). A process of another user cannot reach our home: as
+ * root, its session is made in shared_parent() and linked from history/. */
 static int make_session(const struct inj_attach_opts *o, const struct target *t, const char *lib,
                         struct dests *d)
 {
@@ -544,26 +554,22 @@ static int config_add(char **buf, size_t *len, size_t *cap, const char *key, con
     return 0;
 }
 
-/* scope_ctl_attach()'s "KEY=VALUE\n" block: our SCOPE_* variables, the
- * ones the options and the session set replaced. NULL when out of memory. */
-static char *config_block(const struct inj_run_opts *o, const struct dests *d)
+/* scope_ctl_attach()'s "KEY=VALUE\n" block: the configuration file's
+ * lines, then our SCOPE_* variables, then the ones the options and the
+ * session set (the library takes the last line of a key). NULL when out
+ * of memory. */
+static char *config_block(const struct inj_run_opts *o, const struct dests *d,
+                          const struct inj_config *cfg)
 {
     extern char **environ;
-    const char *set[][2] = {
-        {"SCOPE_METRIC_DEST", d->to.metric},
-        {"SCOPE_EVENT_DEST", d->to.event},
-        {"SCOPE_METRIC_FORMAT", d->to.metric_format},
-        {"SCOPE_METRIC_VERBOSITY", o->verbosity},
-        {"SCOPE_SUMMARY_PERIOD", o->period},
-        {"SCOPE_SNAPSHOT_BACKTRACE", o->backtrace ? "true" : NULL},
-        {"SCOPE_SESSION_DIR", d->dir[0] ? d->dir : NULL},
-    };
-    size_t nset = sizeof set / sizeof set[0], len = 0, cap = 256;
+    struct inj_config_set set[INJ_CONFIG_NSET];
+    size_t len = strlen(cfg->yaml.lines ? cfg->yaml.lines : ""), cap = len + 256;
     char *buf = malloc(cap);
     int rc = buf ? 0 : -1;
 
+    inj_config_sets(o, &d->to, d->dir, set);
     if (buf)
-        buf[0] = '\0';
+        memcpy(buf, cfg->yaml.lines ? cfg->yaml.lines : "", len + 1);
     for (char **e = environ; rc == 0 && *e; e++) {
         char key[256];
         const char *eq = strchr(*e, '=');
@@ -572,14 +578,14 @@ static char *config_block(const struct inj_run_opts *o, const struct dests *d)
             continue;
         snprintf(key, sizeof key, "%.*s", (int)(eq - *e), *e);
         size_t i;
-        for (i = 0; i < nset && !(set[i][1] && strcmp(set[i][0], key) == 0); i++)
+        for (i = 0; i < INJ_CONFIG_NSET && !(set[i].value && strcmp(set[i].key, key) == 0); i++)
             ;
-        if (i == nset)
+        if (i == INJ_CONFIG_NSET)
             rc = config_add(&buf, &len, &cap, key, eq + 1);
     }
-    for (size_t i = 0; rc == 0 && i < nset; i++)
-        if (set[i][1])
-            rc = config_add(&buf, &len, &cap, set[i][0], set[i][1]);
+    for (size_t i = 0; rc == 0 && i < INJ_CONFIG_NSET; i++)
+        if (set[i].value)
+            rc = config_add(&buf, &len, &cap, set[i].key, set[i].value);
     if (rc != 0) {
         free(buf);
         fprintf(stderr, "scope: out of memory\n");
@@ -770,7 +776,7 @@ static int resolve_target(const char *arg, const char *doing, struct target *t)
 }
 
 static int attach_run(const struct inj_attach_opts *o, const struct target *t, const char *lib,
-                      struct attach_job *j, struct dests *d)
+                      const struct inj_config *cfg, struct attach_job *j, struct dests *d)
 {
     struct inj_maps maps;
     struct inj_libc libc;
@@ -788,7 +794,7 @@ static int attach_run(const struct inj_attach_opts *o, const struct target *t, c
         return fail(t, why);
     if (make_session(o, t, lib, d) < 0)
         return 1;
-    char *config = config_block(&o->lib, d);
+    char *config = config_block(&o->lib, d, cfg);
     if (!config || !(tracee = malloc(sizeof *tracee))) {
         free(config);
         return 1;
@@ -891,30 +897,49 @@ static int library_for(const struct target *t, const char *lib, char *out, size_
     return 0;
 }
 
-int inj_attach_main(int argc, char **argv)
+/* Attach, once the configuration is known. */
+static int attach_configured(const struct inj_attach_opts *o, const struct inj_config *cfg)
 {
-    struct inj_attach_opts o;
     struct target t;
     struct dests d = {0};
     struct attach_job j = {0};
     char ours[PATH_MAX], lib[PATH_MAX + 96];
-    enum inj_cli_result r = inj_cli_attach(argc, argv, &o);
     int rc;
 
-    if (r != INJ_CLI_OK)
-        return r == INJ_CLI_HELP ? (fputs(inj_attach_help, stdout), 0) : 2;
-    if ((rc = resolve_target(o.target, "attach", &t)) != 0)
+    if ((rc = resolve_target(o->target, "attach", &t)) != 0)
         return rc;
     if (inj_find_library(ours, sizeof ours) < 0 || library_for(&t, ours, lib, sizeof lib) < 0)
         return 1;
     if ((rc = attach_judge(&t, lib, &j.loaded)) != 0)
         return rc == 2 ? 0 : rc;
     j.lib = lib;
-    if ((rc = attach_run(&o, &t, lib, &j, &d)) != 0) {
+    if ((rc = attach_run(o, &t, lib, cfg, &j, &d)) != 0) {
         remove_session(&d);
         return rc;
     }
     return attach_report(&t, &j, &d);
+}
+
+int inj_attach_main(int argc, char **argv)
+{
+    struct inj_attach_opts o;
+    struct inj_config *cfg;
+    enum inj_cli_result r = inj_cli_attach(argc, argv, &o);
+    int rc;
+
+    if (r != INJ_CLI_OK)
+        return r == INJ_CLI_HELP ? (fputs(inj_attach_help, stdout), 0) : 2;
+    if (!(cfg = malloc(sizeof *cfg))) {
+        fprintf(stderr, "scope: out of memory\n");
+        return 1;
+    }
+    if (inj_config_load("attach", &o.lib, cfg) < 0)
+        rc = 2;
+    else
+        rc = o.lib.dry_run ? inj_config_dry_run(&o.lib, cfg) : attach_configured(&o, cfg);
+    inj_config_free(cfg);
+    free(cfg);
+    return rc;
 }
 
 /* ---- detach ---------------------------------------------------------------- */

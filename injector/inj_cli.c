@@ -20,7 +20,8 @@ void inj_usage(const char *cmd, const char *fmt, ...)
 }
 
 /* getopt_long() values of options that have no short form. */
-enum { OPT_METRICFORMAT = 256, OPT_ID, OPT_JSON, OPT_BACKTRACE, OPT_VERBOSE, OPT_ALL };
+enum { OPT_METRICFORMAT = 256, OPT_ID, OPT_JSON, OPT_BACKTRACE, OPT_VERBOSE, OPT_ALL,
+       OPT_DRYRUN };
 
 /* Report what getopt_long() stopped at (c is '?' or ':'). A long option is
  * always the whole of argv[optind - 1]; an unknown short option may be in
@@ -78,11 +79,6 @@ int inj_cli_check_opts(const char *cmd, const struct inj_run_opts *o)
         inj_usage(cmd, "--metricformat '%s': expected statsd or ndjson", o->metric_format);
         return -1;
     }
-    if (o->metric_format && !o->metric_dest && strcmp(o->metric_format, "statsd") == 0) {
-        inj_usage(cmd, "--metricformat statsd needs -m: the session's metrics.json "
-                  "is always ndjson");
-        return -1;
-    }
     if (o->verbosity && (strlen(o->verbosity) != 1 || o->verbosity[0] < '0' ||
                          o->verbosity[0] > '9')) {
         inj_usage(cmd, "-v '%s': expected a verbosity from 0 to 9", o->verbosity);
@@ -105,11 +101,13 @@ static enum inj_cli_result lib_opts_parse(const char *cmd, int argc, char **argv
         {"verbosity", required_argument, NULL, 'v'},
         {"period", required_argument, NULL, 'p'},
         {"backtrace", no_argument, NULL, OPT_BACKTRACE},
+        {"userconfig", required_argument, NULL, 'u'},
+        {"dry-run", no_argument, NULL, OPT_DRYRUN},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    static const char shortopts[] = "+:m:e:v:p:h";
+    static const char shortopts[] = "+:m:e:v:p:u:h";
     int c;
 
     memset(o, 0, sizeof(*o));
@@ -122,6 +120,8 @@ static enum inj_cli_result lib_opts_parse(const char *cmd, int argc, char **argv
         case 'v': o->verbosity = optarg; break;
         case 'p': o->period = optarg; break;
         case OPT_BACKTRACE: o->backtrace = 1; break;
+        case 'u': o->config = optarg; break;
+        case OPT_DRYRUN: o->dry_run = 1; break;
         case OPT_VERBOSE:
             if (verbose) {
                 *verbose = 1;

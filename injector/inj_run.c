@@ -8,6 +8,7 @@
  */
 #include "inj_run.h"
 
+#include "inj_config.h"
 #include "inj_session.h"
 #include "inj_target.h"
 
@@ -144,7 +145,7 @@ static json_t *start_info(const struct inj_run_opts *o, const char *lib,
     return info;
 }
 
-/* Create the session directory (unless -m and -e were both given), its
+/* Create the session directory (unless both destinations are given), its
  * empty output files and info.json. dir receives its path or "". */
 static int make_session(const struct inj_run_opts *o, const char *lib, struct inj_dests *d,
                         char *dir, size_t len)
@@ -183,11 +184,13 @@ static int make_session(const struct inj_run_opts *o, const char *lib, struct in
 }
 
 /* LD_PRELOAD gets lib in front of what it had; flags override SCOPE_*.
- * The session directory (may be "") is where crash backtraces go. */
+ * The session directory (may be "") is where crash backtraces go; conf
+ * (may be "") is the configuration file the library is to read. */
 static int set_env(const struct inj_run_opts *o, const char *lib, const struct inj_dests *d,
-                   const char *dir)
+                   const char *dir, const char *conf)
 {
     const char *old = getenv("LD_PRELOAD");
+    struct inj_config_set set[INJ_CONFIG_NSET];
     char *preload;
     int rc;
 
@@ -197,14 +200,11 @@ static int set_env(const struct inj_run_opts *o, const char *lib, const struct i
     } else if (!(preload = strdup(lib))) {
         return -1;
     }
-    rc = setenv("LD_PRELOAD", preload, 1) |
-         setenv("SCOPE_METRIC_DEST", d->metric, 1) |
-         setenv("SCOPE_EVENT_DEST", d->event, 1) |
-         (d->metric_format ? setenv("SCOPE_METRIC_FORMAT", d->metric_format, 1) : 0) |
-         (o->verbosity ? setenv("SCOPE_METRIC_VERBOSITY", o->verbosity, 1) : 0) |
-         (o->period ? setenv("SCOPE_SUMMARY_PERIOD", o->period, 1) : 0) |
-         (o->backtrace ? setenv("SCOPE_SNAPSHOT_BACKTRACE", "true", 1) : 0) |
-         (dir[0] ? setenv("SCOPE_SESSION_DIR", dir, 1) : 0);
+    rc = setenv("LD_PRELOAD", preload, 1) | (conf[0] ? setenv("SCOPE_CONF_PATH", conf, 1) : 0);
+    inj_config_sets(o, d, dir, set);
+    for (size_t i = 0; i < INJ_CONFIG_NSET; i++)
+        if (set[i].value)
+            rc |= setenv(set[i].key, set[i].value, 1);
     free(preload);
     if (rc != 0)
         fprintf(stderr, "scope: cannot set the environment: %s\n", strerror(errno));
@@ -212,13 +212,15 @@ static int set_env(const struct inj_run_opts *o, const char *lib, const struct i
 }
 
 static void __attribute__((noreturn))
-run_child(const struct inj_run_opts *o, const char *lib, int fd, const struct signals *saved)
+run_child(const struct inj_run_opts *o, const char *lib, const char *conf, int fd,
+          const struct signals *saved)
 {
     struct report r = {.stage = STAGE_READY};
     struct inj_dests d;
 
     restore_signals(saved);
-    if (make_session(o, lib, &d, r.dir, sizeof r.dir) < 0 || set_env(o, lib, &d, r.dir) < 0) {
+    if (make_session(o, lib, &d, r.dir, sizeof r.dir) < 0 ||
+        set_env(o, lib, &d, r.dir, conf) < 0) {
         if (r.dir[0])
             inj_session_remove(r.dir);
         r.stage = STAGE_SETUP_FAILED;
@@ -311,7 +313,8 @@ static void backtrace_report(const char *session_dir, pid_t pid)
     closedir(d);
 }
 
-int inj_run(const struct inj_run_opts *o)
+/* CMD under observation, once the configuration is known. */
+static int run_observed(const struct inj_run_opts *o, const struct inj_config *cfg)
 {
     char lib[PATH_MAX];
     struct signals saved;
@@ -328,7 +331,7 @@ int inj_run(const struct inj_run_opts *o)
     prepare_signals(&saved);
     pid = fork();
     if (pid == 0)
-        run_child(o, lib, fds[1], &saved);
+        run_child(o, lib, cfg->path, fds[1], &saved);
     close(fds[1]);
     if (pid < 0) {
         fprintf(stderr, "scope: fork: %s\n", strerror(errno));
@@ -357,4 +360,23 @@ int inj_run(const struct inj_run_opts *o)
         fprintf(stderr, "scope: session %s\n", r.dir);
     }
     return code;
+}
+
+int inj_run(const struct inj_run_opts *opts)
+{
+    struct inj_run_opts o = *opts;
+    struct inj_config *cfg = malloc(sizeof *cfg);
+    int rc;
+
+    if (!cfg) {
+        fprintf(stderr, "scope: out of memory\n");
+        return 2;
+    }
+    if (inj_config_load("run", &o, cfg) < 0)
+        rc = 2;
+    else
+        rc = o.dry_run ? inj_config_dry_run(&o, cfg) : run_observed(&o, cfg);
+    inj_config_free(cfg);
+    free(cfg);
+    return rc;
 }

@@ -200,13 +200,15 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
         return 1;
     scope_ctl_status.error[0] = '\0';
     scope_ctl_status.how = how;
-    rep_config_defaults(&ip_proc.cfg);
-    int bad = rep_config_read(&ip_proc.cfg, config, err, sizeof err);
+    int bad = rep_config_load(&ip_proc.cfg, config, err, sizeof err);
     char log_err[512];
     if (rep_log_configure(&ip_proc.cfg, log_err, sizeof log_err) < 0)
         ip_complain(log_err);
-    if (bad > 0)
+    if (bad > 0) {
+        size_t used = strlen(err);
+        snprintf(err + used, sizeof err - used, "; the defaults are used instead");
         ip_complain(err);
+    }
     if (ip_threads_init() < 0 || ip_files_init() < 0) {
         status_error("cannot map memory for per-thread and per-file state");
         ip_complain(scope_ctl_status.error);

@@ -1,5 +1,6 @@
 /* rep_config.c: read the reporter's configuration from SCOPE_* variables. */
 #include "rep_config.h"
+#include "rep_yaml.h"
 
 #include <errno.h>
 #include <regex.h>
@@ -9,25 +10,41 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Every key with its default, read by rep_config_defaults() so that the
+ * defaults exist once; --dry-run lists them. */
+const char rep_config_default_lines[] =
+    "SCOPE_METRIC_ENABLE=true\n"
+    "SCOPE_METRIC_DEST=" REP_DEFAULT_METRIC_DEST "\n"
+    "SCOPE_METRIC_FORMAT=statsd\n"
+    "SCOPE_METRIC_VERBOSITY=4\n"
+    "SCOPE_STATSD_PREFIX=\n"
+    "SCOPE_STATSD_MAXLEN=512\n"
+    "SCOPE_SUMMARY_PERIOD=10\n"
+    "SCOPE_EVENT_ENABLE=true\n"
+    "SCOPE_EVENT_DEST=" REP_DEFAULT_EVENT_DEST "\n"
+    "SCOPE_EVENT_MAXEPS=10000\n"
+    "SCOPE_EVENT_LOGFILE=true\n"
+    "SCOPE_EVENT_LOGFILE_NAME=(\\/logs?\\/)|(\\.log$)|(\\.log[.\\d])\n"
+    "SCOPE_EVENT_CONSOLE=true\n"
+    "SCOPE_EVENT_CONSOLE_NAME=(stdout)|(stderr)\n"
+    "SCOPE_ALLOW_BINARY_CONSOLE=false\n"
+    "SCOPE_EVENT_NET=true\n"
+    "SCOPE_EVENT_NET_NAME=.*\n"
+    "SCOPE_EVENT_FS=true\n"
+    "SCOPE_EVENT_FS_NAME=.*\n"
+    "SCOPE_EVENT_DNS=true\n"
+    "SCOPE_EVENT_DNS_NAME=.*\n"
+    "SCOPE_LOG_LEVEL=warning\n"
+    "SCOPE_LOG_DEST=\n"
+    "SCOPE_SNAPSHOT_BACKTRACE=false\n"
+    "SCOPE_SESSION_DIR=\n";
+
 void rep_config_defaults(struct rep_config *c)
 {
+    char err[256] = "";
+
     memset(c, 0, sizeof(*c));
-    snprintf(c->metric_dest, sizeof c->metric_dest, "%s", REP_DEFAULT_METRIC_DEST);
-    snprintf(c->event_dest, sizeof c->event_dest, "%s", REP_DEFAULT_EVENT_DEST);
-    c->metric_enable = c->event_enable = true;
-    c->metric_format = REP_FORMAT_STATSD;
-    c->statsd_maxlen = 512;
-    c->log_level = REP_LOG_WARNING;
-    c->verbosity = 4;
-    c->period_s = 10;
-    c->ev_fs = c->ev_net = c->ev_dns = c->ev_console = true;
-    c->maxeps = 10000;
-    snprintf(c->ev_fs_name, sizeof c->ev_fs_name, ".*");
-    snprintf(c->ev_net_name, sizeof c->ev_net_name, ".*");
-    snprintf(c->ev_dns_name, sizeof c->ev_dns_name, ".*");
-    snprintf(c->ev_console_name, sizeof c->ev_console_name, "(stdout)|(stderr)");
-    snprintf(c->ev_file_name, sizeof c->ev_file_name, "%s", REP_DEFAULT_LOGFILE_NAME);
-    c->ev_file = true;
+    rep_config_read(c, rep_config_default_lines, err, sizeof err);
 }
 
 static void complain(char *err, size_t errlen, const char *var, const char *val,
@@ -36,7 +53,7 @@ static void complain(char *err, size_t errlen, const char *var, const char *val,
     size_t used = strlen(err);
     if (used + 1 >= errlen)
         return;
-    snprintf(err + used, errlen - used, "%s%s=\"%s\" is not %s; using the default",
+    snprintf(err + used, errlen - used, "%s%s=\"%s\" is not %s",
              used ? "; " : "", var, val, expected);
 }
 
@@ -60,21 +77,21 @@ static int copy_string(char *dst, size_t cap, const char *src)
     return 0;
 }
 
-/* A value from "KEY=VALUE\n" lines (the last one wins, as in an
- * environment), copied into buf; NULL when absent or too long. */
-static const char *block_lookup(const char *block, const char *key,
-                                char *buf, size_t buflen)
+const char *rep_config_lookup(const char *block, const char *key, char *buf, size_t buflen,
+                              size_t *index)
 {
-    size_t klen = strlen(key);
+    size_t klen = strlen(key), n = 0;
     const char *found = NULL;
     size_t found_len = 0;
 
-    for (const char *line = block; *line;) {
+    for (const char *line = block; *line; n++) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
         if (len > klen && strncmp(line, key, klen) == 0 && line[klen] == '=') {
             found = line + klen + 1;
             found_len = len - klen - 1;
+            if (index)
+                *index = n;
         }
         line += len + (end != NULL);
     }
@@ -88,7 +105,7 @@ static const char *block_lookup(const char *block, const char *key,
 static const char *config_value(const char *block, const char *key,
                                 char *buf, size_t buflen)
 {
-    return block ? block_lookup(block, key, buf, buflen) : getenv(key);
+    return block ? rep_config_lookup(block, key, buf, buflen, NULL) : getenv(key);
 }
 
 static int bool_read(const char *block, const char *key, bool *out, char *err, size_t errlen)
@@ -106,26 +123,37 @@ static int bool_read(const char *block, const char *key, bool *out, char *err, s
     return 1;
 }
 
+/* The tag called name[0..len), or a new one (NULL when all are taken). */
+static struct rep_config_tag *tag_slot(struct rep_config *c, const char *name, size_t len)
+{
+    for (size_t i = 0; i < c->ntags; i++)
+        if (strlen(c->tags[i].name) == len && memcmp(c->tags[i].name, name, len) == 0)
+            return &c->tags[i];
+    return c->ntags < REP_CONFIG_MAX_TAGS ? &c->tags[c->ntags++] : NULL;
+}
+
 /* One SCOPE_TAG_<name>=<value> entry; names and values must be plain
- * (letters, digits, _ . - :) to be valid in StatsD and JSON alike. */
+ * (letters, digits, _ . - :) to be valid in StatsD and JSON alike. A name
+ * given again (the environment after the file) replaces its value. */
 static int tag_add(struct rep_config *c, const char *entry, size_t len,
                    char *err, size_t errlen)
 {
     const char *eq = memchr(entry, '=', len);
     size_t nlen = eq ? (size_t)(eq - entry) - 10 : 0;   /* after "SCOPE_TAG_" */
     size_t vlen = eq ? len - (size_t)(eq - entry) - 1 : 0;
+    struct rep_config_tag *t = NULL;
 
     if (!eq || nlen == 0 || nlen >= sizeof c->tags[0].name ||
-        vlen >= sizeof c->tags[0].value || c->ntags == 8 ||
-        strspn(entry + 10, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") < nlen) {
+        vlen >= sizeof c->tags[0].value ||
+        strspn(entry + 10, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") < nlen ||
+        !(t = tag_slot(c, entry + 10, nlen))) {
         complain(err, errlen, "SCOPE_TAG_*", "...", "NAME=value with a short plain name (8 at most)");
         return 1;
     }
-    memcpy(c->tags[c->ntags].name, entry + 10, nlen);
-    c->tags[c->ntags].name[nlen] = '\0';
-    memcpy(c->tags[c->ntags].value, eq + 1, vlen);
-    c->tags[c->ntags].value[vlen] = '\0';
-    c->ntags++;
+    memcpy(t->name, entry + 10, nlen);
+    t->name[nlen] = '\0';
+    memcpy(t->value, eq + 1, vlen);
+    t->value[vlen] = '\0';
     return 0;
 }
 
@@ -135,7 +163,6 @@ static int tags_read(struct rep_config *c, const char *block, char *err, size_t 
     extern char **environ;
     int bad = 0;
 
-    c->ntags = 0;
     if (block) {
         for (const char *line = block; *line;) {
             size_t len = strcspn(line, "\n");
@@ -165,28 +192,87 @@ static int log_level_read(struct rep_config *c, const char *v, char *err, size_t
     return 1;
 }
 
-/* An event name filter: a POSIX extended regex that compiles, of sane
- * length; else the default stays. */
-static int regex_read(const char *block, const char *key, char *out, size_t cap,
+/* Whether regcomp and regexec stay cheap on re. glibc copies the subtree
+ * under each {m,n} bound (m or n times) and each + (twice), so nested or
+ * stacked ones multiply: "((a{255}){255}){255}" and "a" followed by 57 +
+ * take seconds and gigabytes to compile (the fuzzer found the second).
+ * Backreferences make matching exponential. So: none of those, and the
+ * product of all bounds (2 for each +), nested or not, 10000 at most. */
+static bool regex_tame(const char *re)
+{
+    unsigned long product = 1, bound;
+
+    for (const char *s = re; *s; s++) {
+        if (s[0] == '\\' && s[1] >= '1' && s[1] <= '9')
+            return false;
+        if (s[0] == '\\' && s[1]) {
+            s++;
+            continue;
+        }
+        if (s[0] == '+') {
+            bound = 2;
+        } else if (s[0] == '{') {
+            char *end;
+            bound = strtoul(s + 1, &end, 10);
+            if (*end == ',' && end[1] >= '0' && end[1] <= '9')
+                bound = strtoul(end + 1, &end, 10);
+        } else {
+            continue;
+        }
+        if (bound > 10000 || (product *= bound ? bound : 1) > 10000)
+            return false;
+    }
+    return true;
+}
+
+/* An event name filter: a POSIX extended regular expression that compiles. */
+static int regex_read(const char *block, const char *key, char *dst, size_t cap,
                       char *err, size_t errlen)
 {
-    char buf[1024];
+    char buf[4096];
     const char *v = config_value(block, key, buf, sizeof buf);
     regex_t re;
 
     if (!v)
         return 0;
     if (strlen(v) >= cap) {
-        complain(err, errlen, key, "...", "a regex shorter than 256 bytes");
+        complain(err, errlen, key, "...", "a regular expression shorter than 256 bytes");
+        return 1;
+    }
+    if (!regex_tame(v)) {
+        complain(err, errlen, key, v, "a regular expression without backreferences whose "
+                 "repetitions ({m,n} bounds, 2 for each +) multiply to 10000 at most");
         return 1;
     }
     if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0) {
-        complain(err, errlen, key, v, "a valid extended regex");
+        complain(err, errlen, key, v, "a valid regular expression");
         return 1;
     }
     regfree(&re);
-    memcpy(out, v, strlen(v) + 1);
+    memcpy(dst, v, strlen(v) + 1);
     return 0;
+}
+
+/* The event kinds' switches and name filters (AppScope's event.watch). */
+static int watch_read(struct rep_config *c, const char *block, char *err, size_t errlen)
+{
+    int bad = 0;
+
+    bad += bool_read(block, "SCOPE_EVENT_FS", &c->ev_fs, err, errlen);
+    bad += bool_read(block, "SCOPE_EVENT_NET", &c->ev_net, err, errlen);
+    bad += bool_read(block, "SCOPE_EVENT_DNS", &c->ev_dns, err, errlen);
+    bad += bool_read(block, "SCOPE_EVENT_CONSOLE", &c->ev_console, err, errlen);
+    bad += bool_read(block, "SCOPE_EVENT_LOGFILE", &c->ev_file, err, errlen);
+    bad += bool_read(block, "SCOPE_EVENT_FILE", &c->ev_file, err, errlen);     /* our name */
+    bad += bool_read(block, "SCOPE_ALLOW_BINARY_CONSOLE", &c->ev_allow_binary, err, errlen);
+    bad += regex_read(block, "SCOPE_EVENT_FS_NAME", c->ev_fs_name, sizeof c->ev_fs_name, err, errlen);
+    bad += regex_read(block, "SCOPE_EVENT_NET_NAME", c->ev_net_name, sizeof c->ev_net_name, err, errlen);
+    bad += regex_read(block, "SCOPE_EVENT_DNS_NAME", c->ev_dns_name, sizeof c->ev_dns_name, err, errlen);
+    bad += regex_read(block, "SCOPE_EVENT_CONSOLE_NAME", c->ev_console_name,
+                      sizeof c->ev_console_name, err, errlen);
+    bad += regex_read(block, "SCOPE_EVENT_LOGFILE_NAME", c->ev_file_name,
+                      sizeof c->ev_file_name, err, errlen);
+    return bad;
 }
 
 int rep_config_read(struct rep_config *c, const char *block,
@@ -196,8 +282,6 @@ int rep_config_read(struct rep_config *c, const char *block,
     char buf[4096];
     const char *v;
 
-    if (errlen)
-        err[0] = '\0';
 #define VALUE(key) config_value(block, key, buf, sizeof buf)
     if ((v = VALUE("SCOPE_METRIC_DEST")) && copy_string(c->metric_dest, sizeof c->metric_dest, v))
         complain(err, errlen, "SCOPE_METRIC_DEST", "...", "a URL of sane length"), bad++;
@@ -248,10 +332,7 @@ int rep_config_read(struct rep_config *c, const char *block,
         else
             complain(err, errlen, "SCOPE_SNAPSHOT_BACKTRACE", v, "true or false"), bad++;
     }
-    bad += bool_read(block, "SCOPE_EVENT_FS", &c->ev_fs, err, errlen);
-    bad += bool_read(block, "SCOPE_EVENT_NET", &c->ev_net, err, errlen);
-    bad += bool_read(block, "SCOPE_EVENT_DNS", &c->ev_dns, err, errlen);
-    bad += bool_read(block, "SCOPE_EVENT_CONSOLE", &c->ev_console, err, errlen);
+    bad += watch_read(c, block, err, errlen);
     if ((v = VALUE("SCOPE_EVENT_MAXEPS"))) {
         long n = parse_bounded(v, 1, 10000000);
         if (n < 0)
@@ -262,16 +343,6 @@ int rep_config_read(struct rep_config *c, const char *block,
     bad += tags_read(c, block, err, errlen);
     if ((v = VALUE("SCOPE_SESSION_DIR")) && copy_string(c->session_dir, sizeof c->session_dir, v))
         complain(err, errlen, "SCOPE_SESSION_DIR", "...", "a path of sane length"), bad++;
-    bad += regex_read(block, "SCOPE_EVENT_FS_NAME", c->ev_fs_name, sizeof c->ev_fs_name, err, errlen);
-    bad += regex_read(block, "SCOPE_EVENT_NET_NAME", c->ev_net_name, sizeof c->ev_net_name, err, errlen);
-    bad += regex_read(block, "SCOPE_EVENT_DNS_NAME", c->ev_dns_name, sizeof c->ev_dns_name, err, errlen);
-    bad += regex_read(block, "SCOPE_EVENT_CONSOLE_NAME", c->ev_console_name,
-                      sizeof c->ev_console_name, err, errlen);
-    bad += regex_read(block, "SCOPE_EVENT_LOGFILE_NAME", c->ev_file_name, sizeof c->ev_file_name,
-                      err, errlen);
-    bad += bool_read(block, "SCOPE_EVENT_LOGFILE", &c->ev_file, err, errlen);
-    bad += bool_read(block, "SCOPE_EVENT_FILE", &c->ev_file, err, errlen);
-    bad += bool_read(block, "SCOPE_ALLOW_BINARY_CONSOLE", &c->ev_allow_binary, err, errlen);
 #undef VALUE
     return bad;
 }
@@ -308,4 +379,63 @@ int rep_config_user_dir(const struct rep_config *c, const char *sub,
         return 0;
     n = snprintf(out, cap, "%s/.scope/%s", home, sub);
     return n > 0 && (size_t)n < cap ? dir_ours(out) : -1;
+}
+
+int rep_config_check(const char *key, const char *value, char *err, size_t errlen)
+{
+    struct rep_config *c = calloc(1, sizeof *c);
+    char *line = NULL;
+    int bad;
+
+    err[0] = '\0';
+    if (!c || asprintf(&line, "%s=%s\n", key, value) < 0) {
+        free(c);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    bad = rep_config_read(c, line, err, errlen);
+    free(line);
+    free(c);
+    return bad ? -1 : 0;
+}
+
+/* rep_yaml's error lines as one line, "; " between them. */
+static void errors_join(char *err, size_t errlen, const char *lines)
+{
+    size_t used = strlen(err);
+
+    for (const char *l = lines; *l && used + 1 < errlen;) {
+        size_t n = strcspn(l, "\n");
+        snprintf(err + used, errlen - used, "%s%.*s", used ? "; " : "", (int)n, l);
+        used = strlen(err);
+        l += n + (l[n] == '\n');
+    }
+}
+
+int rep_config_load(struct rep_config *c, const char *block, char *err, size_t errlen)
+{
+    struct rep_yaml y;
+    char path[4096], why[512];
+    int found, bad = 0;
+
+    err[0] = '\0';
+    rep_config_defaults(c);
+    if (block)
+        return rep_config_read(c, block, err, errlen);
+    found = rep_yaml_find(path, sizeof path, why, sizeof why);
+    if (found < 0) {
+        snprintf(err, errlen, "%s", why);
+        bad++;
+    } else if (found > 0) {
+        if (rep_yaml_read(&y, path) > 0) {
+            errors_join(err, errlen, y.errors);
+            size_t used = strlen(err);
+            snprintf(err + used, errlen - used, "; %s is ignored", path);
+            bad++;
+        } else {
+            bad += rep_config_read(c, y.lines, err, errlen);
+        }
+        rep_yaml_free(&y);
+    }
+    return bad + rep_config_read(c, NULL, err, errlen);
 }

@@ -19,26 +19,28 @@
  *                           $HOME/.scope/libscope.log
  *   SCOPE_SNAPSHOT_BACKTRACE  true: write a backtrace when the program
  *                           crashes (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT)
- *   SCOPE_EVENT_FS, _NET, _DNS, _CONSOLE  true (default) | false: which
- *                           kinds of events are sent
+ *   SCOPE_EVENT_FS, _NET, _DNS, _CONSOLE, SCOPE_EVENT_LOGFILE (or our
+ *                           SCOPE_EVENT_FILE)  true (default) | false: which
+ *                           kinds of events are sent (LOGFILE: AppScope's
+ *                           "file" kind, writes to log files as text)
+ *   SCOPE_EVENT_FS_NAME, _NET_NAME, _DNS_NAME, _CONSOLE_NAME
+ *                           POSIX extended regular expressions (under 256
+ *                           bytes) on the event's name (its source: fs.open,
+ *                           net.close, dns.req, stdout...): only events that
+ *                           match are sent; default .*, console
+ *                           (stdout)|(stderr)
+ *   SCOPE_EVENT_LOGFILE_NAME  which paths are log files; default
+ *                           (\/logs?\/)|(\.log$)|(\.log[.\d]), AppScope's
+ *   SCOPE_ALLOW_BINARY_CONSOLE  true | false (default): console output that
+ *                           is not text is sent too (else counted in a notice)
  *   SCOPE_EVENT_MAXEPS      events per second at most (default 10000); the
  *                           rest are cut, counted and said in a notice
  *   SCOPE_TAG_<name>=value  a tag added to every metric (up to 8)
  *   SCOPE_SESSION_DIR       where crash backtraces are written (the CLI's
  *                           session directory); default $HOME/.scope/crash
- *   SCOPE_EVENT_FS_NAME, _NET_NAME, _DNS_NAME, _CONSOLE_NAME  extended
- *                           regexes on the event's name (its source:
- *                           fs.open, net.close, dns.req, stdout...); only
- *                           events that match are sent. Default .* (console:
- *                           (stdout)|(stderr))
- *   SCOPE_EVENT_FILE (or AppScope's SCOPE_EVENT_LOGFILE)  true (default) |
- *                           false: writes to log files become `file` events
- *   SCOPE_EVENT_LOGFILE_NAME  extended regex: which paths are log files;
- *                           default (\/logs?\/)|(\.log$)|(\.log[.\d]), AppScope's
- *   SCOPE_ALLOW_BINARY_CONSOLE  true | false (default): console output that
- *                           is not text is sent too (else counted in a notice)
  * The same keys come from the environment (scope run) or from a block of
- * lines (scope attach). A bad value is reported in `err` and replaced by its default: the library
+ * lines (scope attach), after scope.yml (rep_yaml.h) when there is one. A
+ * bad value is reported in `err` and replaced by its default: the library
  * must never refuse to let the program run because of its configuration.
  */
 #ifndef REP_CONFIG_H
@@ -55,6 +57,12 @@ enum rep_log_level { REP_LOG_NONE, REP_LOG_ERROR, REP_LOG_WARNING, REP_LOG_INFO,
 #define REP_DEFAULT_EVENT_DEST "tcp://127.0.0.1:9109"
 #define REP_DEFAULT_LOGFILE_NAME "(\\/logs?\\/)|(\\.log$)|(\\.log[.\\d])"
 
+#define REP_CONFIG_MAX_TAGS 8
+
+struct rep_config_tag {
+    char name[64], value[192];
+};
+
 struct rep_config {
     char metric_dest[4096];
     char event_dest[4096];
@@ -68,20 +76,25 @@ struct rep_config {
     char log_dest[4096];
     bool backtrace;
     bool ev_fs, ev_net, ev_dns, ev_console;
+    bool ev_file;                       /* AppScope's "file" kind: log writes */
+    bool ev_allow_binary;               /* console events with binary data */
+    char ev_fs_name[256], ev_net_name[256], ev_dns_name[256];   /* regexes */
+    char ev_console_name[256], ev_file_name[256];
     unsigned maxeps;
     size_t ntags;
-    struct { char name[64], value[192]; } tags[8];
+    struct rep_config_tag tags[REP_CONFIG_MAX_TAGS];
     char session_dir[1024];
-    char ev_fs_name[256], ev_net_name[256], ev_dns_name[256], ev_console_name[256], ev_file_name[256];
-    bool ev_file;
-    bool ev_allow_binary;
 };
+
+/* Every key, one "KEY=default\n" line each, in a sensible order. */
+extern const char rep_config_default_lines[];
 
 void rep_config_defaults(struct rep_config *c);
 
 /* Read the variables from `block` ("KEY=VALUE\n" lines, as `scope attach`
- * hands them over) or, when block is NULL, from the environment. Returns
- * the number of bad values found (each described in err, joined). */
+ * hands them over; the last of a key wins) or, when block is NULL, from the
+ * environment, over what c holds. Returns the number of bad values found,
+ * each described in err ("KEY=\"value\" is not ..."), appended with "; ". */
 int rep_config_read(struct rep_config *c, const char *block,
                     char *err, size_t errlen);
 
@@ -91,5 +104,21 @@ int rep_config_read(struct rep_config *c, const char *block,
  * refused when it is a symlink or another user's. 0, or -1. */
 int rep_config_user_dir(const struct rep_config *c, const char *sub,
                         char *out, size_t cap);
+
+/* The value of key in "KEY=VALUE\n" lines (the last one wins, as in an
+ * environment), copied into buf, with the number of its line (from 0) in
+ * *index unless index is NULL; NULL when absent or not shorter than buflen. */
+const char *rep_config_lookup(const char *block, const char *key, char *buf, size_t buflen,
+                              size_t *index);
+
+/* Whether KEY=value would be accepted: 0, or -1 with what is wrong in err. */
+int rep_config_check(const char *key, const char *value, char *err, size_t errlen);
+
+/* The library's whole configuration: defaults, then, with no block
+ * (preloaded), scope.yml if rep_yaml_find() finds one (ignored entirely
+ * when it has an error) and the environment over it; with a block
+ * (attached: the CLI put the file's lines first), the block alone. Returns
+ * the number of problems, described in err. */
+int rep_config_load(struct rep_config *c, const char *block, char *err, size_t errlen);
 
 #endif

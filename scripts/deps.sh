@@ -3,17 +3,20 @@
 # Installs only what is missing; needs root (or sudo) when something is.
 #   scripts/deps.sh           build and test
 #   scripts/deps.sh --bench   also what the benchmark compares against
+#   scripts/deps.sh --fuzz    also clang, for tests/fuzz/run
 set -eu
 
-# Build: compilers, cmake, libelf, libunwind, Check, jansson.
+# Build: compilers, cmake, libelf, libunwind, Check, jansson, libyaml.
 # Tests: python3 with jsonschema (schema validation), util-linux (setpriv),
 # Etsy's StatsD daemon from npm (below),
 # and the real servers and load generators attach is tested against.
 PACKAGES="build-essential cmake pkg-config libelf-dev libunwind-dev check \
-libjansson-dev python3 python3-jsonschema coreutils util-linux procps curl \
+libjansson-dev libyaml-dev python3 python3-jsonschema coreutils util-linux procps curl \
 nginx redis-server redis-tools wrk"
 # Benchmark: the tools scope is compared with, and instruction counters.
 [ "${1:-}" = "--bench" ] && PACKAGES="$PACKAGES strace ltrace valgrind linux-perf"
+# Fuzzing: libFuzzer comes with clang.
+[ "${1:-}" = "--fuzz" ] && PACKAGES="$PACKAGES clang"
 
 # apt-get install $missing, as root or through sudo.
 install_packages() {

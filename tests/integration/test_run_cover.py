@@ -239,7 +239,7 @@ class EventFiltersTest(ScopeTest):
     def test_bad_regex_is_said_and_replaced_by_the_default(self):
         env = dict(self.env, SCOPE_EVENT_FS_NAME="(")
         p = self.scope_run(["sh", "-c", "echo hi"], env=env)
-        self.assertIn('SCOPE_EVENT_FS_NAME="(" is not a valid extended regex', p.stderr.decode())
+        self.assertIn('SCOPE_EVENT_FS_NAME="(" is not a valid regular expression', p.stderr.decode())
         self.assertIn("hi\n", texts(self.event_lines(), "console").get("stdout", ""))
 
 

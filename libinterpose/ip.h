@@ -151,8 +151,9 @@ struct ip_proc {
     bool active;                /* patched and reporting */
     bool events;                /* an event destination is configured */
     pid_t pid;
-    int our_fds[2];             /* the reporter's files: the program's close
-                                   must not take them (-1: none) */
+    int our_fds[3];             /* atomic: the reporter's metric and event
+                                   descriptors and the log's; the program's
+                                   close must not take them (-1: none) */
     struct rep_ident ident;
     struct rep_config cfg;
     struct rep *rep;
@@ -163,7 +164,10 @@ extern struct ip_proc ip_proc;
 /* Is fd one of the reporter's? (close, close_range leave those alone) */
 static inline bool ip_fd_is_ours(int fd)
 {
-    return fd >= 0 && (fd == ip_proc.our_fds[0] || fd == ip_proc.our_fds[1]);
+    for (int i = 0; i < 3; i++)
+        if (fd >= 0 && fd == __atomic_load_n(&ip_proc.our_fds[i], __ATOMIC_ACQUIRE))
+            return true;
+    return false;
 }
 
 /* In a vfork child, which shares our memory (and this thread's TLS):

@@ -227,7 +227,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
         return -1;
     }
     ip_proc.events = rep_events_wanted(ip_proc.rep);
-    rep_fds(ip_proc.rep, ip_proc.our_fds);
+    rep_fds_publish(ip_proc.rep, ip_proc.our_fds);
     /* Counting starts before the first slot points at a wrapper. */
     __atomic_store_n(&ip_proc.active, true, __ATOMIC_RELEASE);
     __atomic_store_n(&loads_patched, loads_now(), __ATOMIC_RELAXED);
@@ -288,7 +288,6 @@ int scope_ctl_detach(void)
     int restored = (int)ep_restore(&patch_log);
     __atomic_store_n(&ip_proc.active, false, __ATOMIC_RELEASE);
     rep_stop(ip_proc.rep, IP_EXIT_FLUSH_MS);
-    ip_proc.our_fds[0] = ip_proc.our_fds[1] = -1;
     if (flushers_gone(IP_EXIT_FLUSH_MS))
         rep_destroy(ip_proc.rep);       /* else leave it: a flusher holds it */
     ip_proc.rep = NULL;
@@ -359,6 +358,7 @@ void ip_flush_at_exit(void)
 static void fork_child(void)
 {
     pthread_mutex_init(&ctl_lock, NULL);    /* may have been held at fork */
+    rep_log_after_fork_child();
     if (!ip_proc.active)
         return;
     ip_proc.pid = getpid();
@@ -367,7 +367,7 @@ static void fork_child(void)
     ip_files_after_fork_child();
     ip_proc.rep = rep_recreate_in_child(ip_proc.rep, &ip_proc.ident);
     if (ip_proc.rep)
-        rep_fds(ip_proc.rep, ip_proc.our_fds);
+        rep_fds_publish(ip_proc.rep, ip_proc.our_fds);
     else
         __atomic_store_n(&ip_proc.active, false, __ATOMIC_RELEASE);
 }
@@ -381,7 +381,8 @@ static bool preloaded(void)
 
 __attribute__((constructor)) static void ip_load(void)
 {
-    ip_proc.our_fds[0] = ip_proc.our_fds[1] = -1;
+    ip_proc.our_fds[0] = ip_proc.our_fds[1] = ip_proc.our_fds[2] = -1;
+    rep_log_publish(&ip_proc.our_fds[2]);
     scope_ctl_status.magic = SCOPE_CTL_MAGIC;
     scope_ctl_status.version = SCOPE_CTL_VERSION;
     pthread_atfork(NULL, NULL, fork_child);

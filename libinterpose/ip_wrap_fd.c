@@ -109,16 +109,19 @@ int ip_wrap_close(int fd)
  * that do not hold them. */
 static int close_range_sparing_ours(unsigned int first, unsigned int last, int flags)
 {
-    int ours[2] = { ip_proc.our_fds[0], ip_proc.our_fds[1] };
+    int ours[3];
     unsigned int from = first;
     int rc = 0;
 
-    if (ours[0] > ours[1]) {
-        int t = ours[0];
-        ours[0] = ours[1];
-        ours[1] = t;
-    }
-    for (int i = 0; i < 2 && rc == 0; i++) {
+    for (int i = 0; i < 3; i++)
+        ours[i] = __atomic_load_n(&ip_proc.our_fds[i], __ATOMIC_ACQUIRE);
+    for (int i = 1; i < 3; i++)         /* sorted, so the pieces go up */
+        for (int j = i; j > 0 && ours[j - 1] > ours[j]; j--) {
+            int t = ours[j];
+            ours[j] = ours[j - 1];
+            ours[j - 1] = t;
+        }
+    for (int i = 0; i < 3 && rc == 0; i++) {
         if (ours[i] < 0 || (unsigned)ours[i] < from || (unsigned)ours[i] > last)
             continue;
         if ((unsigned)ours[i] > from)

@@ -41,6 +41,9 @@ struct rep {
     uint64_t events_cut;                /* over SCOPE_EVENT_MAXEPS */
     uint64_t metric_lines_told, event_lines_told;   /* losses already reported */
     int inline_cycle;                   /* atomic: a cycle run off the thread */
+    const char *crash_line;             /* from the crash handler, when */
+    size_t crash_len;
+    int crash_pending;                  /* atomic: set */
     struct rep_net_gauges open_now;     /* as of the last collection */
     int start_reported;                 /* proc.start, once per process */
     int start_msg_sent;                 /* the event stream's first line */
@@ -405,11 +408,11 @@ bool rep_events_wanted(const struct rep *r)
     return rep_transport_is_on(&r->events);
 }
 
-void rep_fds(const struct rep *r, int fds[2])
+void rep_fds_publish(struct rep *r, int fds[2])
 {
-    /* stdout and stderr are the program's own: never ours to protect */
-    fds[0] = r->metrics.owned ? r->metrics.fd : -1;
-    fds[1] = r->events.owned ? r->events.fd : -1;
+    /* stdout and stderr are the program's own: never published */
+    rep_transport_publish(&r->metrics, &fds[0]);
+    rep_transport_publish(&r->events, &fds[1]);
 }
 
 static void event_write(struct rep *r, const char *sourcetype, const char *source,
@@ -766,6 +769,8 @@ static void cycle_run(struct rep *r, int force_period)
 {
     if (!r->start_msg_sent)
         start_msg_add(r);
+    if (__atomic_exchange_n(&r->crash_pending, 0, __ATOMIC_ACQUIRE))
+        batch_add(&r->ebatch, &r->events, r->crash_line, r->crash_len);
     r->src.drain(r->src.ctx, r);
     if (force_period || period_due(r))
         period_emit(r);
@@ -949,7 +954,11 @@ static void cycle_run_inline(struct rep *r)
 {
     if (__atomic_exchange_n(&r->inline_cycle, 1, __ATOMIC_ACQUIRE))
         return;
+    /* on a program thread: lines go out or are kept, but nothing waits
+     * for a name lookup or a connect */
+    r->metrics.connect_ok = r->events.connect_ok = 0;
     cycle_run(r, 1);
+    r->metrics.connect_ok = r->events.connect_ok = 1;
     __atomic_store_n(&r->inline_cycle, 0, __ATOMIC_RELEASE);
 }
 
@@ -1042,7 +1051,17 @@ void rep_crash_event_write(struct rep *r, const struct rep_crash *c, double time
     static char line[64 * 1024];    /* static: the handler runs on a small stack */
     size_t n = rep_fmt_crash_json(line, sizeof line, &r->ident, time, c);
 
-    rep_transport_write(&r->events, line, n);
+    if (r->thread_started && !r->stopped) {
+        r->crash_line = line;
+        r->crash_len = n;
+        __atomic_store_n(&r->crash_pending, 1, __ATOMIC_RELEASE);
+        return;
+    }
+    if (__atomic_exchange_n(&r->inline_cycle, 1, __ATOMIC_ACQUIRE))
+        return;                     /* a flush is writing: not ours to touch */
+    if (r->events.kind == REP_TRANSPORT_FILE && r->events.pending_len == 0)
+        rep_transport_write(&r->events, line, n);
+    __atomic_store_n(&r->inline_cycle, 0, __ATOMIC_RELEASE);
 }
 
 void rep_destroy(struct rep *r)

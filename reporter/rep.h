@@ -78,8 +78,11 @@ int rep_restart(struct rep *r);
  * waiting for a lock the crashing thread holds). */
 int rep_flush_from_signal(struct rep *r, unsigned timeout_ms);
 
-/* From a signal handler: write the crash event to the event destination
- * now, past the queues. Async-signal-safe; one crash at a time. */
+/* From a signal handler: hand the crash event to the reporter thread,
+ * past the queues; rep_flush_from_signal then waits for it to be written.
+ * With no reporter thread, written here to a file destination that has
+ * nothing kept for later (anything else could allocate or block). Never
+ * touches the transport while another thread does. One crash at a time. */
 void rep_crash_event_write(struct rep *r, const struct rep_crash *c, double time);
 
 /* Free a stopped reporter and close its destinations. A reporter whose
@@ -123,8 +126,9 @@ void rep_file_event_put(struct rep *r, const char *path, const struct rep_event 
  * could not queue them before it knew the file was a log file). */
 void rep_file_missed_add(struct rep *r, uint64_t bytes);
 
-/* The descriptors the reporter writes to (-1 where none), so that the
- * program's own closes can be kept off them. */
-void rep_fds(const struct rep *r, int fds[2]);
+/* Where to keep the descriptors the reporter writes to (-1 where none),
+ * metrics' and events', so that the program's own closes can be kept off
+ * them; updated at every (re)connect, on the reporter thread. */
+void rep_fds_publish(struct rep *r, int fds[2]);
 
 #endif

@@ -309,8 +309,13 @@ int rep_config_read(struct rep_config *c, const char *block,
         else
             c->period_s = (unsigned)n;
     }
-    if ((v = VALUE("SCOPE_STATSD_PREFIX")) && copy_string(c->statsd_prefix, sizeof c->statsd_prefix, v))
-        complain(err, errlen, "SCOPE_STATSD_PREFIX", v, "shorter than 128 bytes"), bad++;
+    /* the prefix is part of every StatsD name: a delimiter in it (: | # ,
+     * a line end) would change what the lines mean */
+    if ((v = VALUE("SCOPE_STATSD_PREFIX")) &&
+        (strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(v) ||
+         copy_string(c->statsd_prefix, sizeof c->statsd_prefix, v)))
+        complain(err, errlen, "SCOPE_STATSD_PREFIX", v,
+                 "letters, digits, '_', '.' and '-' (under 128)"), bad++;
     if ((v = VALUE("SCOPE_STATSD_MAXLEN"))) {
         long n = parse_bounded(v, 64, 65507);
         if (n < 0)

@@ -4,39 +4,66 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 static const char *const level_names[] = { "none", "error", "warning", "info", "debug" };
 
+/* Written at configure time (attach, under the library's control lock),
+ * read by whichever thread logs. */
 static int log_level = REP_LOG_NONE;        /* atomic */
-static int log_fd = -1;                     /* atomic: -1 not open yet */
-static char log_path[4096];                 /* "" with log_fd set: stderr */
+static struct rep_config log_cfg;           /* for the default directory */
+static char log_path[4096];                 /* "": the default, found on use */
+static bool log_to_stderr;
+/* The open file: opened on first use and checked before each line (the
+ * program may close our number and reuse it). */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static int log_fd = -1;
+static dev_t log_dev;
+static ino_t log_ino;
+static int *log_published;                  /* for the close wrapper */
 
-/* The file, opened on first use: a log nobody needs creates no file. Two
- * threads may race to open it; the loser closes its copy. */
+static void fd_set_published(int fd)
+{
+    log_fd = fd;
+    if (log_published)
+        __atomic_store_n(log_published, fd, __ATOMIC_RELEASE);
+}
+
+/* Under log_lock: the file to write to, or -1. A log nobody needs creates
+ * no file nor directory; a failed open is tried again at the next line. */
 static int log_fd_get(void)
 {
-    int fd = __atomic_load_n(&log_fd, __ATOMIC_ACQUIRE);
+    struct stat st;
+    char dir[4000];
 
-    if (fd >= 0 || !log_path[0])
-        return fd;
-    fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-              O_NOCTTY | O_NONBLOCK, 0600);
-    if (fd < 0) {
-        __atomic_store_n(&log_level, REP_LOG_NONE, __ATOMIC_RELAXED);
-        return -1;                  /* nowhere to say it: say nothing */
+    if (log_to_stderr)
+        return STDERR_FILENO;
+    if (log_fd >= 0 && fstat(log_fd, &st) == 0 && st.st_dev == log_dev &&
+        st.st_ino == log_ino)
+        return log_fd;
+    if (log_fd >= 0)
+        fd_set_published(-1);       /* taken over by the program: not closed */
+    if (!log_path[0]) {
+        if (rep_config_user_dir(&log_cfg, NULL, dir, sizeof dir) < 0)
+            return -1;              /* no HOME of ours: nothing to say it in */
+        snprintf(log_path, sizeof log_path, "%s/libscope.log", dir);
     }
+    int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+                  O_NOCTTY | O_NONBLOCK, 0600);
+    if (fd < 0)
+        return -1;
     fd = rep_fd_move_high(fd);
-    int expected = -1;
-    if (!__atomic_compare_exchange_n(&log_fd, &expected, fd, false,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        close(fd);
-        fd = expected;
+    if (fstat(fd, &st) == 0) {
+        log_dev = st.st_dev;
+        log_ino = st.st_ino;
     }
+    fd_set_published(fd);
     return fd;
 }
 
@@ -51,34 +78,31 @@ static int dest_parse(const char *dest, char *err, size_t errlen)
                  "file://stderr; the log is off", dest);
         return -1;
     }
-    if (!strcmp(rest, "stderr")) {
-        log_path[0] = '\0';
-        __atomic_store_n(&log_fd, STDERR_FILENO, __ATOMIC_RELEASE);
-        return 0;
-    }
-    snprintf(log_path, sizeof log_path, "%s", rest);
+    if (!strcmp(rest, "stderr"))
+        log_to_stderr = true;
+    else
+        snprintf(log_path, sizeof log_path, "%s", rest);
     return 0;
 }
 
 int rep_log_configure(const struct rep_config *c, char *err, size_t errlen)
 {
-    char dir[4000];
-
     rep_log_close();
     if (c->log_level == REP_LOG_NONE)
         return 0;
-    if (c->log_dest[0]) {
-        if (dest_parse(c->log_dest, err, errlen) < 0)
-            return -1;
-    } else if (rep_config_user_dir(c, NULL, dir, sizeof dir) == 0) {
-        snprintf(log_path, sizeof log_path, "%s/libscope.log", dir);
-    } else {
-        snprintf(err, errlen, "no directory for the log (HOME unset, or "
-                 "$HOME/.scope not a directory of ours); set SCOPE_LOG_DEST");
+    log_cfg = *c;
+    if (c->log_dest[0] && dest_parse(c->log_dest, err, errlen) < 0)
         return -1;
-    }
     __atomic_store_n(&log_level, c->log_level, __ATOMIC_RELEASE);
     return 0;
+}
+
+void rep_log_publish(int *slot)
+{
+    pthread_mutex_lock(&log_lock);
+    log_published = slot;
+    fd_set_published(log_fd);
+    pthread_mutex_unlock(&log_lock);
 }
 
 int rep_log_wants(enum rep_log_level level)
@@ -97,11 +121,6 @@ void rep_log(enum rep_log_level level, const char *fmt, ...)
 
     if (!rep_log_wants(level))
         return;
-    int fd = log_fd_get();
-    if (fd < 0) {
-        errno = saved;
-        return;
-    }
     clock_gettime(CLOCK_REALTIME, &now);
     gmtime_r(&now.tv_sec, &tm);
     size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -112,15 +131,27 @@ void rep_log(enum rep_log_level level, const char *fmt, ...)
     va_end(ap);
     n = m < 0 ? n : n + (size_t)m < sizeof line - 1 ? n + (size_t)m : sizeof line - 2;
     line[n++] = '\n';
-    (void)!write(fd, line, n);
+    pthread_mutex_lock(&log_lock);
+    int fd = log_fd_get();
+    if (fd >= 0)
+        (void)!write(fd, line, n);  /* a regular file: no SIGPIPE */
+    pthread_mutex_unlock(&log_lock);
     errno = saved;
 }
 
 void rep_log_close(void)
 {
     __atomic_store_n(&log_level, REP_LOG_NONE, __ATOMIC_RELEASE);
-    int fd = __atomic_exchange_n(&log_fd, -1, __ATOMIC_ACQ_REL);
-    if (fd > STDERR_FILENO)
-        close(fd);
+    pthread_mutex_lock(&log_lock);
+    if (log_fd >= 0)
+        close(log_fd);
+    fd_set_published(-1);
     log_path[0] = '\0';
+    log_to_stderr = false;
+    pthread_mutex_unlock(&log_lock);
+}
+
+void rep_log_after_fork_child(void)
+{
+    pthread_mutex_init(&log_lock, NULL);    /* another thread may have held it */
 }

@@ -6,11 +6,14 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,6 +140,54 @@ static int file_parse(const struct rep_transport *t, const char *rest,
     return -1;
 }
 
+/* ---- descriptors we own ----------------------------------------------- */
+
+static void fd_publish(struct rep_transport *t)
+{
+    if (t->published)
+        __atomic_store_n(t->published, t->owned ? t->fd : -1, __ATOMIC_RELEASE);
+}
+
+/* fd is ours now: remember what it is, and tell the close wrapper. */
+static void fd_own(struct rep_transport *t, int fd)
+{
+    struct stat st;
+
+    t->fd = fd;
+    t->owned = 1;
+    if (fstat(fd, &st) < 0)
+        memset(&st, 0, sizeof st);
+    t->dev = st.st_dev;
+    t->ino = st.st_ino;
+    fd_publish(t);
+}
+
+/* No descriptor any more; closed only when it is still ours. */
+static void fd_forget(struct rep_transport *t, bool close_it)
+{
+    int fd = t->fd;
+
+    t->fd = -1;
+    if (t->owned) {
+        t->owned = 0;
+        fd_publish(t);
+        if (close_it)
+            close(fd);
+    }
+}
+
+/* The program may close our number (close_range with CLOSE_RANGE_CLOEXEC,
+ * a raw syscall, dup2 onto it) and reuse it: then it is the program's, not
+ * to be written to nor closed. Checked before each write. */
+static bool fd_still_ours(const struct rep_transport *t)
+{
+    struct stat st;
+
+    if (!t->owned)
+        return true;            /* stdout, stderr: the program's anyway */
+    return fstat(t->fd, &st) == 0 && st.st_dev == t->dev && st.st_ino == t->ino;
+}
+
 static int file_open(struct rep_transport *t, const char *rest,
                      char *err, size_t errlen)
 {
@@ -144,7 +195,9 @@ static int file_open(struct rep_transport *t, const char *rest,
 
     if (fd == -1) {
         fd = file_open_append(rest, err, errlen);
-        t->owned = fd >= 0;
+        if (fd >= 0)
+            fd_own(t, fd);
+        return fd < 0 ? -1 : 0;
     }
     t->fd = fd < 0 ? -1 : fd;
     return fd < 0 ? -1 : 0;
@@ -178,6 +231,7 @@ static int url_parse(struct rep_transport *t, const char *url,
 
     memset(t, 0, sizeof *t);
     t->fd = -1;
+    t->connect_ok = 1;
     t->maxlen = REP_TRANSPORT_MAXLEN_DEFAULT;
     snprintf(t->url, sizeof t->url, "%s", url);
     if (url[0] == '\0')
@@ -243,7 +297,13 @@ int rep_transport_is_on(const struct rep_transport *t)
 
 int rep_transport_is_caught_up(const struct rep_transport *t)
 {
-    return t->fd >= 0 && t->pending_len == 0;
+    return t->fd >= 0 && t->pending_len == 0 && !t->mid_line;
+}
+
+void rep_transport_publish(struct rep_transport *t, int *slot)
+{
+    t->published = slot;
+    fd_publish(t);
 }
 
 /* ---- connecting ---------------------------------------------------------- */
@@ -269,8 +329,11 @@ static int connect_wait(int fd, int timeout_ms)
     int64_t deadline = monotonic_ms() + timeout_ms;
     int n;
 
-    while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+    while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
         timeout_ms = (int)(deadline - monotonic_ms());
+        if (timeout_ms < 0)
+            timeout_ms = 0;         /* poll(-1) would wait for ever */
+    }
     if (n == 0)
         errno = ETIMEDOUT;
     if (n <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
@@ -304,7 +367,6 @@ static int inet_connect(const struct rep_transport *t, int type)
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = type,
                               .ai_flags = AI_NUMERICSERV };
     struct addrinfo *res, *ai;
-    int64_t deadline = monotonic_ms() + CONNECT_WAIT_MS;
     int fd = -1;
 
     int gai = getaddrinfo(t->host, t->port, &hints, &res);
@@ -314,6 +376,9 @@ static int inet_connect(const struct rep_transport *t, int type)
         errno = EHOSTUNREACH;       /* what the operator is told below */
         return -1;
     }
+    /* the wait starts after the lookup: a slow resolver must not leave no
+     * time for the connect itself */
+    int64_t deadline = monotonic_ms() + CONNECT_WAIT_MS;
     errno = ETIMEDOUT;
     for (ai = res; ai && fd < 0; ai = ai->ai_next) {
         int left = (int)(deadline - monotonic_ms());
@@ -359,13 +424,21 @@ static void retry_later(struct rep_transport *t)
 /* Connect now, whatever the backoff says; true when connected. */
 static bool link_connect(struct rep_transport *t)
 {
+    int fd = -1;
+
     switch (t->kind) {
-    case REP_TRANSPORT_UDP: t->fd = inet_connect(t, SOCK_DGRAM); break;
-    case REP_TRANSPORT_TCP: t->fd = inet_connect(t, SOCK_STREAM); break;
-    case REP_TRANSPORT_UNIX: t->fd = unix_connect(t); break;
+    case REP_TRANSPORT_UDP: fd = inet_connect(t, SOCK_DGRAM); break;
+    case REP_TRANSPORT_TCP: fd = inet_connect(t, SOCK_STREAM); break;
+    case REP_TRANSPORT_UNIX: fd = unix_connect(t); break;
+    case REP_TRANSPORT_FILE:
+        if (t->url[strlen("file://")] == '/') {
+            char err[256];
+            fd = file_open_append(t->url + strlen("file://"), err, sizeof err);
+        }
+        break;
     default: break;
     }
-    if (t->fd < 0) {
+    if (fd < 0) {
         int err = errno;
         rep_log(t->backoff_ms ? REP_LOG_DEBUG : REP_LOG_WARNING,
                 "cannot reach %s (%s); %zu bytes kept meanwhile", t->url,
@@ -374,19 +447,40 @@ static bool link_connect(struct rep_transport *t)
         return false;
     }
     rep_log(REP_LOG_INFO, "connected to %s", t->url);
-    t->owned = 1;
-    t->backoff_ms = 0;
+    fd_own(t, fd);
     t->mid_line = 0;
     return true;
 }
+
+/* A stream whose reader has closed its end: a send would still succeed
+ * once and its lines vanish with the reset that follows. */
+static bool stream_closed_by_peer(const struct rep_transport *t)
+{
+    char c;
+
+    if (t->kind != REP_TRANSPORT_TCP && t->kind != REP_TRANSPORT_UNIX)
+        return false;
+    return recv(t->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+static void link_lost(struct rep_transport *t, int err);
 
 /* True when lines can go out now: a file, or a network destination that
  * is connected or, its retry time come, connects. */
 static bool link_ready(struct rep_transport *t)
 {
+    if (t->fd >= 0 && !fd_still_ours(t)) {
+        rep_log(REP_LOG_WARNING, "the program took over descriptor %d of %s; "
+                "reopening", t->fd, t->url);
+        fd_forget(t, false);
+        t->mid_line = 0;
+        t->retry_ms = 0;
+    } else if (t->fd >= 0 && stream_closed_by_peer(t)) {
+        link_lost(t, ECONNRESET);
+    }
     if (t->fd >= 0)
         return true;
-    return monotonic_ms() >= t->retry_ms && link_connect(t);
+    return t->connect_ok && monotonic_ms() >= t->retry_ms && link_connect(t);
 }
 
 /* ---- keeping for later --------------------------------------------------- */
@@ -464,6 +558,30 @@ static void pending_add(struct rep_transport *t, const char *buf, size_t len)
 
 /* ---- sending ------------------------------------------------------------- */
 
+/* write(2) to a FIFO whose reader left raises SIGPIPE, which would kill
+ * the program when this runs on one of its threads (the exit flush): the
+ * signal is blocked around the write, and taken back if the write raised
+ * it (unless it was pending before, then it is the program's). */
+static ssize_t write_nosigpipe(int fd, const void *buf, size_t len)
+{
+    sigset_t pipe_set, old, pending;
+    struct timespec none = { 0, 0 };
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigpending(&pending);
+    int was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    ssize_t n = write(fd, buf, len);
+    int err = errno;
+    if (n < 0 && err == EPIPE && !was_pending)
+        while (sigtimedwait(&pipe_set, NULL, &none) < 0 && errno == EINTR)
+            ;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = err;
+    return n;
+}
+
 /* Write what the fd takes now: the count written; *stuck when it stopped
  * taking (a full pipe or socket buffer), *broken (the errno) on any other
  * failure.
@@ -477,7 +595,7 @@ static size_t write_some(struct rep_transport *t, const char *buf, size_t len,
     *stuck = *broken = 0;
     while (done < len) {
         ssize_t n = t->kind == REP_TRANSPORT_FILE
-                    ? write(t->fd, buf + done, len - done)
+                    ? write_nosigpipe(t->fd, buf + done, len - done)
                     : send(t->fd, buf + done, len - done, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
@@ -489,8 +607,10 @@ static size_t write_some(struct rep_transport *t, const char *buf, size_t len,
             break;
         done += (size_t)n;
     }
-    if (done)
+    if (done) {
         t->mid_line = buf[done - 1] != '\n';
+        t->backoff_ms = 0;      /* it takes lines: not one that resets at once */
+    }
     return done;
 }
 
@@ -501,11 +621,9 @@ static size_t write_some(struct rep_transport *t, const char *buf, size_t len,
  * close. */
 static void link_lost(struct rep_transport *t, int err)
 {
-    rep_log(REP_LOG_WARNING, "lost %s (%s)", t->url, strerror(err));
-    if (err != EBADF && err != ENOTSOCK)
-        close(t->fd);
-    t->fd = -1;
-    t->owned = 0;
+    rep_log(t->backoff_ms ? REP_LOG_DEBUG : REP_LOG_WARNING, "lost %s (%s)",
+            t->url, strerror(err));
+    fd_forget(t, err != EBADF && err != ENOTSOCK);
     if (t->mid_line && t->pending_len) {
         char *nl = memchr(t->pending, '\n', t->pending_len);
         size_t n = nl ? (size_t)(nl - t->pending) + 1 : t->pending_len;
@@ -549,6 +667,11 @@ static void datagrams_send(struct rep_transport *t, const char *buf, size_t len)
         ssize_t n;
         while ((n = send(t->fd, buf + start, end - start, 0)) < 0 && errno == EINTR)
             ;
+        if (n < 0 && (errno == EBADF || errno == ENOTSOCK)) {
+            lost_add(t, buf + start, len - start);
+            link_lost(t, errno);    /* not ours any more: a new socket later */
+            return;
+        }
         if (n < 0)
             lost_add(t, buf + start, end - start);
         start = end;
@@ -603,14 +726,12 @@ void rep_transport_write(struct rep_transport *t, const char *buf, size_t len)
 
 void rep_transport_abandon(struct rep_transport *t)
 {
-    free(t->pending);
+    /* not freed: after fork the parent may have been inside realloc */
     t->pending = NULL;
     t->pending_cap = 0;
     t->pending_len = 0;
-    if (t->owned && t->fd >= 0)
-        close(t->fd);
-    t->fd = -1;
-    t->owned = 0;
+    fd_forget(t, true);
+    t->published = NULL;
     t->kind = REP_TRANSPORT_OFF;
 }
 
@@ -626,13 +747,19 @@ static void pending_drain(struct rep_transport *t, int timeout_ms)
     }
     lost_add(t, t->pending, t->pending_len);
     t->pending_len = 0;
+    if (t->mid_line && t->kind != REP_TRANSPORT_FILE) {
+        /* the reader has half a line: whatever came next would be glued to
+         * it; the next connection starts clean */
+        fd_forget(t, true);
+        t->mid_line = 0;
+    }
 }
 
 void rep_transport_finish(struct rep_transport *t, int timeout_ms)
 {
     if (!t->pending_len || t->kind == REP_TRANSPORT_OFF)
         return;
-    if (t->fd < 0)
+    if (!link_ready(t) && t->fd < 0)
         link_connect(t);            /* one last try, whatever the backoff */
     pending_drain(t, timeout_ms);
 }
@@ -640,5 +767,6 @@ void rep_transport_finish(struct rep_transport *t, int timeout_ms)
 void rep_transport_close(struct rep_transport *t)
 {
     rep_transport_finish(t, 1000);
+    free(t->pending);
     rep_transport_abandon(t);
 }

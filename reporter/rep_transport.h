@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* What is kept for a destination that is down or slow; past it the oldest
  * lines go, a quarter of it at a time. */
@@ -46,6 +47,10 @@ struct rep_transport {
     enum rep_transport_kind kind;
     int fd;             /* -1: off, or a network destination not connected */
     int owned;          /* we opened fd and close it */
+    dev_t dev;          /* what owned fd was when we opened it: the program */
+    ino_t ino;          /* may close our number and reuse it */
+    int *published;     /* where fd is told to the close wrapper, or NULL */
+    int connect_ok;     /* 0: off the reporter thread, never connect */
     uint64_t lost_bytes, lost_lines;    /* never delivered; only grow */
     char url[4096];     /* as given; for messages */
     /* What the destination did not take yet, or what waits for it to come
@@ -78,8 +83,11 @@ int rep_transport_open(struct rep_transport *t, const char *url,
  * the default (REP_TRANSPORT_MAXLEN_DEFAULT). Other kinds ignore it. */
 void rep_transport_set_maxlen(struct rep_transport *t, size_t maxlen);
 int rep_transport_is_on(const struct rep_transport *t);
-/* Connected (or a file) with nothing kept for later: the moment to say
- * what was lost. */
+/* Where to keep the number of the descriptor we own (-1: none), for the
+ * program's close() to leave alone; kept up to date on every (re)connect. */
+void rep_transport_publish(struct rep_transport *t, int *slot);
+/* Connected (or a file) with nothing kept for later, no line half sent:
+ * the moment to say what was lost. */
 int rep_transport_is_caught_up(const struct rep_transport *t);
 /* Whole lines: write them, keep them for later, or count them lost. */
 void rep_transport_write(struct rep_transport *t, const char *buf, size_t len);

@@ -2,8 +2,10 @@
  * sockets: URL checks, lines kept while a destination is down and counted
  * when they overflow, a reader that stalls, StatsD datagram packing. */
 #include <check.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,38 +82,72 @@ static void line_make(char *buf, unsigned i)
     snprintf(buf, 101, "line %07u %086u\n", i, 0u);
 }
 
-/* Whole lines read from fd until EOF: how many; each in order, and when
- * `contiguous`, without a gap after the first one seen. */
-static unsigned lines_read(int fd, unsigned *first, int contiguous)
+/* A reader on its own thread: accepts one connection on a listening
+ * socket and keeps all it reads until EOF. */
+struct reader {
+    int listener;
+    pthread_t thread;
+    char *data;
+    size_t len, cap;
+};
+
+static void *reader_main(void *arg)
 {
-    static char buf[1 << 16];
-    char partial[101];
-    size_t have = 0;
-    unsigned count = 0, expect = 0;
+    struct reader *rd = arg;
+    int c = accept(rd->listener, NULL, NULL);
     ssize_t n;
 
-    while ((n = read(fd, buf, sizeof buf)) > 0) {
-        for (ssize_t i = 0; i < n; i++) {
-            partial[have++] = buf[i];
-            if (have < 100)
-                continue;
-            ck_assert_int_eq(partial[99], '\n');
-            unsigned no = (unsigned)strtoul(partial + 5, NULL, 10);
-            if (count == 0)
-                *first = expect = no;
-            if (contiguous)
-                ck_assert_uint_eq(no, expect);
-            else
-                ck_assert_uint_ge(no, expect);
-            expect = no + 1;
-            count++;
-            have = 0;
+    if (c < 0)
+        return NULL;
+    for (;;) {
+        if (rd->len + 65536 > rd->cap) {
+            rd->cap = rd->cap ? rd->cap * 2 : 1 << 20;
+            rd->data = realloc(rd->data, rd->cap);
         }
+        n = read(c, rd->data + rd->len, 65536);
+        if (n <= 0)
+            break;
+        rd->len += (size_t)n;
+    }
+    close(c);
+    return NULL;
+}
+
+static void reader_start(struct reader *rd, int listener)
+{
+    memset(rd, 0, sizeof *rd);
+    rd->listener = listener;
+    ck_assert_int_eq(pthread_create(&rd->thread, NULL, reader_main, rd), 0);
+}
+
+/* Whole lines the reader got: how many; each in order, and when
+ * `contiguous`, without a gap after the first one seen. */
+static unsigned reader_lines(struct reader *rd, unsigned *first, int contiguous)
+{
+    unsigned count = 0, expect = 0;
+    size_t at = 0;
+
+    pthread_join(rd->thread, NULL);
+    close(rd->listener);
+    for (; at + 100 <= rd->len; at += 100) {
+        const char *l = rd->data + at;
+        ck_assert_int_eq(l[99], '\n');
+        ck_assert_msg(memchr(l, '\n', 99) == NULL, "a line glued to another");
+        unsigned no = (unsigned)strtoul(l + 5, NULL, 10);
+        if (count == 0)
+            *first = expect = no;
+        if (contiguous)
+            ck_assert_uint_eq(no, expect);
+        else
+            ck_assert_uint_ge(no, expect);
+        expect = no + 1;
+        count++;
     }
     /* A reader that stalls to the end may be left the head of a line
      * (which the sender counts lost): never anywhere but at the end. */
     if (contiguous)
-        ck_assert_uint_eq(have, 0);
+        ck_assert_uint_eq(at, rd->len);
+    free(rd->data);
     return count;
 }
 
@@ -137,18 +173,16 @@ START_TEST(tcp_down_then_up_counts_exactly)
     ck_assert_uint_le(t.pending_len, REP_TRANSPORT_KEEP_MAX);
     ck_assert_uint_gt(t.lost_lines, 0);
     ck_assert_uint_eq(t.lost_bytes, t.lost_lines * 100);
-    ck_assert_msg(worst < 0.25, "a write took %.3f s", worst);   /* the connect bound */
+    ck_assert_msg(worst < 0.5, "a write took %.3f s", worst);   /* the connect bound */
     ck_assert(!rep_transport_is_caught_up(&t));
 
-    int ls = listener(port, SOCK_STREAM, 0);
-    rep_transport_finish(&t, 2000);          /* connects at once, sends what was kept */
-    ck_assert(rep_transport_is_caught_up(&t));
+    struct reader rd;
+    reader_start(&rd, listener(port, SOCK_STREAM, 0));
+    rep_transport_finish(&t, 5000);          /* connects at once, sends what was kept */
+    ck_assert_uint_eq(t.pending_len, 0);
     uint64_t lost = t.lost_lines;
-    rep_transport_abandon(&t);
-    int c = accept(ls, NULL, NULL);
-    unsigned first = 0, got = lines_read(c, &first, 1);
-    close(c);
-    close(ls);
+    rep_transport_close(&t);
+    unsigned first = 0, got = reader_lines(&rd, &first, 1);
     ck_assert_uint_eq(got + lost, total);
     ck_assert_uint_eq(first, lost);          /* the oldest went */
 }
@@ -178,12 +212,14 @@ START_TEST(tcp_stalled_reader_never_blocks)
     began = now_s();
     rep_transport_finish(&t, 300);
     ck_assert_msg(now_s() - began < 1, "finish waited %.2f s", now_s() - began);
+    /* given up with half a line sent: that connection is closed, so that
+     * nothing is ever glued to the half line */
+    ck_assert_int_eq(t.mid_line, 0);
     uint64_t lost = t.lost_lines;
-    rep_transport_abandon(&t);
-    int c = accept(ls, NULL, NULL);
-    unsigned first = 0, got = lines_read(c, &first, 0);
-    close(c);
-    close(ls);
+    struct reader rd;
+    reader_start(&rd, ls);                  /* reads only now: after finish */
+    rep_transport_close(&t);
+    unsigned first = 0, got = reader_lines(&rd, &first, 0);
     ck_assert_uint_eq(got + lost, total);
 }
 END_TEST

@@ -5,14 +5,20 @@
  *     rc = ip_real_xxx(...);
  *     ip_call_read_end(&c, rc);        // count it; errno is preserved
  *
- * Inline because this is the hot path: a few loads, two vDSO clock reads,
- * a handful of relaxed atomic adds. No locks, no allocation, no syscalls.
+ * Inline because this is the hot path: a few loads, two TSC reads, and
+ * plain adds to the thread's own tally of the file (ip_tally.c). No locks,
+ * no lock-prefixed instructions, no allocation, no syscalls, and errno is
+ * only read (on failure), never written.
  */
 #ifndef IP_CALL_H
 #define IP_CALL_H
 
 #include <errno.h>
 #include "ip.h"
+
+/* Inlined into every wrapper whatever its size: a call saved is a
+ * noticeable part of what a wrapper costs. */
+#define IP_INLINE static inline __attribute__((always_inline))
 
 struct ip_call {
     bool observed;
@@ -24,7 +30,7 @@ struct ip_call {
  * clock is read only for a call on a file: an fd we know nothing of (a
  * pipe, the console) costs no time stamp, and a socket's duration is its
  * lifetime, not its calls'. */
-static inline void ip_call_begin(struct ip_call *c, int fd)
+IP_INLINE void ip_call_begin(struct ip_call *c, int fd)
 {
     c->observed = ip_observing();
     c->t0 = 0;
@@ -32,28 +38,98 @@ static inline void ip_call_begin(struct ip_call *c, int fd)
         return;
     if (__builtin_expect(ip_tls.thread == NULL, 0))
         ip_thread_self();           /* once per thread: queue, alternate stack */
-    c->ref = fd >= 0 ? ip_file_of_fd(fd) : (struct ip_file_ref){ NULL, 0 };
+    c->ref = fd >= 0 ? ip_file_of_fd(fd) : (struct ip_file_ref){ NULL, 0, 0 };
     c->t0 = fd < 0 || (c->ref.file && c->ref.file->kind == IP_KIND_FILE) ? ip_ticks() : 0;
 }
 
+/* Shared counters (a record's `live`, the orphans): other threads add too. */
 static inline void ip_add(uint64_t *counter, uint64_t n)
 {
     __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 }
 
-/* The counters this call adds to: its file's, or none (fds we do not know:
- * pipes, sockets, console). */
-static inline struct rep_fs_counts *ip_call_counts(const struct ip_call *c)
+/* The thread's own tally: one add instruction, which a signal handler
+ * cannot split; the reporter only reads it. */
+static inline void ip_tally_add(uint64_t *counter, uint64_t n)
 {
-    return ip_file_ref_valid(c->ref) ? &c->ref.file->live : NULL;
+    __asm__("addq %1, %0" : "+m"(*counter) : "er"(n));
 }
 
-static inline void ip_call_duration(const struct ip_call *c, struct rep_fs_counts *k)
+/* Add to a tally (own) or to shared counters. Inlined with `own` constant,
+ * so each counting function below exists once and compiles twice. */
+IP_INLINE void ip_count(uint64_t *counter, uint64_t n,
+                                                           bool own)
+{
+    if (own)
+        ip_tally_add(counter, n);
+    else
+        ip_add(counter, n);
+}
+
+/* The calling thread's tally of the call's file, or NULL: no file, no
+ * tally free, or inside another wrapper's counting (a signal handler's
+ * call), which must not take the tally away from under it. Non-NULL:
+ * ip_call_tally_done() once added. */
+IP_INLINE struct rep_fs_counts *ip_call_tally(const struct ip_call *c)
+{
+    struct ip_thread *t = ip_tls.thread;
+
+    if (!c->ref.file || !t || ip_tls.tallying)
+        return NULL;
+    ip_tls.tallying = true;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    struct ip_tally *e = &t->tallies[c->ref.slot % IP_TALLIES];
+    uint64_t key = ip_tally_key(c->ref);
+    struct rep_fs_counts *k = __builtin_expect(e->key == key, 1) ? &e->counts
+                                                                 : ip_tally_claim(e, key);
+    if (!k) {
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        ip_tls.tallying = false;
+    }
+    return k;
+}
+
+IP_INLINE void ip_call_tally_done(void)
+{
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ip_tls.tallying = false;
+}
+
+/* What a counting function adds for a call: to k, own tally or not. */
+typedef void ip_counter_fn(const struct ip_call *c, struct rep_fs_counts *k, bool own,
+                           int64_t rc);
+
+/* No tally: count against the record itself (out of line: rare). */
+bool ip_call_count_shared(const struct ip_call *c, ip_counter_fn *fn, int64_t rc);
+
+/* Count the call with fn against its file: the thread's tally, else the
+ * record itself. False: no file to count against. */
+IP_INLINE bool ip_call_count(const struct ip_call *c,
+                                                                ip_counter_fn *fn, int64_t rc)
+{
+    struct rep_fs_counts *k = ip_call_tally(c);
+    if (__builtin_expect(k == NULL, 0))
+        return ip_call_count_shared(c, fn, rc);
+    fn(c, k, true, rc);
+    ip_call_tally_done();
+    return true;
+}
+
+IP_INLINE void ip_call_duration(const struct ip_call *c,
+                                                                   struct rep_fs_counts *k,
+                                                                   bool own)
 {
     if (!c->t0)
         return;                     /* not timed: a socket */
-    ip_add(&k->duration_ops, 1);
-    ip_add(&k->duration_ns, ip_ticks() - c->t0);
+    ip_count(&k->duration_ops, 1, own);
+    ip_count(&k->duration_ns, ip_ticks() - c->t0, own);
+}
+
+/* A failed read or write; waiting (EAGAIN) and interruptions are not
+ * errors of the file. */
+static inline bool ip_io_failed(void)
+{
+    return errno != EAGAIN && errno != EINTR;
 }
 
 /* Console: stdout/stderr as the program inherited them. Once the program
@@ -65,78 +141,79 @@ static inline bool ip_call_is_console(const struct ip_call *c, int fd)
 
 void ip_event_console(int fd, const char *text, size_t len);
 void ip_event_open(const char *op, int fd, const struct ip_file *f);
-void ip_event_close(const char *op, int fd, const struct ip_file *f);
+/* ref: the record the last fd naming it just closed. */
+void ip_event_close(const char *op, int fd, struct ip_file_ref ref);
 void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t addrs_len,
                   uint64_t duration_ns);
 
-static inline void ip_call_read_end(const struct ip_call *c, ssize_t rc)
+IP_INLINE void ip_read_counted(
+    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
 {
-    if (!c->observed)
-        return;
-    int saved = errno;
-    struct rep_fs_counts *k = ip_call_counts(c);
-    if (k) {
-        if (rc >= 0) {
-            ip_add(&k->read_ops, 1);
-            ip_add(&k->read_bytes, (uint64_t)rc);
-        } else if (saved != EAGAIN && saved != EINTR) {
-            ip_add(&k->err_read_write, 1);
-        }
-        ip_call_duration(c, k);
+    if (rc >= 0) {
+        ip_count(&k->read_ops, 1, own);
+        ip_count(&k->read_bytes, (uint64_t)rc, own);
+    } else if (ip_io_failed()) {
+        ip_count(&k->err_read_write, 1, own);
     }
-    errno = saved;
+    ip_call_duration(c, k, own);
+}
+
+IP_INLINE void ip_call_read_end(const struct ip_call *c, ssize_t rc)
+{
+    if (c->observed)
+        ip_call_count(c, ip_read_counted, rc);
+}
+
+IP_INLINE void ip_write_counted(
+    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+{
+    if (rc >= 0) {
+        ip_count(&k->write_ops, 1, own);
+        ip_count(&k->write_bytes, (uint64_t)rc, own);
+    } else if (ip_io_failed()) {
+        ip_count(&k->err_read_write, 1, own);
+    }
+    ip_call_duration(c, k, own);
 }
 
 /* `text` is what was written (for console events), `rc` bytes of it. */
-static inline void ip_call_write_end(const struct ip_call *c, int fd,
+IP_INLINE void ip_call_write_end(const struct ip_call *c, int fd,
                                      const void *text, ssize_t rc)
 {
-    if (!c->observed)
+    if (!c->observed || ip_call_count(c, ip_write_counted, rc))
         return;
-    int saved = errno;
-    struct rep_fs_counts *k = ip_call_counts(c);
-    if (k) {
-        if (rc >= 0) {
-            ip_add(&k->write_ops, 1);
-            ip_add(&k->write_bytes, (uint64_t)rc);
-        } else if (saved != EAGAIN && saved != EINTR) {
-            ip_add(&k->err_read_write, 1);
-        }
-        ip_call_duration(c, k);
-    } else if (rc > 0 && text && ip_call_is_console(c, fd)) {
+    if (rc > 0 && text && ip_call_is_console(c, fd)) {
+        int saved = errno;
         ip_event_console(fd, text, (size_t)rc);
+        errno = saved;
     }
-    errno = saved;
 }
 
-static inline void ip_call_seek_end(const struct ip_call *c, off_t rc)
+IP_INLINE void ip_seek_counted(
+    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
 {
-    if (!c->observed)
-        return;
-    int saved = errno;
-    struct rep_fs_counts *k = ip_call_counts(c);
-    if (k) {
-        if (rc >= 0)
-            ip_add(&k->seek_ops, 1);
-        else
-            ip_add(&k->err_read_write, 1);
-        ip_call_duration(c, k);
-    }
-    errno = saved;
+    ip_count(rc >= 0 ? &k->seek_ops : &k->err_read_write, 1, own);
+    ip_call_duration(c, k, own);
+}
+
+IP_INLINE void ip_call_seek_end(const struct ip_call *c, off_t rc)
+{
+    if (c->observed)
+        ip_call_count(c, ip_seek_counted, rc);
+}
+
+IP_INLINE void ip_stat_counted(
+    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+{
+    ip_count(rc == 0 ? &k->stat_ops : &k->err_stat, 1, own);
 }
 
 /* stat family and access: rc 0 is success. Counted against the file when
  * the call names an fd we know, else process-wide. */
-static inline void ip_call_stat_end(const struct ip_call *c, int rc)
+IP_INLINE void ip_call_stat_end(const struct ip_call *c, int rc)
 {
-    if (!c->observed)
-        return;
-    int saved = errno;
-    struct rep_fs_counts *k = ip_call_counts(c);
-    if (!k)
-        k = &ip_files_orphan;
-    ip_add(rc == 0 ? &k->stat_ops : &k->err_stat, 1);
-    errno = saved;
+    if (c->observed && !ip_call_count(c, ip_stat_counted, rc))
+        ip_stat_counted(c, &ip_files_orphan, false, rc);
 }
 
 void ip_event_delete(const char *op, const char *path);

@@ -338,6 +338,9 @@ static void retry_later(struct rep_transport *t)
 /* Connect now, whatever the backoff says; true when connected. */
 static bool link_connect(struct rep_transport *t)
 {
+    /* Before fd: rep_fds() on another thread must not take a descriptor
+     * of our own table for one of the program's. */
+    t->fd_in_own_table = t->table_own;
     switch (t->kind) {
     case REP_TRANSPORT_UDP: t->fd = inet_connect(t, SOCK_DGRAM); break;
     case REP_TRANSPORT_TCP: t->fd = inet_connect(t, SOCK_STREAM); break;
@@ -552,12 +555,25 @@ void rep_transport_write(struct rep_transport *t, const char *buf, size_t len)
         pending_add(t, buf + done, len - done);
 }
 
+void rep_transport_own_table(struct rep_transport *t, int on)
+{
+    if (!on && t->fd_in_own_table && t->fd >= 0) {
+        close(t->fd);
+        t->fd = -1;
+        t->owned = 0;
+    }
+    t->fd_in_own_table = 0;
+    t->table_own = on;
+}
+
 void rep_transport_abandon(struct rep_transport *t)
 {
     free(t->pending);
     t->pending = NULL;
     t->pending_len = 0;
-    if (t->owned && t->fd >= 0)
+    /* In a fork child, a descriptor of the parent reporter's own table
+     * is a number that may name one of the program's files here. */
+    if (t->owned && t->fd >= 0 && !t->fd_in_own_table)
         close(t->fd);
     t->fd = -1;
     t->owned = 0;

@@ -42,6 +42,11 @@ struct rep_transport {
     enum rep_transport_kind kind;
     int fd;             /* -1: off, or a network destination not connected */
     int owned;          /* we opened fd and close it */
+    /* The thread running the cycles works in its own fd table (the
+     * reporter thread, see rep.c), and fd was opened there: it means
+     * nothing in the program's table. */
+    int table_own;
+    int fd_in_own_table;
     uint64_t lost_bytes;
     char url[4096];     /* as given; for messages */
     /* What the destination did not take yet, or what waits for it to come
@@ -57,6 +62,11 @@ struct rep_transport {
     unsigned backoff_ms;/* the last wait between tries; 0 after a success */
     size_t maxlen;      /* udp: the largest datagram */
 };
+
+/* The reporter thread starts (on) or stops (off) working in its own fd
+ * table. Off closes what was opened there: only descriptors of the
+ * program's table are left for whoever runs the cycles next. */
+void rep_transport_own_table(struct rep_transport *t, int on);
 
 /* 0 when url is one of the destinations above, else -1 with a reason in
  * err. No I/O: the CLI checks what it hands the library with this. */

@@ -224,8 +224,9 @@ class PythonAttachTest(AttachTest):
         self.assertTrue(select.select([r], [], [], 5)[0], "the pipe is still held open")
         self.assertEqual(os.read(r, 1), b"")
         self.detach(p.pid)
-        self.assertEqual(os.listdir(f"/proc/{p.pid}/task"), [str(p.pid)],
-                         "the reporter thread is gone after detach")
+        # (joined, it may still be finishing its exit in the kernel briefly)
+        self.wait_for(lambda: os.listdir(f"/proc/{p.pid}/task") == [str(p.pid)], 5,
+                      "the reporter thread gone after detach")
         p.stdin.write("\n")
         p.stdin.close()
         self.assertEqual(p.wait(timeout=10), 0)

@@ -144,6 +144,22 @@ class ThreadsTest(ScopeTest):
             self.assertEqual(closes.get(os.path.join(self.dir, f"r2_{i}")), i + 1, i)
 
 
+class SignalTest(ScopeTest):
+    def test_writes_from_a_signal_handler_are_counted_exactly(self):
+        # Thousands of handler writes land in the middle of the program's
+        # (examples/sigio.c), on more files than a thread has tallies. The
+        # narrowest case, a handler that wants the very tally its thread
+        # was about to add to, is too rare to provoke: ip_call_tally()'s
+        # `tallying` flag is what guards it.
+        p = self.scope_run([example("sigio"), self.dir, "20000"])
+        wrote = dict(line.rsplit(" ", 1) for line in p.stdout.decode().splitlines())
+        self.assertEqual(len(wrote), 24)
+        sums = per_file_sum(self.metric_lines(), "fs.write")
+        for path, n in wrote.items():
+            self.assertEqual(sums.get(path), int(n), path)
+        self.assertGreater(sum(map(int, wrote.values())), 24 * 20000, "no signal came")
+
+
 class FdReuseTest(ScopeTest):
     def test_counts_follow_the_file_not_the_fd_number(self):
         a, b = os.path.join(self.dir, "a"), os.path.join(self.dir, "b")

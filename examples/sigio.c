@@ -18,7 +18,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define FILES 24
+#define FILES 40
 
 static int fds[FILES];
 static volatile sig_atomic_t from_handler[FILES];

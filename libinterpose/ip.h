@@ -50,8 +50,10 @@ struct ip_tally {
 
 /* Tallies per thread, direct-mapped by record slot: a thread working on
  * up to this many files at once (by slot) never shares the record's
- * counters with other threads. */
-#define IP_TALLIES 16
+ * counters with other threads. 8 KiB a thread, touched as used; a server's
+ * connections are rarely more (a colliding file is counted on its record,
+ * with atomic adds). */
+#define IP_TALLIES 32
 
 struct ip_thread {
     uint32_t state;             /* enum ip_thread_state, atomic */

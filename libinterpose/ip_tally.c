@@ -75,6 +75,8 @@ static bool tally_read(struct ip_tally *e, uint64_t *key, uint32_t *seq,
     if (s & 1)
         return false;
     *key = __atomic_load_n(&e->key, __ATOMIC_RELAXED);
+    if (*key == 0)
+        return true;                /* never used */
     for (size_t i = 0; i < FIELDS; i++)
         o[i] = __atomic_load_n(&now[i], __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);

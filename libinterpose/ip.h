@@ -172,10 +172,11 @@ void ip_files_collect(struct rep *r);
 void ip_files_after_fork_child(void);
 /* ---- per-thread tallies (ip_tally.c) ------------------------------------ */
 
-/* A record as a tally key: its slot and generation (never 0). */
+/* A record as a tally key: its slot and generation (never 0). In the
+ * order they sit in ip_file_ref: one 8-byte load. */
 static inline uint64_t ip_tally_key(struct ip_file_ref ref)
 {
-    return (uint64_t)ref.gen << 32 | ref.slot;
+    return (uint64_t)ref.slot << 32 | ref.gen;
 }
 /* Take over tally e for `key` if it holds nothing unmoved; NULL if it
  * does (the caller adds to the record itself). The calling thread's own. */

@@ -27,13 +27,13 @@ static uint64_t *fields(struct rep_fs_counts *c)
 
 static struct ip_file *key_record(uint64_t key)
 {
-    return &ip_files_pool[(uint32_t)key - 1];
+    return &ip_files_pool[(key >> 32) - 1];
 }
 
 /* The key's record was freed (and maybe reused) since. */
 static bool key_stale(uint64_t key)
 {
-    return __atomic_load_n(&key_record(key)->gen, __ATOMIC_ACQUIRE) != (uint32_t)(key >> 32);
+    return __atomic_load_n(&key_record(key)->gen, __ATOMIC_ACQUIRE) != (uint32_t)key;
 }
 
 /* The thread's view: nothing it added is still waiting to be moved. */

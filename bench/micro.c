@@ -17,6 +17,10 @@
  * --wait is for `scope attach` and `scope detach`: they happen between
  * measured runs, while the program is blocked reading stdin.
  *
+ * --idle-thread shared|own starts a thread that only sleeps, as libscope's
+ * reporter mostly does, sharing the fd table or in its own copy
+ * (unshare(CLONE_FILES)): what a second thread alone costs the calls.
+ *
  * Every fd and FILE is set up before the first measured run, so an attach
  * finds them already open, as it would in a real program. Each measured run
  * does a warm-up of a tenth of the iterations first (caches, page faults,
@@ -25,6 +29,8 @@
  * CLOCK_MONOTONIC.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,20 +197,47 @@ static void measure_on_request(loop_fn loop, struct fixture *f, long iterations)
         report(measure(loop, f, iterations));
 }
 
+static void *idle(void *own_table)
+{
+    if (own_table && unshare(CLONE_FILES) != 0)
+        die("unshare(CLONE_FILES)");
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void idle_thread_start(int own_table)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, idle, own_table ? &t : NULL) != 0)
+        die("pthread_create");
+    usleep(10000);              /* its unshare is done before we measure */
+}
+
 static int usage(void)
 {
-    fputs("usage: micro [--wait] write|read|openclose|sendrecv|fwrite ITERATIONS\n", stderr);
+    fputs("usage: micro [--wait] [--idle-thread shared|own] "
+          "write|read|openclose|sendrecv|fwrite ITERATIONS\n", stderr);
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     int wait = argc > 1 && strcmp(argv[1], "--wait") == 0;
-    if (argc != 3 + wait)
+    argv += wait;
+    argc -= wait;
+    if (argc > 2 && strcmp(argv[1], "--idle-thread") == 0) {
+        if (strcmp(argv[2], "shared") != 0 && strcmp(argv[2], "own") != 0)
+            return usage();
+        idle_thread_start(strcmp(argv[2], "own") == 0);
+        argv += 2;
+        argc -= 2;
+    }
+    if (argc != 3)
         return usage();
-    long iterations = atol(argv[2 + wait]);
+    long iterations = atol(argv[2]);
     struct fixture f;
-    loop_fn loop = set_up(argv[1 + wait], &f);
+    loop_fn loop = set_up(argv[1], &f);
     if (!loop || iterations <= 0)
         return usage();
 

@@ -4,9 +4,11 @@
  *   - per thread (ip_thread): an event queue, claimed from a pool on the
  *     thread's first hooked call, given back after the thread exits and the
  *     reporter has drained it;
- *   - per open file (ip_file): path and counters that wrappers add to with
- *     atomic adds, so totals stay exact however many events are dropped;
- *     several fds share one record after dup;
+ *   - per open file (ip_file): path and counters, so totals stay exact
+ *     however many events are dropped; several fds share one record after
+ *     dup. A wrapper adds to its thread's tally of the record (ip_tally:
+ *     plain adds, no lock prefix); the reporter moves tallies into the
+ *     record every drain;
  *   - per process (ip_proc): identity, configuration, the reporter.
  */
 #ifndef IP_H
@@ -28,9 +30,35 @@
 
 enum ip_thread_state { IP_THREAD_FREE, IP_THREAD_ACTIVE, IP_THREAD_EXITED };
 
+/* A thread's tally of one file record's counters. Only the thread adds to
+ * `counts`, with single add instructions (a signal handler cannot split
+ * them; no lock prefix: nobody else writes there). The reporter moves what
+ * is new into the record's `live` each drain and notes it in `taken`. The
+ * thread gives the tally to another record only once everything in it
+ * was moved (or its record is gone), so a count is never lost nor mixed
+ * into a record reused for another file. */
+struct ip_tally {
+    /* written by the thread */
+    uint64_t key;               /* ip_tally_key() of the record; 0: none */
+    uint32_t rekey_seq;         /* odd while the key changes */
+    struct rep_fs_counts counts;
+    /* written by the reporter */
+    _Alignas(64) uint32_t move_seq; /* odd while moving counts to the record */
+    uint32_t taken_seq;         /* the rekey_seq that `taken` is about */
+    struct rep_fs_counts taken;
+};
+
+/* Tallies per thread, direct-mapped by record slot: a thread working on
+ * up to this many files at once (by slot) never shares the record's
+ * counters with other threads. 8 KiB a thread, touched as used; a server's
+ * connections are rarely more (a colliding file is counted on its record,
+ * with atomic adds). */
+#define IP_TALLIES 32
+
 struct ip_thread {
     uint32_t state;             /* enum ip_thread_state, atomic */
     struct ip_queue queue;
+    struct ip_tally tallies[IP_TALLIES];
 };
 
 struct ip_tls {
@@ -38,6 +66,7 @@ struct ip_tls {
     uint16_t claim_backoff;     /* calls before trying a full pool again */
     bool pushing;               /* between queue reserve and commit */
     bool ours;                  /* the reporter thread: never observed */
+    bool tallying;              /* between finding a tally and adding to it */
 };
 
 /* initial-exec: a tiny block that works under dlopen too (the loader keeps a
@@ -94,10 +123,39 @@ struct ip_file {
 struct ip_file_ref {
     struct ip_file *file;
     uint32_t gen;
+    uint32_t slot;              /* record index + 1 */
 };
 
+#define IP_FILES_MAX 16384
+#define IP_FDS_MAX 65536
+
+/* The records, and fd -> record index + 1 (0: unknown). Inline lookups:
+ * every wrapped call makes one. */
+extern struct ip_file *ip_files_pool;
+extern uint32_t *ip_fd_map;
+
 int ip_files_init(void);
-struct ip_file_ref ip_file_of_fd(int fd);
+
+static inline struct ip_file_ref ip_file_of_fd(int fd)
+{
+    struct ip_file_ref ref = { NULL, 0, 0 };
+
+    if ((unsigned)fd >= IP_FDS_MAX)
+        return ref;
+    ref.slot = __atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE);
+    if (ref.slot) {
+        ref.file = &ip_files_pool[ref.slot - 1];
+        ref.gen = __atomic_load_n(&ref.file->gen, __ATOMIC_ACQUIRE);
+    }
+    return ref;
+}
+
+/* Is ref's record still the one it was (not freed and reused)? */
+static inline bool ip_file_ref_valid(struct ip_file_ref ref)
+{
+    return ref.file && __atomic_load_n(&ref.file->gen, __ATOMIC_RELAXED) == ref.gen;
+}
+
 /* A new fd opened on path: claim a record (or NULL when the pool is out). */
 struct ip_file *ip_file_opened(int fd, const char *path);
 /* A new socket fd (socket, accept, socketpair), described by s. */
@@ -114,7 +172,6 @@ struct ip_file *ip_file_fd_closed(int fd, struct ip_file_ref ref);
 void ip_file_fds_closed(unsigned first, unsigned last);
 /* newfd now names what oldfd names (dup family). */
 void ip_file_fd_dup(int oldfd, int newfd);
-bool ip_file_ref_valid(struct ip_file_ref ref);
 uint32_t ip_file_index(const struct ip_file *f);
 /* A REP_EV_FILE event from a queue (reporter thread): decide once whether
  * its record is a log file, and hand it on if so. */
@@ -129,6 +186,26 @@ void ip_files_learn_open(void);
 void ip_files_reap(struct rep *r);
 void ip_files_collect(struct rep *r);
 void ip_files_after_fork_child(void);
+/* ---- per-thread tallies (ip_tally.c) ------------------------------------ */
+
+/* A record as a tally key: its slot and generation (never 0). In the
+ * order they sit in ip_file_ref: one 8-byte load. */
+static inline uint64_t ip_tally_key(struct ip_file_ref ref)
+{
+    return (uint64_t)ref.slot << 32 | ref.gen;
+}
+/* Take over tally e for `key` if it holds nothing unmoved; NULL if it
+ * does (the caller adds to the record itself). The calling thread's own. */
+struct rep_fs_counts *ip_tally_claim(struct ip_tally *e, uint64_t key);
+/* Reporter: move what is new in t's tallies into their records. */
+void ip_tally_move(struct ip_thread *t);
+/* ref's counters as they stand, with what the calling thread has not had
+ * moved yet (for the totals of a close event). */
+void ip_tally_totals(struct ip_file_ref ref, struct rep_fs_counts *out);
+/* Fork child: the forking thread's tallies so far are the parent's to
+ * report (mine), every other thread's are gone. */
+void ip_tally_after_fork_child(struct ip_thread *t, bool mine);
+
 /* Counts that belong to no record: open errors, records out of pool. */
 extern struct rep_fs_counts ip_files_orphan;
 /* connect/socket errors on no socket record, and name lookups. */

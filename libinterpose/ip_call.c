@@ -1,6 +1,14 @@
 /* ip_call.c: the wrapper epilogues that change what an fd names. */
 #include "ip_call.h"
 
+bool ip_call_count_shared(const struct ip_call *c, ip_counter_fn *fn, int64_t rc)
+{
+    if (!ip_file_ref_valid(c->ref))
+        return false;
+    fn(c, &c->ref.file->live, false, rc);
+    return true;
+}
+
 void ip_call_open_end(const struct ip_call *c, const char *op, int fd,
                       const char *path)
 {
@@ -9,16 +17,24 @@ void ip_call_open_end(const struct ip_call *c, const char *op, int fd,
     int saved = errno;
     if (fd < 0) {
         ip_add(&ip_files_orphan.err_open_close, 1);
-        ip_call_duration(c, &ip_files_orphan);
+        ip_call_duration(c, &ip_files_orphan, false);
         ip_event_error(REP_EV_FS_ERROR_OPEN_CLOSE, op, path);
     } else {
         struct ip_file *f = ip_file_opened(fd, path ? path : "?");
         if (f) {
-            ip_call_duration(c, &f->live);
+            ip_call_duration(c, &f->live, false);
             ip_event_open(op, fd, f);
         }
     }
     errno = saved;
+}
+
+IP_INLINE void close_counted(
+    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+{
+    if (rc < 0 && errno != EINTR)
+        ip_count(&k->err_open_close, 1, own);
+    ip_call_duration(c, k, own);
 }
 
 void ip_call_close_end(const struct ip_call *c, const char *op, int fd, int rc)
@@ -26,19 +42,16 @@ void ip_call_close_end(const struct ip_call *c, const char *op, int fd, int rc)
     if (!c->observed)
         return;
     int saved = errno;
-    struct rep_fs_counts *k = ip_call_counts(c);
-    if (k) {
-        if (rc < 0 && saved != EINTR) {
-            ip_add(&k->err_open_close, 1);
-            if (c->ref.file->kind == IP_KIND_FILE)
-                ip_event_error(REP_EV_FS_ERROR_OPEN_CLOSE, op, c->ref.file->path);
-        }
-        ip_call_duration(c, k);
-    }
+    ip_call_count(c, close_counted, rc);
+    /* the event outside the tally window (ip_call_count), errno as it was */
+    if (rc < 0 && saved != EINTR && ip_file_ref_valid(c->ref) &&
+        c->ref.file->kind == IP_KIND_FILE)
+        ip_event_error(REP_EV_FS_ERROR_OPEN_CLOSE, op, c->ref.file->path);
+    errno = saved;
     /* Linux releases the fd even when close reports an error. */
     struct ip_file *closed = ip_file_fd_closed(fd, c->ref);
     if (closed)
-        ip_event_close(op, fd, closed);
+        ip_event_close(op, fd, c->ref);
     errno = saved;
 }
 

@@ -5,10 +5,12 @@
  *     rc = ip_real_xxx(...);
  *     ip_call_read_end(&c, rc);        // count it; errno is preserved
  *
- * Inline because this is the hot path: a few loads, two vDSO clock reads,
- * a handful of relaxed atomic adds. No locks, no allocation, no syscalls.
- * The epilogues are macros that pass the wrapper's __func__, which names
- * the failed call in an error event (ip_op_of).
+ * Inline because this is the hot path: a few loads, two TSC reads, and
+ * plain adds to the thread's own tally of the file (ip_tally.c). No locks,
+ * no lock-prefixed instructions, no allocation, no syscalls, and errno is
+ * only read (on failure), never written. The epilogues are macros that
+ * pass the wrapper's __func__, which names the failed call in an error
+ * event (ip_op_of); events are made after the counting, never inside it.
  */
 #ifndef IP_CALL_H
 #define IP_CALL_H
@@ -16,6 +18,10 @@
 #include <errno.h>
 #include <string.h>
 #include "ip.h"
+
+/* Inlined into every wrapper whatever its size: a call saved is a
+ * noticeable part of what a wrapper costs. */
+#define IP_INLINE static inline __attribute__((always_inline))
 
 struct ip_call {
     bool observed;
@@ -27,7 +33,7 @@ struct ip_call {
  * clock is read only for a call on a file: an fd we know nothing of (a
  * pipe, the console) costs no time stamp, and a socket's duration is its
  * lifetime, not its calls'. */
-static inline void ip_call_begin(struct ip_call *c, int fd)
+IP_INLINE void ip_call_begin(struct ip_call *c, int fd)
 {
     c->observed = ip_observing();
     c->t0 = 0;
@@ -35,28 +41,98 @@ static inline void ip_call_begin(struct ip_call *c, int fd)
         return;
     if (__builtin_expect(ip_tls.thread == NULL, 0))
         ip_thread_self();           /* once per thread: queue, alternate stack */
-    c->ref = fd >= 0 ? ip_file_of_fd(fd) : (struct ip_file_ref){ NULL, 0 };
+    c->ref = fd >= 0 ? ip_file_of_fd(fd) : (struct ip_file_ref){ NULL, 0, 0 };
     c->t0 = fd < 0 || (c->ref.file && c->ref.file->kind == IP_KIND_FILE) ? ip_ticks() : 0;
 }
 
+/* Shared counters (a record's `live`, the orphans): other threads add too. */
 static inline void ip_add(uint64_t *counter, uint64_t n)
 {
     __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 }
 
-/* The counters this call adds to: its file's, or none (fds we do not know:
- * pipes, sockets, console). */
-static inline struct rep_fs_counts *ip_call_counts(const struct ip_call *c)
+/* The thread's own tally: one add instruction, which a signal handler
+ * cannot split; the reporter only reads it. */
+static inline void ip_tally_add(uint64_t *counter, uint64_t n)
 {
-    return ip_file_ref_valid(c->ref) ? &c->ref.file->live : NULL;
+    __asm__("addq %1, %0" : "+m"(*counter) : "er"(n));
 }
 
-static inline void ip_call_duration(const struct ip_call *c, struct rep_fs_counts *k)
+/* Add to a tally (own) or to shared counters. Inlined with `own` constant,
+ * so each counting function below exists once and compiles twice. */
+IP_INLINE void ip_count(uint64_t *counter, uint64_t n,
+                                                           bool own)
+{
+    if (own)
+        ip_tally_add(counter, n);
+    else
+        ip_add(counter, n);
+}
+
+/* The calling thread's tally of the call's file, or NULL: no file, no
+ * tally free, or inside another wrapper's counting (a signal handler's
+ * call), which must not take the tally away from under it. Non-NULL:
+ * ip_call_tally_done() once added. */
+IP_INLINE struct rep_fs_counts *ip_call_tally(const struct ip_call *c)
+{
+    struct ip_thread *t = ip_tls.thread;
+
+    if (!c->ref.file || !t || ip_tls.tallying)
+        return NULL;
+    ip_tls.tallying = true;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    struct ip_tally *e = &t->tallies[c->ref.slot % IP_TALLIES];
+    uint64_t key = ip_tally_key(c->ref);
+    struct rep_fs_counts *k = __builtin_expect(e->key == key, 1) ? &e->counts
+                                                                 : ip_tally_claim(e, key);
+    if (!k) {
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        ip_tls.tallying = false;
+    }
+    return k;
+}
+
+IP_INLINE void ip_call_tally_done(void)
+{
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ip_tls.tallying = false;
+}
+
+/* What a counting function adds for a call: to k, own tally or not. */
+typedef void ip_counter_fn(const struct ip_call *c, struct rep_fs_counts *k, bool own,
+                           int64_t rc);
+
+/* No tally: count against the record itself (out of line: rare). */
+bool ip_call_count_shared(const struct ip_call *c, ip_counter_fn *fn, int64_t rc);
+
+/* Count the call with fn against its file: the thread's tally, else the
+ * record itself. False: no file to count against. */
+IP_INLINE bool ip_call_count(const struct ip_call *c,
+                                                                ip_counter_fn *fn, int64_t rc)
+{
+    struct rep_fs_counts *k = ip_call_tally(c);
+    if (__builtin_expect(k == NULL, 0))
+        return ip_call_count_shared(c, fn, rc);
+    fn(c, k, true, rc);
+    ip_call_tally_done();
+    return true;
+}
+
+IP_INLINE void ip_call_duration(const struct ip_call *c,
+                                                                   struct rep_fs_counts *k,
+                                                                   bool own)
 {
     if (!c->t0)
         return;                     /* not timed: a socket */
-    ip_add(&k->duration_ops, 1);
-    ip_add(&k->duration_ns, ip_ticks() - c->t0);
+    ip_count(&k->duration_ops, 1, own);
+    ip_count(&k->duration_ns, ip_ticks() - c->t0, own);
+}
+
+/* A failed read or write; waiting (EAGAIN) and interruptions are not
+ * errors of the file. */
+static inline bool ip_io_failed(void)
+{
+    return errno != EAGAIN && errno != EINTR;
 }
 
 /* Console: stdout/stderr as the program inherited them. Once the program
@@ -96,101 +172,112 @@ static inline bool ip_call_may_log(const struct ip_call *c)
            __atomic_load_n(&c->ref.file->logfile, __ATOMIC_RELAXED) != IP_LOG_NO;
 }
 void ip_event_open(const char *op, int fd, const struct ip_file *f);
-void ip_event_close(const char *op, int fd, const struct ip_file *f);
+/* ref: the record the last fd naming it just closed. */
+void ip_event_close(const char *op, int fd, struct ip_file_ref ref);
 void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t addrs_len,
                   uint64_t duration_ns);
 
-#define ip_call_read_end(c, rc) ip_call_read_end_in(c, rc, __func__)
-static inline void ip_call_read_end_in(const struct ip_call *c, ssize_t rc,
-                                       const char *func)
+IP_INLINE void ip_read_counted(
+    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
 {
-    if (!c->observed)
-        return;
-    int saved = errno;
-    struct rep_fs_counts *k = ip_call_counts(c);
-    if (k) {
-        if (rc >= 0) {
-            ip_add(&k->read_ops, 1);
-            ip_add(&k->read_bytes, (uint64_t)rc);
-        } else if (saved != EAGAIN && saved != EINTR) {
-            ip_add(&k->err_read_write, 1);
-            ip_call_rw_error(c, ip_op_of(func, "read"));
-        }
-        ip_call_duration(c, k);
+    if (rc >= 0) {
+        ip_count(&k->read_ops, 1, own);
+        ip_count(&k->read_bytes, (uint64_t)rc, own);
+    } else if (ip_io_failed()) {
+        ip_count(&k->err_read_write, 1, own);
     }
+    ip_call_duration(c, k, own);
+}
+
+/* A read, write or seek on a file failed: the fs.error event, errno kept. */
+static inline void ip_call_rw_failed(const struct ip_call *c, const char *op)
+{
+    int saved = errno;
+    ip_call_rw_error(c, op);
     errno = saved;
+}
+
+#define ip_call_read_end(c, rc) ip_call_read_end_in(c, rc, __func__)
+IP_INLINE void ip_call_read_end_in(const struct ip_call *c, ssize_t rc, const char *func)
+{
+    if (c->observed && ip_call_count(c, ip_read_counted, rc) &&
+        __builtin_expect(rc < 0, 0) && ip_io_failed())
+        ip_call_rw_failed(c, ip_op_of(func, "read"));
+}
+
+IP_INLINE void ip_write_counted(
+    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+{
+    if (rc >= 0) {
+        ip_count(&k->write_ops, 1, own);
+        ip_count(&k->write_bytes, (uint64_t)rc, own);
+    } else if (ip_io_failed()) {
+        ip_count(&k->err_read_write, 1, own);
+    }
+    ip_call_duration(c, k, own);
 }
 
 /* `text` is what was written (for console and log file events; NULL when
  * the caller reports it itself), `rc` bytes of it. */
 #define ip_call_write_end(c, fd, text, rc) ip_call_write_end_in(c, fd, text, rc, __func__)
-static inline void ip_call_write_end_in(const struct ip_call *c, int fd,
-                                        const void *text, ssize_t rc,
-                                        const char *func)
+IP_INLINE void ip_call_write_end_in(const struct ip_call *c, int fd, const void *text,
+                                    ssize_t rc, const char *func)
 {
     if (!c->observed)
         return;
-    int saved = errno;
-    struct rep_fs_counts *k = ip_call_counts(c);
-    if (k) {
-        if (rc >= 0) {
-            ip_add(&k->write_ops, 1);
-            ip_add(&k->write_bytes, (uint64_t)rc);
-        } else if (saved != EAGAIN && saved != EINTR) {
-            ip_add(&k->err_read_write, 1);
-            ip_call_rw_error(c, ip_op_of(func, "write"));
-        }
-        ip_call_duration(c, k);
-        if (rc > 0 && text && ip_call_may_log(c))
+    if (ip_call_count(c, ip_write_counted, rc)) {
+        if (__builtin_expect(rc < 0, 0) && ip_io_failed()) {
+            ip_call_rw_failed(c, ip_op_of(func, "write"));
+        } else if (rc > 0 && text && ip_call_may_log(c)) {
+            int saved = errno;
             ip_event_file(c, fd, text, (size_t)rc);
+            errno = saved;
+        }
     } else if (rc > 0 && text && ip_call_is_console(c, fd)) {
+        int saved = errno;
         ip_event_console(fd, text, (size_t)rc);
+        errno = saved;
     }
-    errno = saved;
+}
+
+IP_INLINE void ip_seek_counted(
+    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+{
+    ip_count(rc >= 0 ? &k->seek_ops : &k->err_read_write, 1, own);
+    ip_call_duration(c, k, own);
 }
 
 #define ip_call_seek_end(c, rc) ip_call_seek_end_in(c, rc, __func__)
-static inline void ip_call_seek_end_in(const struct ip_call *c, off_t rc,
-                                       const char *func)
+IP_INLINE void ip_call_seek_end_in(const struct ip_call *c, off_t rc, const char *func)
 {
-    if (!c->observed)
-        return;
-    int saved = errno;
-    struct rep_fs_counts *k = ip_call_counts(c);
-    if (k) {
-        if (rc >= 0) {
-            ip_add(&k->seek_ops, 1);
-        } else {
-            ip_add(&k->err_read_write, 1);
-            ip_call_rw_error(c, ip_op_of(func, "lseek"));
-        }
-        ip_call_duration(c, k);
-    }
-    errno = saved;
+    if (c->observed && ip_call_count(c, ip_seek_counted, rc) && rc < 0)
+        ip_call_rw_failed(c, ip_op_of(func, "lseek"));
+}
+
+IP_INLINE void ip_stat_counted(
+    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+{
+    ip_count(rc == 0 ? &k->stat_ops : &k->err_stat, 1, own);
 }
 
 /* stat family and access: rc 0 is success. Counted against the file when
  * the call names an fd we know, else process-wide. path: what the call
  * named (NULL for the fd forms), for the fs.error event. */
 #define ip_call_stat_end(c, rc, path) ip_call_stat_end_in(c, rc, path, __func__)
-static inline void ip_call_stat_end_in(const struct ip_call *c, int rc,
-                                       const char *path, const char *func)
+IP_INLINE void ip_call_stat_end_in(const struct ip_call *c, int rc, const char *path,
+                                   const char *func)
 {
     if (!c->observed)
         return;
-    int saved = errno;
-    struct rep_fs_counts *k = ip_call_counts(c);
-    if (!k)
-        k = &ip_files_orphan;
-    if (rc == 0) {
-        ip_add(&k->stat_ops, 1);
-    } else {
-        ip_add(&k->err_stat, 1);
+    if (!ip_call_count(c, ip_stat_counted, rc))
+        ip_stat_counted(c, &ip_files_orphan, false, rc);
+    if (rc != 0) {
+        int saved = errno;
         if (!path && ip_file_ref_valid(c->ref))
             path = c->ref.file->path;
         ip_event_error(REP_EV_FS_ERROR_STAT, ip_op_of(func, "stat"), path);
+        errno = saved;
     }
-    errno = saved;
 }
 
 void ip_event_delete(const char *op, const char *path);

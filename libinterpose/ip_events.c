@@ -137,8 +137,11 @@ void ip_event_open(const char *op, int fd, const struct ip_file *f)
     event_commit();
 }
 
-void ip_event_close(const char *op, int fd, const struct ip_file *f)
+void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
 {
+    const struct ip_file *f = ref.file;
+    struct rep_fs_counts totals;
+
     if (!ip_proc.events || !kind_wanted(f))
         return;
     bool sock = f->kind == IP_KIND_SOCKET;
@@ -149,11 +152,12 @@ void ip_event_close(const char *op, int fd, const struct ip_file *f)
         ev->h.sock = f->sock;
     else
         event_text_set(ev, f->path, strlen(f->path));
-    ev->h.read_bytes = __atomic_load_n(&f->live.read_bytes, __ATOMIC_RELAXED);
-    ev->h.read_ops = __atomic_load_n(&f->live.read_ops, __ATOMIC_RELAXED);
-    ev->h.write_bytes = __atomic_load_n(&f->live.write_bytes, __ATOMIC_RELAXED);
-    ev->h.write_ops = __atomic_load_n(&f->live.write_ops, __ATOMIC_RELAXED);
-    ev->h.duration_ns = ip_ticks_to_ns(__atomic_load_n(&f->live.duration_ns, __ATOMIC_RELAXED));
+    ip_tally_totals(ref, &totals);
+    ev->h.read_bytes = totals.read_bytes;
+    ev->h.read_ops = totals.read_ops;
+    ev->h.write_bytes = totals.write_bytes;
+    ev->h.write_ops = totals.write_ops;
+    ev->h.duration_ns = ip_ticks_to_ns(totals.duration_ns);
     event_commit();
 }
 

@@ -2,12 +2,14 @@
  *
  * A record per open file description (dup'ed fds share it), claimed from a
  * pool with a CAS when a wrapper sees a new fd, and an fd -> record map.
- * Wrappers only do atomic adds on `live`; the reporter folds the difference
- * to `reported` into the period's metrics. A closed record goes on a
+ * Wrappers add to their thread's tally of the record (ip_tally.c), which
+ * the reporter moves into `live` each drain (a wrapper adds to `live`
+ * itself, atomically, when its thread has no tally free); the reporter
+ * folds the difference to `reported` into the period's metrics. A closed record goes on a
  * lock-free list that the reporter takes every drain (10 ms): it folds the
  * record's last counts and frees it one drain later, so that a thread still
- * inside a read() on the closed fd adds to the right place (its generation
- * check catches the rest). Records come back within milliseconds, whatever
+ * inside a read() on the closed fd adds to the right place (generation
+ * checks catch the rest: a tally of a freed record is dropped). Records come back within milliseconds, whatever
  * the report period: a server opening a file per request never runs out.
  */
 #include "ip.h"
@@ -20,10 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define IP_FILES_MAX 16384
-#define IP_FDS_MAX 65536
-
-static struct ip_file *pool;
+struct ip_file *ip_files_pool;
 static uint32_t pool_high;                  /* records [0, pool_high) were ever used */
 /* Freed records, most recently freed first (a Treiber stack of indexes
  * + 1, tagged with a count against ABA: any thread pops, the reporter
@@ -33,7 +32,7 @@ static uint32_t pool_high;                  /* records [0, pool_high) were ever 
 static uint64_t free_head;
 static struct ip_file *closed_list;         /* atomic; pushed by wrappers */
 static struct ip_file *reaped_list;         /* reporter only: free next drain */
-static uint32_t *fd_map;        /* fd -> record index + 1; 0: unknown */
+uint32_t *ip_fd_map;
 struct rep_fs_counts ip_files_orphan;
 struct rep_fs_counts ip_net_orphan;
 struct ip_dns_counts ip_dns;
@@ -50,11 +49,11 @@ static void *pages_map(size_t len)
 
 int ip_files_init(void)
 {
-    if (pool)
+    if (ip_files_pool)
         return 0;
-    fd_map = pages_map(IP_FDS_MAX * sizeof *fd_map);
-    pool = pages_map(IP_FILES_MAX * sizeof *pool);
-    return fd_map && pool ? 0 : -1;
+    ip_fd_map = pages_map(IP_FDS_MAX * sizeof *ip_fd_map);
+    ip_files_pool = pages_map(IP_FILES_MAX * sizeof *ip_files_pool);
+    return ip_fd_map && ip_files_pool ? 0 : -1;
 }
 
 static bool fd_tracked(int fd)
@@ -64,17 +63,17 @@ static bool fd_tracked(int fd)
 
 static struct ip_file *record_at(uint32_t slot)
 {
-    return slot ? &pool[slot - 1] : NULL;
+    return slot ? &ip_files_pool[slot - 1] : NULL;
 }
 
 static uint32_t slot_of(const struct ip_file *f)
 {
-    return (uint32_t)(f - pool) + 1;
+    return (uint32_t)(f - ip_files_pool) + 1;
 }
 
 uint32_t ip_file_index(const struct ip_file *f)
 {
-    return (uint32_t)(f - pool);
+    return (uint32_t)(f - ip_files_pool);
 }
 
 /* A record is freed only by the reaper, one drain after its close, on this
@@ -82,7 +81,7 @@ uint32_t ip_file_index(const struct ip_file *f)
  * to. */
 void ip_files_file_event(struct rep *r, const struct rep_event *ev)
 {
-    struct ip_file *f = ev->h.file_index < IP_FILES_MAX ? &pool[ev->h.file_index] : NULL;
+    struct ip_file *f = ev->h.file_index < IP_FILES_MAX ? &ip_files_pool[ev->h.file_index] : NULL;
 
     if (!f || __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) != ev->h.file_gen) {
         rep_drops_add(r, 1);
@@ -97,23 +96,6 @@ void ip_files_file_event(struct rep *r, const struct rep_event *ev)
         rep_file_event_put(r, f->path, ev);
 }
 
-struct ip_file_ref ip_file_of_fd(int fd)
-{
-    struct ip_file_ref ref = { NULL, 0 };
-
-    if (!fd_tracked(fd))
-        return ref;
-    ref.file = record_at(__atomic_load_n(&fd_map[fd], __ATOMIC_ACQUIRE));
-    if (ref.file)
-        ref.gen = __atomic_load_n(&ref.file->gen, __ATOMIC_ACQUIRE);
-    return ref;
-}
-
-bool ip_file_ref_valid(struct ip_file_ref ref)
-{
-    return ref.file && __atomic_load_n(&ref.file->gen, __ATOMIC_RELAXED) == ref.gen;
-}
-
 /* Records [0, pool_used()) may hold something. */
 static uint32_t pool_used(void)
 {
@@ -123,7 +105,7 @@ static uint32_t pool_used(void)
 
 static uint32_t free_next(uint32_t index)
 {
-    return __atomic_load_n(&pool[index].next_free, __ATOMIC_RELAXED);
+    return __atomic_load_n(&ip_files_pool[index].next_free, __ATOMIC_RELAXED);
 }
 
 /* A record off the free stack, or a never used one, or NULL: all in use. */
@@ -138,8 +120,8 @@ static struct ip_file *record_claim(void)
         uint64_t next = ((head >> 32) + 1) << 32 | free_next(top - 1);
         if (__atomic_compare_exchange_n(&free_head, &head, next, true,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-            __atomic_store_n(&pool[top - 1].state, IP_FILE_OPEN, __ATOMIC_RELAXED);
-            return &pool[top - 1];
+            __atomic_store_n(&ip_files_pool[top - 1].state, IP_FILE_OPEN, __ATOMIC_RELAXED);
+            return &ip_files_pool[top - 1];
         }
     }
     uint32_t fresh = __atomic_fetch_add(&pool_high, 1, __ATOMIC_ACQ_REL);
@@ -147,14 +129,14 @@ static struct ip_file *record_claim(void)
         __atomic_store_n(&pool_high, IP_FILES_MAX, __ATOMIC_RELAXED);
         return NULL;
     }
-    __atomic_store_n(&pool[fresh].state, IP_FILE_OPEN, __ATOMIC_RELAXED);
-    return &pool[fresh];
+    __atomic_store_n(&ip_files_pool[fresh].state, IP_FILE_OPEN, __ATOMIC_RELAXED);
+    return &ip_files_pool[fresh];
 }
 
 /* Reporter (or attach, with no reporter running) only. */
 static void free_push(struct ip_file *f)
 {
-    uint32_t index = (uint32_t)(f - pool) + 1;
+    uint32_t index = (uint32_t)(f - ip_files_pool) + 1;
     uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
 
     do {
@@ -203,7 +185,7 @@ static struct ip_file *record_release(struct ip_file *f)
  * loses that reference. */
 static void fd_map_set(int fd, uint32_t slot)
 {
-    uint32_t old = __atomic_exchange_n(&fd_map[fd], slot, __ATOMIC_ACQ_REL);
+    uint32_t old = __atomic_exchange_n(&ip_fd_map[fd], slot, __ATOMIC_ACQ_REL);
     if (old && old != slot)
         record_release(record_at(old));
 }
@@ -220,7 +202,7 @@ static struct ip_file *record_start(int fd, struct rep_fs_counts *orphan)
         __atomic_add_fetch(&orphan->opens, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    /* The record is ours alone until it is published in fd_map. */
+    /* The record is ours alone until it is published in ip_fd_map. */
     memset(&f->live, 0, sizeof f->live);
     memset(&f->reported, 0, sizeof f->reported);
     f->live.opens = 1;
@@ -264,7 +246,7 @@ struct ip_file *ip_file_fd_closed(int fd, struct ip_file_ref ref)
     /* Between the kernel's close and here another thread may have been
      * handed the same number by open(): then it already replaced (and
      * released) our record, and the map entry is no longer ours to clear. */
-    if (!__atomic_compare_exchange_n(&fd_map[fd], &slot, 0, false,
+    if (!__atomic_compare_exchange_n(&ip_fd_map[fd], &slot, 0, false,
                                      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
         return NULL;
     return record_release(ref.file);
@@ -275,7 +257,7 @@ void ip_file_fds_closed(unsigned first, unsigned last)
     if (last >= IP_FDS_MAX)
         last = IP_FDS_MAX - 1;
     for (unsigned fd = first; fd <= last; fd++)
-        if (__atomic_load_n(&fd_map[fd], __ATOMIC_RELAXED))
+        if (__atomic_load_n(&ip_fd_map[fd], __ATOMIC_RELAXED))
             fd_map_set((int)fd, 0);
 }
 
@@ -296,9 +278,9 @@ void ip_file_fd_dup(int oldfd, int newfd)
 {
     if (!fd_tracked(oldfd) || !fd_tracked(newfd) || oldfd == newfd)
         return;
-    uint32_t slot = __atomic_load_n(&fd_map[oldfd], __ATOMIC_ACQUIRE);
+    uint32_t slot = __atomic_load_n(&ip_fd_map[oldfd], __ATOMIC_ACQUIRE);
     /* dup2 onto an fd that names the same file already: nothing changes. */
-    if (slot && __atomic_load_n(&fd_map[newfd], __ATOMIC_ACQUIRE) == slot)
+    if (slot && __atomic_load_n(&ip_fd_map[newfd], __ATOMIC_ACQUIRE) == slot)
         return;
     if (slot && !ref_take(record_at(slot)))
         slot = 0;
@@ -415,7 +397,7 @@ void ip_files_collect(struct rep *r)
     uint32_t high = pool_used();
 
     for (uint32_t i = 0; i < high; i++)
-        record_collect(r, &pool[i], &open);
+        record_collect(r, &ip_files_pool[i], &open);
     rep_net_open_now(r, &open);
     if (delta_take_all(&ip_files_orphan, &orphan_reported, &d))
         rep_fs_add(r, NULL, &d);
@@ -431,7 +413,7 @@ void ip_files_after_fork_child(void)
     uint32_t high = pool_used();
 
     for (uint32_t i = 0; i < high; i++)
-        pool[i].reported = pool[i].live;
+        ip_files_pool[i].reported = ip_files_pool[i].live;
     orphan_reported = ip_files_orphan;
     net_orphan_reported = ip_net_orphan;
     dns_reported = ip_dns;
@@ -444,14 +426,14 @@ static void records_forget(void)
     uint32_t high = pool_used();
 
     for (int fd = 0; fd < IP_FDS_MAX; fd++)
-        if (__atomic_load_n(&fd_map[fd], __ATOMIC_RELAXED))
-            __atomic_store_n(&fd_map[fd], 0, __ATOMIC_RELEASE);
+        if (__atomic_load_n(&ip_fd_map[fd], __ATOMIC_RELAXED))
+            __atomic_store_n(&ip_fd_map[fd], 0, __ATOMIC_RELEASE);
     __atomic_store_n(&closed_list, NULL, __ATOMIC_RELEASE);
     reaped_list = NULL;
     __atomic_store_n(&free_head, 0, __ATOMIC_RELEASE);
     for (uint32_t i = 0; i < high; i++) {
-        __atomic_add_fetch(&pool[i].gen, 1, __ATOMIC_RELEASE);
-        __atomic_store_n(&pool[i].state, IP_FILE_FREE, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&ip_files_pool[i].gen, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&ip_files_pool[i].state, IP_FILE_FREE, __ATOMIC_RELEASE);
     }
     __atomic_store_n(&pool_high, 0, __ATOMIC_RELEASE);
 }

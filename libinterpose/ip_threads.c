@@ -3,11 +3,12 @@
  * The pool is one anonymous mapping made at attach; pages are touched only
  * by threads that use them. A thread claims a record with one CAS on its
  * first hooked call; a pthread key destructor marks it exited, and the
- * reporter frees it once its queue is empty.
+ * reporter frees it once its queue is empty and its tallies are moved.
  */
 #include "ip.h"
 
 #include <pthread.h>
+#include <string.h>
 #include <sys/mman.h>
 
 __thread struct ip_tls ip_tls __attribute__((tls_model("initial-exec")));
@@ -112,11 +113,14 @@ void ip_threads_drain(struct rep *r)
         uint32_t state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
         if (state == IP_THREAD_FREE)
             continue;
+        ip_tally_move(t);
         ip_queue_drain(&t->queue, event_forward, r);
         if (state == IP_THREAD_EXITED) {
-            /* The thread is gone: nothing can be pushed after the drain. */
+            /* The thread is gone: nothing can be pushed or added after
+             * the drain and the move. */
             rep_drops_add(r, ip_queue_take_dropped(&t->queue));
             ip_queue_reset(&t->queue);
+            memset(t->tallies, 0, sizeof t->tallies);
             __atomic_store_n(&t->state, IP_THREAD_FREE, __ATOMIC_RELEASE);
         }
     }
@@ -149,6 +153,7 @@ void ip_threads_after_fork_child(void)
         if (t->state == IP_THREAD_FREE)
             continue;
         ip_queue_reset(&t->queue);
+        ip_tally_after_fork_child(t, t == ip_tls.thread);
         if (t != ip_tls.thread)
             t->state = IP_THREAD_FREE;
     }

@@ -20,18 +20,21 @@ static int log_level = REP_LOG_NONE;        /* atomic */
 static struct rep_config log_cfg;           /* for the default directory */
 static char log_path[4096];                 /* "": the default, found on use */
 static bool log_to_stderr;
-/* The open file: opened on first use and checked before each line (the
+/* The open file, one per descriptor table: [0] in the program's, [1] in
+ * the reporter thread's own (rep.c), where the program's numbers mean
+ * something else. Opened on first use and checked before each line (the
  * program may close our number and reuse it). */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static int log_fd = -1;
-static dev_t log_dev;
-static ino_t log_ino;
-static int *log_published;                  /* for the close wrapper */
+static int log_fd[2] = { -1, -1 };
+static dev_t log_dev[2];
+static ino_t log_ino[2];
+static int *log_published;                  /* for the close wrapper: [0] */
+static __thread int log_table;              /* 1 on the reporter thread */
 
-static void fd_set_published(int fd)
+static void log_fd_set(int table, int fd)
 {
-    log_fd = fd;
-    if (log_published)
+    log_fd[table] = fd;
+    if (table == 0 && log_published)
         __atomic_store_n(log_published, fd, __ATOMIC_RELEASE);
 }
 
@@ -42,13 +45,15 @@ static int log_fd_get(void)
     struct stat st;
     char dir[4000];
 
+    int t = log_table;
+
     if (log_to_stderr)
         return STDERR_FILENO;
-    if (log_fd >= 0 && fstat(log_fd, &st) == 0 && st.st_dev == log_dev &&
-        st.st_ino == log_ino)
-        return log_fd;
-    if (log_fd >= 0)
-        fd_set_published(-1);       /* taken over by the program: not closed */
+    if (log_fd[t] >= 0 && fstat(log_fd[t], &st) == 0 && st.st_dev == log_dev[t] &&
+        st.st_ino == log_ino[t])
+        return log_fd[t];
+    if (log_fd[t] >= 0)
+        log_fd_set(t, -1);              /* taken over by the program: not closed */
     if (!log_path[0]) {
         if (rep_config_user_dir(&log_cfg, NULL, dir, sizeof dir) < 0)
             return -1;              /* no HOME of ours: nothing to say it in */
@@ -60,10 +65,10 @@ static int log_fd_get(void)
         return -1;
     fd = rep_fd_move_high(fd);
     if (fstat(fd, &st) == 0) {
-        log_dev = st.st_dev;
-        log_ino = st.st_ino;
+        log_dev[t] = st.st_dev;
+        log_ino[t] = st.st_ino;
     }
-    fd_set_published(fd);
+    log_fd_set(t, fd);
     return fd;
 }
 
@@ -101,8 +106,13 @@ void rep_log_publish(int *slot)
 {
     pthread_mutex_lock(&log_lock);
     log_published = slot;
-    fd_set_published(log_fd);
+    log_fd_set(0, log_fd[0]);
     pthread_mutex_unlock(&log_lock);
+}
+
+void rep_log_own_table(void)
+{
+    log_table = 1;
 }
 
 int rep_log_wants(enum rep_log_level level)
@@ -143,9 +153,10 @@ void rep_log_close(void)
 {
     __atomic_store_n(&log_level, REP_LOG_NONE, __ATOMIC_RELEASE);
     pthread_mutex_lock(&log_lock);
-    if (log_fd >= 0)
-        close(log_fd);
-    fd_set_published(-1);
+    if (log_fd[0] >= 0)
+        close(log_fd[0]);
+    log_fd_set(0, -1);
+    log_fd[1] = -1;                 /* went with the reporter thread's table */
     log_path[0] = '\0';
     log_to_stderr = false;
     pthread_mutex_unlock(&log_lock);

@@ -30,6 +30,10 @@ int rep_log_wants(enum rep_log_level level);
  * to leave alone. */
 void rep_log_publish(int *slot);
 
+/* The calling thread (the reporter's) works in a descriptor table of its
+ * own from now on: it gets a log descriptor of its own. */
+void rep_log_own_table(void);
+
 /* In a fork child: the lock another thread of the parent held is free. */
 void rep_log_after_fork_child(void);
 

@@ -142,10 +142,13 @@ static int file_parse(const struct rep_transport *t, const char *rest,
 
 /* ---- descriptors we own ----------------------------------------------- */
 
+/* Only a descriptor of the program's table: a number of the reporter's
+ * own table may name one of the program's files there. */
 static void fd_publish(struct rep_transport *t)
 {
     if (t->published)
-        __atomic_store_n(t->published, t->owned ? t->fd : -1, __ATOMIC_RELEASE);
+        __atomic_store_n(t->published, t->owned && !t->fd_in_own_table ? t->fd : -1,
+                         __ATOMIC_RELEASE);
 }
 
 /* fd is ours now: remember what it is, and tell the close wrapper. */
@@ -155,6 +158,7 @@ static void fd_own(struct rep_transport *t, int fd)
 
     t->fd = fd;
     t->owned = 1;
+    t->fd_in_own_table = t->table_own;
     if (fstat(fd, &st) < 0)
         memset(&st, 0, sizeof st);
     t->dev = st.st_dev;
@@ -183,8 +187,9 @@ static bool fd_still_ours(const struct rep_transport *t)
 {
     struct stat st;
 
-    if (!t->owned)
-        return true;            /* stdout, stderr: the program's anyway */
+    if (!t->owned || t->fd_in_own_table)
+        return true;            /* stdout, stderr: the program's anyway; our
+                                   own table: out of the program's reach */
     return fstat(t->fd, &st) == 0 && st.st_dev == t->dev && st.st_ino == t->ino;
 }
 
@@ -724,13 +729,25 @@ void rep_transport_write(struct rep_transport *t, const char *buf, size_t len)
         pending_add(t, buf + done, len - done);
 }
 
+void rep_transport_own_table(struct rep_transport *t, int on)
+{
+    if (!on && t->fd_in_own_table && t->fd >= 0) {
+        fd_forget(t, true);
+        t->mid_line = 0;
+    }
+    t->fd_in_own_table = 0;
+    t->table_own = on;
+}
+
 void rep_transport_abandon(struct rep_transport *t)
 {
     /* not freed: after fork the parent may have been inside realloc */
     t->pending = NULL;
     t->pending_cap = 0;
     t->pending_len = 0;
-    fd_forget(t, true);
+    /* In a fork child, a descriptor of the parent reporter's own table
+     * is a number that may name one of the program's files here. */
+    fd_forget(t, !t->fd_in_own_table);
     t->published = NULL;
     t->kind = REP_TRANSPORT_OFF;
 }

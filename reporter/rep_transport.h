@@ -51,6 +51,11 @@ struct rep_transport {
     ino_t ino;          /* may close our number and reuse it */
     int *published;     /* where fd is told to the close wrapper, or NULL */
     int connect_ok;     /* 0: off the reporter thread, never connect */
+    /* The thread running the cycles works in its own fd table (the
+     * reporter thread, see rep.c), and fd was opened there: it means
+     * nothing in the program's table (not published, not checked). */
+    int table_own;
+    int fd_in_own_table;
     uint64_t lost_bytes, lost_lines;    /* never delivered; only grow */
     char url[4096];     /* as given; for messages */
     /* What the destination did not take yet, or what waits for it to come
@@ -71,6 +76,11 @@ struct rep_transport {
  * process already has, so that the program's open() still returns the
  * lowest numbers; fd itself when that fails. Closes fd when moved. */
 int rep_fd_move_high(int fd);
+
+/* The reporter thread starts (on) or stops (off) working in its own fd
+ * table. Off closes what was opened there: only descriptors of the
+ * program's table are left for whoever runs the cycles next. */
+void rep_transport_own_table(struct rep_transport *t, int on);
 
 /* 0 when url is one of the destinations above, else -1 with a reason in
  * err. No I/O: the CLI checks what it hands the library with this. */

@@ -4,6 +4,7 @@ with `scope inspect`), and programs that never notice (issue 3)."""
 import json
 import os
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -196,6 +197,37 @@ class PythonAttachTest(AttachTest):
         p.stdin.write("10\n")
         p.stdin.flush()
         self.assertEqual(p.stdout.readline().split(), ["wrote", "10"])
+        p.stdin.close()
+        self.assertEqual(p.wait(timeout=10), 0)
+
+    def test_a_pipe_the_program_closes_ends_while_attached(self):
+        # The reporter thread works in its own copy of the fd table (the
+        # program's calls are faster when nobody shares theirs): that copy
+        # must not keep the program's files open.
+        r, w = os.pipe()
+        self.addCleanup(os.close, r)
+        script = ("import os, sys\n"
+                  "print('ready', flush=True)\n"
+                  "sys.stdin.readline()\n"
+                  f"os.close({w})\n"
+                  "print('closed', flush=True)\n"
+                  "sys.stdin.readline()\n")
+        p = subprocess.Popen([PYTHON, "-c", script], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, bufsize=1, pass_fds=(w,))
+        os.close(w)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        self.assertEqual(p.stdout.readline().strip(), "ready")
+        self.attach(p.pid)
+        p.stdin.write("close\n")
+        p.stdin.flush()
+        self.assertEqual(p.stdout.readline().strip(), "closed")
+        self.assertTrue(select.select([r], [], [], 5)[0], "the pipe is still held open")
+        self.assertEqual(os.read(r, 1), b"")
+        self.detach(p.pid)
+        # (joined, it may still be finishing its exit in the kernel briefly)
+        self.wait_for(lambda: os.listdir(f"/proc/{p.pid}/task") == [str(p.pid)], 5,
+                      "the reporter thread gone after detach")
+        p.stdin.write("\n")
         p.stdin.close()
         self.assertEqual(p.wait(timeout=10), 0)
 

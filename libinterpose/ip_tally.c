@@ -1,0 +1,162 @@
+/* ip_tally.c: per-thread tallies of the file records' counters.
+ *
+ * A wrapped call adds to its thread's tally of the record (see ip_call.h):
+ * plain add instructions on memory nobody else writes, where an atomic add
+ * on the shared record would cost a lock-prefixed instruction per counter.
+ * The reporter moves what is new into the records every drain, before it
+ * folds or frees any record, so totals stay exact:
+ *   - the thread changes a tally's key only when everything in it was
+ *     moved, or its record was freed (what is left is a call that outlived
+ *     the close by two drains: dropped, as the generation check always did);
+ *   - the reporter reads key and counts under rekey_seq, and a thread reads
+ *     the record and its own unmoved counts under move_seq, so neither sees
+ *     the other half-way.
+ */
+#include "ip.h"
+
+#include <string.h>
+
+#define FIELDS (sizeof(struct rep_fs_counts) / sizeof(uint64_t))
+/* Looks at a close's totals while the reporter moves the same tally. */
+#define TOTALS_TRIES 64
+
+static uint64_t *fields(struct rep_fs_counts *c)
+{
+    return (uint64_t *)c;
+}
+
+static struct ip_file *key_record(uint64_t key)
+{
+    return &ip_files_pool[(key >> 32) - 1];
+}
+
+/* The key's record was freed (and maybe reused) since. */
+static bool key_stale(uint64_t key)
+{
+    return __atomic_load_n(&key_record(key)->gen, __ATOMIC_ACQUIRE) != (uint32_t)key;
+}
+
+/* The thread's view: nothing it added is still waiting to be moved. */
+static bool tally_moved(struct ip_tally *e)
+{
+    bool same = __atomic_load_n(&e->taken_seq, __ATOMIC_ACQUIRE) == e->rekey_seq;
+    uint64_t *now = fields(&e->counts), *taken = fields(&e->taken);
+
+    for (size_t i = 0; i < FIELDS; i++)
+        if (now[i] != (same ? __atomic_load_n(&taken[i], __ATOMIC_RELAXED) : 0))
+            return false;
+    return true;
+}
+
+struct rep_fs_counts *ip_tally_claim(struct ip_tally *e, uint64_t key)
+{
+    if (e->key && !key_stale(e->key) && !tally_moved(e))
+        return NULL;
+    uint32_t seq = e->rekey_seq;
+    uint64_t *now = fields(&e->counts);
+
+    __atomic_store_n(&e->rekey_seq, seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(&e->key, key, __ATOMIC_RELAXED);
+    for (size_t i = 0; i < FIELDS; i++)
+        __atomic_store_n(&now[i], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&e->rekey_seq, seq + 2, __ATOMIC_RELEASE);
+    return &e->counts;
+}
+
+/* Reporter: key and counts as of one moment; false while the thread is
+ * changing the key (it does so only when nothing is left to move). */
+static bool tally_read(struct ip_tally *e, uint64_t *key, uint32_t *seq,
+                       struct rep_fs_counts *out)
+{
+    uint32_t s = __atomic_load_n(&e->rekey_seq, __ATOMIC_ACQUIRE);
+    uint64_t *now = fields(&e->counts), *o = fields(out);
+
+    if (s & 1)
+        return false;
+    *key = __atomic_load_n(&e->key, __ATOMIC_RELAXED);
+    if (*key == 0)
+        return true;                /* never used */
+    for (size_t i = 0; i < FIELDS; i++)
+        o[i] = __atomic_load_n(&now[i], __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    *seq = s;
+    return __atomic_load_n(&e->rekey_seq, __ATOMIC_RELAXED) == s;
+}
+
+static void tally_move_one(struct ip_tally *e)
+{
+    struct rep_fs_counts now_counts;
+    uint64_t key, *now = fields(&now_counts), *taken = fields(&e->taken), d[FIELDS];
+    uint32_t seq;
+    bool any = false;
+
+    if (!tally_read(e, &key, &seq, &now_counts) || key == 0)
+        return;
+    bool fresh = e->taken_seq != seq;      /* a new key since the last move */
+    for (size_t i = 0; i < FIELDS; i++) {
+        d[i] = now[i] - (fresh ? 0 : taken[i]);
+        any |= d[i] != 0;
+    }
+    if (!any && !fresh)
+        return;
+    uint64_t *live = key_stale(key) ? NULL : fields(&key_record(key)->live);
+    __atomic_store_n(&e->move_seq, e->move_seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    for (size_t i = 0; i < FIELDS; i++) {
+        if (live && d[i])
+            __atomic_fetch_add(&live[i], d[i], __ATOMIC_RELAXED);
+        __atomic_store_n(&taken[i], now[i], __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&e->taken_seq, seq, __ATOMIC_RELEASE);
+    __atomic_store_n(&e->move_seq, e->move_seq + 1, __ATOMIC_RELEASE);
+}
+
+void ip_tally_move(struct ip_thread *t)
+{
+    for (size_t i = 0; i < IP_TALLIES; i++)
+        tally_move_one(&t->tallies[i]);
+}
+
+/* The record's counters plus what this thread has not had moved: exact
+ * for the thread's own calls; another thread's last calls on the file
+ * (at most one drain's worth) show in the metrics, not here. */
+void ip_tally_totals(struct ip_file_ref ref, struct rep_fs_counts *out)
+{
+    struct ip_thread *t = ip_tls.thread;
+    struct ip_tally *e = t ? &t->tallies[ref.slot % IP_TALLIES] : NULL;
+    bool mine = e && e->key == ip_tally_key(ref);
+    uint64_t *live = fields(&ref.file->live), *o = fields(out);
+
+    for (int tries = 0;; tries++) {
+        uint32_t m = mine ? __atomic_load_n(&e->move_seq, __ATOMIC_ACQUIRE) : 0;
+        for (size_t i = 0; i < FIELDS; i++)
+            o[i] = __atomic_load_n(&live[i], __ATOMIC_RELAXED);
+        if (mine) {
+            bool same = __atomic_load_n(&e->taken_seq, __ATOMIC_ACQUIRE) == e->rekey_seq;
+            uint64_t *now = fields(&e->counts), *taken = fields(&e->taken);
+            for (size_t i = 0; i < FIELDS; i++)
+                o[i] += now[i] - (same ? __atomic_load_n(&taken[i], __ATOMIC_RELAXED) : 0);
+        }
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        /* A reporter stopped in the middle of a move (preempted) is not
+         * waited for: the event's totals are then approximate. */
+        if (!mine || tries == TOTALS_TRIES ||
+            (!(m & 1) && __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED) == m))
+            return;
+    }
+}
+
+void ip_tally_after_fork_child(struct ip_thread *t, bool mine)
+{
+    for (size_t i = 0; i < IP_TALLIES; i++) {
+        struct ip_tally *e = &t->tallies[i];
+        if (!mine) {
+            memset(e, 0, sizeof *e);
+            continue;
+        }
+        e->taken = e->counts;
+        e->taken_seq = e->rekey_seq;
+        e->move_seq = (e->move_seq + 1) & ~1u;  /* a move the fork cut short */
+    }
+}

@@ -298,6 +298,37 @@ class DeliveryTest(ScopeTest):
             self.assertLess(rss - rss_before, 16 * 1024, "KiB more than the plain run")
 
 
+class DescriptorTakeoverTest(ScopeTest):
+    def test_program_closing_and_reusing_our_numbers_gets_none_of_our_lines(self):
+        """The program closes every descriptor past the library's close
+        wrapper (a raw close_range) and opens 150 socket pairs, which reuse
+        the numbers: none of them receives a byte of ours, and our lines
+        still reach their destinations."""
+        srv = StreamServer(tcp_server())
+        body = ("import ctypes, socket, sys, time\n"
+                "libc = ctypes.CDLL(None, use_errno=True)\n"
+                "time.sleep(0.3)\n"
+                "libc.syscall(436, 3, 1023, 0)\n"          # SYS_close_range
+                "pairs = [socket.socketpair() for _ in range(150)]\n"
+                "for i in range(50):\n"
+                "    sys.stdout.write('line %d\\n' % i); sys.stdout.flush()\n"
+                "time.sleep(0.5)\n"
+                "got = 0\n"
+                "for pair in pairs:\n"
+                "    for s in pair:\n"
+                "        s.setblocking(False)\n"
+                "        try: got += len(s.recv(65536))\n"
+                "        except BlockingIOError: pass\n"
+                "sys.stdout.write('LEAKED %d\\n' % got); sys.stdout.flush()\n")
+        p = self.scope_run([PYTHON, "-c", body], env=dict(self.env, SCOPE_SUMMARY_PERIOD="1"),
+                           extra=("-e", "tcp://127.0.0.1:%d" % srv.sock.getsockname()[1]))
+        self.assertIn(b"LEAKED 0\n", p.stdout)
+        events = [json.loads(l) for l in srv.lines()]
+        text = "".join(e["data"]["message"] for e in events_of(events, "stdout"))
+        self.assertIn("line 49\nLEAKED 0\n", text)
+        self.assertTrue(metrics_named(self.metric_lines(), "proc.fd"))
+
+
 class LibraryLogTest(ScopeTest):
     def test_unreachable_destination_is_logged_in_the_session(self):
         port = free_port()

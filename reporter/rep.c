@@ -818,17 +818,7 @@ static int fds_close_but(int keep0, int keep1)
  * the process for a system call it does not expect, such as unshare. */
 static bool seccomp_free(void)
 {
-    char buf[4096];
-    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-
-    if (fd >= 0)
-        close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    const char *at = strstr(buf, "\nSeccomp:");
-    return at && atoi(at + strlen("\nSeccomp:")) == 0;
+    return rep_proc_status_field("Seccomp") == 0;
 }
 
 /* Another thread sharing the program's fd table makes each of the

@@ -2,6 +2,8 @@
  * once per period). */
 #include "rep_proc.h"
 
+#include <fcntl.h>
+
 #include <dirent.h>
 #include <grp.h>
 #include <pwd.h>
@@ -47,6 +49,21 @@ static int status_read(struct rep_proc_sample *s)
     }
     fclose(f);
     return 0;
+}
+
+long rep_proc_status_field(const char *name)
+{
+    char buf[4096], key[64];
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0 || snprintf(key, sizeof key, "\n%s:", name) >= (int)sizeof key)
+        return -1;
+    buf[n] = '\0';
+    const char *at = strstr(buf, key);
+    return at ? strtol(at + strlen(key), NULL, 10) : -1;
 }
 
 /* Entries of a /proc directory, or words of a /proc file. */

@@ -19,6 +19,10 @@ int rep_proc_cpu_us(uint64_t *us);
 /* 0, or -1 when /proc/self could not be read (fields left 0). */
 int rep_proc_sample(struct rep_proc_sample *s);
 
+/* A number from /proc/self/status ("FDSize", "Seccomp"...), or -1 when
+ * the file or the field cannot be read. */
+long rep_proc_status_field(const char *name);
+
 /* The names of this process's user and group ("" when they have none). */
 void rep_proc_user_group(char *user, size_t userlen, char *group, size_t grouplen);
 

@@ -1,6 +1,7 @@
 /* rep_transport.c: file and network destinations for metrics and events. */
 #include "rep_transport.h"
 #include "rep_log.h"
+#include "rep_proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,26 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The size of this process's descriptor table (FDSize in
- * /proc/self/status), or 0 when unknown. */
-static int fd_table_size(void)
-{
-    char buf[2048];
-    int size = 0;
-    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-
-    if (fd >= 0)
-        close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    const char *at = strstr(buf, "FDSize:");
-    if (at)
-        size = atoi(at + strlen("FDSize:"));
-    return size;
-}
-
 /* Our descriptors live high, so that a program that expects open() to
  * return the lowest free number (3, 4, ...) still gets it; but within the
  * descriptor table the process already has: growing it in a multi-threaded
@@ -45,7 +26,7 @@ static int fd_table_size(void)
  * holds the process stopped). */
 int rep_fd_move_high(int fd)
 {
-    int floor = fd_table_size() - 8;
+    int floor = (int)rep_proc_status_field("FDSize") - 8;
     if (floor <= fd)
         return fd;
     int high = fcntl(fd, F_DUPFD_CLOEXEC, floor);

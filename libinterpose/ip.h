@@ -168,10 +168,13 @@ void ip_sock_describe(int fd, struct rep_sock *s);
  * unless another thread already reused the fd number. Returns the record if
  * this was the last reference (the caller reports the close), else NULL. */
 struct ip_file *ip_file_fd_closed(int fd, struct ip_file_ref ref);
-/* Every fd in [first, last] was closed (close_range). */
+/* close_range closed [first, last]: records whose last fd went get their
+ * close event. */
 void ip_file_fds_closed(unsigned first, unsigned last);
 /* newfd now names what oldfd names (dup family). */
-void ip_file_fd_dup(int oldfd, int newfd);
+/* Returns what newfd named when that was its last fd (now closed, for a
+ * close event), else a ref to nothing. */
+struct ip_file_ref ip_file_fd_dup(int oldfd, int newfd);
 uint32_t ip_file_index(const struct ip_file *f);
 /* A REP_EV_FILE event from a queue (reporter thread): decide once whether
  * its record is a log file, and hand it on if so. */

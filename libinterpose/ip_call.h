@@ -287,7 +287,8 @@ void ip_call_open_end(const struct ip_call *c, const char *op, int fd,
                       const char *path);
 /* close family: rc is the result of the real close. */
 void ip_call_close_end(const struct ip_call *c, const char *op, int fd, int rc);
-/* dup family: newfd now names what oldfd named. */
+/* dup family: newfd now names what oldfd named; a file newfd named before
+ * and nothing else did is closed (fs.close event). */
 void ip_call_dup_end(const struct ip_call *c, int oldfd, int newfd);
 
 #endif

@@ -13,6 +13,7 @@
  * the report period: a server opening a file per request never runs out.
  */
 #include "ip.h"
+#include "ip_call.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -190,6 +191,21 @@ static void fd_map_set(int fd, uint32_t slot)
         record_release(record_at(old));
 }
 
+/* fd_map_set for a close the kernel did as part of another call (dup2,
+ * close_range): what fd named, when that was its last fd and so is closed
+ * now (for a close event), else a ref to nothing. */
+static struct ip_file_ref fd_map_replace(int fd, uint32_t slot)
+{
+    struct ip_file_ref none = { 0 };
+    struct ip_file_ref before = ip_file_of_fd(fd);
+    uint32_t old = __atomic_exchange_n(&ip_fd_map[fd], slot, __ATOMIC_ACQ_REL);
+
+    if (!old || old == slot)
+        return none;
+    struct ip_file *gone = record_release(record_at(old));
+    return gone && gone == before.file ? before : none;
+}
+
 /* A fresh record for fd, not yet published; NULL when the pool is out
  * (counted against `orphan`). */
 static struct ip_file *record_start(int fd, struct rep_fs_counts *orphan)
@@ -256,9 +272,13 @@ void ip_file_fds_closed(unsigned first, unsigned last)
 {
     if (last >= IP_FDS_MAX)
         last = IP_FDS_MAX - 1;
-    for (unsigned fd = first; fd <= last; fd++)
-        if (__atomic_load_n(&ip_fd_map[fd], __ATOMIC_RELAXED))
-            fd_map_set((int)fd, 0);
+    for (unsigned fd = first; fd <= last; fd++) {
+        if (!__atomic_load_n(&ip_fd_map[fd], __ATOMIC_RELAXED))
+            continue;
+        struct ip_file_ref gone = fd_map_replace((int)fd, 0);
+        if (gone.file)
+            ip_event_close("close", (int)fd, gone);
+    }
 }
 
 /* One more reference, unless the last one is gone already (a close on
@@ -274,17 +294,19 @@ static bool ref_take(struct ip_file *f)
     return true;
 }
 
-void ip_file_fd_dup(int oldfd, int newfd)
+struct ip_file_ref ip_file_fd_dup(int oldfd, int newfd)
 {
+    struct ip_file_ref none = { 0 };
+
     if (!fd_tracked(oldfd) || !fd_tracked(newfd) || oldfd == newfd)
-        return;
+        return none;
     uint32_t slot = __atomic_load_n(&ip_fd_map[oldfd], __ATOMIC_ACQUIRE);
     /* dup2 onto an fd that names the same file already: nothing changes. */
     if (slot && __atomic_load_n(&ip_fd_map[newfd], __ATOMIC_ACQUIRE) == slot)
-        return;
+        return none;
     if (slot && !ref_take(record_at(slot)))
         slot = 0;
-    fd_map_set(newfd, slot);
+    return fd_map_replace(newfd, slot);
 }
 
 static uint64_t delta_take(uint64_t *live, uint64_t *reported)

@@ -112,6 +112,27 @@ class MoreCallsTest(ScopeTest):
         self.assert_schema_valid(self.metrics, self.events)
 
 
+class ImplicitCloseTest(ScopeTest):
+    def test_dup2_and_close_range_close_files_with_their_totals(self):
+        """A file whose last fd goes by dup2 onto it, or by close_range, is
+        closed: an fs.close event with what was written to it."""
+        a, b, c = (os.path.join(self.dir, n) for n in "abc")
+        body = ("import os\n"
+                f"a = os.open({a!r}, os.O_WRONLY | os.O_CREAT); os.write(a, b'x' * 10)\n"
+                f"b = os.open({b!r}, os.O_WRONLY | os.O_CREAT); os.write(b, b'y' * 5)\n"
+                "os.dup2(b, a)\n"
+                f"c = os.open({c!r}, os.O_WRONLY | os.O_CREAT); os.write(c, b'z' * 7)\n"
+                "os.closerange(c, c + 1)\n"
+                "os.close(a); os.close(b)\n")
+        self.scope_run([PYTHON, "-c", body])
+        closes = {e["data"]["file"]: e["data"] for e in events_of(self.event_lines(), "fs.close")
+                  if e["data"]["file"] in (a, b, c)}
+        self.assertEqual({f: d["file_write_bytes"] for f, d in closes.items()},
+                         {a: 10, b: 5, c: 7})
+        self.assertEqual({d["op"] for d in closes.values()}, {"close"})
+        self.assert_schema_valid(self.events)
+
+
 class ErrorEventsTest(ScopeTest):
     def test_failed_calls_are_error_events_and_metrics(self):
         missing = os.path.join(self.dir, "no", "such")

@@ -168,8 +168,11 @@ void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len
  * reporter has said the file is no log file. */
 static inline bool ip_call_may_log(const struct ip_call *c)
 {
-    return ip_proc.events && ip_proc.cfg.ev_file && c->ref.file->kind == IP_KIND_FILE &&
-           __atomic_load_n(&c->ref.file->logfile, __ATOMIC_RELAXED) != IP_LOG_NO;
+    /* the record's answer first: after a file's first write it is
+     * nearly always "no log file", and this runs on every write */
+    return __builtin_expect(__atomic_load_n(&c->ref.file->logfile, __ATOMIC_RELAXED) !=
+                            IP_LOG_NO, 0) &&
+           ip_proc.events && ip_proc.cfg.ev_file && c->ref.file->kind == IP_KIND_FILE;
 }
 void ip_event_open(const char *op, int fd, const struct ip_file *f);
 /* ref: the record the last fd naming it just closed. */

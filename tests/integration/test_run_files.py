@@ -138,10 +138,16 @@ class ThreadsTest(ScopeTest):
             self.assertEqual(sums.get(os.path.join(self.dir, f"s{i}")), 30 * (1 + 2 + 3 + 4), i)
             for r in range(3):
                 self.assertEqual(sums.get(os.path.join(self.dir, f"r{r}_{i}")), i + 1, (r, i))
+        events = self.event_lines()
         closes = {e["data"]["file"]: e["data"]["file_write_bytes"]
-                  for e in events_of(self.event_lines(), "fs.close")}
+                  for e in events_of(events, "fs.close")}
+        # A starved reporter may let the thread's event queue overflow:
+        # then events go (said in a notice), never their counts.
+        queue_drops = any("a queue was full" in e["data"] for e in events_of(events, "notice"))
         for i in range(40):
-            self.assertEqual(closes.get(os.path.join(self.dir, f"r2_{i}")), i + 1, i)
+            got = closes.get(os.path.join(self.dir, f"r2_{i}"))
+            if got is not None or not queue_drops:
+                self.assertEqual(got, i + 1, i)
 
 
 class SignalTest(ScopeTest):

@@ -268,15 +268,21 @@ class DeliveryTest(ScopeTest):
         told = [int(re.match(r"scope dropped (\d+) event lines", n).group(1))
                 for n in notices if re.match(r"scope dropped \d+ event lines", n)]
         self.assertEqual(len(told), 1, notices)
-        self.assertFalse([n for n in notices if "queue was full" in n], notices)
-        made = 8000
+        # On a starved machine the reporter may fall behind a thread's
+        # queue: those events were never lines, and a notice says so.
+        queued_out = sum(int(re.match(r"scope dropped (\d+) events: a queue", n).group(1))
+                         for n in notices if re.match(r"scope dropped \d+ events: a queue", n))
+        made = 8000 - queued_out
         self.assertLess(len(consoles), 6000)
         # Dropped lines are the oldest: console lines, and at most the line
         # that opens a stream (the process-start record).
         self.assertIn(len(consoles) + told[0], (made, made + 1))
-        # The rest arrived in order, without a gap.
+        # The rest arrived in order, without a gap (but for queue drops).
         numbers = [int(c["data"]["message"].split()[1]) for c in consoles]
-        self.assertEqual(numbers, list(range(made - len(numbers), made)))
+        self.assertEqual(numbers, sorted(set(numbers)))
+        self.assertGreaterEqual(numbers[-1], 7999 - queued_out)
+        if not queued_out:
+            self.assertEqual(numbers, list(range(made - len(numbers), made)))
         dropped = metrics_named(self.metric_lines(), "scope.dropped")
         self.assertEqual([(d["stream"], d["_value"]) for d in dropped], [("event", told[0])])
 

@@ -231,7 +231,7 @@ IP_INLINE void ip_call_write_end_in(const struct ip_call *c, int fd, const void 
     if (ip_call_count(c, ip_write_counted, rc)) {
         if (__builtin_expect(rc < 0, 0) && ip_io_failed()) {
             ip_call_rw_failed(c, ip_op_of(func, "write"));
-        } else if (rc > 0 && text && ip_call_may_log(c)) {
+        } else if (rc > 0 && text && ip_call_may_log(c) && ip_file_ref_valid(c->ref)) {
             int saved = errno;
             ip_event_file(c, fd, text, (size_t)rc);
             errno = saved;

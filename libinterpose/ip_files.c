@@ -206,6 +206,17 @@ static struct ip_file_ref fd_map_replace(int fd, uint32_t slot)
     return gone && gone == before.file ? before : none;
 }
 
+/* f is what fd names now. What it named before, if that was its last fd,
+ * was closed by the kernel (by another thread's close, whose own update
+ * lost the race to this open, or behind our back): its close event. */
+static void fd_map_publish(int fd, struct ip_file *f)
+{
+    struct ip_file_ref gone = fd_map_replace(fd, slot_of(f));
+
+    if (gone.file)
+        ip_event_close("close", fd, gone);
+}
+
 /* A fresh record for fd, not yet published; NULL when the pool is out
  * (counted against `orphan`). */
 static struct ip_file *record_start(int fd, struct rep_fs_counts *orphan)
@@ -236,7 +247,7 @@ struct ip_file *ip_file_opened(int fd, const char *path)
     f->log_probe_bytes = 0;
     f->log_missed_bytes = 0;
     path_copy(f->path, path);
-    fd_map_set(fd, slot_of(f));
+    fd_map_publish(fd, f);
     return f;
 }
 
@@ -250,7 +261,7 @@ struct ip_file *ip_socket_opened(int fd, const struct rep_sock *s)
     f->sock = *s;
     f->path[0] = '\0';
     f->open_ticks = ip_ticks();
-    fd_map_set(fd, slot_of(f));
+    fd_map_publish(fd, f);
     return f;
 }
 

@@ -27,6 +27,9 @@
  * under 2 s (IP_EXIT_FLUSH_MS). */
 #define REP_FINISH_MS 700
 
+/* Where the reporter thread's descriptors live (see fd_table_own). */
+enum { REP_TABLE_STARTING, REP_TABLE_OWN, REP_TABLE_SHARED };
+
 struct rep_batch {
     char buf[REP_BATCH_MAX];
     size_t len;
@@ -43,6 +46,7 @@ struct rep {
     uint64_t events_cut;                /* over SCOPE_EVENT_MAXEPS */
     uint64_t metric_lines_told, event_lines_told;   /* losses already reported */
     int inline_cycle;                   /* atomic: a cycle run off the thread */
+    int table_state;                    /* atomic: REP_TABLE_* */
     const char *crash_line;             /* from the crash handler, when */
     size_t crash_len;
     int crash_pending;                  /* atomic: set */
@@ -316,7 +320,9 @@ static void proc_metrics_emit(struct rep *r, double t)
         proc_start_emit(r, t);
         r->start_reported = 1;
     }
-    if (rep_proc_sample(&s) < 0)
+    if (rep_proc_sample(&s, pthread_equal(pthread_self(), r->thread) &&
+                                __atomic_load_n(&r->table_state, __ATOMIC_ACQUIRE) ==
+                                    REP_TABLE_OWN) < 0)
         return;
     uint64_t cpu = s.cpu_us - r->cpu_us_before;
     double wall_us = (double)(now - r->period_start_ns) / 1000.0;
@@ -834,12 +840,31 @@ static void fd_table_own(struct rep *r)
 {
     /* Probe close_range first: a copy we could not empty would be worse
      * than sharing. */
-    if (!seccomp_free() || close_range(~0U, ~0U, 0) != 0 || unshare(CLONE_FILES) != 0)
+    if (!seccomp_free() || close_range(~0U, ~0U, 0) != 0 || unshare(CLONE_FILES) != 0) {
+        __atomic_store_n(&r->table_state, REP_TABLE_SHARED, __ATOMIC_RELEASE);
         return;
+    }
     fds_close_but(r->metrics.fd, r->events.fd);
     rep_log_own_table();
     rep_transport_own_table(&r->metrics, 1);
     rep_transport_own_table(&r->events, 1);
+    __atomic_store_n(&r->table_state, REP_TABLE_OWN, __ATOMIC_RELEASE);
+}
+
+/* On the thread that started the reporter, in the program's table: once
+ * the reporter has its own copy of the destinations opened at attach, the
+ * program's copies go, so that none of the program's numbers stays ours
+ * (its close() would be refused) after it closed one behind our back. */
+static void fd_table_split_wait(struct rep *r)
+{
+    struct timespec tick = { 0, 100000 };
+
+    for (int i = 0; i < 2000 && !__atomic_load_n(&r->table_state, __ATOMIC_ACQUIRE); i++)
+        nanosleep(&tick, NULL);
+    if (__atomic_load_n(&r->table_state, __ATOMIC_ACQUIRE) != REP_TABLE_OWN)
+        return;
+    rep_transport_program_copy_close(&r->metrics);
+    rep_transport_program_copy_close(&r->events);
 }
 
 static void *reporter_main(void *arg)
@@ -974,6 +999,7 @@ int rep_start(struct rep *r)
         /* The name tells `scope attach` (and operators in top -H) which
          * thread is ours: never the one to hijack for a detach. */
         pthread_setname_np(r->thread, REP_THREAD_NAME);
+        fd_table_split_wait(r);
     }
     return -rc;
 }

@@ -152,8 +152,13 @@ void rep_log(enum rep_log_level level, const char *fmt, ...)
 void rep_log_close(void)
 {
     __atomic_store_n(&log_level, REP_LOG_NONE, __ATOMIC_RELEASE);
+    struct stat st;
+
     pthread_mutex_lock(&log_lock);
-    if (log_fd[0] >= 0)
+    /* closed only while it is still our file: the program may have taken
+     * the number over */
+    if (log_fd[0] >= 0 && fstat(log_fd[0], &st) == 0 && st.st_dev == log_dev[0] &&
+        st.st_ino == log_ino[0])
         close(log_fd[0]);
     log_fd_set(0, -1);
     log_fd[1] = -1;                 /* went with the reporter thread's table */

@@ -120,13 +120,14 @@ static unsigned children_count(void)
     return n;
 }
 
-int rep_proc_sample(struct rep_proc_sample *s)
+int rep_proc_sample(struct rep_proc_sample *s, int own_fd_table)
 {
     memset(s, 0, sizeof *s);
     int rc = rep_proc_cpu_us(&s->cpu_us) | status_read(s);
-    /* less the descriptor opendir holds while counting */
+    /* /proc/self/fd is the program's table: less the descriptor opendir
+     * holds while counting, when it is opened there */
     unsigned fds = dir_count("/proc/self/fd");
-    s->fds = fds ? fds - 1 : 0;
+    s->fds = fds && !own_fd_table ? fds - 1 : fds;
     s->children = children_count();
     return rc ? -1 : 0;
 }

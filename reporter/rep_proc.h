@@ -16,8 +16,10 @@ struct rep_proc_sample {
 /* CPU time used so far (user + system): 0, or -1. */
 int rep_proc_cpu_us(uint64_t *us);
 
-/* 0, or -1 when /proc/self could not be read (fields left 0). */
-int rep_proc_sample(struct rep_proc_sample *s);
+/* 0, or -1 when /proc/self could not be read (fields left 0).
+ * own_fd_table: the caller works in a descriptor table of its own, so the
+ * one it opens to count is not among the process's. */
+int rep_proc_sample(struct rep_proc_sample *s, int own_fd_table);
 
 /* A number from /proc/self/status ("FDSize", "Seccomp"...), or -1 when
  * the file or the field cannot be read. */

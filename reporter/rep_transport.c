@@ -710,6 +710,15 @@ void rep_transport_write(struct rep_transport *t, const char *buf, size_t len)
         pending_add(t, buf + done, len - done);
 }
 
+void rep_transport_program_copy_close(struct rep_transport *t)
+{
+    if (!t->owned || t->fd < 0 || t->fd_in_own_table)
+        return;
+    close(t->fd);                   /* the program's table: ours still open */
+    t->fd_in_own_table = 1;
+    fd_publish(t);
+}
+
 void rep_transport_own_table(struct rep_transport *t, int on)
 {
     if (!on && t->fd_in_own_table && t->fd >= 0) {

@@ -81,6 +81,9 @@ int rep_fd_move_high(int fd);
  * table. Off closes what was opened there: only descriptors of the
  * program's table are left for whoever runs the cycles next. */
 void rep_transport_own_table(struct rep_transport *t, int on);
+/* Called in the program's table once the reporter thread has its own copy
+ * of t's descriptor: closes the program's copy and stops publishing it. */
+void rep_transport_program_copy_close(struct rep_transport *t);
 
 /* 0 when url is one of the destinations above, else -1 with a reason in
  * err. No I/O: the CLI checks what it hands the library with this. */

@@ -407,6 +407,21 @@ static void retry_later(struct rep_transport *t)
                   (unsigned long)ts.tv_nsec % (t->backoff_ms / 4 + 1);
 }
 
+/* A destination in trouble is a warning once a minute at most, else a
+ * debug line: a collector that accepts and resets at once would fill the
+ * log every 250 ms. */
+#define TROUBLE_WARN_EVERY_MS 60000
+
+static enum rep_log_level trouble_level(struct rep_transport *t)
+{
+    int64_t now = monotonic_ms();
+
+    if (t->warned_ms && now - t->warned_ms < TROUBLE_WARN_EVERY_MS)
+        return REP_LOG_DEBUG;
+    t->warned_ms = now;
+    return REP_LOG_WARNING;
+}
+
 /* Connect now, whatever the backoff says; true when connected. */
 static bool link_connect(struct rep_transport *t)
 {
@@ -426,8 +441,7 @@ static bool link_connect(struct rep_transport *t)
     }
     if (fd < 0) {
         int err = errno;
-        rep_log(t->backoff_ms ? REP_LOG_DEBUG : REP_LOG_WARNING,
-                "cannot reach %s (%s); %zu bytes kept meanwhile", t->url,
+        rep_log(trouble_level(t), "cannot reach %s (%s); %zu bytes kept meanwhile", t->url,
                 strerror(err), t->pending_len);
         retry_later(t);
         return false;
@@ -607,8 +621,7 @@ static size_t write_some(struct rep_transport *t, const char *buf, size_t len,
  * close. */
 static void link_lost(struct rep_transport *t, int err)
 {
-    rep_log(t->backoff_ms ? REP_LOG_DEBUG : REP_LOG_WARNING, "lost %s (%s)",
-            t->url, strerror(err));
+    rep_log(trouble_level(t), "lost %s (%s)", t->url, strerror(err));
     fd_forget(t, err != EBADF && err != ENOTSOCK);
     if (t->mid_line && t->pending_len) {
         char *nl = memchr(t->pending, '\n', t->pending_len);

@@ -69,6 +69,7 @@ struct rep_transport {
     char port[6];
     int64_t retry_ms;   /* CLOCK_MONOTONIC time of the next connect try */
     unsigned backoff_ms;/* the last wait between tries; 0 after a success */
+    int64_t warned_ms;  /* when trouble was last logged as a warning */
     size_t maxlen;      /* udp: the largest datagram */
 };
 

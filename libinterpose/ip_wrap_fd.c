@@ -298,58 +298,40 @@ ssize_t ip_wrap_writev(int fd, const struct iovec *iov, int iovcnt)
 
 /* The positioned vector forms: bytes as readv and writev count them (a
  * pwritev to the console is not console text: a terminal refuses it). */
-#define WRAP_PREADV(name)                                                \
+#define PVEC_END_read(c, fd, rc) ip_call_read_end(c, rc)
+#define PVEC_END_write(c, fd, rc) ip_call_write_end(c, fd, NULL, rc)
+
+#define WRAP_PVEC(name, dir)                                             \
     ssize_t ip_wrap_##name(int fd, const struct iovec *iov, int iovcnt,  \
                            off_t off)                                    \
     {                                                                    \
         struct ip_call c;                                                \
         ip_call_begin(&c, fd);                                           \
         ssize_t rc = ip_real_##name(fd, iov, iovcnt, off);               \
-        ip_call_read_end(&c, rc);                                        \
+        PVEC_END_##dir(&c, fd, rc);                                      \
         return rc;                                                       \
     }
 
-#define WRAP_PREADV2(name)                                               \
+/* the "2" forms: the same with RWF_* flags */
+#define WRAP_PVEC2(name, dir)                                            \
     ssize_t ip_wrap_##name(int fd, const struct iovec *iov, int iovcnt,  \
                            off_t off, int flags)                         \
     {                                                                    \
         struct ip_call c;                                                \
         ip_call_begin(&c, fd);                                           \
         ssize_t rc = ip_real_##name(fd, iov, iovcnt, off, flags);        \
-        ip_call_read_end(&c, rc);                                        \
+        PVEC_END_##dir(&c, fd, rc);                                      \
         return rc;                                                       \
     }
 
-#define WRAP_PWRITEV(name)                                               \
-    ssize_t ip_wrap_##name(int fd, const struct iovec *iov, int iovcnt,  \
-                           off_t off)                                    \
-    {                                                                    \
-        struct ip_call c;                                                \
-        ip_call_begin(&c, fd);                                           \
-        ssize_t rc = ip_real_##name(fd, iov, iovcnt, off);               \
-        ip_call_write_end(&c, fd, NULL, rc);                             \
-        return rc;                                                       \
-    }
-
-#define WRAP_PWRITEV2(name)                                              \
-    ssize_t ip_wrap_##name(int fd, const struct iovec *iov, int iovcnt,  \
-                           off_t off, int flags)                         \
-    {                                                                    \
-        struct ip_call c;                                                \
-        ip_call_begin(&c, fd);                                           \
-        ssize_t rc = ip_real_##name(fd, iov, iovcnt, off, flags);        \
-        ip_call_write_end(&c, fd, NULL, rc);                             \
-        return rc;                                                       \
-    }
-
-WRAP_PREADV(preadv)
-WRAP_PREADV(preadv64)
-WRAP_PREADV2(preadv2)
-WRAP_PREADV2(preadv64v2)
-WRAP_PWRITEV(pwritev)
-WRAP_PWRITEV(pwritev64)
-WRAP_PWRITEV2(pwritev2)
-WRAP_PWRITEV2(pwritev64v2)
+WRAP_PVEC(preadv, read)
+WRAP_PVEC(preadv64, read)
+WRAP_PVEC2(preadv2, read)
+WRAP_PVEC2(preadv64v2, read)
+WRAP_PVEC(pwritev, write)
+WRAP_PVEC(pwritev64, write)
+WRAP_PVEC2(pwritev2, write)
+WRAP_PVEC2(pwritev64v2, write)
 
 #define WRAP_LSEEK(name)                                                \
     off_t ip_wrap_##name(int fd, off_t off, int whence)                 \

@@ -7,6 +7,7 @@
 #include "rep_transport.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <regex.h>
@@ -660,48 +661,42 @@ void rep_event_put(struct rep *r, const struct rep_event *ev)
     }
 }
 
+/* A notice event with a printf-formatted message. */
+static void notice_add(struct rep *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void notice_add(struct rep *r, const char *fmt, ...)
+{
+    char line[REP_LINE_MAX], msg[4400];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
+    batch_add(&r->ebatch, &r->events, line, n);
+}
+
 /* Nothing is lost silently: a drop becomes a notice on the event stream. */
 static void drops_report(struct rep *r)
 {
-    char msg[160], line[REP_LINE_MAX];
-
-    if (r->drops_to_report) {
-        snprintf(msg, sizeof msg, "scope dropped %llu events: a queue was full, or "
-                 "a thread had none", (unsigned long long)r->drops_to_report);
-        size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
-        batch_add(&r->ebatch, &r->events, line, n);
-        r->drops_to_report = 0;
-    }
-    if (r->events_cut) {
-        snprintf(msg, sizeof msg, "Truncated events. Your rate exceeded %u events per "
-                 "second: %llu cut (SCOPE_EVENT_MAXEPS)", r->cfg.maxeps,
-                 (unsigned long long)r->events_cut);
-        size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
-        batch_add(&r->ebatch, &r->events, line, n);
-        r->events_cut = 0;
-    }
-    if (r->binary_console_bytes) {
-        snprintf(msg, sizeof msg, "scope did not send %llu bytes of console output "
-                 "that is not text (SCOPE_ALLOW_BINARY_CONSOLE=true sends them)",
-                 (unsigned long long)r->binary_console_bytes);
-        size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
-        batch_add(&r->ebatch, &r->events, line, n);
-        r->binary_console_bytes = 0;
-    }
-    if (r->log_missed_bytes) {
-        snprintf(msg, sizeof msg, "scope did not send %llu bytes written to log files "
-                 "before it knew them as log files", (unsigned long long)r->log_missed_bytes);
-        size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
-        batch_add(&r->ebatch, &r->events, line, n);
-        r->log_missed_bytes = 0;
-    }
-    if (r->lines_unformatted) {
-        snprintf(msg, sizeof msg, "scope dropped %llu lines longer than %d bytes",
-                 (unsigned long long)r->lines_unformatted, REP_LINE_MAX);
-        size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now_unix(), msg);
-        batch_add(&r->ebatch, &r->events, line, n);
-        r->lines_unformatted = 0;
-    }
+    if (r->drops_to_report)
+        notice_add(r, "scope dropped %llu events: a queue was full, or a thread had none",
+                   (unsigned long long)r->drops_to_report);
+    if (r->events_cut)
+        notice_add(r, "Truncated events. Your rate exceeded %u events per second: %llu cut "
+                   "(SCOPE_EVENT_MAXEPS)", r->cfg.maxeps, (unsigned long long)r->events_cut);
+    if (r->binary_console_bytes)
+        notice_add(r, "scope did not send %llu bytes of console output that is not text "
+                   "(SCOPE_ALLOW_BINARY_CONSOLE=true sends them)",
+                   (unsigned long long)r->binary_console_bytes);
+    if (r->log_missed_bytes)
+        notice_add(r, "scope did not send %llu bytes written to log files before it knew "
+                   "them as log files", (unsigned long long)r->log_missed_bytes);
+    if (r->lines_unformatted)
+        notice_add(r, "scope dropped %llu lines longer than %d bytes",
+                   (unsigned long long)r->lines_unformatted, REP_LINE_MAX);
+    r->drops_to_report = r->events_cut = r->binary_console_bytes = 0;
+    r->log_missed_bytes = r->lines_unformatted = 0;
 }
 
 /* Lines a destination lost (down, stalled, overflowing), said once it
@@ -710,19 +705,16 @@ static void drops_report(struct rep *r)
 static void losses_tell(struct rep *r, struct rep_transport *t, const char *stream,
                         uint64_t *told)
 {
-    char msg[4400], line[REP_LINE_MAX];
     double now = now_unix();
 
     if (t->lost_lines == *told || !rep_transport_is_caught_up(t))
         return;
     uint64_t lines = t->lost_lines - *told;
     *told = t->lost_lines;
-    snprintf(msg, sizeof msg, "scope dropped %llu %s lines: %s did not take them "
-             "(it was down, refused them, or stopped reading until the %d KiB "
-             "kept for it overflowed)", (unsigned long long)lines, stream, t->url,
-             REP_TRANSPORT_KEEP_MAX / 1024);
-    size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, now, msg);
-    batch_add(&r->ebatch, &r->events, line, n);
+    notice_add(r, "scope dropped %llu %s lines: %s did not take them (it was down, "
+               "refused them, or stopped reading until the %d KiB kept for it "
+               "overflowed)", (unsigned long long)lines, stream, t->url,
+               REP_TRANSPORT_KEEP_MAX / 1024);
     struct rep_field tags[] = { REP_FIELD_STR("stream", stream),
                                 REP_FIELD_STR("reason", "destination") };
     struct rep_metric m = { .name = "scope.dropped", .type = REP_COUNTER,

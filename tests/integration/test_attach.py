@@ -70,6 +70,16 @@ class AttachTest(ScopeTest):
     def detach(self, pid, check=0):
         return self.scope("detach", str(pid), check=check)
 
+    def python_ready(self, script):
+        """python3 running script, once it printed 'ready': lines go to its
+        stdin, its answers come from its stdout."""
+        p = subprocess.Popen([PYTHON, "-c", script], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        self.addCleanup(p.stdout.close)
+        self.assertEqual(p.stdout.readline().strip(), "ready")
+        return p
+
     def slots(self, pid):
         """{(object, slot address): slot} from scope inspect --json."""
         doc = json.loads(self.scope("inspect", "--json", str(pid)).stdout)
@@ -181,10 +191,7 @@ class PythonAttachTest(AttachTest):
                   "    n = int(line)\n"
                   "    os.write(fd, b'p' * n)\n"
                   "    print('wrote', n, flush=True)\n")
-        p = subprocess.Popen([PYTHON, "-c", script], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True, bufsize=1)
-        self.addCleanup(lambda: p.poll() is None and p.kill())
-        self.assertEqual(p.stdout.readline().strip(), "ready")
+        p = self.python_ready(script)
         self.attach(p.pid)
         for n in (1000, 2345):
             p.stdin.write(f"{n}\n")

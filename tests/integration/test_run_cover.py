@@ -6,7 +6,6 @@ every pid of a shell pipeline on its own."""
 import os
 import re
 import socket
-import subprocess
 import sys
 import unittest
 
@@ -389,11 +388,7 @@ class DlsymAttachTest(AttachTest):
                   "    libc = libc or ctypes.CDLL(None)\n"
                   "    n = int(line)\n"
                   "    print('wrote', libc.write(fd, b'c' * n, n), flush=True)\n")
-        p = subprocess.Popen([PYTHON, "-c", script], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True, bufsize=1)
-        self.addCleanup(lambda: p.poll() is None and p.kill())
-        self.addCleanup(p.stdout.close)
-        self.assertEqual(p.stdout.readline().strip(), "ready")
+        p = self.python_ready(script)
         self.attach(p.pid)
         for n in (700, 77):
             p.stdin.write(f"{n}\n")
@@ -432,11 +427,7 @@ class LogAndErrorsAttachTest(AttachTest):
                   "    except OSError:\n"
                   "        pass\n"
                   "    print('done', flush=True)\n")
-        p = subprocess.Popen([PYTHON, "-c", script], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True, bufsize=1)
-        self.addCleanup(lambda: p.poll() is None and p.kill())
-        self.addCleanup(p.stdout.close)
-        self.assertEqual(p.stdout.readline().strip(), "ready")
+        p = self.python_ready(script)
         self.attach(p.pid)
         p.stdin.write("after attach\n")
         p.stdin.flush()

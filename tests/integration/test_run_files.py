@@ -2,7 +2,6 @@
 every line schema-valid (issue 2's integration tests)."""
 import os
 import json
-import re
 import time
 import threading
 import subprocess

@@ -4,7 +4,6 @@ schema-valid."""
 import http.server
 import os
 import socket
-import subprocess
 import sys
 import threading
 import unittest

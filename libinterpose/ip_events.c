@@ -61,6 +61,14 @@ static void event_commit(void)
     ip_tls.pushing = false;
 }
 
+/* A reserved event not sent after all (its record went while it was
+ * filled): the slot stays free, and the loss is counted as a drop. */
+static void event_abandon(void)
+{
+    __atomic_fetch_add(&ip_tls.thread->queue.dropped, 1, __ATOMIC_RELAXED);
+    ip_tls.pushing = false;
+}
+
 uint64_t ip_events_take_nested_drops(void)
 {
     return __atomic_exchange_n(&nested_drops, 0, __ATOMIC_RELAXED);
@@ -158,7 +166,13 @@ void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
     ev->h.write_bytes = totals.write_bytes;
     ev->h.write_ops = totals.write_ops;
     ev->h.duration_ns = ip_ticks_to_ns(totals.duration_ns);
-    event_commit();
+    /* The record is freed two drains after its close: a thread held up
+     * that long read another file's path and counts, and says nothing. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (ip_file_ref_valid(ref))
+        event_commit();
+    else
+        event_abandon();
 }
 
 /* dns.req (addrs NULL) or dns.resp: the name, then the addresses, each

@@ -43,11 +43,9 @@ void ip_call_close_end(const struct ip_call *c, const char *op, int fd, int rc)
         return;
     int saved = errno;
     ip_call_count(c, close_counted, rc);
-    /* the event outside the tally window (ip_call_count), errno as it was */
-    if (rc < 0 && saved != EINTR && ip_file_ref_valid(c->ref) &&
-        c->ref.file->kind == IP_KIND_FILE)
-        ip_event_error(REP_EV_FS_ERROR_OPEN_CLOSE, op, c->ref.file->path);
-    errno = saved;
+    /* the event outside the tally window (ip_call_count) */
+    if (rc < 0 && saved != EINTR)
+        ip_call_file_error(c, REP_EV_FS_ERROR_OPEN_CLOSE, op);
     /* Linux releases the fd even when close reports an error. */
     struct ip_file *closed = ip_file_fd_closed(fd, c->ref);
     if (closed)
@@ -66,8 +64,11 @@ void ip_call_dup_end(const struct ip_call *c, int oldfd, int newfd)
     errno = saved;
 }
 
-void ip_call_rw_error(const struct ip_call *c, const char *op)
+void ip_call_file_error(const struct ip_call *c, uint16_t kind, const char *op)
 {
+    int saved = errno;
+
     if (ip_file_ref_valid(c->ref) && c->ref.file->kind == IP_KIND_FILE)
-        ip_event_error(REP_EV_FS_ERROR_READ_WRITE, op, c->ref.file->path);
+        ip_event_error(kind, op, c->ref.file->path);
+    errno = saved;
 }

@@ -60,8 +60,7 @@ static inline void ip_tally_add(uint64_t *counter, uint64_t n)
 
 /* Add to a tally (own) or to shared counters. Inlined with `own` constant,
  * so each counting function below exists once and compiles twice. */
-IP_INLINE void ip_count(uint64_t *counter, uint64_t n,
-                                                           bool own)
+IP_INLINE void ip_count(uint64_t *counter, uint64_t n, bool own)
 {
     if (own)
         ip_tally_add(counter, n);
@@ -107,8 +106,7 @@ bool ip_call_count_shared(const struct ip_call *c, ip_counter_fn *fn, int64_t rc
 
 /* Count the call with fn against its file: the thread's tally, else the
  * record itself. False: no file to count against. */
-IP_INLINE bool ip_call_count(const struct ip_call *c,
-                                                                ip_counter_fn *fn, int64_t rc)
+IP_INLINE bool ip_call_count(const struct ip_call *c, ip_counter_fn *fn, int64_t rc)
 {
     struct rep_fs_counts *k = ip_call_tally(c);
     if (__builtin_expect(k == NULL, 0))
@@ -118,9 +116,7 @@ IP_INLINE bool ip_call_count(const struct ip_call *c,
     return true;
 }
 
-IP_INLINE void ip_call_duration(const struct ip_call *c,
-                                                                   struct rep_fs_counts *k,
-                                                                   bool own)
+IP_INLINE void ip_call_duration(const struct ip_call *c, struct rep_fs_counts *k, bool own)
 {
     if (!c->t0)
         return;                     /* not timed: a socket */
@@ -155,10 +151,10 @@ static inline const char *ip_op_of(const char *func, const char *fallback)
  * net.error event for a connection; path may be NULL. Counting is the
  * caller's. */
 void ip_event_error(uint16_t kind, const char *op, const char *path);
-/* A read, write or seek on c's record failed: fs.error for a file (sockets'
- * rx/tx errors are only counted: AppScope's net.error events are about
- * connections). */
-void ip_call_rw_error(const struct ip_call *c, const char *op);
+/* A call on c's record failed: an fs.error event of class `kind` for a
+ * file (sockets' rx/tx errors are only counted: AppScope's net.error
+ * events are about connections). errno is kept. */
+void ip_call_file_error(const struct ip_call *c, uint16_t kind, const char *op);
 
 void ip_event_console(int fd, const char *text, size_t len);
 /* Text written to a file that may be a log file (see ip_logfile). */
@@ -192,20 +188,12 @@ IP_INLINE void ip_read_counted(
     ip_call_duration(c, k, own);
 }
 
-/* A read, write or seek on a file failed: the fs.error event, errno kept. */
-static inline void ip_call_rw_failed(const struct ip_call *c, const char *op)
-{
-    int saved = errno;
-    ip_call_rw_error(c, op);
-    errno = saved;
-}
-
 #define ip_call_read_end(c, rc) ip_call_read_end_in(c, rc, __func__)
 IP_INLINE void ip_call_read_end_in(const struct ip_call *c, ssize_t rc, const char *func)
 {
     if (c->observed && ip_call_count(c, ip_read_counted, rc) &&
         __builtin_expect(rc < 0, 0) && ip_io_failed())
-        ip_call_rw_failed(c, ip_op_of(func, "read"));
+        ip_call_file_error(c, REP_EV_FS_ERROR_READ_WRITE, ip_op_of(func, "read"));
 }
 
 IP_INLINE void ip_write_counted(
@@ -230,7 +218,7 @@ IP_INLINE void ip_call_write_end_in(const struct ip_call *c, int fd, const void 
         return;
     if (ip_call_count(c, ip_write_counted, rc)) {
         if (__builtin_expect(rc < 0, 0) && ip_io_failed()) {
-            ip_call_rw_failed(c, ip_op_of(func, "write"));
+            ip_call_file_error(c, REP_EV_FS_ERROR_READ_WRITE, ip_op_of(func, "write"));
         } else if (rc > 0 && text && ip_call_may_log(c) && ip_file_ref_valid(c->ref)) {
             int saved = errno;
             ip_event_file(c, fd, text, (size_t)rc);
@@ -254,7 +242,7 @@ IP_INLINE void ip_seek_counted(
 IP_INLINE void ip_call_seek_end_in(const struct ip_call *c, off_t rc, const char *func)
 {
     if (c->observed && ip_call_count(c, ip_seek_counted, rc) && rc < 0)
-        ip_call_rw_failed(c, ip_op_of(func, "lseek"));
+        ip_call_file_error(c, REP_EV_FS_ERROR_READ_WRITE, ip_op_of(func, "lseek"));
 }
 
 IP_INLINE void ip_stat_counted(

@@ -82,20 +82,28 @@ static void event_text_set(struct rep_event *ev, const char *text, size_t len)
     ev->h.text_len = (uint16_t)len;
 }
 
-/* Console text longer than one event is split, never cut. */
-void ip_event_console(int fd, const char *text, size_t len)
+/* Text longer than one event is split, never cut; file_index and gen name
+ * the record of a REP_EV_FILE event. */
+static void text_events(uint16_t kind, int fd, const char *text, size_t len,
+                        uint32_t file_index, uint32_t file_gen)
 {
-    if (!ip_proc.events || !ip_proc.cfg.ev_console)
-        return;
     while (len > 0) {
-        struct rep_event *ev = event_reserve(REP_EV_CONSOLE, fd, NULL);
+        struct rep_event *ev = event_reserve(kind, fd, NULL);
         if (!ev)
             return;
         event_text_set(ev, text, len);
+        ev->h.file_index = file_index;
+        ev->h.file_gen = file_gen;
         text += ev->h.text_len;
         len -= ev->h.text_len;
         event_commit();
     }
+}
+
+void ip_event_console(int fd, const char *text, size_t len)
+{
+    if (ip_proc.events && ip_proc.cfg.ev_console)
+        text_events(REP_EV_CONSOLE, fd, text, len, 0, 0);
 }
 
 /* The same split for text written to a file: the reporter keeps it if the
@@ -110,26 +118,16 @@ void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len
         ip_add(&f->log_missed_bytes, len);
         return;
     }
-    while (len > 0) {
-        struct rep_event *ev = event_reserve(REP_EV_FILE, fd, NULL);
-        if (!ev)
-            return;
-        event_text_set(ev, text, len);
-        ev->h.file_index = index;
-        ev->h.file_gen = c->ref.gen;
-        text += ev->h.text_len;
-        len -= ev->h.text_len;
-        event_commit();
-    }
+    text_events(REP_EV_FILE, fd, text, len, index, c->ref.gen);
 }
 
-/* fs.open or net.open, by what the record is. */
 /* Does the operator want events of this record's kind? */
 static bool kind_wanted(const struct ip_file *f)
 {
     return f->kind == IP_KIND_SOCKET ? ip_proc.cfg.ev_net : ip_proc.cfg.ev_fs;
 }
 
+/* fs.open or net.open, by what the record is. */
 void ip_event_open(const char *op, int fd, const struct ip_file *f)
 {
     if (!ip_proc.events || !kind_wanted(f))

@@ -219,6 +219,10 @@ static int url_parse(struct rep_transport *t, const char *url,
     t->fd = -1;
     t->connect_ok = 1;
     t->maxlen = REP_TRANSPORT_MAXLEN_DEFAULT;
+    if (strlen(url) >= sizeof t->url) {
+        snprintf(err, errlen, "destination is longer than %zu bytes", sizeof t->url - 1);
+        return -1;
+    }
     snprintf(t->url, sizeof t->url, "%s", url);
     if (url[0] == '\0')
         return 0;
@@ -248,11 +252,6 @@ int rep_transport_url_check(const char *url, char *err, size_t errlen)
     struct rep_transport scratch;
     const char *file_rest = NULL;
 
-    if (strlen(url) >= sizeof scratch.url) {
-        snprintf(err, errlen, "destination is longer than %zu bytes",
-                 sizeof scratch.url - 1);
-        return -1;
-    }
     return url_parse(&scratch, url, &file_rest, err, errlen);
 }
 
@@ -261,8 +260,7 @@ int rep_transport_open(struct rep_transport *t, const char *url,
 {
     const char *file_rest = NULL;
 
-    if (rep_transport_url_check(url, err, errlen) < 0 ||
-        url_parse(t, url, &file_rest, err, errlen) < 0)
+    if (url_parse(t, url, &file_rest, err, errlen) < 0)
         return -1;
     if (t->kind == REP_TRANSPORT_FILE && file_open(t, file_rest, err, errlen) < 0) {
         t->kind = REP_TRANSPORT_OFF;
@@ -779,7 +777,7 @@ void rep_transport_finish(struct rep_transport *t, int timeout_ms)
 {
     if (!t->pending_len || t->kind == REP_TRANSPORT_OFF)
         return;
-    if (!link_ready(t) && t->fd < 0)
+    if (!link_ready(t))
         link_connect(t);            /* one last try, whatever the backoff */
     pending_drain(t, timeout_ms);
 }

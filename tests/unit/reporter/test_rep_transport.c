@@ -69,6 +69,15 @@ static int listener(int port, int type, int rcvbuf)
     return s;
 }
 
+/* t open to scheme://127.0.0.1:port */
+static void loopback_open(struct rep_transport *t, const char *scheme, int port)
+{
+    char url[64];
+
+    snprintf(url, sizeof url, "%s://127.0.0.1:%d", scheme, port);
+    ck_assert_msg(rep_transport_open(t, url, err, sizeof err) == 0, "%s: %s", url, err);
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -156,12 +165,11 @@ static unsigned reader_lines(struct reader *rd, unsigned *first, int contiguous)
 START_TEST(tcp_down_then_up_counts_exactly)
 {
     struct rep_transport t;
-    char url[64], line[101];
+    char line[101];
     int port = port_free();
     const unsigned total = 2 * REP_TRANSPORT_KEEP_MAX / 100;
 
-    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
-    ck_assert_int_eq(rep_transport_open(&t, url, err, sizeof err), 0);
+    loopback_open(&t, "tcp", port);
     double worst = 0;
     for (unsigned i = 0; i < total; i++) {
         line_make(line, i);
@@ -193,13 +201,12 @@ END_TEST
 START_TEST(tcp_stalled_reader_never_blocks)
 {
     struct rep_transport t;
-    char url[64], line[101];
+    char line[101];
     int port = port_free();
     int ls = listener(port, SOCK_STREAM, 4096);
     const unsigned total = 100000;         /* 10 MB */
 
-    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
-    ck_assert_int_eq(rep_transport_open(&t, url, err, sizeof err), 0);
+    loopback_open(&t, "tcp", port);
     double began = now_s();
     for (unsigned i = 0; i < total; i++) {
         line_make(line, i);
@@ -228,14 +235,13 @@ END_TEST
 START_TEST(udp_packs_whole_lines)
 {
     struct rep_transport t;
-    char url[64], buf[8192];
+    char buf[8192];
     int port = port_free();
     int s = listener(port, SOCK_DGRAM, 0);
     size_t sent = 0, got = 0;
     unsigned lines = 0;
 
-    snprintf(url, sizeof url, "udp://127.0.0.1:%d", port);
-    ck_assert_int_eq(rep_transport_open(&t, url, err, sizeof err), 0);
+    loopback_open(&t, "udp", port);
     rep_transport_set_maxlen(&t, 200);
     for (int i = 0; i < 40; i++)
         sent += (size_t)snprintf(buf + sent, sizeof buf - sent, "m%d:%d|c|#t:%*d\n",

@@ -41,6 +41,9 @@ struct ip_tally {
     /* written by the thread */
     uint64_t key;               /* ip_tally_key() of the record; 0: none */
     uint32_t rekey_seq;         /* odd while the key changes */
+    /* calls on the file before the next timed one (ip_call_timed); the
+     * reporter sets it to 0 after a drain that moved counts */
+    uint32_t untimed_left;
     struct rep_fs_counts counts;
     /* written by the reporter */
     _Alignas(64) uint32_t move_seq; /* odd while moving counts to the record */
@@ -64,6 +67,7 @@ struct ip_thread {
 struct ip_tls {
     struct ip_thread *thread;   /* NULL until the first hooked call */
     uint16_t claim_backoff;     /* calls before trying a full pool again */
+    uint32_t time_rng;          /* xorshift state: gaps between timed calls */
     bool pushing;               /* between queue reserve and commit */
     bool ours;                  /* the reporter thread: never observed */
     bool tallying;              /* between finding a tally and adding to it */

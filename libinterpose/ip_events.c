@@ -163,7 +163,9 @@ void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
     ev->h.read_ops = totals.read_ops;
     ev->h.write_bytes = totals.write_bytes;
     ev->h.write_ops = totals.write_ops;
-    ev->h.duration_ns = ip_ticks_to_ns(totals.duration_ns);
+    /* AppScope's close events carry the mean duration of the calls */
+    ev->h.duration_ns = totals.duration_ops ? ip_ticks_to_ns(totals.duration_ns) /
+                                              totals.duration_ops : 0;
     /* The record is freed two drains after its close: a thread held up
      * that long read another file's path and counts, and says nothing. */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);

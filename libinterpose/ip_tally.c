@@ -110,6 +110,9 @@ static void tally_move_one(struct ip_tally *e)
     }
     __atomic_store_n(&e->taken_seq, seq, __ATOMIC_RELEASE);
     __atomic_store_n(&e->move_seq, e->move_seq + 1, __ATOMIC_RELEASE);
+    /* the file's next call is timed: each period has durations in it. The
+     * thread's own store may overwrite this; then the sample decides. */
+    __atomic_store_n(&e->untimed_left, 0, __ATOMIC_RELAXED);
 }
 
 void ip_tally_move(struct ip_thread *t)

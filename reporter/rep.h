@@ -33,7 +33,7 @@ struct rep_fs_counts {
     uint64_t read_ops, read_bytes;
     uint64_t write_ops, write_bytes;
     uint64_t seek_ops;
-    uint64_t duration_ops, duration_ns;
+    uint64_t duration_ops, duration_ns; /* of the timed calls (a sample) */
     uint64_t err_open_close, err_read_write;
     uint64_t stat_ops, err_stat;        /* stat, access (files only) */
 };

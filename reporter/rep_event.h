@@ -45,7 +45,7 @@ struct rep_event_head {
         /* file: which record of the source was written to */
         struct { uint32_t file_index, file_gen; };
     };
-    uint64_t duration_ns;   /* fs.close: time spent inside calls on it;
+    uint64_t duration_ns;   /* fs.close: mean time of its timed calls;
                                net.close: connection lifetime; dns.resp */
     struct rep_sock sock;   /* net.open, net.close */
 };

@@ -89,6 +89,56 @@ class VerbosityTest(ScopeTest):
         self.assertEqual(self.tags_at(9), {"file", "numops", "proc", "pid", "host", "unit"})
 
 
+class DurationTest(ScopeTest):
+    """fs.duration is the mean over a sample of calls (ip_call_timed), while
+    every count stays exact."""
+
+    def durations_of(self, path):
+        return [b for b in metrics_named(self.metric_lines(), "fs.duration")
+                if b.get("file") == path]
+
+    def test_a_busy_file_is_timed_one_call_in_about_16(self):
+        out = os.path.join(self.dir, "OUT")
+        self.scope_run(["dd", "if=/dev/zero", "of=" + out, "bs=64", "count=100000"])
+        m = self.metric_lines()
+        writes = [b for b in metrics_named(m, "fs.write") if b.get("file") == out]
+        self.assertEqual(sum(b["numops"] for b in writes), 100000)
+        timed = sum(b["numops"] for b in self.durations_of(out))
+        # gaps of 8 to 23 calls, plus the first call after each 10 ms drain
+        self.assertGreater(timed, 100000 // 30)
+        self.assertLess(timed, 100000 // 6)
+
+    def test_close_event_and_metric_carry_the_mean_not_the_sum(self):
+        # Four writes of 256 KiB into a FIFO whose reader takes 64 KiB every
+        # 50 ms: each write blocks about 0.2 s, 0.8 s in all. A drain comes
+        # during each of them, so each following call is timed too.
+        fifo = os.path.join(self.dir, "fifo")
+        reader = ("import sys, time\n"
+                  "f = open(sys.argv[1], 'rb', buffering=0)\n"
+                  "while f.read(65536):\n"
+                  "    time.sleep(0.05)\n")
+        body = ("import os, subprocess, sys\n"
+                f"p = {fifo!r}\n"
+                "os.mkfifo(p)\n"
+                f"r = subprocess.Popen([sys.executable, '-c', {reader!r}, p])\n"
+                "fd = os.open(p, os.O_WRONLY)\n"
+                "for _ in range(4):\n"
+                "    os.write(fd, b'x' * 262144)\n"
+                "os.close(fd)\n"
+                "r.wait()\n")
+        self.scope_run([PYTHON, "-c", body])
+        closes = [e["data"] for e in events_of(self.event_lines(), "fs.close")
+                  if e["data"]["file"] == fifo and e["data"]["file_write_ops"]]
+        self.assertEqual(len(closes), 1, closes)
+        self.assertEqual(closes[0]["file_write_bytes"], 4 * 262144)
+        # microseconds: the mean of about 6 timed calls, not their 0.8 s sum
+        self.assertGreater(closes[0]["duration"], 50000, closes)
+        self.assertLess(closes[0]["duration"], 400000, closes)
+        metrics = [b for b in self.durations_of(fifo) if b["pid"] == closes[0]["pid"]]
+        self.assertTrue(metrics)
+        self.assertLess(max(b["_value"] for b in metrics), 400000, metrics)
+
+
 class ThreadsTest(ScopeTest):
     def test_python_eight_threads_exact_per_file(self):
         script = os.path.join(self.dir, "threads.py")

@@ -267,6 +267,13 @@ bool ip_in_vfork_child(void);
 bool ip_reporter_pause(void);
 void ip_reporter_resume(void);
 
+/* glibc's __libc_single_threaded, which our reporter thread clears: noted
+ * at attach before the thread starts, set back at detach when the process
+ * is single-threaded again (ip_single_thread.c). */
+void ip_single_thread_note(void);
+void ip_single_thread_cancel_seen(void);    /* the pthread_cancel wrapper */
+bool ip_single_thread_restore(void);
+
 /* Under `scope run`: the environment exec gets keeps LD_PRELOAD (with
  * us) and the SCOPE_* settings. ip_env_capture at load; for an exec,
  * `out` needs ip_env_room(envp) entries and `preload` one string. */

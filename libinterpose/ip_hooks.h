@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>

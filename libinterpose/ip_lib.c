@@ -236,6 +236,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     if (note)
         ip_complain(note);
     ip_thread_self();               /* this thread's alternate stack, too */
+    ip_single_thread_note();
     if (rep_start(ip_proc.rep) != 0)
         ip_complain("cannot start the reporter thread; data is written at exit only");
     status_text_set(scope_ctl_status.metric_dest, sizeof scope_ctl_status.metric_dest,
@@ -291,9 +292,11 @@ int scope_ctl_detach(void)
     if (flushers_gone(IP_EXIT_FLUSH_MS))
         rep_destroy(ip_proc.rep);       /* else leave it: a flusher holds it */
     ip_proc.rep = NULL;
+    bool single = ip_single_thread_restore();
     scope_ctl_status.patched_slots = 0;
     scope_ctl_status.detaches++;
-    rep_log(REP_LOG_INFO, "detached: %d slots restored", restored);
+    rep_log(REP_LOG_INFO, "detached: %d slots restored%s", restored,
+            single ? "; glibc's single-threaded mode restored" : "");
     rep_log_close();
     __atomic_store_n(&scope_ctl_status.state, SCOPE_CTL_LOADED, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&ctl_lock);

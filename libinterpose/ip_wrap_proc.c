@@ -141,6 +141,12 @@ int ip_wrap_execle(const char *path, const char *arg0, ...)
     return ip_wrap_execve(path, argv, envp);
 }
 
+int ip_wrap_pthread_cancel(pthread_t thread)
+{
+    ip_single_thread_cancel_seen();
+    return ip_real_pthread_cancel(thread);
+}
+
 /* A joined thread may stay in the thread group for a moment after
  * pthread_join returns: EINVAL then means "not yet", for up to ~50 ms. */
 static int single_threaded_retry(int (*call)(int, int), int a, int b)

@@ -239,6 +239,48 @@ class PythonAttachTest(AttachTest):
         self.assertEqual(p.wait(timeout=10), 0)
 
 
+class SingleThreadedTest(AttachTest):
+    """Our reporter thread clears glibc's __libc_single_threaded, which
+    makes each cancellable call of the program slower; detach sets it back
+    when the program is single-threaded again, unless it cancelled itself
+    meanwhile (examples/selfcancel.c)."""
+
+    def start(self):
+        p = subprocess.Popen([example("selfcancel")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.addCleanup(p.wait)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        self.addCleanup(p.stdout.close)
+        self.addCleanup(p.stdin.close)
+        self.assertEqual(p.stdout.readline().split()[0], "ready")
+        return p
+
+    def ask(self, p, command):
+        p.stdin.write(command + "\n")
+        p.stdin.flush()
+        return p.stdout.readline().strip()
+
+    def test_detach_gives_the_single_threaded_mode_back(self):
+        p = self.start()
+        self.assertEqual(self.ask(p, "flag"), "flag 1 1")
+        self.attach(p.pid)
+        self.assertEqual(self.ask(p, "flag"), "flag 0 0")
+        self.detach(p.pid)
+        self.assertEqual(self.ask(p, "flag"), "flag 1 1")
+        self.assertEqual(self.ask(p, "enable"), "alive")
+
+    def test_a_pending_self_cancel_keeps_the_slow_path(self):
+        p = self.start()
+        self.attach(p.pid)
+        self.assertEqual(self.ask(p, "cancel"), "pending")
+        self.detach(p.pid)
+        self.assertEqual(self.ask(p, "flag"), "flag 0 0")
+        # the pending request acts at the write: no "alive", and the
+        # program ends as a cancelled main thread does
+        self.assertEqual(self.ask(p, "enable"), "")
+        self.assertEqual(p.wait(timeout=10), 0)
+
+
 class ServersTest(AttachTest):
     def test_nginx_worker_keeps_serving(self):
         port = free_port()

@@ -1,0 +1,84 @@
+/* ip_single_thread.c: give glibc back its single-threaded fast path at
+ * detach.
+ *
+ * glibc (2.32 and later) keeps __libc_single_threaded: while it is true,
+ * each cancellable call (write, read, send...) skips two atomic updates of
+ * the thread's cancellation state, and malloc and libstdc++ skip their
+ * atomics too. Creating our reporter thread clears it, and glibc never sets
+ * it again. A program we detached from would run the slower path for the
+ * rest of its life (a write(2) to /dev/null: about 5% here), which is not
+ * "back exactly as it was".
+ *
+ * So attach notes whether the flag was true before our thread started, and
+ * detach, once our thread is joined, sets it back only when that is true
+ * again of the process:
+ *   - it has one thread: the one running detach. With other threads it
+ *     stays false, as glibc left it;
+ *   - nobody called pthread_cancel meanwhile (hooked). glibc clears the flag
+ *     there too: a single-threaded program that cancels itself needs the
+ *     slow path to act on the request at its next cancellation point.
+ */
+#include "ip.h"
+#include "rep_proc.h"
+
+#include <dlfcn.h>
+#include <gnu/lib-names.h>
+#include <sys/single_threaded.h>
+#include <time.h>
+
+/* A joined thread leaves the thread group a moment after pthread_join
+ * returns (the kernel wakes the joiner before it unhashes the task). */
+#define GONE_WAIT_MS 20
+
+static bool was_single;
+static bool cancel_seen;
+
+/* The flag glibc's own functions test. A program that reads the flag
+ * itself (libstdc++'s inline atomics do) holds a copy of it made by an
+ * R_X86_64_COPY relocation, and that copy is what `__libc_single_threaded`
+ * names here. pthread_create clears both; pthread_cancel only glibc's. */
+static char *glibc_flag(void)
+{
+    void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+    char *flag = libc ? dlsym(libc, "__libc_single_threaded") : NULL;
+
+    if (libc)
+        dlclose(libc);
+    return flag ? flag : &__libc_single_threaded;
+}
+
+void ip_single_thread_note(void)
+{
+    was_single = __libc_single_threaded && *glibc_flag();
+    __atomic_store_n(&cancel_seen, false, __ATOMIC_RELAXED);
+}
+
+void ip_single_thread_cancel_seen(void)
+{
+    __atomic_store_n(&cancel_seen, true, __ATOMIC_RELAXED);
+}
+
+/* Wait (bounded) until the process has one thread. */
+static bool threads_down_to_one(void)
+{
+    struct timespec ms = { 0, 1000000 };
+
+    for (int waited = 0;; waited++) {
+        long n = rep_proc_status_field("Threads");
+        if (n == 1)
+            return true;
+        if (n != 2 || waited >= GONE_WAIT_MS)   /* 2: ours, still leaving */
+            return false;
+        nanosleep(&ms, NULL);
+    }
+}
+
+bool ip_single_thread_restore(void)
+{
+    if (!was_single || __atomic_load_n(&cancel_seen, __ATOMIC_RELAXED) ||
+        !threads_down_to_one())
+        return false;
+    __libc_single_threaded = 1;
+    *glibc_flag() = 1;
+    return true;
+}

@@ -160,8 +160,9 @@ static inline bool ip_file_ref_valid(struct ip_file_ref ref)
     return ref.file && __atomic_load_n(&ref.file->gen, __ATOMIC_RELAXED) == ref.gen;
 }
 
-/* A new fd opened on path: claim a record (or NULL when the pool is out). */
-struct ip_file *ip_file_opened(int fd, const char *path);
+/* A new fd opened on path: claim a record (or NULL when the pool is out).
+ * t0: the open's ip_ticks() at its start (its duration), or 0. */
+struct ip_file *ip_file_opened(int fd, const char *path, uint64_t t0);
 /* A new socket fd (socket, accept, socketpair), described by s. */
 struct ip_file *ip_socket_opened(int fd, const struct rep_sock *s);
 /* Fill in a socket's addresses (and family and type) from the kernel:

@@ -20,11 +20,9 @@ void ip_call_open_end(const struct ip_call *c, const char *op, int fd,
         ip_call_duration(c, &ip_files_orphan, false);
         ip_event_error(REP_EV_FS_ERROR_OPEN_CLOSE, op, path);
     } else {
-        struct ip_file *f = ip_file_opened(fd, path ? path : "?");
-        if (f) {
-            ip_call_duration(c, &f->live, false);
+        struct ip_file *f = ip_file_opened(fd, path ? path : "?", c->t0);
+        if (f)
             ip_event_open(op, fd, f);
-        }
     }
     errno = saved;
 }

@@ -218,7 +218,7 @@ static void fd_map_publish(int fd, struct ip_file *f)
 }
 
 /* A fresh record for fd, not yet published; NULL when the pool is out
- * (counted against `orphan`). */
+ * (counted against `orphan`). Its counters are zero (record_zero). */
 static struct ip_file *record_start(int fd, struct rep_fs_counts *orphan)
 {
     if (!fd_tracked(fd))
@@ -230,18 +230,20 @@ static struct ip_file *record_start(int fd, struct rep_fs_counts *orphan)
         return NULL;
     }
     /* The record is ours alone until it is published in ip_fd_map. */
-    memset(&f->live, 0, sizeof f->live);
-    memset(&f->reported, 0, sizeof f->reported);
     f->live.opens = 1;
     f->refs = 1;
     return f;
 }
 
-struct ip_file *ip_file_opened(int fd, const char *path)
+struct ip_file *ip_file_opened(int fd, const char *path, uint64_t t0)
 {
     struct ip_file *f = record_start(fd, &ip_files_orphan);
     if (!f)
         return NULL;
+    if (t0) {                       /* plain adds: not published yet */
+        f->live.duration_ops = 1;
+        f->live.duration_ns = ip_ticks() - t0;
+    }
     f->kind = IP_KIND_FILE;
     f->logfile = IP_LOG_UNKNOWN;
     f->log_probe_bytes = 0;
@@ -388,9 +390,19 @@ static void record_collect(struct rep *r, struct ip_file *f, struct rep_net_gaug
         n->ports++;
 }
 
+/* Counters are zeroed when a record is freed, on the reporter's thread,
+ * which has just read them: the program's thread that claims the record
+ * next then writes only the lines it needs. */
+static void record_zero(struct ip_file *f)
+{
+    memset(&f->live, 0, sizeof f->live);
+    memset(&f->reported, 0, sizeof f->reported);
+}
+
 static void record_free(struct ip_file *f)
 {
     __atomic_add_fetch(&f->gen, 1, __ATOMIC_RELEASE);
+    record_zero(f);
     __atomic_store_n(&f->state, IP_FILE_FREE, __ATOMIC_RELEASE);
     free_push(f);
 }
@@ -466,6 +478,7 @@ static void records_forget(void)
     __atomic_store_n(&free_head, 0, __ATOMIC_RELEASE);
     for (uint32_t i = 0; i < high; i++) {
         __atomic_add_fetch(&ip_files_pool[i].gen, 1, __ATOMIC_RELEASE);
+        record_zero(&ip_files_pool[i]);
         __atomic_store_n(&ip_files_pool[i].state, IP_FILE_FREE, __ATOMIC_RELEASE);
     }
     __atomic_store_n(&pool_high, 0, __ATOMIC_RELEASE);
@@ -485,7 +498,7 @@ static void fd_learn(int fd)
         return;
     path[n] = '\0';
     if (path[0] == '/') {
-        f = ip_file_opened(fd, path);
+        f = ip_file_opened(fd, path, 0);
     } else if (strncmp(path, "socket:", 7) == 0) {
         struct rep_sock s = { 0 };
         ip_sock_describe(fd, &s);

@@ -16,19 +16,31 @@
  *     stays false, as glibc left it;
  *   - nobody called pthread_cancel meanwhile (hooked). glibc clears the flag
  *     there too: a single-threaded program that cancels itself needs the
- *     slow path to act on the request at its next cancellation point.
+ *     slow path to act on the request at its next cancellation point;
+ *   - glibc is a version whose every use of the flag was checked for this
+ *     (VERIFIED_GLIBC). glibc's manual says applications must never write
+ *     the flag: we set it back only to what it was, with one thread left,
+ *     on versions where that was read in the code, and nowhere else.
  */
 #include "ip.h"
 #include "rep_proc.h"
 
 #include <dlfcn.h>
 #include <gnu/lib-names.h>
+#include <gnu/libc-version.h>
+#include <string.h>
 #include <sys/single_threaded.h>
 #include <time.h>
 
 /* A joined thread leaves the thread group a moment after pthread_join
  * returns (the kernel wakes the joiner before it unhashes the task). */
 #define GONE_WAIT_MS 20
+
+/* 2.36 tests the flag in 85 places: the cancellable calls, malloc,
+ * pthread_mutex_lock, the set*id calls (which must reach every thread);
+ * each one asks whether other threads exist, nothing more. pthread_create
+ * and pthread_cancel clear it; only start-up sets it. */
+static const char *const VERIFIED_GLIBC[] = { "2.36" };
 
 static bool was_single;
 static bool cancel_seen;
@@ -47,9 +59,19 @@ static char *glibc_flag(void)
     return flag ? flag : &__libc_single_threaded;
 }
 
+static bool glibc_verified(void)
+{
+    const char *version = gnu_get_libc_version();
+
+    for (size_t i = 0; i < sizeof VERIFIED_GLIBC / sizeof VERIFIED_GLIBC[0]; i++)
+        if (strcmp(version, VERIFIED_GLIBC[i]) == 0)
+            return true;
+    return false;
+}
+
 void ip_single_thread_note(void)
 {
-    was_single = __libc_single_threaded && *glibc_flag();
+    was_single = glibc_verified() && __libc_single_threaded && *glibc_flag();
     __atomic_store_n(&cancel_seen, false, __ATOMIC_RELAXED);
 }
 

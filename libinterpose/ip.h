@@ -88,7 +88,9 @@ void ip_threads_after_fork_child(void);
 
 #define IP_PATH_MAX 1024
 
-enum ip_file_state { IP_FILE_FREE, IP_FILE_OPEN, IP_FILE_CLOSED };
+/* CLAIMED: being filled by the thread that opened it, not yet in
+ * ip_fd_map; the reporter folds only OPEN and CLOSED records. */
+enum ip_file_state { IP_FILE_FREE, IP_FILE_CLAIMED, IP_FILE_OPEN, IP_FILE_CLOSED };
 
 /* A record is a file (fs.* metrics) or a socket (net.*: reads and writes
  * are rx and tx, whichever function moved the bytes). */

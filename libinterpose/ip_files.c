@@ -121,7 +121,7 @@ static struct ip_file *record_claim(void)
         uint64_t next = ((head >> 32) + 1) << 32 | free_next(top - 1);
         if (__atomic_compare_exchange_n(&free_head, &head, next, true,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-            __atomic_store_n(&ip_files_pool[top - 1].state, IP_FILE_OPEN, __ATOMIC_RELAXED);
+            __atomic_store_n(&ip_files_pool[top - 1].state, IP_FILE_CLAIMED, __ATOMIC_RELAXED);
             return &ip_files_pool[top - 1];
         }
     }
@@ -130,7 +130,7 @@ static struct ip_file *record_claim(void)
         __atomic_store_n(&pool_high, IP_FILES_MAX, __ATOMIC_RELAXED);
         return NULL;
     }
-    __atomic_store_n(&ip_files_pool[fresh].state, IP_FILE_OPEN, __ATOMIC_RELAXED);
+    __atomic_store_n(&ip_files_pool[fresh].state, IP_FILE_CLAIMED, __ATOMIC_RELAXED);
     return &ip_files_pool[fresh];
 }
 
@@ -211,6 +211,8 @@ static struct ip_file_ref fd_map_replace(int fd, uint32_t slot)
  * lost the race to this open, or behind our back): its close event. */
 static void fd_map_publish(int fd, struct ip_file *f)
 {
+    /* filled in: from now on the reporter may fold it */
+    __atomic_store_n(&f->state, IP_FILE_OPEN, __ATOMIC_RELEASE);
     struct ip_file_ref gone = fd_map_replace(fd, slot_of(f));
 
     if (gone.file)
@@ -240,7 +242,7 @@ struct ip_file *ip_file_opened(int fd, const char *path, uint64_t t0)
     struct ip_file *f = record_start(fd, &ip_files_orphan);
     if (!f)
         return NULL;
-    if (t0) {                       /* plain adds: not published yet */
+    if (t0) {                       /* plain stores: CLAIMED, ours alone */
         f->live.duration_ops = 1;
         f->live.duration_ns = ip_ticks() - t0;
     }

@@ -20,6 +20,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include "ip_queue.h"
+#include "ip_sample.h"
 #include "rep.h"
 
 #define IP_EXPORT __attribute__((visibility("default")))
@@ -41,9 +42,8 @@ struct ip_tally {
     /* written by the thread */
     uint64_t key;               /* ip_tally_key() of the record; 0: none */
     uint32_t rekey_seq;         /* odd while the key changes */
-    /* calls on the file before the next timed one (ip_call_timed); the
-     * reporter sets it to 0 after a drain that moved counts */
-    uint32_t untimed_left;
+    struct ip_sampler sampler;  /* which of its calls are timed */
+    uint32_t sampled_move;      /* move_seq at its last timed call */
     struct rep_fs_counts counts;
     /* written by the reporter */
     _Alignas(64) uint32_t move_seq; /* odd while moving counts to the record */
@@ -67,7 +67,7 @@ struct ip_thread {
 struct ip_tls {
     struct ip_thread *thread;   /* NULL until the first hooked call */
     uint16_t claim_backoff;     /* calls before trying a full pool again */
-    uint32_t time_rng;          /* xorshift state: gaps between timed calls */
+    uint32_t sample_rng;        /* gaps between timed calls (ip_sample.h) */
     bool pushing;               /* between queue reserve and commit */
     bool ours;                  /* the reporter thread: never observed */
     bool tallying;              /* between finding a tally and adding to it */
@@ -114,6 +114,7 @@ struct ip_file {
     uint32_t log_probe_bytes;   /* queued while IP_LOG_UNKNOWN, atomic */
     uint64_t log_missed_bytes;  /* not queued past the probe, atomic */
     uint64_t open_ticks;        /* sockets: for the connection's lifetime */
+    struct ip_sampler sampler;  /* calls made without their thread's tally */
     struct rep_sock sock;       /* sockets: what it is, addresses once known */
     struct ip_file *next_closed;    /* on the list of closed records */
     uint32_t next_free;         /* on the free stack: next index + 1 */

@@ -7,7 +7,7 @@
  *
  * Inline because this is the hot path: a few loads, plain adds to the
  * thread's own tally of the file (ip_tally.c), and two TSC reads on the
- * calls that are timed (ip_call_timed: a sample). No locks,
+ * calls that are timed (a sample: ip_sample.h). No locks,
  * no lock-prefixed instructions, no allocation, no syscalls, and errno is
  * only read (on failure), never written. The epilogues are macros that
  * pass the wrapper's __func__, which names the failed call in an error
@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <string.h>
 #include "ip.h"
+#include "ip_sample.h"
 
 /* Inlined into every wrapper whatever its size: a call saved is a
  * noticeable part of what a wrapper costs. */
@@ -26,68 +27,66 @@
 
 struct ip_call {
     bool observed;
+    uint32_t weight;                /* timed: the calls it stands for; 0: not */
     struct ip_file_ref ref;
-    uint64_t t0;                    /* ip_ticks() */
+    uint64_t t0;                    /* ip_ticks(), when timed */
 };
 
-/* Calls between two timed calls on one file, on average. On this kind of
- * machine a TSC read costs about 9 ns and a write(2) to /dev/null about
- * 140 ns: timing every call would make the wrapper cost 13% of it. */
-#define IP_TIME_EVERY 16
-
-/* The next gap: uniform in [IP_TIME_EVERY/2, 3*IP_TIME_EVERY/2), so that a
- * program whose calls repeat with a period (a header write, then a body
- * write) is not always sampled at the same point of it. xorshift32. */
-IP_INLINE uint32_t ip_time_gap(void)
-{
-    uint32_t x = ip_tls.time_rng ? ip_tls.time_rng : 0x9e3779b9u;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    ip_tls.time_rng = x;
-    return IP_TIME_EVERY / 2 + x % IP_TIME_EVERY;
-}
-
-/* Is this call on ref's file timed? A thread's first call on a file, its
- * first call after each drain that moved counts (so a file used in a
- * report period always has durations in it), and then one call in about
- * IP_TIME_EVERY. fs.duration is the mean over the timed calls; numops on
- * it counts them. A signal handler's call in between may shift a gap by
- * one: the sample stays a sample. */
-IP_INLINE bool ip_call_timed(struct ip_file_ref ref)
+/* Is this call on ref's file timed (ip_sample.h), and for how many calls?
+ * With the thread's own tally of the file, its sampler, and the first call
+ * after each drain that moved the tally is timed (a file used in a report
+ * period has a duration in it); else the record's sampler, which other
+ * threads share. */
+IP_INLINE uint32_t ip_call_weight(struct ip_file_ref ref)
 {
     struct ip_thread *t = ip_tls.thread;
-    if (__builtin_expect(t == NULL, 0))
-        return true;
-    struct ip_tally *e = &t->tallies[ref.slot % IP_TALLIES];
-    if (e->key != ip_tally_key(ref))
-        return true;                /* first call, or a tally it cannot have */
-    uint32_t left = __atomic_load_n(&e->untimed_left, __ATOMIC_RELAXED);
-    __atomic_store_n(&e->untimed_left, left ? left - 1 : ip_time_gap(), __ATOMIC_RELAXED);
-    return left == 0;
+    struct ip_tally *e = t ? &t->tallies[ref.slot % IP_TALLIES] : NULL;
+
+    if (!e || e->key != ip_tally_key(ref))
+        return ip_sample_step(&ref.file->sampler, false, &ip_tls.sample_rng);
+    uint32_t moved = __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED);
+    uint32_t weight = ip_sample_step(&e->sampler, moved != e->sampled_move,
+                                     &ip_tls.sample_rng);
+    if (weight)
+        e->sampled_move = moved;
+    return weight;
 }
 
-/* A call on fd (-1 for the open family, which always times itself). The
- * clock is read only for a call on a file, and only when it is sampled
- * (ip_call_timed): an fd we know nothing of (a pipe, the console) costs no
- * time stamp, and a socket's duration is its lifetime, not its calls'. */
-IP_INLINE void ip_call_begin(struct ip_call *c, int fd)
+/* What every call on fd needs: whether it is observed, and fd's record
+ * (fd -1, the open family: none yet, and the open is timed). */
+IP_INLINE bool ip_call_start(struct ip_call *c, int fd)
 {
     c->observed = ip_observing();
-    c->t0 = 0;
+    c->weight = 0;
     if (!c->observed)
-        return;
+        return false;
     if (__builtin_expect(ip_tls.thread == NULL, 0))
         ip_thread_self();           /* once per thread: queue, alternate stack */
     if (fd < 0) {
         c->ref = (struct ip_file_ref){ NULL, 0, 0 };
+        c->weight = 1;
         c->t0 = ip_ticks();
-        return;
+        return false;
     }
     c->ref = ip_file_of_fd(fd);
-    if (c->ref.file && c->ref.file->kind == IP_KIND_FILE && ip_call_timed(c->ref))
+    return true;
+}
+
+/* A call whose duration counts. The clock is read only for a call on a
+ * file, and only when it is sampled: an fd we know nothing of (a pipe,
+ * the console) costs no time stamp, and a socket's duration is its
+ * lifetime, not its calls'. */
+IP_INLINE void ip_call_begin(struct ip_call *c, int fd)
+{
+    if (ip_call_start(c, fd) && c->ref.file && c->ref.file->kind == IP_KIND_FILE &&
+        (c->weight = ip_call_weight(c->ref)) != 0)
         c->t0 = ip_ticks();
+}
+
+/* A call with no duration to report (stat, dup): it takes no sample. */
+IP_INLINE void ip_call_begin_untimed(struct ip_call *c, int fd)
+{
+    ip_call_start(c, fd);
 }
 
 /* Shared counters (a record's `live`, the orphans): other threads add too. */
@@ -161,12 +160,14 @@ IP_INLINE bool ip_call_count(const struct ip_call *c, ip_counter_fn *fn, int64_t
     return true;
 }
 
+/* duration_ops and duration_ns add up the weights and the weighted
+ * durations of the timed calls (ip_sample.h). */
 IP_INLINE void ip_call_duration(const struct ip_call *c, struct rep_fs_counts *k, bool own)
 {
-    if (!c->t0)
+    if (!c->weight)
         return;                     /* not timed: a socket, or not sampled */
-    ip_count(&k->duration_ops, 1, own);
-    ip_count(&k->duration_ns, ip_ticks() - c->t0, own);
+    ip_count(&k->duration_ops, c->weight, own);
+    ip_count(&k->duration_ns, (ip_ticks() - c->t0) * c->weight, own);
 }
 
 /* A failed read or write; waiting (EAGAIN) and interruptions are not

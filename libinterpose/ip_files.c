@@ -399,6 +399,7 @@ static void record_zero(struct ip_file *f)
 {
     memset(&f->live, 0, sizeof f->live);
     memset(&f->reported, 0, sizeof f->reported);
+    memset(&f->sampler, 0, sizeof f->sampler);
 }
 
 static void record_free(struct ip_file *f)

@@ -61,6 +61,9 @@ struct rep_fs_counts *ip_tally_claim(struct ip_tally *e, uint64_t key)
     for (size_t i = 0; i < FIELDS; i++)
         __atomic_store_n(&now[i], 0, __ATOMIC_RELAXED);
     __atomic_store_n(&e->rekey_seq, seq + 2, __ATOMIC_RELEASE);
+    /* the file's first call was timed on its record's sampler */
+    e->sampler = (struct ip_sampler){ 0, ip_sample_gap(&ip_tls.sample_rng) };
+    e->sampled_move = __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED);
     return &e->counts;
 }
 
@@ -110,9 +113,6 @@ static void tally_move_one(struct ip_tally *e)
     }
     __atomic_store_n(&e->taken_seq, seq, __ATOMIC_RELEASE);
     __atomic_store_n(&e->move_seq, e->move_seq + 1, __ATOMIC_RELEASE);
-    /* the file's next call is timed: each period has durations in it. The
-     * thread's own store may overwrite this; then the sample decides. */
-    __atomic_store_n(&e->untimed_left, 0, __ATOMIC_RELAXED);
 }
 
 void ip_tally_move(struct ip_thread *t)

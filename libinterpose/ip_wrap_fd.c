@@ -148,7 +148,7 @@ int ip_wrap_close_range(unsigned int first, unsigned int last, int flags)
 int ip_wrap_dup(int fd)
 {
     struct ip_call c;
-    ip_call_begin(&c, fd);
+    ip_call_begin_untimed(&c, fd);
     int rc = ip_real_dup(fd);
     ip_call_dup_end(&c, fd, rc);
     return rc;
@@ -157,7 +157,7 @@ int ip_wrap_dup(int fd)
 int ip_wrap_dup2(int fd, int fd2)
 {
     struct ip_call c;
-    ip_call_begin(&c, fd);
+    ip_call_begin_untimed(&c, fd);
     int rc = ip_real_dup2(fd, fd2);
     ip_call_dup_end(&c, fd, rc);
     return rc;
@@ -166,7 +166,7 @@ int ip_wrap_dup2(int fd, int fd2)
 int ip_wrap_dup3(int fd, int fd2, int flags)
 {
     struct ip_call c;
-    ip_call_begin(&c, fd);
+    ip_call_begin_untimed(&c, fd);
     int rc = ip_real_dup3(fd, fd2, flags);
     ip_call_dup_end(&c, fd, rc);
     return rc;
@@ -185,7 +185,7 @@ int ip_wrap_dup3(int fd, int fd2, int flags)
         if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)                   \
             return ip_real_##name(fd, cmd, arg);                        \
         struct ip_call c;                                               \
-        ip_call_begin(&c, fd);                                          \
+        ip_call_begin_untimed(&c, fd);                                  \
         int rc = ip_real_##name(fd, cmd, arg);                          \
         ip_call_dup_end(&c, fd, rc);                                    \
         return rc;                                                      \

@@ -20,7 +20,7 @@
     int ip_wrap_##name(int fd, buf_type *buf)                            \
     {                                                                    \
         struct ip_call c;                                                \
-        ip_call_begin(&c, fd);                                           \
+        ip_call_begin_untimed(&c, fd);                                   \
         int rc = ip_real_##name(fd, buf);                                \
         ip_call_stat_end(&c, rc, NULL);                                        \
         return rc;                                                       \
@@ -62,7 +62,7 @@ WRAP_STAT_AT(fstatat64, struct stat64)
     int ip_wrap_##name(int ver, int fd, buf_type *buf)                   \
     {                                                                    \
         struct ip_call c;                                                \
-        ip_call_begin(&c, fd);                                           \
+        ip_call_begin_untimed(&c, fd);                                   \
         int rc = ip_real_##name(ver, fd, buf);                           \
         ip_call_stat_end(&c, rc, NULL);                                        \
         return rc;                                                       \

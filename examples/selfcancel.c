@@ -1,5 +1,6 @@
 /* selfcancel: a single-threaded program that asks glibc about its
- * single-threaded mode, and may cancel itself, for attach/detach tests.
+ * single-threaded mode, and may start a thread or cancel itself, for
+ * attach/detach tests.
  *
  *   selfcancel
  *
@@ -7,6 +8,7 @@
  *   flag      prints "flag <P> <G>": __libc_single_threaded as this
  *             program sees it (its own copy: a COPY relocation) and as
  *             glibc's functions see it (libc's)
+ *   thread    starts a thread and joins it; prints "joined"
  *   cancel    with cancellation disabled, cancels itself: the request
  *             stays pending; prints "pending"
  *   enable    enables cancellation again, then writes "alive": the write
@@ -31,6 +33,11 @@ static void say(const char *text)
         _exit(2);
 }
 
+static void *nothing(void *arg)
+{
+    return arg;
+}
+
 int main(void)
 {
     char line[64], out[64];
@@ -47,6 +54,11 @@ int main(void)
         if (strcmp(line, "flag\n") == 0) {
             snprintf(out, sizeof out, "flag %d %d\n", __libc_single_threaded, *glibc_flag);
             say(out);
+        } else if (strcmp(line, "thread\n") == 0) {
+            pthread_t t;
+            if (pthread_create(&t, NULL, nothing, NULL) != 0 || pthread_join(t, NULL) != 0)
+                return 2;
+            say("joined\n");
         } else if (strcmp(line, "cancel\n") == 0) {
             pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
             pthread_cancel(pthread_self());

@@ -275,7 +275,9 @@ void ip_reporter_resume(void);
  * at attach before the thread starts, set back at detach when the process
  * is single-threaded again (ip_single_thread.c). */
 void ip_single_thread_note(void);
-void ip_single_thread_cancel_seen(void);    /* the pthread_cancel wrapper */
+/* The program created or cancelled a thread (their wrappers): glibc
+ * keeps the flag false after that, and so does detach. */
+void ip_single_thread_spoil(void);
 bool ip_single_thread_restore(void);
 
 /* Under `scope run`: the environment exec gets keeps LD_PRELOAD (with

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <threads.h>
 #include "elfpatch.h"
 
 #define IP_HOOK(ret, name, params) \

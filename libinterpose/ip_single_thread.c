@@ -14,9 +14,12 @@
  * again of the process:
  *   - it has one thread: the one running detach. With other threads it
  *     stays false, as glibc left it;
- *   - nobody called pthread_cancel meanwhile (hooked). glibc clears the flag
- *     there too: a single-threaded program that cancels itself needs the
- *     slow path to act on the request at its next cancellation point;
+ *   - the program created no thread meanwhile (pthread_create and
+ *     thrd_create are hooked): glibc would have left the flag false even
+ *     after those threads ended;
+ *   - nor called pthread_cancel (hooked). glibc clears the flag there too:
+ *     a single-threaded program that cancels itself needs the slow path to
+ *     act on the request at its next cancellation point;
  *   - glibc is a version whose every use of the flag was checked for this
  *     (VERIFIED_GLIBC). glibc's manual says applications must never write
  *     the flag: we set it back only to what it was, with one thread left,
@@ -43,13 +46,16 @@
 static const char *const VERIFIED_GLIBC[] = { "2.36" };
 
 static bool was_single;
-static bool cancel_seen;
+static bool spoiled;                /* the program made or cancelled a thread */
+static char *libc_flag;
 
 /* The flag glibc's own functions test. A program that reads the flag
  * itself (libstdc++'s inline atomics do) holds a copy of it made by an
  * R_X86_64_COPY relocation, and that copy is what `__libc_single_threaded`
- * names here. pthread_create clears both; pthread_cancel only glibc's. */
-static char *glibc_flag(void)
+ * names here. pthread_create clears both; pthread_cancel only glibc's.
+ * Looked up at attach: detach may run in a thread stopped inside the
+ * loader, which must not be entered again. */
+static char *libc_flag_find(void)
 {
     void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
     char *flag = libc ? dlsym(libc, "__libc_single_threaded") : NULL;
@@ -71,13 +77,17 @@ static bool glibc_verified(void)
 
 void ip_single_thread_note(void)
 {
-    was_single = glibc_verified() && __libc_single_threaded && *glibc_flag();
-    __atomic_store_n(&cancel_seen, false, __ATOMIC_RELAXED);
+    was_single = glibc_verified() && __libc_single_threaded;
+    if (was_single) {
+        libc_flag = libc_flag_find();
+        was_single = *libc_flag != 0;
+    }
+    __atomic_store_n(&spoiled, false, __ATOMIC_RELAXED);
 }
 
-void ip_single_thread_cancel_seen(void)
+void ip_single_thread_spoil(void)
 {
-    __atomic_store_n(&cancel_seen, true, __ATOMIC_RELAXED);
+    __atomic_store_n(&spoiled, true, __ATOMIC_RELAXED);
 }
 
 /* Wait (bounded) until the process has one thread. */
@@ -97,10 +107,10 @@ static bool threads_down_to_one(void)
 
 bool ip_single_thread_restore(void)
 {
-    if (!was_single || __atomic_load_n(&cancel_seen, __ATOMIC_RELAXED) ||
+    if (!was_single || __atomic_load_n(&spoiled, __ATOMIC_RELAXED) ||
         !threads_down_to_one())
         return false;
     __libc_single_threaded = 1;
-    *glibc_flag() = 1;
+    *libc_flag = 1;
     return true;
 }

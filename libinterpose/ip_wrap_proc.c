@@ -141,9 +141,22 @@ int ip_wrap_execle(const char *path, const char *arg0, ...)
     return ip_wrap_execve(path, argv, envp);
 }
 
+int ip_wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                           void *(*start)(void *), void *arg)
+{
+    ip_single_thread_spoil();
+    return ip_real_pthread_create(thread, attr, start, arg);
+}
+
+int ip_wrap_thrd_create(thrd_t *thread, thrd_start_t start, void *arg)
+{
+    ip_single_thread_spoil();
+    return ip_real_thrd_create(thread, start, arg);
+}
+
 int ip_wrap_pthread_cancel(pthread_t thread)
 {
-    ip_single_thread_cancel_seen();
+    ip_single_thread_spoil();
     return ip_real_pthread_cancel(thread);
 }
 

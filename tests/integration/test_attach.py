@@ -242,8 +242,8 @@ class PythonAttachTest(AttachTest):
 class SingleThreadedTest(AttachTest):
     """Our reporter thread clears glibc's __libc_single_threaded, which
     makes each cancellable call of the program slower; detach sets it back
-    when the program is single-threaded again, unless it cancelled itself
-    meanwhile (examples/selfcancel.c)."""
+    when the program is single-threaded again, unless it made a thread or
+    cancelled itself meanwhile (examples/selfcancel.c)."""
 
     def start(self):
         p = subprocess.Popen([example("selfcancel")], stdin=subprocess.PIPE,
@@ -270,6 +270,14 @@ class SingleThreadedTest(AttachTest):
         self.detach(p.pid)
         self.assertEqual(self.ask(p, "flag"), "flag 1 1")
         self.assertEqual(self.ask(p, "enable"), "alive")
+
+    def test_a_thread_made_meanwhile_keeps_the_flag_cleared(self):
+        # glibc leaves it false after a thread, even one that ended
+        p = self.start()
+        self.attach(p.pid)
+        self.assertEqual(self.ask(p, "thread"), "joined")
+        self.detach(p.pid)
+        self.assertEqual(self.ask(p, "flag"), "flag 0 0")
 
     def test_a_pending_self_cancel_keeps_the_slow_path(self):
         p = self.start()

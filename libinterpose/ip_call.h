@@ -53,22 +53,17 @@ IP_INLINE uint32_t ip_call_weight(struct ip_file_ref ref)
 }
 
 /* What every call on fd needs: whether it is observed, and fd's record
- * (fd -1, the open family: none yet, and the open is timed). */
+ * (fd -1: none). False: not observed. */
 IP_INLINE bool ip_call_start(struct ip_call *c, int fd)
 {
     c->observed = ip_observing();
     c->weight = 0;
+    c->t0 = 0;
     if (!c->observed)
         return false;
     if (__builtin_expect(ip_tls.thread == NULL, 0))
         ip_thread_self();           /* once per thread: queue, alternate stack */
-    if (fd < 0) {
-        c->ref = (struct ip_file_ref){ NULL, 0, 0 };
-        c->weight = 1;
-        c->t0 = ip_ticks();
-        return false;
-    }
-    c->ref = ip_file_of_fd(fd);
+    c->ref = fd >= 0 ? ip_file_of_fd(fd) : (struct ip_file_ref){ NULL, 0, 0 };
     return true;
 }
 
@@ -87,6 +82,15 @@ IP_INLINE void ip_call_begin(struct ip_call *c, int fd)
 IP_INLINE void ip_call_begin_untimed(struct ip_call *c, int fd)
 {
     ip_call_start(c, fd);
+}
+
+/* The open family: no record yet, and every open is timed (weight 1). */
+IP_INLINE void ip_call_begin_open(struct ip_call *c)
+{
+    if (!ip_call_start(c, -1))
+        return;
+    c->weight = 1;
+    c->t0 = ip_ticks();
 }
 
 /* Shared counters (a record's `live`, the orphans): other threads add too. */

@@ -7,14 +7,16 @@
  * with them. A timed call stands for itself and for the calls skipped
  * since the previous timed one: its duration counts that many times (its
  * weight). The weighted mean estimates the mean over all calls, and the
- * weights add up to the calls made, but for those skipped after the last
- * timed one. A caller may force a call to be timed; its weight still
- * covers the calls skipped before it.
+ * weights add up to about the calls made (not those skipped after the last
+ * timed one). A caller may force a call to be timed: it stands for itself
+ * alone, outside the random gaps, so a rhythm of forced calls cannot tilt
+ * the mean towards them.
  *
  * A sampler is two words updated with plain loads and stores. Several
- * threads may share one (a file record's): a skip lost to a race makes a
- * weight one too small; the counts of calls and bytes are kept elsewhere
- * and stay exact.
+ * threads may share one (a file record's), and a signal handler's call may
+ * come between a load and a store: a race makes a weight somewhat too
+ * small or too large. The counts of calls and bytes are kept elsewhere and
+ * stay exact.
  */
 #ifndef IP_SAMPLE_H
 #define IP_SAMPLE_H
@@ -46,9 +48,11 @@ static inline uint32_t ip_sample_gap(uint32_t *rng)
  * (zeroed) sampler times its first call, with weight 1. */
 static inline uint32_t ip_sample_step(struct ip_sampler *s, bool force, uint32_t *rng)
 {
+    if (force)
+        return 1;
     uint32_t skipped = __atomic_load_n(&s->skipped, __ATOMIC_RELAXED);
 
-    if (!force && skipped < __atomic_load_n(&s->gap, __ATOMIC_RELAXED)) {
+    if (skipped < __atomic_load_n(&s->gap, __ATOMIC_RELAXED)) {
         __atomic_store_n(&s->skipped, skipped + 1, __ATOMIC_RELAXED);
         return 0;
     }

@@ -61,7 +61,8 @@ struct rep_fs_counts *ip_tally_claim(struct ip_tally *e, uint64_t key)
     for (size_t i = 0; i < FIELDS; i++)
         __atomic_store_n(&now[i], 0, __ATOMIC_RELAXED);
     __atomic_store_n(&e->rekey_seq, seq + 2, __ATOMIC_RELEASE);
-    /* the file's first call was timed on its record's sampler */
+    /* a new file's sample starts here; the calls this thread made on it
+     * before were sampled on its record (what was skipped there stays) */
     e->sampler = (struct ip_sampler){ 0, ip_sample_gap(&ip_tls.sample_rng) };
     e->sampled_move = __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED);
     return &e->counts;

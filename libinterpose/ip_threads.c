@@ -91,6 +91,8 @@ struct ip_thread *ip_thread_self(void)
         return NULL;
     }
     ip_tls.thread = t;
+    /* its own sequence of sampling gaps, different in each run */
+    ip_tls.sample_rng = (uint32_t)(ip_ticks() ^ ((uintptr_t)t << 7)) | 1;
     pthread_setspecific(exit_key, t);
     ip_crash_thread_start((unsigned)(t - pool));
     return t;

@@ -30,7 +30,7 @@
         struct ip_call c;                                               \
         int mode = 0;                                                   \
         OPEN_MODE_ARG(flags, flags, mode);                              \
-        ip_call_begin(&c, -1);                                          \
+        ip_call_begin_open(&c);                                         \
         int fd = ip_real_##name(path, flags, mode);                     \
         ip_call_open_end(&c, #name, fd, path);                          \
         return fd;                                                      \
@@ -42,7 +42,7 @@
         struct ip_call c;                                               \
         int mode = 0;                                                   \
         OPEN_MODE_ARG(flags, flags, mode);                              \
-        ip_call_begin(&c, -1);                                          \
+        ip_call_begin_open(&c);                                         \
         int fd = ip_real_##name(dirfd, path, flags, mode);              \
         ip_call_open_end(&c, #name, fd, path);                          \
         return fd;                                                      \
@@ -57,7 +57,7 @@ WRAP_OPENAT(openat64)
     int ip_wrap_##name(const char *path, mode_t mode)                   \
     {                                                                   \
         struct ip_call c;                                               \
-        ip_call_begin(&c, -1);                                          \
+        ip_call_begin_open(&c);                                         \
         int fd = ip_real_##name(path, mode);                            \
         ip_call_open_end(&c, #name, fd, path);                          \
         return fd;                                                      \
@@ -71,7 +71,7 @@ WRAP_CREAT(creat64)
     int ip_wrap_##name(const char *path, int flags)                     \
     {                                                                   \
         struct ip_call c;                                               \
-        ip_call_begin(&c, -1);                                          \
+        ip_call_begin_open(&c);                                         \
         int fd = ip_real_##name(path, flags);                           \
         ip_call_open_end(&c, "open", fd, path);                         \
         return fd;                                                      \
@@ -81,7 +81,7 @@ WRAP_CREAT(creat64)
     int ip_wrap_##name(int dirfd, const char *path, int flags)          \
     {                                                                   \
         struct ip_call c;                                               \
-        ip_call_begin(&c, -1);                                          \
+        ip_call_begin_open(&c);                                         \
         int fd = ip_real_##name(dirfd, path, flags);                    \
         ip_call_open_end(&c, "openat", fd, path);                       \
         return fd;                                                      \

@@ -30,7 +30,7 @@ static int stream_fd(FILE *f)
     FILE *ip_wrap_##name(const char *path, const char *mode)            \
     {                                                                   \
         struct ip_call c;                                               \
-        ip_call_begin(&c, -1);                                          \
+        ip_call_begin_open(&c);                                         \
         FILE *f = ip_real_##name(path, mode);                           \
         ip_call_open_end(&c, #name, f ? stream_fd(f) : -1, path);       \
         return f;                                                       \
@@ -441,13 +441,14 @@ void ip_wrap_rewind(FILE *f)
 #define WRAP_FREOPEN(name)                                               \
     FILE *ip_wrap_##name(const char *path, const char *mode, FILE *f)    \
     {                                                                    \
-        struct ip_call c;                                                \
+        struct ip_call closing, opening;                                 \
         int old_fd = stream_fd(f);                                       \
-        ip_call_begin(&c, old_fd);                                       \
+        ip_call_begin(&closing, old_fd);                                 \
+        ip_call_begin_open(&opening);                                    \
         FILE *rc = ip_real_##name(path, mode, f);                        \
         if (path) {                                                      \
-            ip_call_close_end(&c, #name, old_fd, 0);                     \
-            ip_call_open_end(&c, #name, rc ? stream_fd(rc) : -1, path);  \
+            ip_call_close_end(&closing, #name, old_fd, 0);               \
+            ip_call_open_end(&opening, #name, rc ? stream_fd(rc) : -1, path); \
         }                                                                \
         return rc;                                                       \
     }

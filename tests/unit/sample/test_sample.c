@@ -1,6 +1,6 @@
 /* test_sample.c: which calls are timed (ip_sample.h): about one in
  * IP_SAMPLE_EVERY at gaps that vary, weights that add up to the calls,
- * and forced samples that keep covering the calls skipped before them. */
+ * and forced samples that stand for themselves alone. */
 #include <check.h>
 #include <stdlib.h>
 
@@ -47,7 +47,7 @@ START_TEST(about_one_call_in_16_is_timed_and_weights_add_up)
 }
 END_TEST
 
-START_TEST(a_forced_call_is_timed_and_stands_for_the_skipped)
+START_TEST(a_forced_call_stands_for_itself_alone)
 {
     struct ip_sampler s = { 0 };
     uint32_t rng = 0;
@@ -55,8 +55,26 @@ START_TEST(a_forced_call_is_timed_and_stands_for_the_skipped)
     ck_assert_uint_eq(ip_sample_step(&s, false, &rng), 1);
     for (int i = 0; i < 3; i++)
         ck_assert_uint_eq(ip_sample_step(&s, false, &rng), 0); /* gap >= 8 */
-    ck_assert_uint_eq(ip_sample_step(&s, true, &rng), 4);
     ck_assert_uint_eq(ip_sample_step(&s, true, &rng), 1);
+    ck_assert_uint_eq(s.skipped, 3);            /* the random stream goes on */
+}
+END_TEST
+
+/* A rhythm of forced calls (a header write forced after each drain, then a
+ * body write) must not make the header stand for the bodies: the bodies'
+ * weights add up to the bodies. */
+START_TEST(forced_calls_do_not_tilt_the_mean)
+{
+    struct ip_sampler s = { 0 };
+    uint32_t rng = 0;
+    uint64_t header_weight = 0, body_weight = 0;
+
+    for (int i = 0; i < CALLS; i++) {
+        header_weight += ip_sample_step(&s, true, &rng);
+        body_weight += ip_sample_step(&s, false, &rng);
+    }
+    ck_assert_uint_eq(header_weight, CALLS);
+    ck_assert_uint_eq(body_weight + s.skipped, CALLS);
 }
 END_TEST
 
@@ -82,7 +100,8 @@ int main(void)
 
     tcase_add_test(tc, gaps_stay_in_range_and_vary);
     tcase_add_test(tc, about_one_call_in_16_is_timed_and_weights_add_up);
-    tcase_add_test(tc, a_forced_call_is_timed_and_stands_for_the_skipped);
+    tcase_add_test(tc, a_forced_call_stands_for_itself_alone);
+    tcase_add_test(tc, forced_calls_do_not_tilt_the_mean);
     tcase_add_test(tc, a_period_of_two_does_not_line_up);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -7,7 +7,7 @@
  */
 #include "elfpatch.h"
 
-#include <check.h>
+#include "check_suite.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,15 +146,6 @@ static Suite *classify_suite(void)
     return s;
 }
 
-static int suite_run(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
-
 static int elf32_run(void)
 {
 #ifdef EP_FIX_32BIT
@@ -162,7 +153,7 @@ static int elf32_run(void)
     TCase *tc = tcase_create("elf32");
     tcase_add_test(tc, test_32bit_program_is_32bit);
     suite_add_tcase(s, tc);
-    return suite_run(s);
+    return check_suite_run(s);
 #else
     printf("SKIPPED: gcc -m32 cannot link a 32-bit program on this machine "
            "(install gcc-multilib), so the EP_ELF_32BIT verdict is not "
@@ -175,5 +166,5 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "elf32") == 0)
         return elf32_run();
-    return suite_run(classify_suite());
+    return check_suite_run(classify_suite());
 }

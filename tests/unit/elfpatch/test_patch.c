@@ -9,7 +9,7 @@
 #include "elfpatch.h"
 #include "epfix.h"
 
-#include <check.h>
+#include "check_suite.h"
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
@@ -617,11 +617,6 @@ static Suite *patch_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(patch_suite());
     /* Each test must start from a freshly loaded process (see the top). */
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_suite_run(patch_suite());
 }

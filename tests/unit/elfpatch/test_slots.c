@@ -10,7 +10,7 @@
 #include "elfpatch.h"
 #include "epfix.h"
 
-#include <check.h>
+#include "check_suite.h"
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
@@ -393,10 +393,5 @@ static Suite *slots_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(slots_suite());
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_suite_run(slots_suite());
 }

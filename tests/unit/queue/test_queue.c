@@ -1,6 +1,6 @@
 /* test_queue.c: the per-thread event queue: exact totals under concurrency,
  * order, and drop accounting when full. */
-#include <check.h>
+#include "check_suite.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,9 +140,5 @@ int main(void)
     tcase_add_test(tc, full_queue_counts_every_drop);
     tcase_add_test(tc, reserved_but_uncommitted_is_invisible);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_suite_run(s);
 }

@@ -7,7 +7,7 @@
  */
 #include "rep_fmt.h"
 
-#include <check.h>
+#include "check_suite.h"
 #include <float.h>
 #include <limits.h>
 #include <math.h>
@@ -647,11 +647,5 @@ static Suite *rep_fmt_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(rep_fmt_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_suite_run(rep_fmt_suite());
 }

@@ -1,7 +1,7 @@
 /* test_rep_transport.c: the reporter's destinations against real loopback
  * sockets: URL checks, lines kept while a destination is down and counted
  * when they overflow, a reader that stalls, StatsD datagram packing. */
-#include <check.h>
+#include "check_suite.h"
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -285,11 +285,5 @@ static Suite *rep_transport_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(rep_transport_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_suite_run(rep_transport_suite());
 }

@@ -10,7 +10,7 @@
 #include "rep_config.h"
 #include "rep_yaml.h"
 
-#include <check.h>
+#include "check_suite.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -434,11 +434,5 @@ static Suite *rep_yaml_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(rep_yaml_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_suite_run(rep_yaml_suite());
 }

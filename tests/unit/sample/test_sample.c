@@ -1,7 +1,7 @@
 /* test_sample.c: which calls are timed (ip_sample.h): about one in
  * IP_SAMPLE_EVERY at gaps that vary, weights that add up to the calls,
  * and forced samples that stand for themselves alone. */
-#include <check.h>
+#include "check_suite.h"
 #include <stdlib.h>
 
 #include "ip_sample.h"
@@ -104,9 +104,5 @@ int main(void)
     tcase_add_test(tc, forced_calls_do_not_tilt_the_mean);
     tcase_add_test(tc, a_period_of_two_does_not_line_up);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_suite_run(s);
 }

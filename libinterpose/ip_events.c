@@ -32,7 +32,10 @@ static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
         __atomic_fetch_add(&nested_drops, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    if (__atomic_add_fetch(&events_this_second, 1, __ATOMIC_RELAXED) > ip_proc.cfg.maxeps) {
+    /* over the limit: a load, not a second lock-prefixed add (a server
+     * past its limit comes here for most of its opens and closes) */
+    if (__atomic_load_n(&events_this_second, __ATOMIC_RELAXED) >= ip_proc.cfg.maxeps ||
+        __atomic_add_fetch(&events_this_second, 1, __ATOMIC_RELAXED) > ip_proc.cfg.maxeps) {
         __atomic_fetch_add(&events_cut, 1, __ATOMIC_RELAXED);
         return NULL;
     }
@@ -114,7 +117,8 @@ void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len
     uint32_t index = ip_file_index(f);
 
     if (__atomic_load_n(&f->logfile, __ATOMIC_RELAXED) == IP_LOG_UNKNOWN &&
-        __atomic_add_fetch(&f->log_probe_bytes, len, __ATOMIC_RELAXED) > IP_LOG_PROBE_BYTES) {
+        (__atomic_load_n(&f->log_probe_bytes, __ATOMIC_RELAXED) > IP_LOG_PROBE_BYTES ||
+         __atomic_add_fetch(&f->log_probe_bytes, len, __ATOMIC_RELAXED) > IP_LOG_PROBE_BYTES)) {
         ip_add(&f->log_missed_bytes, len);
         return;
     }

@@ -150,6 +150,10 @@ class EventControlsTest(ScopeTest):
         self.assertLessEqual(delivered, 300)     # 100 a second, over at most ~3 seconds
         notices = [e["data"] for e in events_of(lines, "notice")]
         self.assertTrue(any("exceeded 100 events per second" in n for n in notices), notices)
+        # every write is an event sent, cut, or dropped (a full queue): counted
+        cut = sum(int(m) for n in notices for m in re.findall(r": (\d+) cut", n))
+        dropped = sum(int(m) for n in notices for m in re.findall(r"dropped (\d+) events", n))
+        self.assertEqual(delivered + cut + dropped, 30000, notices)
         self.assert_schema_valid(self.events)
 
     def test_kinds_switched_off_and_custom_tags(self):

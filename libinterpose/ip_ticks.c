@@ -1,7 +1,7 @@
 /* ip_ticks.c: cheap time stamps for call durations.
  *
  * Reading the TSC costs a few nanoseconds; a vDSO clock_gettime costs
- * several times that, twice per wrapped call. The TSC is used only when the
+ * several times that, twice per timed call. The TSC is used only when the
  * CPU says it ticks at a constant rate through frequency changes and sleep
  * states (constant_tsc and nonstop_tsc); the ratio to nanoseconds is
  * measured against CLOCK_MONOTONIC over the whole time since attach, so no

@@ -920,26 +920,19 @@ static int attach_configured(const struct inj_attach_opts *o, const struct inj_c
     return attach_report(&t, &j, &d);
 }
 
+static int attach_go(void *o, const struct inj_config *cfg)
+{
+    return attach_configured(o, cfg);
+}
+
 int inj_attach_main(int argc, char **argv)
 {
     struct inj_attach_opts o;
-    struct inj_config *cfg;
     enum inj_cli_result r = inj_cli_attach(argc, argv, &o);
-    int rc;
 
     if (r != INJ_CLI_OK)
         return r == INJ_CLI_HELP ? (fputs(inj_attach_help, stdout), 0) : 2;
-    if (!(cfg = malloc(sizeof *cfg))) {
-        fprintf(stderr, "scope: out of memory\n");
-        return 1;
-    }
-    if (inj_config_load("attach", &o.lib, cfg) < 0)
-        rc = 2;
-    else
-        rc = o.lib.dry_run ? inj_config_dry_run(&o.lib, cfg) : attach_configured(&o, cfg);
-    inj_config_free(cfg);
-    free(cfg);
-    return rc;
+    return inj_config_run("attach", &o.lib, attach_go, &o);
 }
 
 /* ---- detach ---------------------------------------------------------------- */

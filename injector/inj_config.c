@@ -6,6 +6,7 @@
 #include "rep_transport.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,7 +78,9 @@ static int dest_resolve(const char *cmd, const char *option, const char *key,
     return 0;
 }
 
-int inj_config_load(const char *cmd, struct inj_run_opts *o, struct inj_config *c)
+/* inj_config_run's loading: 0, or -1 after printing why. c is to be freed
+ * with config_free in any case. */
+static int config_load(const char *cmd, struct inj_run_opts *o, struct inj_config *c)
 {
     memset(c, 0, sizeof *c);
     if (config_find(o->config, c) < 0)
@@ -101,7 +104,7 @@ int inj_config_load(const char *cmd, struct inj_run_opts *o, struct inj_config *
     return 0;
 }
 
-void inj_config_free(struct inj_config *c)
+static void config_free(struct inj_config *c)
 {
     rep_yaml_free(&c->yaml);
 }
@@ -159,7 +162,8 @@ static int key_of(const char *line, char *key, size_t cap)
     return 0;
 }
 
-void inj_config_print(const struct inj_config *c, const struct inj_config_set *set, FILE *out)
+static void config_print(const struct inj_config *c, const struct inj_config_set *set,
+                         FILE *out)
 {
     extern char **environ;
     char key[256], buf[4096];
@@ -183,7 +187,11 @@ void inj_config_print(const struct inj_config *c, const struct inj_config_set *s
             key_print(c, set, key, NULL, out);
 }
 
-int inj_config_dry_run(const struct inj_run_opts *o, const struct inj_config *c)
+/* --dry-run: every key, its effective value and where it comes from
+ * ("KEY=VALUE\t# SOURCE", SOURCE: default, file FILE:LINE, environment,
+ * option ..., session), a session directory shown as
+ * $SCOPE_HOME/history/<session>. Returns the exit status. */
+static int config_dry_run(const struct inj_run_opts *o, const struct inj_config *c)
 {
     char hist[PATH_MAX], dir[PATH_MAX + 16] = "";
     struct inj_config_set set[INJ_CONFIG_NSET];
@@ -196,6 +204,24 @@ int inj_config_dry_run(const struct inj_run_opts *o, const struct inj_config *c)
     }
     inj_dests_choose(o->metric_dest, o->event_dest, o->metric_format, dir, &d);
     inj_config_sets(o, &d, dir, set);
-    inj_config_print(c, set, stdout);
+    config_print(c, set, stdout);
     return 0;
+}
+
+int inj_config_run(const char *cmd, struct inj_run_opts *o, inj_config_go_fn *go, void *arg)
+{
+    struct inj_config *c = malloc(sizeof *c);   /* ~25 KiB: not on the stack */
+    int rc;
+
+    if (!c) {
+        fprintf(stderr, "scope: out of memory\n");
+        return 2;
+    }
+    if (config_load(cmd, o, c) < 0)
+        rc = 2;
+    else
+        rc = o->dry_run ? config_dry_run(o, c) : go(arg, c);
+    config_free(c);
+    free(c);
+    return rc;
 }

@@ -19,7 +19,6 @@
 #include "rep_yaml.h"
 
 #include <limits.h>
-#include <stdio.h>
 
 struct inj_config {
     char path[PATH_MAX];            /* the file, absolute; "" when none */
@@ -29,14 +28,15 @@ struct inj_config {
     char metric_from[PATH_MAX + 16], event_from[PATH_MAX + 16];
 };
 
-/* Find and check the file; then take -m/-e, else SCOPE_METRIC_DEST /
- * SCOPE_EVENT_DEST, else the file's transports, into o->metric_dest and
- * o->event_dest (pointing into c) with o->metric_from / o->event_from
- * saying which. 0, or -1 after printing why (exit status 2). c is to be
- * freed with inj_config_free in any case. */
-int inj_config_load(const char *cmd, struct inj_run_opts *o, struct inj_config *c);
+/* What `scope CMD` does once its configuration is loaded; the exit status. */
+typedef int inj_config_go_fn(void *arg, const struct inj_config *c);
 
-void inj_config_free(struct inj_config *c);
+/* scope CMD with options o: find and check the file; take -m/-e, else
+ * SCOPE_METRIC_DEST / SCOPE_EVENT_DEST, else the file's transports, into
+ * o->metric_dest and o->event_dest with o->metric_from / o->event_from
+ * saying which; then show it all (--dry-run) or go(arg, c). Returns the
+ * exit status: 2 after printing why the configuration is refused. */
+int inj_config_run(const char *cmd, struct inj_run_opts *o, inj_config_go_fn *go, void *arg);
 
 /* A variable scope sets itself (from an option or the session), and why. */
 struct inj_config_set {
@@ -48,15 +48,5 @@ struct inj_config_set {
 /* What the options and the session directory (dir, "" for none) set. */
 void inj_config_sets(const struct inj_run_opts *o, const struct inj_dests *d, const char *dir,
                      struct inj_config_set set[INJ_CONFIG_NSET]);
-
-/* --dry-run: every key, its effective value and where it comes from
- * ("KEY=VALUE\t# SOURCE", SOURCE: default, file FILE:LINE, environment,
- * option ..., session). */
-void inj_config_print(const struct inj_config *c, const struct inj_config_set *set,
-                      FILE *out);
-
-/* --dry-run: inj_config_print of what would be set, a session directory
- * shown as $SCOPE_HOME/history/<session>. Returns the exit status. */
-int inj_config_dry_run(const struct inj_run_opts *o, const struct inj_config *c);
 
 #endif

@@ -362,21 +362,14 @@ static int run_observed(const struct inj_run_opts *o, const struct inj_config *c
     return code;
 }
 
+static int run_go(void *o, const struct inj_config *cfg)
+{
+    return run_observed(o, cfg);
+}
+
 int inj_run(const struct inj_run_opts *opts)
 {
     struct inj_run_opts o = *opts;
-    struct inj_config *cfg = malloc(sizeof *cfg);
-    int rc;
 
-    if (!cfg) {
-        fprintf(stderr, "scope: out of memory\n");
-        return 2;
-    }
-    if (inj_config_load("run", &o, cfg) < 0)
-        rc = 2;
-    else
-        rc = o.dry_run ? inj_config_dry_run(&o, cfg) : run_observed(&o, cfg);
-    inj_config_free(cfg);
-    free(cfg);
-    return rc;
+    return inj_config_run("run", &o, run_go, &o);
 }

@@ -179,10 +179,9 @@ struct ip_file *ip_file_fd_closed(int fd, struct ip_file_ref ref);
 /* close_range closed [first, last]: records whose last fd went get their
  * close event. */
 void ip_file_fds_closed(unsigned first, unsigned last);
-/* newfd now names what oldfd names (dup family). */
-/* Returns what newfd named when that was its last fd (now closed, for a
- * close event), else a ref to nothing. */
-struct ip_file_ref ip_file_fd_dup(int oldfd, int newfd);
+/* newfd now names what oldfd names (dup family); a file newfd named
+ * before and nothing else did is closed (its close event). */
+void ip_file_fd_dup(int oldfd, int newfd);
 uint32_t ip_file_index(const struct ip_file *f);
 /* A REP_EV_FILE event from a queue (reporter thread): decide once whether
  * its record is a log file, and hand it on if so. */

@@ -56,9 +56,7 @@ void ip_call_dup_end(const struct ip_call *c, int oldfd, int newfd)
     if (!c->observed || newfd < 0)
         return;
     int saved = errno;
-    struct ip_file_ref gone = ip_file_fd_dup(oldfd, newfd);
-    if (gone.file)
-        ip_event_close("close", newfd, gone);   /* AppScope's ops: no dup2 */
+    ip_file_fd_dup(oldfd, newfd);
     errno = saved;
 }
 

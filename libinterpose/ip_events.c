@@ -114,7 +114,6 @@ void ip_event_console(int fd, const char *text, size_t len)
 void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len)
 {
     struct ip_file *f = c->ref.file;
-    uint32_t index = ip_file_index(f);
 
     if (__atomic_load_n(&f->logfile, __ATOMIC_RELAXED) == IP_LOG_UNKNOWN &&
         (__atomic_load_n(&f->log_probe_bytes, __ATOMIC_RELAXED) > IP_LOG_PROBE_BYTES ||
@@ -122,7 +121,7 @@ void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len
         ip_add(&f->log_missed_bytes, len);
         return;
     }
-    text_events(REP_EV_FILE, fd, text, len, index, c->ref.gen);
+    text_events(REP_EV_FILE, fd, text, len, ip_file_index(f), c->ref.gen);
 }
 
 /* Does the operator want events of this record's kind? */

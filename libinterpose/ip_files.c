@@ -181,42 +181,28 @@ static struct ip_file *record_release(struct ip_file *f)
     return f;
 }
 
-/* Point fd at a record (slot 0: nothing); whatever it named before was
- * closed behind our back (by the kernel on dup2, by libc internally) and
- * loses that reference. */
-static void fd_map_set(int fd, uint32_t slot)
+/* Point fd at a record (slot 0: nothing). What it named before, when that
+ * was its last fd, was closed by the kernel as part of another call (an
+ * open given the number of another thread's close, whose own update lost
+ * the race; dup2 onto an open fd; close_range; a close behind our back):
+ * it is released and gets its close event. */
+static void fd_map_replace(int fd, uint32_t slot)
 {
-    uint32_t old = __atomic_exchange_n(&ip_fd_map[fd], slot, __ATOMIC_ACQ_REL);
-    if (old && old != slot)
-        record_release(record_at(old));
-}
-
-/* fd_map_set for a close the kernel did as part of another call (dup2,
- * close_range): what fd named, when that was its last fd and so is closed
- * now (for a close event), else a ref to nothing. */
-static struct ip_file_ref fd_map_replace(int fd, uint32_t slot)
-{
-    struct ip_file_ref none = { 0 };
     struct ip_file_ref before = ip_file_of_fd(fd);
     uint32_t old = __atomic_exchange_n(&ip_fd_map[fd], slot, __ATOMIC_ACQ_REL);
 
     if (!old || old == slot)
-        return none;
+        return;
     struct ip_file *gone = record_release(record_at(old));
-    return gone && gone == before.file ? before : none;
+    if (gone && gone == before.file)
+        ip_event_close("close", fd, before);    /* AppScope's ops: no dup2 */
 }
 
-/* f is what fd names now. What it named before, if that was its last fd,
- * was closed by the kernel (by another thread's close, whose own update
- * lost the race to this open, or behind our back): its close event. */
+/* f, filled in, is what fd names now: from now on the reporter may fold it. */
 static void fd_map_publish(int fd, struct ip_file *f)
 {
-    /* filled in: from now on the reporter may fold it */
     __atomic_store_n(&f->state, IP_FILE_OPEN, __ATOMIC_RELEASE);
-    struct ip_file_ref gone = fd_map_replace(fd, slot_of(f));
-
-    if (gone.file)
-        ip_event_close("close", fd, gone);
+    fd_map_replace(fd, slot_of(f));
 }
 
 /* A fresh record for fd, not yet published; NULL when the pool is out
@@ -227,7 +213,7 @@ static struct ip_file *record_start(int fd, struct rep_fs_counts *orphan)
         return NULL;
     struct ip_file *f = record_claim();
     if (!f) {
-        fd_map_set(fd, 0);
+        fd_map_replace(fd, 0);
         __atomic_add_fetch(&orphan->opens, 1, __ATOMIC_RELAXED);
         return NULL;
     }
@@ -287,13 +273,9 @@ void ip_file_fds_closed(unsigned first, unsigned last)
 {
     if (last >= IP_FDS_MAX)
         last = IP_FDS_MAX - 1;
-    for (unsigned fd = first; fd <= last; fd++) {
-        if (!__atomic_load_n(&ip_fd_map[fd], __ATOMIC_RELAXED))
-            continue;
-        struct ip_file_ref gone = fd_map_replace((int)fd, 0);
-        if (gone.file)
-            ip_event_close("close", (int)fd, gone);
-    }
+    for (unsigned fd = first; fd <= last; fd++)
+        if (__atomic_load_n(&ip_fd_map[fd], __ATOMIC_RELAXED))
+            fd_map_replace((int)fd, 0);
 }
 
 /* One more reference, unless the last one is gone already (a close on
@@ -309,19 +291,17 @@ static bool ref_take(struct ip_file *f)
     return true;
 }
 
-struct ip_file_ref ip_file_fd_dup(int oldfd, int newfd)
+void ip_file_fd_dup(int oldfd, int newfd)
 {
-    struct ip_file_ref none = { 0 };
-
     if (!fd_tracked(oldfd) || !fd_tracked(newfd) || oldfd == newfd)
-        return none;
+        return;
     uint32_t slot = __atomic_load_n(&ip_fd_map[oldfd], __ATOMIC_ACQUIRE);
     /* dup2 onto an fd that names the same file already: nothing changes. */
     if (slot && __atomic_load_n(&ip_fd_map[newfd], __ATOMIC_ACQUIRE) == slot)
-        return none;
+        return;
     if (slot && !ref_take(record_at(slot)))
         slot = 0;
-    return fd_map_replace(newfd, slot);
+    fd_map_replace(newfd, slot);
 }
 
 static uint64_t delta_take(uint64_t *live, uint64_t *reported)

@@ -33,11 +33,6 @@
 #include <gnu/libc-version.h>
 #include <string.h>
 #include <sys/single_threaded.h>
-#include <time.h>
-
-/* A joined thread leaves the thread group a moment after pthread_join
- * returns (the kernel wakes the joiner before it unhashes the task). */
-#define GONE_WAIT_MS 20
 
 /* 2.36 tests the flag in 85 places: the cancellable calls, malloc,
  * pthread_mutex_lock, the set*id calls (which must reach every thread);
@@ -90,25 +85,11 @@ void ip_single_thread_spoil(void)
     __atomic_store_n(&spoiled, true, __ATOMIC_RELAXED);
 }
 
-/* Wait (bounded) until the process has one thread. */
-static bool threads_down_to_one(void)
-{
-    struct timespec ms = { 0, 1000000 };
-
-    for (int waited = 0;; waited++) {
-        long n = rep_proc_status_field("Threads");
-        if (n == 1)
-            return true;
-        if (n != 2 || waited >= GONE_WAIT_MS)   /* 2: ours, still leaving */
-            return false;
-        nanosleep(&ms, NULL);
-    }
-}
-
 bool ip_single_thread_restore(void)
 {
+    /* our thread is gone from the process already (rep_stop) */
     if (!was_single || __atomic_load_n(&spoiled, __ATOMIC_RELAXED) ||
-        !threads_down_to_one())
+        rep_proc_status_field("Threads") != 1)
         return false;
     __libc_single_threaded = 1;
     *libc_flag = 1;

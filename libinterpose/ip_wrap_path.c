@@ -12,7 +12,7 @@
         struct ip_call c;                                                \
         ip_call_begin(&c, -1);                                           \
         int rc = ip_real_##name(path, buf);                              \
-        ip_call_stat_end(&c, rc, path);                                        \
+        ip_call_stat_end(&c, rc, path);                                  \
         return rc;                                                       \
     }
 
@@ -22,7 +22,7 @@
         struct ip_call c;                                                \
         ip_call_begin_untimed(&c, fd);                                   \
         int rc = ip_real_##name(fd, buf);                                \
-        ip_call_stat_end(&c, rc, NULL);                                        \
+        ip_call_stat_end(&c, rc, NULL);                                  \
         return rc;                                                       \
     }
 
@@ -39,7 +39,7 @@ WRAP_STAT_FD(fstat64, struct stat64)
         struct ip_call c;                                                \
         ip_call_begin(&c, -1);                                           \
         int rc = ip_real_##name(dirfd, path, buf, flags);                \
-        ip_call_stat_end(&c, rc, path);                                        \
+        ip_call_stat_end(&c, rc, path);                                  \
         return rc;                                                       \
     }
 
@@ -54,7 +54,7 @@ WRAP_STAT_AT(fstatat64, struct stat64)
         struct ip_call c;                                                \
         ip_call_begin(&c, -1);                                           \
         int rc = ip_real_##name(ver, path, buf);                         \
-        ip_call_stat_end(&c, rc, path);                                        \
+        ip_call_stat_end(&c, rc, path);                                  \
         return rc;                                                       \
     }
 
@@ -64,7 +64,7 @@ WRAP_STAT_AT(fstatat64, struct stat64)
         struct ip_call c;                                                \
         ip_call_begin_untimed(&c, fd);                                   \
         int rc = ip_real_##name(ver, fd, buf);                           \
-        ip_call_stat_end(&c, rc, NULL);                                        \
+        ip_call_stat_end(&c, rc, NULL);                                  \
         return rc;                                                       \
     }
 
@@ -75,7 +75,7 @@ WRAP_STAT_AT(fstatat64, struct stat64)
         struct ip_call c;                                                \
         ip_call_begin(&c, -1);                                           \
         int rc = ip_real_##name(ver, dirfd, path, buf, flags);           \
-        ip_call_stat_end(&c, rc, path);                                        \
+        ip_call_stat_end(&c, rc, path);                                  \
         return rc;                                                       \
     }
 

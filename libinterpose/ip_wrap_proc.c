@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <sched.h>
-#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -160,26 +159,16 @@ int ip_wrap_pthread_cancel(pthread_t thread)
     return ip_real_pthread_cancel(thread);
 }
 
-/* A joined thread may stay in the thread group for a moment after
- * pthread_join returns: EINVAL then means "not yet", for up to ~50 ms. */
-static int single_threaded_retry(int (*call)(int, int), int a, int b)
+/* The reporter back after a call made with it paused; rc and errno are
+ * the call's. */
+static int reporter_resumed(bool paused, int rc)
 {
-    struct timespec ms = { 0, 1000000 };
-    int rc;
+    int saved = errno;
 
-    for (int tries = 0; (rc = call(a, b)) < 0 && errno == EINVAL && tries < 50; tries++)
-        nanosleep(&ms, NULL);
+    if (paused)
+        ip_reporter_resume();
+    errno = saved;
     return rc;
-}
-
-static int unshare_call(int flags, int unused)
-{
-    return ip_real_unshare(flags);
-}
-
-static int setns_call(int fd, int nstype)
-{
-    return ip_real_setns(fd, nstype);
 }
 
 /* The kernel lets only a single-threaded process enter a new user
@@ -189,12 +178,7 @@ int ip_wrap_unshare(int flags)
     if (!(flags & CLONE_NEWUSER) || !ip_observing())
         return ip_real_unshare(flags);
     bool paused = ip_reporter_pause();
-    int rc = paused ? single_threaded_retry(unshare_call, flags, 0) : ip_real_unshare(flags);
-    int saved = errno;
-    if (paused)
-        ip_reporter_resume();
-    errno = saved;
-    return rc;
+    return reporter_resumed(paused, ip_real_unshare(flags));
 }
 
 /* setns into a user namespace likewise (nstype 0: whatever fd is; then
@@ -204,10 +188,5 @@ int ip_wrap_setns(int fd, int nstype)
     if ((nstype != 0 && nstype != CLONE_NEWUSER) || !ip_observing())
         return ip_real_setns(fd, nstype);
     bool paused = ip_reporter_pause();
-    int rc = paused ? single_threaded_retry(setns_call, fd, nstype) : ip_real_setns(fd, nstype);
-    int saved = errno;
-    if (paused)
-        ip_reporter_resume();
-    errno = saved;
-    return rc;
+    return reporter_resumed(paused, ip_real_setns(fd, nstype));
 }

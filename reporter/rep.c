@@ -27,6 +27,7 @@
  * kept: with the connect tries and the loss notice, the exit flush stays
  * under 2 s (IP_EXIT_FLUSH_MS). */
 #define REP_FINISH_MS 700
+#define REP_THREAD_GONE_MS 50
 
 /* Where the reporter thread's descriptors live (see fd_table_own). */
 enum { REP_TABLE_STARTING, REP_TABLE_OWN, REP_TABLE_SHARED };
@@ -35,6 +36,9 @@ struct rep_batch {
     char buf[REP_BATCH_MAX];
     size_t len;
 };
+
+/* The regexes of the configuration, in rep's re[]. */
+enum { RE_FS, RE_NET, RE_DNS, RE_CONSOLE, RE_FILE, RE_N };
 
 struct rep {
     struct rep_config cfg;
@@ -61,10 +65,11 @@ struct rep {
     uint64_t log_missed_bytes;          /* written to log files, not sent */
     /* event name filters (SCOPE_EVENT_*_NAME), and which paths are log
      * files; compiled here, used on this thread only */
-    regex_t re_fs, re_net, re_dns, re_console, re_file;
+    regex_t re[RE_N];               /* event name filters, log file paths */
     int regexes_compiled;
 
     pthread_t thread;
+    pid_t thread_tid;               /* its kernel id, for thread_gone_wait */
     int thread_started;
     pthread_mutex_t lock;
     pthread_cond_t wake, done;
@@ -583,23 +588,22 @@ static const char *event_name(const struct rep_event *ev)
     }
 }
 
-static regex_t *event_filter(struct rep *r, const struct rep_event *ev)
+static regex_t *event_filter(struct rep *r, const char *name)
 {
-    const char *name = event_name(ev);
-
     if (!strncmp(name, "fs.", 3))
-        return &r->re_fs;
+        return &r->re[RE_FS];
     if (!strncmp(name, "net.", 4))
-        return &r->re_net;
+        return &r->re[RE_NET];
     if (!strncmp(name, "dns.", 4))
-        return &r->re_dns;
-    return &r->re_console;
+        return &r->re[RE_DNS];
+    return &r->re[RE_CONSOLE];
 }
 
 /* Console output that is not text is held back unless the operator allows
  * it: the event says "binary data ignored", as AppScope's does, and the
  * bytes are counted in a notice. */
-static void console_event_write(struct rep *r, const struct rep_event *ev, double t)
+static void console_event_write(struct rep *r, const struct rep_event *ev, const char *name,
+                                double t)
 {
     struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
 
@@ -607,13 +611,13 @@ static void console_event_write(struct rep *r, const struct rep_event *ev, doubl
         r->binary_console_bytes += ev->h.text_len;
         f[0] = (struct rep_field)REP_FIELD_STR("message", "binary data ignored");
     }
-    event_write(r, "console", event_name(ev), t, f, 1);
+    event_write(r, "console", name, t, f, 1);
 }
 
 bool rep_file_is_log(struct rep *r, const char *path)
 {
     return r->cfg.ev_file && r->regexes_compiled &&
-           regexec(&r->re_file, path, 0, NULL, 0) == 0;
+           regexec(&r->re[RE_FILE], path, 0, NULL, 0) == 0;
 }
 
 void rep_file_event_put(struct rep *r, const char *path, const struct rep_event *ev)
@@ -630,8 +634,9 @@ void rep_file_missed_add(struct rep *r, uint64_t bytes)
 void rep_event_put(struct rep *r, const struct rep_event *ev)
 {
     double t = ev->h.time_ns / 1e9;
+    const char *name = event_name(ev);
 
-    if (!name_wanted(r, event_filter(r, ev), event_name(ev)))
+    if (!name_wanted(r, event_filter(r, name), name))
         return;
     switch (ev->h.kind) {
     case REP_EV_FS_OPEN:
@@ -656,7 +661,7 @@ void rep_event_put(struct rep *r, const struct rep_event *ev)
         dns_event_write(r, ev, t);
         break;
     case REP_EV_CONSOLE:
-        console_event_write(r, ev, t);
+        console_event_write(r, ev, name, t);
         break;
     }
 }
@@ -863,6 +868,7 @@ static void *reporter_main(void *arg)
 {
     struct rep *r = arg;
 
+    r->thread_tid = gettid();       /* before rep_start returns (fd_table_own) */
     fd_table_own(r);
     r->src.thread_enter(r->src.ctx);
     pthread_mutex_lock(&r->lock);
@@ -902,29 +908,28 @@ static void *reporter_main(void *arg)
  * of memory), no event is filtered rather than all. */
 static void regexes_compile(struct rep *r)
 {
-    const char *src[] = { r->cfg.ev_fs_name, r->cfg.ev_net_name, r->cfg.ev_dns_name,
-                          r->cfg.ev_console_name, r->cfg.ev_file_name };
-    regex_t *re[] = { &r->re_fs, &r->re_net, &r->re_dns, &r->re_console, &r->re_file };
+    const char *src[RE_N] = {
+        [RE_FS] = r->cfg.ev_fs_name, [RE_NET] = r->cfg.ev_net_name,
+        [RE_DNS] = r->cfg.ev_dns_name, [RE_CONSOLE] = r->cfg.ev_console_name,
+        [RE_FILE] = r->cfg.ev_file_name,
+    };
     size_t i;
 
-    for (i = 0; i < 5; i++)
-        if (regcomp(re[i], src[i], REG_EXTENDED | REG_NOSUB) != 0)
+    for (i = 0; i < RE_N; i++)
+        if (regcomp(&r->re[i], src[i], REG_EXTENDED | REG_NOSUB) != 0)
             break;
-    r->regexes_compiled = i == 5;
-    if (i < 5)
+    r->regexes_compiled = i == RE_N;
+    if (i < RE_N)
         while (i > 0)
-            regfree(re[--i]);
+            regfree(&r->re[--i]);
 }
 
 static void regexes_free(struct rep *r)
 {
     if (!r->regexes_compiled)
         return;
-    regfree(&r->re_fs);
-    regfree(&r->re_net);
-    regfree(&r->re_dns);
-    regfree(&r->re_console);
-    regfree(&r->re_file);
+    for (size_t i = 0; i < RE_N; i++)
+        regfree(&r->re[i]);
 }
 
 static int reporter_init(struct rep *r, const struct rep_config *cfg,
@@ -1054,6 +1059,20 @@ int rep_flush(struct rep *r, unsigned timeout_ms)
     return rc;
 }
 
+/* pthread_join returns a moment before the kernel takes the thread out of
+ * the process. Wait (bounded) for that too: a caller that needs the process
+ * single-threaded again (unshare(CLONE_NEWUSER), detach giving glibc its
+ * single-threaded mode back) must not still see it. */
+static void thread_gone_wait(pid_t tid)
+{
+    struct timespec ms = { 0, 1000000 };
+    char task[64];
+
+    snprintf(task, sizeof task, "/proc/self/task/%d", (int)tid);
+    for (int waited = 0; waited < REP_THREAD_GONE_MS && access(task, F_OK) == 0; waited++)
+        nanosleep(&ms, NULL);
+}
+
 static int rep_stop_thread(struct rep *r, unsigned timeout_ms)
 {
     int rc;
@@ -1078,6 +1097,7 @@ static int rep_stop_thread(struct rep *r, unsigned timeout_ms)
     pthread_mutex_unlock(&r->lock);
     if (joinable) {
         pthread_join(r->thread, NULL);
+        thread_gone_wait(r->thread_tid);
         r->thread_started = 0;
     }
     return rc;

@@ -65,7 +65,8 @@ int rep_start(struct rep *r);
  * most timeout_ms for it. Returns 0 when done in time, -1 otherwise. */
 int rep_flush(struct rep *r, unsigned timeout_ms);
 
-/* rep_flush, then end the thread. Safe to call more than once. */
+/* rep_flush, then end the thread; it returns once the thread has left the
+ * process (bounded). Safe to call more than once. */
 int rep_stop(struct rep *r, unsigned timeout_ms);
 
 /* Start the thread again after rep_stop (a program that must be single-

@@ -178,12 +178,14 @@ static int tags_read(struct rep_config *c, const char *block, char *err, size_t 
     return bad;
 }
 
+const char *const rep_log_level_names[REP_LOG_DEBUG + 1] = {
+    "none", "error", "warning", "info", "debug"
+};
+
 static int log_level_read(struct rep_config *c, const char *v, char *err, size_t errlen)
 {
-    static const char *const names[] = { "none", "error", "warning", "info", "debug" };
-
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (!strcmp(v, names[i])) {
+    for (size_t i = 0; i <= REP_LOG_DEBUG; i++) {
+        if (!strcmp(v, rep_log_level_names[i])) {
             c->log_level = (enum rep_log_level)i;
             return 0;
         }

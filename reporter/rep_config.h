@@ -52,6 +52,8 @@
 enum rep_metric_format { REP_FORMAT_STATSD, REP_FORMAT_NDJSON };
 enum rep_log_level { REP_LOG_NONE, REP_LOG_ERROR, REP_LOG_WARNING, REP_LOG_INFO,
                      REP_LOG_DEBUG };
+/* Their names, by level: SCOPE_LOG_LEVEL's values. */
+extern const char *const rep_log_level_names[REP_LOG_DEBUG + 1];
 
 #define REP_DEFAULT_METRIC_DEST "udp://127.0.0.1:8125"
 #define REP_DEFAULT_EVENT_DEST "tcp://127.0.0.1:9109"

@@ -90,14 +90,14 @@ size_t rep_fmt_event_json(char *buf, size_t cap, const struct rep_ident *ident,
                           double time, const struct rep_field *data,
                           size_t ndata);
 
-/* NDJSON notice event (AppScope's shape: sourcetype "metric", source
- * "notice", data a plain string): scope's own messages to the operator,
- * e.g. how many events it had to drop. */
 /* A JSON object of the fields {"k":v,...}: with line, a whole line; else
  * NUL-terminated, to nest in another as a REP_RAW field. */
 size_t rep_fmt_object_json(char *buf, size_t cap, const struct rep_field *f, size_t n,
                            bool line);
 
+/* NDJSON notice event (AppScope's shape: sourcetype "metric", source
+ * "notice", data a plain string): scope's own messages to the operator,
+ * e.g. how many events it had to drop. */
 size_t rep_fmt_notice_json(char *buf, size_t cap, const struct rep_ident *ident,
                            double time, const char *message);
 

@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const level_names[] = { "none", "error", "warning", "info", "debug" };
 
 /* Written at configure time (attach, under the library's control lock),
  * read by whichever thread logs. */
@@ -38,6 +37,16 @@ static void log_fd_set(int table, int fd)
         __atomic_store_n(log_published, fd, __ATOMIC_RELEASE);
 }
 
+/* Is table t's log fd still the file we opened? The program may have
+ * closed the number behind us and opened something else on it. */
+static bool log_fd_ours(int t)
+{
+    struct stat st;
+
+    return log_fd[t] >= 0 && fstat(log_fd[t], &st) == 0 && st.st_dev == log_dev[t] &&
+           st.st_ino == log_ino[t];
+}
+
 /* Under log_lock: the file to write to, or -1. A log nobody needs creates
  * no file nor directory; a failed open is tried again at the next line. */
 static int log_fd_get(void)
@@ -49,8 +58,7 @@ static int log_fd_get(void)
 
     if (log_to_stderr)
         return STDERR_FILENO;
-    if (log_fd[t] >= 0 && fstat(log_fd[t], &st) == 0 && st.st_dev == log_dev[t] &&
-        st.st_ino == log_ino[t])
+    if (log_fd_ours(t))
         return log_fd[t];
     if (log_fd[t] >= 0)
         log_fd_set(t, -1);              /* taken over by the program: not closed */
@@ -135,7 +143,7 @@ void rep_log(enum rep_log_level level, const char *fmt, ...)
     gmtime_r(&now.tv_sec, &tm);
     size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
     n += (size_t)snprintf(line + n, sizeof line - n, ".%03ldZ scope[%d] %s: ",
-                          now.tv_nsec / 1000000, (int)getpid(), level_names[level]);
+                          now.tv_nsec / 1000000, (int)getpid(), rep_log_level_names[level]);
     va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
     va_end(ap);
@@ -152,13 +160,8 @@ void rep_log(enum rep_log_level level, const char *fmt, ...)
 void rep_log_close(void)
 {
     __atomic_store_n(&log_level, REP_LOG_NONE, __ATOMIC_RELEASE);
-    struct stat st;
-
     pthread_mutex_lock(&log_lock);
-    /* closed only while it is still our file: the program may have taken
-     * the number over */
-    if (log_fd[0] >= 0 && fstat(log_fd[0], &st) == 0 && st.st_dev == log_dev[0] &&
-        st.st_ino == log_ino[0])
+    if (log_fd_ours(0))             /* else the program's now: not closed */
         close(log_fd[0]);
     log_fd_set(0, -1);
     log_fd[1] = -1;                 /* went with the reporter thread's table */

@@ -33,24 +33,6 @@ int rep_proc_cpu_us(uint64_t *us)
     return 0;
 }
 
-static int status_read(struct rep_proc_sample *s)
-{
-    char line[256];
-    FILE *f = fopen("/proc/self/status", "re");
-
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long long v;
-        if (sscanf(line, "VmRSS: %llu", &v) == 1)
-            s->rss_kib = v;
-        else if (sscanf(line, "Threads: %llu", &v) == 1)
-            s->threads = (unsigned)v;
-    }
-    fclose(f);
-    return 0;
-}
-
 long rep_proc_status_field(const char *name)
 {
     char buf[4096], key[64];
@@ -64,6 +46,17 @@ long rep_proc_status_field(const char *name)
     buf[n] = '\0';
     const char *at = strstr(buf, key);
     return at ? strtol(at + strlen(key), NULL, 10) : -1;
+}
+
+static int status_read(struct rep_proc_sample *s)
+{
+    long rss = rep_proc_status_field("VmRSS"), threads = rep_proc_status_field("Threads");
+
+    if (rss >= 0)
+        s->rss_kib = (uint64_t)rss;
+    if (threads >= 0)
+        s->threads = (unsigned)threads;
+    return threads < 0 ? -1 : 0;
 }
 
 /* Entries of a /proc directory, or words of a /proc file. */

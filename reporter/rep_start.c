@@ -96,24 +96,31 @@ static size_t transport_json(char *buf, size_t cap, const struct rep_transport *
     return rep_fmt_object_json(buf, cap, f, n, false);
 }
 
-static size_t metric_json(char *buf, size_t cap, const struct rep_config *c,
-                          const struct rep_transport *t)
+/* {enable, transport, format} of one output, its format's fields given. */
+static size_t output_json(char *buf, size_t cap, const struct rep_transport *t,
+                          const struct rep_field *ff, size_t nff)
 {
     char transport[5000], format[512];
     size_t tn = transport_json(transport, sizeof transport, t);
-    struct rep_field ff[] = {
-        REP_FIELD_STR("type", c->metric_format == REP_FORMAT_NDJSON ? "ndjson" : "statsd"),
-        REP_FIELD_STR("statsdprefix", c->statsd_prefix),
-        REP_FIELD_INT("statsdmaxlen", c->statsd_maxlen),
-        REP_FIELD_INT("verbosity", c->verbosity),
-    };
-    size_t fn = rep_fmt_object_json(format, sizeof format, ff, 4, false);
+    size_t fn = rep_fmt_object_json(format, sizeof format, ff, nff, false);
     struct rep_field f[] = {
         REP_FIELD_BOOL("enable", rep_transport_is_on(t)),
         REP_FIELD_OBJ("transport", transport, tn),
         REP_FIELD_OBJ("format", format, fn),
     };
     return rep_fmt_object_json(buf, cap, f, 3, false);
+}
+
+static size_t metric_json(char *buf, size_t cap, const struct rep_config *c,
+                          const struct rep_transport *t)
+{
+    struct rep_field ff[] = {
+        REP_FIELD_STR("type", c->metric_format == REP_FORMAT_NDJSON ? "ndjson" : "statsd"),
+        REP_FIELD_STR("statsdprefix", c->statsd_prefix),
+        REP_FIELD_INT("statsdmaxlen", c->statsd_maxlen),
+        REP_FIELD_INT("verbosity", c->verbosity),
+    };
+    return output_json(buf, cap, t, ff, sizeof ff / sizeof ff[0]);
 }
 
 /* The event settings AppScope's schema can express. Its `watch` list is
@@ -122,26 +129,17 @@ static size_t metric_json(char *buf, size_t cap, const struct rep_config *c,
 static size_t event_json(char *buf, size_t cap, const struct rep_config *c,
                          const struct rep_transport *t)
 {
-    char transport[5000], format[128];
-    size_t tn = transport_json(transport, sizeof transport, t);
     struct rep_field ff[] = {
         REP_FIELD_STR("type", "ndjson"),
         REP_FIELD_INT("maxeventpersec", c->maxeps),
     };
-    size_t fn = rep_fmt_object_json(format, sizeof format, ff, 2, false);
-    struct rep_field f[] = {
-        REP_FIELD_BOOL("enable", rep_transport_is_on(t)),
-        REP_FIELD_OBJ("transport", transport, tn),
-        REP_FIELD_OBJ("format", format, fn),
-    };
-    return rep_fmt_object_json(buf, cap, f, 3, false);
+    return output_json(buf, cap, t, ff, sizeof ff / sizeof ff[0]);
 }
 
 static size_t libscope_json(char *buf, size_t cap, const struct rep_config *c)
 {
-    static const char *const levels[] = { "none", "error", "warning", "info", "debug" };
     char log[64], snapshot[64];
-    struct rep_field lf[] = { REP_FIELD_STR("level", levels[c->log_level]) };
+    struct rep_field lf[] = { REP_FIELD_STR("level", rep_log_level_names[c->log_level]) };
     size_t ln = rep_fmt_object_json(log, sizeof log, lf, 1, false);
     struct rep_field sf[] = { REP_FIELD_BOOL("backtrace", c->backtrace) };
     size_t sn = rep_fmt_object_json(snapshot, sizeof snapshot, sf, 1, false);

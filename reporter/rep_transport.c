@@ -174,21 +174,6 @@ static bool fd_still_ours(const struct rep_transport *t)
     return fstat(t->fd, &st) == 0 && st.st_dev == t->dev && st.st_ino == t->ino;
 }
 
-static int file_open(struct rep_transport *t, const char *rest,
-                     char *err, size_t errlen)
-{
-    int fd = file_parse(t, rest, err, errlen);
-
-    if (fd == -1) {
-        fd = file_open_append(rest, err, errlen);
-        if (fd >= 0)
-            fd_own(t, fd);
-        return fd < 0 ? -1 : 0;
-    }
-    t->fd = fd < 0 ? -1 : fd;
-    return fd < 0 ? -1 : 0;
-}
-
 /* The scheme's kind, and *rest what follows "scheme://". */
 static enum rep_transport_kind scheme_kind(const char *url, const char **rest)
 {
@@ -209,9 +194,9 @@ static enum rep_transport_kind scheme_kind(const char *url, const char **rest)
     return REP_TRANSPORT_OFF;
 }
 
-/* Everything but opening a file: what the URL names, into t. */
-static int url_parse(struct rep_transport *t, const char *url,
-                     const char **file_rest, char *err, size_t errlen)
+/* Everything but opening a file: what the URL names, into t (stdout and
+ * stderr are t->fd already). */
+static int url_parse(struct rep_transport *t, const char *url, char *err, size_t errlen)
 {
     const char *rest = NULL;
 
@@ -229,10 +214,13 @@ static int url_parse(struct rep_transport *t, const char *url,
     enum rep_transport_kind kind = scheme_kind(url, &rest);
     int rc;
     switch (kind) {
-    case REP_TRANSPORT_FILE:
-        rc = file_parse(t, rest, err, errlen) == -2 ? -1 : 0;
-        *file_rest = rest;
+    case REP_TRANSPORT_FILE: {
+        int fd = file_parse(t, rest, err, errlen);
+        rc = fd == -2 ? -1 : 0;
+        if (fd >= 0)
+            t->fd = fd;
         break;
+    }
     case REP_TRANSPORT_UDP:
     case REP_TRANSPORT_TCP: rc = inet_parse(t, rest, err, errlen); break;
     case REP_TRANSPORT_UNIX: rc = unix_parse(t, rest, err, errlen); break;
@@ -250,21 +238,22 @@ static int url_parse(struct rep_transport *t, const char *url,
 int rep_transport_url_check(const char *url, char *err, size_t errlen)
 {
     struct rep_transport scratch;
-    const char *file_rest = NULL;
 
-    return url_parse(&scratch, url, &file_rest, err, errlen);
+    return url_parse(&scratch, url, err, errlen);
 }
 
 int rep_transport_open(struct rep_transport *t, const char *url,
                        char *err, size_t errlen)
 {
-    const char *file_rest = NULL;
-
-    if (url_parse(t, url, &file_rest, err, errlen) < 0)
+    if (url_parse(t, url, err, errlen) < 0)
         return -1;
-    if (t->kind == REP_TRANSPORT_FILE && file_open(t, file_rest, err, errlen) < 0) {
-        t->kind = REP_TRANSPORT_OFF;
-        return -1;
+    if (t->kind == REP_TRANSPORT_FILE && t->fd < 0) {      /* a path */
+        int fd = file_open_append(t->url + strlen("file://"), err, errlen);
+        if (fd < 0) {
+            t->kind = REP_TRANSPORT_OFF;
+            return -1;
+        }
+        fd_own(t, fd);
     }
     return 0;
 }

@@ -43,11 +43,10 @@ class ConfigCase(ScopeTestCase):
 class Errors(ConfigCase):
     """Each kind of error: the exact lines, exit 2, no session, no CMD."""
 
-    def assertRefused(self, text, *want, cmd="run", path=None):
+    def assertRefused(self, text, *want, path=None):
         path = path or self.write(text)
         marker = os.path.join(self.tmp, "ran")
-        tail = ["--", "touch", marker] if cmd == "run" else ["1"]
-        r = self.scope(cmd, "-u", path, *tail)
+        r = self.scope("run", "-u", path, "--", "touch", marker)
         self.assertEqual(r.returncode, 2, r)
         self.assertEqual(r.stdout, "")
         self.assertEqual(r.stderr.splitlines(), [w.replace("F", path, 1) for w in want])
@@ -243,12 +242,11 @@ class SearchPath(ConfigCase):
         conf_file = self.write("libscope: {summaryperiod: 2}\n", name="conf.yml")
         user_file = self.write("libscope: {summaryperiod: 3}\n", name="user.yml")
         env = dict(self.env, SCOPE_CONF_PATH=conf_file)
-        self.assertEqual(self.scope("run", "--dry-run", "--", "true").stdout.splitlines()[0],
-                         f"# configuration file: {home_file}")
+        self.assertEqual(self.dry_run()["#file"], home_file)
         got = self.dry_run("-u", user_file, env=env)
         self.assertEqual(got["SCOPE_SUMMARY_PERIOD"], ("3", f"file {user_file}:1"))
-        got = self.scope("run", "--dry-run", "--", "true", env=env).stdout
-        self.assertIn(f"SCOPE_SUMMARY_PERIOD=2\t# file {conf_file}:1\n", got)
+        got = self.dry_run(env=env)
+        self.assertEqual(got["SCOPE_SUMMARY_PERIOD"], ("2", f"file {conf_file}:1"))
 
     def test_library_gets_the_absolute_path(self):
         self.write("libscope: {summaryperiod: 2}\n")

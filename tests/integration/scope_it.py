@@ -4,6 +4,7 @@ real `scope` CLI and libscope.so, read what they reported, validate it.
 The build directory comes from SCOPE_BUILD_DIR (set by ctest)."""
 import json
 import os
+import socket
 import subprocess
 import tempfile
 import unittest
@@ -32,6 +33,28 @@ def metrics_named(lines, name):
 
 def events_of(lines, source):
     return [l["body"] for l in lines if l.get("type") == "evt" and l["body"]["source"] == source]
+
+
+def metric_sum(lines, name, field="_value", **tags):
+    """Sum of `field` over the metric lines named `name` whose tags match."""
+    return sum(b[field] for b in metrics_named(lines, name)
+               if all(b.get(k) == v for k, v in tags.items()))
+
+
+def texts(lines, sourcetype):
+    """{source: concatenated data.message} of console or file events."""
+    out = {}
+    for l in lines:
+        b = l.get("body", {})
+        if l.get("type") == "evt" and b.get("sourcetype") == sourcetype:
+            out[b["source"]] = out.get(b["source"], "") + b["data"]["message"]
+    return out
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def per_file_sum(lines, name):

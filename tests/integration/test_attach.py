@@ -5,21 +5,14 @@ import json
 import os
 import re
 import select
-import socket
 import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import (PYTHON, SCOPE, ScopeTest, example, metrics_named,
+from scope_it import (PYTHON, SCOPE, ScopeTest, example, free_port, metrics_named,
                       per_file_sum, read_ndjson)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Mtio:
@@ -70,15 +63,26 @@ class AttachTest(ScopeTest):
     def detach(self, pid, check=0):
         return self.scope("detach", str(pid), check=check)
 
-    def python_ready(self, script):
-        """python3 running script, once it printed 'ready': lines go to its
-        stdin, its answers come from its stdout."""
-        p = subprocess.Popen([PYTHON, "-c", script], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True, bufsize=1)
+    def started(self, cmd, ready="ready", **popen_kw):
+        """cmd running, once its first line matched `ready` (a regex):
+        lines go to its stdin (ask), its answers come from its stdout."""
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True, bufsize=1, **popen_kw)
+        self.addCleanup(p.wait)
         self.addCleanup(lambda: p.poll() is None and p.kill())
         self.addCleanup(p.stdout.close)
-        self.assertEqual(p.stdout.readline().strip(), "ready")
+        self.addCleanup(p.stdin.close)
+        self.assertRegex(p.stdout.readline().rstrip("\n"), f"^{ready}$")
         return p
+
+    def python_ready(self, script, **popen_kw):
+        return self.started([PYTHON, "-c", script], **popen_kw)
+
+    def ask(self, p, line):
+        """Its answer to one line."""
+        p.stdin.write(line + "\n")
+        p.stdin.flush()
+        return p.stdout.readline().strip()
 
     def slots(self, pid):
         """{(object, slot address): slot} from scope inspect --json."""
@@ -194,16 +198,12 @@ class PythonAttachTest(AttachTest):
         p = self.python_ready(script)
         self.attach(p.pid)
         for n in (1000, 2345):
-            p.stdin.write(f"{n}\n")
-            p.stdin.flush()
-            self.assertEqual(p.stdout.readline().split(), ["wrote", str(n)])
+            self.assertEqual(self.ask(p, str(n)), f"wrote {n}")
         self.wait_for(lambda: self.metric_sums("fs.write").get(data) == 3345, 2.5,
                       "python3's writes to a file opened before attach")
         self.detach(p.pid)
         self.assertFalse([s for s in self.slots(p.pid).values() if s["state"] != "original"])
-        p.stdin.write("10\n")
-        p.stdin.flush()
-        self.assertEqual(p.stdout.readline().split(), ["wrote", "10"])
+        self.assertEqual(self.ask(p, "10"), "wrote 10")
         p.stdin.close()
         self.assertEqual(p.wait(timeout=10), 0)
 
@@ -219,15 +219,10 @@ class PythonAttachTest(AttachTest):
                   f"os.close({w})\n"
                   "print('closed', flush=True)\n"
                   "sys.stdin.readline()\n")
-        p = subprocess.Popen([PYTHON, "-c", script], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True, bufsize=1, pass_fds=(w,))
+        p = self.python_ready(script, pass_fds=(w,))
         os.close(w)
-        self.addCleanup(lambda: p.poll() is None and p.kill())
-        self.assertEqual(p.stdout.readline().strip(), "ready")
         self.attach(p.pid)
-        p.stdin.write("close\n")
-        p.stdin.flush()
-        self.assertEqual(p.stdout.readline().strip(), "closed")
+        self.assertEqual(self.ask(p, "close"), "closed")
         self.assertTrue(select.select([r], [], [], 5)[0], "the pipe is still held open")
         self.assertEqual(os.read(r, 1), b"")
         self.detach(p.pid)
@@ -246,19 +241,7 @@ class SingleThreadedTest(AttachTest):
     cancelled itself meanwhile (examples/selfcancel.c)."""
 
     def start(self):
-        p = subprocess.Popen([example("selfcancel")], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True, bufsize=1)
-        self.addCleanup(p.wait)
-        self.addCleanup(lambda: p.poll() is None and p.kill())
-        self.addCleanup(p.stdout.close)
-        self.addCleanup(p.stdin.close)
-        self.assertEqual(p.stdout.readline().split()[0], "ready")
-        return p
-
-    def ask(self, p, command):
-        p.stdin.write(command + "\n")
-        p.stdin.flush()
-        return p.stdout.readline().strip()
+        return self.started([example("selfcancel")], ready=r"ready \d+")
 
     @unittest.skipUnless(os.confstr("CS_GNU_LIBC_VERSION") == "glibc 2.36",
                          "restored only on glibc versions checked for it (ip_single_thread.c)")

@@ -4,15 +4,15 @@ library alone (LD_PRELOAD and SCOPE_CONF_PATH), through `scope attach -u`,
 and a bad file that the library ignores without harming the program."""
 import os
 import subprocess
-import time
 import unittest
 
-from scope_it import LIB, SCOPE, ScopeTest, events_of, read_ndjson
+from scope_it import LIB, SCOPE, events_of, read_ndjson
+from test_attach import AttachTest
 
 DD = ["dd", "if=/dev/zero", "bs=4096", "count=25"]   # 102400 bytes
 
 
-class Config(ScopeTest):
+class Config(AttachTest):
     def config(self, metric_format="statsd", extra=""):
         """A file that changes format, prefix, verbosity, tags, watch list
         and both destinations from their defaults."""
@@ -45,9 +45,9 @@ tags:
     def dd_to(self, name):
         return [*DD, f"of={os.path.join(self.dir, name)}"]
 
-    def check_statsd_out(self, out, team="storage"):
+    def check_statsd_out(self, out):
         """app.fs.write of `out`, per file (verbosity 5), tagged team."""
-        want = f"app.fs.write:102400|c|#file:{out},team:{team},"
+        want = f"app.fs.write:102400|c|#file:{out},team:storage,"
         lines = [l for l in self.statsd_lines() if l.startswith("app.fs.write:") and out in l]
         self.assertEqual(len(lines), 1, self.statsd_lines())
         self.assertTrue(lines[0].startswith(want), lines[0])
@@ -110,28 +110,20 @@ tags:
         names = [l.split(":")[0] for l in self.statsd_lines()]
         self.assertIn("proc.start", names)                # no "app." prefix
 
+
     def test_attach_with_file(self):
         """attach -u: the file's lines reach the library in its block."""
         prog = subprocess.Popen(["sleep", "30"])
-        try:
-            r = subprocess.run([SCOPE, "attach", "-u", self.config(metric_format="ndjson"),
-                                str(prog.pid)], env=self.env, capture_output=True, text=True,
-                               timeout=60)
-            self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertIn("metrics go to file://" + self.metrics, r.stderr)
-            lines = []
-            deadline = time.monotonic() + 10
-            while not lines and time.monotonic() < deadline:
-                time.sleep(0.2)
-                lines = self.metric_lines() if os.path.exists(self.metrics) else []
-            self.assertTrue(lines, "no metrics within 10 s")
-            self.assertTrue(all(l["body"]["team"] == "storage" for l in lines), lines[:3])
-            self.assert_schema_valid(self.metrics)
-        finally:
-            subprocess.run([SCOPE, "detach", str(prog.pid)], env=self.env,
-                           capture_output=True, timeout=60)
-            prog.kill()
-            prog.wait()
+        self.addCleanup(prog.wait)
+        self.addCleanup(prog.kill)
+        self.addCleanup(self.detach, prog.pid, check=None)
+        r = self.scope("attach", "-u", self.config(metric_format="ndjson"), str(prog.pid))
+        self.assertIn("metrics go to file://" + self.metrics, r.stderr)
+        self.wait_for(lambda: os.path.exists(self.metrics) and self.metric_lines(), 10,
+                      "metrics")
+        lines = self.metric_lines()
+        self.assertTrue(all(l["body"]["team"] == "storage" for l in lines), lines[:3])
+        self.assert_schema_valid(self.metrics)
 
 if __name__ == "__main__":
     unittest.main()

@@ -9,7 +9,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import (PYTHON, ScopeTest, events_of, example, metrics_named,
+from scope_it import (PYTHON, ScopeTest, events_of, example, metric_sum, metrics_named,
                       per_file_sum)
 
 
@@ -95,21 +95,16 @@ class DurationTest(ScopeTest):
     call stands for the calls skipped before it, and numops adds up what
     they stand for. Counts stay exact."""
 
-    def durations_of(self, path, pid=None):
-        return [b for b in metrics_named(self.metric_lines(), "fs.duration")
-                if b.get("file") == path and pid in (None, b["pid"])]
-
     def test_the_sample_stands_for_every_call_on_a_busy_file(self):
         out = os.path.join(self.dir, "OUT")
         self.scope_run(["dd", "if=/dev/zero", "of=" + out, "bs=64", "count=100000"])
-        writes = [b for b in metrics_named(self.metric_lines(), "fs.write")
-                  if b.get("file") == out]
-        self.assertEqual(sum(b["numops"] for b in writes), 100000)
+        m = self.metric_lines()
+        self.assertEqual(metric_sum(m, "fs.write", field="numops", file=out), 100000)
         # dd's calls on OUT: open, dup2 onto fd 1 and close of the first fd
         # (no sample: dup; a sample: close), the writes, close; but for the
         # calls skipped after the last timed one on each sampler (a gap is
         # at most 23; the file's first write is skipped on its record's)
-        stood_for = sum(b["numops"] for b in self.durations_of(out))
+        stood_for = metric_sum(m, "fs.duration", field="numops", file=out)
         self.assertGreaterEqual(stood_for, 100003 - 24)
         self.assertLessEqual(stood_for, 100003)
 
@@ -141,14 +136,16 @@ class DurationTest(ScopeTest):
                   if e["data"]["file"] == fifo and e["data"]["file_write_ops"]]
         self.assertEqual(len(closes), 1, closes)
         self.assertEqual(closes[0]["file_write_bytes"], 4 * 262144)
-        metrics = self.durations_of(fifo, closes[0]["pid"])
-        calls = sum(b["numops"] for b in metrics)
-        self.assertIn(calls, (5, 6), metrics)
+        pid = closes[0]["pid"]
+        calls = metric_sum(self.metric_lines(), "fs.duration", field="numops", file=fifo, pid=pid)
+        self.assertIn(calls, (5, 6))
         # the mean (microseconds): that many of them make the time spent
         mean = closes[0]["duration"]
         self.assertGreater(mean * calls, elapsed_us / 2, (closes, elapsed_us))
         self.assertLess(mean * calls, elapsed_us * 3 / 2, (closes, elapsed_us))
-        self.assertLess(max(b["_value"] for b in metrics), elapsed_us / 3, metrics)
+        durations = [b["_value"] for b in metrics_named(self.metric_lines(), "fs.duration")
+                     if b.get("file") == fifo and b["pid"] == pid]
+        self.assertLess(max(durations), elapsed_us / 3, durations)
 
 
 class ThreadsTest(ScopeTest):

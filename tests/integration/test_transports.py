@@ -14,15 +14,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import LIB, PYTHON, SCOPE, SRC, ScopeTest, events_of, metrics_named
+from scope_it import (LIB, PYTHON, SCOPE, SRC, ScopeTest, events_of, free_port,
+                      metrics_named)
 
 STATSD_LINE = r"^[a-z_.]+:[0-9.]+\|(c|g|h|ms)(\|#[^|\n]+)?$"
-
-
-def free_port(kind=socket.SOCK_STREAM):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class StreamServer:
@@ -208,10 +203,11 @@ class StatsdDaemonTest(ScopeTest):
         self.assertGreaterEqual(total(counters, "fs.open"), 2, counters)
 
 
-def closed_port_lines(test, body, url_events, extra_env=None):
-    """Runs body under scope with events to url_events; returns elapsed."""
+def closed_port_lines(test, body, url_events):
+    """Runs body under scope with console events only, none cut by the rate
+    limit, to url_events; returns elapsed."""
     env = dict(test.env, SCOPE_EVENT_FS="false", SCOPE_EVENT_NET="false",
-               SCOPE_EVENT_DNS="false", **(extra_env or {}))
+               SCOPE_EVENT_DNS="false", SCOPE_EVENT_MAXEPS="1000000")
     began = time.monotonic()
     test.scope_run([PYTHON, "-c", body], env=env, extra=("-e", url_events))
     return time.monotonic() - began
@@ -259,12 +255,11 @@ class DeliveryTest(ScopeTest):
             open(up, "w").close()
         starter = threading.Thread(target=start_when_told)
         starter.start()
-        closed_port_lines(self, body, f"tcp://127.0.0.1:{port}",
-                          {"SCOPE_EVENT_MAXEPS": "1000000"})
+        closed_port_lines(self, body, f"tcp://127.0.0.1:{port}")
         starter.join()
         events = [json.loads(l) for l in servers[0].lines()]
         consoles = events_of(events, "stdout")
-        notices = [e["body"]["data"] for e in events if e["body"].get("source") == "notice"]
+        notices = [b["data"] for b in events_of(events, "notice")]
         told = [int(re.match(r"scope dropped (\d+) event lines", n).group(1))
                 for n in notices if re.match(r"scope dropped \d+ event lines", n)]
         self.assertEqual(len(told), 1, notices)
@@ -296,8 +291,7 @@ class DeliveryTest(ScopeTest):
         self.addCleanup(srv.close)
         plain = plain_elapsed(PRINT_PACED)
         rss_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        elapsed = closed_port_lines(self, PRINT_PACED, f"tcp://127.0.0.1:{port}",
-                                    {"SCOPE_EVENT_MAXEPS": "1000000"})
+        elapsed = closed_port_lines(self, PRINT_PACED, f"tcp://127.0.0.1:{port}")
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         self.assertLess(elapsed, plain + 2.5)        # 2 s: the bounded exit flush
         if rss > rss_before:                         # the largest child so far was us

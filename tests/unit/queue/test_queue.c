@@ -2,7 +2,6 @@
  * order, and drop accounting when full. */
 #include "check_suite.h"
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ip_queue.h"

@@ -2,7 +2,6 @@
  * sockets: URL checks, lines kept while a destination is down and counted
  * when they overflow, a reader that stalls, StatsD datagram packing. */
 #include "check_suite.h"
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>

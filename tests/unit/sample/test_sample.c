@@ -2,7 +2,6 @@
  * IP_SAMPLE_EVERY at gaps that vary, weights that add up to the calls,
  * and forced samples that stand for themselves alone. */
 #include "check_suite.h"
-#include <stdlib.h>
 
 #include "ip_sample.h"
 

@@ -40,7 +40,7 @@ enum ip_thread_state { IP_THREAD_FREE, IP_THREAD_ACTIVE, IP_THREAD_EXITED };
  * into a record reused for another file. */
 struct ip_tally {
     /* written by the thread */
-    uint64_t key;               /* ip_tally_key() of the record; 0: none */
+    uint64_t key;               /* ip_file_key() of the record; 0: none */
     uint32_t rekey_seq;         /* odd while the key changes */
     struct ip_sampler sampler;  /* which of its calls are timed */
     uint32_t sampled_move;      /* move_seq at its last timed call */
@@ -136,12 +136,27 @@ struct ip_file_ref {
 #define IP_FILES_MAX 16384
 #define IP_FDS_MAX 65536
 
-/* The records, and fd -> record index + 1 (0: unknown). Inline lookups:
- * every wrapped call makes one. */
+/* The records, and fd -> the record's key (0: unknown): its index + 1 and
+ * its generation in one word (ip_file_key), so that a lookup reads both at
+ * once and cannot pair a slot with the generation of a later use of the
+ * record. Inline lookups: every wrapped call makes one. */
 extern struct ip_file *ip_files_pool;
-extern uint32_t *ip_fd_map;
+extern uint64_t *ip_fd_map;
 
 int ip_files_init(void);
+
+/* A record in one use: its slot and generation (never 0), the key of the
+ * fd map and of the threads' tallies. */
+static inline uint64_t ip_file_key(struct ip_file_ref ref)
+{
+    return (uint64_t)ref.slot << 32 | ref.gen;
+}
+
+/* The record a non-zero key names (in that use or a later one). */
+static inline struct ip_file *ip_file_of_key(uint64_t key)
+{
+    return &ip_files_pool[(key >> 32) - 1];
+}
 
 static inline struct ip_file_ref ip_file_of_fd(int fd)
 {
@@ -149,10 +164,11 @@ static inline struct ip_file_ref ip_file_of_fd(int fd)
 
     if ((unsigned)fd >= IP_FDS_MAX)
         return ref;
-    ref.slot = __atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE);
-    if (ref.slot) {
-        ref.file = &ip_files_pool[ref.slot - 1];
-        ref.gen = __atomic_load_n(&ref.file->gen, __ATOMIC_ACQUIRE);
+    uint64_t key = __atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE);
+    if (key) {
+        ref.file = ip_file_of_key(key);
+        ref.gen = (uint32_t)key;
+        ref.slot = (uint32_t)(key >> 32);
     }
     return ref;
 }
@@ -198,12 +214,6 @@ void ip_files_collect(struct rep *r);
 void ip_files_after_fork_child(void);
 /* ---- per-thread tallies (ip_tally.c) ------------------------------------ */
 
-/* A record as a tally key: its slot and generation (never 0). In the
- * order they sit in ip_file_ref: one 8-byte load. */
-static inline uint64_t ip_tally_key(struct ip_file_ref ref)
-{
-    return (uint64_t)ref.slot << 32 | ref.gen;
-}
 /* Take over tally e for `key` if it holds nothing unmoved; NULL if it
  * does (the caller adds to the record itself). The calling thread's own. */
 struct rep_fs_counts *ip_tally_claim(struct ip_tally *e, uint64_t key);

@@ -42,7 +42,7 @@ IP_INLINE uint32_t ip_call_weight(struct ip_file_ref ref)
     struct ip_thread *t = ip_tls.thread;
     struct ip_tally *e = t ? &t->tallies[ref.slot % IP_TALLIES] : NULL;
 
-    if (!e || e->key != ip_tally_key(ref))
+    if (!e || e->key != ip_file_key(ref))
         return ip_sample_step(&ref.file->sampler, false, &ip_tls.sample_rng);
     uint32_t moved = __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED);
     uint32_t weight = ip_sample_step(&e->sampler, moved != e->sampled_move,
@@ -129,7 +129,7 @@ IP_INLINE struct rep_fs_counts *ip_call_tally(const struct ip_call *c)
     ip_tls.tallying = true;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     struct ip_tally *e = &t->tallies[c->ref.slot % IP_TALLIES];
-    uint64_t key = ip_tally_key(c->ref);
+    uint64_t key = ip_file_key(c->ref);
     struct rep_fs_counts *k = __builtin_expect(e->key == key, 1) ? &e->counts
                                                                  : ip_tally_claim(e, key);
     if (!k) {

@@ -33,7 +33,7 @@ static uint32_t pool_high;                  /* records [0, pool_high) were ever 
 static uint64_t free_head;
 static struct ip_file *closed_list;         /* atomic; pushed by wrappers */
 static struct ip_file *reaped_list;         /* reporter only: free next drain */
-uint32_t *ip_fd_map;
+uint64_t *ip_fd_map;
 struct rep_fs_counts ip_files_orphan;
 struct rep_fs_counts ip_net_orphan;
 struct ip_dns_counts ip_dns;
@@ -62,14 +62,16 @@ static bool fd_tracked(int fd)
     return fd >= 0 && fd < IP_FDS_MAX;
 }
 
-static struct ip_file *record_at(uint32_t slot)
-{
-    return slot ? &ip_files_pool[slot - 1] : NULL;
-}
-
 static uint32_t slot_of(const struct ip_file *f)
 {
     return (uint32_t)(f - ip_files_pool) + 1;
+}
+
+/* f's key while in use: its generation changes only once it is freed. */
+static uint64_t key_of(struct ip_file *f)
+{
+    struct ip_file_ref ref = { f, __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE), slot_of(f) };
+    return ip_file_key(ref);
 }
 
 uint32_t ip_file_index(const struct ip_file *f)
@@ -181,19 +183,19 @@ static struct ip_file *record_release(struct ip_file *f)
     return f;
 }
 
-/* Point fd at a record (slot 0: nothing). What it named before, when that
+/* Point fd at a record (key 0: nothing). What it named before, when that
  * was its last fd, was closed by the kernel as part of another call (an
  * open given the number of another thread's close, whose own update lost
  * the race; dup2 onto an open fd; close_range; a close behind our back):
  * it is released and gets its close event. */
-static void fd_map_replace(int fd, uint32_t slot)
+static void fd_map_replace(int fd, uint64_t key)
 {
     struct ip_file_ref before = ip_file_of_fd(fd);
-    uint32_t old = __atomic_exchange_n(&ip_fd_map[fd], slot, __ATOMIC_ACQ_REL);
+    uint64_t old = __atomic_exchange_n(&ip_fd_map[fd], key, __ATOMIC_ACQ_REL);
 
-    if (!old || old == slot)
+    if (!old || old == key)
         return;
-    struct ip_file *gone = record_release(record_at(old));
+    struct ip_file *gone = record_release(ip_file_of_key(old));
     if (gone && gone == before.file)
         ip_event_close("close", fd, before);    /* AppScope's ops: no dup2 */
 }
@@ -202,7 +204,7 @@ static void fd_map_replace(int fd, uint32_t slot)
 static void fd_map_publish(int fd, struct ip_file *f)
 {
     __atomic_store_n(&f->state, IP_FILE_OPEN, __ATOMIC_RELEASE);
-    fd_map_replace(fd, slot_of(f));
+    fd_map_replace(fd, key_of(f));
 }
 
 /* A fresh record for fd, not yet published; NULL when the pool is out
@@ -259,11 +261,11 @@ struct ip_file *ip_file_fd_closed(int fd, struct ip_file_ref ref)
 {
     if (!fd_tracked(fd) || !ref.file)
         return NULL;
-    uint32_t slot = slot_of(ref.file);
+    uint64_t key = ip_file_key(ref);
     /* Between the kernel's close and here another thread may have been
      * handed the same number by open(): then it already replaced (and
      * released) our record, and the map entry is no longer ours to clear. */
-    if (!__atomic_compare_exchange_n(&ip_fd_map[fd], &slot, 0, false,
+    if (!__atomic_compare_exchange_n(&ip_fd_map[fd], &key, 0, false,
                                      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
         return NULL;
     return record_release(ref.file);
@@ -295,13 +297,13 @@ void ip_file_fd_dup(int oldfd, int newfd)
 {
     if (!fd_tracked(oldfd) || !fd_tracked(newfd) || oldfd == newfd)
         return;
-    uint32_t slot = __atomic_load_n(&ip_fd_map[oldfd], __ATOMIC_ACQUIRE);
+    uint64_t key = __atomic_load_n(&ip_fd_map[oldfd], __ATOMIC_ACQUIRE);
     /* dup2 onto an fd that names the same file already: nothing changes. */
-    if (slot && __atomic_load_n(&ip_fd_map[newfd], __ATOMIC_ACQUIRE) == slot)
+    if (key && __atomic_load_n(&ip_fd_map[newfd], __ATOMIC_ACQUIRE) == key)
         return;
-    if (slot && !ref_take(record_at(slot)))
-        slot = 0;
-    fd_map_replace(newfd, slot);
+    if (key && !ref_take(ip_file_of_key(key)))
+        key = 0;
+    fd_map_replace(newfd, key);
 }
 
 static uint64_t delta_take(uint64_t *live, uint64_t *reported)

@@ -25,15 +25,10 @@ static uint64_t *fields(struct rep_fs_counts *c)
     return (uint64_t *)c;
 }
 
-static struct ip_file *key_record(uint64_t key)
-{
-    return &ip_files_pool[(key >> 32) - 1];
-}
-
 /* The key's record was freed (and maybe reused) since. */
 static bool key_stale(uint64_t key)
 {
-    return __atomic_load_n(&key_record(key)->gen, __ATOMIC_ACQUIRE) != (uint32_t)key;
+    return __atomic_load_n(&ip_file_of_key(key)->gen, __ATOMIC_ACQUIRE) != (uint32_t)key;
 }
 
 /* The thread's view: nothing it added is still waiting to be moved. */
@@ -104,7 +99,7 @@ static void tally_move_one(struct ip_tally *e)
     }
     if (!any && !fresh)
         return;
-    uint64_t *live = key_stale(key) ? NULL : fields(&key_record(key)->live);
+    uint64_t *live = key_stale(key) ? NULL : fields(&ip_file_of_key(key)->live);
     __atomic_store_n(&e->move_seq, e->move_seq + 1, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
     for (size_t i = 0; i < FIELDS; i++) {
@@ -129,7 +124,7 @@ void ip_tally_totals(struct ip_file_ref ref, struct rep_fs_counts *out)
 {
     struct ip_thread *t = ip_tls.thread;
     struct ip_tally *e = t ? &t->tallies[ref.slot % IP_TALLIES] : NULL;
-    bool mine = e && e->key == ip_tally_key(ref);
+    bool mine = e && e->key == ip_file_key(ref);
     uint64_t *live = fields(&ref.file->live), *o = fields(out);
 
     for (int tries = 0;; tries++) {

@@ -201,9 +201,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     scope_ctl_status.error[0] = '\0';
     scope_ctl_status.how = how;
     int bad = rep_config_load(&ip_proc.cfg, config, err, sizeof err);
-    char log_err[512];
-    if (rep_log_configure(&ip_proc.cfg, log_err, sizeof log_err) < 0)
-        ip_complain(log_err);
+    rep_log_configure(&ip_proc.cfg);
     if (bad > 0) {
         size_t used = strlen(err);
         snprintf(err + used, sizeof err - used, "; the defaults are used instead");

@@ -57,6 +57,16 @@ static void complain(char *err, size_t errlen, const char *var, const char *val,
              used ? "; " : "", var, val, expected);
 }
 
+/* Where the library's log may go: a file by absolute path, or stderr.
+ * Not the network: the log is what tells why a destination failed. */
+static bool log_dest_valid(const char *v)
+{
+    if (strncmp(v, "file://", strlen("file://")) != 0)
+        return false;
+    const char *rest = v + strlen("file://");
+    return rest[0] == '/' || strcmp(rest, "stderr") == 0;
+}
+
 /* A whole decimal number within [min, max], or -1. */
 static long parse_bounded(const char *s, long min, long max)
 {
@@ -327,7 +337,10 @@ int rep_config_read(struct rep_config *c, const char *block,
     }
     if ((v = VALUE("SCOPE_LOG_LEVEL")))
         bad += log_level_read(c, v, err, errlen);
-    if ((v = VALUE("SCOPE_LOG_DEST")) && copy_string(c->log_dest, sizeof c->log_dest, v))
+    if ((v = VALUE("SCOPE_LOG_DEST")) && v[0] && !log_dest_valid(v))
+        complain(err, errlen, "SCOPE_LOG_DEST", v,
+                 "file:///abs/path or file://stderr (the log goes to a file only)"), bad++;
+    else if (v && copy_string(c->log_dest, sizeof c->log_dest, v))
         complain(err, errlen, "SCOPE_LOG_DEST", "...", "a URL of sane length"), bad++;
     bad += bool_read(block, "SCOPE_METRIC_ENABLE", &c->metric_enable, err, errlen);
     bad += bool_read(block, "SCOPE_EVENT_ENABLE", &c->event_enable, err, errlen);

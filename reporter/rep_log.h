@@ -14,10 +14,9 @@
 
 #include "rep_config.h"
 
-/* Where and how much to log, from c. Returns 0, or -1 with a reason in err
- * (a bad SCOPE_LOG_DEST: the log is then off). With no HOME of ours for the
- * default place, the log is quietly off. */
-int rep_log_configure(const struct rep_config *c, char *err, size_t errlen);
+/* Where and how much to log, from c (as rep_config_load checked it). With
+ * no HOME of ours for the default place, the log is quietly off. */
+void rep_log_configure(const struct rep_config *c);
 
 /* A line at level, when the configured level lets it through. */
 void rep_log(enum rep_log_level level, const char *fmt, ...)

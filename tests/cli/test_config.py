@@ -83,6 +83,19 @@ class Errors(ConfigCase):
                            'scope: F:1: key metric.transport: type "carrier-pigeon" is not udp, '
                            'tcp, unix or file')
 
+    def test_log_goes_to_a_file_only(self):
+        """The library's log is a file or stderr: a udp log was accepted
+        here, then silently never written."""
+        self.assertRefused("libscope:\n  log:\n    transport: {type: udp, host: 127.0.0.1, "
+                           "port: 9999}\n",
+                           'scope: F:3: key libscope.log.transport: SCOPE_LOG_DEST='
+                           '"udp://127.0.0.1:9999" is not file:///abs/path or file://stderr '
+                           '(the log goes to a file only)')
+        self.assertRefused("libscope: {log: {transport: {type: file, path: stdout}}}\n",
+                           'scope: F:1: key libscope.log.transport: SCOPE_LOG_DEST='
+                           '"file://stdout" is not file:///abs/path or file://stderr '
+                           '(the log goes to a file only)')
+
     def test_huge_values(self):
         self.assertRefused("libscope: {summaryperiod: 1e999}\ntags: {t: %s}\n" % ("x" * 5000),
                            'scope: F:1: key libscope.summaryperiod: SCOPE_SUMMARY_PERIOD="1e999" '

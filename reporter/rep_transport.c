@@ -545,28 +545,67 @@ static void pending_add(struct rep_transport *t, const char *buf, size_t len)
 
 /* ---- sending ------------------------------------------------------------- */
 
-/* write(2) to a FIFO whose reader left raises SIGPIPE, which would kill
- * the program when this runs on one of its threads (the exit flush): the
- * signal is blocked around the write, and taken back if the write raised
- * it (unless it was pending before, then it is the program's). */
-static ssize_t write_nosigpipe(int fd, const void *buf, size_t len)
+/* Take back sig if our write raised it and it was not pending before
+ * (then it is the program's). */
+static void signal_take_back(int sig, const sigset_t *pending_before)
 {
-    sigset_t pipe_set, old, pending;
+    sigset_t one;
     struct timespec none = { 0, 0 };
 
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
+    if (sigismember(pending_before, sig))
+        return;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    while (sigtimedwait(&one, NULL, &none) < 0 && errno == EINTR)
+        ;
+}
+
+/* Two signals a write(2) to a file can raise would kill the program where
+ * the default action holds: SIGPIPE, a FIFO whose reader left, and
+ * SIGXFSZ, our file grown past the process's RLIMIT_FSIZE. The reporter
+ * thread blocks all signals, but an inline cycle (no reporter thread, see
+ * rep.c) runs on one of the program's threads. Both are blocked around
+ * the write and taken back if the write raised them; the write then fails
+ * (EPIPE, EFBIG) and its lines are counted lost. */
+static ssize_t write_quiet(int fd, const void *buf, size_t len)
+{
+    sigset_t set, old, pending;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigaddset(&set, SIGXFSZ);
     sigpending(&pending);
-    int was_pending = sigismember(&pending, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
     ssize_t n = write(fd, buf, len);
     int err = errno;
-    if (n < 0 && err == EPIPE && !was_pending)
-        while (sigtimedwait(&pipe_set, NULL, &none) < 0 && errno == EINTR)
-            ;
+    if (n < 0 && err == EPIPE)
+        signal_take_back(SIGPIPE, &pending);
+    if (n < 0 && err == EFBIG)
+        signal_take_back(SIGXFSZ, &pending);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     errno = err;
     return n;
+}
+
+/* End a line a broken file write cut (line_cut), so that the next line
+ * does not continue its head. False, with *stuck or *broken, if the file
+ * takes nothing yet. */
+static bool cut_line_end(struct rep_transport *t, int *stuck, int *broken)
+{
+    ssize_t n;
+
+    while ((n = write_quiet(t->fd, "\n", 1)) < 0 && errno == EINTR)
+        ;
+    if (n == 1) {
+        t->line_cut = 0;
+        t->mid_line = 0;
+        return true;
+    }
+    if (n < 0 && errno == EAGAIN)
+        *stuck = 1;
+    else
+        *broken = n < 0 ? errno : EPIPE;
+    return false;
 }
 
 /* Write what the fd takes now: the count written; *stuck when it stopped
@@ -580,9 +619,11 @@ static size_t write_some(struct rep_transport *t, const char *buf, size_t len,
     size_t done = 0;
 
     *stuck = *broken = 0;
+    if (t->line_cut && !cut_line_end(t, stuck, broken))
+        return 0;
     while (done < len) {
         ssize_t n = t->kind == REP_TRANSPORT_FILE
-                    ? write_nosigpipe(t->fd, buf + done, len - done)
+                    ? write_quiet(t->fd, buf + done, len - done)
                     : send(t->fd, buf + done, len - done, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
@@ -627,6 +668,7 @@ static void write_broken(struct rep_transport *t, const char *buf, size_t len,
 {
     if (t->kind == REP_TRANSPORT_FILE) {
         lost_add(t, buf, len);
+        t->line_cut = t->mid_line;
         return;
     }
     pending_add(t, buf, len);
@@ -679,6 +721,7 @@ static bool pending_flush(struct rep_transport *t)
     if (broken && t->kind == REP_TRANSPORT_FILE) {
         lost_add(t, t->pending, t->pending_len);
         t->pending_len = 0;
+        t->line_cut = t->mid_line;
     } else if (broken) {
         link_lost(t, broken);
     }

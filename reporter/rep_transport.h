@@ -64,6 +64,8 @@ struct rep_transport {
     char *pending;
     size_t pending_len, pending_cap;
     int mid_line;       /* the reader has the head of pending's first line */
+    int line_cut;       /* a file write failed part-way through a line whose
+                           tail is lost: a line end goes before the next */
     /* Network destinations: what the URL names, resolved at each connect. */
     char host[256];     /* udp/tcp host; unix: the path, or @name */
     char port[6];

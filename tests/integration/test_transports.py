@@ -298,6 +298,42 @@ class DeliveryTest(ScopeTest):
             self.assertLess(rss - rss_before, 16 * 1024, "KiB more than the plain run")
 
 
+class FileSizeLimitTest(ScopeTest):
+    def test_a_size_limit_cuts_one_line_and_kills_nothing(self):
+        """The program lowers its own RLIMIT_FSIZE to 40 bytes past the end
+        of the events file, prints, then lifts the limit and prints again.
+        Our write past the limit raises SIGXFSZ, whose default action (set
+        back here: python ignores it) would kill the program: it must live.
+        The line the limit cut is ended before the next one, which must
+        not be glued to its head."""
+        body = ("import os, resource, signal, sys, time\n"
+                "signal.signal(signal.SIGXFSZ, signal.SIG_DFL)\n"
+                "def say(what):\n"
+                "    for i in range(60): print('%s %d' % (what, i), flush=True)\n"
+                "time.sleep(0.3)\n"
+                "say('before'); time.sleep(0.3)\n"
+                "size = os.path.getsize(sys.argv[1])\n"
+                "resource.setrlimit(resource.RLIMIT_FSIZE, (size + 40, resource.RLIM_INFINITY))\n"
+                "say('cut'); time.sleep(0.3)\n"
+                "resource.setrlimit(resource.RLIMIT_FSIZE,\n"
+                "                   (resource.RLIM_INFINITY, resource.RLIM_INFINITY))\n"
+                "say('after')\n")
+        self.scope_run([PYTHON, "-c", body, self.events])
+        with open(self.events, "rb") as f:
+            lines = [l for l in f.read().split(b"\n") if l]
+        parsed, bad = [], []
+        for line in lines:
+            try:
+                parsed.append(json.loads(line))
+            except ValueError:
+                bad.append(line)
+        self.assertEqual([len(b) for b in bad], [40], bad)
+        text = "".join(e["data"]["message"] for e in events_of(parsed, "stdout"))
+        for what in ("before", "after"):
+            self.assertIn("".join("%s %d\n" % (what, i) for i in range(60)), text)
+        self.assertNotIn("cut 59", text)
+
+
 class DescriptorTakeoverTest(ScopeTest):
     def test_program_closing_and_reusing_our_numbers_gets_none_of_our_lines(self):
         """The program closes every descriptor past the library's close

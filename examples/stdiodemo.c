@@ -6,8 +6,11 @@
  * Writes DIR/in (3 lines, 30 bytes), reads it back with fgets (30 bytes),
  * getline and fgetc, seeks 3 times (fseek, ftell, rewind), stats it twice
  * (stat, access), sends stdout to DIR/log with freopen and prints 2 lines
- * (20 bytes) there, and removes DIR/in (unlink).
+ * (20 bytes) there, and removes DIR/in (unlink). Last, it writes to a
+ * stream with no fd (fmemopen), errno set beforehand to a value no call
+ * would set, and prints both.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -45,6 +48,15 @@ int main(int argc, char **argv)
     printf("%s\n", "and more");             /* 9 bytes */
     fflush(stdout);
     unlink(path);
-    fprintf(stderr, "got=%zd c=%c at=%ld size=%lld\n", got, c, at, (long long)st.st_size);
+    char mem[32] = "";
+    FILE *m = fmemopen(mem, sizeof mem, "w");
+    if (!m)
+        return 1;
+    errno = 1234;
+    fwrite("in memory", 1, 9, m);
+    int kept = errno;
+    fclose(m);
+    fprintf(stderr, "got=%zd c=%c at=%ld size=%lld mem=%s errno=%d\n", got, c, at,
+            (long long)st.st_size, mem, kept);
     return 0;
 }

@@ -16,14 +16,14 @@
  * wrapper's stack; longer output is cut at this size. */
 #define CONSOLE_PRINTF_MAX 2048
 
-/* fileno() sets errno on streams without an fd (fmemopen); the callers
- * restore the program's errno afterwards. */
+/* The stream's fd, or -1 (fmemopen, fopencookie, open_memstream: none).
+ * Read from glibc's FILE (its public bits/types/struct_FILE.h) rather than
+ * with fileno(): this runs on every stdio call, and fileno is a call
+ * through the PLT that sets errno, which would have to be saved and put
+ * back around it. */
 static int stream_fd(FILE *f)
 {
-    int saved = errno;
-    int fd = f ? fileno(f) : -1;
-    errno = saved;
-    return fd;
+    return f && f->_fileno >= 0 ? f->_fileno : -1;
 }
 
 #define WRAP_FOPEN(name)                                                \

@@ -246,7 +246,8 @@ class FdReuseTest(ScopeTest):
 class StdioTest(ScopeTest):
     def test_read_side_seeks_stat_delete_and_freopen(self):
         p = self.scope_run([example("stdiodemo"), self.dir])
-        self.assertIn(b"got=10 c=1 at=11 size=30", p.stderr)
+        # the fmemopen stream: written, and errno as the program left it
+        self.assertIn(b"got=10 c=1 at=11 size=30 mem=in memory errno=1234", p.stderr)
         m = self.metric_lines()
         src, log = os.path.join(self.dir, "in"), os.path.join(self.dir, "log")
         reads = per_file_sum(m, "fs.read")

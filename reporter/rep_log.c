@@ -144,7 +144,7 @@ void rep_log(enum rep_log_level level, const char *fmt, ...)
     pthread_mutex_lock(&log_lock);
     int fd = log_fd_get();
     if (fd >= 0)
-        (void)!write(fd, line, n);  /* a regular file: no SIGPIPE */
+        (void)!rep_write_quiet(fd, line, n);    /* stderr may be a pipe */
     pthread_mutex_unlock(&log_lock);
     errno = saved;
 }

@@ -51,6 +51,26 @@ static int file_open_append(const char *path, char *err, size_t errlen)
     return rep_fd_move_high(fd);
 }
 
+/* Does the regular file fd (opened for appending) end inside a line, its
+ * tail lost to a write that failed part-way (ours earlier, before a
+ * detach; another process's)? Then the next line written must not
+ * continue it. Read through a second descriptor: ours cannot read. */
+static bool file_ends_mid_line(int fd, const char *path)
+{
+    struct stat st;
+    char last = '\n';
+
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+        return false;
+    int rd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (rd < 0)
+        return false;
+    if (pread(rd, &last, 1, st.st_size - 1) != 1)
+        last = '\n';
+    close(rd);
+    return last != '\n';
+}
+
 /* ---- parsing ------------------------------------------------------------ */
 
 /* host:port, or [v6]:port, with a port from 1 to 65535. */
@@ -248,11 +268,13 @@ int rep_transport_open(struct rep_transport *t, const char *url,
     if (url_parse(t, url, err, errlen) < 0)
         return -1;
     if (t->kind == REP_TRANSPORT_FILE && t->fd < 0) {      /* a path */
-        int fd = file_open_append(t->url + strlen("file://"), err, errlen);
+        const char *path = t->url + strlen("file://");
+        int fd = file_open_append(path, err, errlen);
         if (fd < 0) {
             t->kind = REP_TRANSPORT_OFF;
             return -1;
         }
+        t->line_cut = file_ends_mid_line(fd, path);
         fd_own(t, fd);
     }
     return 0;
@@ -422,6 +444,8 @@ static bool link_connect(struct rep_transport *t)
         if (t->url[strlen("file://")] == '/') {
             char err[256];
             fd = file_open_append(t->url + strlen("file://"), err, sizeof err);
+            if (fd >= 0)
+                t->line_cut = file_ends_mid_line(fd, t->url + strlen("file://"));
         }
         break;
     default: break;
@@ -560,14 +584,7 @@ static void signal_take_back(int sig, const sigset_t *pending_before)
         ;
 }
 
-/* Two signals a write(2) to a file can raise would kill the program where
- * the default action holds: SIGPIPE, a FIFO whose reader left, and
- * SIGXFSZ, our file grown past the process's RLIMIT_FSIZE. The reporter
- * thread blocks all signals, but an inline cycle (no reporter thread, see
- * rep.c) runs on one of the program's threads. Both are blocked around
- * the write and taken back if the write raised them; the write then fails
- * (EPIPE, EFBIG) and its lines are counted lost. */
-static ssize_t write_quiet(int fd, const void *buf, size_t len)
+ssize_t rep_write_quiet(int fd, const void *buf, size_t len)
 {
     sigset_t set, old, pending;
 
@@ -594,7 +611,7 @@ static bool cut_line_end(struct rep_transport *t, int *stuck, int *broken)
 {
     ssize_t n;
 
-    while ((n = write_quiet(t->fd, "\n", 1)) < 0 && errno == EINTR)
+    while ((n = rep_write_quiet(t->fd, "\n", 1)) < 0 && errno == EINTR)
         ;
     if (n == 1) {
         t->line_cut = 0;
@@ -623,7 +640,7 @@ static size_t write_some(struct rep_transport *t, const char *buf, size_t len,
         return 0;
     while (done < len) {
         ssize_t n = t->kind == REP_TRANSPORT_FILE
-                    ? write_quiet(t->fd, buf + done, len - done)
+                    ? rep_write_quiet(t->fd, buf + done, len - done)
                     : send(t->fd, buf + done, len - done, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;

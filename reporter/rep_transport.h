@@ -107,6 +107,17 @@ void rep_transport_publish(struct rep_transport *t, int *slot);
 int rep_transport_is_caught_up(const struct rep_transport *t);
 /* Whole lines: write them, keep them for later, or count them lost. */
 void rep_transport_write(struct rep_transport *t, const char *buf, size_t len);
+
+/* write(2) that raises no signal in the program. Two signals a write to a
+ * file can raise kill the program where their default action holds:
+ * SIGPIPE (a FIFO or pipe whose reader left) and SIGXFSZ (our file grown
+ * past the process's RLIMIT_FSIZE). The reporter thread blocks all
+ * signals, but inline cycles (no reporter thread: rep.c) and the library's
+ * log also write from the program's threads. Both are blocked around the
+ * write and taken back if the write raised them; the write then fails
+ * with EPIPE or EFBIG. */
+ssize_t rep_write_quiet(int fd, const void *buf, size_t len);
+
 /* The end: wait at most timeout_ms for the destination to take what was
  * kept for later (a network destination not connected gets one more
  * connect try); what it does not take is counted lost. */

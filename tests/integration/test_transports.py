@@ -298,16 +298,13 @@ class DeliveryTest(ScopeTest):
             self.assertLess(rss - rss_before, 16 * 1024, "KiB more than the plain run")
 
 
-class FileSizeLimitTest(ScopeTest):
-    def test_a_size_limit_cuts_one_line_and_kills_nothing(self):
+class PartialFileWriteTest(ScopeTest):
+    def test_a_size_limit_cuts_one_line(self):
         """The program lowers its own RLIMIT_FSIZE to 40 bytes past the end
         of the events file, prints, then lifts the limit and prints again.
-        Our write past the limit raises SIGXFSZ, whose default action (set
-        back here: python ignores it) would kill the program: it must live.
-        The line the limit cut is ended before the next one, which must
-        not be glued to its head."""
-        body = ("import os, resource, signal, sys, time\n"
-                "signal.signal(signal.SIGXFSZ, signal.SIG_DFL)\n"
+        The line the limit cut is ended before the next one, which must not
+        be glued to its head."""
+        body = ("import os, resource, sys, time\n"
                 "def say(what):\n"
                 "    for i in range(60): print('%s %d' % (what, i), flush=True)\n"
                 "time.sleep(0.3)\n"
@@ -332,6 +329,39 @@ class FileSizeLimitTest(ScopeTest):
         for what in ("before", "after"):
             self.assertIn("".join("%s %d\n" % (what, i) for i in range(60)), text)
         self.assertNotIn("cut 59", text)
+
+    def test_a_file_left_inside_a_line_is_ended_first(self):
+        """An events file an earlier writer left inside a line (its tail
+        lost to a full disk): our first line must not continue it."""
+        with open(self.events, "wb") as f:
+            f.write(b'{"type":"evt","body":{"sou')
+        self.scope_run([PYTHON, "-c", "print('hello', flush=True)"])
+        with open(self.events, "rb") as f:
+            lines = f.read().split(b"\n")
+        self.assertEqual(lines[0], b'{"type":"evt","body":{"sou')
+        events = [json.loads(l) for l in lines[1:] if l]
+        text = "".join(e["data"]["message"] for e in events_of(events, "stdout"))
+        self.assertEqual(text, "hello\n")
+
+    def test_a_size_limit_at_exit_kills_nothing(self):
+        """The limit stays until the program exits, and the library's log
+        is already past it. The event lines the limit cost are said in that
+        log at exit, from the program's own thread, where SIGXFSZ's default
+        action (set back here: python ignores it) would kill the program:
+        it must exit 0, the log unchanged."""
+        log = os.path.join(self.dir, "big.log")
+        with open(log, "wb") as f:
+            f.write(b"x" * (1 << 20) + b"\n")
+        body = ("import os, resource, signal, sys, time\n"
+                "signal.signal(signal.SIGXFSZ, signal.SIG_DFL)\n"
+                "time.sleep(0.3)\n"
+                "size = os.path.getsize(sys.argv[1])\n"
+                "resource.setrlimit(resource.RLIMIT_FSIZE, (size + 40, resource.RLIM_INFINITY))\n"
+                "for i in range(60): print('cut %d' % i, flush=True)\n"
+                "time.sleep(0.3)\n")
+        self.scope_run([PYTHON, "-c", body, self.events],
+                       env=dict(self.env, SCOPE_LOG_DEST="file://" + log))
+        self.assertEqual(os.path.getsize(log), (1 << 20) + 1)
 
 
 class DescriptorTakeoverTest(ScopeTest):

@@ -158,19 +158,24 @@ static inline struct ip_file *ip_file_of_key(uint64_t key)
     return &ip_files_pool[(key >> 32) - 1];
 }
 
-static inline struct ip_file_ref ip_file_of_fd(int fd)
+/* The use of a record that key names (key 0: none). */
+static inline struct ip_file_ref ip_file_ref_of_key(uint64_t key)
 {
     struct ip_file_ref ref = { NULL, 0, 0 };
 
-    if ((unsigned)fd >= IP_FDS_MAX)
-        return ref;
-    uint64_t key = __atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE);
     if (key) {
         ref.file = ip_file_of_key(key);
         ref.gen = (uint32_t)key;
         ref.slot = (uint32_t)(key >> 32);
     }
     return ref;
+}
+
+static inline struct ip_file_ref ip_file_of_fd(int fd)
+{
+    if ((unsigned)fd >= IP_FDS_MAX)
+        return ip_file_ref_of_key(0);
+    return ip_file_ref_of_key(__atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE));
 }
 
 /* Is ref's record still the one it was (not freed and reused)? */

@@ -190,14 +190,13 @@ static struct ip_file *record_release(struct ip_file *f)
  * it is released and gets its close event. */
 static void fd_map_replace(int fd, uint64_t key)
 {
-    struct ip_file_ref before = ip_file_of_fd(fd);
     uint64_t old = __atomic_exchange_n(&ip_fd_map[fd], key, __ATOMIC_ACQ_REL);
 
     if (!old || old == key)
         return;
-    struct ip_file *gone = record_release(ip_file_of_key(old));
-    if (gone && gone == before.file)
-        ip_event_close("close", fd, before);    /* AppScope's ops: no dup2 */
+    struct ip_file_ref gone = ip_file_ref_of_key(old);
+    if (record_release(gone.file))
+        ip_event_close("close", fd, gone);      /* AppScope's ops: no dup2 */
 }
 
 /* f, filled in, is what fd names now: from now on the reporter may fold it. */
@@ -293,6 +292,24 @@ static bool ref_take(struct ip_file *f)
     return true;
 }
 
+/* One more reference to the use of a record that key names: false if its
+ * last reference is gone, or the record was freed and reused since key
+ * was read (a thread preempted in between). The reference taken on the
+ * new use is then given back; if that was the last one, its own close
+ * already happened and left the closing to us (without its event: its fd
+ * is not known here). */
+static bool ref_take_key(uint64_t key)
+{
+    struct ip_file *f = ip_file_of_key(key);
+
+    if (!ref_take(f))
+        return false;
+    if (__atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) == (uint32_t)key)
+        return true;
+    record_release(f);
+    return false;
+}
+
 void ip_file_fd_dup(int oldfd, int newfd)
 {
     if (!fd_tracked(oldfd) || !fd_tracked(newfd) || oldfd == newfd)
@@ -301,7 +318,7 @@ void ip_file_fd_dup(int oldfd, int newfd)
     /* dup2 onto an fd that names the same file already: nothing changes. */
     if (key && __atomic_load_n(&ip_fd_map[newfd], __ATOMIC_ACQUIRE) == key)
         return;
-    if (key && !ref_take(ip_file_of_key(key)))
+    if (key && !ref_take_key(key))
         key = 0;
     fd_map_replace(newfd, key);
 }

@@ -29,8 +29,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* used: the jump-returning write below refers to it from assembly */
-__attribute__((used)) static ssize_t (*real_write)(int, const void *, size_t);
+/* Not static: the jump-returning write below names it from assembly,
+ * which a static's local (or LTO-renamed) symbol would not match. */
+__attribute__((visibility("hidden"))) ssize_t (*floor_real_write)(int, const void *, size_t);
 static ssize_t (*real_read)(int, void *, size_t);
 static int (*real_open)(const char *, int, ...);
 static int (*real_close)(int);
@@ -44,20 +45,21 @@ static size_t (*real_fwrite)(const void *, size_t, size_t, FILE *);
 
 #ifdef FLOOR_RETURN_BY_JUMP
 /* push/pop %rbx: the stack stays 16-byte aligned for libc's write */
-__asm__(".text\n"
+__asm__(".pushsection .text\n"
         ".globl write\n"
         ".type write, @function\n"
         "write:\n"
         "    push %rbx\n"
-        "    call *real_write(%rip)\n"
+        "    call *floor_real_write(%rip)\n"
         "    pop %rbx\n"
         "    pop %rcx\n"
         "    jmp *%rcx\n"
-        ".size write, .-write\n");
+        ".size write, .-write\n"
+        ".popsection\n");
 #else
 ssize_t write(int fd, const void *buf, size_t n)
 {
-    ssize_t rc = real_write(fd, buf, n);
+    ssize_t rc = floor_real_write(fd, buf, n);
     CALLED_BACK();
     return rc;
 }
@@ -73,7 +75,7 @@ ssize_t read(int fd, void *buf, size_t n)
 int open(const char *path, int flags, ...)
 {
     mode_t mode = 0;
-    if (flags & (O_CREAT | O_TMPFILE)) {
+    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
         va_list ap;
         va_start(ap, flags);
         mode = va_arg(ap, mode_t);
@@ -134,7 +136,7 @@ static void *next(const char *name)
 
 __attribute__((constructor)) static void floor_start(void)
 {
-    real_write = next("write");
+    floor_real_write = next("write");
     real_read = next("read");
     real_open = next("open");
     real_close = next("close");

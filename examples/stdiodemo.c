@@ -8,9 +8,13 @@
  * (stat, access), sends stdout to DIR/log with freopen and prints 2 lines
  * (20 bytes) there, and removes DIR/in (unlink). Last, it writes to a
  * stream with no fd (fmemopen), errno set beforehand to a value no call
- * would set, and prints both.
+ * would set, and prints both; and to an open_memstream stream, whose FILE
+ * comes from heap memory just filled with the number of an open file's fd
+ * (glibc leaves its _fileno field as it finds it): 5 + 5 bytes go to
+ * DIR/keep with write(2), none of the stream's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -56,6 +60,27 @@ int main(int argc, char **argv)
     fwrite("in memory", 1, 9, m);
     int kept = errno;
     fclose(m);
+    snprintf(path, sizeof path, "%s/keep", argv[1]);
+    int keep = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (keep < 0 || write(keep, "12345", 5) != 5)
+        return 1;
+    for (size_t size = 64; size <= 1024; size += 16) {
+        int *junk = malloc(size);
+        for (size_t i = 0; i < size / sizeof *junk; i++)
+            junk[i] = keep;
+        free(junk);
+    }
+    char *grown = NULL;
+    size_t grown_len = 0;
+    FILE *ms = open_memstream(&grown, &grown_len);
+    if (!ms)
+        return 1;
+    fwrite("not a file", 1, 10, ms);
+    fclose(ms);
+    free(grown);
+    if (write(keep, "67890", 5) != 5)
+        return 1;
+    close(keep);
     fprintf(stderr, "got=%zd c=%c at=%ld size=%lld mem=%s errno=%d\n", got, c, at,
             (long long)st.st_size, mem, kept);
     return 0;

@@ -16,14 +16,16 @@
  * wrapper's stack; longer output is cut at this size. */
 #define CONSOLE_PRINTF_MAX 2048
 
-/* The stream's fd, or -1 (fmemopen, fopencookie, open_memstream: none).
- * Read from glibc's FILE (its public bits/types/struct_FILE.h) rather than
- * with fileno(): this runs on every stdio call, and fileno is a call
- * through the PLT that sets errno, which would have to be saved and put
- * back around it. */
+/* fileno() sets errno on streams without an fd (fmemopen): the program's
+ * is put back. Not the FILE's own _fileno field: open_memstream leaves it
+ * as the heap had it, and only fileno() knows (from glibc's private
+ * flags) whether it means anything. */
 static int stream_fd(FILE *f)
 {
-    return f && f->_fileno >= 0 ? f->_fileno : -1;
+    int saved = errno;
+    int fd = f ? fileno(f) : -1;
+    errno = saved;
+    return fd;
 }
 
 #define WRAP_FOPEN(name)                                                \

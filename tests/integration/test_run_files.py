@@ -254,6 +254,11 @@ class StdioTest(ScopeTest):
         self.assertEqual(reads.get(src), 30 + 10 + 1)          # fgets, getline, fgetc
         self.assertEqual(per_file_sum(m, "fs.seek").get(src), 3)
         self.assertEqual(per_file_sum(m, "fs.write").get(log), 20)
+        # open_memstream's FILE holds a stale fd number: nothing of the
+        # stream's may be counted against that fd's file, nor close it
+        keep = os.path.join(self.dir, "keep")
+        self.assertEqual(per_file_sum(m, "fs.write").get(keep), 10)
+        self.assertEqual(per_file_sum(m, "fs.close").get(keep), 1)
         self.assertGreaterEqual(sum(b["_value"] for b in metrics_named(m, "fs.stat")), 2)
         e = self.event_lines()
         self.assertEqual([x["data"]["file"] for x in events_of(e, "fs.delete")], [src])

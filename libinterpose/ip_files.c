@@ -183,16 +183,18 @@ static struct ip_file *record_release(struct ip_file *f)
     return f;
 }
 
-/* Point fd at a record (key 0: nothing). What it named before, when that
- * was its last fd, was closed by the kernel as part of another call (an
- * open given the number of another thread's close, whose own update lost
- * the race; dup2 onto an open fd; close_range; a close behind our back):
- * it is released and gets its close event. */
+/* Point fd at a record (key 0: nothing), handing the map the caller's
+ * reference to it. The map's reference to what fd named before is given
+ * back; when that was its last fd, it was closed by the kernel as part of
+ * another call (an open given the number of another thread's close, whose
+ * own update lost the race; dup2 onto an open fd; close_range; a close
+ * behind our back) and gets its close event. The same key again (two
+ * dup2s racing onto one fd) gives back the one reference too many. */
 static void fd_map_replace(int fd, uint64_t key)
 {
     uint64_t old = __atomic_exchange_n(&ip_fd_map[fd], key, __ATOMIC_ACQ_REL);
 
-    if (!old || old == key)
+    if (!old)
         return;
     struct ip_file_ref gone = ip_file_ref_of_key(old);
     if (record_release(gone.file))

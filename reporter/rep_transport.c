@@ -54,10 +54,11 @@ static int file_open_append(const char *path, char *err, size_t errlen)
 /* Does the regular file fd (opened for appending) end inside a line, its
  * tail lost to a write that failed part-way (ours earlier, before a
  * detach; another process's)? Then the next line written must not
- * continue it. Read through a second descriptor: ours cannot read. */
+ * continue it. Read through a second descriptor (ours cannot read), if
+ * the path still names the same file. */
 static bool file_ends_mid_line(int fd, const char *path)
 {
-    struct stat st;
+    struct stat st, again;
     char last = '\n';
 
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
@@ -65,7 +66,8 @@ static bool file_ends_mid_line(int fd, const char *path)
     int rd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (rd < 0)
         return false;
-    if (pread(rd, &last, 1, st.st_size - 1) != 1)
+    if (fstat(rd, &again) == 0 && again.st_dev == st.st_dev && again.st_ino == st.st_ino &&
+        pread(rd, &last, 1, st.st_size - 1) != 1)
         last = '\n';
     close(rd);
     return last != '\n';

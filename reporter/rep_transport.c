@@ -358,13 +358,49 @@ static int socket_connect(int family, int type, const struct sockaddr *addr,
     return -1;
 }
 
+static const struct addrinfo *addr_at(const struct addrinfo *list, unsigned i)
+{
+    while (i--)
+        list = list->ai_next;
+    return list;
+}
+
+int rep_transport_connect_list(struct rep_transport *t, const struct addrinfo *list, int type)
+{
+    unsigned n = 0;
+    int fd = -1;
+
+    for (const struct addrinfo *ai = list; ai; ai = ai->ai_next)
+        n++;
+    if (n == 0) {
+        errno = EHOSTUNREACH;
+        return -1;
+    }
+    unsigned start = t->addr_first % n;
+    /* the wait starts after the lookup: a slow resolver must not leave no
+     * time for the connect itself */
+    int64_t deadline = monotonic_ms() + CONNECT_WAIT_MS;
+    errno = ETIMEDOUT;
+    for (unsigned i = 0; i < n && fd < 0; i++) {
+        int left = (int)(deadline - monotonic_ms());
+        if (left <= 0)
+            break;
+        const struct addrinfo *ai = addr_at(list, (start + i) % n);
+        fd = socket_connect(ai->ai_family, type, ai->ai_addr, ai->ai_addrlen, left);
+        if (fd >= 0)
+            t->addr_first = (start + i) % n;
+        else if (errno == ETIMEDOUT)
+            t->addr_first = (start + i + 1) % n;
+    }
+    return fd;
+}
+
 /* Resolving happens here, on the reporter thread, once per connect try. */
-static int inet_connect(const struct rep_transport *t, int type)
+static int inet_connect(struct rep_transport *t, int type)
 {
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = type,
                               .ai_flags = AI_NUMERICSERV };
-    struct addrinfo *res, *ai;
-    int fd = -1;
+    struct addrinfo *res;
 
     int gai = getaddrinfo(t->host, t->port, &hints, &res);
     if (gai != 0) {
@@ -373,16 +409,7 @@ static int inet_connect(const struct rep_transport *t, int type)
         errno = EHOSTUNREACH;       /* what the operator is told below */
         return -1;
     }
-    /* the wait starts after the lookup: a slow resolver must not leave no
-     * time for the connect itself */
-    int64_t deadline = monotonic_ms() + CONNECT_WAIT_MS;
-    errno = ETIMEDOUT;
-    for (ai = res; ai && fd < 0; ai = ai->ai_next) {
-        int left = (int)(deadline - monotonic_ms());
-        if (left <= 0)
-            break;
-        fd = socket_connect(ai->ai_family, type, ai->ai_addr, ai->ai_addrlen, left);
-    }
+    int fd = rep_transport_connect_list(t, res, type);
     int err = errno;
     freeaddrinfo(res);
     errno = err;

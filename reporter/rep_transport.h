@@ -25,6 +25,7 @@
 #ifndef REP_TRANSPORT_H
 #define REP_TRANSPORT_H
 
+#include <netdb.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -69,6 +70,9 @@ struct rep_transport {
     /* Network destinations: what the URL names, resolved at each connect. */
     char host[256];     /* udp/tcp host; unix: the path, or @name */
     char port[6];
+    unsigned addr_first;/* udp/tcp: the address (in the resolver's list) a
+                           connect try starts from: the one after an address
+                           that took the whole wait, the one that last worked */
     int64_t retry_ms;   /* CLOCK_MONOTONIC time of the next connect try */
     unsigned backoff_ms;/* the last wait between tries; 0 after a success */
     int64_t warned_ms;  /* when trouble was last logged as a warning */
@@ -107,6 +111,13 @@ void rep_transport_publish(struct rep_transport *t, int *slot);
 int rep_transport_is_caught_up(const struct rep_transport *t);
 /* Whole lines: write them, keep them for later, or count them lost. */
 void rep_transport_write(struct rep_transport *t, const char *buf, size_t len);
+
+/* Connect t (udp or tcp) to one of the resolved addresses in `list`,
+ * within one connect wait; the connected non-blocking socket, or -1 with
+ * errno. Tries start at t->addr_first: an address that never answers (a
+ * route that drops packets) takes the whole wait once, and the next try
+ * goes on from the address after it. */
+int rep_transport_connect_list(struct rep_transport *t, const struct addrinfo *list, int type);
 
 /* write(2) that raises no signal in the program. Two signals a write to a
  * file can raise kill the program where their default action holds:

@@ -1,7 +1,10 @@
 /* test_rep_transport.c: the reporter's destinations against real loopback
  * sockets: URL checks, lines kept while a destination is down and counted
- * when they overflow, a reader that stalls, StatsD datagram packing. */
+ * when they overflow, a reader that stalls, StatsD datagram packing, an
+ * address that never answers among a name's addresses. */
 #include "check_suite.h"
+#include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -265,6 +268,62 @@ START_TEST(udp_packs_whole_lines)
 }
 END_TEST
 
+static struct sockaddr_in loopback_port(int port)
+{
+    return (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+}
+
+/* A listener whose accept queue is full: the kernel drops the SYNs of
+ * further connects, which wait until they give up, as they do for an
+ * address whose route drops packets. */
+static int listener_full(int port, int filler[2])
+{
+    struct sockaddr_in a = loopback_port(port);
+    int s = listener(port, SOCK_STREAM, 0);
+
+    ck_assert_int_eq(listen(s, 0), 0);      /* a queue of one */
+    for (int i = 0; i < 2; i++) {
+        filler[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        connect(filler[i], (struct sockaddr *)&a, sizeof a);
+    }
+    usleep(100000);                         /* the handshakes that can, done */
+    return s;
+}
+
+/* A name's first address never answers and takes the whole connect wait;
+ * the next try starts from the address after it, which works. */
+START_TEST(tcp_address_that_never_answers_is_passed_over)
+{
+    int dead_port = port_free(), live_port = port_free(), filler[2];
+    int dead = listener_full(dead_port, filler), live = listener(live_port, SOCK_STREAM, 0);
+    struct sockaddr_in dead_a = loopback_port(dead_port), live_a = loopback_port(live_port);
+    struct addrinfo live_ai = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
+                                .ai_addr = (struct sockaddr *)&live_a,
+                                .ai_addrlen = sizeof live_a };
+    struct addrinfo dead_ai = live_ai;
+    struct rep_transport t;
+
+    dead_ai.ai_addr = (struct sockaddr *)&dead_a;
+    dead_ai.ai_next = &live_ai;
+    loopback_open(&t, "tcp", live_port);
+    errno = 0;
+    ck_assert_int_lt(rep_transport_connect_list(&t, &dead_ai, SOCK_STREAM), 0);
+    ck_assert_int_eq(errno, ETIMEDOUT);
+    int fd = rep_transport_connect_list(&t, &dead_ai, SOCK_STREAM);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    fd = rep_transport_connect_list(&t, &dead_ai, SOCK_STREAM);
+    ck_assert_int_ge(fd, 0);                /* and stays with what worked */
+    close(fd);
+    rep_transport_close(&t);
+    close(filler[0]);
+    close(filler[1]);
+    close(dead);
+    close(live);
+}
+END_TEST
+
 static Suite *rep_transport_suite(void)
 {
     Suite *s = suite_create("rep_transport");
@@ -278,6 +337,7 @@ static Suite *rep_transport_suite(void)
     tcase_add_test(net, tcp_down_then_up_counts_exactly);
     tcase_add_test(net, tcp_stalled_reader_never_blocks);
     tcase_add_test(net, udp_packs_whole_lines);
+    tcase_add_test(net, tcp_address_that_never_answers_is_passed_over);
     suite_add_tcase(s, net);
     return s;
 }

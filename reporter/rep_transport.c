@@ -387,10 +387,12 @@ int rep_transport_connect_list(struct rep_transport *t, const struct addrinfo *l
             break;
         const struct addrinfo *ai = addr_at(list, (start + i) % n);
         fd = socket_connect(ai->ai_family, type, ai->ai_addr, ai->ai_addrlen, left);
-        if (fd >= 0)
+        /* past an address only when it had the whole wait: one that got
+         * what another left is first next time */
+        if (fd >= 0 || (errno == ETIMEDOUT && i > 0))
             t->addr_first = (start + i) % n;
         else if (errno == ETIMEDOUT)
-            t->addr_first = (start + i + 1) % n;
+            t->addr_first = (start + 1) % n;
     }
     return fd;
 }

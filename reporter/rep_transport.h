@@ -25,7 +25,6 @@
 #ifndef REP_TRANSPORT_H
 #define REP_TRANSPORT_H
 
-#include <netdb.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -111,6 +110,8 @@ void rep_transport_publish(struct rep_transport *t, int *slot);
 int rep_transport_is_caught_up(const struct rep_transport *t);
 /* Whole lines: write them, keep them for later, or count them lost. */
 void rep_transport_write(struct rep_transport *t, const char *buf, size_t len);
+
+struct addrinfo;
 
 /* Connect t (udp or tcp) to one of the resolved addresses in `list`,
  * within one connect wait; the connected non-blocking socket, or -1 with

@@ -577,10 +577,7 @@ static char *config_block(const struct inj_run_opts *o, const struct dests *d,
             strchr(eq, '\n'))
             continue;
         snprintf(key, sizeof key, "%.*s", (int)(eq - *e), *e);
-        size_t i;
-        for (i = 0; i < INJ_CONFIG_NSET && !(set[i].value && strcmp(set[i].key, key) == 0); i++)
-            ;
-        if (i == INJ_CONFIG_NSET)
+        if (!inj_config_set_find(set, key))
             rc = config_add(&buf, &len, &cap, key, eq + 1);
     }
     for (size_t i = 0; rc == 0 && i < INJ_CONFIG_NSET; i++)

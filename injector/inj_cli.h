@@ -19,7 +19,7 @@ struct inj_run_opts {
     int backtrace;              /* --backtrace: SCOPE_SNAPSHOT_BACKTRACE=true */
     const char *config;         /* -u FILE: the configuration file, or NULL */
     int dry_run;                /* --dry-run: print the configuration only */
-    /* Where metric_dest and event_dest came from (inj_config_load fills
+    /* Where metric_dest and event_dest came from (inj_config_run fills
      * them in from the environment or the file when the options do not). */
     const char *metric_from, *event_from;
     char **argv;                /* CMD and its arguments, NULL-terminated */

@@ -127,6 +127,15 @@ void inj_config_sets(const struct inj_run_opts *o, const struct inj_dests *d, co
     memcpy(set, all, sizeof all);
 }
 
+const struct inj_config_set *inj_config_set_find(const struct inj_config_set set[INJ_CONFIG_NSET],
+                                                 const char *key)
+{
+    for (size_t i = 0; i < INJ_CONFIG_NSET; i++)
+        if (set[i].value && strcmp(set[i].key, key) == 0)
+            return &set[i];
+    return NULL;
+}
+
 /* One key: what scope sets, else the environment, else the file, else the
  * default (NULL: none). */
 static void key_print(const struct inj_config *c, const struct inj_config_set *set,
@@ -134,15 +143,12 @@ static void key_print(const struct inj_config *c, const struct inj_config_set *s
 {
     char buf[4096];
     const char *env = getenv(key), *v;
+    const struct inj_config_set *ours = inj_config_set_find(set, key);
     unsigned line;
 
-    for (size_t i = 0; i < INJ_CONFIG_NSET; i++) {
-        if (set[i].value && strcmp(set[i].key, key) == 0) {
-            fprintf(out, "%s=%s\t# %s\n", key, set[i].value, set[i].source);
-            return;
-        }
-    }
-    if (env)
+    if (ours)
+        fprintf(out, "%s=%s\t# %s\n", key, ours->value, ours->source);
+    else if (env)
         fprintf(out, "%s=%s\t# environment\n", key, env);
     else if ((v = rep_yaml_value(&c->yaml, key, buf, sizeof buf, &line)))
         fprintf(out, "%s=%s\t# file %s:%u\n", key, v, c->path, line);

@@ -48,5 +48,8 @@ struct inj_config_set {
 /* What the options and the session directory (dir, "" for none) set. */
 void inj_config_sets(const struct inj_run_opts *o, const struct inj_dests *d, const char *dir,
                      struct inj_config_set set[INJ_CONFIG_NSET]);
+/* The entry of set that sets key, or NULL: scope leaves key alone. */
+const struct inj_config_set *inj_config_set_find(const struct inj_config_set set[INJ_CONFIG_NSET],
+                                                 const char *key);
 
 #endif

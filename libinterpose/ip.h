@@ -178,6 +178,12 @@ static inline struct ip_file_ref ip_file_of_fd(int fd)
     return ip_file_ref_of_key(__atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE));
 }
 
+/* Is the record still in the use key names (not freed and reused)? */
+static inline bool ip_file_key_current(uint64_t key)
+{
+    return __atomic_load_n(&ip_file_of_key(key)->gen, __ATOMIC_ACQUIRE) == (uint32_t)key;
+}
+
 /* Is ref's record still the one it was (not freed and reused)? */
 static inline bool ip_file_ref_valid(struct ip_file_ref ref)
 {
@@ -203,7 +209,6 @@ void ip_file_fds_closed(unsigned first, unsigned last);
 /* newfd now names what oldfd names (dup family); a file newfd named
  * before and nothing else did is closed (its close event). */
 void ip_file_fd_dup(int oldfd, int newfd);
-uint32_t ip_file_index(const struct ip_file *f);
 /* A REP_EV_FILE event from a queue (reporter thread): decide once whether
  * its record is a log file, and hand it on if so. */
 void ip_files_file_event(struct rep *r, const struct rep_event *ev);
@@ -218,6 +223,21 @@ void ip_files_reap(struct rep *r);
 void ip_files_collect(struct rep *r);
 void ip_files_after_fork_child(void);
 /* ---- per-thread tallies (ip_tally.c) ------------------------------------ */
+
+/* The one tally of t's that may hold ref's record (direct-mapped). */
+static inline struct ip_tally *ip_tally_slot(struct ip_thread *t, struct ip_file_ref ref)
+{
+    return &t->tallies[ref.slot % IP_TALLIES];
+}
+
+/* t's tally of ref's record, or NULL: no thread, or its slot holds
+ * another record. */
+static inline struct ip_tally *ip_tally_of(struct ip_thread *t, struct ip_file_ref ref)
+{
+    struct ip_tally *e = t ? ip_tally_slot(t, ref) : NULL;
+
+    return e && e->key == ip_file_key(ref) ? e : NULL;
+}
 
 /* Take over tally e for `key` if it holds nothing unmoved; NULL if it
  * does (the caller adds to the record itself). The calling thread's own. */

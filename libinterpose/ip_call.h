@@ -39,10 +39,9 @@ struct ip_call {
  * threads share. */
 IP_INLINE uint32_t ip_call_weight(struct ip_file_ref ref)
 {
-    struct ip_thread *t = ip_tls.thread;
-    struct ip_tally *e = t ? &t->tallies[ref.slot % IP_TALLIES] : NULL;
+    struct ip_tally *e = ip_tally_of(ip_tls.thread, ref);
 
-    if (!e || e->key != ip_file_key(ref))
+    if (!e)
         return ip_sample_step(&ref.file->sampler, false, &ip_tls.sample_rng);
     uint32_t moved = __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED);
     uint32_t weight = ip_sample_step(&e->sampler, moved != e->sampled_move,
@@ -116,19 +115,19 @@ IP_INLINE void ip_count(uint64_t *counter, uint64_t n, bool own)
         ip_add(counter, n);
 }
 
-/* The calling thread's tally of the call's file, or NULL: no file, no
- * tally free, or inside another wrapper's counting (a signal handler's
+/* The calling thread's tally of the call's file (which it has), or NULL:
+ * no tally free, or inside another wrapper's counting (a signal handler's
  * call), which must not take the tally away from under it. Non-NULL:
  * ip_call_tally_done() once added. */
 IP_INLINE struct rep_fs_counts *ip_call_tally(const struct ip_call *c)
 {
     struct ip_thread *t = ip_tls.thread;
 
-    if (!c->ref.file || !t || ip_tls.tallying)
+    if (!t || ip_tls.tallying)
         return NULL;
     ip_tls.tallying = true;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    struct ip_tally *e = &t->tallies[c->ref.slot % IP_TALLIES];
+    struct ip_tally *e = ip_tally_slot(t, c->ref);
     uint64_t key = ip_file_key(c->ref);
     struct rep_fs_counts *k = __builtin_expect(e->key == key, 1) ? &e->counts
                                                                  : ip_tally_claim(e, key);
@@ -156,6 +155,8 @@ bool ip_call_count_shared(const struct ip_call *c, ip_counter_fn *fn, int64_t rc
  * record itself. False: no file to count against. */
 IP_INLINE bool ip_call_count(const struct ip_call *c, ip_counter_fn *fn, int64_t rc)
 {
+    if (!c->ref.file)
+        return false;               /* the console, a pipe, a path: no record */
     struct rep_fs_counts *k = ip_call_tally(c);
     if (__builtin_expect(k == NULL, 0))
         return ip_call_count_shared(c, fn, rc);
@@ -226,16 +227,24 @@ void ip_event_close(const char *op, int fd, struct ip_file_ref ref);
 void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t addrs_len,
                   uint64_t duration_ns);
 
-IP_INLINE void ip_read_counted(
-    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+/* A read or a write of rc bytes: ops and bytes are k's counters of one
+ * direction. */
+IP_INLINE void ip_io_counted(const struct ip_call *c, struct rep_fs_counts *k, bool own,
+                             int64_t rc, uint64_t *ops, uint64_t *bytes)
 {
     if (rc >= 0) {
-        ip_count(&k->read_ops, 1, own);
-        ip_count(&k->read_bytes, (uint64_t)rc, own);
+        ip_count(ops, 1, own);
+        ip_count(bytes, (uint64_t)rc, own);
     } else if (ip_io_failed()) {
         ip_count(&k->err_read_write, 1, own);
     }
     ip_call_duration(c, k, own);
+}
+
+IP_INLINE void ip_read_counted(
+    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+{
+    ip_io_counted(c, k, own, rc, &k->read_ops, &k->read_bytes);
 }
 
 #define ip_call_read_end(c, rc) ip_call_read_end_in(c, rc, __func__)
@@ -249,13 +258,7 @@ IP_INLINE void ip_call_read_end_in(const struct ip_call *c, ssize_t rc, const ch
 IP_INLINE void ip_write_counted(
     const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
 {
-    if (rc >= 0) {
-        ip_count(&k->write_ops, 1, own);
-        ip_count(&k->write_bytes, (uint64_t)rc, own);
-    } else if (ip_io_failed()) {
-        ip_count(&k->err_read_write, 1, own);
-    }
-    ip_call_duration(c, k, own);
+    ip_io_counted(c, k, own, rc, &k->write_ops, &k->write_bytes);
 }
 
 /* `text` is what was written (for console and log file events; NULL when

@@ -121,7 +121,7 @@ void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len
         ip_add(&f->log_missed_bytes, len);
         return;
     }
-    text_events(REP_EV_FILE, fd, text, len, ip_file_index(f), c->ref.gen);
+    text_events(REP_EV_FILE, fd, text, len, c->ref.slot - 1, c->ref.gen);
 }
 
 /* Does the operator want events of this record's kind? */

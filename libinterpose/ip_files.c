@@ -74,11 +74,6 @@ static uint64_t key_of(struct ip_file *f)
     return ip_file_key(ref);
 }
 
-uint32_t ip_file_index(const struct ip_file *f)
-{
-    return (uint32_t)(f - ip_files_pool);
-}
-
 /* A record is freed only by the reaper, one drain after its close, on this
  * same thread: while the generation matches, its path is the one written
  * to. */
@@ -139,7 +134,7 @@ static struct ip_file *record_claim(void)
 /* Reporter (or attach, with no reporter running) only. */
 static void free_push(struct ip_file *f)
 {
-    uint32_t index = (uint32_t)(f - ip_files_pool) + 1;
+    uint32_t index = slot_of(f);
     uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
 
     do {
@@ -306,7 +301,7 @@ static bool ref_take_key(uint64_t key)
 
     if (!ref_take(f))
         return false;
-    if (__atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) == (uint32_t)key)
+    if (ip_file_key_current(key))
         return true;
     record_release(f);
     return false;

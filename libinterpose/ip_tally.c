@@ -25,27 +25,36 @@ static uint64_t *fields(struct rep_fs_counts *c)
     return (uint64_t *)c;
 }
 
-/* The key's record was freed (and maybe reused) since. */
-static bool key_stale(uint64_t key)
+/* The thread's view: is `taken` about the tally's current key (else the
+ * reporter has moved nothing of it yet)? */
+static bool taken_current(struct ip_tally *e)
 {
-    return __atomic_load_n(&ip_file_of_key(key)->gen, __ATOMIC_ACQUIRE) != (uint32_t)key;
+    return __atomic_load_n(&e->taken_seq, __ATOMIC_ACQUIRE) == e->rekey_seq;
+}
+
+/* The thread's view: what counter i holds that was not moved yet
+ * (current: taken_current(e)). */
+static uint64_t unmoved(struct ip_tally *e, bool current, size_t i)
+{
+    uint64_t now = fields(&e->counts)[i];
+
+    return now - (current ? __atomic_load_n(&fields(&e->taken)[i], __ATOMIC_RELAXED) : 0);
 }
 
 /* The thread's view: nothing it added is still waiting to be moved. */
 static bool tally_moved(struct ip_tally *e)
 {
-    bool same = __atomic_load_n(&e->taken_seq, __ATOMIC_ACQUIRE) == e->rekey_seq;
-    uint64_t *now = fields(&e->counts), *taken = fields(&e->taken);
+    bool current = taken_current(e);
 
     for (size_t i = 0; i < FIELDS; i++)
-        if (now[i] != (same ? __atomic_load_n(&taken[i], __ATOMIC_RELAXED) : 0))
+        if (unmoved(e, current, i))
             return false;
     return true;
 }
 
 struct rep_fs_counts *ip_tally_claim(struct ip_tally *e, uint64_t key)
 {
-    if (e->key && !key_stale(e->key) && !tally_moved(e))
+    if (e->key && ip_file_key_current(e->key) && !tally_moved(e))
         return NULL;
     uint32_t seq = e->rekey_seq;
     uint64_t *now = fields(&e->counts);
@@ -99,7 +108,7 @@ static void tally_move_one(struct ip_tally *e)
     }
     if (!any && !fresh)
         return;
-    uint64_t *live = key_stale(key) ? NULL : fields(&ip_file_of_key(key)->live);
+    uint64_t *live = ip_file_key_current(key) ? fields(&ip_file_of_key(key)->live) : NULL;
     __atomic_store_n(&e->move_seq, e->move_seq + 1, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
     for (size_t i = 0; i < FIELDS; i++) {
@@ -122,25 +131,22 @@ void ip_tally_move(struct ip_thread *t)
  * (at most one drain's worth) show in the metrics, not here. */
 void ip_tally_totals(struct ip_file_ref ref, struct rep_fs_counts *out)
 {
-    struct ip_thread *t = ip_tls.thread;
-    struct ip_tally *e = t ? &t->tallies[ref.slot % IP_TALLIES] : NULL;
-    bool mine = e && e->key == ip_file_key(ref);
+    struct ip_tally *e = ip_tally_of(ip_tls.thread, ref);
     uint64_t *live = fields(&ref.file->live), *o = fields(out);
 
     for (int tries = 0;; tries++) {
-        uint32_t m = mine ? __atomic_load_n(&e->move_seq, __ATOMIC_ACQUIRE) : 0;
+        uint32_t m = e ? __atomic_load_n(&e->move_seq, __ATOMIC_ACQUIRE) : 0;
         for (size_t i = 0; i < FIELDS; i++)
             o[i] = __atomic_load_n(&live[i], __ATOMIC_RELAXED);
-        if (mine) {
-            bool same = __atomic_load_n(&e->taken_seq, __ATOMIC_ACQUIRE) == e->rekey_seq;
-            uint64_t *now = fields(&e->counts), *taken = fields(&e->taken);
+        if (e) {
+            bool current = taken_current(e);
             for (size_t i = 0; i < FIELDS; i++)
-                o[i] += now[i] - (same ? __atomic_load_n(&taken[i], __ATOMIC_RELAXED) : 0);
+                o[i] += unmoved(e, current, i);
         }
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         /* A reporter stopped in the middle of a move (preempted) is not
          * waited for: the event's totals are then approximate. */
-        if (!mine || tries == TOTALS_TRIES ||
+        if (!e || tries == TOTALS_TRIES ||
             (!(m & 1) && __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED) == m))
             return;
     }

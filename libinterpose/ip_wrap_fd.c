@@ -5,6 +5,7 @@
  */
 #include "ip_call.h"
 #include "ip_hooks.h"
+#include "rep_transport.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -110,27 +111,10 @@ int ip_wrap_close(int fd)
 static int close_range_sparing_ours(unsigned int first, unsigned int last, int flags)
 {
     int ours[3];
-    unsigned int from = first;
-    int rc = 0;
 
     for (int i = 0; i < 3; i++)
         ours[i] = __atomic_load_n(&ip_proc.our_fds[i], __ATOMIC_ACQUIRE);
-    for (int i = 1; i < 3; i++)         /* sorted, so the pieces go up */
-        for (int j = i; j > 0 && ours[j - 1] > ours[j]; j--) {
-            int t = ours[j];
-            ours[j] = ours[j - 1];
-            ours[j - 1] = t;
-        }
-    for (int i = 0; i < 3 && rc == 0; i++) {
-        if (ours[i] < 0 || (unsigned)ours[i] < from || (unsigned)ours[i] > last)
-            continue;
-        if ((unsigned)ours[i] > from)
-            rc = ip_real_close_range(from, (unsigned)ours[i] - 1, flags);
-        from = (unsigned)ours[i] + 1;
-    }
-    if (rc == 0 && from <= last)
-        rc = ip_real_close_range(from, last, flags);
-    return rc;
+    return rep_close_range_sparing(first, last, flags, ours, 3, ip_real_close_range);
 }
 
 int ip_wrap_close_range(unsigned int first, unsigned int last, int flags)

@@ -797,26 +797,6 @@ static void finish_all(struct rep *r)
     rep_transport_finish(&r->events, REP_FINISH_MS / 10);
 }
 
-/* Close every descriptor but keep[0..1] (-1: none). */
-static int fds_close_but(int keep0, int keep1)
-{
-    unsigned lo = (unsigned)(keep0 < keep1 ? keep0 : keep1);
-    unsigned hi = (unsigned)(keep0 < keep1 ? keep1 : keep0);
-    unsigned from = 0;
-    int rc = 0;
-
-    for (unsigned keep = lo;; keep = hi) {
-        if ((int)keep >= 0) {
-            if (keep > from)
-                rc |= close_range(from, keep - 1, 0);
-            from = keep + 1;
-        }
-        if (keep == hi)
-            break;
-    }
-    return rc | close_range(from, ~0U, 0);
-}
-
 /* No seccomp filter on this process ("Seccomp: 0"): a sandbox may kill
  * the process for a system call it does not expect, such as unshare. */
 static bool seccomp_free(void)
@@ -841,7 +821,8 @@ static void fd_table_own(struct rep *r)
         __atomic_store_n(&r->table_state, REP_TABLE_SHARED, __ATOMIC_RELEASE);
         return;
     }
-    fds_close_but(r->metrics.fd, r->events.fd);
+    int ours[2] = { r->metrics.fd, r->events.fd };
+    rep_close_range_sparing(0, ~0U, 0, ours, 2, close_range);
     rep_log_own_table();
     rep_transport_own_table(&r->metrics, 1);
     rep_transport_own_table(&r->events, 1);

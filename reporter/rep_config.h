@@ -40,8 +40,9 @@
  *                           session directory); default $HOME/.scope/crash
  * The same keys come from the environment (scope run) or from a block of
  * lines (scope attach), after scope.yml (rep_yaml.h) when there is one. A
- * bad value is reported in `err` and replaced by its default: the library
- * must never refuse to let the program run because of its configuration.
+ * bad value is reported in `err` and leaves the value it would have
+ * replaced (scope.yml's, or the default): the library must never refuse
+ * to let the program run because of its configuration.
  */
 #ifndef REP_CONFIG_H
 #define REP_CONFIG_H

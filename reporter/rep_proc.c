@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,24 +34,45 @@ int rep_proc_cpu_us(uint64_t *us)
     return 0;
 }
 
-long rep_proc_status_field(const char *name)
+#define STATUS_MAX 4096
+
+/* /proc/self/status into buf (STATUS_MAX bytes); false when unreadable. */
+static bool status_text(char *buf)
 {
-    char buf[4096], key[64];
     int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    ssize_t n = fd >= 0 ? read(fd, buf, STATUS_MAX - 1) : -1;
 
     if (fd >= 0)
         close(fd);
-    if (n <= 0 || snprintf(key, sizeof key, "\n%s:", name) >= (int)sizeof key)
+    buf[n > 0 ? n : 0] = '\0';
+    return n > 0;
+}
+
+/* The number after "name:" in status text, or -1. */
+static long status_number(const char *text, const char *name)
+{
+    char key[64];
+
+    if (snprintf(key, sizeof key, "\n%s:", name) >= (int)sizeof key)
         return -1;
-    buf[n] = '\0';
-    const char *at = strstr(buf, key);
+    const char *at = strstr(text, key);
     return at ? strtol(at + strlen(key), NULL, 10) : -1;
+}
+
+long rep_proc_status_field(const char *name)
+{
+    char buf[STATUS_MAX];
+
+    return status_text(buf) ? status_number(buf, name) : -1;
 }
 
 static int status_read(struct rep_proc_sample *s)
 {
-    long rss = rep_proc_status_field("VmRSS"), threads = rep_proc_status_field("Threads");
+    char buf[STATUS_MAX];
+
+    if (!status_text(buf))
+        return -1;
+    long rss = status_number(buf, "VmRSS"), threads = status_number(buf, "Threads");
 
     if (rss >= 0)
         s->rss_kib = (uint64_t)rss;

@@ -36,6 +36,29 @@ int rep_fd_move_high(int fd)
     return high;
 }
 
+int rep_close_range_sparing(unsigned int first, unsigned int last, int flags, const int *keep,
+                            size_t n, rep_close_range_fn *close_fn)
+{
+    unsigned int from = first;
+    int rc = 0;
+
+    /* the kept descriptors in order, smallest first: the pieces go up */
+    for (int done = -1; rc == 0;) {
+        int next = -1;
+        for (size_t i = 0; i < n; i++)
+            if (keep[i] > done && (next < 0 || keep[i] < next))
+                next = keep[i];
+        if (next < 0 || (unsigned int)next > last)
+            break;
+        if ((unsigned int)next > from)
+            rc = close_fn(from, (unsigned int)next - 1, flags);
+        if ((unsigned int)next >= from)
+            from = (unsigned int)next + 1;
+        done = next;
+    }
+    return rc == 0 && from <= last ? close_fn(from, last, flags) : rc;
+}
+
 /* O_NONBLOCK: a FIFO without a reader fails at once (ENXIO) instead of
  * hanging the program at load, and a reader that stalls costs lost lines,
  * counted, never a blocked reporter. Regular files ignore the flag. */
@@ -264,19 +287,29 @@ int rep_transport_url_check(const char *url, char *err, size_t errlen)
     return url_parse(&scratch, url, err, errlen);
 }
 
+/* A file destination named by a path: opened for appending, with a line
+ * end owed if it ends inside a line. */
+static int file_path_open(struct rep_transport *t, char *err, size_t errlen)
+{
+    const char *path = t->url + strlen("file://");
+    int fd = file_open_append(path, err, errlen);
+
+    if (fd >= 0)
+        t->line_cut = file_ends_mid_line(fd, path);
+    return fd;
+}
+
 int rep_transport_open(struct rep_transport *t, const char *url,
                        char *err, size_t errlen)
 {
     if (url_parse(t, url, err, errlen) < 0)
         return -1;
     if (t->kind == REP_TRANSPORT_FILE && t->fd < 0) {      /* a path */
-        const char *path = t->url + strlen("file://");
-        int fd = file_open_append(path, err, errlen);
+        int fd = file_path_open(t, err, errlen);
         if (fd < 0) {
             t->kind = REP_TRANSPORT_OFF;
             return -1;
         }
-        t->line_cut = file_ends_mid_line(fd, path);
         fd_own(t, fd);
     }
     return 0;
@@ -474,9 +507,7 @@ static bool link_connect(struct rep_transport *t)
     case REP_TRANSPORT_FILE:
         if (t->url[strlen("file://")] == '/') {
             char err[256];
-            fd = file_open_append(t->url + strlen("file://"), err, sizeof err);
-            if (fd >= 0)
-                t->line_cut = file_ends_mid_line(fd, t->url + strlen("file://"));
+            fd = file_path_open(t, err, sizeof err);
         }
         break;
     default: break;
@@ -507,9 +538,10 @@ static bool stream_closed_by_peer(const struct rep_transport *t)
 
 static void link_lost(struct rep_transport *t, int err);
 
-/* True when lines can go out now: a file, or a network destination that
- * is connected or, its retry time come, connects. */
-static bool link_ready(struct rep_transport *t)
+/* Let go of a descriptor that is no longer a way to the destination: the
+ * program took it over (a file is reopened), or the reader closed its
+ * end. */
+static void link_check(struct rep_transport *t)
 {
     if (t->fd >= 0 && !fd_still_ours(t)) {
         rep_log(REP_LOG_WARNING, "the program took over descriptor %d of %s; "
@@ -520,6 +552,13 @@ static bool link_ready(struct rep_transport *t)
     } else if (t->fd >= 0 && stream_closed_by_peer(t)) {
         link_lost(t, ECONNRESET);
     }
+}
+
+/* True when lines can go out now: a file, or a network destination that
+ * is connected or, its retry time come, connects. */
+static bool link_ready(struct rep_transport *t)
+{
+    link_check(t);
     if (t->fd >= 0)
         return true;
     return t->connect_ok && monotonic_ms() >= t->retry_ms && link_connect(t);
@@ -709,14 +748,21 @@ static void link_lost(struct rep_transport *t, int err)
     retry_later(t);
 }
 
+/* A file took only part of what was written (a full disk, a size
+ * limit): the rest is lost, and a line it cut is owed its end. */
+static void file_tail_lost(struct rep_transport *t, const char *buf, size_t len)
+{
+    lost_add(t, buf, len);
+    t->line_cut = t->mid_line;
+}
+
 /* A failed write: a file's bytes are lost, a stream's wait for the next
  * connection. */
 static void write_broken(struct rep_transport *t, const char *buf, size_t len,
                          int err)
 {
     if (t->kind == REP_TRANSPORT_FILE) {
-        lost_add(t, buf, len);
-        t->line_cut = t->mid_line;
+        file_tail_lost(t, buf, len);
         return;
     }
     pending_add(t, buf, len);
@@ -767,9 +813,8 @@ static bool pending_flush(struct rep_transport *t)
     size_t done = write_some(t, t->pending, t->pending_len, &stuck, &broken);
     pending_consume(t, done);
     if (broken && t->kind == REP_TRANSPORT_FILE) {
-        lost_add(t, t->pending, t->pending_len);
+        file_tail_lost(t, t->pending, t->pending_len);
         t->pending_len = 0;
-        t->line_cut = t->mid_line;
     } else if (broken) {
         link_lost(t, broken);
     }
@@ -857,7 +902,8 @@ void rep_transport_finish(struct rep_transport *t, int timeout_ms)
 {
     if (!t->pending_len || t->kind == REP_TRANSPORT_OFF)
         return;
-    if (!link_ready(t))
+    link_check(t);
+    if (t->fd < 0)
         link_connect(t);            /* one last try, whatever the backoff */
     pending_drain(t, timeout_ms);
 }

@@ -45,7 +45,8 @@ enum rep_transport_kind {
 
 struct rep_transport {
     enum rep_transport_kind kind;
-    int fd;             /* -1: off, or a network destination not connected */
+    int fd;             /* -1: off, a network destination not connected, or
+                           a file the program took over, to reopen */
     int owned;          /* we opened fd and close it */
     dev_t dev;          /* what owned fd was when we opened it: the program */
     ino_t ino;          /* may close our number and reuse it */
@@ -82,6 +83,13 @@ struct rep_transport {
  * process already has, so that the program's open() still returns the
  * lowest numbers; fd itself when that fails. Closes fd when moved. */
 int rep_fd_move_high(int fd);
+
+/* close_range(first, last, flags) done with close_fn, but for the n
+ * descriptors in keep (-1: none; any order): the range is cut into the
+ * pieces that do not hold them. 0, or the first failure's -1. */
+typedef int rep_close_range_fn(unsigned int first, unsigned int last, int flags);
+int rep_close_range_sparing(unsigned int first, unsigned int last, int flags, const int *keep,
+                            size_t n, rep_close_range_fn *close_fn);
 
 /* The reporter thread starts (on) or stops (off) working in its own fd
  * table. Off closes what was opened there: only descriptors of the

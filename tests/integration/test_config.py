@@ -6,7 +6,7 @@ import os
 import subprocess
 import unittest
 
-from scope_it import LIB, SCOPE, events_of, read_ndjson
+from scope_it import LIB, events_of, metrics_named, read_ndjson, texts
 from test_attach import AttachTest
 
 DD = ["dd", "if=/dev/zero", "bs=4096", "count=25"]   # 102400 bytes
@@ -64,9 +64,7 @@ tags:
 
     def test_run_with_file(self):
         out = os.path.join(self.dir, "out")
-        r = subprocess.run([SCOPE, "run", "-u", self.config(), "--", *self.dd_to("out")],
-                           env=self.env, capture_output=True, text=True, timeout=60)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.scope("run", "-u", self.config(), "--", *self.dd_to("out"))
         self.assertNotIn("scope: session", r.stderr)      # both destinations given
         self.check_statsd_out(out)
         self.check_fs_events_no_console()
@@ -74,15 +72,11 @@ tags:
     def test_environment_overrides_file(self):
         env = dict(self.env, SCOPE_METRIC_FORMAT="ndjson", SCOPE_METRIC_VERBOSITY="4",
                    SCOPE_TAG_team="env", SCOPE_EVENT_CONSOLE="true")
-        r = subprocess.run([SCOPE, "run", "-u", self.config(), "--", *self.dd_to("out")],
-                           env=env, capture_output=True, text=True, timeout=60)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        writes = [b for b in (l["body"] for l in self.metric_lines())
-                  if b["_metric"] == "fs.write"]
+        self.scope("run", "-u", self.config(), "--", *self.dd_to("out"), env=env)
+        writes = metrics_named(self.metric_lines(), "fs.write")
         self.assertEqual(sum(b["_value"] for b in writes), 102400)
         self.assertTrue(all(b["team"] == "env" and "file" not in b for b in writes), writes)
-        console = [e for e in self.event_lines() if e.get("body", {}).get("sourcetype") == "console"]
-        self.assertIn("records in", "".join(e["body"]["data"]["message"] for e in console))
+        self.assertIn("records in", texts(self.event_lines(), "console").get("stderr", ""))
         self.assert_schema_valid(self.metrics, self.events)
 
     def test_library_alone(self):
@@ -110,7 +104,6 @@ tags:
         names = [l.split(":")[0] for l in self.statsd_lines()]
         self.assertIn("proc.start", names)                # no "app." prefix
 
-
     def test_attach_with_file(self):
         """attach -u: the file's lines reach the library in its block."""
         prog = subprocess.Popen(["sleep", "30"])
@@ -124,6 +117,7 @@ tags:
         lines = self.metric_lines()
         self.assertTrue(all(l["body"]["team"] == "storage" for l in lines), lines[:3])
         self.assert_schema_valid(self.metrics)
+
 
 if __name__ == "__main__":
     unittest.main()

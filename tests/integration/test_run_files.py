@@ -10,7 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from scope_it import (PYTHON, ScopeTest, events_of, example, metric_sum, metrics_named,
-                      per_file_sum)
+                      per_file_sum, texts)
 
 
 class DdTest(ScopeTest):
@@ -21,7 +21,7 @@ class DdTest(ScopeTest):
         self.assertEqual(per_file_sum(m, "fs.write").get(out), 4096000)
         self.assertEqual(per_file_sum(m, "fs.read").get("/dev/zero"), 4096000)
         self.assertEqual(os.path.getsize(out), 4096000)
-        stderr_text = "".join(e["data"]["message"] for e in events_of(self.event_lines(), "stderr"))
+        stderr_text = texts(self.event_lines(), "console").get("stderr", "")
         self.assertIn("1000+0 records out", stderr_text)
         self.assertIn("4096000 bytes", stderr_text)
         self.assert_schema_valid(self.metrics, self.events)
@@ -137,13 +137,14 @@ class DurationTest(ScopeTest):
         self.assertEqual(len(closes), 1, closes)
         self.assertEqual(closes[0]["file_write_bytes"], 4 * 262144)
         pid = closes[0]["pid"]
-        calls = metric_sum(self.metric_lines(), "fs.duration", field="numops", file=fifo, pid=pid)
+        m = self.metric_lines()
+        calls = metric_sum(m, "fs.duration", field="numops", file=fifo, pid=pid)
         self.assertIn(calls, (5, 6))
         # the mean (microseconds): that many of them make the time spent
         mean = closes[0]["duration"]
         self.assertGreater(mean * calls, elapsed_us / 2, (closes, elapsed_us))
         self.assertLess(mean * calls, elapsed_us * 3 / 2, (closes, elapsed_us))
-        durations = [b["_value"] for b in metrics_named(self.metric_lines(), "fs.duration")
+        durations = [b["_value"] for b in metrics_named(m, "fs.duration")
                      if b.get("file") == fifo and b["pid"] == pid]
         self.assertLess(max(durations), elapsed_us / 3, durations)
 
@@ -262,7 +263,7 @@ class StdioTest(ScopeTest):
         self.assertGreaterEqual(sum(b["_value"] for b in metrics_named(m, "fs.stat")), 2)
         e = self.event_lines()
         self.assertEqual([x["data"]["file"] for x in events_of(e, "fs.delete")], [src])
-        stdout_text = "".join(x["data"]["message"] for x in events_of(e, "stdout"))
+        stdout_text = texts(e, "console").get("stdout", "")
         self.assertNotIn("to the log", stdout_text)   # a file now, not the console
         self.assert_schema_valid(self.metrics, self.events)
 
@@ -273,7 +274,7 @@ class PrintfTest(ScopeTest):
         p = self.scope_run([example("printfdemo")])
         self.assertEqual(p.stderr.decode().splitlines()[0], "calls=1 n=5000")
         self.assertEqual(p.stdout.decode(), plain.stdout)
-        text = "".join(e["data"]["message"] for e in events_of(self.event_lines(), "stdout"))
+        text = texts(self.event_lines(), "console").get("stdout", "")
         self.assertTrue(text.startswith("<1>\n"), text[:20])
         self.assert_schema_valid(self.events)
 
@@ -355,7 +356,7 @@ class ThreadChurnTest(ScopeTest):
         self.assertEqual(len(p.stdout.splitlines()), n)
         lines = self.event_lines()
         self.assertEqual(events_of(lines, "notice"), [])
-        text = "".join(e["data"]["message"] for e in events_of(lines, "stdout"))
+        text = texts(lines, "console").get("stdout", "")
         self.assertEqual(sorted(int(x) for x in text.split()), list(range(n)))
 
     def test_more_threads_than_records_without_events_drop_nothing(self):
@@ -383,7 +384,7 @@ class BuildFlavoursTest(ScopeTest):
             path = os.path.join(self.dir, f"demo{i}.txt")
             self.assertEqual(writes.get(path), 12345, writes)
             self.assertEqual(reads.get(path), 12345, reads)
-        stdout_text = "".join(e["data"]["message"] for e in events_of(self.event_lines(), "stdout"))
+        stdout_text = texts(self.event_lines(), "console").get("stdout", "")
         self.assertEqual(stdout_text, p.stdout.decode())
         self.assert_schema_valid(self.metrics, self.events)
 

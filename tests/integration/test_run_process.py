@@ -7,7 +7,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import PYTHON, ScopeTest, events_of, example, metrics_named
+from scope_it import PYTHON, ScopeTest, events_of, example, metrics_named, texts
 
 
 def write_file_py(path, nbytes):
@@ -136,7 +136,7 @@ class NamespaceTest(ScopeTest):
         if subprocess.run(["unshare", "-U", "true"]).returncode != 0:
             self.skipTest("unshare -U is not allowed on this machine")
         self.scope_run(["unshare", "-U", "sh", "-c", "echo inside"])
-        text = "".join(e["data"]["message"] for e in events_of(self.event_lines(), "stdout"))
+        text = texts(self.event_lines(), "console").get("stdout", "")
         self.assertIn("inside", text)
 
 

@@ -14,8 +14,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import (LIB, PYTHON, SCOPE, SRC, ScopeTest, events_of, free_port,
-                      metrics_named)
+from scope_it import (LIB, PYTHON, SCOPE, SRC, ScopeTest, events_of, free_port, metrics_named,
+                      texts)
 
 STATSD_LINE = r"^[a-z_.]+:[0-9.]+\|(c|g|h|ms)(\|#[^|\n]+)?$"
 
@@ -105,7 +105,7 @@ class StreamEventsTest(ScopeTest):
         self.scope_run([PYTHON, "-c", PRINT_500], extra=("-e", url))
         events = [json.loads(l) for l in server.lines()]
         self.assertTrue(events)
-        text = "".join(e["data"]["message"] for e in events_of(events, "stdout"))
+        text = texts(events, "console").get("stdout", "")
         self.assertEqual(text, "".join("line %d\n" % i for i in range(500)))
 
     def test_tcp(self):
@@ -141,7 +141,7 @@ class LateDestinationTest(ScopeTest):
         starter.join()
         events = [json.loads(l) for l in servers[0].lines()]
         self.assertLess(elapsed, 4)
-        text = "".join(e["data"]["message"] for e in events_of(events, "stdout"))
+        text = texts(events, "console").get("stdout", "")
         self.assertEqual(text, "".join("tick %d\n" % i for i in range(50)))
 
 
@@ -325,7 +325,7 @@ class PartialFileWriteTest(ScopeTest):
             except ValueError:
                 bad.append(line)
         self.assertEqual([len(b) for b in bad], [40], bad)
-        text = "".join(e["data"]["message"] for e in events_of(parsed, "stdout"))
+        text = texts(parsed, "console").get("stdout", "")
         for what in ("before", "after"):
             self.assertIn("".join("%s %d\n" % (what, i) for i in range(60)), text)
         self.assertNotIn("cut 59", text)
@@ -340,7 +340,7 @@ class PartialFileWriteTest(ScopeTest):
             lines = f.read().split(b"\n")
         self.assertEqual(lines[0], b'{"type":"evt","body":{"sou')
         events = [json.loads(l) for l in lines[1:] if l]
-        text = "".join(e["data"]["message"] for e in events_of(events, "stdout"))
+        text = texts(events, "console").get("stdout", "")
         self.assertEqual(text, "hello\n")
 
     def test_a_size_limit_at_exit_kills_nothing(self):
@@ -390,7 +390,7 @@ class DescriptorTakeoverTest(ScopeTest):
                            extra=("-e", "tcp://127.0.0.1:%d" % srv.sock.getsockname()[1]))
         self.assertIn(b"LEAKED 0\n", p.stdout)
         events = [json.loads(l) for l in srv.lines()]
-        text = "".join(e["data"]["message"] for e in events_of(events, "stdout"))
+        text = texts(events, "console").get("stdout", "")
         self.assertIn("line 49\nLEAKED 0\n", text)
         self.assertTrue(metrics_named(self.metric_lines(), "proc.fd"))
 

@@ -44,14 +44,23 @@ START_TEST(url_check_rejects)
 END_TEST
 
 /* A loopback port nobody listens on (yet): bound, then closed. */
+/* The loopback address a bound socket has (its port the kernel's pick). */
+static struct sockaddr_in bound_address(int s)
+{
+    struct sockaddr_in a;
+    socklen_t l = sizeof a;
+
+    ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &l), 0);
+    return a;
+}
+
 static int port_free(void)
 {
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t l = sizeof a;
     int s = socket(AF_INET, SOCK_STREAM, 0);
 
     ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &l), 0);
+    a = bound_address(s);
     close(s);
     return ntohs(a.sin_port);
 }
@@ -190,6 +199,7 @@ START_TEST(tcp_down_then_up_counts_exactly)
     reader_start(&rd, listener(port, SOCK_STREAM, 0));
     rep_transport_finish(&t, 5000);          /* connects at once, sends what was kept */
     ck_assert_uint_eq(t.pending_len, 0);
+    ck_assert(rep_transport_is_caught_up(&t));
     uint64_t lost = t.lost_lines;
     rep_transport_close(&t);
     unsigned first = 0, got = reader_lines(&rd, &first, 1);
@@ -267,16 +277,6 @@ START_TEST(udp_packs_whole_lines)
     close(s);
 }
 END_TEST
-
-/* The loopback address a bound socket has (its port the kernel's pick). */
-static struct sockaddr_in bound_address(int s)
-{
-    struct sockaddr_in a;
-    socklen_t l = sizeof a;
-
-    ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &l), 0);
-    return a;
-}
 
 /* A listener whose accept queue is full: the kernel drops the SYNs of
  * further connects, which wait until they give up, as they do for an

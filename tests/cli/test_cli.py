@@ -13,10 +13,10 @@ import subprocess
 import time
 import unittest
 
-from clitest import HARMLESS_LIB, STATIC, VERSION, SCOPE, ScopeTestCase
+from scopetest import HARMLESS_LIB, STATIC, VERSION, SCOPE, HarmlessLibTest
 
 
-class Usage(ScopeTestCase):
+class Usage(HarmlessLibTest):
     """Every bad command line: one line on stderr, exit 2, nothing created."""
 
     def assertUsage(self, args, needle, help_cmd=""):
@@ -80,7 +80,7 @@ class Usage(ScopeTestCase):
         self.assertUsage(["history", "--all"], "unknown option '--all'", "history")
 
 
-class Help(ScopeTestCase):
+class Help(HarmlessLibTest):
     def help_of(self, *args):
         r = self.scope(*args)
         self.assertEqual(r.returncode, 0, r)
@@ -131,7 +131,7 @@ class Help(ScopeTestCase):
         self.assertEqual((r.returncode, r.stdout, r.stderr), (0, f"scope {VERSION}\n", ""))
 
 
-class Run(ScopeTestCase):
+class Run(HarmlessLibTest):
     """Exit statuses and exec failures."""
 
     def test_exit_statuses(self):
@@ -163,7 +163,7 @@ class Run(ScopeTestCase):
         self.assertEqual(self.sessions(), [])
 
     def test_not_executable(self):
-        path = os.path.join(self.tmp, "data.txt")
+        path = os.path.join(self.dir, "data.txt")
         with open(path, "w") as f:
             f.write("not a program\n")
         r = self.scope("run", path)
@@ -172,7 +172,7 @@ class Run(ScopeTestCase):
         self.assertEqual(self.sessions(), [])
 
     def test_missing_library(self):
-        env = dict(self.env, SCOPE_LIB_PATH=os.path.join(self.tmp, "nowhere.so"))
+        env = dict(self.env, SCOPE_LIB_PATH=os.path.join(self.dir, "nowhere.so"))
         r = self.scope("run", "true", env=env)
         self.assertEqual(r.returncode, 2)
         self.assertIn("nowhere.so", r.stderr)
@@ -181,8 +181,8 @@ class Run(ScopeTestCase):
 
     def test_missing_default_library(self):
         # A copy of scope in <tmp>/bin looks for <tmp>/lib/libscope.so.
-        os.mkdir(os.path.join(self.tmp, "bin"))
-        copy = os.path.join(self.tmp, "bin", "scope")
+        os.mkdir(os.path.join(self.dir, "bin"))
+        copy = os.path.join(self.dir, "bin", "scope")
         with open(SCOPE, "rb") as src, open(copy, "wb") as dst:
             dst.write(src.read())
         os.chmod(copy, 0o755)
@@ -190,19 +190,19 @@ class Run(ScopeTestCase):
         del env["SCOPE_LIB_PATH"]
         r = subprocess.run([copy, "run", "true"], env=env, capture_output=True, text=True)
         self.assertEqual(r.returncode, 2)
-        self.assertIn(os.path.join(self.tmp, "bin", "..", "lib", "libscope.so"), r.stderr)
+        self.assertIn(os.path.join(self.dir, "bin", "..", "lib", "libscope.so"), r.stderr)
         self.assertIn("SCOPE_LIB_PATH", r.stderr)
         self.assertFalse(os.path.exists(self.home))
 
 
-class Signals(ScopeTestCase):
+class Signals(HarmlessLibTest):
     """SIGINT/SIGQUIT are ignored by scope; SIGTERM/SIGHUP reach CMD."""
 
     SCRIPT = 'trap "exit 42" TERM; trap "exit 43" HUP; touch "$READY"; ' \
              'while :; do sleep 0.05; done'
 
     def start(self):
-        ready = os.path.join(self.tmp, "ready")
+        ready = os.path.join(self.dir, "ready")
         env = dict(self.env, READY=ready)
         p = subprocess.Popen([SCOPE, "run", "--", "sh", "-c", self.SCRIPT], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -237,7 +237,7 @@ class Signals(ScopeTestCase):
         self.finish(p, 42)
 
 
-class Session(ScopeTestCase):
+class Session(HarmlessLibTest):
     NAME_RE = re.compile(r"^(?P<proc>.+)_(?P<n>\d+)_(?P<pid>\d+)_(?P<start>\d+)$")
 
     def run_ok(self, *args):
@@ -246,9 +246,9 @@ class Session(ScopeTestCase):
         return r
 
     def test_layout_and_modes(self):
-        self.env["SCOPE_HOME"] = self.home = os.path.join(self.tmp, "a", "b")
+        self.env["SCOPE_HOME"] = self.home = os.path.join(self.dir, "a", "b")
         self.hist = os.path.join(self.home, "history")
-        pidfile = os.path.join(self.tmp, "pid")
+        pidfile = os.path.join(self.dir, "pid")
         before = int(time.time())
         r = self.run_ok("--", "sh", "-c", f'echo $$ > {pidfile}')
         after = int(time.time())
@@ -261,7 +261,7 @@ class Session(ScopeTestCase):
         with open(pidfile) as f:
             self.assertEqual(m["pid"], f.read().strip())
         self.assertTrue(before <= int(m["start"]) <= after)
-        for path in (os.path.join(self.tmp, "a"), self.home, self.hist, d):
+        for path in (os.path.join(self.dir, "a"), self.home, self.hist, d):
             self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o700, path)
         self.assertEqual(sorted(os.listdir(d)), ["events.json", "info.json", "metrics.json"])
         for name in ("events.json", "info.json", "metrics.json"):
@@ -289,7 +289,7 @@ class Session(ScopeTestCase):
         self.assertTrue(os.path.basename(d3).startswith("true_42_"), d3)
 
     def test_both_destinations_given(self):
-        m, e = os.path.join(self.tmp, "m.json"), os.path.join(self.tmp, "e.json")
+        m, e = os.path.join(self.dir, "m.json"), os.path.join(self.dir, "e.json")
         r = self.run_ok("-m", f"file://{m}", "-e", f"file://{e}", "true")
         self.assertNotIn("scope: session", r.stderr)
         self.assertEqual(self.sessions(), [])
@@ -306,14 +306,14 @@ class Session(ScopeTestCase):
         self.assertEqual(sorted(os.listdir(self.session_of(r))), ["info.json", "metrics.json"])
 
 
-class Environment(ScopeTestCase):
+class Environment(HarmlessLibTest):
     """What reaches CMD: sh prints the variables into a file."""
 
     VARS = ("LD_PRELOAD", "SCOPE_METRIC_DEST", "SCOPE_EVENT_DEST", "SCOPE_METRIC_FORMAT",
             "SCOPE_METRIC_VERBOSITY", "SCOPE_SUMMARY_PERIOD", "SCOPE_STATSD_PREFIX")
 
     def env_of_cmd(self, *flags, env=None):
-        out = os.path.join(self.tmp, "env.out")
+        out = os.path.join(self.dir, "env.out")
         script = "".join(f'printf "%s=%s\\n" {v} "${{{v}-<unset>}}" >> {out}; '
                          for v in self.VARS)
         r = self.scope("run", *flags, "--", "sh", "-c", script, env=env)
@@ -374,7 +374,7 @@ class Environment(ScopeTestCase):
         self.assertEqual(got["SCOPE_METRIC_FORMAT"], "ndjson")
 
 
-class Refuse(ScopeTestCase):
+class Refuse(HarmlessLibTest):
     def test_static(self):
         r = self.scope("run", "--", STATIC)
         self.assertEqual(r.returncode, 2, r)
@@ -389,7 +389,7 @@ class Refuse(ScopeTestCase):
         self.assertIn(f"scope: {STATIC} is statically linked", r.stderr)
 
     def test_script_runs(self):
-        path = os.path.join(self.tmp, "script.sh")
+        path = os.path.join(self.dir, "script.sh")
         with open(path, "w") as f:
             f.write("#!/bin/sh\nexit 5\n")
         os.chmod(path, 0o755)
@@ -450,7 +450,7 @@ class Readers:
         self.assertIn("no ", r.stderr)
 
 
-class Metrics(Readers, ScopeTestCase):
+class Metrics(Readers, HarmlessLibTest):
     CMD = "metrics"
     FILE = "metrics.json"
 
@@ -499,7 +499,7 @@ class Metrics(Readers, ScopeTestCase):
         self.assertEqual(r.stderr, "scope: 1 malformed line skipped\n")
 
 
-class Events(Readers, ScopeTestCase):
+class Events(Readers, HarmlessLibTest):
     CMD = "events"
     FILE = "events.json"
 
@@ -539,7 +539,7 @@ class Events(Readers, ScopeTestCase):
         self.assertTrue(all(len(line) <= 100 for line in lines), lines)
 
 
-class History(ScopeTestCase):
+class History(HarmlessLibTest):
     def test_no_session(self):
         r = self.scope("history")
         self.assertEqual(r.returncode, 1)

@@ -11,16 +11,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
-from clitest import SCOPE, ScopeTestCase  # noqa: E402
+from scopetest import LIB, PYTHON, SCOPE, ScopeTest, example
 
-BUILD = os.environ["SCOPE_BUILD_DIR"]
-LIBSCOPE = os.path.realpath(os.path.join(BUILD, "lib", "libscope.so"))
-PYTHON = "/usr/bin/python3"
+LIBSCOPE = os.path.realpath(LIB)
 # Prints its pid once its imports are done (and their slots bound), then waits.
 SLEEPER = [PYTHON, "-c", "import os, time; print(os.getpid(), flush=True); time.sleep(300)"]
 SUMMARY_RE = re.compile(r"^(\d+) slots: (\d+) hooked, (\d+) original, (\d+) other$", re.M)
@@ -29,20 +24,15 @@ ROW_RE = re.compile(r"^(0x[0-9a-f]+)\s+(\S+)\s+(JUMP_SLOT|GLOB_DAT|64)\s+(\S+)\s
 DEVNULL_URL = "file:///dev/null"
 
 
-class LiveTestCase(ScopeTestCase):
-    """ScopeTestCase with the real library and helpers to start programs
-    that stay alive until the test ends."""
-
-    def setUp(self):
-        super().setUp()
-        del self.env["SCOPE_LIB_PATH"]   # bin/scope finds ../lib/libscope.so
-        self.assertTrue(os.path.exists(LIBSCOPE), f"no library at {LIBSCOPE}")
+class LiveTestCase(ScopeTest):
+    """ScopeTest (bin/scope finds ../lib/libscope.so) with helpers to start
+    programs that stay alive until the test ends."""
 
     def start(self, argv, scoped):
         """Start argv (under `scope run` when scoped); stopped at cleanup."""
         if scoped:
             argv = [SCOPE, "run", "-m", DEVNULL_URL, "-e", DEVNULL_URL, "--", *argv]
-        with open(os.path.join(self.tmp, "stderr"), "a") as err:
+        with open(os.path.join(self.dir, "stderr"), "a") as err:
             p = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL,
                                  stdout=subprocess.PIPE, stderr=err, text=True)
         self.addCleanup(self.stop, p)
@@ -75,15 +65,6 @@ class LiveTestCase(ScopeTestCase):
         r = self.scope("ps", "--json")
         self.assertEqual(r.returncode, 0, r.stderr)
         return {p["pid"]: p for p in json.loads(r.stdout)["processes"]}
-
-    def wait_for(self, predicate, what, seconds=20):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.05)
-        self.fail(f"timed out waiting for {what}")
 
     def assertUsage(self, args, needle, cmd):
         r = self.scope(*args)
@@ -215,10 +196,10 @@ class Inspect(LiveTestCase):
     def test_noplt_program_has_glob_dat_slots_hooked(self):
         """Note 2: -fno-plt calls go through GLOB_DAT slots, which must be
         hooked too. filedemo_noplt waits in open() on a FIFO meanwhile."""
-        os.mkfifo(os.path.join(self.tmp, "demo0.txt"))
-        scope = self.start([os.path.join(BUILD, "bin", "filedemo_noplt"), self.tmp], scoped=True)
-        pid = self.wait_for(lambda: child_of(scope.pid), "filedemo_noplt to start")
-        self.wait_for(lambda: self.ps_json().get(pid, {}).get("state") == "run",
+        os.mkfifo(os.path.join(self.dir, "demo0.txt"))
+        scope = self.start([example("filedemo_noplt"), self.dir], scoped=True)
+        pid = self.wait_for(lambda: child_of(scope.pid), 20, "filedemo_noplt to start")
+        self.wait_for(lambda: self.ps_json().get(pid, {}).get("state") == "run", 20,
                       "libscope.so to attach in filedemo_noplt")
         _, doc = self.assertTableMatchesJson(pid)
         exe = [o for o in doc["objects"] if o["path"].endswith("/filedemo_noplt")]

@@ -5,11 +5,9 @@ import glob
 import os
 import re
 import subprocess
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import (PYTHON, SCOPE, SRC, ScopeTest, events_of, example,
+from scopetest import (PYTHON, SCOPE, SRC, ScopeTest, events_of, example,
                       read_ndjson)
 
 EXTENSIONS = os.path.join(SRC, "tests", "tools", "scope-schemas")

@@ -6,13 +6,10 @@ every pid of a shell pipeline on its own."""
 import os
 import re
 import socket
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import (BUILD, PYTHON, ScopeTest, events_of, example, metric_sum,
-                      metrics_named, per_file_sum, read_ndjson, texts)
-from test_attach import AttachTest
+from scopetest import (BUILD, PYTHON, AttachTest, ScopeTest, events_of, example, metric_sum,
+                       metrics_named, per_file_sum, read_ndjson, texts)
 
 
 class DlsymTest(ScopeTest):

@@ -5,11 +5,9 @@ import json
 import time
 import threading
 import subprocess
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import (PYTHON, ScopeTest, events_of, example, metric_sum, metrics_named,
+from scopetest import (PYTHON, ScopeTest, events_of, example, metric_sum, metrics_named,
                       per_file_sum, texts)
 
 

@@ -4,12 +4,10 @@ schema-valid."""
 import http.server
 import os
 import socket
-import sys
 import threading
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import PYTHON, ScopeTest, events_of, metrics_named
+from scopetest import PYTHON, ScopeTest, events_of, metrics_named
 
 LOOPBACK = """
 import socket, sys, threading

@@ -3,11 +3,9 @@ report under their own pid and never repeat the parent's data, periods
 repeat, drops are counted (issue 2)."""
 import os
 import re
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import PYTHON, ScopeTest, events_of, example, metrics_named, texts
+from scopetest import PYTHON, ScopeTest, events_of, example, metrics_named, texts
 
 
 def write_file_py(path, nbytes):

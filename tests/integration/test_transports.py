@@ -8,13 +8,11 @@ import re
 import resource
 import socket
 import subprocess
-import sys
 import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import (LIB, PYTHON, SCOPE, SRC, ScopeTest, events_of, free_port, metrics_named,
+from scopetest import (LIB, PYTHON, SCOPE, SRC, ScopeTest, events_of, free_port, metrics_named,
                       texts)
 
 STATSD_LINE = r"^[a-z_.]+:[0-9.]+\|(c|g|h|ms)(\|#[^|\n]+)?$"

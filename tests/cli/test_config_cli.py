@@ -1,4 +1,4 @@
-"""test_config.py: scope.yml on the command line: `-u FILE`, the search path,
+"""test_config_cli.py: scope.yml on the command line: `-u FILE`, the search path,
 every kind of bad file (each error with its file, line and key, exit 2,
 nothing started, created or touched), hostile files, and --dry-run (every
 value with its source; precedence defaults < file < environment < options).
@@ -10,15 +10,15 @@ import subprocess
 import time
 import unittest
 
-from clitest import HARMLESS_LIB, ScopeTestCase
+from scopetest import HARMLESS_LIB, HarmlessLibTest
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                        "examples", "scope.yml")
 
 
-class ConfigCase(ScopeTestCase):
+class ConfigCase(HarmlessLibTest):
     def write(self, text, name="scope.yml", mode="w"):
-        path = os.path.join(self.tmp, name)
+        path = os.path.join(self.dir, name)
         with open(path, mode) as f:
             f.write(text)
         return path
@@ -45,7 +45,7 @@ class Errors(ConfigCase):
 
     def assertRefused(self, text, *want, path=None):
         path = path or self.write(text)
-        marker = os.path.join(self.tmp, "ran")
+        marker = os.path.join(self.dir, "ran")
         r = self.scope("run", "-u", path, "--", "touch", marker)
         self.assertEqual(r.returncode, 2, r)
         self.assertEqual(r.stdout, "")
@@ -117,7 +117,7 @@ class Errors(ConfigCase):
             sleeper.wait()
 
     def test_no_such_file(self):
-        missing = os.path.join(self.tmp, "missing.yml")
+        missing = os.path.join(self.dir, "missing.yml")
         r = self.scope("run", "-u", missing, "--", "true")
         self.assertEqual((r.returncode, r.stderr),
                          (2, f"scope: {missing}: No such file or directory\n"))
@@ -136,7 +136,7 @@ class Errors(ConfigCase):
         self.assertFalse(os.path.exists(self.home))
 
     def test_not_a_file(self):
-        self.assertRefused(None, f"scope: {self.tmp}: not a regular file", path=self.tmp)
+        self.assertRefused(None, f"scope: {self.dir}: not a regular file", path=self.dir)
 
 
 class Hostile(ConfigCase):
@@ -204,7 +204,7 @@ class DryRun(ConfigCase):
         self.assertEqual(plain["SCOPE_EVENT_LOGFILE"], ("true", "default"))
 
     def test_nothing_runs(self):
-        marker = os.path.join(self.tmp, "ran")
+        marker = os.path.join(self.dir, "ran")
         r = self.scope("run", "--dry-run", "--", "touch", marker)
         self.assertEqual(r.returncode, 0, r)
         self.assertFalse(os.path.exists(marker))
@@ -263,12 +263,12 @@ class SearchPath(ConfigCase):
 
     def test_library_gets_the_absolute_path(self):
         self.write("libscope: {summaryperiod: 2}\n")
-        out = os.path.join(self.tmp, "env.out")
+        out = os.path.join(self.dir, "env.out")
         r = self.scope("run", "-u", "scope.yml", "--", "sh", "-c",
-                       f'echo "$SCOPE_CONF_PATH" > {out}', cwd=self.tmp)
+                       f'echo "$SCOPE_CONF_PATH" > {out}', cwd=self.dir)
         self.assertEqual(r.returncode, 0, r)
         with open(out) as f:
-            self.assertEqual(f.read(), os.path.join(os.path.realpath(self.tmp), "scope.yml") + "\n")
+            self.assertEqual(f.read(), os.path.join(os.path.realpath(self.dir), "scope.yml") + "\n")
 
 
 if __name__ == "__main__":

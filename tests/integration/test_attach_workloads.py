@@ -1,18 +1,14 @@
-"""scope attach / detach on live programs: data within a second or two,
+"""test_attach_workloads.py: scope attach / detach on live programs: data within a second or two,
 exact counts in the attached window, the GOT given back exactly (checked
 with `scope inspect`), and programs that never notice (issue 3)."""
-import json
 import os
 import re
 import select
 import subprocess
-import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from scope_it import (PYTHON, SCOPE, ScopeTest, example, free_port, metrics_named,
-                      per_file_sum, read_ndjson)
+from scopetest import AttachTest, example, free_port, metrics_named, read_ndjson
 
 
 class Mtio:
@@ -45,81 +41,6 @@ class Mtio:
         if self.p.poll() is None:
             self.p.kill()
             self.p.wait()
-
-
-class AttachTest(ScopeTest):
-    def scope(self, *args, check=0, env=None):
-        p = subprocess.run([SCOPE, *args], env=env or self.env, capture_output=True,
-                           text=True, timeout=60)
-        if check is not None:
-            self.assertEqual(p.returncode, check, f"scope {args}: {p.stdout}{p.stderr}")
-        return p
-
-    def attach(self, pid, period=1, check=0):
-        return self.scope("attach", "-v", "9", "--metricformat", "ndjson", "-p", str(period),
-                          "-m", "file://" + self.metrics, "-e", "file://" + self.events,
-                          str(pid), check=check)
-
-    def detach(self, pid, check=0):
-        return self.scope("detach", str(pid), check=check)
-
-    def started(self, cmd, ready="ready", **popen_kw):
-        """cmd running, once its first line matched `ready` (a regex):
-        lines go to its stdin (ask), its answers come from its stdout."""
-        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             text=True, bufsize=1, **popen_kw)
-        self.addCleanup(p.wait)
-        self.addCleanup(lambda: p.poll() is None and p.kill())
-        self.addCleanup(p.stdout.close)
-        self.addCleanup(p.stdin.close)
-        self.assertRegex(p.stdout.readline().rstrip("\n"), f"^{ready}$")
-        return p
-
-    def python_ready(self, script, **popen_kw):
-        return self.started([PYTHON, "-c", script], **popen_kw)
-
-    def ask(self, p, line):
-        """Its answer to one line."""
-        p.stdin.write(line + "\n")
-        p.stdin.flush()
-        return p.stdout.readline().strip()
-
-    def slots(self, pid):
-        """{(object, slot address): slot} from scope inspect --json."""
-        doc = json.loads(self.scope("inspect", "--json", str(pid)).stdout)
-        return {(o["path"], s["slot"]): s for o in doc["objects"] for s in o["slots"]}
-
-    def assert_got_as_before(self, before, now, what=""):
-        """Every slot holds what it held before attach. A lazily bound slot
-        that still held its PLT stub may since have been bound by the
-        program's own first call: then it holds the real function."""
-        self.assertEqual(set(now), set(before), what)
-        for key, was in before.items():
-            value = now[key]["value"]
-            if value == was["value"]:
-                continue
-            self.assertEqual(was["points_to"], "plt-stub", f"{what} {key}: {was} -> {now[key]}")
-            self.assertEqual(value, was["original"], f"{what} {key}: {was} -> {now[key]}")
-
-    def wait_for(self, predicate, seconds, what):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.05)
-        self.fail(f"not within {seconds} s: {what}")
-
-    def assert_network_seen(self):
-        """Connections open before the attach count too (learned at attach)."""
-        lines = read_ndjson(self.metrics)
-        for name in ("net.rx", "net.tx"):
-            self.assertGreater(sum(b["_value"] for b in metrics_named(lines, name)), 0, name)
-        self.assert_schema_valid(self.metrics)
-
-    def metric_sums(self, name):
-        if not os.path.exists(self.metrics):
-            return {}
-        return per_file_sum(read_ndjson(self.metrics), name)
 
 
 class MtioAttachTest(AttachTest):

@@ -1,4 +1,4 @@
-"""scope attach / scope detach on real processes started here (sleep,
+"""test_attach_detach.py: scope attach / scope detach on real processes started here (sleep,
 python3, sh): what is refused and why, that the target is given back exactly
 as it was (sleeps keep their time, reads keep waiting, signals arrive), and
 that an attached process reports. Each TestCase class is one ctest.
@@ -11,17 +11,14 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from scope_it import LIB, PYTHON, SCOPE, ScopeTest, metrics_named, read_ndjson  # noqa: E402
+from scopetest import (LIB, PYTHON, SCOPE, SESSION_RE, STATIC_SLEEPER, ScopeTest, metrics_named,
+                       read_ndjson)
 
-STATIC_SLEEPER = os.environ.get("SCOPE_TEST_STATIC_SLEEPER")
-SESSION_RE = re.compile(r"^scope: session (/.+)$", re.M)
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 OTHER_USER = ["setpriv", "--reuid=65533", "--regid=65533", "--clear-groups"]
 
@@ -80,7 +77,9 @@ def wait_blocked(pid, timeout=5):
     raise AssertionError(f"{pid} never blocked in a system call")
 
 
-class AttachTest(ScopeTest):
+class TargetTest(ScopeTest):
+    """ScopeTest with targets started here, killed at the end."""
+
     def setUp(self):
         super().setUp()
         self.procs = []
@@ -129,7 +128,7 @@ class AttachTest(ScopeTest):
         self.assertEqual(libscope_mappings(pid), [])
 
 
-class Refuse(AttachTest):
+class Refuse(TargetTest):
     def test_usage(self):
         self.refused(self.scope("attach"), "missing the PID", status=2)
         self.refused(self.scope("attach", "-v", "12", "1"), "-v '12'", status=2)
@@ -250,7 +249,7 @@ class Refuse(AttachTest):
                 self.assertTrue(any(a in r.stderr for a in accepted), r.stderr)
 
 
-class Restore(AttachTest):
+class Restore(TargetTest):
     def test_sleep_keeps_its_time(self):
         # note 22: the interrupted clock_nanosleep restarts where it was
         t0 = time.monotonic()
@@ -314,7 +313,7 @@ class Restore(AttachTest):
         self.refused(self.scope("detach", name), "not attached")
 
 
-class Signals(AttachTest):
+class Signals(TargetTest):
     CODE = """
 import os, signal, sys
 r, w = os.pipe()
@@ -367,7 +366,7 @@ print(' '.join(str(data.count(bytes([int(s)]))) for s in kinds), flush=True)
             self.assertTrue(1 <= got[i] <= sent[i], f"sent {sent}, got {got}")
 
 
-class Observe(AttachTest):
+class Observe(TargetTest):
     WRITER = """
 import os, sys, time
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -1,4 +1,4 @@
-"""test_config.py: scope.yml takes effect in real programs: through
+"""test_config_programs.py: scope.yml takes effect in real programs: through
 `scope run -u`, under SCOPE_* variables that override it, read by the
 library alone (LD_PRELOAD and SCOPE_CONF_PATH), through `scope attach -u`,
 and a bad file that the library ignores without harming the program."""
@@ -6,8 +6,8 @@ import os
 import subprocess
 import unittest
 
-from scope_it import LIB, events_of, metrics_named, read_ndjson, texts
-from test_attach import AttachTest
+from scopetest import LIB, AttachTest, events_of, metrics_named, read_ndjson, texts
+
 
 DD = ["dd", "if=/dev/zero", "bs=4096", "count=25"]   # 102400 bytes
 

@@ -1,0 +1,266 @@
+"""scopetest.py: what every Python test of scope shares.
+
+Paths of the build under test (from SCOPE_BUILD_DIR, set by ctest; the
+fixtures' paths from SCOPE_TEST_*), readers of what programs reported,
+and TestCase bases:
+  ScopeTest        a temp dir (self.dir), SCOPE_HOME inside it, an
+                   environment with no SCOPE_* or LD_PRELOAD of the caller's,
+                   the real libscope.so; `scope`, `scope_run` and readers
+  HarmlessLibTest  the same, with SCOPE_LIB_PATH a library that does
+                   nothing when preloaded: the CLI alone is under test
+  AttachTest       ScopeTest with attach/detach and the GOT compared
+                   before and after (`scope inspect --json`)
+
+ctest puts this directory on PYTHONPATH; by hand:
+  PYTHONPATH=tests/lib python3 tests/cli/test_cli.py -v Usage
+"""
+import json
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.abspath(os.path.join(_HERE, "..", ".."))
+BUILD = os.environ.get("SCOPE_BUILD_DIR", os.path.join(SRC, "build"))
+SCOPE = os.path.join(BUILD, "bin", "scope")
+LIB = os.path.join(BUILD, "lib", "libscope.so")
+VALIDATOR = os.path.join(SRC, "tests", "tools", "validate_ndjson.py")
+SCHEMAS = os.environ.get("SCOPE_SCHEMAS", os.path.join(SRC, "..", "shared", "appscope-schemas"))
+PYTHON = "/usr/bin/python3"
+# statically linked programs that scope refuses (tests/cli, tests/attach)
+STATIC = os.environ.get("SCOPE_TEST_STATIC", os.path.join(BUILD, "tests", "cli", "cli_static_fixture"))
+STATIC_SLEEPER = os.environ.get("SCOPE_TEST_STATIC_SLEEPER",
+                                os.path.join(BUILD, "tests", "attach", "attach_static_sleeper"))
+VERSION = os.environ.get("SCOPE_TEST_VERSION")
+
+SESSION_RE = re.compile(r"^scope: session (/.+)$", re.M)
+
+
+def example(name):
+    return os.path.join(BUILD, "bin", name)
+
+
+def harmless_library():
+    """A real shared library that does nothing when preloaded: libjansson."""
+    out = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.strip().startswith("libjansson.so.4 ") and "x86-64" in line:
+            return os.path.realpath(line.split("=>")[1].strip())
+    raise unittest.SkipTest("libjansson.so.4 not found by ldconfig -p")
+
+
+HARMLESS_LIB = harmless_library()
+
+
+def read_ndjson(path):
+    with open(path, "rb") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def metrics_named(lines, name):
+    return [l["body"] for l in lines if l.get("type") == "metric" and l["body"]["_metric"] == name]
+
+
+def events_of(lines, source):
+    return [l["body"] for l in lines if l.get("type") == "evt" and l["body"]["source"] == source]
+
+
+def metric_sum(lines, name, field="_value", **tags):
+    """Sum of `field` over the metric lines named `name` whose tags match."""
+    return sum(b[field] for b in metrics_named(lines, name)
+               if all(b.get(k) == v for k, v in tags.items()))
+
+
+def per_file_sum(lines, name):
+    """{file: summed _value} of per-file metric lines."""
+    sums = {}
+    for b in metrics_named(lines, name):
+        if "file" in b:
+            sums[b["file"]] = sums.get(b["file"], 0) + b["_value"]
+    return sums
+
+
+def texts(lines, sourcetype):
+    """{source: concatenated data.message} of console or file events."""
+    out = {}
+    for l in lines:
+        b = l.get("body", {})
+        if l.get("type") == "evt" and b.get("sourcetype") == sourcetype:
+            out[b["source"]] = out.get(b["source"], "") + b["data"]["message"]
+    return out
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ScopeTest(unittest.TestCase):
+    """Each test gets a temp dir (self.dir), SCOPE_HOME=<dir>/home (not
+    created yet; its history in self.hist) and self.metrics, self.events
+    files inside it; no SCOPE_* or LD_PRELOAD variable leaks in from the
+    caller. The library is the real one (needs_library)."""
+    needs_library = True
+
+    def setUp(self):
+        self.assertTrue(os.access(SCOPE, os.X_OK), f"no CLI at {SCOPE}")
+        if self.needs_library:
+            self.assertTrue(os.path.exists(LIB), f"no library at {LIB}")
+        self._tmp = tempfile.TemporaryDirectory(prefix="scope-test-")
+        self.dir = self._tmp.name
+        self.home = os.path.join(self.dir, "home")
+        self.hist = os.path.join(self.home, "history")
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith("SCOPE_") and k != "LD_PRELOAD"}
+        self.env["SCOPE_HOME"] = self.home
+        self.metrics = os.path.join(self.dir, "metrics.json")
+        self.events = os.path.join(self.dir, "events.json")
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def scope(self, *args, check=None, env=None, timeout=60, **kw):
+        """scope ARGS, text in and out; its exit status asserted unless
+        check is None."""
+        p = subprocess.run([SCOPE, *args], env=env or self.env, capture_output=True,
+                           text=True, timeout=timeout, **kw)
+        if check is not None:
+            self.assertEqual(p.returncode, check, f"scope {args}: {p.stdout}{p.stderr}")
+        return p
+
+    def scope_run(self, cmd, verbosity=9, fmt="ndjson", extra=(), env=None, timeout=120,
+                  check_status=0, stdin=None):
+        """scope run -v N --metricformat F -m file://M -e file://E -- cmd"""
+        args = [SCOPE, "run", "-v", str(verbosity), "--metricformat", fmt,
+                "-m", "file://" + self.metrics, "-e", "file://" + self.events,
+                *extra, "--", *cmd]
+        p = subprocess.run(args, env=env or self.env, capture_output=True,
+                           timeout=timeout, stdin=stdin or subprocess.DEVNULL)
+        if check_status is not None:
+            self.assertEqual(p.returncode, check_status,
+                             f"{args} exited {p.returncode}; stderr: {p.stderr.decode(errors='replace')}")
+        return p
+
+    def metric_lines(self):
+        return read_ndjson(self.metrics)
+
+    def event_lines(self):
+        return read_ndjson(self.events)
+
+    def assert_schema_valid(self, *paths):
+        """Every NDJSON line validates against the AppScope schemas."""
+        p = subprocess.run([PYTHON, VALIDATOR, "--schemas", SCHEMAS, *paths],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def wait_for(self, predicate, seconds, what):
+        """predicate's first true value within seconds, or a failure."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.05)
+        self.fail(f"not within {seconds} s: {what}")
+
+    def sessions(self):
+        """Names in the history directory, sorted."""
+        return sorted(os.listdir(self.hist)) if os.path.isdir(self.hist) else []
+
+    def session_of(self, result):
+        """The directory named by the "scope: session DIR" line of a run."""
+        found = SESSION_RE.findall(result.stderr)
+        self.assertEqual(len(found), 1, result.stderr)
+        return found[0]
+
+    def make_session(self, name, files=None, info=None):
+        """A session directory written by hand: {file name: text}."""
+        d = os.path.join(self.hist, name)
+        os.makedirs(d, mode=0o700)
+        for fname, text in (files or {}).items():
+            with open(os.path.join(d, fname), "w") as f:
+                f.write(text)
+        if info is not None:
+            with open(os.path.join(d, "info.json"), "w") as f:
+                json.dump(info, f)
+        return d
+
+
+class HarmlessLibTest(ScopeTest):
+    """ScopeTest whose SCOPE_LIB_PATH is a harmless library: the CLI alone
+    is under test, and libscope.so need not be built."""
+    needs_library = False
+
+    def setUp(self):
+        super().setUp()
+        self.env["SCOPE_LIB_PATH"] = HARMLESS_LIB
+
+
+class AttachTest(ScopeTest):
+    """ScopeTest on programs it starts and attaches to."""
+
+    def scope(self, *args, check=0, **kw):
+        return super().scope(*args, check=check, **kw)
+
+    def attach(self, pid, period=1, check=0):
+        return self.scope("attach", "-v", "9", "--metricformat", "ndjson", "-p", str(period),
+                          "-m", "file://" + self.metrics, "-e", "file://" + self.events,
+                          str(pid), check=check)
+
+    def detach(self, pid, check=0):
+        return self.scope("detach", str(pid), check=check)
+
+    def started(self, cmd, ready="ready", **popen_kw):
+        """cmd running, once its first line matched `ready` (a regex):
+        lines go to its stdin (ask), its answers come from its stdout."""
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True, bufsize=1, **popen_kw)
+        self.addCleanup(p.wait)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        self.addCleanup(p.stdout.close)
+        self.addCleanup(p.stdin.close)
+        self.assertRegex(p.stdout.readline().rstrip("\n"), f"^{ready}$")
+        return p
+
+    def python_ready(self, script, **popen_kw):
+        return self.started([PYTHON, "-c", script], **popen_kw)
+
+    def ask(self, p, line):
+        """Its answer to one line."""
+        p.stdin.write(line + "\n")
+        p.stdin.flush()
+        return p.stdout.readline().strip()
+
+    def slots(self, pid):
+        """{(object, slot address): slot} from scope inspect --json."""
+        doc = json.loads(self.scope("inspect", "--json", str(pid)).stdout)
+        return {(o["path"], s["slot"]): s for o in doc["objects"] for s in o["slots"]}
+
+    def assert_got_as_before(self, before, now, what=""):
+        """Every slot holds what it held before attach. A lazily bound slot
+        that still held its PLT stub may since have been bound by the
+        program's own first call: then it holds the real function."""
+        self.assertEqual(set(now), set(before), what)
+        for key, was in before.items():
+            value = now[key]["value"]
+            if value == was["value"]:
+                continue
+            self.assertEqual(was["points_to"], "plt-stub", f"{what} {key}: {was} -> {now[key]}")
+            self.assertEqual(value, was["original"], f"{what} {key}: {was} -> {now[key]}")
+
+    def assert_network_seen(self):
+        """Connections open before the attach count too (learned at attach)."""
+        lines = read_ndjson(self.metrics)
+        for name in ("net.rx", "net.tx"):
+            self.assertGreater(sum(b["_value"] for b in metrics_named(lines, name)), 0, name)
+        self.assert_schema_valid(self.metrics)
+
+    def metric_sums(self, name):
+        if not os.path.exists(self.metrics):
+            return {}
+        return per_file_sum(read_ndjson(self.metrics), name)

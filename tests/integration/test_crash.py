@@ -7,8 +7,8 @@ import re
 import subprocess
 import unittest
 
-from scopetest import (PYTHON, SCOPE, SRC, ScopeTest, events_of, example,
-                      read_ndjson)
+from scopetest import (PYTHON, SCHEMAS, SCOPE, SRC, VALIDATOR, ScopeTest, events_of, example,
+                       read_ndjson)
 
 EXTENSIONS = os.path.join(SRC, "tests", "tools", "scope-schemas")
 
@@ -36,7 +36,6 @@ class CrashCase(ScopeTest):
         return text, events[0]["data"]
 
     def assert_valid_with_extensions(self, path):
-        from scope_it import SCHEMAS, VALIDATOR
         p = subprocess.run([PYTHON, VALIDATOR, "--schemas", SCHEMAS, "--extensions", EXTENSIONS,
                             path], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stdout)

@@ -5,7 +5,7 @@ import os
 import re
 import unittest
 
-from scopetest import PYTHON, ScopeTest, events_of, example, metrics_named, texts
+from scopetest import BUILD, PYTHON, ScopeTest, events_of, example, metrics_named, texts
 
 
 def write_file_py(path, nbytes):
@@ -113,7 +113,6 @@ class PeriodsTest(ScopeTest):
 
 class DlopenTest(ScopeTest):
     def test_library_loaded_later_is_observed(self):
-        from scope_it import BUILD
         out = os.path.join(self.dir, "late")
         self.scope_run([example("dlopendemo"), os.path.join(BUILD, "lib", "libdemoio.so"),
                         out, "12345"])

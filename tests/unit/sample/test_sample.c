@@ -60,19 +60,30 @@ START_TEST(a_forced_call_stands_for_itself_alone)
 END_TEST
 
 /* A rhythm of forced calls (a header write forced after each drain, then a
- * body write) must not make the header stand for the bodies: the bodies'
- * weights add up to the bodies. */
+ * body write) must not make the header stand for the bodies, nor move
+ * which bodies are timed: each forced call weighs 1 and leaves the sampler
+ * and the random stream as they were, so the bodies are timed exactly as
+ * they would be without the headers, with weights that add up to them. */
 START_TEST(forced_calls_do_not_tilt_the_mean)
 {
-    struct ip_sampler s = { 0 };
-    uint32_t rng = 0;
-    uint64_t header_weight = 0, body_weight = 0;
+    struct ip_sampler s = { 0 }, alone = { 0 };
+    uint32_t rng = 0, rng_alone = 0;
+    uint64_t header_weight = 0, body_weight = 0, disturbed = 0, moved = 0;
 
-    for (int i = 0; i < CALLS; i++) {
+    for (int i = 0; i < CALLS; i++) {   /* asserted after: Check's asserts are slow */
+        struct ip_sampler before = s;
+        uint32_t rng_before = rng;
+
         header_weight += ip_sample_step(&s, true, &rng);
-        body_weight += ip_sample_step(&s, false, &rng);
+        disturbed += s.skipped != before.skipped || s.gap != before.gap || rng != rng_before;
+
+        uint32_t w = ip_sample_step(&s, false, &rng);
+        moved += w != ip_sample_step(&alone, false, &rng_alone);
+        body_weight += w;
     }
     ck_assert_uint_eq(header_weight, CALLS);
+    ck_assert_uint_eq(disturbed, 0);
+    ck_assert_uint_eq(moved, 0);
     ck_assert_uint_eq(body_weight + s.skipped, CALLS);
 }
 END_TEST

@@ -1,6 +1,7 @@
 /* rep.c: the reporter thread: when to drain, collect, format and write. */
 #include "rep.h"
 #include "rep_agg.h"
+#include "rep_clock.h"
 #include "rep_proc.h"
 #include "rep_log.h"
 #include "rep_start.h"
@@ -81,36 +82,11 @@ struct rep {
     struct rep_batch mbatch, ebatch;
 };
 
-static int64_t ts_to_ns(struct timespec ts)
-{
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts_to_ns(ts);
-}
-
 static double now_unix(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static struct timespec monotonic_after_ms(unsigned ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
-    return ts;
 }
 
 static void batch_write_out(struct rep_batch *b, struct rep_transport *t)
@@ -320,7 +296,7 @@ static void proc_start_emit(struct rep *r, double t)
 static void proc_metrics_emit(struct rep *r, double t)
 {
     struct rep_proc_sample s;
-    int64_t now = monotonic_ns();
+    int64_t now = rep_monotonic_ns();
 
     if (!r->start_reported) {
         proc_start_emit(r, t);
@@ -750,11 +726,9 @@ static void period_emit(struct rep *r)
 
 static int period_due(struct rep *r)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (ts_to_ns(now) < ts_to_ns(r->next_period))
+    if (rep_monotonic_ns() < rep_ts_ns(r->next_period))
         return 0;
-    r->next_period = monotonic_after_ms(r->cfg.period_s * 1000);
+    r->next_period = rep_monotonic_after_ms(r->cfg.period_s * 1000);
     return 1;
 }
 
@@ -854,7 +828,7 @@ static void *reporter_main(void *arg)
     r->src.thread_enter(r->src.ctx);
     pthread_mutex_lock(&r->lock);
     for (;;) {
-        struct timespec tick = monotonic_after_ms(REP_DRAIN_MS);
+        struct timespec tick = rep_monotonic_after_ms(REP_DRAIN_MS);
         while (!r->stop_requested && r->flush_requested == r->flush_completed &&
                pthread_cond_timedwait(&r->wake, &r->lock, &tick) != ETIMEDOUT)
             ;
@@ -939,10 +913,10 @@ static int reporter_init(struct rep *r, const struct rep_config *cfg,
     pthread_cond_init(&r->wake, &ca);
     pthread_cond_init(&r->done, &ca);
     pthread_condattr_destroy(&ca);
-    r->next_period = monotonic_after_ms(cfg->period_s * 1000);
+    r->next_period = rep_monotonic_after_ms(cfg->period_s * 1000);
     /* proc.cpu counts from now: under attach, not the process's past. */
     rep_proc_cpu_us(&r->cpu_us_before);
-    r->period_start_ns = monotonic_ns();
+    r->period_start_ns = rep_monotonic_ns();
     return 0;
 }
 
@@ -989,18 +963,13 @@ static int lock_within(struct rep *r, unsigned timeout_ms)
     struct timespec deadline;
 
     clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-    if (deadline.tv_nsec >= 1000000000) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000;
-    }
+    deadline = rep_ts_after_ms(deadline, timeout_ms);
     return pthread_mutex_timedlock(&r->lock, &deadline) == 0 ? 0 : -1;
 }
 
 static int wait_done(struct rep *r, uint64_t target, unsigned timeout_ms)
 {
-    struct timespec deadline = monotonic_after_ms(timeout_ms);
+    struct timespec deadline = rep_monotonic_after_ms(timeout_ms);
     int rc = 0;
 
     while (r->flush_completed < target && rc != ETIMEDOUT)

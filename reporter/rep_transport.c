@@ -1,5 +1,6 @@
 /* rep_transport.c: file and network destinations for metrics and events. */
 #include "rep_transport.h"
+#include "rep_clock.h"
 #include "rep_log.h"
 #include "rep_proc.h"
 
@@ -342,13 +343,6 @@ void rep_transport_publish(struct rep_transport *t, int *slot)
 #define BACKOFF_FIRST_MS 250
 #define BACKOFF_MAX_MS 30000
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A connect in progress on a non-blocking socket: wait for it, bounded.
  * 0, or -1 with errno saying why (ETIMEDOUT when the wait ran out). */
 static int connect_wait(int fd, int timeout_ms)
@@ -356,11 +350,11 @@ static int connect_wait(int fd, int timeout_ms)
     struct pollfd p = { .fd = fd, .events = POLLOUT };
     int soerr = 0;
     socklen_t sl = sizeof soerr;
-    int64_t deadline = monotonic_ms() + timeout_ms;
+    int64_t deadline = rep_monotonic_ms() + timeout_ms;
     int n;
 
     while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
-        timeout_ms = (int)(deadline - monotonic_ms());
+        timeout_ms = (int)(deadline - rep_monotonic_ms());
         if (timeout_ms < 0)
             timeout_ms = 0;         /* poll(-1) would wait for ever */
     }
@@ -412,10 +406,10 @@ int rep_transport_connect_list(struct rep_transport *t, const struct addrinfo *l
     unsigned start = t->addr_first % n;
     /* the wait starts after the lookup: a slow resolver must not leave no
      * time for the connect itself */
-    int64_t deadline = monotonic_ms() + CONNECT_WAIT_MS;
+    int64_t deadline = rep_monotonic_ms() + CONNECT_WAIT_MS;
     errno = ETIMEDOUT;
     for (unsigned i = 0; i < n && fd < 0; i++) {
-        int left = (int)(deadline - monotonic_ms());
+        int left = (int)(deadline - rep_monotonic_ms());
         if (left <= 0)
             break;
         const struct addrinfo *ai = addr_at(list, (start + i) % n);
@@ -476,7 +470,7 @@ static void retry_later(struct rep_transport *t)
     if (t->backoff_ms > BACKOFF_MAX_MS)
         t->backoff_ms = BACKOFF_MAX_MS;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    t->retry_ms = monotonic_ms() + t->backoff_ms +
+    t->retry_ms = rep_monotonic_ms() + t->backoff_ms +
                   (unsigned long)ts.tv_nsec % (t->backoff_ms / 4 + 1);
 }
 
@@ -487,7 +481,7 @@ static void retry_later(struct rep_transport *t)
 
 static enum rep_log_level trouble_level(struct rep_transport *t)
 {
-    int64_t now = monotonic_ms();
+    int64_t now = rep_monotonic_ms();
 
     if (t->warned_ms && now - t->warned_ms < TROUBLE_WARN_EVERY_MS)
         return REP_LOG_DEBUG;
@@ -561,7 +555,7 @@ static bool link_ready(struct rep_transport *t)
     link_check(t);
     if (t->fd >= 0)
         return true;
-    return t->connect_ok && monotonic_ms() >= t->retry_ms && link_connect(t);
+    return t->connect_ok && rep_monotonic_ms() >= t->retry_ms && link_connect(t);
 }
 
 /* ---- keeping for later --------------------------------------------------- */

@@ -1,6 +1,6 @@
 /* rep_log.c: libscope.so's own diagnostics log (see rep_log.h). */
 #include "rep_log.h"
-#include "rep_transport.h"
+#include "rep_fd.h"
 
 #include <errno.h>
 #include <fcntl.h>

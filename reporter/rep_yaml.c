@@ -8,7 +8,7 @@
 #include "rep_yaml.h"
 
 #include "rep_config.h"
-#include "rep_transport.h"
+#include "rep_url.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
 #include "rep_clock.h"
 #include "rep_proc.h"
 #include "rep_log.h"
-#include "rep_start.h"
+#include "rep_start_msg.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -105,7 +105,7 @@ static void text_events(uint16_t kind, int fd, const char *text, size_t len,
 
 void ip_event_console(int fd, const char *text, size_t len)
 {
-    if (ip_proc.events && ip_proc.cfg.ev_console)
+    if (ip_proc.events && rep_event_enabled(&ip_proc.cfg, REP_EV_CONSOLE))
         text_events(REP_EV_CONSOLE, fd, text, len, 0, 0);
 }
 
@@ -124,19 +124,15 @@ void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len
     text_events(REP_EV_FILE, fd, text, len, c->ref.slot - 1, c->ref.gen);
 }
 
-/* Does the operator want events of this record's kind? */
-static bool kind_wanted(const struct ip_file *f)
-{
-    return f->kind == IP_KIND_SOCKET ? ip_proc.cfg.ev_net : ip_proc.cfg.ev_fs;
-}
-
 /* fs.open or net.open, by what the record is. */
 void ip_event_open(const char *op, int fd, const struct ip_file *f)
 {
-    if (!ip_proc.events || !kind_wanted(f))
-        return;
     bool sock = f->kind == IP_KIND_SOCKET;
-    struct rep_event *ev = event_reserve(sock ? REP_EV_NET_OPEN : REP_EV_FS_OPEN, fd, op);
+    uint16_t kind = sock ? REP_EV_NET_OPEN : REP_EV_FS_OPEN;
+
+    if (!ip_proc.events || !rep_event_enabled(&ip_proc.cfg, kind))
+        return;
+    struct rep_event *ev = event_reserve(kind, fd, op);
     if (!ev)
         return;
     if (sock)
@@ -151,10 +147,12 @@ void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
     const struct ip_file *f = ref.file;
     struct rep_fs_counts totals;
 
-    if (!ip_proc.events || !kind_wanted(f))
-        return;
     bool sock = f->kind == IP_KIND_SOCKET;
-    struct rep_event *ev = event_reserve(sock ? REP_EV_NET_CLOSE : REP_EV_FS_CLOSE, fd, op);
+    uint16_t kind = sock ? REP_EV_NET_CLOSE : REP_EV_FS_CLOSE;
+
+    if (!ip_proc.events || !rep_event_enabled(&ip_proc.cfg, kind))
+        return;
+    struct rep_event *ev = event_reserve(kind, fd, op);
     if (!ev)
         return;
     if (sock)
@@ -183,7 +181,7 @@ void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
 void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t addrs_len,
                   uint64_t duration_ns)
 {
-    if (!ip_proc.events || !ip_proc.cfg.ev_dns)
+    if (!ip_proc.events || !rep_event_enabled(&ip_proc.cfg, kind))
         return;
     struct rep_event *ev = event_reserve(kind, -1, NULL);
     if (!ev)
@@ -204,7 +202,7 @@ void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t add
 
 void ip_event_delete(const char *op, const char *path)
 {
-    if (!ip_proc.events || !ip_proc.cfg.ev_fs || !path)
+    if (!ip_proc.events || !rep_event_enabled(&ip_proc.cfg, REP_EV_FS_DELETE) || !path)
         return;
     struct rep_event *ev = event_reserve(REP_EV_FS_DELETE, -1, op);
     if (!ev)
@@ -215,8 +213,7 @@ void ip_event_delete(const char *op, const char *path)
 
 void ip_event_error(uint16_t kind, const char *op, const char *path)
 {
-    bool net = kind == REP_EV_NET_ERROR;
-    if (!ip_proc.events || !(net ? ip_proc.cfg.ev_net : ip_proc.cfg.ev_fs))
+    if (!ip_proc.events || !rep_event_enabled(&ip_proc.cfg, kind))
         return;
     struct rep_event *ev = event_reserve(kind, -1, op);
     if (!ev)

@@ -16,13 +16,15 @@
 
 #include <string.h>
 
-#define FIELDS (sizeof(struct rep_fs_counts) / sizeof(uint64_t))
+/* The counters are walked as an array (rep_counters.def; rep.h checks
+ * that the struct is one). */
+#define FIELDS REP_COUNTS_N
 /* Looks at a close's totals while the reporter moves the same tally. */
 #define TOTALS_TRIES 64
 
 static uint64_t *fields(struct rep_fs_counts *c)
 {
-    return (uint64_t *)c;
+    return rep_fs_counts_array(c);
 }
 
 /* The thread's view: is `taken` about the tally's current key (else the

@@ -8,19 +8,11 @@
 
 void rep_fs_counts_add(struct rep_fs_counts *into, const struct rep_fs_counts *c)
 {
-    into->opens += c->opens;
-    into->closes += c->closes;
-    into->read_ops += c->read_ops;
-    into->read_bytes += c->read_bytes;
-    into->write_ops += c->write_ops;
-    into->write_bytes += c->write_bytes;
-    into->seek_ops += c->seek_ops;
-    into->duration_ops += c->duration_ops;
-    into->duration_ns += c->duration_ns;
-    into->err_open_close += c->err_open_close;
-    into->err_read_write += c->err_read_write;
-    into->stat_ops += c->stat_ops;
-    into->err_stat += c->err_stat;
+    uint64_t *to = rep_fs_counts_array(into);
+    const uint64_t *from = rep_fs_counts_const_array(c);
+
+    for (size_t i = 0; i < REP_COUNTS_N; i++)
+        to[i] += from[i];
 }
 
 int rep_fs_counts_is_zero(const struct rep_fs_counts *c)

@@ -28,7 +28,18 @@ static bool name_wanted(struct rep *r, regex_t *re, const char *name)
     return !r->regexes_compiled || regexec(re, name, 0, NULL, 0) == 0;
 }
 
-static void fs_delete_write(struct rep *r, const struct rep_event *ev, double t)
+/* A row of rep_events.def. */
+struct event_row;
+typedef void event_writer(struct rep *r, const struct rep_event *ev, const struct event_row *row,
+                          const char *name, double t);
+struct event_row {
+    const char *name, *sourcetype, *class;
+    enum rep_watch watch;
+    event_writer *write;
+};
+
+static void fs_delete_write(struct rep *r, const struct rep_event *ev, const struct event_row *row,
+                            const char *name, double t)
 {
     struct rep_field f[] = {
         REP_FIELD_STR("proc", r->ident.proc),
@@ -38,20 +49,14 @@ static void fs_delete_write(struct rep *r, const struct rep_event *ev, double t)
         REP_FIELD_STRN("file", ev->text, ev->h.text_len),
         REP_FIELD_STR("unit", "operation"),
     };
-    rep_event_line_add(r, "fs", "fs.delete", t, f, 6);
+    rep_event_line_add(r, row->sourcetype, name, t, f, 6);
 }
 
 /* fs.error and net.error: AppScope sends them as metric-shaped events
  * (sourcetype "metric"), one per failed call. */
-static void error_event_write(struct rep *r, const struct rep_event *ev, double t)
+static void error_event_write(struct rep *r, const struct rep_event *ev,
+                              const struct event_row *row, const char *name, double t)
 {
-    static const char *const fs_class[] = {
-        [REP_EV_FS_ERROR_OPEN_CLOSE - REP_EV_FS_ERROR_OPEN_CLOSE] = "open_close",
-        [REP_EV_FS_ERROR_READ_WRITE - REP_EV_FS_ERROR_OPEN_CLOSE] = "read_write",
-        [REP_EV_FS_ERROR_STAT - REP_EV_FS_ERROR_OPEN_CLOSE] = "stat",
-    };
-    int net = ev->h.kind == REP_EV_NET_ERROR;
-    const char *name = net ? "net.error" : "fs.error";
     struct rep_field f[9];
     size_t n = 0;
 
@@ -63,13 +68,13 @@ static void error_event_write(struct rep *r, const struct rep_event *ev, double 
     f[n++] = (struct rep_field)REP_FIELD_STR("op", ev->h.op);
     if (ev->h.text_len)
         f[n++] = (struct rep_field)REP_FIELD_STRN("file", ev->text, ev->h.text_len);
-    f[n++] = (struct rep_field)REP_FIELD_STR("class", net ? "connection"
-                                             : fs_class[ev->h.kind - REP_EV_FS_ERROR_OPEN_CLOSE]);
+    f[n++] = (struct rep_field)REP_FIELD_STR("class", row->class);
     f[n++] = (struct rep_field)REP_FIELD_STR("unit", "operation");
-    rep_event_line_add(r, "metric", name, t, f, n);
+    rep_event_line_add(r, row->sourcetype, name, t, f, n);
 }
 
-static void fs_event_write(struct rep *r, const struct rep_event *ev, double t)
+static void fs_event_write(struct rep *r, const struct rep_event *ev, const struct event_row *row,
+                           const char *name, double t)
 {
     const struct rep_event_head *h = &ev->h;
     int is_close = h->kind == REP_EV_FS_CLOSE;
@@ -87,10 +92,11 @@ static void fs_event_write(struct rep *r, const struct rep_event *ev, double t)
         REP_FIELD_INT("duration", (long long)(h->duration_ns / 1000)),
     };
     size_t n = is_close ? sizeof f / sizeof f[0] : 6;
-    rep_event_line_add(r, "fs", is_close ? "fs.close" : "fs.open", t, f, n);
+    rep_event_line_add(r, row->sourcetype, name, t, f, n);
 }
 
-static void net_event_write(struct rep *r, const struct rep_event *ev, double t)
+static void net_event_write(struct rep *r, const struct rep_event *ev, const struct event_row *row,
+                            const char *name, double t)
 {
     const struct rep_event_head *h = &ev->h;
     const struct rep_sock *s = &h->sock;
@@ -116,22 +122,27 @@ static void net_event_write(struct rep *r, const struct rep_event *ev, double t)
         f[n++] = (struct rep_field)REP_FIELD_INT("net_bytes_recv", (long long)h->read_bytes);
         f[n++] = (struct rep_field)REP_FIELD_STR("net_close_reason", "local");
     }
-    rep_event_line_add(r, "net", is_close ? "net.close" : "net.open", t, f, n);
+    rep_event_line_add(r, row->sourcetype, name, t, f, n);
+}
+
+static void dns_req_write(struct rep *r, const struct rep_event *ev, const struct event_row *row,
+                          const char *name, double t)
+{
+    struct rep_field f[] = {
+        REP_FIELD_STRN("domain", ev->text, strnlen(ev->text, ev->h.text_len)),
+    };
+    rep_event_line_add(r, row->sourcetype, name, t, f, 1);
 }
 
 /* dns.resp's addresses, as a JSON array, from the NUL-separated text. */
-static void dns_event_write(struct rep *r, const struct rep_event *ev, double t)
+static void dns_resp_write(struct rep *r, const struct rep_event *ev, const struct event_row *row,
+                           const char *name, double t)
 {
     const struct rep_event_head *h = &ev->h;
     size_t name_len = strnlen(ev->text, h->text_len);
     char addrs[REP_EVENT_TEXT_MAX + 64];
     size_t n = 0;
 
-    if (h->kind == REP_EV_DNS_REQ) {
-        struct rep_field f[] = { REP_FIELD_STRN("domain", ev->text, name_len) };
-        rep_event_line_add(r, "dns", "dns.req", t, f, 1);
-        return;
-    }
     addrs[n++] = '[';
     for (size_t at = name_len + 1; at < h->text_len;) {
         size_t len = strnlen(ev->text + at, h->text_len - at);
@@ -145,44 +156,14 @@ static void dns_event_write(struct rep *r, const struct rep_event *ev, double t)
         REP_FIELD_STRN("domain", ev->text, name_len),
         { .key = "addrs", .kind = REP_RAW, .s = addrs, .len = n },
     };
-    rep_event_line_add(r, "dns", "dns.resp", t, f, 3);
-}
-
-/* The name an event goes out under, and the filter that applies to it. */
-static const char *event_name(const struct rep_event *ev)
-{
-    switch (ev->h.kind) {
-    case REP_EV_FS_OPEN:            return "fs.open";
-    case REP_EV_FS_CLOSE:           return "fs.close";
-    case REP_EV_FS_DELETE:          return "fs.delete";
-    case REP_EV_FS_ERROR_OPEN_CLOSE:
-    case REP_EV_FS_ERROR_READ_WRITE:
-    case REP_EV_FS_ERROR_STAT:      return "fs.error";
-    case REP_EV_NET_OPEN:           return "net.open";
-    case REP_EV_NET_CLOSE:          return "net.close";
-    case REP_EV_NET_ERROR:          return "net.error";
-    case REP_EV_DNS_REQ:            return "dns.req";
-    case REP_EV_DNS_RESP:           return "dns.resp";
-    default:                        return ev->h.fd == 2 ? "stderr" : "stdout";
-    }
-}
-
-static regex_t *event_filter(struct rep *r, const char *name)
-{
-    if (!strncmp(name, "fs.", 3))
-        return &r->re[RE_FS];
-    if (!strncmp(name, "net.", 4))
-        return &r->re[RE_NET];
-    if (!strncmp(name, "dns.", 4))
-        return &r->re[RE_DNS];
-    return &r->re[RE_CONSOLE];
+    rep_event_line_add(r, row->sourcetype, name, t, f, 3);
 }
 
 /* Console output that is not text is held back unless the operator allows
  * it: the event says "binary data ignored", as AppScope's does, and the
  * bytes are counted in a notice. */
-static void console_event_write(struct rep *r, const struct rep_event *ev, const char *name,
-                                double t)
+static void console_event_write(struct rep *r, const struct rep_event *ev,
+                                const struct event_row *row, const char *name, double t)
 {
     struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
 
@@ -190,13 +171,20 @@ static void console_event_write(struct rep *r, const struct rep_event *ev, const
         r->binary_console_bytes += ev->h.text_len;
         f[0] = (struct rep_field)REP_FIELD_STR("message", "binary data ignored");
     }
-    rep_event_line_add(r, "console", name, t, f, 1);
+    rep_event_line_add(r, row->sourcetype, name, t, f, 1);
 }
+
+static const struct event_row event_rows[REP_EV_N] = {
+#define REP_EVENT(id, name, watch, sourcetype, class, writer) \
+    [REP_EV_##id] = { name, sourcetype, class, REP_WATCH_##watch, writer },
+#include "rep_events.def"
+#undef REP_EVENT
+};
 
 bool rep_file_is_log(struct rep *r, const char *path)
 {
     return r->cfg.ev_file && r->regexes_compiled &&
-           regexec(&r->re[RE_FILE], path, 0, NULL, 0) == 0;
+           regexec(&r->re[REP_WATCH_FILE], path, 0, NULL, 0) == 0;
 }
 
 void rep_file_event_put(struct rep *r, const char *path, const struct rep_event *ev)
@@ -212,55 +200,32 @@ void rep_file_missed_add(struct rep *r, uint64_t bytes)
 
 void rep_event_put(struct rep *r, const struct rep_event *ev)
 {
-    double t = ev->h.time_ns / 1e9;
-    const char *name = event_name(ev);
-
-    if (!name_wanted(r, event_filter(r, name), name))
+    if (ev->h.kind >= REP_EV_N || !event_rows[ev->h.kind].write)
         return;
-    switch (ev->h.kind) {
-    case REP_EV_FS_OPEN:
-    case REP_EV_FS_CLOSE:
-        fs_event_write(r, ev, t);
-        break;
-    case REP_EV_FS_DELETE:
-        fs_delete_write(r, ev, t);
-        break;
-    case REP_EV_FS_ERROR_OPEN_CLOSE:
-    case REP_EV_FS_ERROR_READ_WRITE:
-    case REP_EV_FS_ERROR_STAT:
-    case REP_EV_NET_ERROR:
-        error_event_write(r, ev, t);
-        break;
-    case REP_EV_NET_OPEN:
-    case REP_EV_NET_CLOSE:
-        net_event_write(r, ev, t);
-        break;
-    case REP_EV_DNS_REQ:
-    case REP_EV_DNS_RESP:
-        dns_event_write(r, ev, t);
-        break;
-    case REP_EV_CONSOLE:
-        console_event_write(r, ev, name, t);
-        break;
-    }
+    const struct event_row *row = &event_rows[ev->h.kind];
+    const char *name = row->name ? row->name : ev->h.fd == 2 ? "stderr" : "stdout";
+
+    if (name_wanted(r, &r->re[row->watch], name))
+        row->write(r, ev, row, name, ev->h.time_ns / 1e9);
 }
 
 /* rep_config_read checked each regex; should one still not compile (out
  * of memory), no event is filtered rather than all. */
 void rep_event_filters_compile(struct rep *r)
 {
-    const char *src[RE_N] = {
-        [RE_FS] = r->cfg.ev_fs_name, [RE_NET] = r->cfg.ev_net_name,
-        [RE_DNS] = r->cfg.ev_dns_name, [RE_CONSOLE] = r->cfg.ev_console_name,
-        [RE_FILE] = r->cfg.ev_file_name,
+    const char *src[REP_WATCH_N] = {
+#define REP_WATCH(id, type, yaml_order, enable_key, name_key, enable, name) \
+        [REP_WATCH_##id] = r->cfg.name,
+#include "rep_watch.def"
+#undef REP_WATCH
     };
     size_t i;
 
-    for (i = 0; i < RE_N; i++)
+    for (i = 0; i < REP_WATCH_N; i++)
         if (regcomp(&r->re[i], src[i], REG_EXTENDED | REG_NOSUB) != 0)
             break;
-    r->regexes_compiled = i == RE_N;
-    if (i < RE_N)
+    r->regexes_compiled = i == REP_WATCH_N;
+    if (i < REP_WATCH_N)
         while (i > 0)
             regfree(&r->re[--i]);
 }
@@ -269,6 +234,6 @@ void rep_event_filters_free(struct rep *r)
 {
     if (!r->regexes_compiled)
         return;
-    for (size_t i = 0; i < RE_N; i++)
+    for (size_t i = 0; i < REP_WATCH_N; i++)
         regfree(&r->re[i]);
 }

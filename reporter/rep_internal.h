@@ -31,9 +31,6 @@ struct rep_batch {
     size_t len;
 };
 
-/* The regexes of the configuration, in rep's re[]. */
-enum { RE_FS, RE_NET, RE_DNS, RE_CONSOLE, RE_FILE, RE_N };
-
 struct rep {
     struct rep_config cfg;
     struct rep_ident ident;
@@ -59,7 +56,8 @@ struct rep {
     uint64_t log_missed_bytes;          /* written to log files, not sent */
     /* event name filters (SCOPE_EVENT_*_NAME), and which paths are log
      * files; compiled here, used on this thread only */
-    regex_t re[RE_N];               /* event name filters, log file paths */
+    regex_t re[REP_WATCH_N];        /* by rep_watch.def row: event name filters,
+                                       log file paths */
     int regexes_compiled;
 
     pthread_t thread;

@@ -42,128 +42,98 @@ void rep_metric_write(struct rep *r, const struct rep_metric *m, double time)
     rep_batch_add(&r->mbatch, &r->metrics, line, n);
 }
 
-/* One counter of one entry; the file tag only on per-file entries, numops
- * from verbosity 8 as in AppScope. */
-static void fs_metric(struct rep *r, const struct rep_agg_entry *e, double time,
-                      const char *name, enum rep_metric_type type, double value,
-                      const char *unit, uint64_t numops, const char *class)
+/* Which tags a net.* metric carries: the connection's addresses (rx, tx),
+ * or its port (open, close, duration); class on rx and tx; the error class
+ * on net.error, which has nothing else. Files: NONE. */
+enum metric_tags { METRIC_TAGS_NONE, METRIC_TAGS_ADDRS, METRIC_TAGS_PORT, METRIC_TAGS_ERROR };
+
+struct metric_row {
+    enum rep_agg_kind entry;
+    enum rep_counter_index when, value, numops;
+    uint64_t mean_unit;             /* 0: the sum */
+    const char *name, *unit, *class;
+    enum rep_metric_type type;
+    enum metric_tags tags;
+};
+
+static const struct metric_row metric_rows[] = {
+#define REP_METRIC(entry, when, name, type, value, mean_unit, unit, numops, tags, class) \
+    { REP_AGG_##entry, REP_COUNT_##when, REP_COUNT_##value, REP_COUNT_##numops, mean_unit,  \
+      name, unit, class, type, METRIC_TAGS_##tags },
+#include "rep_metrics.def"
+#undef REP_METRIC
+};
+
+/* A file's tags: the file only on per-file entries, numops from
+ * verbosity 8 as in AppScope. */
+static size_t file_tags(struct rep *r, const struct rep_agg_entry *e, const struct metric_row *m,
+                        uint64_t numops, struct rep_field *tags)
 {
-    struct rep_field tags[3];
     size_t n = 0;
 
     if (e->file)
         tags[n++] = (struct rep_field)REP_FIELD_STR("file", e->file);
-    if (class)
-        tags[n++] = (struct rep_field)REP_FIELD_STR("class", class);
+    if (m->class)
+        tags[n++] = (struct rep_field)REP_FIELD_STR("class", m->class);
     if (numops && r->cfg.verbosity >= 8)
         tags[n++] = (struct rep_field)REP_FIELD_INT("numops", (long long)numops);
-    struct rep_metric m = {
-        .name = name, .type = type, .value = value, .unit = unit,
-        .tags = tags, .ntags = n, .summary = e->summary,
-    };
-    rep_metric_write(r, &m, time);
+    return n;
 }
 
-static void fs_entry_emit(struct rep *r, const struct rep_agg_entry *e, double t)
-{
-    const struct rep_fs_counts *c = &e->c;
-
-    if (c->opens)
-        fs_metric(r, e, t, "fs.open", REP_COUNTER, c->opens, "operation", 0, NULL);
-    if (c->closes)
-        fs_metric(r, e, t, "fs.close", REP_COUNTER, c->closes, "operation", 0, NULL);
-    if (c->read_ops)
-        fs_metric(r, e, t, "fs.read", REP_COUNTER, c->read_bytes, "byte", c->read_ops, NULL);
-    if (c->write_ops)
-        fs_metric(r, e, t, "fs.write", REP_COUNTER, c->write_bytes, "byte", c->write_ops, NULL);
-    if (c->seek_ops)
-        fs_metric(r, e, t, "fs.seek", REP_COUNTER, c->seek_ops, "operation", 0, NULL);
-    if (c->duration_ops)
-        fs_metric(r, e, t, "fs.duration", REP_HISTOGRAM,
-                  (double)(c->duration_ns / c->duration_ops / 1000),
-                  "microsecond", c->duration_ops, NULL);
-    if (c->err_open_close)
-        fs_metric(r, e, t, "fs.error", REP_COUNTER, c->err_open_close, "operation", 0, "open_close");
-    if (c->err_read_write)
-        fs_metric(r, e, t, "fs.error", REP_COUNTER, c->err_read_write, "operation", 0, "read_write");
-    if (c->stat_ops)
-        fs_metric(r, e, t, "fs.stat", REP_COUNTER, c->stat_ops, "operation", 0, NULL);
-    if (c->err_stat)
-        fs_metric(r, e, t, "fs.error", REP_COUNTER, c->err_stat, "operation", 0, "stat");
-}
-
-
-/* Which tags a net.* metric carries: the connection's addresses (rx, tx),
- * or its port (open, close, duration); class on rx and tx; the error class
- * on net.error, which has nothing else. */
-enum net_tags { NET_TAGS_ADDRS, NET_TAGS_PORT, NET_TAGS_ERROR };
-
-static void net_metric(struct rep *r, const struct rep_agg_entry *e, double time,
-                       const char *name, enum rep_metric_type type, double value,
-                       const char *unit, uint64_t numops, enum net_tags which,
-                       const char *error_class)
+static size_t socket_tags(struct rep *r, const struct rep_agg_entry *e, const struct metric_row *m,
+                          uint64_t numops, struct rep_field *tags)
 {
     const struct rep_sock *s = &e->sock;
-    struct rep_field tags[7];
+    enum metric_tags which = m->tags;
     size_t n = 0;
 
-    if (!e->summary && which != NET_TAGS_ERROR)
+    if (!e->summary && which != METRIC_TAGS_ERROR)
         tags[n++] = (struct rep_field)REP_FIELD_STR("proto", rep_sock_proto(s));
-    if (!e->summary && which == NET_TAGS_PORT)
+    if (!e->summary && which == METRIC_TAGS_PORT)
         tags[n++] = (struct rep_field)REP_FIELD_INT("port", rep_sock_port(s));
-    if (!e->summary && which == NET_TAGS_ADDRS && s->lip[0]) {
+    if (!e->summary && which == METRIC_TAGS_ADDRS && s->lip[0]) {
         tags[n++] = (struct rep_field)REP_FIELD_STR("localip", s->lip);
         tags[n++] = (struct rep_field)REP_FIELD_INT("localp", s->lport);
     }
-    if (!e->summary && which == NET_TAGS_ADDRS && s->rip[0]) {
+    if (!e->summary && which == METRIC_TAGS_ADDRS && s->rip[0]) {
         tags[n++] = (struct rep_field)REP_FIELD_STR("remoteip", s->rip);
         tags[n++] = (struct rep_field)REP_FIELD_INT("remotep", s->rport);
     }
-    if (which == NET_TAGS_ADDRS)
+    if (which == METRIC_TAGS_ADDRS)
         tags[n++] = (struct rep_field)REP_FIELD_STR("class", rep_sock_class(s));
-    if (which == NET_TAGS_ERROR)
-        tags[n++] = (struct rep_field)REP_FIELD_STR("class", error_class);
+    if (which == METRIC_TAGS_ERROR)
+        tags[n++] = (struct rep_field)REP_FIELD_STR("class", m->class);
     if (numops && r->cfg.verbosity >= 8 && n < 7)
         tags[n++] = (struct rep_field)REP_FIELD_INT("numops", (long long)numops);
-    struct rep_metric m = {
-        .name = name, .type = type, .value = value, .unit = unit,
-        .tags = tags, .ntags = n, .summary = e->summary,
-    };
-    rep_metric_write(r, &m, time);
+    return n;
 }
 
-static void net_entry_emit(struct rep *r, const struct rep_agg_entry *e, double t)
+/* One row of rep_metrics.def for one entry. */
+static void row_emit(struct rep *r, const struct rep_agg_entry *e, const struct metric_row *m,
+                     double time)
 {
-    const struct rep_fs_counts *c = &e->c;
-
-    if (c->opens)
-        net_metric(r, e, t, "net.open", REP_COUNTER, c->opens, "connection", 0, NET_TAGS_PORT, NULL);
-    if (c->closes)
-        net_metric(r, e, t, "net.close", REP_COUNTER, c->closes, "connection", 0, NET_TAGS_PORT, NULL);
-    if (c->read_ops)
-        net_metric(r, e, t, "net.rx", REP_COUNTER, c->read_bytes, "byte", c->read_ops, NET_TAGS_ADDRS, NULL);
-    if (c->write_ops)
-        net_metric(r, e, t, "net.tx", REP_COUNTER, c->write_bytes, "byte", c->write_ops, NET_TAGS_ADDRS, NULL);
-    if (c->duration_ops)
-        net_metric(r, e, t, "net.duration", REP_TIMER,
-                   (double)(c->duration_ns / c->duration_ops / 1000000),
-                   "millisecond", c->duration_ops, NET_TAGS_PORT, NULL);
-    if (c->err_open_close)
-        net_metric(r, e, t, "net.error", REP_COUNTER, c->err_open_close, "operation", 0,
-                   NET_TAGS_ERROR, "connection");
-    if (c->err_read_write)
-        net_metric(r, e, t, "net.error", REP_COUNTER, c->err_read_write, "operation", 0,
-                   NET_TAGS_ERROR, "rx_tx");
+    const uint64_t *c = rep_fs_counts_const_array(&e->c);
+    struct rep_field tags[7];
+    uint64_t numops = m->numops == REP_COUNT_NONE ? 0 : c[m->numops];
+    double value = m->mean_unit ? (double)(c[m->value] / c[m->when] / m->mean_unit)
+                                : (double)c[m->value];
+    size_t n = e->kind == REP_AGG_FILE ? file_tags(r, e, m, numops, tags)
+                                       : socket_tags(r, e, m, numops, tags);
+    struct rep_metric metric = {
+        .name = m->name, .type = m->type, .value = value, .unit = m->unit,
+        .tags = tags, .ntags = n, .summary = e->summary,
+    };
+    rep_metric_write(r, &metric, time);
 }
 
 static void entry_emit(void *arg, const struct rep_agg_entry *e)
 {
     struct metric_emit *me = arg;
+    const uint64_t *c = rep_fs_counts_const_array(&e->c);
 
-    if (e->kind == REP_AGG_FILE)
-        fs_entry_emit(me->r, e, me->time);
-    else
-        net_entry_emit(me->r, e, me->time);
+    for (size_t i = 0; i < sizeof metric_rows / sizeof metric_rows[0]; i++)
+        if (metric_rows[i].entry == e->kind && c[metric_rows[i].when])
+            row_emit(me->r, e, &metric_rows[i], me->time);
 }
 
 /* Gauges and lookups: process-wide, one summary line each. */

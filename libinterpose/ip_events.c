@@ -9,13 +9,56 @@
 #include <string.h>
 
 static uint64_t nested_drops;
-/* The rate limit: events this second (the reporter starts a new second),
- * and those cut over it. */
-static uint64_t events_this_second, events_cut;
+
+/* The rate limit (SCOPE_EVENT_MAXEPS) is a bucket of tokens, one per event,
+ * refilled at the limit's rate. A budget of a whole second taken at the
+ * start of each second was spent in a burst faster than the reporter
+ * drains: the queues overflowed, the events dropped there had used the
+ * budget, and the more was offered the less was sent (a tenth of the
+ * limit at 20 times it). Refilled every REFILL_NS by the first taker that
+ * finds it empty, and holding at most what a queue takes, the bucket lets
+ * the limit through in drain-sized pieces. */
+#define REFILL_NS 10000000LL
+static int64_t tokens;          /* a little below 0 when takers race */
+static int64_t refilled_ns;     /* CLOCK_MONOTONIC of the last refill */
+static uint64_t events_cut;
+
+/* The bucket's size: a second of the limit, but no more than one queue
+ * holds, so that a burst is cut, not dropped by a full queue. */
+static int64_t tokens_max(void)
+{
+    return ip_proc.cfg.maxeps < IP_QUEUE_LEN ? ip_proc.cfg.maxeps : IP_QUEUE_LEN;
+}
+
+/* On an empty bucket: the tokens the time since the last refill earned,
+ * when that is a refill's worth. Lock-free: one taker wins the refill. */
+static bool tokens_refill(void)
+{
+    int64_t now = ip_now_ns(), last = __atomic_load_n(&refilled_ns, __ATOMIC_RELAXED);
+
+    if (now - last < REFILL_NS)
+        return false;
+    if (!__atomic_compare_exchange_n(&refilled_ns, &last, now, false, __ATOMIC_RELAXED,
+                                     __ATOMIC_RELAXED))
+        return __atomic_load_n(&tokens, __ATOMIC_RELAXED) > 0;     /* another refilled */
+    int64_t elapsed = now - last < 1000000000 ? now - last : 1000000000;
+    int64_t earned = (int64_t)ip_proc.cfg.maxeps * elapsed / 1000000000;
+    __atomic_store_n(&tokens, earned < tokens_max() ? earned : tokens_max(), __ATOMIC_RELAXED);
+    return true;
+}
+
+/* One token, or false: the event is cut (counted). */
+static bool token_take(void)
+{
+    if ((__atomic_load_n(&tokens, __ATOMIC_RELAXED) > 0 || tokens_refill()) &&
+        __atomic_sub_fetch(&tokens, 1, __ATOMIC_RELAXED) >= 0)
+        return true;
+    __atomic_fetch_add(&events_cut, 1, __ATOMIC_RELAXED);
+    return false;
+}
 
 void ip_events_new_second(struct rep *r)
 {
-    __atomic_store_n(&events_this_second, 0, __ATOMIC_RELAXED);
     ip_events_cut_report(r);
 }
 
@@ -32,13 +75,11 @@ static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
         __atomic_fetch_add(&nested_drops, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    /* over the limit: a load, not a second lock-prefixed add (a server
-     * past its limit comes here for most of its opens and closes) */
-    if (__atomic_load_n(&events_this_second, __ATOMIC_RELAXED) >= ip_proc.cfg.maxeps ||
-        __atomic_add_fetch(&events_this_second, 1, __ATOMIC_RELAXED) > ip_proc.cfg.maxeps) {
-        __atomic_fetch_add(&events_cut, 1, __ATOMIC_RELAXED);
+    /* over the limit: a load and a clock read at most every REFILL_NS,
+     * not a lock-prefixed add (a server past its limit comes here for
+     * most of its opens and closes) */
+    if (!token_take())
         return NULL;
-    }
     struct ip_thread *t = ip_thread_self();
     if (!t) {
         ip_thread_unqueued();

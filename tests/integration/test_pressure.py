@@ -1,0 +1,48 @@
+"""Data under pressure: a rate limit that holds its rate however much is
+offered, destination files that logrotate moves away, destinations whose
+name does not resolve, long paths."""
+import os
+import re
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from scope_it import PYTHON, ScopeTest, events_of
+
+
+def notices(lines):
+    return [e["data"] for e in events_of(lines, "notice")]
+
+
+class RateLimitTest(ScopeTest):
+    def test_limit_holds_its_rate_when_far_exceeded(self):
+        # As fast as python can (hundreds of thousands of writes a second),
+        # for 3 s, against the default limit of 10000 events a second.
+        body = ("import os, time\n"
+                "n, end = 0, time.monotonic() + 3\n"
+                "while time.monotonic() < end:\n"
+                "    for _ in range(100):\n"
+                "        os.write(1, b'x\\n')\n"
+                "    n += 100\n"
+                f"open({os.path.join(self.dir, 'count')!r}, 'w').write(str(n))\n")
+        self.scope_run([PYTHON, "-c", body], env=dict(self.env, SCOPE_EVENT_MAXEPS="10000"))
+        offered = int(open(os.path.join(self.dir, "count")).read())
+        lines = self.event_lines()
+        delivered = sum(e["data"]["message"].count("\n") for e in events_of(lines, "stdout"))
+        told = notices(lines)
+        cut = sum(int(m) for n in told for m in re.findall(r": (\d+) cut", n))
+        dropped = sum(int(m) for n in told for m in re.findall(r"dropped (\d+) events", n))
+        self.assertGreater(offered, 60000, "the program did not offer much over the limit")
+        # 3 s at 10000 a second: the limit's rate, not a fraction of it...
+        self.assertGreaterEqual(delivered, 24000, (offered, delivered, cut, dropped))
+        # ...and not more than it (a second's worth of slack for the edges)
+        self.assertLessEqual(delivered, 40000, (offered, delivered, cut, dropped))
+        # what was not sent is cut by the limit, not lost to full queues
+        # (cut also counts the count file's own open and close events)
+        self.assertIn(delivered + cut + dropped - offered, range(0, 8), told)
+        self.assertLess(dropped, offered // 100, (offered, delivered, cut, dropped))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -99,7 +99,7 @@ int rep_connect_list(struct rep_transport *t, const struct addrinfo *list, int t
     return fd;
 }
 
-int rep_connect_inet(struct rep_transport *t, int type)
+int rep_connect_inet(struct rep_transport *t, int type, const char **unresolved)
 {
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = type,
                               .ai_flags = AI_NUMERICSERV };
@@ -107,9 +107,8 @@ int rep_connect_inet(struct rep_transport *t, int type)
 
     int gai = getaddrinfo(t->host, t->port, &hints, &res);
     if (gai != 0) {
-        rep_log(REP_LOG_DEBUG, "%s: cannot resolve %s: %s", t->url, t->host,
-                gai_strerror(gai));
-        errno = EHOSTUNREACH;       /* what the operator is told below */
+        *unresolved = gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai);
+        errno = EHOSTUNREACH;
         return -1;
     }
     int fd = rep_connect_list(t, res, type);

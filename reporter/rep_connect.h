@@ -15,8 +15,9 @@ struct addrinfo;
 
 /* udp or tcp (type: SOCK_DGRAM or SOCK_STREAM): resolve t->host and
  * connect within one connect wait. The connected non-blocking socket, or
- * -1 with errno. */
-int rep_connect_inet(struct rep_transport *t, int type);
+ * -1 with errno; when the name did not resolve, *unresolved says why (the
+ * resolver's words), else it is left alone. */
+int rep_connect_inet(struct rep_transport *t, int type, const char **unresolved);
 
 /* unix: the connected non-blocking socket, or -1 with errno. */
 int rep_connect_unix(const struct rep_transport *t);

@@ -180,11 +180,12 @@ void rep_transport_publish(struct rep_transport *t, int *slot)
 /* Connect now, whatever the backoff says; true when connected. */
 static bool link_connect(struct rep_transport *t)
 {
+    const char *unresolved = NULL;
     int fd = -1;
 
     switch (t->kind) {
-    case REP_TRANSPORT_UDP: fd = rep_connect_inet(t, SOCK_DGRAM); break;
-    case REP_TRANSPORT_TCP: fd = rep_connect_inet(t, SOCK_STREAM); break;
+    case REP_TRANSPORT_UDP: fd = rep_connect_inet(t, SOCK_DGRAM, &unresolved); break;
+    case REP_TRANSPORT_TCP: fd = rep_connect_inet(t, SOCK_STREAM, &unresolved); break;
     case REP_TRANSPORT_UNIX: fd = rep_connect_unix(t); break;
     case REP_TRANSPORT_FILE:
         if (t->url[strlen("file://")] == '/') {
@@ -196,8 +197,12 @@ static bool link_connect(struct rep_transport *t)
     }
     if (fd < 0) {
         int err = errno;
-        rep_log(rep_connect_trouble_level(t), "cannot reach %s (%s); %zu bytes kept meanwhile",
-                t->url, strerror(err), t->pending_len);
+        if (unresolved)
+            rep_log(rep_connect_trouble_level(t), "cannot resolve %s (%s) for %s; %zu bytes "
+                    "kept meanwhile", t->host, unresolved, t->url, t->pending_len);
+        else
+            rep_log(rep_connect_trouble_level(t), "cannot reach %s (%s); %zu bytes kept "
+                    "meanwhile", t->url, strerror(err), t->pending_len);
         rep_connect_retry_later(t);
         return false;
     }

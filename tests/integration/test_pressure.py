@@ -44,5 +44,17 @@ class RateLimitTest(ScopeTest):
         self.assertLess(dropped, offered // 100, (offered, delivered, cut, dropped))
 
 
+class UnresolvedNameTest(ScopeTest):
+    def test_a_name_that_does_not_resolve_is_said_so(self):
+        log = os.path.join(self.dir, "libscope.log")
+        env = dict(self.env, SCOPE_LOG_DEST="file://" + log)
+        # .invalid never resolves (RFC 6761)
+        self.scope_run([PYTHON, "-c", "print('hi')"], env=env,
+                       extra=("-m", "udp://nonexistent.invalid:8125"))
+        text = open(log).read()
+        self.assertRegex(text, r"warning: cannot resolve nonexistent\.invalid \(", text)
+        self.assertNotIn("No route to host", text)
+
+
 if __name__ == "__main__":
     unittest.main()

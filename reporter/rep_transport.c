@@ -225,15 +225,42 @@ static bool stream_closed_by_peer(const struct rep_transport *t)
 
 static void link_lost(struct rep_transport *t, int err);
 
+/* logrotate (or an operator) renamed or deleted our file: the path names
+ * another file, or none, and what we write would go to the old one until
+ * exit. Checked once a second, on the reporter thread; copytruncate keeps
+ * the file (and O_APPEND follows the truncation), so it is no change. */
+#define PATH_CHECK_EVERY_MS 1000
+
+static bool file_path_moved(struct rep_transport *t)
+{
+    struct stat st;
+    int64_t now;
+
+    if (t->kind != REP_TRANSPORT_FILE || !t->owned || t->url[strlen("file://")] != '/')
+        return false;
+    now = rep_monotonic_ms();
+    if (now - t->path_checked_ms < PATH_CHECK_EVERY_MS)
+        return false;
+    t->path_checked_ms = now;
+    return stat(t->url + strlen("file://"), &st) < 0 || st.st_dev != t->dev ||
+           st.st_ino != t->ino;
+}
+
 /* Let go of a descriptor that is no longer a way to the destination: the
- * program took it over (a file is reopened), or the reader closed its
- * end. */
+ * program took it over (a file is reopened), the file was moved away
+ * (reopened at its path), or the reader closed its end. */
 static void link_check(struct rep_transport *t)
 {
     if (t->fd >= 0 && !fd_still_ours(t)) {
         rep_log(REP_LOG_WARNING, "the program took over descriptor %d of %s; "
                 "reopening", t->fd, t->url);
         fd_forget(t, false);
+        t->mid_line = 0;
+        t->retry_ms = 0;
+    } else if (t->fd >= 0 && file_path_moved(t)) {
+        rep_log(REP_LOG_WARNING, "%s was moved or deleted; reopening",
+                t->url + strlen("file://"));
+        fd_forget(t, true);
         t->mid_line = 0;
         t->retry_ms = 0;
     } else if (t->fd >= 0 && stream_closed_by_peer(t)) {

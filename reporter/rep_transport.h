@@ -64,6 +64,8 @@ struct rep_transport {
                            connect try starts from: the one after an address
                            that took the whole wait, the one that last worked */
     int64_t retry_ms;   /* CLOCK_MONOTONIC time of the next connect try */
+    int64_t path_checked_ms;/* file: when the path was last checked to
+                           still name our file (rotation) */
     unsigned backoff_ms;/* the last wait between tries; 0 after a success */
     int64_t warned_ms;  /* when trouble was last logged as a warning */
     size_t maxlen;      /* udp: the largest datagram */

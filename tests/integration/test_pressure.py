@@ -44,6 +44,53 @@ class RateLimitTest(ScopeTest):
         self.assertLess(dropped, offered // 100, (offered, delivered, cut, dropped))
 
 
+class RotatedFileTest(ScopeTest):
+    """The program itself moves its events file away, as logrotate would,
+    and keeps printing; the library's log says what it did."""
+
+    def run_rotating(self, rotate):
+        log = os.path.join(self.dir, "libscope.log")
+        body = ("import os, time\n"
+                "print('before', flush=True); time.sleep(1.2)\n"
+                f"{rotate}\n"
+                "time.sleep(2.2); print('after', flush=True)\n")
+        self.scope_run([PYTHON, "-c", body],
+                       env=dict(self.env, SCOPE_LOG_DEST="file://" + log))
+        if not os.path.exists(log):
+            return ""
+        with open(log) as f:
+            return f.read()
+
+    def stdout_of(self, path):
+        with open(path) as f:
+            lines = [__import__("json").loads(l) for l in f if l.strip()]
+        return "".join(e["data"]["message"] for e in events_of(lines, "stdout"))
+
+    def test_renamed_file_is_reopened(self):
+        moved = self.events + ".1"
+        log = self.run_rotating(f"os.rename({self.events!r}, {moved!r})")
+        self.assertIn("before", self.stdout_of(moved))
+        self.assertTrue(os.path.exists(self.events), log)
+        self.assertIn("after", self.stdout_of(self.events))
+        self.assertNotIn("after", self.stdout_of(moved))
+        self.assertIn(f"warning: {self.events} was moved or deleted; reopening", log)
+
+    def test_deleted_file_is_reopened(self):
+        log = self.run_rotating(f"os.unlink({self.events!r})")
+        self.assertIn("after", self.stdout_of(self.events))
+        self.assertNotIn("before", self.stdout_of(self.events))
+        self.assertIn("reopening", log)
+
+    def test_copytruncate_keeps_the_file(self):
+        copy = self.events + ".1"
+        log = self.run_rotating(f"import shutil; shutil.copy({self.events!r}, {copy!r}); "
+                                f"os.truncate({self.events!r}, 0)")
+        self.assertIn("before", self.stdout_of(copy))
+        self.assertIn("after", self.stdout_of(self.events), open(self.events).read()[-3000:])
+        self.assertNotIn("before", self.stdout_of(self.events))
+        self.assertNotIn("reopening", log)
+
+
 class UnresolvedNameTest(ScopeTest):
     def test_a_name_that_does_not_resolve_is_said_so(self):
         log = os.path.join(self.dir, "libscope.log")

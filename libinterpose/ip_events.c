@@ -126,6 +126,18 @@ static void event_text_set(struct rep_event *ev, const char *text, size_t len)
     ev->h.text_len = (uint16_t)len;
 }
 
+/* A path: cut to what the record holds, and the cut said in text_cut
+ * (the reporter marks and counts it). */
+static void event_path_set(struct rep_event *ev, const char *path)
+{
+    size_t len = strlen(path);
+
+    event_text_set(ev, path, len);
+    if (len > ev->h.text_len)
+        ev->h.text_cut = len - ev->h.text_len > UINT16_MAX ? UINT16_MAX
+                                                           : (uint16_t)(len - ev->h.text_len);
+}
+
 /* Text longer than one event is split, never cut; file_index and gen name
  * the record of a REP_EV_FILE event. */
 static void text_events(uint16_t kind, int fd, const char *text, size_t len,
@@ -179,7 +191,7 @@ void ip_event_open(const char *op, int fd, const struct ip_file *f)
     if (sock)
         ev->h.sock = f->sock;
     else
-        event_text_set(ev, f->path, strlen(f->path));
+        event_path_set(ev, f->path);
     event_commit();
 }
 
@@ -199,7 +211,7 @@ void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
     if (sock)
         ev->h.sock = f->sock;
     else
-        event_text_set(ev, f->path, strlen(f->path));
+        event_path_set(ev, f->path);
     ip_tally_totals(ref, &totals);
     ev->h.read_bytes = totals.read_bytes;
     ev->h.read_ops = totals.read_ops;
@@ -248,7 +260,7 @@ void ip_event_delete(const char *op, const char *path)
     struct rep_event *ev = event_reserve(REP_EV_FS_DELETE, -1, op);
     if (!ev)
         return;
-    event_text_set(ev, path, strlen(path));
+    event_path_set(ev, path);
     event_commit();
 }
 
@@ -260,6 +272,6 @@ void ip_event_error(uint16_t kind, const char *op, const char *path)
     if (!ev)
         return;
     if (path)
-        event_text_set(ev, path, strlen(path));
+        event_path_set(ev, path);
     event_commit();
 }

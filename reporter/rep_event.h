@@ -3,7 +3,8 @@
  * Fixed size, so that per-thread queues are plain arrays: a wrapper fills a
  * record in place (no allocation) and the reporter formats it later. Text
  * longer than REP_EVENT_TEXT_MAX (console output) is split over several
- * records by the producer; `text` is not NUL-terminated, `text_len` counts.
+ * records by the producer; a longer path is cut, and text_cut says so;
+ * `text` is not NUL-terminated, `text_len` counts.
  */
 #ifndef REP_EVENT_H
 #define REP_EVENT_H
@@ -58,6 +59,8 @@ struct rep_event_head {
     uint64_t duration_ns;   /* fs.close: mean time of its timed calls;
                                net.close: connection lifetime; dns.resp */
     struct rep_sock sock;   /* net.open, net.close */
+    uint16_t text_cut;      /* a path longer than text[]: the bytes that did
+                               not fit (at most 65535); 0: whole */
 };
 
 #define REP_EVENT_TEXT_MAX (REP_EVENT_SIZE - sizeof(struct rep_event_head))
@@ -68,5 +71,7 @@ struct rep_event {
 };
 
 _Static_assert(sizeof(struct rep_event) == REP_EVENT_SIZE, "rep_event size");
+/* text_cut lives in what was the head's padding: text[] kept its room */
+_Static_assert(REP_EVENT_TEXT_MAX == 344, "rep_event text room");
 
 #endif

@@ -28,6 +28,25 @@ static bool name_wanted(struct rep *r, regex_t *re, const char *name)
     return !r->regexes_compiled || regexec(re, name, 0, NULL, 0) == 0;
 }
 
+/* An event's path as its file field; a path the producer had to cut
+ * ends in REP_PATH_CUT_MARK, and is counted for a notice. */
+#define REP_PATH_CUT_MARK "...[cut]"
+
+struct path_field {
+    char buf[REP_EVENT_TEXT_MAX + sizeof REP_PATH_CUT_MARK];
+};
+
+static struct rep_field file_field(struct rep *r, const struct rep_event *ev, struct path_field *p)
+{
+    if (!ev->h.text_cut)
+        return (struct rep_field)REP_FIELD_STRN("file", ev->text, ev->h.text_len);
+    r->paths_cut++;
+    memcpy(p->buf, ev->text, ev->h.text_len);
+    memcpy(p->buf + ev->h.text_len, REP_PATH_CUT_MARK, sizeof REP_PATH_CUT_MARK - 1);
+    return (struct rep_field)REP_FIELD_STRN("file", p->buf,
+                                            ev->h.text_len + sizeof REP_PATH_CUT_MARK - 1);
+}
+
 /* A row of rep_events.def. */
 struct event_row;
 typedef void event_writer(struct rep *r, const struct rep_event *ev, const struct event_row *row,
@@ -41,12 +60,13 @@ struct event_row {
 static void fs_delete_write(struct rep *r, const struct rep_event *ev, const struct event_row *row,
                             const char *name, double t)
 {
+    struct path_field path;
     struct rep_field f[] = {
         REP_FIELD_STR("proc", r->ident.proc),
         REP_FIELD_INT("pid", r->ident.pid),
         REP_FIELD_STR("host", r->ident.host),
         REP_FIELD_STR("op", ev->h.op),
-        REP_FIELD_STRN("file", ev->text, ev->h.text_len),
+        file_field(r, ev, &path),
         REP_FIELD_STR("unit", "operation"),
     };
     rep_event_line_add(r, row->sourcetype, name, t, f, 6);
@@ -57,6 +77,7 @@ static void fs_delete_write(struct rep *r, const struct rep_event *ev, const str
 static void error_event_write(struct rep *r, const struct rep_event *ev,
                               const struct event_row *row, const char *name, double t)
 {
+    struct path_field path;
     struct rep_field f[9];
     size_t n = 0;
 
@@ -67,7 +88,7 @@ static void error_event_write(struct rep *r, const struct rep_event *ev,
     f[n++] = (struct rep_field)REP_FIELD_INT("pid", r->ident.pid);
     f[n++] = (struct rep_field)REP_FIELD_STR("op", ev->h.op);
     if (ev->h.text_len)
-        f[n++] = (struct rep_field)REP_FIELD_STRN("file", ev->text, ev->h.text_len);
+        f[n++] = file_field(r, ev, &path);
     f[n++] = (struct rep_field)REP_FIELD_STR("class", row->class);
     f[n++] = (struct rep_field)REP_FIELD_STR("unit", "operation");
     rep_event_line_add(r, row->sourcetype, name, t, f, n);
@@ -78,11 +99,12 @@ static void fs_event_write(struct rep *r, const struct rep_event *ev, const stru
 {
     const struct rep_event_head *h = &ev->h;
     int is_close = h->kind == REP_EV_FS_CLOSE;
+    struct path_field path;
     struct rep_field f[] = {
         REP_FIELD_STR("proc", r->ident.proc),
         REP_FIELD_INT("pid", r->ident.pid),
         REP_FIELD_STR("host", r->ident.host),
-        REP_FIELD_STRN("file", ev->text, h->text_len),
+        file_field(r, ev, &path),
         REP_FIELD_INT("fd", h->fd),
         REP_FIELD_STR("op", h->op),
         REP_FIELD_INT("file_read_bytes", (long long)h->read_bytes),

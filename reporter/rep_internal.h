@@ -53,6 +53,7 @@ struct rep {
     int64_t period_start_ns;
     uint64_t dns_requests, dns_duration_ns;
     uint64_t binary_console_bytes;      /* not sent: SCOPE_ALLOW_BINARY_CONSOLE */
+    uint64_t paths_cut;                 /* events whose path did not fit: marked */
     uint64_t log_missed_bytes;          /* written to log files, not sent */
     /* event name filters (SCOPE_EVENT_*_NAME), and which paths are log
      * files; compiled here, used on this thread only */

@@ -48,11 +48,15 @@ void rep_notices_add(struct rep *r)
     if (r->log_missed_bytes)
         notice_add(r, "scope did not send %llu bytes written to log files before it knew "
                    "them as log files", (unsigned long long)r->log_missed_bytes);
+    if (r->paths_cut)
+        notice_add(r, "scope cut the paths of %llu events to their first %zu bytes "
+                   "(their file field ends in ...[cut])", (unsigned long long)r->paths_cut,
+                   REP_EVENT_TEXT_MAX);
     if (r->lines_unformatted)
         notice_add(r, "scope dropped %llu lines longer than %d bytes",
                    (unsigned long long)r->lines_unformatted, REP_LINE_MAX);
     r->drops_to_report = r->events_cut = r->binary_console_bytes = 0;
-    r->log_missed_bytes = r->lines_unformatted = 0;
+    r->log_missed_bytes = r->lines_unformatted = r->paths_cut = 0;
 }
 
 /* Lines a destination lost (down, stalled, overflowing), said once it

@@ -91,6 +91,29 @@ class RotatedFileTest(ScopeTest):
         self.assertNotIn("reopening", log)
 
 
+class LongPathTest(ScopeTest):
+    def test_a_long_path_is_sent_whole_or_said_cut(self):
+        # 600 bytes: more than an event record holds, less than PATH_MAX
+        deep = os.path.join(self.dir, *(["d" * 50] * 12))
+        os.makedirs(deep)
+        path = os.path.join(deep, "f")
+        self.assertGreater(len(path), 600)
+        body = f"import os\nos.close(os.open({path!r}, os.O_WRONLY | os.O_CREAT, 0o600))\n"
+        self.scope_run([PYTHON, "-c", body])
+        lines = self.event_lines()
+        opens = [e["data"]["file"] for e in events_of(lines, "fs.open")
+                 if e["data"]["file"].startswith(deep[:300])]
+        self.assertEqual(len(opens), 1, opens)
+        told = notices(lines)
+        if opens[0] != path:
+            # cut: visibly, and counted
+            self.assertTrue(opens[0].endswith("...[cut]"), opens[0])
+            self.assertTrue(path.startswith(opens[0][:-len("...[cut]")]), opens[0])
+            self.assertTrue(any(re.search(r"cut the paths? of [1-9]\d* events?", n) for n in told),
+                            told)
+        self.assert_schema_valid(self.events)
+
+
 class UnresolvedNameTest(ScopeTest):
     def test_a_name_that_does_not_resolve_is_said_so(self):
         log = os.path.join(self.dir, "libscope.log")

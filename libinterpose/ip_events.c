@@ -16,18 +16,23 @@ static uint64_t nested_drops;
  * drains: the queues overflowed, the events dropped there had used the
  * budget, and the more was offered the less was sent (a tenth of the
  * limit at 20 times it). Refilled every REFILL_NS by the first taker that
- * finds it empty, and holding at most what a queue takes, the bucket lets
- * the limit through in drain-sized pieces. */
+ * finds it empty, and holding a tenth of a second at most, the bucket
+ * lets the limit through in drain-sized pieces. */
 #define REFILL_NS 10000000LL
 static int64_t tokens;          /* a little below 0 when takers race */
 static int64_t refilled_ns;     /* CLOCK_MONOTONIC of the last refill */
 static uint64_t events_cut;
 
-/* The bucket's size: a second of the limit, but no more than one queue
- * holds, so that a burst is cut, not dropped by a full queue. */
+/* The bucket's size, what a program that was quiet may send at once: a
+ * tenth of a second of the limit (so a high limit is not capped by the
+ * refill period), or a queue's worth when that is less than the limit. A
+ * whole second's worth, at once, is what overflowed the queues. */
 static int64_t tokens_max(void)
 {
-    return ip_proc.cfg.maxeps < IP_QUEUE_LEN ? ip_proc.cfg.maxeps : IP_QUEUE_LEN;
+    int64_t tenth = ip_proc.cfg.maxeps / 10;
+    int64_t queue = ip_proc.cfg.maxeps < IP_QUEUE_LEN ? ip_proc.cfg.maxeps : IP_QUEUE_LEN;
+
+    return tenth > queue ? tenth : queue;
 }
 
 /* On an empty bucket: the tokens the time since the last refill earned,

@@ -85,15 +85,19 @@ static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
      * most of its opens and closes) */
     if (!token_take())
         return NULL;
+    /* Not queued after all (counted as a drop): the token goes back, so
+     * that what a full queue drops does not spend the limit too. */
     struct ip_thread *t = ip_thread_self();
     if (!t) {
         ip_thread_unqueued();
+        __atomic_add_fetch(&tokens, 1, __ATOMIC_RELAXED);
         return NULL;
     }
     ip_tls.pushing = true;
     struct rep_event *ev = ip_queue_reserve(&t->queue);
     if (!ev) {
         ip_tls.pushing = false;
+        __atomic_add_fetch(&tokens, 1, __ATOMIC_RELAXED);
         return NULL;
     }
     memset(&ev->h, 0, sizeof ev->h);

@@ -17,8 +17,9 @@ def notices(lines):
 
 class RateLimitTest(ScopeTest):
     def test_limit_holds_its_rate_when_far_exceeded(self):
-        # As fast as python can (hundreds of thousands of writes a second),
-        # for 3 s, against the default limit of 10000 events a second.
+        # As fast as python can (a hundred thousand writes a second or
+        # more), for 3 s, against a limit of 2000 events a second: low
+        # enough for a loaded machine's reporter to keep up with.
         body = ("import os, time\n"
                 "n, end = 0, time.monotonic() + 3\n"
                 "while time.monotonic() < end:\n"
@@ -26,7 +27,7 @@ class RateLimitTest(ScopeTest):
                 "        os.write(1, b'x\\n')\n"
                 "    n += 100\n"
                 f"open({os.path.join(self.dir, 'count')!r}, 'w').write(str(n))\n")
-        self.scope_run([PYTHON, "-c", body], env=dict(self.env, SCOPE_EVENT_MAXEPS="10000"))
+        self.scope_run([PYTHON, "-c", body], env=dict(self.env, SCOPE_EVENT_MAXEPS="2000"))
         offered = int(open(os.path.join(self.dir, "count")).read())
         lines = self.event_lines()
         delivered = sum(e["data"]["message"].count("\n") for e in events_of(lines, "stdout"))
@@ -34,10 +35,10 @@ class RateLimitTest(ScopeTest):
         cut = sum(int(m) for n in told for m in re.findall(r": (\d+) cut", n))
         dropped = sum(int(m) for n in told for m in re.findall(r"dropped (\d+) events", n))
         self.assertGreater(offered, 60000, "the program did not offer much over the limit")
-        # 3 s at 10000 a second: the limit's rate, not a fraction of it...
-        self.assertGreaterEqual(delivered, 24000, (offered, delivered, cut, dropped))
+        # 3 s at 2000 a second: the limit's rate, not a fraction of it...
+        self.assertGreaterEqual(delivered, 4500, (offered, delivered, cut, dropped))
         # ...and not more than it (a second's worth of slack for the edges)
-        self.assertLessEqual(delivered, 40000, (offered, delivered, cut, dropped))
+        self.assertLessEqual(delivered, 8000, (offered, delivered, cut, dropped))
         # what was not sent is cut by the limit, not lost to full queues
         # (cut also counts the count file's own open and close events)
         self.assertIn(delivered + cut + dropped - offered, range(0, 8), told)

@@ -480,6 +480,28 @@ void rep_transport_abandon(struct rep_transport *t)
     t->kind = REP_TRANSPORT_OFF;
 }
 
+/* A reader still taking lines when the end's wait ran out may hold the
+ * head of one: it gets that line's tail, within this much more. */
+#define LINE_TAIL_MS 200
+
+static void line_tail_send(struct rep_transport *t)
+{
+    char *nl = memchr(t->pending, '\n', t->pending_len);
+    size_t n = nl ? (size_t)(nl - t->pending) + 1 : t->pending_len;
+
+    for (int waited = 0; n && t->fd >= 0 && waited < LINE_TAIL_MS; waited += 10) {
+        int stuck, broken;
+        size_t done = write_some(t, t->pending, n, &stuck, &broken);
+        rep_pending_consume(t, done);
+        n -= done;
+        if (broken)
+            return;
+        struct pollfd p = { .fd = t->fd, .events = POLLOUT };
+        if (n && poll(&p, 1, 10) < 0 && errno != EINTR)
+            return;
+    }
+}
+
 /* At the end: wait (bounded) for the reader to take what was kept, so
  * that the last line is not left cut in two. */
 static void pending_drain(struct rep_transport *t, int timeout_ms)
@@ -490,9 +512,15 @@ static void pending_drain(struct rep_transport *t, int timeout_ms)
             break;
         timeout_ms -= 10;
     }
+    if (t->mid_line && t->pending_len)
+        line_tail_send(t);
     rep_pending_lose(t, t->pending, t->pending_len);
     t->pending_len = 0;
-    if (t->mid_line && t->kind != REP_TRANSPORT_FILE) {
+    if (t->mid_line && t->kind == REP_TRANSPORT_FILE) {
+        /* a FIFO's reader has half a line: the next line (the loss
+         * notice) ends it first */
+        t->line_cut = 1;
+    } else if (t->mid_line) {
         /* the reader has half a line: whatever came next would be glued to
          * it; the next connection starts clean */
         fd_forget(t, true);

@@ -207,7 +207,7 @@ void ip_event_open(const char *op, int fd, const struct ip_file *f)
 void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
 {
     const struct ip_file *f = ref.file;
-    struct rep_fs_counts totals;
+    struct rep_io_counts totals;
 
     bool sock = f->kind == IP_KIND_SOCKET;
     uint16_t kind = sock ? REP_EV_NET_CLOSE : REP_EV_FS_CLOSE;

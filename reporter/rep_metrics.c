@@ -112,7 +112,7 @@ static size_t socket_tags(struct rep *r, const struct rep_agg_entry *e, const st
 static void row_emit(struct rep *r, const struct rep_agg_entry *e, const struct metric_row *m,
                      double time)
 {
-    const uint64_t *c = rep_fs_counts_const_array(&e->c);
+    const uint64_t *c = rep_io_counts_const_array(&e->c);
     struct rep_field tags[7];
     uint64_t numops = m->numops == REP_COUNT_NONE ? 0 : c[m->numops];
     double value = m->mean_unit ? (double)(c[m->value] / c[m->when] / m->mean_unit)
@@ -129,7 +129,7 @@ static void row_emit(struct rep *r, const struct rep_agg_entry *e, const struct 
 static void entry_emit(void *arg, const struct rep_agg_entry *e)
 {
     struct metric_emit *me = arg;
-    const uint64_t *c = rep_fs_counts_const_array(&e->c);
+    const uint64_t *c = rep_io_counts_const_array(&e->c);
 
     for (size_t i = 0; i < sizeof metric_rows / sizeof metric_rows[0]; i++)
         if (metric_rows[i].entry == e->kind && c[metric_rows[i].when])
@@ -213,7 +213,7 @@ static void process_metrics_emit(struct rep *r, double t)
     }
 }
 
-void rep_fs_add(struct rep *r, const char *file, const struct rep_fs_counts *c)
+void rep_fs_add(struct rep *r, const char *file, const struct rep_io_counts *c)
 {
     char key[4096];
     struct rep_agg_entry proto = { .kind = REP_AGG_FILE };
@@ -226,7 +226,7 @@ void rep_fs_add(struct rep *r, const char *file, const struct rep_fs_counts *c)
     rep_agg_add(&r->agg, key, &proto, c);
 }
 
-void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_fs_counts *c)
+void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_io_counts *c)
 {
     char key[256];
     struct rep_agg_entry proto = { .kind = REP_AGG_SOCKET, .sock = *s };

@@ -44,11 +44,11 @@ struct ip_tally {
     uint32_t rekey_seq;         /* odd while the key changes */
     struct ip_sampler sampler;  /* which of its calls are timed */
     uint32_t sampled_move;      /* move_seq at its last timed call */
-    struct rep_fs_counts counts;
+    struct rep_io_counts counts;
     /* written by the reporter */
     _Alignas(64) uint32_t move_seq; /* odd while moving counts to the record */
     uint32_t taken_seq;         /* the rekey_seq that `taken` is about */
-    struct rep_fs_counts taken;
+    struct rep_io_counts taken;
 };
 
 /* Tallies per thread, direct-mapped by record slot: a thread working on
@@ -120,9 +120,9 @@ struct ip_file {
     uint32_t next_free;         /* on the free stack: next index + 1 */
     /* live counters: wrappers add, the reporter reads; duration_ns holds
      * ticks (see ip_ticks) until the reporter converts it */
-    struct rep_fs_counts live;
+    struct rep_io_counts live;
     /* what the reporter has already reported */
-    struct rep_fs_counts reported;
+    struct rep_io_counts reported;
     char path[IP_PATH_MAX];
 };
 
@@ -241,20 +241,20 @@ static inline struct ip_tally *ip_tally_of(struct ip_thread *t, struct ip_file_r
 
 /* Take over tally e for `key` if it holds nothing unmoved; NULL if it
  * does (the caller adds to the record itself). The calling thread's own. */
-struct rep_fs_counts *ip_tally_claim(struct ip_tally *e, uint64_t key);
+struct rep_io_counts *ip_tally_claim(struct ip_tally *e, uint64_t key);
 /* Reporter: move what is new in t's tallies into their records. */
 void ip_tally_move(struct ip_thread *t);
 /* ref's counters as they stand, with what the calling thread has not had
  * moved yet (for the totals of a close event). */
-void ip_tally_totals(struct ip_file_ref ref, struct rep_fs_counts *out);
+void ip_tally_totals(struct ip_file_ref ref, struct rep_io_counts *out);
 /* Fork child: the forking thread's tallies so far are the parent's to
  * report (mine), every other thread's are gone. */
 void ip_tally_after_fork_child(struct ip_thread *t, bool mine);
 
 /* Counts that belong to no record: open errors, records out of pool. */
-extern struct rep_fs_counts ip_files_orphan;
+extern struct rep_io_counts ip_files_orphan;
 /* connect/socket errors on no socket record, and name lookups. */
-extern struct rep_fs_counts ip_net_orphan;
+extern struct rep_io_counts ip_net_orphan;
 struct ip_dns_counts {
     uint64_t requests;
     uint64_t duration_ticks;

@@ -28,7 +28,7 @@ void ip_call_open_end(const struct ip_call *c, const char *op, int fd,
 }
 
 IP_INLINE void close_counted(
-    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+    const struct ip_call *c, struct rep_io_counts *k, bool own, int64_t rc)
 {
     if (rc < 0 && errno != EINTR)
         ip_count(&k->err_open_close, 1, own);

@@ -119,7 +119,7 @@ IP_INLINE void ip_count(uint64_t *counter, uint64_t n, bool own)
  * no tally free, or inside another wrapper's counting (a signal handler's
  * call), which must not take the tally away from under it. Non-NULL:
  * ip_call_tally_done() once added. */
-IP_INLINE struct rep_fs_counts *ip_call_tally(const struct ip_call *c)
+IP_INLINE struct rep_io_counts *ip_call_tally(const struct ip_call *c)
 {
     struct ip_thread *t = ip_tls.thread;
 
@@ -129,7 +129,7 @@ IP_INLINE struct rep_fs_counts *ip_call_tally(const struct ip_call *c)
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     struct ip_tally *e = ip_tally_slot(t, c->ref);
     uint64_t key = ip_file_key(c->ref);
-    struct rep_fs_counts *k = __builtin_expect(e->key == key, 1) ? &e->counts
+    struct rep_io_counts *k = __builtin_expect(e->key == key, 1) ? &e->counts
                                                                  : ip_tally_claim(e, key);
     if (!k) {
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -145,7 +145,7 @@ IP_INLINE void ip_call_tally_done(void)
 }
 
 /* What a counting function adds for a call: to k, own tally or not. */
-typedef void ip_counter_fn(const struct ip_call *c, struct rep_fs_counts *k, bool own,
+typedef void ip_counter_fn(const struct ip_call *c, struct rep_io_counts *k, bool own,
                            int64_t rc);
 
 /* No tally: count against the record itself (out of line: rare). */
@@ -157,7 +157,7 @@ IP_INLINE bool ip_call_count(const struct ip_call *c, ip_counter_fn *fn, int64_t
 {
     if (!c->ref.file)
         return false;               /* the console, a pipe, a path: no record */
-    struct rep_fs_counts *k = ip_call_tally(c);
+    struct rep_io_counts *k = ip_call_tally(c);
     if (__builtin_expect(k == NULL, 0))
         return ip_call_count_shared(c, fn, rc);
     fn(c, k, true, rc);
@@ -167,7 +167,7 @@ IP_INLINE bool ip_call_count(const struct ip_call *c, ip_counter_fn *fn, int64_t
 
 /* duration_ops and duration_ns add up the weights and the weighted
  * durations of the timed calls (ip_sample.h). */
-IP_INLINE void ip_call_duration(const struct ip_call *c, struct rep_fs_counts *k, bool own)
+IP_INLINE void ip_call_duration(const struct ip_call *c, struct rep_io_counts *k, bool own)
 {
     if (!c->weight)
         return;                     /* not timed: a socket, or not sampled */
@@ -229,7 +229,7 @@ void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t add
 
 /* A read or a write of rc bytes: ops and bytes are k's counters of one
  * direction. */
-IP_INLINE void ip_io_counted(const struct ip_call *c, struct rep_fs_counts *k, bool own,
+IP_INLINE void ip_io_counted(const struct ip_call *c, struct rep_io_counts *k, bool own,
                              int64_t rc, uint64_t *ops, uint64_t *bytes)
 {
     if (rc >= 0) {
@@ -242,7 +242,7 @@ IP_INLINE void ip_io_counted(const struct ip_call *c, struct rep_fs_counts *k, b
 }
 
 IP_INLINE void ip_read_counted(
-    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+    const struct ip_call *c, struct rep_io_counts *k, bool own, int64_t rc)
 {
     ip_io_counted(c, k, own, rc, &k->read_ops, &k->read_bytes);
 }
@@ -256,7 +256,7 @@ IP_INLINE void ip_call_read_end_in(const struct ip_call *c, ssize_t rc, const ch
 }
 
 IP_INLINE void ip_write_counted(
-    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+    const struct ip_call *c, struct rep_io_counts *k, bool own, int64_t rc)
 {
     ip_io_counted(c, k, own, rc, &k->write_ops, &k->write_bytes);
 }
@@ -285,7 +285,7 @@ IP_INLINE void ip_call_write_end_in(const struct ip_call *c, int fd, const void 
 }
 
 IP_INLINE void ip_seek_counted(
-    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+    const struct ip_call *c, struct rep_io_counts *k, bool own, int64_t rc)
 {
     ip_count(rc >= 0 ? &k->seek_ops : &k->err_read_write, 1, own);
     ip_call_duration(c, k, own);
@@ -299,7 +299,7 @@ IP_INLINE void ip_call_seek_end_in(const struct ip_call *c, off_t rc, const char
 }
 
 IP_INLINE void ip_stat_counted(
-    const struct ip_call *c, struct rep_fs_counts *k, bool own, int64_t rc)
+    const struct ip_call *c, struct rep_io_counts *k, bool own, int64_t rc)
 {
     ip_count(rc == 0 ? &k->stat_ops : &k->err_stat, 1, own);
 }

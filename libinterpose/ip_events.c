@@ -9,13 +9,61 @@
 #include <string.h>
 
 static uint64_t nested_drops;
-/* The rate limit: events this second (the reporter starts a new second),
- * and those cut over it. */
-static uint64_t events_this_second, events_cut;
+
+/* The rate limit (SCOPE_EVENT_MAXEPS) is a bucket of tokens, one per event,
+ * refilled at the limit's rate. A budget of a whole second taken at the
+ * start of each second was spent in a burst faster than the reporter
+ * drains: the queues overflowed, the events dropped there had used the
+ * budget, and the more was offered the less was sent (a tenth of the
+ * limit at 20 times it). Refilled every REFILL_NS by the first taker that
+ * finds it empty, and holding a tenth of a second at most, the bucket
+ * lets the limit through in drain-sized pieces. */
+#define REFILL_NS 10000000LL
+static int64_t tokens;          /* a little below 0 when takers race */
+static int64_t refilled_ns;     /* CLOCK_MONOTONIC of the last refill */
+static uint64_t events_cut;
+
+/* The bucket's size, what a program that was quiet may send at once: a
+ * tenth of a second of the limit (so a high limit is not capped by the
+ * refill period), or a queue's worth when that is less than the limit. A
+ * whole second's worth, at once, is what overflowed the queues. */
+static int64_t tokens_max(void)
+{
+    int64_t tenth = ip_proc.cfg.maxeps / 10;
+    int64_t queue = ip_proc.cfg.maxeps < IP_QUEUE_LEN ? ip_proc.cfg.maxeps : IP_QUEUE_LEN;
+
+    return tenth > queue ? tenth : queue;
+}
+
+/* On an empty bucket: the tokens the time since the last refill earned,
+ * when that is a refill's worth. Lock-free: one taker wins the refill. */
+static bool tokens_refill(void)
+{
+    int64_t now = ip_now_ns(), last = __atomic_load_n(&refilled_ns, __ATOMIC_RELAXED);
+
+    if (now - last < REFILL_NS)
+        return false;
+    if (!__atomic_compare_exchange_n(&refilled_ns, &last, now, false, __ATOMIC_RELAXED,
+                                     __ATOMIC_RELAXED))
+        return __atomic_load_n(&tokens, __ATOMIC_RELAXED) > 0;     /* another refilled */
+    int64_t elapsed = now - last < 1000000000 ? now - last : 1000000000;
+    int64_t earned = (int64_t)ip_proc.cfg.maxeps * elapsed / 1000000000;
+    __atomic_store_n(&tokens, earned < tokens_max() ? earned : tokens_max(), __ATOMIC_RELAXED);
+    return true;
+}
+
+/* One token, or false: the event is cut (counted). */
+static bool token_take(void)
+{
+    if ((__atomic_load_n(&tokens, __ATOMIC_RELAXED) > 0 || tokens_refill()) &&
+        __atomic_sub_fetch(&tokens, 1, __ATOMIC_RELAXED) >= 0)
+        return true;
+    __atomic_fetch_add(&events_cut, 1, __ATOMIC_RELAXED);
+    return false;
+}
 
 void ip_events_new_second(struct rep *r)
 {
-    __atomic_store_n(&events_this_second, 0, __ATOMIC_RELAXED);
     ip_events_cut_report(r);
 }
 
@@ -32,22 +80,24 @@ static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
         __atomic_fetch_add(&nested_drops, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    /* over the limit: a load, not a second lock-prefixed add (a server
-     * past its limit comes here for most of its opens and closes) */
-    if (__atomic_load_n(&events_this_second, __ATOMIC_RELAXED) >= ip_proc.cfg.maxeps ||
-        __atomic_add_fetch(&events_this_second, 1, __ATOMIC_RELAXED) > ip_proc.cfg.maxeps) {
-        __atomic_fetch_add(&events_cut, 1, __ATOMIC_RELAXED);
+    /* over the limit: a load and a clock read at most every REFILL_NS,
+     * not a lock-prefixed add (a server past its limit comes here for
+     * most of its opens and closes) */
+    if (!token_take())
         return NULL;
-    }
+    /* Not queued after all (counted as a drop): the token goes back, so
+     * that what a full queue drops does not spend the limit too. */
     struct ip_thread *t = ip_thread_self();
     if (!t) {
         ip_thread_unqueued();
+        __atomic_add_fetch(&tokens, 1, __ATOMIC_RELAXED);
         return NULL;
     }
     ip_tls.pushing = true;
     struct rep_event *ev = ip_queue_reserve(&t->queue);
     if (!ev) {
         ip_tls.pushing = false;
+        __atomic_add_fetch(&tokens, 1, __ATOMIC_RELAXED);
         return NULL;
     }
     memset(&ev->h, 0, sizeof ev->h);
@@ -85,6 +135,18 @@ static void event_text_set(struct rep_event *ev, const char *text, size_t len)
     ev->h.text_len = (uint16_t)len;
 }
 
+/* A path: cut to what the record holds, and the cut said in text_cut
+ * (the reporter marks and counts it). */
+static void event_path_set(struct rep_event *ev, const char *path)
+{
+    size_t len = strlen(path);
+
+    event_text_set(ev, path, len);
+    if (len > ev->h.text_len)
+        ev->h.text_cut = len - ev->h.text_len > UINT16_MAX ? UINT16_MAX
+                                                           : (uint16_t)(len - ev->h.text_len);
+}
+
 /* Text longer than one event is split, never cut; file_index and gen name
  * the record of a REP_EV_FILE event. */
 static void text_events(uint16_t kind, int fd, const char *text, size_t len,
@@ -105,7 +167,7 @@ static void text_events(uint16_t kind, int fd, const char *text, size_t len,
 
 void ip_event_console(int fd, const char *text, size_t len)
 {
-    if (ip_proc.events && ip_proc.cfg.ev_console)
+    if (ip_proc.events && rep_event_enabled(&ip_proc.cfg, REP_EV_CONSOLE))
         text_events(REP_EV_CONSOLE, fd, text, len, 0, 0);
 }
 
@@ -124,43 +186,41 @@ void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len
     text_events(REP_EV_FILE, fd, text, len, c->ref.slot - 1, c->ref.gen);
 }
 
-/* Does the operator want events of this record's kind? */
-static bool kind_wanted(const struct ip_file *f)
-{
-    return f->kind == IP_KIND_SOCKET ? ip_proc.cfg.ev_net : ip_proc.cfg.ev_fs;
-}
-
 /* fs.open or net.open, by what the record is. */
 void ip_event_open(const char *op, int fd, const struct ip_file *f)
 {
-    if (!ip_proc.events || !kind_wanted(f))
-        return;
     bool sock = f->kind == IP_KIND_SOCKET;
-    struct rep_event *ev = event_reserve(sock ? REP_EV_NET_OPEN : REP_EV_FS_OPEN, fd, op);
+    uint16_t kind = sock ? REP_EV_NET_OPEN : REP_EV_FS_OPEN;
+
+    if (!ip_proc.events || !rep_event_enabled(&ip_proc.cfg, kind))
+        return;
+    struct rep_event *ev = event_reserve(kind, fd, op);
     if (!ev)
         return;
     if (sock)
         ev->h.sock = f->sock;
     else
-        event_text_set(ev, f->path, strlen(f->path));
+        event_path_set(ev, f->path);
     event_commit();
 }
 
 void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
 {
     const struct ip_file *f = ref.file;
-    struct rep_fs_counts totals;
+    struct rep_io_counts totals;
 
-    if (!ip_proc.events || !kind_wanted(f))
-        return;
     bool sock = f->kind == IP_KIND_SOCKET;
-    struct rep_event *ev = event_reserve(sock ? REP_EV_NET_CLOSE : REP_EV_FS_CLOSE, fd, op);
+    uint16_t kind = sock ? REP_EV_NET_CLOSE : REP_EV_FS_CLOSE;
+
+    if (!ip_proc.events || !rep_event_enabled(&ip_proc.cfg, kind))
+        return;
+    struct rep_event *ev = event_reserve(kind, fd, op);
     if (!ev)
         return;
     if (sock)
         ev->h.sock = f->sock;
     else
-        event_text_set(ev, f->path, strlen(f->path));
+        event_path_set(ev, f->path);
     ip_tally_totals(ref, &totals);
     ev->h.read_bytes = totals.read_bytes;
     ev->h.read_ops = totals.read_ops;
@@ -183,7 +243,7 @@ void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
 void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t addrs_len,
                   uint64_t duration_ns)
 {
-    if (!ip_proc.events || !ip_proc.cfg.ev_dns)
+    if (!ip_proc.events || !rep_event_enabled(&ip_proc.cfg, kind))
         return;
     struct rep_event *ev = event_reserve(kind, -1, NULL);
     if (!ev)
@@ -204,24 +264,23 @@ void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t add
 
 void ip_event_delete(const char *op, const char *path)
 {
-    if (!ip_proc.events || !ip_proc.cfg.ev_fs || !path)
+    if (!ip_proc.events || !rep_event_enabled(&ip_proc.cfg, REP_EV_FS_DELETE) || !path)
         return;
     struct rep_event *ev = event_reserve(REP_EV_FS_DELETE, -1, op);
     if (!ev)
         return;
-    event_text_set(ev, path, strlen(path));
+    event_path_set(ev, path);
     event_commit();
 }
 
 void ip_event_error(uint16_t kind, const char *op, const char *path)
 {
-    bool net = kind == REP_EV_NET_ERROR;
-    if (!ip_proc.events || !(net ? ip_proc.cfg.ev_net : ip_proc.cfg.ev_fs))
+    if (!ip_proc.events || !rep_event_enabled(&ip_proc.cfg, kind))
         return;
     struct rep_event *ev = event_reserve(kind, -1, op);
     if (!ev)
         return;
     if (path)
-        event_text_set(ev, path, strlen(path));
+        event_path_set(ev, path);
     event_commit();
 }

@@ -34,11 +34,11 @@ static uint64_t free_head;
 static struct ip_file *closed_list;         /* atomic; pushed by wrappers */
 static struct ip_file *reaped_list;         /* reporter only: free next drain */
 uint64_t *ip_fd_map;
-struct rep_fs_counts ip_files_orphan;
-struct rep_fs_counts ip_net_orphan;
+struct rep_io_counts ip_files_orphan;
+struct rep_io_counts ip_net_orphan;
 struct ip_dns_counts ip_dns;
-static struct rep_fs_counts orphan_reported;   /* reporter only */
-static struct rep_fs_counts net_orphan_reported;
+static struct rep_io_counts orphan_reported;   /* reporter only */
+static struct rep_io_counts net_orphan_reported;
 static struct ip_dns_counts dns_reported;
 
 static void *pages_map(size_t len)
@@ -205,7 +205,7 @@ static void fd_map_publish(int fd, struct ip_file *f)
 
 /* A fresh record for fd, not yet published; NULL when the pool is out
  * (counted against `orphan`). Its counters are zero (record_zero). */
-static struct ip_file *record_start(int fd, struct rep_fs_counts *orphan)
+static struct ip_file *record_start(int fd, struct rep_io_counts *orphan)
 {
     if (!fd_tracked(fd))
         return NULL;
@@ -328,8 +328,8 @@ static uint64_t delta_take(uint64_t *live, uint64_t *reported)
     return d;
 }
 
-static void counts_delta(struct rep_fs_counts *live, struct rep_fs_counts *reported,
-                         struct rep_fs_counts *out)
+static void counts_delta(struct rep_io_counts *live, struct rep_io_counts *reported,
+                         struct rep_io_counts *out)
 {
     uint64_t *l = (uint64_t *)live, *r = (uint64_t *)reported, *o = (uint64_t *)out;
     for (size_t i = 0; i < sizeof *out / sizeof(uint64_t); i++)
@@ -337,12 +337,12 @@ static void counts_delta(struct rep_fs_counts *live, struct rep_fs_counts *repor
 }
 
 /* What changed on f since the last look goes into the period. */
-static bool delta_take_all(struct rep_fs_counts *live, struct rep_fs_counts *reported,
-                           struct rep_fs_counts *d)
+static bool delta_take_all(struct rep_io_counts *live, struct rep_io_counts *reported,
+                           struct rep_io_counts *d)
 {
     counts_delta(live, reported, d);
     d->duration_ns = ip_ticks_to_ns(d->duration_ns);
-    return !rep_fs_counts_is_zero(d);
+    return !rep_io_counts_is_zero(d);
 }
 
 /* Bytes a log file wrote while scope did not yet know it was one, past
@@ -358,7 +358,7 @@ static void log_missed_take(struct rep *r, struct ip_file *f)
 
 static void record_fold(struct rep *r, struct ip_file *f)
 {
-    struct rep_fs_counts d;
+    struct rep_io_counts d;
 
     log_missed_take(r, f);
     if (!delta_take_all(&f->live, &f->reported, &d))
@@ -436,7 +436,7 @@ static void dns_collect(struct rep *r)
 void ip_files_collect(struct rep *r)
 {
     struct rep_net_gauges open = { 0 };
-    struct rep_fs_counts d;
+    struct rep_io_counts d;
     struct rep_sock no_socket = { .family = AF_UNSPEC };
     uint32_t high = pool_used();
 

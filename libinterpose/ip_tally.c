@@ -16,13 +16,15 @@
 
 #include <string.h>
 
-#define FIELDS (sizeof(struct rep_fs_counts) / sizeof(uint64_t))
+/* The counters are walked as an array (rep_counters.def; rep.h checks
+ * that the struct is one). */
+#define FIELDS REP_COUNTS_N
 /* Looks at a close's totals while the reporter moves the same tally. */
 #define TOTALS_TRIES 64
 
-static uint64_t *fields(struct rep_fs_counts *c)
+static uint64_t *fields(struct rep_io_counts *c)
 {
-    return (uint64_t *)c;
+    return rep_io_counts_array(c);
 }
 
 /* The thread's view: is `taken` about the tally's current key (else the
@@ -52,7 +54,7 @@ static bool tally_moved(struct ip_tally *e)
     return true;
 }
 
-struct rep_fs_counts *ip_tally_claim(struct ip_tally *e, uint64_t key)
+struct rep_io_counts *ip_tally_claim(struct ip_tally *e, uint64_t key)
 {
     if (e->key && ip_file_key_current(e->key) && !tally_moved(e))
         return NULL;
@@ -75,7 +77,7 @@ struct rep_fs_counts *ip_tally_claim(struct ip_tally *e, uint64_t key)
 /* Reporter: key and counts as of one moment; false while the thread is
  * changing the key (it does so only when nothing is left to move). */
 static bool tally_read(struct ip_tally *e, uint64_t *key, uint32_t *seq,
-                       struct rep_fs_counts *out)
+                       struct rep_io_counts *out)
 {
     uint32_t s = __atomic_load_n(&e->rekey_seq, __ATOMIC_ACQUIRE);
     uint64_t *now = fields(&e->counts), *o = fields(out);
@@ -94,7 +96,7 @@ static bool tally_read(struct ip_tally *e, uint64_t *key, uint32_t *seq,
 
 static void tally_move_one(struct ip_tally *e)
 {
-    struct rep_fs_counts now_counts;
+    struct rep_io_counts now_counts;
     uint64_t key, *now = fields(&now_counts), *taken = fields(&e->taken), d[FIELDS];
     uint32_t seq;
     bool any = false;
@@ -129,7 +131,7 @@ void ip_tally_move(struct ip_thread *t)
 /* The record's counters plus what this thread has not had moved: exact
  * for the thread's own calls; another thread's last calls on the file
  * (at most one drain's worth) show in the metrics, not here. */
-void ip_tally_totals(struct ip_file_ref ref, struct rep_fs_counts *out)
+void ip_tally_totals(struct ip_file_ref ref, struct rep_io_counts *out)
 {
     struct ip_tally *e = ip_tally_of(ip_tls.thread, ref);
     uint64_t *live = fields(&ref.file->live), *o = fields(out);

@@ -16,6 +16,7 @@
 #define REP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "rep_config.h"
 #include "rep_event.h"
@@ -27,19 +28,43 @@
 struct rep;
 
 /* What happened to one file (or, with file == NULL, to files in general)
- * since the last collection. */
-struct rep_fs_counts {
-    uint64_t opens, closes;
-    uint64_t read_ops, read_bytes;
-    uint64_t write_ops, write_bytes;
-    uint64_t seek_ops;
-    uint64_t duration_ops, duration_ns; /* of the timed calls (a sample) */
-    uint64_t err_open_close, err_read_write;
-    uint64_t stat_ops, err_stat;        /* stat, access (files only) */
+ * since the last collection: the counters of rep_counters.def. */
+struct rep_io_counts {
+#define REP_COUNT(field) uint64_t field;
+#include "rep_counters.def"
+#undef REP_COUNT
 };
 
-void rep_fs_counts_add(struct rep_fs_counts *into, const struct rep_fs_counts *c);
-int rep_fs_counts_is_zero(const struct rep_fs_counts *c);
+/* Each counter's index when the struct is walked as an array. */
+enum rep_counter_index {
+#define REP_COUNT(field) REP_COUNT_##field,
+#include "rep_counters.def"
+#undef REP_COUNT
+    REP_COUNTS_N,
+    REP_COUNT_NONE = -1,
+};
+
+/* The array view is what the struct is: no padding, in table order. */
+_Static_assert(sizeof(struct rep_io_counts) == REP_COUNTS_N * sizeof(uint64_t),
+               "rep_io_counts is an array of uint64_t");
+#define REP_COUNT(field)                                                       \
+    _Static_assert(offsetof(struct rep_io_counts, field) ==                      \
+                   REP_COUNT_##field * sizeof(uint64_t), "rep_io_counts." #field);
+#include "rep_counters.def"
+#undef REP_COUNT
+
+static inline uint64_t *rep_io_counts_array(struct rep_io_counts *c)
+{
+    return (uint64_t *)c;
+}
+
+static inline const uint64_t *rep_io_counts_const_array(const struct rep_io_counts *c)
+{
+    return (const uint64_t *)c;
+}
+
+void rep_io_counts_add(struct rep_io_counts *into, const struct rep_io_counts *c);
+int rep_io_counts_is_zero(const struct rep_io_counts *c);
 
 struct rep_source {
     void *ctx;
@@ -98,10 +123,10 @@ struct rep *rep_recreate_in_child(struct rep *old, const struct rep_ident *ident
 
 /* Called by the source from drain() and collect(), on the reporter thread. */
 void rep_event_put(struct rep *r, const struct rep_event *ev);
-void rep_fs_add(struct rep *r, const char *file, const struct rep_fs_counts *c);
+void rep_fs_add(struct rep *r, const char *file, const struct rep_io_counts *c);
 /* The same counters for a socket: bytes read are net.rx, written net.tx,
  * opens and closes are connections, duration is connection lifetime. */
-void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_fs_counts *c);
+void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_io_counts *c);
 /* Sockets open now, for the gauges: net.tcp (stream), net.udp (datagram),
  * net.other (any other type), net.port (inet sockets whose local port is
  * known: connected, accepted or listening). */

@@ -6,26 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rep_fs_counts_add(struct rep_fs_counts *into, const struct rep_fs_counts *c)
+void rep_io_counts_add(struct rep_io_counts *into, const struct rep_io_counts *c)
 {
-    into->opens += c->opens;
-    into->closes += c->closes;
-    into->read_ops += c->read_ops;
-    into->read_bytes += c->read_bytes;
-    into->write_ops += c->write_ops;
-    into->write_bytes += c->write_bytes;
-    into->seek_ops += c->seek_ops;
-    into->duration_ops += c->duration_ops;
-    into->duration_ns += c->duration_ns;
-    into->err_open_close += c->err_open_close;
-    into->err_read_write += c->err_read_write;
-    into->stat_ops += c->stat_ops;
-    into->err_stat += c->err_stat;
+    uint64_t *to = rep_io_counts_array(into);
+    const uint64_t *from = rep_io_counts_const_array(c);
+
+    for (size_t i = 0; i < REP_COUNTS_N; i++)
+        to[i] += from[i];
 }
 
-int rep_fs_counts_is_zero(const struct rep_fs_counts *c)
+int rep_io_counts_is_zero(const struct rep_io_counts *c)
 {
-    static const struct rep_fs_counts zero;
+    static const struct rep_io_counts zero;
     return memcmp(c, &zero, sizeof zero) == 0;
 }
 
@@ -78,7 +70,7 @@ static int entry_init(struct rep_agg_entry *e, const char *key,
 }
 
 int rep_agg_add(struct rep_agg *a, const char *key, const struct rep_agg_entry *proto,
-                const struct rep_fs_counts *c)
+                const struct rep_io_counts *c)
 {
     if ((a->used + 1) * 2 > a->cap && table_grow(a) < 0)
         goto overflow;
@@ -88,12 +80,12 @@ int rep_agg_add(struct rep_agg *a, const char *key, const struct rep_agg_entry *
             goto overflow;
         a->used++;
     }
-    rep_fs_counts_add(&e->c, c);
+    rep_io_counts_add(&e->c, c);
     return 0;
 overflow:
     a->overflow.kind = proto->kind;
     a->overflow.summary = true;
-    rep_fs_counts_add(&a->overflow.c, c);
+    rep_io_counts_add(&a->overflow.c, c);
     return -1;
 }
 
@@ -105,13 +97,13 @@ void rep_agg_drain(struct rep_agg *a,
         struct rep_agg_entry *e = &a->slots[i];
         if (!e->key)
             continue;
-        if (!rep_fs_counts_is_zero(&e->c))
+        if (!rep_io_counts_is_zero(&e->c))
             fn(arg, e);
         free(e->key);
         memset(e, 0, sizeof *e);
     }
     a->used = 0;
-    if (!rep_fs_counts_is_zero(&a->overflow.c))
+    if (!rep_io_counts_is_zero(&a->overflow.c))
         fn(arg, &a->overflow);
     memset(&a->overflow, 0, sizeof a->overflow);
 }

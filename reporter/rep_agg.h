@@ -19,7 +19,7 @@ struct rep_agg_entry {
     bool summary;
     const char *file;           /* FILE, not summary: the path (in key) */
     struct rep_sock sock;       /* SOCKET: what it is (summary: class only) */
-    struct rep_fs_counts c;
+    struct rep_io_counts c;
 };
 
 struct rep_agg {
@@ -33,7 +33,7 @@ struct rep_agg {
  * on first use. -1 when out of memory: the counts go to the overflow entry,
  * reported as a summary, never lost. */
 int rep_agg_add(struct rep_agg *a, const char *key, const struct rep_agg_entry *proto,
-                const struct rep_fs_counts *c);
+                const struct rep_io_counts *c);
 
 /* Call fn for each entry with any count, then empty the table. */
 void rep_agg_drain(struct rep_agg *a,

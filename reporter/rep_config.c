@@ -270,20 +270,16 @@ static int watch_read(struct rep_config *c, const char *block, char *err, size_t
 {
     int bad = 0;
 
-    bad += bool_read(block, "SCOPE_EVENT_FS", &c->ev_fs, err, errlen);
-    bad += bool_read(block, "SCOPE_EVENT_NET", &c->ev_net, err, errlen);
-    bad += bool_read(block, "SCOPE_EVENT_DNS", &c->ev_dns, err, errlen);
-    bad += bool_read(block, "SCOPE_EVENT_CONSOLE", &c->ev_console, err, errlen);
-    bad += bool_read(block, "SCOPE_EVENT_LOGFILE", &c->ev_file, err, errlen);
+#define REP_WATCH(id, type, yaml_order, enable_key, name_key, enable, name) \
+    bad += bool_read(block, enable_key, &c->enable, err, errlen);
+#include "rep_watch.def"
+#undef REP_WATCH
     bad += bool_read(block, "SCOPE_EVENT_FILE", &c->ev_file, err, errlen);     /* our name */
     bad += bool_read(block, "SCOPE_ALLOW_BINARY_CONSOLE", &c->ev_allow_binary, err, errlen);
-    bad += regex_read(block, "SCOPE_EVENT_FS_NAME", c->ev_fs_name, sizeof c->ev_fs_name, err, errlen);
-    bad += regex_read(block, "SCOPE_EVENT_NET_NAME", c->ev_net_name, sizeof c->ev_net_name, err, errlen);
-    bad += regex_read(block, "SCOPE_EVENT_DNS_NAME", c->ev_dns_name, sizeof c->ev_dns_name, err, errlen);
-    bad += regex_read(block, "SCOPE_EVENT_CONSOLE_NAME", c->ev_console_name,
-                      sizeof c->ev_console_name, err, errlen);
-    bad += regex_read(block, "SCOPE_EVENT_LOGFILE_NAME", c->ev_file_name,
-                      sizeof c->ev_file_name, err, errlen);
+#define REP_WATCH(id, type, yaml_order, enable_key, name_key, enable, name) \
+    bad += regex_read(block, name_key, c->name, sizeof c->name, err, errlen);
+#include "rep_watch.def"
+#undef REP_WATCH
     return bad;
 }
 

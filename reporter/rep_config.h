@@ -78,16 +78,38 @@ struct rep_config {
     enum rep_log_level log_level;
     char log_dest[4096];
     bool backtrace;
-    bool ev_fs, ev_net, ev_dns, ev_console;
-    bool ev_file;                       /* AppScope's "file" kind: log writes */
+    /* each kind of event's switch and name regex (rep_watch.def) */
+#define REP_WATCH(id, type, yaml_order, enable_key, name_key, enable, name) \
+    bool enable;                                                         \
+    char name[256];
+#include "rep_watch.def"
+#undef REP_WATCH
     bool ev_allow_binary;               /* console events with binary data */
-    char ev_fs_name[256], ev_net_name[256], ev_dns_name[256];   /* regexes */
-    char ev_console_name[256], ev_file_name[256];
     unsigned maxeps;
     size_t ntags;
     struct rep_config_tag tags[REP_CONFIG_MAX_TAGS];
     char session_dir[1024];
 };
+
+/* The rows of rep_watch.def. */
+enum rep_watch {
+#define REP_WATCH(id, type, yaml_order, enable_key, name_key, enable, name) REP_WATCH_##id,
+#include "rep_watch.def"
+#undef REP_WATCH
+    REP_WATCH_N
+};
+
+/* Whether the operator wants the events of watch row w. */
+static inline bool rep_watch_enabled(const struct rep_config *c, enum rep_watch w)
+{
+    switch (w) {
+#define REP_WATCH(id, type, yaml_order, enable_key, name_key, enable, name) \
+    case REP_WATCH_##id: return c->enable;
+#include "rep_watch.def"
+#undef REP_WATCH
+    default: return false;
+    }
+}
 
 /* Every key, one "KEY=default\n" line each, in a sensible order. */
 extern const char rep_config_default_lines[];

@@ -3,33 +3,44 @@
  * Fixed size, so that per-thread queues are plain arrays: a wrapper fills a
  * record in place (no allocation) and the reporter formats it later. Text
  * longer than REP_EVENT_TEXT_MAX (console output) is split over several
- * records by the producer; `text` is not NUL-terminated, `text_len` counts.
+ * records by the producer; a longer path is cut, and text_cut says so;
+ * `text` is not NUL-terminated, `text_len` counts.
  */
 #ifndef REP_EVENT_H
 #define REP_EVENT_H
 
 #include <stdint.h>
 
+#include "rep_config.h"
 #include "rep_sock.h"
 
+/* The kinds of rep_events.def; 0 is no event. */
 enum rep_event_kind {
-    REP_EV_FS_OPEN = 1,
-    REP_EV_FS_CLOSE,
-    REP_EV_CONSOLE,
-    REP_EV_NET_OPEN,
-    REP_EV_NET_CLOSE,
-    REP_EV_DNS_REQ,         /* text: the name asked for */
-    REP_EV_DNS_RESP,        /* text: the name, then each address, NUL-separated */
-    REP_EV_FS_DELETE,       /* text: the path */
-    /* a failed call (op), AppScope's fs.error class by kind; text: the
-     * path when known */
-    REP_EV_FS_ERROR_OPEN_CLOSE,
-    REP_EV_FS_ERROR_READ_WRITE,
-    REP_EV_FS_ERROR_STAT,
-    REP_EV_NET_ERROR,       /* a connection failed (op: connect, accept...) */
-    REP_EV_FILE,            /* text written to a file that may be a log file:
-                               the source decides (rep_file_is_log) */
+    REP_EV_NONE,
+#define REP_EVENT(id, name, watch, sourcetype, class, writer) REP_EV_##id,
+#include "rep_events.def"
+#undef REP_EVENT
+    REP_EV_N
 };
+
+/* Which switch and filter of rep_watch.def a kind is under. */
+static inline enum rep_watch rep_event_watch(enum rep_event_kind kind)
+{
+    switch (kind) {
+#define REP_EVENT(id, name, watch, sourcetype, class, writer) \
+    case REP_EV_##id: return REP_WATCH_##watch;
+#include "rep_events.def"
+#undef REP_EVENT
+    default: return REP_WATCH_N;
+    }
+}
+
+/* Does the operator want events of this kind (SCOPE_EVENT_FS...)? Cheap
+ * enough for a wrapper: with a constant kind, one load. */
+static inline bool rep_event_enabled(const struct rep_config *c, enum rep_event_kind kind)
+{
+    return rep_watch_enabled(c, rep_event_watch(kind));
+}
 
 #define REP_EVENT_SIZE 512
 
@@ -48,6 +59,8 @@ struct rep_event_head {
     uint64_t duration_ns;   /* fs.close: mean time of its timed calls;
                                net.close: connection lifetime; dns.resp */
     struct rep_sock sock;   /* net.open, net.close */
+    uint16_t text_cut;      /* a path longer than text[]: the bytes that did
+                               not fit (at most 65535); 0: whole */
 };
 
 #define REP_EVENT_TEXT_MAX (REP_EVENT_SIZE - sizeof(struct rep_event_head))
@@ -58,5 +71,7 @@ struct rep_event {
 };
 
 _Static_assert(sizeof(struct rep_event) == REP_EVENT_SIZE, "rep_event size");
+/* text_cut lives in what was the head's padding: text[] kept its room */
+_Static_assert(REP_EVENT_TEXT_MAX == 344, "rep_event text room");
 
 #endif

@@ -1,6 +1,6 @@
 /* rep_log.c: libscope.so's own diagnostics log (see rep_log.h). */
 #include "rep_log.h"
-#include "rep_transport.h"
+#include "rep_fd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@ static struct rep_config log_cfg;           /* for the default directory */
 static char log_path[4096];                 /* "": the default, found on use */
 static bool log_to_stderr;
 /* The open file, one per descriptor table: [0] in the program's, [1] in
- * the reporter thread's own (rep.c), where the program's numbers mean
+ * the reporter thread's own (rep_fd_table.c), where the program's numbers mean
  * something else. Opened on first use and checked before each line (the
  * program may close our number and reuse it). */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -1,15 +1,9 @@
 /* rep_transport.h: where the reporter's lines go.
  *
- * Destinations:
- *   file:///abs/path     created 0600, always appended, never truncated
- *   file://stdout, file://stderr
- *   udp://host:port      StatsD's home: lines packed into datagrams of at
- *                        most `maxlen` bytes, a line never split
- *   tcp://host:port      a stream of lines
- *   unix:///abs/path     a stream to a filesystem socket
- *   unix://@name         a stream to an abstract socket
- * (host may be a name, an IPv4 address or a bracketed IPv6 [::1].)
- * An empty URL is a transport that is off.
+ * Destinations are the URLs of rep_url.h: a file is created 0600, always
+ * appended, never truncated; UDP lines are packed into datagrams of at
+ * most `maxlen` bytes, a line never split. An empty URL is a transport
+ * that is off.
  *
  * Opening only parses: it may run in the program's own threads (attach),
  * so it never resolves nor connects. All I/O happens in
@@ -28,20 +22,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "rep_url.h"
+/* The descriptor helpers were declared here; ip_wrap_fd.c still finds
+ * rep_close_range_sparing through this header. */
+#include "rep_fd.h"
 
 /* What is kept for a destination that is down or slow; past it the oldest
  * lines go, a quarter of it at a time. */
 #define REP_TRANSPORT_KEEP_MAX (1024 * 1024)
 /* StatsD's customary datagram size: fits any path's MTU. */
 #define REP_TRANSPORT_MAXLEN_DEFAULT 512
-
-enum rep_transport_kind {
-    REP_TRANSPORT_OFF,
-    REP_TRANSPORT_FILE,
-    REP_TRANSPORT_UDP,
-    REP_TRANSPORT_TCP,
-    REP_TRANSPORT_UNIX,
-};
 
 struct rep_transport {
     enum rep_transport_kind kind;
@@ -53,12 +43,12 @@ struct rep_transport {
     int *published;     /* where fd is told to the close wrapper, or NULL */
     int connect_ok;     /* 0: off the reporter thread, never connect */
     /* The thread running the cycles works in its own fd table (the
-     * reporter thread, see rep.c), and fd was opened there: it means
+     * reporter thread, see rep_fd_table.c), and fd was opened there: it means
      * nothing in the program's table (not published, not checked). */
     int table_own;
     int fd_in_own_table;
     uint64_t lost_bytes, lost_lines;    /* never delivered; only grow */
-    char url[4096];     /* as given; for messages */
+    char url[REP_URL_MAX];  /* as given; for messages */
     /* What the destination did not take yet, or what waits for it to come
      * back: sent first next time, so that a line is never cut in two
      * (bounded; past it the oldest lines are lost). */
@@ -74,22 +64,12 @@ struct rep_transport {
                            connect try starts from: the one after an address
                            that took the whole wait, the one that last worked */
     int64_t retry_ms;   /* CLOCK_MONOTONIC time of the next connect try */
+    int64_t path_checked_ms;/* file: when the path was last checked to
+                           still name our file (rotation) */
     unsigned backoff_ms;/* the last wait between tries; 0 after a success */
     int64_t warned_ms;  /* when trouble was last logged as a warning */
     size_t maxlen;      /* udp: the largest datagram */
 };
-
-/* fd moved (close-on-exec) near the top of the descriptor table the
- * process already has, so that the program's open() still returns the
- * lowest numbers; fd itself when that fails. Closes fd when moved. */
-int rep_fd_move_high(int fd);
-
-/* close_range(first, last, flags) done with close_fn, but for the n
- * descriptors in keep (-1: none; any order): the range is cut into the
- * pieces that do not hold them. 0, or the first failure's -1. */
-typedef int rep_close_range_fn(unsigned int first, unsigned int last, int flags);
-int rep_close_range_sparing(unsigned int first, unsigned int last, int flags, const int *keep,
-                            size_t n, rep_close_range_fn *close_fn);
 
 /* The reporter thread starts (on) or stops (off) working in its own fd
  * table. Off closes what was opened there: only descriptors of the
@@ -99,11 +79,8 @@ void rep_transport_own_table(struct rep_transport *t, int on);
  * of t's descriptor: closes the program's copy and stops publishing it. */
 void rep_transport_program_copy_close(struct rep_transport *t);
 
-/* 0 when url is one of the destinations above, else -1 with a reason in
- * err. No I/O: the CLI checks what it hands the library with this. */
-int rep_transport_url_check(const char *url, char *err, size_t errlen);
-/* 0, or -1 with a reason in err. Opens files; for network URLs only
- * parses. */
+/* 0, or -1 with a reason in err (rep_url_parse's). Opens files; for
+ * network URLs only parses. */
 int rep_transport_open(struct rep_transport *t, const char *url,
                        char *err, size_t errlen);
 /* The largest UDP datagram (SCOPE_STATSD_MAXLEN), after open; 0 restores
@@ -118,25 +95,6 @@ void rep_transport_publish(struct rep_transport *t, int *slot);
 int rep_transport_is_caught_up(const struct rep_transport *t);
 /* Whole lines: write them, keep them for later, or count them lost. */
 void rep_transport_write(struct rep_transport *t, const char *buf, size_t len);
-
-struct addrinfo;
-
-/* Connect t (udp or tcp) to one of the resolved addresses in `list`,
- * within one connect wait; the connected non-blocking socket, or -1 with
- * errno. Tries start at t->addr_first: an address that never answers (a
- * route that drops packets) takes the whole wait once, and the next try
- * goes on from the address after it. */
-int rep_transport_connect_list(struct rep_transport *t, const struct addrinfo *list, int type);
-
-/* write(2) that raises no signal in the program. Two signals a write to a
- * file can raise kill the program where their default action holds:
- * SIGPIPE (a FIFO or pipe whose reader left) and SIGXFSZ (our file grown
- * past the process's RLIMIT_FSIZE). The reporter thread blocks all
- * signals, but inline cycles (no reporter thread: rep.c) and the library's
- * log also write from the program's threads. Both are blocked around the
- * write and taken back if the write raised them; the write then fails
- * with EPIPE or EFBIG. */
-ssize_t rep_write_quiet(int fd, const void *buf, size_t len);
 
 /* The end: wait at most timeout_ms for the destination to take what was
  * kept for later (a network destination not connected gets one more

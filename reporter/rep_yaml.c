@@ -8,7 +8,7 @@
 #include "rep_yaml.h"
 
 #include "rep_config.h"
-#include "rep_transport.h"
+#include "rep_url.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,15 +94,15 @@ static const struct field top[] = {
     {NULL, K_VALUE, NULL, NULL},
 };
 
-/* event.watch types: the switch and the name filter of each. */
+/* event.watch types: the switch and the name filter of each (rep_watch.def),
+ * in AppScope's order. */
 static const struct {
     const char *type, *enable_key, *name_key;
 } kinds[] = {
-    {"file", "SCOPE_EVENT_LOGFILE", "SCOPE_EVENT_LOGFILE_NAME"},
-    {"console", "SCOPE_EVENT_CONSOLE", "SCOPE_EVENT_CONSOLE_NAME"},
-    {"net", "SCOPE_EVENT_NET", "SCOPE_EVENT_NET_NAME"},
-    {"fs", "SCOPE_EVENT_FS", "SCOPE_EVENT_FS_NAME"},
-    {"dns", "SCOPE_EVENT_DNS", "SCOPE_EVENT_DNS_NAME"},
+#define REP_WATCH(id, type, yaml_order, enable_key, name_key, enable, name) \
+    [yaml_order] = { type, enable_key, name_key },
+#include "rep_watch.def"
+#undef REP_WATCH
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

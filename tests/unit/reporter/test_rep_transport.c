@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rep_connect.h"
 #include "rep_transport.h"
 
 static char err[512];
@@ -311,13 +312,13 @@ START_TEST(tcp_address_that_never_answers_is_passed_over)
     dead_ai.ai_next = &live_ai;
     loopback_open(&t, "tcp", ntohs(live_a.sin_port));
     errno = 0;
-    int first = rep_transport_connect_list(&t, &dead_ai, SOCK_STREAM), why = errno;
+    int first = rep_connect_list(&t, &dead_ai, SOCK_STREAM), why = errno;
     ck_assert_int_lt(first, 0);
     ck_assert_int_eq(why, ETIMEDOUT);
-    int fd = rep_transport_connect_list(&t, &dead_ai, SOCK_STREAM);
+    int fd = rep_connect_list(&t, &dead_ai, SOCK_STREAM);
     ck_assert_int_ge(fd, 0);
     close(fd);
-    fd = rep_transport_connect_list(&t, &dead_ai, SOCK_STREAM);
+    fd = rep_connect_list(&t, &dead_ai, SOCK_STREAM);
     ck_assert_int_ge(fd, 0);                /* and stays with what worked */
     close(fd);
     rep_transport_close(&t);

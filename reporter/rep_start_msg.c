@@ -1,7 +1,7 @@
-/* rep_start.c: the process-start message (AppScope's event_start_msg):
+/* rep_start_msg.c: the process-start message (AppScope's event_start_msg):
  * who the process is, and the configuration in effect, as nested JSON
  * objects built inside out with rep_fmt_object_json. */
-#include "rep_start.h"
+#include "rep_start_msg.h"
 #include "rep_proc.h"
 
 #include <stdio.h>

@@ -1,6 +1,6 @@
-/* rep_start.h: the process-start message that opens every event stream. */
-#ifndef REP_START_H
-#define REP_START_H
+/* rep_start_msg.h: the process-start message that opens every event stream. */
+#ifndef REP_START_MSG_H
+#define REP_START_MSG_H
 
 #include <stddef.h>
 #include "rep_config.h"

@@ -3,7 +3,6 @@ offered, destination files that logrotate moves away, destinations whose
 name does not resolve, long paths."""
 import os
 import re
-import sys
 import time
 import unittest
 

@@ -21,6 +21,7 @@
 #include <time.h>
 #include "ip_queue.h"
 #include "ip_sample.h"
+#include "ip_vfork.h"
 #include "rep.h"
 
 #define IP_EXPORT __attribute__((visibility("default")))
@@ -292,13 +293,6 @@ static inline bool ip_fd_is_ours(int fd)
     return false;
 }
 
-/* In a vfork child, which shares our memory (and this thread's TLS):
- * nothing it does may change the parent's records or queues. The vfork
- * wrapper sets ip_vforking; while it is set, each wrapper asks the kernel
- * which process it is in, and the parent, back, clears it. */
-extern __thread bool ip_vforking __attribute__((tls_model("initial-exec")));
-bool ip_in_vfork_child(void);
-
 /* Around unshare(CLONE_NEWUSER) and setns into a user namespace, which a
  * multi-threaded process may not do: stop the reporter thread, then start
  * it again. */
@@ -360,8 +354,6 @@ static inline uint64_t ip_ticks(void)
 void ip_ticks_calibrate_start(void);
 void ip_ticks_recalibrate(void);    /* reporter, every drain */
 uint64_t ip_ticks_to_ns(uint64_t ticks);
-
-bool ip_vfork_settle(void);
 
 /* Should this call be observed at all? */
 static inline bool ip_observing(void)

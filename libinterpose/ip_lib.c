@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define IP_EXIT_FLUSH_MS 2000
@@ -302,13 +301,6 @@ int scope_ctl_detach(void)
 }
 
 /* ---- fork, exec, exit ---------------------------------------------------- */
-
-/* A vfork child shares our memory and never ran the fork handlers: its
- * flush would be the parent's. The kernel's pid tells them apart. */
-bool ip_in_vfork_child(void)
-{
-    return (pid_t)syscall(SYS_getpid) != ip_proc.pid;
-}
 
 /* Run flush_fn on the reporter, unless we are not attached (any more): the
  * count taken first keeps detach from freeing it under us. */

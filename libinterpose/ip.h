@@ -196,10 +196,6 @@ static inline bool ip_file_ref_valid(struct ip_file_ref ref)
 struct ip_file *ip_file_opened(int fd, const char *path, uint64_t t0);
 /* A new socket fd (socket, accept, socketpair), described by s. */
 struct ip_file *ip_socket_opened(int fd, const struct rep_sock *s);
-/* Fill in a socket's addresses (and family and type) from the kernel:
- * getsockname, getpeername. At connect and accept, and for sockets found
- * open at attach. */
-void ip_sock_describe(int fd, struct rep_sock *s);
 /* fd, which named ref before the call, was closed: drop its reference
  * unless another thread already reused the fd number. Returns the record if
  * this was the last reference (the caller reports the close), else NULL. */
@@ -252,21 +248,22 @@ void ip_tally_totals(struct ip_file_ref ref, struct rep_fs_counts *out);
  * report (mine), every other thread's are gone. */
 void ip_tally_after_fork_child(struct ip_thread *t, bool mine);
 
-/* Counts that belong to no record: open errors, records out of pool. */
+/* File counts that belong to no record: open errors, records out of
+ * pool, stat calls on paths. */
 extern struct rep_fs_counts ip_files_orphan;
-/* connect/socket errors on no socket record, and name lookups. */
-extern struct rep_fs_counts ip_net_orphan;
-struct ip_dns_counts {
-    uint64_t requests;
-    uint64_t duration_ticks;
-};
-extern struct ip_dns_counts ip_dns;
+/* What changed in live since `reported` (which catches up) goes into d,
+ * its duration converted from ticks to ns; false: nothing changed. */
+bool ip_counts_take(struct rep_fs_counts *live, struct rep_fs_counts *reported,
+                    struct rep_fs_counts *d);
 
 /* The reporter starts a new second of the SCOPE_EVENT_MAXEPS limit. */
 void ip_events_new_second(struct rep *r);
 /* Hand the count of cut events to the reporter (each second, and at the
  * last flush). */
 void ip_events_cut_report(struct rep *r);
+/* Events lost because a signal handler's event interrupted a push on the
+ * same thread, since the last call. */
+uint64_t ip_events_take_nested_drops(void);
 
 /* ---- per process -------------------------------------------------------- */
 

@@ -14,6 +14,7 @@
  */
 #include "ip.h"
 #include "ip_call.h"
+#include "ip_sock.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -35,11 +36,7 @@ static struct ip_file *closed_list;         /* atomic; pushed by wrappers */
 static struct ip_file *reaped_list;         /* reporter only: free next drain */
 uint64_t *ip_fd_map;
 struct rep_fs_counts ip_files_orphan;
-struct rep_fs_counts ip_net_orphan;
-struct ip_dns_counts ip_dns;
 static struct rep_fs_counts orphan_reported;   /* reporter only */
-static struct rep_fs_counts net_orphan_reported;
-static struct ip_dns_counts dns_reported;
 
 static void *pages_map(size_t len)
 {
@@ -336,8 +333,7 @@ static void counts_delta(struct rep_fs_counts *live, struct rep_fs_counts *repor
         o[i] = delta_take(&l[i], &r[i]);
 }
 
-/* What changed on f since the last look goes into the period. */
-static bool delta_take_all(struct rep_fs_counts *live, struct rep_fs_counts *reported,
+bool ip_counts_take(struct rep_fs_counts *live, struct rep_fs_counts *reported,
                            struct rep_fs_counts *d)
 {
     counts_delta(live, reported, d);
@@ -361,7 +357,7 @@ static void record_fold(struct rep *r, struct ip_file *f)
     struct rep_fs_counts d;
 
     log_missed_take(r, f);
-    if (!delta_take_all(&f->live, &f->reported, &d))
+    if (!ip_counts_take(&f->live, &f->reported, &d))
         return;
     if (f->kind == IP_KIND_SOCKET)
         rep_net_add(r, &f->sock, &d);
@@ -421,33 +417,17 @@ void ip_files_reap(struct rep *r)
         record_fold(r, f);
 }
 
-static void dns_collect(struct rep *r)
-{
-    uint64_t requests = __atomic_load_n(&ip_dns.requests, __ATOMIC_RELAXED);
-    uint64_t ticks = __atomic_load_n(&ip_dns.duration_ticks, __ATOMIC_RELAXED);
-
-    if (requests != dns_reported.requests)
-        rep_dns_add(r, requests - dns_reported.requests,
-                    ip_ticks_to_ns(ticks - dns_reported.duration_ticks));
-    dns_reported.requests = requests;
-    dns_reported.duration_ticks = ticks;
-}
-
 void ip_files_collect(struct rep *r)
 {
     struct rep_net_gauges open = { 0 };
     struct rep_fs_counts d;
-    struct rep_sock no_socket = { .family = AF_UNSPEC };
     uint32_t high = pool_used();
 
     for (uint32_t i = 0; i < high; i++)
         record_collect(r, &ip_files_pool[i], &open);
     rep_net_open_now(r, &open);
-    if (delta_take_all(&ip_files_orphan, &orphan_reported, &d))
+    if (ip_counts_take(&ip_files_orphan, &orphan_reported, &d))
         rep_fs_add(r, NULL, &d);
-    if (delta_take_all(&ip_net_orphan, &net_orphan_reported, &d))
-        rep_net_add(r, &no_socket, &d);
-    dns_collect(r);
 }
 
 /* The child starts from zero: what the records hold so far is the parent's
@@ -459,8 +439,6 @@ void ip_files_after_fork_child(void)
     for (uint32_t i = 0; i < high; i++)
         ip_files_pool[i].reported = ip_files_pool[i].live;
     orphan_reported = ip_files_orphan;
-    net_orphan_reported = ip_net_orphan;
-    dns_reported = ip_dns;
 }
 
 /* No reporter runs here (attach, before it starts): every record and

@@ -1,6 +1,8 @@
 /* ip_lib.c: libscope's life: load, attach, fork, exec, exit, detach. */
 #include "ip.h"
+#include "ip_dns.h"
 #include "ip_hooks.h"
+#include "ip_sock.h"
 #include "scope_ctl.h"
 #include "rep_log.h"
 
@@ -24,8 +26,6 @@ static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
  * for them before it frees the reporter. */
 static uint32_t flushers;
 struct scope_ctl_status scope_ctl_status IP_EXPORT;
-
-uint64_t ip_events_take_nested_drops(void);
 
 static void status_text_set(char *dst, size_t cap, const char *src);
 
@@ -110,6 +110,8 @@ static void source_drain(void *ctx, struct rep *r)
 static void source_collect(void *ctx, struct rep *r)
 {
     ip_files_collect(r);
+    ip_sock_orphan_collect(r);
+    ip_dns_collect(r);
     rep_drops_add(r, ip_threads_take_dropped() + ip_events_take_nested_drops());
     ip_events_cut_report(r);
 }
@@ -358,6 +360,8 @@ static void fork_child(void)
     ident_fill(&ip_proc.ident);         /* its own pid and _channel */
     ip_threads_after_fork_child();
     ip_files_after_fork_child();
+    ip_sock_after_fork_child();
+    ip_dns_after_fork_child();
     ip_proc.rep = rep_recreate_in_child(ip_proc.rep, &ip_proc.ident);
     if (ip_proc.rep)
         rep_fds_publish(ip_proc.rep, ip_proc.our_fds);

@@ -8,6 +8,7 @@
  */
 #include "ip_call.h"
 #include "ip_hooks.h"
+#include "ip_sock.h"
 
 #include <sys/sendfile.h>
 #include <sys/socket.h>

@@ -1,7 +1,7 @@
 /* ip_wrap_dl.c: dlsym and dlvsym. A program that looks up a hooked function
  * by name (dlsym(RTLD_DEFAULT, "write"), or through a dlopen handle) gets
  * our wrapper, so that its calls through that pointer are observed too
- * (INTERPOSITION-NOTES 8).
+ * (a pointer from dlsym never goes through a GOT slot we patched).
  *
  * glibc's dlsym finds "the caller" from its own return address: that is
  * what RTLD_NEXT means (the next definition after the object that asks). A

@@ -4,7 +4,8 @@
  *   - per thread (ip_thread): an event queue, claimed from a pool on the
  *     thread's first hooked call, given back after the thread exits and the
  *     reporter has drained it;
- *   - per open file (ip_file): path and counters, so totals stay exact
+ *   - per open file description, a file or a socket (ip_file, "the
+ *     record"): path or addresses, and counters, so totals stay exact
  *     however many events are dropped; several fds share one record after
  *     dup. A wrapper adds to its thread's tally of the record (ip_tally:
  *     plain adds, no lock prefix); the reporter moves tallies into the

@@ -113,7 +113,7 @@ void ip_event_console(int fd, const char *text, size_t len)
  * file is a log file. */
 void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len)
 {
-    struct ip_file *f = c->ref.file;
+    struct ip_rec *f = c->ref.file;
 
     if (__atomic_load_n(&f->logfile, __ATOMIC_RELAXED) == IP_LOG_UNKNOWN &&
         (__atomic_load_n(&f->log_probe_bytes, __ATOMIC_RELAXED) > IP_LOG_PROBE_BYTES ||
@@ -125,13 +125,13 @@ void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len
 }
 
 /* Does the operator want events of this record's kind? */
-static bool kind_wanted(const struct ip_file *f)
+static bool kind_wanted(const struct ip_rec *f)
 {
     return f->kind == IP_KIND_SOCKET ? ip_proc.cfg.ev_net : ip_proc.cfg.ev_fs;
 }
 
 /* fs.open or net.open, by what the record is. */
-void ip_event_open(const char *op, int fd, const struct ip_file *f)
+void ip_event_open(const char *op, int fd, const struct ip_rec *f)
 {
     if (!ip_proc.events || !kind_wanted(f))
         return;
@@ -146,9 +146,9 @@ void ip_event_open(const char *op, int fd, const struct ip_file *f)
     event_commit();
 }
 
-void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
+void ip_event_close(const char *op, int fd, struct ip_rec_ref ref)
 {
-    const struct ip_file *f = ref.file;
+    const struct ip_rec *f = ref.file;
     struct rep_fs_counts totals;
 
     if (!ip_proc.events || !kind_wanted(f))
@@ -172,7 +172,7 @@ void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
     /* The record is freed two drains after its close: a thread held up
      * that long read another file's path and counts, and says nothing. */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    if (ip_file_ref_valid(ref))
+    if (ip_rec_ref_valid(ref))
         event_commit();
     else
         event_abandon();

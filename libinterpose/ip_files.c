@@ -24,7 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-struct ip_file *ip_files_pool;
+struct ip_rec *ip_rec_pool;
 static uint32_t pool_high;                  /* records [0, pool_high) were ever used */
 /* Freed records, most recently freed first (a Treiber stack of indexes
  * + 1, tagged with a count against ABA: any thread pops, the reporter
@@ -32,8 +32,8 @@ static uint32_t pool_high;                  /* records [0, pool_high) were ever 
  * pool, and so the memory added to the process, as small as the number of
  * files open at once, not the number ever opened. */
 static uint64_t free_head;
-static struct ip_file *closed_list;         /* atomic; pushed by wrappers */
-static struct ip_file *reaped_list;         /* reporter only: free next drain */
+static struct ip_rec *closed_list;         /* atomic; pushed by wrappers */
+static struct ip_rec *reaped_list;         /* reporter only: free next drain */
 uint64_t *ip_fd_map;
 struct rep_fs_counts ip_files_orphan;
 static struct rep_fs_counts orphan_reported;   /* reporter only */
@@ -47,11 +47,11 @@ static void *pages_map(size_t len)
 
 int ip_files_init(void)
 {
-    if (ip_files_pool)
+    if (ip_rec_pool)
         return 0;
     ip_fd_map = pages_map(IP_FDS_MAX * sizeof *ip_fd_map);
-    ip_files_pool = pages_map(IP_FILES_MAX * sizeof *ip_files_pool);
-    return ip_fd_map && ip_files_pool ? 0 : -1;
+    ip_rec_pool = pages_map(IP_RECS_MAX * sizeof *ip_rec_pool);
+    return ip_fd_map && ip_rec_pool ? 0 : -1;
 }
 
 static bool fd_tracked(int fd)
@@ -59,16 +59,16 @@ static bool fd_tracked(int fd)
     return fd >= 0 && fd < IP_FDS_MAX;
 }
 
-static uint32_t slot_of(const struct ip_file *f)
+static uint32_t slot_of(const struct ip_rec *f)
 {
-    return (uint32_t)(f - ip_files_pool) + 1;
+    return (uint32_t)(f - ip_rec_pool) + 1;
 }
 
 /* f's key while in use: its generation changes only once it is freed. */
-static uint64_t key_of(struct ip_file *f)
+static uint64_t key_of(struct ip_rec *f)
 {
-    struct ip_file_ref ref = { f, __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE), slot_of(f) };
-    return ip_file_key(ref);
+    struct ip_rec_ref ref = { f, __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE), slot_of(f) };
+    return ip_rec_key(ref);
 }
 
 /* A record is freed only by the reaper, one drain after its close, on this
@@ -76,7 +76,7 @@ static uint64_t key_of(struct ip_file *f)
  * to. */
 void ip_files_file_event(struct rep *r, const struct rep_event *ev)
 {
-    struct ip_file *f = ev->h.file_index < IP_FILES_MAX ? &ip_files_pool[ev->h.file_index] : NULL;
+    struct ip_rec *f = ev->h.file_index < IP_RECS_MAX ? &ip_rec_pool[ev->h.file_index] : NULL;
 
     if (!f || __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) != ev->h.file_gen) {
         rep_drops_add(r, 1);
@@ -95,16 +95,16 @@ void ip_files_file_event(struct rep *r, const struct rep_event *ev)
 static uint32_t pool_used(void)
 {
     uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
-    return high < IP_FILES_MAX ? high : IP_FILES_MAX;
+    return high < IP_RECS_MAX ? high : IP_RECS_MAX;
 }
 
 static uint32_t free_next(uint32_t index)
 {
-    return __atomic_load_n(&ip_files_pool[index].next_free, __ATOMIC_RELAXED);
+    return __atomic_load_n(&ip_rec_pool[index].next_free, __ATOMIC_RELAXED);
 }
 
 /* A record off the free stack, or a never used one, or NULL: all in use. */
-static struct ip_file *record_claim(void)
+static struct ip_rec *record_claim(void)
 {
     uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
 
@@ -115,21 +115,21 @@ static struct ip_file *record_claim(void)
         uint64_t next = ((head >> 32) + 1) << 32 | free_next(top - 1);
         if (__atomic_compare_exchange_n(&free_head, &head, next, true,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-            __atomic_store_n(&ip_files_pool[top - 1].state, IP_FILE_CLAIMED, __ATOMIC_RELAXED);
-            return &ip_files_pool[top - 1];
+            __atomic_store_n(&ip_rec_pool[top - 1].state, IP_REC_CLAIMED, __ATOMIC_RELAXED);
+            return &ip_rec_pool[top - 1];
         }
     }
     uint32_t fresh = __atomic_fetch_add(&pool_high, 1, __ATOMIC_ACQ_REL);
-    if (fresh >= IP_FILES_MAX) {
-        __atomic_store_n(&pool_high, IP_FILES_MAX, __ATOMIC_RELAXED);
+    if (fresh >= IP_RECS_MAX) {
+        __atomic_store_n(&pool_high, IP_RECS_MAX, __ATOMIC_RELAXED);
         return NULL;
     }
-    __atomic_store_n(&ip_files_pool[fresh].state, IP_FILE_CLAIMED, __ATOMIC_RELAXED);
-    return &ip_files_pool[fresh];
+    __atomic_store_n(&ip_rec_pool[fresh].state, IP_REC_CLAIMED, __ATOMIC_RELAXED);
+    return &ip_rec_pool[fresh];
 }
 
 /* Reporter (or attach, with no reporter running) only. */
-static void free_push(struct ip_file *f)
+static void free_push(struct ip_rec *f)
 {
     uint32_t index = slot_of(f);
     uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
@@ -150,9 +150,9 @@ static void path_copy(char *dst, const char *src)
 
 /* Push onto the closed list (Treiber stack: the reporter only ever takes
  * the whole list, so there is no ABA). */
-static void closed_push(struct ip_file *f)
+static void closed_push(struct ip_rec *f)
 {
-    struct ip_file *head = __atomic_load_n(&closed_list, __ATOMIC_RELAXED);
+    struct ip_rec *head = __atomic_load_n(&closed_list, __ATOMIC_RELAXED);
     do
         f->next_closed = head;
     while (!__atomic_compare_exchange_n(&closed_list, &head, f, true,
@@ -161,7 +161,7 @@ static void closed_push(struct ip_file *f)
 
 /* Drop one fd's reference to a record; the last one closes it. A socket's
  * duration is its lifetime, added once, here. */
-static struct ip_file *record_release(struct ip_file *f)
+static struct ip_rec *record_release(struct ip_rec *f)
 {
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return NULL;
@@ -170,7 +170,7 @@ static struct ip_file *record_release(struct ip_file *f)
         __atomic_add_fetch(&f->live.duration_ns, ip_ticks() - f->open_ticks, __ATOMIC_RELAXED);
     }
     __atomic_add_fetch(&f->live.closes, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&f->state, IP_FILE_CLOSED, __ATOMIC_RELEASE);
+    __atomic_store_n(&f->state, IP_REC_CLOSED, __ATOMIC_RELEASE);
     closed_push(f);
     return f;
 }
@@ -188,25 +188,25 @@ static void fd_map_replace(int fd, uint64_t key)
 
     if (!old)
         return;
-    struct ip_file_ref gone = ip_file_ref_of_key(old);
+    struct ip_rec_ref gone = ip_rec_ref_of_key(old);
     if (record_release(gone.file))
         ip_event_close("close", fd, gone);      /* AppScope's ops: no dup2 */
 }
 
 /* f, filled in, is what fd names now: from now on the reporter may fold it. */
-static void fd_map_publish(int fd, struct ip_file *f)
+static void fd_map_publish(int fd, struct ip_rec *f)
 {
-    __atomic_store_n(&f->state, IP_FILE_OPEN, __ATOMIC_RELEASE);
+    __atomic_store_n(&f->state, IP_REC_OPEN, __ATOMIC_RELEASE);
     fd_map_replace(fd, key_of(f));
 }
 
 /* A fresh record for fd, not yet published; NULL when the pool is out
  * (counted against `orphan`). Its counters are zero (record_zero). */
-static struct ip_file *record_start(int fd, struct rep_fs_counts *orphan)
+static struct ip_rec *record_start(int fd, struct rep_fs_counts *orphan)
 {
     if (!fd_tracked(fd))
         return NULL;
-    struct ip_file *f = record_claim();
+    struct ip_rec *f = record_claim();
     if (!f) {
         fd_map_replace(fd, 0);
         __atomic_add_fetch(&orphan->opens, 1, __ATOMIC_RELAXED);
@@ -218,9 +218,9 @@ static struct ip_file *record_start(int fd, struct rep_fs_counts *orphan)
     return f;
 }
 
-struct ip_file *ip_file_opened(int fd, const char *path, uint64_t t0)
+struct ip_rec *ip_rec_file_opened(int fd, const char *path, uint64_t t0)
 {
-    struct ip_file *f = record_start(fd, &ip_files_orphan);
+    struct ip_rec *f = record_start(fd, &ip_files_orphan);
     if (!f)
         return NULL;
     if (t0) {                       /* plain stores: CLAIMED, ours alone */
@@ -236,9 +236,9 @@ struct ip_file *ip_file_opened(int fd, const char *path, uint64_t t0)
     return f;
 }
 
-struct ip_file *ip_socket_opened(int fd, const struct rep_sock *s)
+struct ip_rec *ip_rec_socket_opened(int fd, const struct rep_sock *s)
 {
-    struct ip_file *f = record_start(fd, &ip_net_orphan);
+    struct ip_rec *f = record_start(fd, &ip_net_orphan);
     if (!f)
         return NULL;
     f->kind = IP_KIND_SOCKET;
@@ -250,11 +250,11 @@ struct ip_file *ip_socket_opened(int fd, const struct rep_sock *s)
     return f;
 }
 
-struct ip_file *ip_file_fd_closed(int fd, struct ip_file_ref ref)
+struct ip_rec *ip_rec_fd_closed(int fd, struct ip_rec_ref ref)
 {
     if (!fd_tracked(fd) || !ref.file)
         return NULL;
-    uint64_t key = ip_file_key(ref);
+    uint64_t key = ip_rec_key(ref);
     /* Between the kernel's close and here another thread may have been
      * handed the same number by open(): then it already replaced (and
      * released) our record, and the map entry is no longer ours to clear. */
@@ -264,7 +264,7 @@ struct ip_file *ip_file_fd_closed(int fd, struct ip_file_ref ref)
     return record_release(ref.file);
 }
 
-void ip_file_fds_closed(unsigned first, unsigned last)
+void ip_rec_fds_closed(unsigned first, unsigned last)
 {
     if (last >= IP_FDS_MAX)
         last = IP_FDS_MAX - 1;
@@ -275,7 +275,7 @@ void ip_file_fds_closed(unsigned first, unsigned last)
 
 /* One more reference, unless the last one is gone already (a close on
  * another thread won the race: the record is on its way out). */
-static bool ref_take(struct ip_file *f)
+static bool ref_take(struct ip_rec *f)
 {
     uint32_t refs = __atomic_load_n(&f->refs, __ATOMIC_ACQUIRE);
     do {
@@ -294,17 +294,17 @@ static bool ref_take(struct ip_file *f)
  * is not known here). */
 static bool ref_take_key(uint64_t key)
 {
-    struct ip_file *f = ip_file_of_key(key);
+    struct ip_rec *f = ip_rec_of_key(key);
 
     if (!ref_take(f))
         return false;
-    if (ip_file_key_current(key))
+    if (ip_rec_key_current(key))
         return true;
     record_release(f);
     return false;
 }
 
-void ip_file_fd_dup(int oldfd, int newfd)
+void ip_rec_fd_dup(int oldfd, int newfd)
 {
     if (!fd_tracked(oldfd) || !fd_tracked(newfd) || oldfd == newfd)
         return;
@@ -343,7 +343,7 @@ bool ip_counts_take(struct rep_fs_counts *live, struct rep_fs_counts *reported,
 
 /* Bytes a log file wrote while scope did not yet know it was one, past
  * the probe: not sent, so said. For any other file they were nothing. */
-static void log_missed_take(struct rep *r, struct ip_file *f)
+static void log_missed_take(struct rep *r, struct ip_rec *f)
 {
     if (!__atomic_load_n(&f->log_missed_bytes, __ATOMIC_RELAXED))
         return;
@@ -352,7 +352,7 @@ static void log_missed_take(struct rep *r, struct ip_file *f)
         rep_file_missed_add(r, missed);
 }
 
-static void record_fold(struct rep *r, struct ip_file *f)
+static void record_fold(struct rep *r, struct ip_rec *f)
 {
     struct rep_fs_counts d;
 
@@ -367,9 +367,9 @@ static void record_fold(struct rep *r, struct ip_file *f)
 
 /* Open records; closed ones are the reaper's (they may be freed under us).
  * Sockets open now count in the gauges. */
-static void record_collect(struct rep *r, struct ip_file *f, struct rep_net_gauges *n)
+static void record_collect(struct rep *r, struct ip_rec *f, struct rep_net_gauges *n)
 {
-    if (__atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != IP_FILE_OPEN)
+    if (__atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != IP_REC_OPEN)
         return;
     record_fold(r, f);
     if (f->kind != IP_KIND_SOCKET)
@@ -387,24 +387,24 @@ static void record_collect(struct rep *r, struct ip_file *f, struct rep_net_gaug
 /* Counters are zeroed when a record is freed, on the reporter's thread,
  * which has just read them: the program's thread that claims the record
  * next then writes only the lines it needs. */
-static void record_zero(struct ip_file *f)
+static void record_zero(struct ip_rec *f)
 {
     memset(&f->live, 0, sizeof f->live);
     memset(&f->reported, 0, sizeof f->reported);
     memset(&f->sampler, 0, sizeof f->sampler);
 }
 
-static void record_free(struct ip_file *f)
+static void record_free(struct ip_rec *f)
 {
     __atomic_add_fetch(&f->gen, 1, __ATOMIC_RELEASE);
     record_zero(f);
-    __atomic_store_n(&f->state, IP_FILE_FREE, __ATOMIC_RELEASE);
+    __atomic_store_n(&f->state, IP_REC_FREE, __ATOMIC_RELEASE);
     free_push(f);
 }
 
 void ip_files_reap(struct rep *r)
 {
-    struct ip_file *f, *next;
+    struct ip_rec *f, *next;
 
     /* Closed one drain ago: last late counts, then free. */
     for (f = reaped_list; f; f = next) {
@@ -424,7 +424,7 @@ void ip_files_collect(struct rep *r)
     uint32_t high = pool_used();
 
     for (uint32_t i = 0; i < high; i++)
-        record_collect(r, &ip_files_pool[i], &open);
+        record_collect(r, &ip_rec_pool[i], &open);
     rep_net_open_now(r, &open);
     if (ip_counts_take(&ip_files_orphan, &orphan_reported, &d))
         rep_fs_add(r, NULL, &d);
@@ -437,7 +437,7 @@ void ip_files_after_fork_child(void)
     uint32_t high = pool_used();
 
     for (uint32_t i = 0; i < high; i++)
-        ip_files_pool[i].reported = ip_files_pool[i].live;
+        ip_rec_pool[i].reported = ip_rec_pool[i].live;
     orphan_reported = ip_files_orphan;
 }
 
@@ -454,9 +454,9 @@ static void records_forget(void)
     reaped_list = NULL;
     __atomic_store_n(&free_head, 0, __ATOMIC_RELEASE);
     for (uint32_t i = 0; i < high; i++) {
-        __atomic_add_fetch(&ip_files_pool[i].gen, 1, __ATOMIC_RELEASE);
-        record_zero(&ip_files_pool[i]);
-        __atomic_store_n(&ip_files_pool[i].state, IP_FILE_FREE, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&ip_rec_pool[i].gen, 1, __ATOMIC_RELEASE);
+        record_zero(&ip_rec_pool[i]);
+        __atomic_store_n(&ip_rec_pool[i].state, IP_REC_FREE, __ATOMIC_RELEASE);
     }
     __atomic_store_n(&pool_high, 0, __ATOMIC_RELEASE);
 }
@@ -467,7 +467,7 @@ static void records_forget(void)
 static void fd_learn(int fd)
 {
     char link[32], path[IP_PATH_MAX];
-    struct ip_file *f = NULL;
+    struct ip_rec *f = NULL;
 
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, path, sizeof path - 1);
@@ -475,11 +475,11 @@ static void fd_learn(int fd)
         return;
     path[n] = '\0';
     if (path[0] == '/') {
-        f = ip_file_opened(fd, path, 0);
+        f = ip_rec_file_opened(fd, path, 0);
     } else if (strncmp(path, "socket:", 7) == 0) {
         struct rep_sock s = { 0 };
         ip_sock_describe(fd, &s);
-        f = ip_socket_opened(fd, &s);
+        f = ip_rec_socket_opened(fd, &s);
     }
     if (f)
         f->live.opens = 0;

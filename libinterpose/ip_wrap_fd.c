@@ -123,7 +123,7 @@ int ip_wrap_close_range(unsigned int first, unsigned int last, int flags)
                                          : close_range_sparing_ours(first, last, flags);
     if (rc == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && ip_observing()) {
         int saved = errno;
-        ip_file_fds_closed(first, last);
+        ip_rec_fds_closed(first, last);
         errno = saved;
     }
     return rc;
@@ -264,7 +264,7 @@ ssize_t ip_wrap_writev(int fd, const struct iovec *iov, int iovcnt)
     if (!c.observed || rc <= 0)
         return rc;
     bool console = ip_call_is_console(&c, fd);
-    if (console || (ip_file_ref_valid(c.ref) && ip_call_may_log(&c))) {
+    if (console || (ip_rec_ref_valid(c.ref) && ip_call_may_log(&c))) {
         int saved = errno;
         size_t left = (size_t)rc;
         for (int i = 0; i < iovcnt && left > 0; i++) {

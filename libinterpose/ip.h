@@ -138,14 +138,36 @@ struct ip_rec_ref {
 #define IP_RECS_MAX 16384
 #define IP_FDS_MAX 65536
 
-/* The records, and fd -> the record's key (0: unknown): its index + 1 and
- * its generation in one word (ip_rec_key), so that a lookup reads both at
+/* The records, and fd -> the record's key: its index + 1 and its
+ * generation in one word (ip_rec_key), so that a lookup reads both at
  * once and cannot pair a slot with the generation of a later use of the
- * record. Inline lookups: every wrapped call makes one. */
+ * record. 0: unknown (learned at the fd's next read or write,
+ * ip_files_learn_fd); IP_REC_KEY_NOTHING: learned, and nothing to count
+ * (a pipe, a terminal, an eventfd). Inline lookups: every wrapped call
+ * makes one. */
 extern struct ip_rec *ip_rec_pool;
 extern uint64_t *ip_fd_map;
 
 int ip_files_init(void);
+
+/* An fd we have no record of (opened before we were there, by an object
+ * not patched yet, by a raw system call, inherited, 0-2 as the program
+ * got them): what the kernel says it is. A file (fstat: regular,
+ * directory, block, or a character device that is no terminal) or a
+ * socket gets a record that counts no open; anything else the verdict
+ * IP_REC_KEY_NOTHING. Returns the key fd has now (0: not an open fd).
+ * Keeps errno; system calls only, no fd taken. */
+uint64_t ip_files_learn_fd(int fd);
+
+/* Slot 0 names no record: the verdict "nothing to count" for an fd, kept
+ * in the map so that its calls pay no system call to learn it again. */
+#define IP_REC_KEY_NOTHING ((uint64_t)1)
+
+/* Does a key from the fd map name a record (not unknown, not nothing)? */
+static inline bool ip_rec_key_names_rec(uint64_t key)
+{
+    return (key >> 32) != 0;
+}
 
 /* A record in one use: its slot and generation (never 0), the key of the
  * fd map and of the threads' tallies. */
@@ -160,12 +182,12 @@ static inline struct ip_rec *ip_rec_of_key(uint64_t key)
     return &ip_rec_pool[(key >> 32) - 1];
 }
 
-/* The use of a record that key names (key 0: none). */
+/* The use of a record that key names (none for 0 and IP_REC_KEY_NOTHING). */
 static inline struct ip_rec_ref ip_rec_ref_of_key(uint64_t key)
 {
     struct ip_rec_ref ref = { NULL, 0, 0 };
 
-    if (key) {
+    if (ip_rec_key_names_rec(key)) {
         ref.file = ip_rec_of_key(key);
         ref.gen = (uint32_t)key;
         ref.slot = (uint32_t)(key >> 32);
@@ -173,11 +195,16 @@ static inline struct ip_rec_ref ip_rec_ref_of_key(uint64_t key)
     return ref;
 }
 
-static inline struct ip_rec_ref ip_rec_of_fd(int fd)
+/* What fd names, learning it first when it is unknown and `learn` is
+ * set. */
+static inline struct ip_rec_ref ip_rec_of_fd(int fd, bool learn)
 {
     if ((unsigned)fd >= IP_FDS_MAX)
         return ip_rec_ref_of_key(0);
-    return ip_rec_ref_of_key(__atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE));
+    uint64_t key = __atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE);
+    if (__builtin_expect(key == 0, 0) && learn)
+        key = ip_files_learn_fd(fd);
+    return ip_rec_ref_of_key(key);
 }
 
 /* Is the record still in the use key names (not freed and reused)? */
@@ -211,8 +238,8 @@ void ip_rec_fd_dup(int oldfd, int newfd);
  * its record is a log file, and hand it on if so. */
 void ip_files_file_event(struct rep *r, const struct rep_event *ev);
 /* At attach: forget every record (fds may have changed while detached) and
- * learn the files already open from /proc/self/fd, so that their reads and
- * writes are attributed from the first call on. fds 0-2 stay console. */
+ * learn the fds already open from /proc/self/fd (ip_files_learn_fd), so
+ * that sockets open now are in the gauges from the start. */
 void ip_files_learn_open(void);
 /* Every drain: fold the counts of files closed since the last drain into
  * the period and give their records back (after one more drain, for a

@@ -52,8 +52,9 @@ IP_INLINE uint32_t ip_call_weight(struct ip_rec_ref ref)
 }
 
 /* What every call on fd needs: whether it is observed, and fd's record
- * (fd -1: none). False: not observed. */
-IP_INLINE bool ip_call_start(struct ip_call *c, int fd)
+ * (fd -1: none), learned first if fd is unknown and `learn` is set (the
+ * calls that move bytes). False: not observed. */
+IP_INLINE bool ip_call_start(struct ip_call *c, int fd, bool learn)
 {
     c->observed = ip_observing();
     c->weight = 0;
@@ -62,7 +63,7 @@ IP_INLINE bool ip_call_start(struct ip_call *c, int fd)
         return false;
     if (__builtin_expect(ip_tls.thread == NULL, 0))
         ip_thread_self();           /* once per thread: queue, alternate stack */
-    c->ref = fd >= 0 ? ip_rec_of_fd(fd) : (struct ip_rec_ref){ NULL, 0, 0 };
+    c->ref = fd >= 0 ? ip_rec_of_fd(fd, learn) : (struct ip_rec_ref){ NULL, 0, 0 };
     return true;
 }
 
@@ -70,23 +71,35 @@ IP_INLINE bool ip_call_start(struct ip_call *c, int fd)
  * file, and only when it is sampled: an fd we know nothing of (a pipe,
  * the console) costs no time stamp, and a socket's duration is its
  * lifetime, not its calls'. */
-IP_INLINE void ip_call_begin(struct ip_call *c, int fd)
+IP_INLINE void ip_call_begin_in(struct ip_call *c, int fd, bool learn)
 {
-    if (ip_call_start(c, fd) && c->ref.file && c->ref.file->kind == IP_KIND_FILE &&
+    if (ip_call_start(c, fd, learn) && c->ref.file && c->ref.file->kind == IP_KIND_FILE &&
         (c->weight = ip_call_weight(c->ref)) != 0)
         c->t0 = ip_ticks();
+}
+
+/* Reads, writes, seeks, the socket calls: an unknown fd is learned. */
+IP_INLINE void ip_call_begin(struct ip_call *c, int fd)
+{
+    ip_call_begin_in(c, fd, true);
+}
+
+/* close: an fd about to go is not worth learning. */
+IP_INLINE void ip_call_begin_close(struct ip_call *c, int fd)
+{
+    ip_call_begin_in(c, fd, false);
 }
 
 /* A call with no duration to report (stat, dup): it takes no sample. */
 IP_INLINE void ip_call_begin_untimed(struct ip_call *c, int fd)
 {
-    ip_call_start(c, fd);
+    ip_call_start(c, fd, false);
 }
 
 /* The open family: no record yet, and every open is timed (weight 1). */
 IP_INLINE void ip_call_begin_open(struct ip_call *c)
 {
-    if (!ip_call_start(c, -1))
+    if (!ip_call_start(c, -1, false))
         return;
     c->weight = 1;
     c->t0 = ip_ticks();
@@ -182,8 +195,10 @@ static inline bool ip_io_failed(void)
     return errno != EAGAIN && errno != EINTR;
 }
 
-/* Console: stdout/stderr as the program inherited them. Once the program
- * puts a file of its own there (dd's dup2 onto fd 1), it is that file. */
+/* Console: stdout/stderr when they are a terminal, a pipe or anything
+ * else with nothing to count (learned: ip_files_learn_fd). A file or a
+ * socket there, redirected by the shell or put there by the program
+ * (dd's dup2 onto fd 1), is that file or socket, with no console events. */
 static inline bool ip_call_is_console(const struct ip_call *c, int fd)
 {
     return (fd == 1 || fd == 2) && !c->ref.file;

@@ -17,11 +17,13 @@
 #include "ip_sock.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct ip_rec *ip_rec_pool;
@@ -186,7 +188,7 @@ static void fd_map_replace(int fd, uint64_t key)
 {
     uint64_t old = __atomic_exchange_n(&ip_fd_map[fd], key, __ATOMIC_ACQ_REL);
 
-    if (!old)
+    if (!ip_rec_key_names_rec(old))
         return;
     struct ip_rec_ref gone = ip_rec_ref_of_key(old);
     if (record_release(gone.file))
@@ -218,20 +220,35 @@ static struct ip_rec *record_start(int fd, struct rep_fs_counts *orphan)
     return f;
 }
 
-struct ip_rec *ip_rec_file_opened(int fd, const char *path, uint64_t t0)
+/* Plain stores: the record is CLAIMED, ours alone. */
+static void file_fill(struct ip_rec *f, const char *path)
 {
-    struct ip_rec *f = record_start(fd, &ip_files_orphan);
-    if (!f)
-        return NULL;
-    if (t0) {                       /* plain stores: CLAIMED, ours alone */
-        f->live.duration_ops = 1;
-        f->live.duration_ns = ip_ticks() - t0;
-    }
     f->kind = IP_KIND_FILE;
     f->logfile = IP_LOG_UNKNOWN;
     f->log_probe_bytes = 0;
     f->log_missed_bytes = 0;
     path_copy(f->path, path);
+}
+
+static void socket_fill(struct ip_rec *f, const struct rep_sock *s)
+{
+    f->kind = IP_KIND_SOCKET;
+    f->logfile = IP_LOG_NO;
+    f->sock = *s;
+    f->path[0] = '\0';
+    f->open_ticks = ip_ticks();
+}
+
+struct ip_rec *ip_rec_file_opened(int fd, const char *path, uint64_t t0)
+{
+    struct ip_rec *f = record_start(fd, &ip_files_orphan);
+    if (!f)
+        return NULL;
+    if (t0) {
+        f->live.duration_ops = 1;
+        f->live.duration_ns = ip_ticks() - t0;
+    }
+    file_fill(f, path);
     fd_map_publish(fd, f);
     return f;
 }
@@ -241,19 +258,23 @@ struct ip_rec *ip_rec_socket_opened(int fd, const struct rep_sock *s)
     struct ip_rec *f = record_start(fd, &ip_net_orphan);
     if (!f)
         return NULL;
-    f->kind = IP_KIND_SOCKET;
-    f->logfile = IP_LOG_NO;
-    f->sock = *s;
-    f->path[0] = '\0';
-    f->open_ticks = ip_ticks();
+    socket_fill(f, s);
     fd_map_publish(fd, f);
     return f;
 }
 
 struct ip_rec *ip_rec_fd_closed(int fd, struct ip_rec_ref ref)
 {
-    if (!fd_tracked(fd) || !ref.file)
+    if (!fd_tracked(fd))
         return NULL;
+    if (!ref.file) {
+        /* a verdict of nothing to count goes with the fd: its number's
+         * next use is learned afresh */
+        uint64_t nothing = IP_REC_KEY_NOTHING;
+        __atomic_compare_exchange_n(&ip_fd_map[fd], &nothing, 0, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+        return NULL;
+    }
     uint64_t key = ip_rec_key(ref);
     /* Between the kernel's close and here another thread may have been
      * handed the same number by open(): then it already replaced (and
@@ -309,6 +330,8 @@ void ip_rec_fd_dup(int oldfd, int newfd)
     if (!fd_tracked(oldfd) || !fd_tracked(newfd) || oldfd == newfd)
         return;
     uint64_t key = __atomic_load_n(&ip_fd_map[oldfd], __ATOMIC_ACQUIRE);
+    if (!ip_rec_key_names_rec(key))
+        key = 0;                    /* newfd is learned at its first use */
     /* dup2 onto an fd that names the same file already: nothing changes. */
     if (key && __atomic_load_n(&ip_fd_map[newfd], __ATOMIC_ACQUIRE) == key)
         return;
@@ -461,28 +484,80 @@ static void records_forget(void)
     __atomic_store_n(&pool_high, 0, __ATOMIC_RELEASE);
 }
 
-/* One fd found open: a file (the link names a path) or a socket gets a
- * record that counts no open, since the open happened before we were
- * there. Pipes and anonymous inodes are left alone. */
-static void fd_learn(int fd)
+/* Is what fstat says a file whose bytes count (fs.*)? Not a pipe, a
+ * terminal or an anonymous inode (eventfd, epoll...): those are the
+ * console's or nothing. /dev/null and other devices that are no
+ * terminal count, as they do when the program opens them. */
+static bool stat_is_counted_file(int fd, const struct stat *st)
+{
+    if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode) || S_ISBLK(st->st_mode))
+        return true;
+    return S_ISCHR(st->st_mode) && !isatty(fd);
+}
+
+/* A record for fd, made from what the kernel says, published only if fd
+ * is still unknown (another thread may learn it, or open on its number,
+ * at the same time). It counts no open: that happened before we looked.
+ * Returns the key fd has now. */
+static uint64_t fd_learn_record(int fd, const struct stat *st)
 {
     char link[32], path[IP_PATH_MAX];
-    struct ip_rec *f = NULL;
+    struct rep_sock sock = { 0 };
+    bool is_socket = S_ISSOCK(st->st_mode);
 
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, path, sizeof path - 1);
-    if (n <= 0)
-        return;
-    path[n] = '\0';
-    if (path[0] == '/') {
-        f = ip_rec_file_opened(fd, path, 0);
-    } else if (strncmp(path, "socket:", 7) == 0) {
-        struct rep_sock s = { 0 };
-        ip_sock_describe(fd, &s);
-        f = ip_rec_socket_opened(fd, &s);
+    if (!is_socket) {
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, path, sizeof path - 1);
+        if (n <= 0 || path[0] != '/')
+            return 0;
+        path[n] = '\0';
+    } else {
+        ip_sock_describe(fd, &sock);
     }
-    if (f)
-        f->live.opens = 0;
+    struct ip_rec *f = record_claim();
+    if (!f)
+        return 0;                   /* pool out: tried again at the next call */
+    f->live.opens = 0;
+    f->refs = 1;
+    if (is_socket)
+        socket_fill(f, &sock);
+    else
+        file_fill(f, path);
+    uint64_t key = 0, mine = key_of(f);
+    if (__atomic_compare_exchange_n(&ip_fd_map[fd], &key, mine, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&f->state, IP_REC_OPEN, __ATOMIC_RELEASE);
+        return mine;
+    }
+    /* Lost the race: never published, so nobody counted on it. The reaper
+     * frees it like a closed record (it folds nothing: all zero). */
+    __atomic_store_n(&f->refs, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&f->state, IP_REC_CLOSED, __ATOMIC_RELEASE);
+    closed_push(f);
+    return key;
+}
+
+uint64_t ip_files_learn_fd(int fd)
+{
+    struct stat st;
+    uint64_t key = 0;
+    int saved = errno;
+
+    if (!fd_tracked(fd) || fstat(fd, &st) != 0) {
+        errno = saved;
+        return 0;                   /* not an open fd: nothing to remember */
+    }
+    if (S_ISSOCK(st.st_mode) || stat_is_counted_file(fd, &st)) {
+        key = fd_learn_record(fd, &st);
+    } else {
+        uint64_t unknown = 0;
+        key = IP_REC_KEY_NOTHING;
+        if (!__atomic_compare_exchange_n(&ip_fd_map[fd], &unknown, key, false,
+                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            key = unknown;
+    }
+    errno = saved;
+    return key;
 }
 
 void ip_files_learn_open(void)
@@ -494,8 +569,8 @@ void ip_files_learn_open(void)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         int fd = atoi(e->d_name);
-        if (fd > 2 && fd != dirfd(d))
-            fd_learn(fd);
+        if (e->d_name[0] != '.' && fd != dirfd(d))
+            ip_files_learn_fd(fd);
     }
     closedir(d);
 }

@@ -100,7 +100,7 @@ int ip_wrap_close(int fd)
      * open and the program told it was closed (as AppScope does). */
     if (__builtin_expect(ip_fd_is_ours(fd), 0))
         return 0;
-    ip_call_begin(&c, fd);
+    ip_call_begin_close(&c, fd);
     int rc = ip_real_close(fd);
     ip_call_close_end(&c, "close", fd, rc);
     return rc;

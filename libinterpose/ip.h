@@ -340,9 +340,12 @@ void ip_env_capture(void);
 size_t ip_env_room(char *const envp[]);
 char *const *ip_env_fix(char *const envp[], char **out, char *preload, size_t preload_cap);
 
-/* Flush what is pending, bounded in time: before exec and at exit. */
+/* Flush what is pending, bounded in time: before exec, at exit, and from
+ * a signal handler before the process dies (async-signal-safe). */
+#define IP_EXIT_FLUSH_MS 2000
 void ip_flush_before_exec(void);
 void ip_flush_at_exit(void);
+void ip_flush_at_signal(void);
 
 /* ---- crash backtraces (ip_crash.c) ------------------------------------ */
 

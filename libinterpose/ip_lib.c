@@ -3,6 +3,7 @@
 #include "ip_dns.h"
 #include "ip_hooks.h"
 #include "ip_sock.h"
+#include "ip_term.h"
 #include "scope_ctl.h"
 #include "rep_log.h"
 
@@ -16,7 +17,6 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#define IP_EXIT_FLUSH_MS 2000
 #define IP_EXEC_FLUSH_MS 1000
 
 struct ip_proc ip_proc;
@@ -231,6 +231,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     __atomic_store_n(&ip_proc.active, true, __ATOMIC_RELEASE);
     __atomic_store_n(&loads_patched, loads_now(), __ATOMIC_RELAXED);
     int patched = hooks_install();
+    ip_term_enable();
     const char *note = ip_crash_enable(&ip_proc.cfg);
     if (note)
         ip_complain(note);
@@ -285,6 +286,7 @@ int scope_ctl_detach(void)
     /* Slots first, so no new call enters a wrapper; then the wrappers
      * still running become pass-through; then the last flush. */
     ip_crash_disable();
+    ip_term_disable();
     int restored = (int)ep_restore(&patch_log);
     __atomic_store_n(&ip_proc.active, false, __ATOMIC_RELEASE);
     rep_stop(ip_proc.rep, IP_EXIT_FLUSH_MS);
@@ -348,6 +350,11 @@ void ip_flush_before_exec(void)
 void ip_flush_at_exit(void)
 {
     flush_guarded(rep_stop, IP_EXIT_FLUSH_MS);
+}
+
+void ip_flush_at_signal(void)
+{
+    flush_guarded(rep_flush_from_signal, IP_EXIT_FLUSH_MS);
 }
 
 static void fork_child(void)

@@ -1,6 +1,7 @@
 /* ip_lib.c: libscope's life: load, attach, fork, exec, exit, detach. */
 #include "ip.h"
 #include "ip_dns.h"
+#include "ip_fdroom.h"
 #include "ip_hooks.h"
 #include "ip_sock.h"
 #include "ip_term.h"
@@ -29,18 +30,26 @@ struct scope_ctl_status scope_ctl_status IP_EXPORT;
 
 static void status_text_set(char *dst, size_t cap, const char *src);
 
-/* Our own complaints: under `scope run` to the program's stderr, where the
- * operator who started it looks; under `scope attach` into the status,
- * which the CLI reads back: a live program's stderr is not ours to write. */
+/* Our own trouble: in the log, and under `scope attach` in the status,
+ * which the CLI reads back. Never on the program's stderr: it is the
+ * program's, and what went wrong is ours. */
+static void ip_trouble(const char *what)
+{
+    rep_log(REP_LOG_WARNING, "%s", what);
+    if (scope_ctl_status.how == SCOPE_CTL_HOW_ATTACH)
+        status_text_set(scope_ctl_status.error, sizeof scope_ctl_status.error, what);
+}
+
+/* A configuration error the operator must see: as ip_trouble, and under
+ * `scope run` also on the program's stderr, where the operator who
+ * started it looks (a live program's stderr is not ours to write). */
 static void ip_complain(const char *what)
 {
     char line[1200];
 
-    rep_log(REP_LOG_WARNING, "%s", what);
-    if (scope_ctl_status.how == SCOPE_CTL_HOW_ATTACH) {
-        status_text_set(scope_ctl_status.error, sizeof scope_ctl_status.error, what);
+    ip_trouble(what);
+    if (scope_ctl_status.how == SCOPE_CTL_HOW_ATTACH)
         return;
-    }
     int n = snprintf(line, sizeof line, "scope: %s\n", what);
     if (n > 0)
         (void)!write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
@@ -48,9 +57,10 @@ static void ip_complain(const char *what)
 
 /* ---- identity ----------------------------------------------------------- */
 
+/* A forked child may be near its fd limit: then the name alone. */
 static void cmdline_read(char *out, size_t cap)
 {
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    int fd = ip_fd_room(1) ? open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC) : -1;
     ssize_t n = fd >= 0 ? read(fd, out, cap - 1) : -1;
 
     if (fd >= 0)
@@ -150,7 +160,7 @@ static int hooks_install(void)
         char msg[200];
         snprintf(msg, sizeof msg, "patching the GOT failed: %s; I/O of some "
                  "objects is not observed", strerror(-rc));
-        ip_complain(msg);
+        ip_trouble(msg);
     }
     return rc;
 }
@@ -193,6 +203,31 @@ static void objects_check(void)
     pthread_mutex_unlock(&ctl_lock);
 }
 
+/* What attach may hold at once in the program's fd table: the metric and
+ * event files, the log, and one more for a moment (/proc/self/fd,
+ * /proc/self/maps, /proc/self/cmdline). */
+#define IP_ATTACH_FDS 4
+
+/* Does the program keep IP_FD_MARGIN fds free with ours taken? Else we
+ * back off, take nothing, and say why: in the status under attach, and in
+ * the log when that takes no fd the program lacks. */
+static bool fds_to_spare(void)
+{
+    char msg[sizeof scope_ctl_status.error];
+
+    if (ip_fd_room(IP_ATTACH_FDS))
+        return true;
+    struct ip_fd_count c = ip_fd_count_now();
+    snprintf(msg, sizeof msg, "not observing: %lu of the process's %lu descriptors are "
+             "open, and scope takes one only while %d stay free for it",
+             c.open, c.limit, IP_FD_MARGIN);
+    status_error(msg);
+    if (strcmp(ip_proc.cfg.log_dest, "file://stderr") == 0 || ip_fd_room(1))
+        rep_log(REP_LOG_WARNING, "%s", msg);
+    rep_log_close();
+    return false;
+}
+
 static int attach_locked(const char *config, enum scope_ctl_how how)
 {
     char err[1024];
@@ -203,6 +238,10 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     scope_ctl_status.how = how;
     int bad = rep_config_load(&ip_proc.cfg, config, err, sizeof err);
     rep_log_configure(&ip_proc.cfg);
+    /* Before anything may open the log. The CLI has checked the
+     * configuration already; a bad one is still said below. */
+    if (!fds_to_spare())
+        return -1;
     if (bad > 0) {
         size_t used = strlen(err);
         snprintf(err + used, sizeof err - used, "; the defaults are used instead");
@@ -210,7 +249,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     }
     if (ip_threads_init() < 0 || ip_files_init() < 0) {
         status_error("cannot map memory for per-thread and per-file state");
-        ip_complain(scope_ctl_status.error);
+        ip_trouble(scope_ctl_status.error);
         return -1;
     }
     ip_proc.pid = getpid();
@@ -223,6 +262,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     if (!ip_proc.rep) {
         status_error(err);
         ip_complain(err);
+        rep_log_close();            /* no fd of ours left behind */
         return -1;
     }
     ip_proc.events = rep_events_wanted(ip_proc.rep);
@@ -238,7 +278,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     ip_thread_self();               /* this thread's alternate stack, too */
     ip_single_thread_note();
     if (rep_start(ip_proc.rep) != 0)
-        ip_complain("cannot start the reporter thread; data is written at exit only");
+        ip_trouble("cannot start the reporter thread; data is written at exit only");
     status_text_set(scope_ctl_status.metric_dest, sizeof scope_ctl_status.metric_dest,
                     ip_proc.cfg.metric_enable ? ip_proc.cfg.metric_dest : "");
     status_text_set(scope_ctl_status.event_dest, sizeof scope_ctl_status.event_dest,

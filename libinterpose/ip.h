@@ -340,6 +340,11 @@ void ip_env_capture(void);
 size_t ip_env_room(char *const envp[]);
 char *const *ip_env_fix(char *const envp[], char **out, char *preload, size_t preload_cap);
 
+/* Patch the objects loaded since the last patch, now, in the calling
+ * thread (the dlopen and dlsym wrappers), unless attach, detach or the
+ * reporter is patching already (it then covers them). errno is kept. */
+void ip_objects_patch_now(void);
+
 /* Flush what is pending, bounded in time: before exec, at exit, and from
  * a signal handler before the process dies (async-signal-safe). */
 #define IP_EXIT_FLUSH_MS 2000

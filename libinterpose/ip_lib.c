@@ -148,16 +148,30 @@ static void status_error(const char *why)
     status_text_set(scope_ctl_status.error, sizeof scope_ctl_status.error, why);
 }
 
+/* The hooks whose real function exists, resolved once per attach: a
+ * later patch (after a dlopen, in the program's thread) must not call
+ * dlsym, whose failures would leave a message for the program's dlerror. */
+static struct ep_hook *hooks_usable;
+static size_t hooks_nusable;
+
+static int hooks_resolve(void)
+{
+    if (!hooks_usable)
+        hooks_usable = calloc(ip_hook_count, sizeof *hooks_usable);
+    if (!hooks_usable)
+        return -ENOMEM;
+    ip_hooks_resolve(hooks_usable, &hooks_nusable);
+    return 0;
+}
+
 static int hooks_install(void)
 {
-    struct ep_hook usable[ip_hook_count];
-    size_t nusable;
     struct ep_scope self = { .self = (const void *)hooks_install };
 
-    ip_hooks_resolve(usable, &nusable);
-    int rc = ep_patch_loaded(usable, nusable, &self, &patch_log);
+    int rc = hooks_usable ? ep_patch_loaded(hooks_usable, hooks_nusable, &self, &patch_log)
+                          : -ENOMEM;
     if (rc < 0) {
-        char msg[200];
+        char msg[sizeof scope_ctl_status.error];
         snprintf(msg, sizeof msg, "patching the GOT failed: %s; I/O of some "
                  "objects is not observed", strerror(-rc));
         ip_trouble(msg);
@@ -183,14 +197,12 @@ static unsigned long long loads_now(void)
 
 static unsigned long long loads_patched;    /* dlpi_adds at the last patch */
 
-/* On the reporter thread, every drain: an object dlopen'ed since the last
- * look is patched too (at most ~10 ms late). dlopen itself is not wrapped:
- * glibc searches the *caller's* RUNPATH, which a wrapper would change. The
- * lock is only tried: attach and detach hold it while they work. */
-static void objects_check(void)
+/* Patch what was loaded since the last patch (adds: dlpi_adds now). The
+ * lock is only tried: attach and detach hold it while they work, and a
+ * dlopen from a constructor runs under the loader's lock, which a patch
+ * waiting for ours would hold against us. */
+static void objects_patch(unsigned long long adds)
 {
-    unsigned long long adds = loads_now();
-
     if (adds == __atomic_load_n(&loads_patched, __ATOMIC_RELAXED) ||
         pthread_mutex_trylock(&ctl_lock) != 0)
         return;
@@ -201,6 +213,25 @@ static void objects_check(void)
         __atomic_store_n(&loads_patched, adds, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&ctl_lock);
+}
+
+/* On the reporter thread, every drain: what the wrappers of dlopen and
+ * dlsym did not patch (ip_wrap_dl.c says when) is patched here, at most
+ * ~10 ms late. */
+static void objects_check(void)
+{
+    objects_patch(loads_now());
+}
+
+void ip_objects_patch_now(void)
+{
+    int saved = errno;
+
+    /* ep_patch_loaded reads /proc/self/maps with an fd of the program's
+     * table: only with room to spare, else the reporter does it. */
+    if (!ip_tls.ours && ip_fd_room(1))
+        objects_patch(loads_now());
+    errno = saved;
 }
 
 /* What attach may hold at once in the program's fd table: the metric and
@@ -270,7 +301,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     /* Counting starts before the first slot points at a wrapper. */
     __atomic_store_n(&ip_proc.active, true, __ATOMIC_RELEASE);
     __atomic_store_n(&loads_patched, loads_now(), __ATOMIC_RELAXED);
-    int patched = hooks_install();
+    int patched = hooks_resolve() == 0 ? hooks_install() : -ENOMEM;
     ip_term_enable();
     const char *note = ip_crash_enable(&ip_proc.cfg);
     if (note)

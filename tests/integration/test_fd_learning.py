@@ -101,6 +101,14 @@ sys.stdin.readline()
 """
 
 
+def received(sock):
+    """Bytes read from sock until its peer closes."""
+    n = 0
+    while chunk := sock.recv(65536):
+        n += len(chunk)
+    return n
+
+
 class LearnedAfterAttachTest(AttachTest):
     def net_sum(self, name):
         if not os.path.exists(self.metrics):
@@ -134,10 +142,7 @@ class LearnedAfterAttachTest(AttachTest):
                 socket.send_fds(u, [b"f"], [out.fileno()])
                 out.close()
                 self.assertEqual(self.ask(p, "go"), "sent")
-                got = 0
-                while chunk := peer.recv(65536):
-                    got += len(chunk)
-        self.assertEqual(got, 5000)
+                self.assertEqual(received(peer), 5000)
         self.wait_for(lambda: self.net_sum("net.tx") == 5000, 5, "net.tx of the received socket")
 
     def test_a_connection_opened_before_attach_and_used_after_is_counted(self):
@@ -158,10 +163,7 @@ class LearnedAfterAttachTest(AttachTest):
             self.attach(p.pid)
             with peer:
                 self.assertEqual(self.ask(p, "go"), "sent")
-                got = 0
-                while chunk := peer.recv(65536):
-                    got += len(chunk)
-        self.assertEqual(got, 5000)
+                self.assertEqual(received(peer), 5000)
         self.wait_for(lambda: self.net_sum("net.tx") == 5000, 5, "net.tx of the pooled connection")
 
 

@@ -227,10 +227,13 @@ void ip_objects_patch_now(void)
 {
     int saved = errno;
 
+    if (ip_tls.ours)
+        return;
+    unsigned long long adds = loads_now();
     /* ep_patch_loaded reads /proc/self/maps with an fd of the program's
      * table: only with room to spare, else the reporter does it. */
-    if (!ip_tls.ours && ip_fd_room(1))
-        objects_patch(loads_now());
+    if (adds != __atomic_load_n(&loads_patched, __ATOMIC_RELAXED) && ip_fd_room(1))
+        objects_patch(adds);
     errno = saved;
 }
 

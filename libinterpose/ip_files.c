@@ -524,11 +524,12 @@ static uint64_t fd_learn_record(int fd, const struct stat *st)
     else
         file_fill(f, path);
     uint64_t key = 0, mine = key_of(f);
+    /* OPEN before it is in the map, as fd_map_publish does: a close that
+     * follows at once must find it OPEN, not have its CLOSED undone. */
+    __atomic_store_n(&f->state, IP_REC_OPEN, __ATOMIC_RELEASE);
     if (__atomic_compare_exchange_n(&ip_fd_map[fd], &key, mine, false,
-                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        __atomic_store_n(&f->state, IP_REC_OPEN, __ATOMIC_RELEASE);
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return mine;
-    }
     /* Lost the race: never published, so nobody counted on it. The reaper
      * frees it like a closed record (it folds nothing: all zero). */
     __atomic_store_n(&f->refs, 0, __ATOMIC_RELAXED);

@@ -195,22 +195,53 @@ static unsigned long long loads_now(void)
     return adds;
 }
 
-static unsigned long long loads_patched;    /* dlpi_adds at the last patch */
+/* dlpi_adds counts an object once it is mapped, before the loader has
+ * relocated it: the reporter's walk may come in between, find its slots
+ * not yet filled and leave them. So two marks: loads_patched, dlpi_adds
+ * at the reporter's last walk, and loads_settled, at the last walk made
+ * from a program thread after its dlopen returned (or at attach), when
+ * what it loaded is relocated. */
+static unsigned long long loads_patched, loads_settled;
 
-/* Patch what was loaded since the last patch (adds: dlpi_adds now). The
- * lock is only tried: attach and detach hold it while they work, and a
- * dlopen from a constructor runs under the loader's lock, which a patch
- * waiting for ours would hold against us. */
-static void objects_patch(unsigned long long adds)
+/* How long a program thread waits for a patch under way (the reporter's
+ * takes a millisecond or two, far more on a loaded machine) before
+ * leaving the new objects to it. */
+#define IP_PATCH_WAIT_MS 500
+
+/* The control lock within wait_ms, or false. Never waited for without a
+ * bound: a dlopen from a constructor runs under the loader's lock, which
+ * a patch holding ours (the reporter's) may be waiting for. */
+static bool ctl_lock_within(unsigned wait_ms)
 {
-    if (adds == __atomic_load_n(&loads_patched, __ATOMIC_RELAXED) ||
-        pthread_mutex_trylock(&ctl_lock) != 0)
+    struct timespec step = { 0, 100000 };
+
+    for (unsigned waited = 0; pthread_mutex_trylock(&ctl_lock) != 0; waited++) {
+        if (waited >= wait_ms * 10)
+            return false;
+        nanosleep(&step, NULL);
+    }
+    return true;
+}
+
+/* Walk every object again (adds: dlpi_adds now; settled: every object it
+ * counts is relocated), waiting at most wait_ms for attach, detach or
+ * another walk to finish. */
+static void objects_patch(unsigned long long adds, bool settled, unsigned wait_ms)
+{
+    if (!ctl_lock_within(wait_ms)) {
+        if (wait_ms)
+            rep_log(REP_LOG_DEBUG, "objects loaded now are left to the reporter: "
+                    "a patch under way took over %u ms", wait_ms);
         return;
-    if (ip_proc.active) {
+    }
+    if (ip_proc.active && adds != __atomic_load_n(settled ? &loads_settled : &loads_patched,
+                                                  __ATOMIC_RELAXED)) {
         int patched = hooks_install();
         if (patched > 0)
             scope_ctl_status.patched_slots += (uint32_t)patched;
         __atomic_store_n(&loads_patched, adds, __ATOMIC_RELAXED);
+        if (settled)
+            __atomic_store_n(&loads_settled, adds, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&ctl_lock);
 }
@@ -220,7 +251,10 @@ static void objects_patch(unsigned long long adds)
  * ~10 ms late. */
 static void objects_check(void)
 {
-    objects_patch(loads_now());
+    unsigned long long adds = loads_now();
+
+    if (adds != __atomic_load_n(&loads_patched, __ATOMIC_RELAXED))
+        objects_patch(adds, false, 0);
 }
 
 void ip_objects_patch_now(void)
@@ -230,10 +264,11 @@ void ip_objects_patch_now(void)
     if (ip_tls.ours)
         return;
     unsigned long long adds = loads_now();
-    /* ep_patch_loaded reads /proc/self/maps with an fd of the program's
+    /* After the program's dlopen returned, what it loaded is relocated.
+     * ep_patch_loaded reads /proc/self/maps with an fd of the program's
      * table: only with room to spare, else the reporter does it. */
-    if (adds != __atomic_load_n(&loads_patched, __ATOMIC_RELAXED) && ip_fd_room(1))
-        objects_patch(adds);
+    if (adds != __atomic_load_n(&loads_settled, __ATOMIC_RELAXED) && ip_fd_room(1))
+        objects_patch(adds, true, IP_PATCH_WAIT_MS);
     errno = saved;
 }
 
@@ -304,6 +339,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     /* Counting starts before the first slot points at a wrapper. */
     __atomic_store_n(&ip_proc.active, true, __ATOMIC_RELEASE);
     __atomic_store_n(&loads_patched, loads_now(), __ATOMIC_RELAXED);
+    __atomic_store_n(&loads_settled, loads_patched, __ATOMIC_RELAXED);
     int patched = hooks_resolve() == 0 ? hooks_install() : -ENOMEM;
     ip_term_enable();
     const char *note = ip_crash_enable(&ip_proc.cfg);

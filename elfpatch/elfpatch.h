@@ -7,7 +7,7 @@
  * functions) and R_X86_64_64 with addend 0 (DT_RELA: function pointers in
  * data). Patching stores a wrapper address into every slot whose symbol
  * names a hook; restoring puts back the raw old value of every slot that
- * still holds our wrapper. See ../shared/INTERPOSITION-NOTES.md 1-10.
+ * still holds our wrapper.
  *
  * Nothing here resolves "the real function": the old value of a lazily bound
  * JUMP_SLOT is the PLT resolver stub, never a function to call. Callers
@@ -64,8 +64,9 @@ struct ep_scope {
 int ep_patch_loaded(const struct ep_hook *hooks, size_t nhooks,
                     const struct ep_scope *scope, struct ep_log *log);
 
-/* Patch one object, described as dl_iterate_phdr describes it (used for
- * objects loaded later by dlopen). Same return convention. */
+/* Patch one object, described as dl_iterate_phdr describes it, with no
+ * object skipped (the unit tests patch their fixtures one at a time with
+ * it). Same return convention. */
 int ep_patch_object(const struct dl_phdr_info *obj,
                     const struct ep_hook *hooks, size_t nhooks,
                     struct ep_log *log);

@@ -3,8 +3,8 @@
  *
  * GOT patching only sees programs that call libc through a GOT: dynamically
  * linked x86-64 ones. Static binaries and Go binaries without cgo make their
- * system calls directly; attaching to them would "work" and report nothing
- * (INTERPOSITION-NOTES.md, note 11), so the CLI refuses them with a reason.
+ * system calls directly; attaching to them would "work" and report nothing,
+ * so the CLI refuses them with a reason.
  * This file uses libelf and is linked into the CLI only, never into
  * libscope.so.
  */

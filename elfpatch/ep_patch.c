@@ -4,7 +4,6 @@
  * so it uses only libc and what the dynamic linker already exposes
  * (dl_iterate_phdr, the objects' own PT_DYNAMIC), never libelf. Every slot it
  * writes is logged first, so ep_restore() can put the exact old bytes back.
- * The traps it avoids are numbered in ../shared/INTERPOSITION-NOTES.md.
  */
 #include "elfpatch.h"
 #include "ep_elf_internal.h"
@@ -46,7 +45,8 @@ struct dyn_tables {
     size_t relaent;
 };
 
-/* Objects ep_patch_loaded() must leave alone (note 1). Zero means unknown. */
+/* Objects ep_patch_loaded() must leave alone (object_is_skipped says why).
+ * Zero means unknown. */
 struct skip_set {
     uintptr_t vdso;         /* AT_SYSINFO_EHDR: an address inside the vDSO */
     uintptr_t ldso;         /* AT_BASE: an address inside the dynamic linker */
@@ -182,11 +182,11 @@ static bool page_prot_lookup(const struct map_table *maps, uintptr_t addr,
 
 /* ---- writing one slot ---------------------------------------------------- */
 
-/* Under RELRO the slot's page is read-only (note 4): open it for writing
+/* Under RELRO the slot's page is read-only: open it for writing
  * only as long as the store takes, then give back exactly the protection
  * it had, so we never leave a page writable or RWX behind us. The store is
  * one aligned 8-byte atomic because other threads call through the slot
- * while we write it (note 6). */
+ * while we write it. */
 static int slot_store(void **slot, void *value, int prot)
 {
     if (prot & PROT_WRITE) {
@@ -236,7 +236,7 @@ static bool slot_holds_expected(const struct dl_phdr_info *obj, const void *valu
  * (re-patching after dlopen must not log a slot twice) or something we
  * must not replace, or -errno. The log
  * entry is written before the slot, so a failure can never leave a patched
- * slot that ep_restore() does not know about (note 7). */
+ * slot that ep_restore() does not know about. */
 static int slot_patch(const struct dl_phdr_info *obj, void **slot,
                       unsigned hook, const struct ep_hook *hooks,
                       unsigned reloc_type, const struct map_table *maps,
@@ -282,7 +282,7 @@ static bool object_contains(const struct dl_phdr_info *obj, uintptr_t addr)
 }
 
 /* glibc has already added the load bias to d_ptr values; musl (and glibc
- * for a read-only PT_DYNAMIC) leaves them as offsets (note 3). A value that
+ * for a read-only PT_DYNAMIC) leaves them as offsets. A value that
  * already points into the object is an address; anything else is not. */
 static uintptr_t dyn_ptr(const struct dl_phdr_info *obj, ElfW(Addr) d_ptr)
 {
@@ -414,7 +414,7 @@ static int reloc_table_scan(const struct dl_phdr_info *obj,
     return patched;
 }
 
-/* Both tables (note 2): DT_JMPREL holds the PLT's JUMP_SLOTs, DT_RELA the
+/* Both tables: DT_JMPREL holds the PLT's JUMP_SLOTs, DT_RELA the
  * GLOB_DAT slots that -fno-plt calls and address-taken functions use. */
 static int object_patch(const struct dl_phdr_info *obj,
                         const struct ep_hook *hooks, size_t nhooks,
@@ -546,7 +546,7 @@ int ep_patch_object(const struct dl_phdr_info *obj,
     return n;
 }
 
-/* Only a slot that still holds our wrapper is ours to write (note 7): the
+/* Only a slot that still holds our wrapper is ours to write: the
  * object may be gone (unmapped: skip) or someone may have re-patched. */
 static bool slot_restore(const struct ep_patch *p, const struct map_table *maps)
 {

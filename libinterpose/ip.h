@@ -4,7 +4,8 @@
  *   - per thread (ip_thread): an event queue, claimed from a pool on the
  *     thread's first hooked call, given back after the thread exits and the
  *     reporter has drained it;
- *   - per open file (ip_file): path and counters, so totals stay exact
+ *   - per open file description, a file or a socket (ip_rec, "the
+ *     record"): path or addresses, and counters, so totals stay exact
  *     however many events are dropped; several fds share one record after
  *     dup. A wrapper adds to its thread's tally of the record (ip_tally:
  *     plain adds, no lock prefix); the reporter moves tallies into the
@@ -21,6 +22,7 @@
 #include <time.h>
 #include "ip_queue.h"
 #include "ip_sample.h"
+#include "ip_vfork.h"
 #include "rep.h"
 
 #define IP_EXPORT __attribute__((visibility("default")))
@@ -40,7 +42,7 @@ enum ip_thread_state { IP_THREAD_FREE, IP_THREAD_ACTIVE, IP_THREAD_EXITED };
  * into a record reused for another file. */
 struct ip_tally {
     /* written by the thread */
-    uint64_t key;               /* ip_file_key() of the record; 0: none */
+    uint64_t key;               /* ip_rec_key() of the record; 0: none */
     uint32_t rekey_seq;         /* odd while the key changes */
     struct ip_sampler sampler;  /* which of its calls are timed */
     uint32_t sampled_move;      /* move_seq at its last timed call */
@@ -90,11 +92,11 @@ void ip_threads_after_fork_child(void);
 
 /* CLAIMED: being filled by the thread that opened it, not yet in
  * ip_fd_map; the reporter folds only OPEN and CLOSED records. */
-enum ip_file_state { IP_FILE_FREE, IP_FILE_CLAIMED, IP_FILE_OPEN, IP_FILE_CLOSED };
+enum ip_rec_state { IP_REC_FREE, IP_REC_CLAIMED, IP_REC_OPEN, IP_REC_CLOSED };
 
 /* A record is a file (fs.* metrics) or a socket (net.*: reads and writes
  * are rx and tx, whichever function moved the bytes). */
-enum ip_file_kind { IP_KIND_FILE, IP_KIND_SOCKET };
+enum ip_rec_kind { IP_KIND_FILE, IP_KIND_SOCKET };
 
 /* Is the file a log file, whose writes become `file` events? The reporter
  * decides (a regex: not in a wrapper), at the first write it sees. Until
@@ -105,18 +107,18 @@ enum ip_file_kind { IP_KIND_FILE, IP_KIND_SOCKET };
 enum ip_logfile { IP_LOG_UNKNOWN, IP_LOG_YES, IP_LOG_NO };
 #define IP_LOG_PROBE_BYTES 4096
 
-struct ip_file {
-    uint32_t state;             /* enum ip_file_state, atomic */
+struct ip_rec {
+    uint32_t state;             /* enum ip_rec_state, atomic */
     uint32_t gen;               /* bumped on each reuse of the record */
     uint32_t refs;              /* fds naming it, atomic */
-    uint32_t kind;              /* enum ip_file_kind, set before publishing */
+    uint32_t kind;              /* enum ip_rec_kind, set before publishing */
     uint32_t logfile;           /* enum ip_logfile, atomic */
     uint32_t log_probe_bytes;   /* queued while IP_LOG_UNKNOWN, atomic */
     uint64_t log_missed_bytes;  /* not queued past the probe, atomic */
     uint64_t open_ticks;        /* sockets: for the connection's lifetime */
     struct ip_sampler sampler;  /* calls made without their thread's tally */
     struct rep_sock sock;       /* sockets: what it is, addresses once known */
-    struct ip_file *next_closed;    /* on the list of closed records */
+    struct ip_rec *next_closed;    /* on the list of closed records */
     uint32_t next_free;         /* on the free stack: next index + 1 */
     /* live counters: wrappers add, the reporter reads; duration_ns holds
      * ticks (see ip_ticks) until the reporter converts it */
@@ -127,94 +129,117 @@ struct ip_file {
 };
 
 /* What a wrapper remembers between before and after the real call. */
-struct ip_file_ref {
-    struct ip_file *file;
+struct ip_rec_ref {
+    struct ip_rec *file;
     uint32_t gen;
     uint32_t slot;              /* record index + 1 */
 };
 
-#define IP_FILES_MAX 16384
+#define IP_RECS_MAX 16384
 #define IP_FDS_MAX 65536
 
-/* The records, and fd -> the record's key (0: unknown): its index + 1 and
- * its generation in one word (ip_file_key), so that a lookup reads both at
+/* The records, and fd -> the record's key: its index + 1 and its
+ * generation in one word (ip_rec_key), so that a lookup reads both at
  * once and cannot pair a slot with the generation of a later use of the
- * record. Inline lookups: every wrapped call makes one. */
-extern struct ip_file *ip_files_pool;
+ * record. 0: unknown (learned at the fd's next read or write,
+ * ip_files_learn_fd); IP_REC_KEY_NOTHING: learned, and nothing to count
+ * (a pipe, a terminal, an eventfd). Inline lookups: every wrapped call
+ * makes one. */
+extern struct ip_rec *ip_rec_pool;
 extern uint64_t *ip_fd_map;
 
 int ip_files_init(void);
 
+/* An fd we have no record of (opened before we were there, by an object
+ * not patched yet, by a raw system call, inherited, 0-2 as the program
+ * got them): what the kernel says it is. A file (fstat: regular,
+ * directory, block, or a character device that is no terminal) or a
+ * socket gets a record that counts no open; anything else the verdict
+ * IP_REC_KEY_NOTHING. Returns the key fd has now (0: not an open fd).
+ * Keeps errno; system calls only, no fd taken. */
+uint64_t ip_files_learn_fd(int fd);
+
+/* Slot 0 names no record: the verdict "nothing to count" for an fd, kept
+ * in the map so that its calls pay no system call to learn it again. */
+#define IP_REC_KEY_NOTHING ((uint64_t)1)
+
+/* Does a key from the fd map name a record (not unknown, not nothing)? */
+static inline bool ip_rec_key_names_rec(uint64_t key)
+{
+    return (key >> 32) != 0;
+}
+
 /* A record in one use: its slot and generation (never 0), the key of the
  * fd map and of the threads' tallies. */
-static inline uint64_t ip_file_key(struct ip_file_ref ref)
+static inline uint64_t ip_rec_key(struct ip_rec_ref ref)
 {
     return (uint64_t)ref.slot << 32 | ref.gen;
 }
 
 /* The record a non-zero key names (in that use or a later one). */
-static inline struct ip_file *ip_file_of_key(uint64_t key)
+static inline struct ip_rec *ip_rec_of_key(uint64_t key)
 {
-    return &ip_files_pool[(key >> 32) - 1];
+    return &ip_rec_pool[(key >> 32) - 1];
 }
 
-/* The use of a record that key names (key 0: none). */
-static inline struct ip_file_ref ip_file_ref_of_key(uint64_t key)
+/* The use of a record that key names (none for 0 and IP_REC_KEY_NOTHING). */
+static inline struct ip_rec_ref ip_rec_ref_of_key(uint64_t key)
 {
-    struct ip_file_ref ref = { NULL, 0, 0 };
+    struct ip_rec_ref ref = { NULL, 0, 0 };
 
-    if (key) {
-        ref.file = ip_file_of_key(key);
+    if (ip_rec_key_names_rec(key)) {
+        ref.file = ip_rec_of_key(key);
         ref.gen = (uint32_t)key;
         ref.slot = (uint32_t)(key >> 32);
     }
     return ref;
 }
 
-static inline struct ip_file_ref ip_file_of_fd(int fd)
+/* What fd names, learning it first when it is unknown and `learn` is
+ * set. */
+static inline struct ip_rec_ref ip_rec_of_fd(int fd, bool learn)
 {
     if ((unsigned)fd >= IP_FDS_MAX)
-        return ip_file_ref_of_key(0);
-    return ip_file_ref_of_key(__atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE));
+        return ip_rec_ref_of_key(0);
+    uint64_t key = __atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE);
+    if (__builtin_expect(key == 0, 0) && learn)
+        key = ip_files_learn_fd(fd);
+    return ip_rec_ref_of_key(key);
 }
 
 /* Is the record still in the use key names (not freed and reused)? */
-static inline bool ip_file_key_current(uint64_t key)
+static inline bool ip_rec_key_current(uint64_t key)
 {
-    return __atomic_load_n(&ip_file_of_key(key)->gen, __ATOMIC_ACQUIRE) == (uint32_t)key;
+    return __atomic_load_n(&ip_rec_of_key(key)->gen, __ATOMIC_ACQUIRE) == (uint32_t)key;
 }
 
 /* Is ref's record still the one it was (not freed and reused)? */
-static inline bool ip_file_ref_valid(struct ip_file_ref ref)
+static inline bool ip_rec_ref_valid(struct ip_rec_ref ref)
 {
     return ref.file && __atomic_load_n(&ref.file->gen, __ATOMIC_RELAXED) == ref.gen;
 }
 
 /* A new fd opened on path: claim a record (or NULL when the pool is out).
  * t0: the open's ip_ticks() at its start (its duration), or 0. */
-struct ip_file *ip_file_opened(int fd, const char *path, uint64_t t0);
+struct ip_rec *ip_rec_file_opened(int fd, const char *path, uint64_t t0);
 /* A new socket fd (socket, accept, socketpair), described by s. */
-struct ip_file *ip_socket_opened(int fd, const struct rep_sock *s);
-/* Fill in a socket's addresses (and family and type) from the kernel:
- * getsockname, getpeername. At connect and accept, and for sockets found
- * open at attach. */
-void ip_sock_describe(int fd, struct rep_sock *s);
+struct ip_rec *ip_rec_socket_opened(int fd, const struct rep_sock *s);
 /* fd, which named ref before the call, was closed: drop its reference
  * unless another thread already reused the fd number. Returns the record if
  * this was the last reference (the caller reports the close), else NULL. */
-struct ip_file *ip_file_fd_closed(int fd, struct ip_file_ref ref);
+struct ip_rec *ip_rec_fd_closed(int fd, struct ip_rec_ref ref);
 /* close_range closed [first, last]: records whose last fd went get their
  * close event. */
-void ip_file_fds_closed(unsigned first, unsigned last);
+void ip_rec_fds_closed(unsigned first, unsigned last);
 /* newfd now names what oldfd names (dup family); a file newfd named
  * before and nothing else did is closed (its close event). */
-void ip_file_fd_dup(int oldfd, int newfd);
+void ip_rec_fd_dup(int oldfd, int newfd);
 /* A REP_EV_FILE event from a queue (reporter thread): decide once whether
  * its record is a log file, and hand it on if so. */
 void ip_files_file_event(struct rep *r, const struct rep_event *ev);
 /* At attach: forget every record (fds may have changed while detached) and
- * learn the files already open from /proc/self/fd, so that their reads and
- * writes are attributed from the first call on. fds 0-2 stay console. */
+ * learn the fds already open from /proc/self/fd (ip_files_learn_fd), so
+ * that sockets open now are in the gauges from the start. */
 void ip_files_learn_open(void);
 /* Every drain: fold the counts of files closed since the last drain into
  * the period and give their records back (after one more drain, for a
@@ -225,18 +250,18 @@ void ip_files_after_fork_child(void);
 /* ---- per-thread tallies (ip_tally.c) ------------------------------------ */
 
 /* The one tally of t's that may hold ref's record (direct-mapped). */
-static inline struct ip_tally *ip_tally_slot(struct ip_thread *t, struct ip_file_ref ref)
+static inline struct ip_tally *ip_tally_slot(struct ip_thread *t, struct ip_rec_ref ref)
 {
     return &t->tallies[ref.slot % IP_TALLIES];
 }
 
 /* t's tally of ref's record, or NULL: no thread, or its slot holds
  * another record. */
-static inline struct ip_tally *ip_tally_of(struct ip_thread *t, struct ip_file_ref ref)
+static inline struct ip_tally *ip_tally_of(struct ip_thread *t, struct ip_rec_ref ref)
 {
     struct ip_tally *e = t ? ip_tally_slot(t, ref) : NULL;
 
-    return e && e->key == ip_file_key(ref) ? e : NULL;
+    return e && e->key == ip_rec_key(ref) ? e : NULL;
 }
 
 /* Take over tally e for `key` if it holds nothing unmoved; NULL if it
@@ -246,26 +271,27 @@ struct rep_io_counts *ip_tally_claim(struct ip_tally *e, uint64_t key);
 void ip_tally_move(struct ip_thread *t);
 /* ref's counters as they stand, with what the calling thread has not had
  * moved yet (for the totals of a close event). */
-void ip_tally_totals(struct ip_file_ref ref, struct rep_io_counts *out);
+void ip_tally_totals(struct ip_rec_ref ref, struct rep_io_counts *out);
 /* Fork child: the forking thread's tallies so far are the parent's to
  * report (mine), every other thread's are gone. */
 void ip_tally_after_fork_child(struct ip_thread *t, bool mine);
 
-/* Counts that belong to no record: open errors, records out of pool. */
+/* File counts that belong to no record: open errors, records out of
+ * pool, stat calls on paths. */
 extern struct rep_io_counts ip_files_orphan;
-/* connect/socket errors on no socket record, and name lookups. */
-extern struct rep_io_counts ip_net_orphan;
-struct ip_dns_counts {
-    uint64_t requests;
-    uint64_t duration_ticks;
-};
-extern struct ip_dns_counts ip_dns;
+/* What changed in live since `reported` (which catches up) goes into d,
+ * its duration converted from ticks to ns; false: nothing changed. */
+bool ip_counts_take(struct rep_io_counts *live, struct rep_io_counts *reported,
+                    struct rep_io_counts *d);
 
 /* The reporter starts a new second of the SCOPE_EVENT_MAXEPS limit. */
 void ip_events_new_second(struct rep *r);
 /* Hand the count of cut events to the reporter (each second, and at the
  * last flush). */
 void ip_events_cut_report(struct rep *r);
+/* Events lost because a signal handler's event interrupted a push on the
+ * same thread, since the last call. */
+uint64_t ip_events_take_nested_drops(void);
 
 /* ---- per process -------------------------------------------------------- */
 
@@ -292,13 +318,6 @@ static inline bool ip_fd_is_ours(int fd)
     return false;
 }
 
-/* In a vfork child, which shares our memory (and this thread's TLS):
- * nothing it does may change the parent's records or queues. The vfork
- * wrapper sets ip_vforking; while it is set, each wrapper asks the kernel
- * which process it is in, and the parent, back, clears it. */
-extern __thread bool ip_vforking __attribute__((tls_model("initial-exec")));
-bool ip_in_vfork_child(void);
-
 /* Around unshare(CLONE_NEWUSER) and setns into a user namespace, which a
  * multi-threaded process may not do: stop the reporter thread, then start
  * it again. */
@@ -321,9 +340,17 @@ void ip_env_capture(void);
 size_t ip_env_room(char *const envp[]);
 char *const *ip_env_fix(char *const envp[], char **out, char *preload, size_t preload_cap);
 
-/* Flush what is pending, bounded in time: before exec and at exit. */
+/* Patch the objects loaded since the last patch, now, in the calling
+ * thread (the dlopen and dlsym wrappers), unless attach, detach or the
+ * reporter is patching already (it then covers them). errno is kept. */
+void ip_objects_patch_now(void);
+
+/* Flush what is pending, bounded in time: before exec, at exit, and from
+ * a signal handler before the process dies (async-signal-safe). */
+#define IP_EXIT_FLUSH_MS 2000
 void ip_flush_before_exec(void);
 void ip_flush_at_exit(void);
+void ip_flush_at_signal(void);
 
 /* ---- crash backtraces (ip_crash.c) ------------------------------------ */
 
@@ -360,8 +387,6 @@ static inline uint64_t ip_ticks(void)
 void ip_ticks_calibrate_start(void);
 void ip_ticks_recalibrate(void);    /* reporter, every drain */
 uint64_t ip_ticks_to_ns(uint64_t ticks);
-
-bool ip_vfork_settle(void);
 
 /* Should this call be observed at all? */
 static inline bool ip_observing(void)

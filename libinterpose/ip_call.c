@@ -3,7 +3,7 @@
 
 bool ip_call_count_shared(const struct ip_call *c, ip_counter_fn *fn, int64_t rc)
 {
-    if (!ip_file_ref_valid(c->ref))
+    if (!ip_rec_ref_valid(c->ref))
         return false;
     fn(c, &c->ref.file->live, false, rc);
     return true;
@@ -20,7 +20,7 @@ void ip_call_open_end(const struct ip_call *c, const char *op, int fd,
         ip_call_duration(c, &ip_files_orphan, false);
         ip_event_error(REP_EV_FS_ERROR_OPEN_CLOSE, op, path);
     } else {
-        struct ip_file *f = ip_file_opened(fd, path ? path : "?", c->t0);
+        struct ip_rec *f = ip_rec_file_opened(fd, path ? path : "?", c->t0);
         if (f)
             ip_event_open(op, fd, f);
     }
@@ -45,7 +45,7 @@ void ip_call_close_end(const struct ip_call *c, const char *op, int fd, int rc)
     if (rc < 0 && saved != EINTR)
         ip_call_file_error(c, REP_EV_FS_ERROR_OPEN_CLOSE, op);
     /* Linux releases the fd even when close reports an error. */
-    struct ip_file *closed = ip_file_fd_closed(fd, c->ref);
+    struct ip_rec *closed = ip_rec_fd_closed(fd, c->ref);
     if (closed)
         ip_event_close(op, fd, c->ref);
     errno = saved;
@@ -56,7 +56,7 @@ void ip_call_dup_end(const struct ip_call *c, int oldfd, int newfd)
     if (!c->observed || newfd < 0)
         return;
     int saved = errno;
-    ip_file_fd_dup(oldfd, newfd);
+    ip_rec_fd_dup(oldfd, newfd);
     errno = saved;
 }
 
@@ -64,7 +64,7 @@ void ip_call_file_error(const struct ip_call *c, uint16_t kind, const char *op)
 {
     int saved = errno;
 
-    if (ip_file_ref_valid(c->ref) && c->ref.file->kind == IP_KIND_FILE)
+    if (ip_rec_ref_valid(c->ref) && c->ref.file->kind == IP_KIND_FILE)
         ip_event_error(kind, op, c->ref.file->path);
     errno = saved;
 }

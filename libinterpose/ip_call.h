@@ -28,7 +28,7 @@
 struct ip_call {
     bool observed;
     uint32_t weight;                /* timed: the calls it stands for; 0: not */
-    struct ip_file_ref ref;
+    struct ip_rec_ref ref;
     uint64_t t0;                    /* ip_ticks(), when timed */
 };
 
@@ -37,7 +37,7 @@ struct ip_call {
  * after each drain that moved the tally is timed (a file used in a report
  * period has a duration in it); else the record's sampler, which other
  * threads share. */
-IP_INLINE uint32_t ip_call_weight(struct ip_file_ref ref)
+IP_INLINE uint32_t ip_call_weight(struct ip_rec_ref ref)
 {
     struct ip_tally *e = ip_tally_of(ip_tls.thread, ref);
 
@@ -52,8 +52,9 @@ IP_INLINE uint32_t ip_call_weight(struct ip_file_ref ref)
 }
 
 /* What every call on fd needs: whether it is observed, and fd's record
- * (fd -1: none). False: not observed. */
-IP_INLINE bool ip_call_start(struct ip_call *c, int fd)
+ * (fd -1: none), learned first if fd is unknown and `learn` is set (the
+ * calls that move bytes). False: not observed. */
+IP_INLINE bool ip_call_start(struct ip_call *c, int fd, bool learn)
 {
     c->observed = ip_observing();
     c->weight = 0;
@@ -62,7 +63,7 @@ IP_INLINE bool ip_call_start(struct ip_call *c, int fd)
         return false;
     if (__builtin_expect(ip_tls.thread == NULL, 0))
         ip_thread_self();           /* once per thread: queue, alternate stack */
-    c->ref = fd >= 0 ? ip_file_of_fd(fd) : (struct ip_file_ref){ NULL, 0, 0 };
+    c->ref = fd >= 0 ? ip_rec_of_fd(fd, learn) : (struct ip_rec_ref){ NULL, 0, 0 };
     return true;
 }
 
@@ -70,23 +71,35 @@ IP_INLINE bool ip_call_start(struct ip_call *c, int fd)
  * file, and only when it is sampled: an fd we know nothing of (a pipe,
  * the console) costs no time stamp, and a socket's duration is its
  * lifetime, not its calls'. */
-IP_INLINE void ip_call_begin(struct ip_call *c, int fd)
+IP_INLINE void ip_call_begin_in(struct ip_call *c, int fd, bool learn)
 {
-    if (ip_call_start(c, fd) && c->ref.file && c->ref.file->kind == IP_KIND_FILE &&
+    if (ip_call_start(c, fd, learn) && c->ref.file && c->ref.file->kind == IP_KIND_FILE &&
         (c->weight = ip_call_weight(c->ref)) != 0)
         c->t0 = ip_ticks();
+}
+
+/* Reads, writes, seeks, the socket calls: an unknown fd is learned. */
+IP_INLINE void ip_call_begin(struct ip_call *c, int fd)
+{
+    ip_call_begin_in(c, fd, true);
+}
+
+/* close: an fd about to go is not worth learning. */
+IP_INLINE void ip_call_begin_close(struct ip_call *c, int fd)
+{
+    ip_call_begin_in(c, fd, false);
 }
 
 /* A call with no duration to report (stat, dup): it takes no sample. */
 IP_INLINE void ip_call_begin_untimed(struct ip_call *c, int fd)
 {
-    ip_call_start(c, fd);
+    ip_call_start(c, fd, false);
 }
 
 /* The open family: no record yet, and every open is timed (weight 1). */
 IP_INLINE void ip_call_begin_open(struct ip_call *c)
 {
-    if (!ip_call_start(c, -1))
+    if (!ip_call_start(c, -1, false))
         return;
     c->weight = 1;
     c->t0 = ip_ticks();
@@ -128,7 +141,7 @@ IP_INLINE struct rep_io_counts *ip_call_tally(const struct ip_call *c)
     ip_tls.tallying = true;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     struct ip_tally *e = ip_tally_slot(t, c->ref);
-    uint64_t key = ip_file_key(c->ref);
+    uint64_t key = ip_rec_key(c->ref);
     struct rep_io_counts *k = __builtin_expect(e->key == key, 1) ? &e->counts
                                                                  : ip_tally_claim(e, key);
     if (!k) {
@@ -182,8 +195,10 @@ static inline bool ip_io_failed(void)
     return errno != EAGAIN && errno != EINTR;
 }
 
-/* Console: stdout/stderr as the program inherited them. Once the program
- * puts a file of its own there (dd's dup2 onto fd 1), it is that file. */
+/* Console: stdout/stderr when they are a terminal, a pipe or anything
+ * else with nothing to count (learned: ip_files_learn_fd). A file or a
+ * socket there, redirected by the shell or put there by the program
+ * (dd's dup2 onto fd 1), is that file or socket, with no console events. */
 static inline bool ip_call_is_console(const struct ip_call *c, int fd)
 {
     return (fd == 1 || fd == 2) && !c->ref.file;
@@ -221,9 +236,9 @@ static inline bool ip_call_may_log(const struct ip_call *c)
                             IP_LOG_NO, 0) &&
            ip_proc.events && ip_proc.cfg.ev_file && c->ref.file->kind == IP_KIND_FILE;
 }
-void ip_event_open(const char *op, int fd, const struct ip_file *f);
+void ip_event_open(const char *op, int fd, const struct ip_rec *f);
 /* ref: the record the last fd naming it just closed. */
-void ip_event_close(const char *op, int fd, struct ip_file_ref ref);
+void ip_event_close(const char *op, int fd, struct ip_rec_ref ref);
 void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t addrs_len,
                   uint64_t duration_ns);
 
@@ -272,7 +287,7 @@ IP_INLINE void ip_call_write_end_in(const struct ip_call *c, int fd, const void 
     if (ip_call_count(c, ip_write_counted, rc)) {
         if (__builtin_expect(rc < 0, 0) && ip_io_failed()) {
             ip_call_file_error(c, REP_EV_FS_ERROR_READ_WRITE, ip_op_of(func, "write"));
-        } else if (rc > 0 && text && ip_call_may_log(c) && ip_file_ref_valid(c->ref)) {
+        } else if (rc > 0 && text && ip_call_may_log(c) && ip_rec_ref_valid(c->ref)) {
             int saved = errno;
             ip_event_file(c, fd, text, (size_t)rc);
             errno = saved;
@@ -317,7 +332,7 @@ IP_INLINE void ip_call_stat_end_in(const struct ip_call *c, int rc, const char *
         ip_stat_counted(c, &ip_files_orphan, false, rc);
     if (rc != 0) {
         int saved = errno;
-        if (!path && ip_file_ref_valid(c->ref))
+        if (!path && ip_rec_ref_valid(c->ref))
             path = c->ref.file->path;
         ip_event_error(REP_EV_FS_ERROR_STAT, ip_op_of(func, "stat"), path);
         errno = saved;

@@ -17,6 +17,7 @@
 
 #include "ip.h"
 #include "ip_hooks.h"
+#include "ip_term.h"
 #include "ep_symbolize.h"
 
 #include <dlfcn.h>
@@ -323,10 +324,18 @@ void ip_crash_disable(void)
 
 /* ---- the program's view of its signal dispositions --------------------- */
 
+/* The termination signals are ip_term.c's (disjoint from the crash
+ * signals): it answers for those it stands in for. */
 int ip_wrap_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-    if (sig <= 0 || sig >= NSIG || !owned[sig])
-        return ip_real_sigaction(sig, act, old);
+    if (ip_term_owns(sig))
+        return ip_term_sigaction(sig, act, old);
+    if (sig <= 0 || sig >= NSIG || !owned[sig]) {
+        int rc = ip_real_sigaction(sig, act, old);
+        if (act)
+            ip_term_after_set(sig);
+        return rc;
+    }
     if (old)
         *old = program_action[sig];
     if (act) {
@@ -334,6 +343,13 @@ int ip_wrap_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
         ours_install(sig, NULL);        /* its SA_RESTART may have changed */
     }
     return 0;
+}
+
+/* The real call's result, once ip_term.c had its look at what it set. */
+static sighandler_t term_after_set(int sig, sighandler_t previous)
+{
+    ip_term_after_set(sig);
+    return previous;
 }
 
 /* signal() and its old names, as glibc defines them, for a signal of ours. */
@@ -349,22 +365,25 @@ static sighandler_t program_handler_set(int sig, sighandler_t handler, int flags
 
 sighandler_t ip_wrap_signal(int sig, sighandler_t handler)
 {
+    ip_term_release(sig);
     if (sig <= 0 || sig >= NSIG || !owned[sig])
-        return ip_real_signal(sig, handler);
+        return term_after_set(sig, ip_real_signal(sig, handler));
     return program_handler_set(sig, handler, SA_RESTART);   /* BSD semantics */
 }
 
 sighandler_t ip_wrap_bsd_signal(int sig, sighandler_t handler)
 {
+    ip_term_release(sig);
     if (sig <= 0 || sig >= NSIG || !owned[sig])
-        return ip_real_bsd_signal(sig, handler);
+        return term_after_set(sig, ip_real_bsd_signal(sig, handler));
     return program_handler_set(sig, handler, SA_RESTART);
 }
 
 sighandler_t ip_wrap_sysv_signal(int sig, sighandler_t handler)
 {
+    ip_term_release(sig);
     if (sig <= 0 || sig >= NSIG || !owned[sig])
-        return ip_real_sysv_signal(sig, handler);
+        return term_after_set(sig, ip_real_sysv_signal(sig, handler));
     return program_handler_set(sig, handler, SA_RESETHAND | SA_NODEFER);
 }
 
@@ -372,7 +391,8 @@ sighandler_t ip_wrap_sysv_signal(int sig, sighandler_t handler)
  * aside for the signal and let the program have it. */
 sighandler_t ip_wrap_sigset(int sig, sighandler_t handler)
 {
+    ip_term_release(sig);
     if (sig > 0 && sig < NSIG && owned[sig])
         disposition_restore(sig);
-    return ip_real_sigset(sig, handler);
+    return term_after_set(sig, ip_real_sigset(sig, handler));
 }

@@ -175,7 +175,7 @@ void ip_event_console(int fd, const char *text, size_t len)
  * file is a log file. */
 void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len)
 {
-    struct ip_file *f = c->ref.file;
+    struct ip_rec *f = c->ref.file;
 
     if (__atomic_load_n(&f->logfile, __ATOMIC_RELAXED) == IP_LOG_UNKNOWN &&
         (__atomic_load_n(&f->log_probe_bytes, __ATOMIC_RELAXED) > IP_LOG_PROBE_BYTES ||
@@ -187,7 +187,7 @@ void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len
 }
 
 /* fs.open or net.open, by what the record is. */
-void ip_event_open(const char *op, int fd, const struct ip_file *f)
+void ip_event_open(const char *op, int fd, const struct ip_rec *f)
 {
     bool sock = f->kind == IP_KIND_SOCKET;
     uint16_t kind = sock ? REP_EV_NET_OPEN : REP_EV_FS_OPEN;
@@ -204,9 +204,9 @@ void ip_event_open(const char *op, int fd, const struct ip_file *f)
     event_commit();
 }
 
-void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
+void ip_event_close(const char *op, int fd, struct ip_rec_ref ref)
 {
-    const struct ip_file *f = ref.file;
+    const struct ip_rec *f = ref.file;
     struct rep_io_counts totals;
 
     bool sock = f->kind == IP_KIND_SOCKET;
@@ -232,7 +232,7 @@ void ip_event_close(const char *op, int fd, struct ip_file_ref ref)
     /* The record is freed two drains after its close: a thread held up
      * that long read another file's path and counts, and says nothing. */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    if (ip_file_ref_valid(ref))
+    if (ip_rec_ref_valid(ref))
         event_commit();
     else
         event_abandon();

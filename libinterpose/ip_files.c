@@ -14,16 +14,19 @@
  */
 #include "ip.h"
 #include "ip_call.h"
+#include "ip_sock.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-struct ip_file *ip_files_pool;
+struct ip_rec *ip_rec_pool;
 static uint32_t pool_high;                  /* records [0, pool_high) were ever used */
 /* Freed records, most recently freed first (a Treiber stack of indexes
  * + 1, tagged with a count against ABA: any thread pops, the reporter
@@ -31,15 +34,11 @@ static uint32_t pool_high;                  /* records [0, pool_high) were ever 
  * pool, and so the memory added to the process, as small as the number of
  * files open at once, not the number ever opened. */
 static uint64_t free_head;
-static struct ip_file *closed_list;         /* atomic; pushed by wrappers */
-static struct ip_file *reaped_list;         /* reporter only: free next drain */
+static struct ip_rec *closed_list;         /* atomic; pushed by wrappers */
+static struct ip_rec *reaped_list;         /* reporter only: free next drain */
 uint64_t *ip_fd_map;
 struct rep_io_counts ip_files_orphan;
-struct rep_io_counts ip_net_orphan;
-struct ip_dns_counts ip_dns;
 static struct rep_io_counts orphan_reported;   /* reporter only */
-static struct rep_io_counts net_orphan_reported;
-static struct ip_dns_counts dns_reported;
 
 static void *pages_map(size_t len)
 {
@@ -50,11 +49,11 @@ static void *pages_map(size_t len)
 
 int ip_files_init(void)
 {
-    if (ip_files_pool)
+    if (ip_rec_pool)
         return 0;
     ip_fd_map = pages_map(IP_FDS_MAX * sizeof *ip_fd_map);
-    ip_files_pool = pages_map(IP_FILES_MAX * sizeof *ip_files_pool);
-    return ip_fd_map && ip_files_pool ? 0 : -1;
+    ip_rec_pool = pages_map(IP_RECS_MAX * sizeof *ip_rec_pool);
+    return ip_fd_map && ip_rec_pool ? 0 : -1;
 }
 
 static bool fd_tracked(int fd)
@@ -62,16 +61,16 @@ static bool fd_tracked(int fd)
     return fd >= 0 && fd < IP_FDS_MAX;
 }
 
-static uint32_t slot_of(const struct ip_file *f)
+static uint32_t slot_of(const struct ip_rec *f)
 {
-    return (uint32_t)(f - ip_files_pool) + 1;
+    return (uint32_t)(f - ip_rec_pool) + 1;
 }
 
 /* f's key while in use: its generation changes only once it is freed. */
-static uint64_t key_of(struct ip_file *f)
+static uint64_t key_of(struct ip_rec *f)
 {
-    struct ip_file_ref ref = { f, __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE), slot_of(f) };
-    return ip_file_key(ref);
+    struct ip_rec_ref ref = { f, __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE), slot_of(f) };
+    return ip_rec_key(ref);
 }
 
 /* A record is freed only by the reaper, one drain after its close, on this
@@ -79,7 +78,7 @@ static uint64_t key_of(struct ip_file *f)
  * to. */
 void ip_files_file_event(struct rep *r, const struct rep_event *ev)
 {
-    struct ip_file *f = ev->h.file_index < IP_FILES_MAX ? &ip_files_pool[ev->h.file_index] : NULL;
+    struct ip_rec *f = ev->h.file_index < IP_RECS_MAX ? &ip_rec_pool[ev->h.file_index] : NULL;
 
     if (!f || __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) != ev->h.file_gen) {
         rep_drops_add(r, 1);
@@ -98,16 +97,16 @@ void ip_files_file_event(struct rep *r, const struct rep_event *ev)
 static uint32_t pool_used(void)
 {
     uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
-    return high < IP_FILES_MAX ? high : IP_FILES_MAX;
+    return high < IP_RECS_MAX ? high : IP_RECS_MAX;
 }
 
 static uint32_t free_next(uint32_t index)
 {
-    return __atomic_load_n(&ip_files_pool[index].next_free, __ATOMIC_RELAXED);
+    return __atomic_load_n(&ip_rec_pool[index].next_free, __ATOMIC_RELAXED);
 }
 
 /* A record off the free stack, or a never used one, or NULL: all in use. */
-static struct ip_file *record_claim(void)
+static struct ip_rec *record_claim(void)
 {
     uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
 
@@ -118,21 +117,21 @@ static struct ip_file *record_claim(void)
         uint64_t next = ((head >> 32) + 1) << 32 | free_next(top - 1);
         if (__atomic_compare_exchange_n(&free_head, &head, next, true,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-            __atomic_store_n(&ip_files_pool[top - 1].state, IP_FILE_CLAIMED, __ATOMIC_RELAXED);
-            return &ip_files_pool[top - 1];
+            __atomic_store_n(&ip_rec_pool[top - 1].state, IP_REC_CLAIMED, __ATOMIC_RELAXED);
+            return &ip_rec_pool[top - 1];
         }
     }
     uint32_t fresh = __atomic_fetch_add(&pool_high, 1, __ATOMIC_ACQ_REL);
-    if (fresh >= IP_FILES_MAX) {
-        __atomic_store_n(&pool_high, IP_FILES_MAX, __ATOMIC_RELAXED);
+    if (fresh >= IP_RECS_MAX) {
+        __atomic_store_n(&pool_high, IP_RECS_MAX, __ATOMIC_RELAXED);
         return NULL;
     }
-    __atomic_store_n(&ip_files_pool[fresh].state, IP_FILE_CLAIMED, __ATOMIC_RELAXED);
-    return &ip_files_pool[fresh];
+    __atomic_store_n(&ip_rec_pool[fresh].state, IP_REC_CLAIMED, __ATOMIC_RELAXED);
+    return &ip_rec_pool[fresh];
 }
 
 /* Reporter (or attach, with no reporter running) only. */
-static void free_push(struct ip_file *f)
+static void free_push(struct ip_rec *f)
 {
     uint32_t index = slot_of(f);
     uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
@@ -153,9 +152,9 @@ static void path_copy(char *dst, const char *src)
 
 /* Push onto the closed list (Treiber stack: the reporter only ever takes
  * the whole list, so there is no ABA). */
-static void closed_push(struct ip_file *f)
+static void closed_push(struct ip_rec *f)
 {
-    struct ip_file *head = __atomic_load_n(&closed_list, __ATOMIC_RELAXED);
+    struct ip_rec *head = __atomic_load_n(&closed_list, __ATOMIC_RELAXED);
     do
         f->next_closed = head;
     while (!__atomic_compare_exchange_n(&closed_list, &head, f, true,
@@ -164,7 +163,7 @@ static void closed_push(struct ip_file *f)
 
 /* Drop one fd's reference to a record; the last one closes it. A socket's
  * duration is its lifetime, added once, here. */
-static struct ip_file *record_release(struct ip_file *f)
+static struct ip_rec *record_release(struct ip_rec *f)
 {
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return NULL;
@@ -173,7 +172,7 @@ static struct ip_file *record_release(struct ip_file *f)
         __atomic_add_fetch(&f->live.duration_ns, ip_ticks() - f->open_ticks, __ATOMIC_RELAXED);
     }
     __atomic_add_fetch(&f->live.closes, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&f->state, IP_FILE_CLOSED, __ATOMIC_RELEASE);
+    __atomic_store_n(&f->state, IP_REC_CLOSED, __ATOMIC_RELEASE);
     closed_push(f);
     return f;
 }
@@ -189,27 +188,27 @@ static void fd_map_replace(int fd, uint64_t key)
 {
     uint64_t old = __atomic_exchange_n(&ip_fd_map[fd], key, __ATOMIC_ACQ_REL);
 
-    if (!old)
+    if (!ip_rec_key_names_rec(old))
         return;
-    struct ip_file_ref gone = ip_file_ref_of_key(old);
+    struct ip_rec_ref gone = ip_rec_ref_of_key(old);
     if (record_release(gone.file))
         ip_event_close("close", fd, gone);      /* AppScope's ops: no dup2 */
 }
 
 /* f, filled in, is what fd names now: from now on the reporter may fold it. */
-static void fd_map_publish(int fd, struct ip_file *f)
+static void fd_map_publish(int fd, struct ip_rec *f)
 {
-    __atomic_store_n(&f->state, IP_FILE_OPEN, __ATOMIC_RELEASE);
+    __atomic_store_n(&f->state, IP_REC_OPEN, __ATOMIC_RELEASE);
     fd_map_replace(fd, key_of(f));
 }
 
 /* A fresh record for fd, not yet published; NULL when the pool is out
  * (counted against `orphan`). Its counters are zero (record_zero). */
-static struct ip_file *record_start(int fd, struct rep_io_counts *orphan)
+static struct ip_rec *record_start(int fd, struct rep_io_counts *orphan)
 {
     if (!fd_tracked(fd))
         return NULL;
-    struct ip_file *f = record_claim();
+    struct ip_rec *f = record_claim();
     if (!f) {
         fd_map_replace(fd, 0);
         __atomic_add_fetch(&orphan->opens, 1, __ATOMIC_RELAXED);
@@ -221,43 +220,62 @@ static struct ip_file *record_start(int fd, struct rep_io_counts *orphan)
     return f;
 }
 
-struct ip_file *ip_file_opened(int fd, const char *path, uint64_t t0)
+/* Plain stores: the record is CLAIMED, ours alone. */
+static void file_fill(struct ip_rec *f, const char *path)
 {
-    struct ip_file *f = record_start(fd, &ip_files_orphan);
-    if (!f)
-        return NULL;
-    if (t0) {                       /* plain stores: CLAIMED, ours alone */
-        f->live.duration_ops = 1;
-        f->live.duration_ns = ip_ticks() - t0;
-    }
     f->kind = IP_KIND_FILE;
     f->logfile = IP_LOG_UNKNOWN;
     f->log_probe_bytes = 0;
     f->log_missed_bytes = 0;
     path_copy(f->path, path);
-    fd_map_publish(fd, f);
-    return f;
 }
 
-struct ip_file *ip_socket_opened(int fd, const struct rep_sock *s)
+static void socket_fill(struct ip_rec *f, const struct rep_sock *s)
 {
-    struct ip_file *f = record_start(fd, &ip_net_orphan);
-    if (!f)
-        return NULL;
     f->kind = IP_KIND_SOCKET;
     f->logfile = IP_LOG_NO;
     f->sock = *s;
     f->path[0] = '\0';
     f->open_ticks = ip_ticks();
+}
+
+struct ip_rec *ip_rec_file_opened(int fd, const char *path, uint64_t t0)
+{
+    struct ip_rec *f = record_start(fd, &ip_files_orphan);
+    if (!f)
+        return NULL;
+    if (t0) {
+        f->live.duration_ops = 1;
+        f->live.duration_ns = ip_ticks() - t0;
+    }
+    file_fill(f, path);
     fd_map_publish(fd, f);
     return f;
 }
 
-struct ip_file *ip_file_fd_closed(int fd, struct ip_file_ref ref)
+struct ip_rec *ip_rec_socket_opened(int fd, const struct rep_sock *s)
 {
-    if (!fd_tracked(fd) || !ref.file)
+    struct ip_rec *f = record_start(fd, &ip_net_orphan);
+    if (!f)
         return NULL;
-    uint64_t key = ip_file_key(ref);
+    socket_fill(f, s);
+    fd_map_publish(fd, f);
+    return f;
+}
+
+struct ip_rec *ip_rec_fd_closed(int fd, struct ip_rec_ref ref)
+{
+    if (!fd_tracked(fd))
+        return NULL;
+    if (!ref.file) {
+        /* a verdict of nothing to count goes with the fd: its number's
+         * next use is learned afresh */
+        uint64_t nothing = IP_REC_KEY_NOTHING;
+        __atomic_compare_exchange_n(&ip_fd_map[fd], &nothing, 0, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    uint64_t key = ip_rec_key(ref);
     /* Between the kernel's close and here another thread may have been
      * handed the same number by open(): then it already replaced (and
      * released) our record, and the map entry is no longer ours to clear. */
@@ -267,7 +285,7 @@ struct ip_file *ip_file_fd_closed(int fd, struct ip_file_ref ref)
     return record_release(ref.file);
 }
 
-void ip_file_fds_closed(unsigned first, unsigned last)
+void ip_rec_fds_closed(unsigned first, unsigned last)
 {
     if (last >= IP_FDS_MAX)
         last = IP_FDS_MAX - 1;
@@ -278,7 +296,7 @@ void ip_file_fds_closed(unsigned first, unsigned last)
 
 /* One more reference, unless the last one is gone already (a close on
  * another thread won the race: the record is on its way out). */
-static bool ref_take(struct ip_file *f)
+static bool ref_take(struct ip_rec *f)
 {
     uint32_t refs = __atomic_load_n(&f->refs, __ATOMIC_ACQUIRE);
     do {
@@ -297,21 +315,23 @@ static bool ref_take(struct ip_file *f)
  * is not known here). */
 static bool ref_take_key(uint64_t key)
 {
-    struct ip_file *f = ip_file_of_key(key);
+    struct ip_rec *f = ip_rec_of_key(key);
 
     if (!ref_take(f))
         return false;
-    if (ip_file_key_current(key))
+    if (ip_rec_key_current(key))
         return true;
     record_release(f);
     return false;
 }
 
-void ip_file_fd_dup(int oldfd, int newfd)
+void ip_rec_fd_dup(int oldfd, int newfd)
 {
     if (!fd_tracked(oldfd) || !fd_tracked(newfd) || oldfd == newfd)
         return;
     uint64_t key = __atomic_load_n(&ip_fd_map[oldfd], __ATOMIC_ACQUIRE);
+    if (!ip_rec_key_names_rec(key))
+        key = 0;                    /* newfd is learned at its first use */
     /* dup2 onto an fd that names the same file already: nothing changes. */
     if (key && __atomic_load_n(&ip_fd_map[newfd], __ATOMIC_ACQUIRE) == key)
         return;
@@ -336,8 +356,7 @@ static void counts_delta(struct rep_io_counts *live, struct rep_io_counts *repor
         o[i] = delta_take(&l[i], &r[i]);
 }
 
-/* What changed on f since the last look goes into the period. */
-static bool delta_take_all(struct rep_io_counts *live, struct rep_io_counts *reported,
+bool ip_counts_take(struct rep_io_counts *live, struct rep_io_counts *reported,
                            struct rep_io_counts *d)
 {
     counts_delta(live, reported, d);
@@ -347,7 +366,7 @@ static bool delta_take_all(struct rep_io_counts *live, struct rep_io_counts *rep
 
 /* Bytes a log file wrote while scope did not yet know it was one, past
  * the probe: not sent, so said. For any other file they were nothing. */
-static void log_missed_take(struct rep *r, struct ip_file *f)
+static void log_missed_take(struct rep *r, struct ip_rec *f)
 {
     if (!__atomic_load_n(&f->log_missed_bytes, __ATOMIC_RELAXED))
         return;
@@ -356,12 +375,12 @@ static void log_missed_take(struct rep *r, struct ip_file *f)
         rep_file_missed_add(r, missed);
 }
 
-static void record_fold(struct rep *r, struct ip_file *f)
+static void record_fold(struct rep *r, struct ip_rec *f)
 {
     struct rep_io_counts d;
 
     log_missed_take(r, f);
-    if (!delta_take_all(&f->live, &f->reported, &d))
+    if (!ip_counts_take(&f->live, &f->reported, &d))
         return;
     if (f->kind == IP_KIND_SOCKET)
         rep_net_add(r, &f->sock, &d);
@@ -371,9 +390,9 @@ static void record_fold(struct rep *r, struct ip_file *f)
 
 /* Open records; closed ones are the reaper's (they may be freed under us).
  * Sockets open now count in the gauges. */
-static void record_collect(struct rep *r, struct ip_file *f, struct rep_net_gauges *n)
+static void record_collect(struct rep *r, struct ip_rec *f, struct rep_net_gauges *n)
 {
-    if (__atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != IP_FILE_OPEN)
+    if (__atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != IP_REC_OPEN)
         return;
     record_fold(r, f);
     if (f->kind != IP_KIND_SOCKET)
@@ -391,24 +410,24 @@ static void record_collect(struct rep *r, struct ip_file *f, struct rep_net_gaug
 /* Counters are zeroed when a record is freed, on the reporter's thread,
  * which has just read them: the program's thread that claims the record
  * next then writes only the lines it needs. */
-static void record_zero(struct ip_file *f)
+static void record_zero(struct ip_rec *f)
 {
     memset(&f->live, 0, sizeof f->live);
     memset(&f->reported, 0, sizeof f->reported);
     memset(&f->sampler, 0, sizeof f->sampler);
 }
 
-static void record_free(struct ip_file *f)
+static void record_free(struct ip_rec *f)
 {
     __atomic_add_fetch(&f->gen, 1, __ATOMIC_RELEASE);
     record_zero(f);
-    __atomic_store_n(&f->state, IP_FILE_FREE, __ATOMIC_RELEASE);
+    __atomic_store_n(&f->state, IP_REC_FREE, __ATOMIC_RELEASE);
     free_push(f);
 }
 
 void ip_files_reap(struct rep *r)
 {
-    struct ip_file *f, *next;
+    struct ip_rec *f, *next;
 
     /* Closed one drain ago: last late counts, then free. */
     for (f = reaped_list; f; f = next) {
@@ -421,33 +440,17 @@ void ip_files_reap(struct rep *r)
         record_fold(r, f);
 }
 
-static void dns_collect(struct rep *r)
-{
-    uint64_t requests = __atomic_load_n(&ip_dns.requests, __ATOMIC_RELAXED);
-    uint64_t ticks = __atomic_load_n(&ip_dns.duration_ticks, __ATOMIC_RELAXED);
-
-    if (requests != dns_reported.requests)
-        rep_dns_add(r, requests - dns_reported.requests,
-                    ip_ticks_to_ns(ticks - dns_reported.duration_ticks));
-    dns_reported.requests = requests;
-    dns_reported.duration_ticks = ticks;
-}
-
 void ip_files_collect(struct rep *r)
 {
     struct rep_net_gauges open = { 0 };
     struct rep_io_counts d;
-    struct rep_sock no_socket = { .family = AF_UNSPEC };
     uint32_t high = pool_used();
 
     for (uint32_t i = 0; i < high; i++)
-        record_collect(r, &ip_files_pool[i], &open);
+        record_collect(r, &ip_rec_pool[i], &open);
     rep_net_open_now(r, &open);
-    if (delta_take_all(&ip_files_orphan, &orphan_reported, &d))
+    if (ip_counts_take(&ip_files_orphan, &orphan_reported, &d))
         rep_fs_add(r, NULL, &d);
-    if (delta_take_all(&ip_net_orphan, &net_orphan_reported, &d))
-        rep_net_add(r, &no_socket, &d);
-    dns_collect(r);
 }
 
 /* The child starts from zero: what the records hold so far is the parent's
@@ -457,10 +460,8 @@ void ip_files_after_fork_child(void)
     uint32_t high = pool_used();
 
     for (uint32_t i = 0; i < high; i++)
-        ip_files_pool[i].reported = ip_files_pool[i].live;
+        ip_rec_pool[i].reported = ip_rec_pool[i].live;
     orphan_reported = ip_files_orphan;
-    net_orphan_reported = ip_net_orphan;
-    dns_reported = ip_dns;
 }
 
 /* No reporter runs here (attach, before it starts): every record and
@@ -476,35 +477,88 @@ static void records_forget(void)
     reaped_list = NULL;
     __atomic_store_n(&free_head, 0, __ATOMIC_RELEASE);
     for (uint32_t i = 0; i < high; i++) {
-        __atomic_add_fetch(&ip_files_pool[i].gen, 1, __ATOMIC_RELEASE);
-        record_zero(&ip_files_pool[i]);
-        __atomic_store_n(&ip_files_pool[i].state, IP_FILE_FREE, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&ip_rec_pool[i].gen, 1, __ATOMIC_RELEASE);
+        record_zero(&ip_rec_pool[i]);
+        __atomic_store_n(&ip_rec_pool[i].state, IP_REC_FREE, __ATOMIC_RELEASE);
     }
     __atomic_store_n(&pool_high, 0, __ATOMIC_RELEASE);
 }
 
-/* One fd found open: a file (the link names a path) or a socket gets a
- * record that counts no open, since the open happened before we were
- * there. Pipes and anonymous inodes are left alone. */
-static void fd_learn(int fd)
+/* Is what fstat says a file whose bytes count (fs.*)? Not a pipe, a
+ * terminal or an anonymous inode (eventfd, epoll...): those are the
+ * console's or nothing. /dev/null and other devices that are no
+ * terminal count, as they do when the program opens them. */
+static bool stat_is_counted_file(int fd, const struct stat *st)
+{
+    if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode) || S_ISBLK(st->st_mode))
+        return true;
+    return S_ISCHR(st->st_mode) && !isatty(fd);
+}
+
+/* A record for fd, made from what the kernel says, published only if fd
+ * is still unknown (another thread may learn it, or open on its number,
+ * at the same time). It counts no open: that happened before we looked.
+ * Returns the key fd has now. */
+static uint64_t fd_learn_record(int fd, const struct stat *st)
 {
     char link[32], path[IP_PATH_MAX];
-    struct ip_file *f = NULL;
+    struct rep_sock sock = { 0 };
+    bool is_socket = S_ISSOCK(st->st_mode);
 
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, path, sizeof path - 1);
-    if (n <= 0)
-        return;
-    path[n] = '\0';
-    if (path[0] == '/') {
-        f = ip_file_opened(fd, path, 0);
-    } else if (strncmp(path, "socket:", 7) == 0) {
-        struct rep_sock s = { 0 };
-        ip_sock_describe(fd, &s);
-        f = ip_socket_opened(fd, &s);
+    if (!is_socket) {
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, path, sizeof path - 1);
+        if (n <= 0 || path[0] != '/')
+            return 0;
+        path[n] = '\0';
+    } else {
+        ip_sock_describe(fd, &sock);
     }
-    if (f)
-        f->live.opens = 0;
+    struct ip_rec *f = record_claim();
+    if (!f)
+        return 0;                   /* pool out: tried again at the next call */
+    f->live.opens = 0;
+    f->refs = 1;
+    if (is_socket)
+        socket_fill(f, &sock);
+    else
+        file_fill(f, path);
+    uint64_t key = 0, mine = key_of(f);
+    /* OPEN before it is in the map, as fd_map_publish does: a close that
+     * follows at once must find it OPEN, not have its CLOSED undone. */
+    __atomic_store_n(&f->state, IP_REC_OPEN, __ATOMIC_RELEASE);
+    if (__atomic_compare_exchange_n(&ip_fd_map[fd], &key, mine, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return mine;
+    /* Lost the race: never published, so nobody counted on it. The reaper
+     * frees it like a closed record (it folds nothing: all zero). */
+    __atomic_store_n(&f->refs, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&f->state, IP_REC_CLOSED, __ATOMIC_RELEASE);
+    closed_push(f);
+    return key;
+}
+
+uint64_t ip_files_learn_fd(int fd)
+{
+    struct stat st;
+    uint64_t key = 0;
+    int saved = errno;
+
+    if (!fd_tracked(fd) || fstat(fd, &st) != 0) {
+        errno = saved;
+        return 0;                   /* not an open fd: nothing to remember */
+    }
+    if (S_ISSOCK(st.st_mode) || stat_is_counted_file(fd, &st)) {
+        key = fd_learn_record(fd, &st);
+    } else {
+        uint64_t unknown = 0;
+        key = IP_REC_KEY_NOTHING;
+        if (!__atomic_compare_exchange_n(&ip_fd_map[fd], &unknown, key, false,
+                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            key = unknown;
+    }
+    errno = saved;
+    return key;
 }
 
 void ip_files_learn_open(void)
@@ -516,8 +570,8 @@ void ip_files_learn_open(void)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         int fd = atoi(e->d_name);
-        if (fd > 2 && fd != dirfd(d))
-            fd_learn(fd);
+        if (e->d_name[0] != '.' && fd != dirfd(d))
+            ip_files_learn_fd(fd);
     }
     closedir(d);
 }

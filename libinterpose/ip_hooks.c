@@ -23,7 +23,8 @@ static void **const real_slots[] = {
 };
 
 /* The real function is looked up by name, never taken from a GOT slot: a
- * lazily bound slot holds the PLT resolver stub (INTERPOSITION-NOTES 5).
+ * lazily bound slot holds the PLT resolver stub, and a call through it
+ * would have the resolver write the real address over our wrapper.
  * libscope exports none of these names, so the default lookup scope finds
  * the program's libc. */
 int ip_hooks_resolve(struct ep_hook *usable, size_t *nusable)

@@ -26,7 +26,7 @@ extern const size_t ip_hook_count;
 
 /* Fill every ip_real_* pointer (dlsym of the default version). Returns the
  * number of names that could not be resolved; their hooks are left out of
- * ip_hook_table_usable so that no slot ever points to a wrapper without a
+ * `usable` (nusable entries) so that no slot ever points to a wrapper without a
  * real function behind it. */
 int ip_hooks_resolve(struct ep_hook *usable, size_t *nusable);
 

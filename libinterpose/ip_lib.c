@@ -1,6 +1,10 @@
 /* ip_lib.c: libscope's life: load, attach, fork, exec, exit, detach. */
 #include "ip.h"
+#include "ip_dns.h"
+#include "ip_fdroom.h"
 #include "ip_hooks.h"
+#include "ip_sock.h"
+#include "ip_term.h"
 #include "scope_ctl.h"
 #include "rep_log.h"
 
@@ -12,10 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#define IP_EXIT_FLUSH_MS 2000
 #define IP_EXEC_FLUSH_MS 1000
 
 struct ip_proc ip_proc;
@@ -26,22 +28,28 @@ static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t flushers;
 struct scope_ctl_status scope_ctl_status IP_EXPORT;
 
-uint64_t ip_events_take_nested_drops(void);
-
 static void status_text_set(char *dst, size_t cap, const char *src);
 
-/* Our own complaints: under `scope run` to the program's stderr, where the
- * operator who started it looks; under `scope attach` into the status,
- * which the CLI reads back: a live program's stderr is not ours to write. */
+/* Our own trouble: in the log, and under `scope attach` in the status,
+ * which the CLI reads back. Never on the program's stderr: it is the
+ * program's, and what went wrong is ours. */
+static void ip_trouble(const char *what)
+{
+    rep_log(REP_LOG_WARNING, "%s", what);
+    if (scope_ctl_status.how == SCOPE_CTL_HOW_ATTACH)
+        status_text_set(scope_ctl_status.error, sizeof scope_ctl_status.error, what);
+}
+
+/* A configuration error the operator must see: as ip_trouble, and under
+ * `scope run` also on the program's stderr, where the operator who
+ * started it looks (a live program's stderr is not ours to write). */
 static void ip_complain(const char *what)
 {
     char line[1200];
 
-    rep_log(REP_LOG_WARNING, "%s", what);
-    if (scope_ctl_status.how == SCOPE_CTL_HOW_ATTACH) {
-        status_text_set(scope_ctl_status.error, sizeof scope_ctl_status.error, what);
+    ip_trouble(what);
+    if (scope_ctl_status.how == SCOPE_CTL_HOW_ATTACH)
         return;
-    }
     int n = snprintf(line, sizeof line, "scope: %s\n", what);
     if (n > 0)
         (void)!write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
@@ -49,9 +57,10 @@ static void ip_complain(const char *what)
 
 /* ---- identity ----------------------------------------------------------- */
 
+/* A forked child may be near its fd limit: then the name alone. */
 static void cmdline_read(char *out, size_t cap)
 {
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    int fd = ip_fd_room(1) ? open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC) : -1;
     ssize_t n = fd >= 0 ? read(fd, out, cap - 1) : -1;
 
     if (fd >= 0)
@@ -111,6 +120,8 @@ static void source_drain(void *ctx, struct rep *r)
 static void source_collect(void *ctx, struct rep *r)
 {
     ip_files_collect(r);
+    ip_sock_orphan_collect(r);
+    ip_dns_collect(r);
     rep_drops_add(r, ip_threads_take_dropped() + ip_events_take_nested_drops());
     ip_events_cut_report(r);
 }
@@ -137,19 +148,33 @@ static void status_error(const char *why)
     status_text_set(scope_ctl_status.error, sizeof scope_ctl_status.error, why);
 }
 
+/* The hooks whose real function exists, resolved once per attach: a
+ * later patch (after a dlopen, in the program's thread) must not call
+ * dlsym, whose failures would leave a message for the program's dlerror. */
+static struct ep_hook *hooks_usable;
+static size_t hooks_nusable;
+
+static int hooks_resolve(void)
+{
+    if (!hooks_usable)
+        hooks_usable = calloc(ip_hook_count, sizeof *hooks_usable);
+    if (!hooks_usable)
+        return -ENOMEM;
+    ip_hooks_resolve(hooks_usable, &hooks_nusable);
+    return 0;
+}
+
 static int hooks_install(void)
 {
-    struct ep_hook usable[ip_hook_count];
-    size_t nusable;
     struct ep_scope self = { .self = (const void *)hooks_install };
 
-    ip_hooks_resolve(usable, &nusable);
-    int rc = ep_patch_loaded(usable, nusable, &self, &patch_log);
+    int rc = hooks_usable ? ep_patch_loaded(hooks_usable, hooks_nusable, &self, &patch_log)
+                          : -ENOMEM;
     if (rc < 0) {
-        char msg[200];
+        char msg[sizeof scope_ctl_status.error];
         snprintf(msg, sizeof msg, "patching the GOT failed: %s; I/O of some "
                  "objects is not observed", strerror(-rc));
-        ip_complain(msg);
+        ip_trouble(msg);
     }
     return rc;
 }
@@ -170,26 +195,106 @@ static unsigned long long loads_now(void)
     return adds;
 }
 
-static unsigned long long loads_patched;    /* dlpi_adds at the last patch */
+/* dlpi_adds counts an object once it is mapped, before the loader has
+ * relocated it: the reporter's walk may come in between, find its slots
+ * not yet filled and leave them. So two marks: loads_patched, dlpi_adds
+ * at the reporter's last walk, and loads_settled, at the last walk made
+ * from a program thread after its dlopen returned (or at attach), when
+ * what it loaded is relocated. */
+static unsigned long long loads_patched, loads_settled;
 
-/* On the reporter thread, every drain: an object dlopen'ed since the last
- * look is patched too (at most ~10 ms late). dlopen itself is not wrapped:
- * glibc searches the *caller's* RUNPATH, which a wrapper would change. The
- * lock is only tried: attach and detach hold it while they work. */
-static void objects_check(void)
+/* How long a program thread waits for a patch under way (the reporter's
+ * takes a millisecond or two, far more on a loaded machine) before
+ * leaving the new objects to it. */
+#define IP_PATCH_WAIT_MS 500
+
+/* The control lock within wait_ms, or false. Never waited for without a
+ * bound: a dlopen from a constructor runs under the loader's lock, which
+ * a patch holding ours (the reporter's) may be waiting for. */
+static bool ctl_lock_within(unsigned wait_ms)
 {
-    unsigned long long adds = loads_now();
+    struct timespec step = { 0, 100000 };
 
-    if (adds == __atomic_load_n(&loads_patched, __ATOMIC_RELAXED) ||
-        pthread_mutex_trylock(&ctl_lock) != 0)
+    for (unsigned waited = 0; pthread_mutex_trylock(&ctl_lock) != 0; waited++) {
+        if (waited >= wait_ms * 10)
+            return false;
+        nanosleep(&step, NULL);
+    }
+    return true;
+}
+
+/* Walk every object again (adds: dlpi_adds now; settled: every object it
+ * counts is relocated), waiting at most wait_ms for attach, detach or
+ * another walk to finish. */
+static void objects_patch(unsigned long long adds, bool settled, unsigned wait_ms)
+{
+    if (!ctl_lock_within(wait_ms)) {
+        if (wait_ms)
+            rep_log(REP_LOG_DEBUG, "objects loaded now are left to the reporter: "
+                    "a patch under way took over %u ms", wait_ms);
         return;
-    if (ip_proc.active) {
+    }
+    if (ip_proc.active && adds != __atomic_load_n(settled ? &loads_settled : &loads_patched,
+                                                  __ATOMIC_RELAXED)) {
         int patched = hooks_install();
         if (patched > 0)
             scope_ctl_status.patched_slots += (uint32_t)patched;
         __atomic_store_n(&loads_patched, adds, __ATOMIC_RELAXED);
+        if (settled)
+            __atomic_store_n(&loads_settled, adds, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&ctl_lock);
+}
+
+/* On the reporter thread, every drain: what the wrappers of dlopen and
+ * dlsym did not patch (ip_wrap_dl.c says when) is patched here, at most
+ * ~10 ms late. */
+static void objects_check(void)
+{
+    unsigned long long adds = loads_now();
+
+    if (adds != __atomic_load_n(&loads_patched, __ATOMIC_RELAXED))
+        objects_patch(adds, false, 0);
+}
+
+void ip_objects_patch_now(void)
+{
+    int saved = errno;
+
+    if (ip_tls.ours)
+        return;
+    unsigned long long adds = loads_now();
+    /* After the program's dlopen returned, what it loaded is relocated.
+     * ep_patch_loaded reads /proc/self/maps with an fd of the program's
+     * table: only with room to spare, else the reporter does it. */
+    if (adds != __atomic_load_n(&loads_settled, __ATOMIC_RELAXED) && ip_fd_room(1))
+        objects_patch(adds, true, IP_PATCH_WAIT_MS);
+    errno = saved;
+}
+
+/* What attach may hold at once in the program's fd table: the metric and
+ * event files, the log, and one more for a moment (/proc/self/fd,
+ * /proc/self/maps, /proc/self/cmdline). */
+#define IP_ATTACH_FDS 4
+
+/* Does the program keep IP_FD_MARGIN fds free with ours taken? Else we
+ * back off, take nothing, and say why: in the status under attach, and in
+ * the log when that takes no fd the program lacks. */
+static bool fds_to_spare(void)
+{
+    char msg[sizeof scope_ctl_status.error];
+
+    if (ip_fd_room(IP_ATTACH_FDS))
+        return true;
+    struct ip_fd_count c = ip_fd_count_now();
+    snprintf(msg, sizeof msg, "not observing: %lu of the process's %lu descriptors are "
+             "open, and scope takes one only while %d stay free for it",
+             c.open, c.limit, IP_FD_MARGIN);
+    status_error(msg);
+    if (strcmp(ip_proc.cfg.log_dest, "file://stderr") == 0 || ip_fd_room(1))
+        rep_log(REP_LOG_WARNING, "%s", msg);
+    rep_log_close();
+    return false;
 }
 
 static int attach_locked(const char *config, enum scope_ctl_how how)
@@ -202,6 +307,10 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     scope_ctl_status.how = how;
     int bad = rep_config_load(&ip_proc.cfg, config, err, sizeof err);
     rep_log_configure(&ip_proc.cfg);
+    /* Before anything may open the log. The CLI has checked the
+     * configuration already; a bad one is still said below. */
+    if (!fds_to_spare())
+        return -1;
     if (bad > 0) {
         size_t used = strlen(err);
         snprintf(err + used, sizeof err - used, "; the defaults are used instead");
@@ -209,7 +318,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     }
     if (ip_threads_init() < 0 || ip_files_init() < 0) {
         status_error("cannot map memory for per-thread and per-file state");
-        ip_complain(scope_ctl_status.error);
+        ip_trouble(scope_ctl_status.error);
         return -1;
     }
     ip_proc.pid = getpid();
@@ -222,6 +331,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     if (!ip_proc.rep) {
         status_error(err);
         ip_complain(err);
+        rep_log_close();            /* no fd of ours left behind */
         return -1;
     }
     ip_proc.events = rep_events_wanted(ip_proc.rep);
@@ -229,14 +339,16 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     /* Counting starts before the first slot points at a wrapper. */
     __atomic_store_n(&ip_proc.active, true, __ATOMIC_RELEASE);
     __atomic_store_n(&loads_patched, loads_now(), __ATOMIC_RELAXED);
-    int patched = hooks_install();
+    __atomic_store_n(&loads_settled, loads_patched, __ATOMIC_RELAXED);
+    int patched = hooks_resolve() == 0 ? hooks_install() : -ENOMEM;
+    ip_term_enable();
     const char *note = ip_crash_enable(&ip_proc.cfg);
     if (note)
         ip_complain(note);
     ip_thread_self();               /* this thread's alternate stack, too */
     ip_single_thread_note();
     if (rep_start(ip_proc.rep) != 0)
-        ip_complain("cannot start the reporter thread; data is written at exit only");
+        ip_trouble("cannot start the reporter thread; data is written at exit only");
     status_text_set(scope_ctl_status.metric_dest, sizeof scope_ctl_status.metric_dest,
                     ip_proc.cfg.metric_enable ? ip_proc.cfg.metric_dest : "");
     status_text_set(scope_ctl_status.event_dest, sizeof scope_ctl_status.event_dest,
@@ -284,6 +396,7 @@ int scope_ctl_detach(void)
     /* Slots first, so no new call enters a wrapper; then the wrappers
      * still running become pass-through; then the last flush. */
     ip_crash_disable();
+    ip_term_disable();
     int restored = (int)ep_restore(&patch_log);
     __atomic_store_n(&ip_proc.active, false, __ATOMIC_RELEASE);
     rep_stop(ip_proc.rep, IP_EXIT_FLUSH_MS);
@@ -302,13 +415,6 @@ int scope_ctl_detach(void)
 }
 
 /* ---- fork, exec, exit ---------------------------------------------------- */
-
-/* A vfork child shares our memory and never ran the fork handlers: its
- * flush would be the parent's. The kernel's pid tells them apart. */
-bool ip_in_vfork_child(void)
-{
-    return (pid_t)syscall(SYS_getpid) != ip_proc.pid;
-}
 
 /* Run flush_fn on the reporter, unless we are not attached (any more): the
  * count taken first keeps detach from freeing it under us. */
@@ -356,6 +462,11 @@ void ip_flush_at_exit(void)
     flush_guarded(rep_stop, IP_EXIT_FLUSH_MS);
 }
 
+void ip_flush_at_signal(void)
+{
+    flush_guarded(rep_flush_from_signal, IP_EXIT_FLUSH_MS);
+}
+
 static void fork_child(void)
 {
     pthread_mutex_init(&ctl_lock, NULL);    /* may have been held at fork */
@@ -366,6 +477,8 @@ static void fork_child(void)
     ident_fill(&ip_proc.ident);         /* its own pid and _channel */
     ip_threads_after_fork_child();
     ip_files_after_fork_child();
+    ip_sock_after_fork_child();
+    ip_dns_after_fork_child();
     ip_proc.rep = rep_recreate_in_child(ip_proc.rep, &ip_proc.ident);
     if (ip_proc.rep)
         rep_fds_publish(ip_proc.rep, ip_proc.our_fds);

@@ -1,6 +1,8 @@
 /* ip_sock.c: what a socket is, asked of the kernel (not on the hot path:
- * at socket creation, connect, accept, and at attach). */
+ * at socket creation, connect, accept, and at attach), and the network
+ * counts of no socket (ip_sock.h). */
 #include "ip.h"
+#include "ip_sock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,4 +50,21 @@ void ip_sock_describe(int fd, struct rep_sock *s)
     if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
         address_text(&ss, s->rip, sizeof s->rip, &s->rport);
     errno = saved;
+}
+
+struct rep_io_counts ip_net_orphan;
+static struct rep_io_counts net_orphan_reported;   /* reporter only */
+
+void ip_sock_orphan_collect(struct rep *r)
+{
+    struct rep_io_counts d;
+    struct rep_sock no_socket = { .family = AF_UNSPEC };
+
+    if (ip_counts_take(&ip_net_orphan, &net_orphan_reported, &d))
+        rep_net_add(r, &no_socket, &d);
+}
+
+void ip_sock_after_fork_child(void)
+{
+    net_orphan_reported = ip_net_orphan;
 }

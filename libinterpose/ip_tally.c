@@ -56,7 +56,7 @@ static bool tally_moved(struct ip_tally *e)
 
 struct rep_io_counts *ip_tally_claim(struct ip_tally *e, uint64_t key)
 {
-    if (e->key && ip_file_key_current(e->key) && !tally_moved(e))
+    if (e->key && ip_rec_key_current(e->key) && !tally_moved(e))
         return NULL;
     uint32_t seq = e->rekey_seq;
     uint64_t *now = fields(&e->counts);
@@ -110,7 +110,7 @@ static void tally_move_one(struct ip_tally *e)
     }
     if (!any && !fresh)
         return;
-    uint64_t *live = ip_file_key_current(key) ? fields(&ip_file_of_key(key)->live) : NULL;
+    uint64_t *live = ip_rec_key_current(key) ? fields(&ip_rec_of_key(key)->live) : NULL;
     __atomic_store_n(&e->move_seq, e->move_seq + 1, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
     for (size_t i = 0; i < FIELDS; i++) {
@@ -131,7 +131,7 @@ void ip_tally_move(struct ip_thread *t)
 /* The record's counters plus what this thread has not had moved: exact
  * for the thread's own calls; another thread's last calls on the file
  * (at most one drain's worth) show in the metrics, not here. */
-void ip_tally_totals(struct ip_file_ref ref, struct rep_io_counts *out)
+void ip_tally_totals(struct ip_rec_ref ref, struct rep_io_counts *out)
 {
     struct ip_tally *e = ip_tally_of(ip_tls.thread, ref);
     uint64_t *live = fields(&ref.file->live), *o = fields(out);

@@ -2,6 +2,7 @@
  * duration, exact) and the dns.req / dns.resp events (name, addresses). */
 #include "ip_call.h"
 #include "ip_hooks.h"
+#include "ip_dns.h"
 
 #include <arpa/inet.h>
 #include <string.h>

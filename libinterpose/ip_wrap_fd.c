@@ -100,7 +100,7 @@ int ip_wrap_close(int fd)
      * open and the program told it was closed (as AppScope does). */
     if (__builtin_expect(ip_fd_is_ours(fd), 0))
         return 0;
-    ip_call_begin(&c, fd);
+    ip_call_begin_close(&c, fd);
     int rc = ip_real_close(fd);
     ip_call_close_end(&c, "close", fd, rc);
     return rc;
@@ -123,7 +123,7 @@ int ip_wrap_close_range(unsigned int first, unsigned int last, int flags)
                                          : close_range_sparing_ours(first, last, flags);
     if (rc == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && ip_observing()) {
         int saved = errno;
-        ip_file_fds_closed(first, last);
+        ip_rec_fds_closed(first, last);
         errno = saved;
     }
     return rc;
@@ -264,7 +264,7 @@ ssize_t ip_wrap_writev(int fd, const struct iovec *iov, int iovcnt)
     if (!c.observed || rc <= 0)
         return rc;
     bool console = ip_call_is_console(&c, fd);
-    if (console || (ip_file_ref_valid(c.ref) && ip_call_may_log(&c))) {
+    if (console || (ip_rec_ref_valid(c.ref) && ip_call_may_log(&c))) {
         int saved = errno;
         size_t left = (size_t)rc;
         for (int i = 0; i < iovcnt && left > 0; i++) {

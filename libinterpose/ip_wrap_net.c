@@ -8,6 +8,7 @@
  */
 #include "ip_call.h"
 #include "ip_hooks.h"
+#include "ip_sock.h"
 
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -20,7 +21,7 @@ static void socket_opened(const struct ip_call *c, const char *op, int fd)
     struct rep_sock s = { 0 };
 
     ip_sock_describe(fd, &s);
-    struct ip_file *f = ip_socket_opened(fd, &s);
+    struct ip_rec *f = ip_rec_socket_opened(fd, &s);
     if (f && (s.rip[0] || s.lip[0]))
         ip_event_open(op, fd, f);
     errno = saved;
@@ -35,7 +36,7 @@ int ip_wrap_socket(int domain, int type, int protocol)
         int saved = errno;
         struct rep_sock s = { .family = (uint8_t)domain,
                               .type = (uint8_t)(type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) };
-        ip_socket_opened(fd, &s);
+        ip_rec_socket_opened(fd, &s);
         errno = saved;
     } else if (c.observed) {
         int saved = errno;
@@ -65,7 +66,7 @@ int ip_wrap_listen(int fd, int backlog)
     struct ip_call c;
     ip_call_begin(&c, fd);
     int rc = ip_real_listen(fd, backlog);
-    if (c.observed && rc == 0 && ip_file_ref_valid(c.ref) && c.ref.file->kind == IP_KIND_SOCKET) {
+    if (c.observed && rc == 0 && ip_rec_ref_valid(c.ref) && c.ref.file->kind == IP_KIND_SOCKET) {
         c.ref.file->sock.server = 1;
         ip_sock_describe(fd, &c.ref.file->sock);
     }
@@ -88,7 +89,7 @@ static void accepted(const struct ip_call *c, const char *op, int fd)
     }
     struct rep_sock s = { .server = 1 };
     ip_sock_describe(fd, &s);
-    struct ip_file *f = ip_socket_opened(fd, &s);
+    struct ip_rec *f = ip_rec_socket_opened(fd, &s);
     if (f)
         ip_event_open("accept", fd, f);
     errno = saved;
@@ -122,7 +123,7 @@ int ip_wrap_connect(int fd, const struct sockaddr *addr, socklen_t len)
     if (!c.observed)
         return rc;
     int saved = errno;
-    struct ip_file *f = ip_file_ref_valid(c.ref) && c.ref.file->kind == IP_KIND_SOCKET
+    struct ip_rec *f = ip_rec_ref_valid(c.ref) && c.ref.file->kind == IP_KIND_SOCKET
                         ? c.ref.file : NULL;
     if (rc == 0 || saved == EINPROGRESS) {
         if (f) {

@@ -9,35 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <sched.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-
-__thread bool ip_vforking __attribute__((tls_model("initial-exec")));
-
-/* vfork returns twice on one stack: a C wrapper's frame would be popped by
- * the child and returned through by the parent. So the wrapper only marks
- * this thread and jumps to the real vfork, which returns straight to the
- * program in both processes. */
-__asm__(
-    "    .text\n"
-    "    .globl ip_wrap_vfork\n"
-    "    .hidden ip_wrap_vfork\n"
-    "    .type ip_wrap_vfork, @function\n"
-    "ip_wrap_vfork:\n"
-    "    movq ip_vforking@gottpoff(%rip), %rax\n"
-    "    movb $1, %fs:(%rax)\n"
-    "    jmp *ip_real_vfork(%rip)\n"
-    "    .size ip_wrap_vfork, .-ip_wrap_vfork\n");
-
-/* A wrapper while ip_vforking is set: true in the parent (the child has
- * exec'ed or exited: the mark is cleared), false in the child. */
-bool ip_vfork_settle(void)
-{
-    if (ip_in_vfork_child())
-        return false;
-    ip_vforking = false;
-    return true;
-}
 
 void ip_wrap__exit(int status)
 {

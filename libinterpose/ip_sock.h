@@ -1,0 +1,22 @@
+/* ip_sock.h: what a socket is, asked of the kernel, and the network
+ * counts that belong to no socket record. */
+#ifndef IP_SOCK_H
+#define IP_SOCK_H
+
+#include "rep.h"
+
+/* Fill in a socket's addresses (and family and type) from the kernel:
+ * getsockname, getpeername. At connect and accept, and for sockets found
+ * open at attach. errno is kept. */
+void ip_sock_describe(int fd, struct rep_sock *s);
+
+/* Failed socket and connect calls on no socket record, and sockets that
+ * found the record pool full: counted here, reported as net.* with no
+ * socket. */
+extern struct rep_io_counts ip_net_orphan;
+/* Reporter: what is new in ip_net_orphan goes into the period. */
+void ip_sock_orphan_collect(struct rep *r);
+/* Fork child: what was counted so far is the parent's to report. */
+void ip_sock_after_fork_child(void);
+
+#endif

@@ -57,9 +57,9 @@ static ssize_t items_bytes(size_t items, size_t size)
     return (ssize_t)(items * size);
 }
 
-/* A short fread is an error only when the stream says so (else: end of
- * file). Asked after the call, so errno is the program's own again. */
-static ssize_t fread_result(size_t items, size_t size, size_t asked, FILE *f)
+/* A short fread or fwrite is an error only when the stream says so (else:
+ * end of file). Asked after the call, so errno is the program's own again. */
+static ssize_t items_result(size_t items, size_t size, size_t asked, FILE *f)
 {
     if (items < asked && f) {
         int saved = errno;
@@ -76,7 +76,7 @@ size_t ip_wrap_fread(void *buf, size_t size, size_t n, FILE *f)
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     size_t rc = ip_real_fread(buf, size, n, f);
-    ip_call_read_end(&c, fread_result(rc, size, n, f));
+    ip_call_read_end(&c, items_result(rc, size, n, f));
     return rc;
 }
 
@@ -85,7 +85,7 @@ size_t ip_wrap___fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     size_t rc = ip_real___fread_chk(buf, buflen, size, n, f);
-    ip_call_read_end(&c, fread_result(rc, size, n, f));
+    ip_call_read_end(&c, items_result(rc, size, n, f));
     return rc;
 }
 
@@ -96,7 +96,7 @@ size_t ip_wrap___fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE
         int fd = stream_fd(f);                                          \
         ip_call_begin(&c, fd);                                          \
         size_t rc = ip_real_##name(buf, size, n, f);                    \
-        ip_call_write_end(&c, fd, buf, items_bytes(rc, size));          \
+        ip_call_write_end(&c, fd, buf, items_result(rc, size, n, f));   \
         return rc;                                                      \
     }
 
@@ -328,13 +328,25 @@ int ip_wrap___fprintf_chk(FILE *f, int flag, const char *fmt, ...)
 
 /* ---- the read side of stdio ---------------------------------------------- */
 
+/* getline returns -1 at end of file too, and fgets NULL: only ferror
+ * makes it an error. */
+static ssize_t getline_result(ssize_t rc, FILE *f)
+{
+    if (rc >= 0)
+        return rc;
+    int saved = errno;
+    int failed = ferror(f);
+    errno = saved;
+    return failed ? -1 : 0;
+}
+
 #define WRAP_FGETS(name)                                                 \
     char *ip_wrap_##name(char *s, int n, FILE *f)                        \
     {                                                                    \
         struct ip_call c;                                                \
         ip_call_begin(&c, stream_fd(f));                                 \
         char *rc = ip_real_##name(s, n, f);                              \
-        ip_call_read_end(&c, rc ? (ssize_t)strlen(rc) : 0);              \
+        ip_call_read_end(&c, rc ? (ssize_t)strlen(rc) : getline_result(-1, f)); \
         return rc;                                                       \
     }
 
@@ -346,19 +358,8 @@ char *ip_wrap___fgets_chk(char *s, size_t size, int n, FILE *f)
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     char *rc = ip_real___fgets_chk(s, size, n, f);
-    ip_call_read_end(&c, rc ? (ssize_t)strlen(rc) : 0);
+    ip_call_read_end(&c, rc ? (ssize_t)strlen(rc) : getline_result(-1, f));
     return rc;
-}
-
-/* getline returns -1 at end of file too: only ferror makes it an error. */
-static ssize_t getline_result(ssize_t rc, FILE *f)
-{
-    if (rc >= 0)
-        return rc;
-    int saved = errno;
-    int failed = ferror(f);
-    errno = saved;
-    return failed ? -1 : 0;
 }
 
 ssize_t ip_wrap_getline(char **line, size_t *n, FILE *f)

@@ -54,6 +54,8 @@ const struct conform_class conform_classes[] = {
     { "dlsym", C_NONE }, { "dlvsym", C_NONE },
     { "getaddrinfo", C_DNS }, { "gethostbyname", C_DNS }, { "gethostbyname2", C_DNS },
     { "gethostbyname_r", C_DNS }, { "gethostbyname2_r", C_DNS },
+    { "copy_file_range", C_SENDFILE }, { "splice", C_SENDFILE }, { "tee", C_TEE },
+    { "vmsplice", C_WRITE },
 };
 
 const size_t conform_nclasses = sizeof conform_classes / sizeof conform_classes[0];

@@ -385,7 +385,7 @@ static long class_ok(enum cls c, const char *ret)
     case C_MMSG_SEND: case C_MMSG_RECV: return 2;
     case C_GETLINE: return 9;
     case C_PRINTF: case C_PRINTF_OUT: return 8;
-    case C_READ: case C_WRITE: case C_SENDFILE: return 7;
+    case C_READ: case C_WRITE: case C_SENDFILE: case C_TEE: return 7;
     case C_NONE: case C_EXIT: case C_DNS:
         if (!strcmp(ret, "pid_t"))
             return 4321;
@@ -469,6 +469,10 @@ static void want_of(enum cls c, enum scenario s, struct snap *w)
             io_want(&w->a, ok, true, class_bytes(c));
             io_want(&w->b, ok, false, class_bytes(c));
         }
+        break;
+    case C_TEE:             /* nothing consumed from in_fd */
+        if (tracked)
+            io_want(&w->b, ok, false, class_bytes(c));
         break;
     case C_SEEK: case C_REWIND:
         if (tracked)

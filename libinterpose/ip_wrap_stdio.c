@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Console text of one printf call, formatted a second time into the
  * wrapper's stack; longer output is cut at this size. */
@@ -28,6 +29,19 @@ static int stream_fd(FILE *f)
     return fd;
 }
 
+/* What /proc/self/fd says fd is; path is left as it was if nothing. */
+static void fd_path(int fd, char *path, size_t cap)
+{
+    char link[32];
+    int saved = errno;
+
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, cap - 1);
+    if (n > 0)
+        path[n] = '\0';
+    errno = saved;
+}
+
 #define WRAP_FOPEN(name)                                                \
     FILE *ip_wrap_##name(const char *path, const char *mode)            \
     {                                                                   \
@@ -40,6 +54,25 @@ static int stream_fd(FILE *f)
 
 WRAP_FOPEN(fopen)
 WRAP_FOPEN(fopen64)
+
+/* tmpfile's file has no name (O_TMPFILE, or unlinked at once): it is
+ * named as the kernel names it, "/tmp/#123 (deleted)". */
+#define WRAP_TMPFILE(name)                                              \
+    FILE *ip_wrap_##name(void)                                          \
+    {                                                                   \
+        struct ip_call c;                                               \
+        char path[IP_PATH_MAX] = "tmpfile";                             \
+        ip_call_begin_open(&c);                                         \
+        FILE *f = ip_real_##name();                                     \
+        int fd = f ? stream_fd(f) : -1;                                 \
+        if (c.observed && fd >= 0)                                      \
+            fd_path(fd, path, sizeof path);                             \
+        ip_call_open_end(&c, #name, fd, path);                          \
+        return f;                                                       \
+    }
+
+WRAP_TMPFILE(tmpfile)
+WRAP_TMPFILE(tmpfile64)
 
 int ip_wrap_fclose(FILE *f)
 {
@@ -76,6 +109,15 @@ size_t ip_wrap_fread(void *buf, size_t size, size_t n, FILE *f)
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     size_t rc = ip_real_fread(buf, size, n, f);
+    ip_call_read_end(&c, items_result(rc, size, n, f));
+    return rc;
+}
+
+size_t ip_wrap_fread_unlocked(void *buf, size_t size, size_t n, FILE *f)
+{
+    struct ip_call c;
+    ip_call_begin(&c, stream_fd(f));
+    size_t rc = ip_real_fread_unlocked(buf, size, n, f);
     ip_call_read_end(&c, items_result(rc, size, n, f));
     return rc;
 }
@@ -322,6 +364,46 @@ int ip_wrap___fprintf_chk(FILE *f, int flag, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     int rc = vfprintf_observed(f, flag, true, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* dprintf formats straight to an fd (no console text: the stream wrappers'
+ * tee needs a FILE). */
+static int vdprintf_observed(int fd, int flag, bool chk, const char *fmt, va_list ap)
+{
+    struct ip_call c;
+
+    ip_call_begin(&c, fd);
+    int rc = chk ? ip_real___vdprintf_chk(fd, flag, fmt, ap) : ip_real_vdprintf(fd, fmt, ap);
+    ip_call_write_end(&c, fd, NULL, rc < 0 ? -1 : rc);
+    return rc;
+}
+
+int ip_wrap_vdprintf(int fd, const char *fmt, va_list ap)
+{
+    return vdprintf_observed(fd, 0, false, fmt, ap);
+}
+
+int ip_wrap___vdprintf_chk(int fd, int flag, const char *fmt, va_list ap)
+{
+    return vdprintf_observed(fd, flag, true, fmt, ap);
+}
+
+int ip_wrap_dprintf(int fd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vdprintf_observed(fd, 0, false, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int ip_wrap___dprintf_chk(int fd, int flag, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vdprintf_observed(fd, flag, true, fmt, ap);
     va_end(ap);
     return rc;
 }

@@ -56,6 +56,12 @@ const struct conform_class conform_classes[] = {
     { "gethostbyname_r", C_DNS }, { "gethostbyname2_r", C_DNS },
     { "copy_file_range", C_SENDFILE }, { "splice", C_SENDFILE }, { "tee", C_TEE },
     { "vmsplice", C_WRITE },
+    { "fread_unlocked", C_FREAD }, { "dprintf", C_PRINTF }, { "vdprintf", C_PRINTF },
+    { "__dprintf_chk", C_PRINTF }, { "__vdprintf_chk", C_PRINTF },
+    { "mkstemp", C_OPEN }, { "mkstemp64", C_OPEN }, { "mkostemp", C_OPEN },
+    { "mkostemp64", C_OPEN }, { "mkstemps", C_OPEN }, { "mkstemps64", C_OPEN },
+    { "mkostemps", C_OPEN }, { "mkostemps64", C_OPEN },
+    { "tmpfile", C_TMPFILE }, { "tmpfile64", C_TMPFILE },
 };
 
 const size_t conform_nclasses = sizeof conform_classes / sizeof conform_classes[0];

@@ -95,6 +95,7 @@ static const struct { const char *name, *real; } delegates[] = {
     { "__printf_chk", "__vfprintf_chk" }, { "__fprintf_chk", "__vfprintf_chk" },
     { "__vprintf_chk", "__vfprintf_chk" }, { "execv", "execve" }, { "execl", "execve" },
     { "execle", "execve" }, { "execvp", "execvpe" }, { "execlp", "execvpe" },
+    { "dprintf", "vdprintf" }, { "__dprintf_chk", "__vdprintf_chk" },
 };
 
 static int hook_index(const char *name)
@@ -261,6 +262,9 @@ static bool arg_value(const struct param *p, int i, enum scenario s, long *v)
         *v = (long)argv_given;
     } else if (!strcmp(p->name, "envp")) {
         *v = (long)envp_given;
+    } else if (!strcmp(p->name, "template")) {
+        static char template[] = "/conformance/path";   /* mkstemp's, as filled in */
+        *v = (long)template;
     } else if (!strcmp(p->type, "char *") && !strcmp(p->name, "s")) {
         *v = (long)text_line;
     } else if (!strcmp(p->type, "struct mmsghdr *")) {
@@ -325,7 +329,7 @@ struct snap {
 };
 
 /* keys that stand for "a fresh record of this kind" in a wanted snap */
-enum { FRESH_FILE = 1, FRESH_SOCKET = 2 };
+enum { FRESH_FILE = 1, FRESH_SOCKET = 2, FRESH_NAMELESS = 3 };
 
 static void counts_of(struct ip_file_ref ref, struct rep_fs_counts *out)
 {
@@ -377,7 +381,7 @@ static long class_ok(enum cls c, const char *ret)
 {
     switch (c) {
     case C_OPEN: case C_DUP: case C_SOCKET: case C_ACCEPT: return FD_NEW;
-    case C_FOPEN: case C_FREOPEN: return (long)stream_new;
+    case C_FOPEN: case C_FREOPEN: case C_TMPFILE: return (long)stream_new;
     case C_FGETS: return (long)text_line;
     case C_FPUTS: return 1;
     case C_FPUTC: case C_PUTCHAR: case C_FGETC: return 'x';
@@ -424,9 +428,9 @@ static void want_of(enum cls c, enum scenario s, struct snap *w)
     switch (c) {
     case C_NONE: case C_EXIT:
         break;
-    case C_OPEN: case C_FOPEN:
+    case C_OPEN: case C_FOPEN: case C_TMPFILE:
         if (ok)
-            *key_new = FRESH_FILE;
+            *key_new = c == C_TMPFILE ? FRESH_NAMELESS : FRESH_FILE;
         else
             w->orphan.err_open_close++;
         break;
@@ -530,10 +534,10 @@ static void snap_check(const struct snap *got, const struct snap *want, const ch
                   (unsigned long long)got->dns, (unsigned long long)want->dns);
     for (size_t i = 0; i < WATCHED; i++) {
         uint64_t k = got->key[i], w = want->key[i];
-        if (w == FRESH_FILE || w == FRESH_SOCKET) {
+        if (w == FRESH_FILE || w == FRESH_SOCKET || w == FRESH_NAMELESS) {
             ck_assert_msg(k != 0, "%s: fd %d has no record", ctx, watched[i]);
             struct ip_file *f = ip_file_of_key(k);
-            ck_assert_msg(f->kind == (w == FRESH_FILE ? IP_KIND_FILE : IP_KIND_SOCKET) &&
+            ck_assert_msg(f->kind == (w == FRESH_SOCKET ? IP_KIND_SOCKET : IP_KIND_FILE) &&
                           f->live.opens == 1, "%s: fd %d: wrong record", ctx, watched[i]);
             ck_assert_msg(w != FRESH_FILE || !strcmp(f->path, "/conformance/path"),
                           "%s: fd %d opened as %s", ctx, watched[i], f->path);

@@ -78,5 +78,32 @@ class SortTest(ScopeTest):
         self.assertTrue(all(opens.get(f) for f in temp_w), opens)
 
 
+class SyscallTest(ScopeTest):
+    def test_write_and_read_made_with_syscall(self):
+        # python3's ctypes calls libc's syscall() by name: SYS_write and
+        # SYS_read count against the file as write() and read() would.
+        # _ctypes is loaded after attach, and objects loaded later are
+        # patched at the reporter's next drain (10 ms): the sleep lets its
+        # dlsym lookup be the wrapped one.
+        path = os.path.join(self.dir, "F")
+        prog = ("import ctypes,os,sys,time\n"
+                "time.sleep(0.2)\n"
+                "libc=ctypes.CDLL(None,use_errno=True); libc.syscall.restype=ctypes.c_long\n"
+                "fd=os.open(sys.argv[1],os.O_RDWR|os.O_CREAT,0o600)\n"
+                "data=b'x'*5000; w=0\n"
+                "for i in range(3): w+=libc.syscall(1,fd,data,len(data))\n"
+                "os.lseek(fd,0,0); buf=ctypes.create_string_buffer(8192); r=0\n"
+                "while (n:=libc.syscall(0,fd,buf,8192))>0: r+=n\n"
+                "bad=libc.syscall(1,-1,data,1)\n"
+                "print(w,r,bad,ctypes.get_errno())\n")
+        p = self.scope_run([PYTHON, "-c", prog, path])
+        w, r, bad, err = map(int, p.stdout.split())
+        self.assertEqual((w, r, bad, err), (15000, 15000, -1, 9))     # EBADF, untouched
+        self.assertEqual(os.path.getsize(path), w)
+        m = self.metric_lines()
+        self.assertEqual(per_file_sum(m, "fs.write").get(path), w)
+        self.assertEqual(per_file_sum(m, "fs.read").get(path), r)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -62,6 +62,7 @@ const struct conform_class conform_classes[] = {
     { "mkostemp64", C_OPEN }, { "mkstemps", C_OPEN }, { "mkstemps64", C_OPEN },
     { "mkostemps", C_OPEN }, { "mkostemps64", C_OPEN },
     { "tmpfile", C_TMPFILE }, { "tmpfile64", C_TMPFILE },
+    { "syscall", C_WRITE },     /* called as syscall(SYS_write, A, ...) */
 };
 
 const size_t conform_nclasses = sizeof conform_classes / sizeof conform_classes[0];

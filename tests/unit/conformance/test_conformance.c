@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 typedef long call_fn(long, long, long, long, long, long, long, long);
@@ -242,6 +243,7 @@ static bool arg_value(const struct param *p, int i, enum scenario s, long *v)
              : !strcmp(p->name, "cmd") ? F_DUPFD_CLOEXEC
              : !strcmp(p->name, "mode") ? 0640
              : !strcmp(p->name, "whence") ? SEEK_END
+             : !strcmp(p->name, "number") ? SYS_write       /* syscall(): counted */
              : !strcmp(p->name, "size") ? 3
              : !strcmp(p->name, "n") || !strcmp(p->name, "iovcnt") ? 2
              : 0x1100 + i;                               /* told apart by position */
@@ -286,9 +288,9 @@ static bool arg_value(const struct param *p, int i, enum scenario s, long *v)
 /* What a variadic hook is given after its fixed parameters, by the last
  * of those: open's mode, fcntl's word, printf's values, execl's list. */
 struct extras {
-    long v[4];
+    long v[6];
     int n;
-    enum { X_MODE, X_WORD, X_PRINTF, X_LIST } what;
+    enum { X_MODE, X_WORD, X_PRINTF, X_LIST, X_SYSCALL } what;
 };
 
 static bool variadic_extras(const struct params *ps, struct extras *x)
@@ -301,6 +303,8 @@ static bool variadic_extras(const struct params *ps, struct extras *x)
         *x = (struct extras){ { 0x2222 }, 1, X_WORD };
     else if (!strcmp(last, "fmt"))
         *x = (struct extras){ { 42, (long)"x" }, 2, X_PRINTF };
+    else if (!strcmp(last, "number"))       /* write(A, buf, n) and three more words */
+        *x = (struct extras){ { FD_A, (long)scratch[6], 7, 0x2224, 0x2225, 0x2226 }, 6, X_SYSCALL };
     else if (!strcmp(last, "arg0"))
         *x = (struct extras){ { (long)"one", 0, (long)envp_given }, 3, X_LIST };
     else
@@ -604,9 +608,11 @@ static void arg_check(const char *ctx, int h, const struct params *hp, const lon
 
 static void extras_check(const char *ctx, const struct params *hp, const struct extras *x)
 {
-    if (x->what == X_MODE || x->what == X_WORD)
-        ck_assert_msg(called.arg[hp->n] == x->v[0], "%s: variadic argument %#lx, given %#lx",
-                      ctx, called.arg[hp->n], x->v[0]);
+    int n = x->what == X_SYSCALL ? x->n : x->what == X_MODE || x->what == X_WORD ? 1 : 0;
+
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(called.arg[hp->n + i] == x->v[i], "%s: variadic argument %d is %#lx, "
+                      "given %#lx", ctx, i, called.arg[hp->n + i], x->v[i]);
 }
 
 /* The call; true if it ended in the stub of _exit (which jumps back). */

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include "rep.h"
 
 #define ARGS 8                  /* integer registers and stack words a call passes */
 
@@ -37,6 +39,34 @@ struct params {
     int n;
     bool variadic;
 };
+
+/* ---- the counters a call changes (conform_counts.c) ---- */
+
+/* The scenarios each hook is called in (test_conformance.c says how). */
+enum scenario { S_UNOBSERVED, S_OK, S_FAIL, S_UNTRACKED, SCENARIOS };
+
+/* fd numbers: A and B have file records, U and U2 none; NEW is what an
+ * open or dup returns, C and D socketpair's; DIR a dirfd. */
+enum { FD_A = 100, FD_B, FD_U, FD_U2, FD_NEW, FD_C, FD_D, FD_DIR };
+#define WATCHED 8
+extern const int watched[WATCHED];
+
+struct snap {
+    struct rep_fs_counts a, b, one, orphan, net_orphan;
+    uint64_t dns;
+    uint64_t key[WATCHED];
+};
+
+/* keys that stand for "a fresh record of this kind" in a wanted snap */
+enum { FRESH_FILE = 1, FRESH_SOCKET = 2, FRESH_NAMELESS = 3 };
+
+/* The bytes one successful call of class c moves. */
+uint64_t class_bytes(enum cls c);
+/* The snap a call of class c in scenario s should leave, from the one
+ * before it (w holds that one). */
+void want_of(enum cls c, enum scenario s, struct snap *w);
+/* Fails the test (ctx names the call) where got is not want. */
+void snap_check(const struct snap *got, const struct snap *want, const char *ctx);
 
 /* Parse a row's parameter text, "(int fd, void *buf, size_t n)". */
 void params_parse(const char *text, struct params *ps);

@@ -351,13 +351,14 @@ static uint64_t delta_take(uint64_t *live, uint64_t *reported)
 static void counts_delta(struct rep_io_counts *live, struct rep_io_counts *reported,
                          struct rep_io_counts *out)
 {
-    uint64_t *l = (uint64_t *)live, *r = (uint64_t *)reported, *o = (uint64_t *)out;
-    for (size_t i = 0; i < sizeof *out / sizeof(uint64_t); i++)
+    uint64_t *l = rep_io_counts_array(live), *r = rep_io_counts_array(reported);
+    uint64_t *o = rep_io_counts_array(out);
+    for (size_t i = 0; i < REP_COUNTS_N; i++)
         o[i] = delta_take(&l[i], &r[i]);
 }
 
 bool ip_counts_take(struct rep_io_counts *live, struct rep_io_counts *reported,
-                           struct rep_io_counts *d)
+                    struct rep_io_counts *d)
 {
     counts_delta(live, reported, d);
     d->duration_ns = ip_ticks_to_ns(d->duration_ns);

@@ -107,6 +107,7 @@ int ip_wrap_execle(const char *path, const char *arg0, ...)
     va_list ap;
     va_start(ap, arg0);
     LIST_TO_ARGV(arg0, ap, argv);
+    (void)va_arg(ap, char *);       /* the NULL that ends the list */
     char *const *envp = va_arg(ap, char *const *);
     va_end(ap);
     return ip_wrap_execve(path, argv, envp);

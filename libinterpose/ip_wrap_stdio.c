@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Console text of one printf call, formatted a second time into the
  * wrapper's stack; longer output is cut at this size. */
@@ -28,6 +29,19 @@ static int stream_fd(FILE *f)
     return fd;
 }
 
+/* What /proc/self/fd says fd is; path is left as it was if nothing. */
+static void fd_path(int fd, char *path, size_t cap)
+{
+    char link[32];
+    int saved = errno;
+
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, cap - 1);
+    if (n > 0)
+        path[n] = '\0';
+    errno = saved;
+}
+
 #define WRAP_FOPEN(name)                                                \
     FILE *ip_wrap_##name(const char *path, const char *mode)            \
     {                                                                   \
@@ -40,6 +54,25 @@ static int stream_fd(FILE *f)
 
 WRAP_FOPEN(fopen)
 WRAP_FOPEN(fopen64)
+
+/* tmpfile's file has no name (O_TMPFILE, or unlinked at once): it is
+ * named as the kernel names it, "/tmp/#123 (deleted)". */
+#define WRAP_TMPFILE(name)                                              \
+    FILE *ip_wrap_##name(void)                                          \
+    {                                                                   \
+        struct ip_call c;                                               \
+        char path[IP_PATH_MAX] = "tmpfile";                             \
+        ip_call_begin_open(&c);                                         \
+        FILE *f = ip_real_##name();                                     \
+        int fd = f ? stream_fd(f) : -1;                                 \
+        if (c.observed && fd >= 0)                                      \
+            fd_path(fd, path, sizeof path);                             \
+        ip_call_open_end(&c, #name, fd, path);                          \
+        return f;                                                       \
+    }
+
+WRAP_TMPFILE(tmpfile)
+WRAP_TMPFILE(tmpfile64)
 
 int ip_wrap_fclose(FILE *f)
 {
@@ -57,9 +90,9 @@ static ssize_t items_bytes(size_t items, size_t size)
     return (ssize_t)(items * size);
 }
 
-/* A short fread is an error only when the stream says so (else: end of
- * file). Asked after the call, so errno is the program's own again. */
-static ssize_t fread_result(size_t items, size_t size, size_t asked, FILE *f)
+/* A short fread or fwrite is an error only when the stream says so (else:
+ * end of file). Asked after the call, so errno is the program's own again. */
+static ssize_t items_result(size_t items, size_t size, size_t asked, FILE *f)
 {
     if (items < asked && f) {
         int saved = errno;
@@ -76,7 +109,16 @@ size_t ip_wrap_fread(void *buf, size_t size, size_t n, FILE *f)
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     size_t rc = ip_real_fread(buf, size, n, f);
-    ip_call_read_end(&c, fread_result(rc, size, n, f));
+    ip_call_read_end(&c, items_result(rc, size, n, f));
+    return rc;
+}
+
+size_t ip_wrap_fread_unlocked(void *buf, size_t size, size_t n, FILE *f)
+{
+    struct ip_call c;
+    ip_call_begin(&c, stream_fd(f));
+    size_t rc = ip_real_fread_unlocked(buf, size, n, f);
+    ip_call_read_end(&c, items_result(rc, size, n, f));
     return rc;
 }
 
@@ -85,7 +127,7 @@ size_t ip_wrap___fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     size_t rc = ip_real___fread_chk(buf, buflen, size, n, f);
-    ip_call_read_end(&c, fread_result(rc, size, n, f));
+    ip_call_read_end(&c, items_result(rc, size, n, f));
     return rc;
 }
 
@@ -96,7 +138,7 @@ size_t ip_wrap___fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE
         int fd = stream_fd(f);                                          \
         ip_call_begin(&c, fd);                                          \
         size_t rc = ip_real_##name(buf, size, n, f);                    \
-        ip_call_write_end(&c, fd, buf, items_bytes(rc, size));          \
+        ip_call_write_end(&c, fd, buf, items_result(rc, size, n, f));   \
         return rc;                                                      \
     }
 
@@ -326,7 +368,59 @@ int ip_wrap___fprintf_chk(FILE *f, int flag, const char *fmt, ...)
     return rc;
 }
 
+/* dprintf formats straight to an fd (no console text: the stream wrappers'
+ * tee needs a FILE). */
+static int vdprintf_observed(int fd, int flag, bool chk, const char *fmt, va_list ap)
+{
+    struct ip_call c;
+
+    ip_call_begin(&c, fd);
+    int rc = chk ? ip_real___vdprintf_chk(fd, flag, fmt, ap) : ip_real_vdprintf(fd, fmt, ap);
+    ip_call_write_end(&c, fd, NULL, rc < 0 ? -1 : rc);
+    return rc;
+}
+
+int ip_wrap_vdprintf(int fd, const char *fmt, va_list ap)
+{
+    return vdprintf_observed(fd, 0, false, fmt, ap);
+}
+
+int ip_wrap___vdprintf_chk(int fd, int flag, const char *fmt, va_list ap)
+{
+    return vdprintf_observed(fd, flag, true, fmt, ap);
+}
+
+int ip_wrap_dprintf(int fd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vdprintf_observed(fd, 0, false, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int ip_wrap___dprintf_chk(int fd, int flag, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vdprintf_observed(fd, flag, true, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 /* ---- the read side of stdio ---------------------------------------------- */
+
+/* getline returns -1 at end of file too, and fgets NULL: only ferror
+ * makes it an error. */
+static ssize_t getline_result(ssize_t rc, FILE *f)
+{
+    if (rc >= 0)
+        return rc;
+    int saved = errno;
+    int failed = ferror(f);
+    errno = saved;
+    return failed ? -1 : 0;
+}
 
 #define WRAP_FGETS(name)                                                 \
     char *ip_wrap_##name(char *s, int n, FILE *f)                        \
@@ -334,7 +428,7 @@ int ip_wrap___fprintf_chk(FILE *f, int flag, const char *fmt, ...)
         struct ip_call c;                                                \
         ip_call_begin(&c, stream_fd(f));                                 \
         char *rc = ip_real_##name(s, n, f);                              \
-        ip_call_read_end(&c, rc ? (ssize_t)strlen(rc) : 0);              \
+        ip_call_read_end(&c, rc ? (ssize_t)strlen(rc) : getline_result(-1, f)); \
         return rc;                                                       \
     }
 
@@ -346,19 +440,8 @@ char *ip_wrap___fgets_chk(char *s, size_t size, int n, FILE *f)
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     char *rc = ip_real___fgets_chk(s, size, n, f);
-    ip_call_read_end(&c, rc ? (ssize_t)strlen(rc) : 0);
+    ip_call_read_end(&c, rc ? (ssize_t)strlen(rc) : getline_result(-1, f));
     return rc;
-}
-
-/* getline returns -1 at end of file too: only ferror makes it an error. */
-static ssize_t getline_result(ssize_t rc, FILE *f)
-{
-    if (rc >= 0)
-        return rc;
-    int saved = errno;
-    int failed = ferror(f);
-    errno = saved;
-    return failed ? -1 : 0;
 }
 
 ssize_t ip_wrap_getline(char **line, size_t *n, FILE *f)

@@ -1,7 +1,6 @@
 /* inj_help.c: the help texts (see inj_help.h). Keep them true: every flag,
  * variable, file and exit status that the code has is listed here. */
 #include "inj_help.h"
-#include "inj_attach.h"
 #include "inj_inspect.h"
 
 #include <string.h>
@@ -198,6 +197,86 @@ static const char history_help[] =
 "\n"
 "Exit status: 0 listed; 1 no session; 2 usage error.\n";
 
+static const char attach_help[] =
+"Usage: scope attach [OPTIONS] PID|NAME\n"
+"\n"
+"Load libscope.so into a running process and start observing it, without\n"
+"restarting it. NAME is a command name (/proc/PID/comm); it must match\n"
+"exactly one process.\n"
+"\n"
+"Options:\n"
+"  -m, --metricdest URL     send metrics to URL instead of the session's metrics.json\n"
+"  -e, --eventdest URL      send events to URL instead of the session's events.json\n"
+"      --metricformat FMT   statsd or ndjson; statsd needs -m\n"
+"  -v, --verbosity N        metric verbosity, 0 to 9\n"
+"  -p, --period SECONDS     seconds between metric reports, 1 to 86400\n"
+"      --backtrace          when the process crashes, write its stack to the\n"
+"                           session directory (else ~/.scope/crash) and as an\n"
+"                           event; it then dies as it would have\n"
+"      --verbose            say how long the process was stopped\n"
+"  -u, --userconfig FILE    read the configuration from FILE (scope.yml)\n"
+"      --dry-run            print the configuration the process would get,\n"
+"                           each value with where it comes from, and touch\n"
+"                           no process\n"
+"  -h, --help               show this help\n"
+"  URL is file:///absolute/path, file://stdout or file://stderr (the\n"
+"  process's own stdout and stderr), udp://host:port, tcp://host:port,\n"
+"  unix:///absolute/path or unix://@abstract-name.\n"
+"\n"
+"Configuration: the file (-u FILE, else $SCOPE_CONF_PATH, else\n"
+"$SCOPE_HOME/scope.yml, else /etc/scope/scope.yml), checked before the\n"
+"process is touched (an error exits 2), then every SCOPE_* variable of\n"
+"scope's environment (for example SCOPE_SUMMARY_PERIOD=1 scope attach 1234),\n"
+"then the options above: each replaces what the one before set (see\n"
+"`scope run --help`). The library gets them as lines, the file's first.\n"
+"\n"
+"Session: unless both destinations are given (option, variable or file), a\n"
+"session directory is made as\n"
+"`scope run` makes it, named <proc>_<n>_<pid>_<start> after the process, and\n"
+"printed as \"scope: session DIR\". The process opens its files itself, as its\n"
+"own user: when scope runs as root and the process as another user, the\n"
+"directory is made in /run/scope/ (or /var/tmp/scope/), owned by that user,\n"
+"and $SCOPE_HOME/history/ gets a symlink to it.\n"
+"\n"
+"How: one thread waiting in a system call (read, poll, sleep, accept, futex,\n"
+"...), or, when none waits, the main thread stopped right after an I/O\n"
+"system call, is stopped with ptrace; it calls dlopen(libscope.so) and\n"
+"scope_ctl_attach() and is put back exactly as it was; its system call\n"
+"resumes. The other threads keep running. A process where libscope.so is\n"
+"loaded but detached is attached again without loading it again.\n"
+"\n"
+"Refused, with the reason: no such process, zombie or stopped processes,\n"
+"processes scope may not trace (another user's without root, Yama\n"
+"ptrace_scope, missing CAP_SYS_PTRACE), processes already traced (a\n"
+"debugger), statically linked, Go without cgo and 32-bit programs, and a\n"
+"library file that another user could replace or that the process cannot\n"
+"see at the same path (another mount namespace: install scope there).\n"
+"\n"
+"Exit status:\n"
+"  0  attached, or it already was (scope says so and changes nothing)\n"
+"  1  refused, or the attach failed (the process is left as it was)\n"
+"  2  usage error or bad configuration file (nothing was touched)\n"
+"  With --dry-run: 0 when the configuration was printed.\n";
+
+static const char detach_help[] =
+"Usage: scope detach [--verbose] PID|NAME|--all\n"
+"\n"
+"Stop observing a process: scope_ctl_detach() runs in it, which puts back\n"
+"every GOT slot libscope.so changed, writes what is pending and stops its\n"
+"reporter thread. The library stays loaded (a thread may still be inside\n"
+"it); a later `scope attach` reuses it.\n"
+"\n"
+"Options:\n"
+"  --all        detach from every process libscope.so is attached in\n"
+"  --verbose    say how long the process was stopped\n"
+"  -h, --help   show this help\n"
+"\n"
+"Exit status:\n"
+"  0  detached (--all: from every attached process, or none was attached)\n"
+"  1  the process is not attached, is refused (as for attach), or the\n"
+"     detach failed\n"
+"  2  usage error\n";
+
 static const char help_help[] =
 "Usage: scope help [COMMAND]\n"
 "\n"
@@ -210,7 +289,7 @@ int inj_help_print(const char *cmd, FILE *out)
     static const struct { const char *name, *text; } helps[] = {
         {"run", run_help},         {"metrics", metrics_help}, {"events", events_help},
         {"history", history_help}, {"help", help_help},
-        {"attach", inj_attach_help}, {"detach", inj_detach_help},
+        {"attach", attach_help},   {"detach", detach_help},
         {"ps", inj_ps_help},       {"inspect", inj_inspect_help},
     };
 

@@ -1,6 +1,7 @@
 /* inj_inject.c: find libc's and libscope's functions in the target and call
  * them there (see inj_inject.h). */
 #include "inj_inject.h"
+#include "inj_clock.h"
 #include "elfpatch.h"
 
 #include <dlfcn.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 
 /* glibc's private flag that makes __libc_dlopen_mode behave like dlopen. */
 #define RTLD_DLOPEN_PRIVATE 0x80000000ULL
@@ -42,7 +45,7 @@ static const struct inj_mapping *find_loader(const struct inj_maps *maps)
 }
 
 /* dlopen itself (glibc >= 2.34, musl), or older glibc's __libc_dlopen_mode
- * (note 24). */
+ * (called with __RTLD_DLOPEN, 0x80000000, added to the flags). */
 static int resolve_dlopen(pid_t pid, const struct inj_maps *maps, const struct inj_mapping *libc,
                           struct inj_libc *c)
 {
@@ -189,3 +192,55 @@ int inj_scope_symbol(pid_t pid, const char *name, uintptr_t *addr, char *why, si
     inj_maps_free(&maps);
     return rc ? -1 : 0;
 }
+int inj_scope_call(struct inj_tracee *t, const char *fn, const uint64_t *arg, int nargs,
+                   int *result, double *ms)
+{
+    uintptr_t addr;
+    uint64_t ret;
+    struct timespec t0;
+
+    if (inj_scope_symbol(t->pid, fn, &addr, t->why, sizeof t->why) < 0)
+        return INJ_FAILED;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = inj_ptrace_call(t, addr, arg, nargs, &ret, fn);
+    *ms = inj_ms_since(&t0);
+    *result = (int)(uint32_t)ret;
+    return rc;
+}
+
+/* The scratch page is unmapped whatever happened: none of our bytes stay
+ * behind in the target. */
+int inj_load_and_attach(struct inj_tracee *t, const struct inj_libc *libc, const char *lib,
+                        const char *config, int loaded, struct inj_timings *tm, int *result)
+{
+    size_t lib_len = strlen(lib) + 1, cfg_len = strlen(config) + 1;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t len = (lib_len + cfg_len + page - 1) / page * page;
+    uintptr_t scratch;
+    uint64_t cfg_at;
+    char why[sizeof t->why];
+    struct timespec t0;
+
+    int rc = inj_scratch_map(t, libc, len, &scratch);
+    if (rc != 0)
+        return rc;
+    cfg_at = scratch + lib_len;
+    if ((rc = inj_ptrace_write(t, scratch, lib, lib_len)) == 0)
+        rc = inj_ptrace_write(t, cfg_at, config, cfg_len);
+    if (rc == 0 && !loaded && (rc = inj_loader_check(t, libc)) == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rc = inj_dlopen(t, libc, scratch);
+        tm->dlopen_ms = inj_ms_since(&t0);
+    }
+    if (rc == 0)
+        rc = inj_scope_call(t, "scope_ctl_attach", &cfg_at, 1, result, &tm->call_ms);
+    if (rc == INJ_EXITED)
+        return rc;
+    memcpy(why, t->why, sizeof why);
+    int unmapped = inj_scratch_unmap(t, libc, scratch, len);
+    if (rc == 0)
+        return unmapped;
+    memcpy(t->why, why, sizeof why);
+    return rc;
+}
+

@@ -30,7 +30,8 @@ int inj_libc_resolve(pid_t pid, const struct inj_maps *maps, struct inj_libc *c,
                      char *why, size_t whylen);
 
 /* 0 when the dynamic linker is not in the middle of loading or unloading
- * something (note 20), else INJ_FAILED/INJ_EXITED with t->why set. */
+ * something (_r_debug.r_state is RT_CONSISTENT: calling dlopen
+ * meanwhile makes ld.so abort with "Inconsistency detected"), else INJ_FAILED/INJ_EXITED with t->why set. */
 int inj_loader_check(struct inj_tracee *t, const struct inj_libc *c);
 
 /* An anonymous read-write mapping of len bytes in the target: *addr. */
@@ -44,5 +45,20 @@ int inj_dlopen(struct inj_tracee *t, const struct inj_libc *c, uintptr_t path);
 /* The address of libscope's exported `name` in pid, read from its memory
  * map (the library must be loaded). 0, or -1 with why. */
 int inj_scope_symbol(pid_t pid, const char *name, uintptr_t *addr, char *why, size_t whylen);
+
+/* libscope's `fn`(arg[0..nargs)) on the stopped thread: its int result in
+ * *result, how long the call took in *ms. */
+int inj_scope_call(struct inj_tracee *t, const char *fn, const uint64_t *arg, int nargs,
+                   int *result, double *ms);
+
+struct inj_timings {
+    double dlopen_ms, call_ms;
+};
+
+/* In a scratch page of the target: the library's path and the
+ * configuration ("KEY=VALUE\n" lines); dlopen the library unless it is
+ * loaded; scope_ctl_attach(config), whose result goes to *result. */
+int inj_load_and_attach(struct inj_tracee *t, const struct inj_libc *libc, const char *lib,
+                        const char *config, int loaded, struct inj_timings *tm, int *result);
 
 #endif

@@ -218,6 +218,26 @@ int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
         rc = inj_proc_read(pid, inj_maps_base(&maps, lib) + value, st, sizeof *st);
     if (rc == 0 && st->magic != SCOPE_CTL_MAGIC)
         rc = -EPROTO;
+    if (rc == 0) {
+        /* Another process's memory may hold anything: no string of it is
+         * used past its buffer. */
+        st->metric_dest[sizeof st->metric_dest - 1] = '\0';
+        st->event_dest[sizeof st->event_dest - 1] = '\0';
+        st->error[sizeof st->error - 1] = '\0';
+    }
     inj_maps_free(&maps);
     return rc;
+}
+
+int inj_yama_ptrace_scope(void)
+{
+    FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+    int v = -1;
+
+    if (f) {
+        if (fscanf(f, "%d", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
 }

@@ -1,6 +1,7 @@
 /* inj_ptrace.c: stop a thread at a safe point, call functions on it, give
  * it back (see inj_ptrace.h). */
 #include "inj_ptrace.h"
+#include "inj_clock.h"
 #include "inj_proc.h"
 
 #include <dirent.h>
@@ -26,7 +27,8 @@
 #define FUTEX_AFTER_MS 100      /* a futex waiter is taken only after this long */
 
 /* System calls a thread blocks in outside any lock that dlopen or malloc
- * needs (note 19), best first. Those that restart transparently after a
+ * needs (a thread stopped inside malloc or the loader would deadlock
+ * dlopen), best first. Those that restart transparently after a
  * ptrace stop come first (restart_syscall is a sleep or poll resumed after
  * an earlier stop: ours, a debugger's, SIGSTOP); epoll_wait returns EINTR
  * to the program after one (signal(7)), which servers handle but is still
@@ -69,16 +71,9 @@ static int syscall_is_io(long nr)
 
 /* ---- time ---------------------------------------------------------------- */
 
-static double ms_between(const struct timespec *a, const struct timespec *b)
-{
-    return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
-}
-
 double inj_ptrace_elapsed_ms(const struct inj_tracee *t)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return ms_between(&t->stopped_at, &now);
+    return inj_ms_since(&t->stopped_at);
 }
 
 static volatile sig_atomic_t timed_out;
@@ -133,7 +128,7 @@ static int request_failed(struct inj_tracee *t, const char *request)
     return INJ_FAILED;
 }
 
-/* ---- signals that belong to the target (note 23) --------------------------- */
+/* ---- signals that belong to the target: re-delivered, never swallowed ---- */
 
 static void pending_add(struct inj_tracee *t, int sig)
 {
@@ -327,9 +322,8 @@ int inj_ptrace_stop(struct inj_tracee *t, pid_t pid)
     t->why[0] = '\0';
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        int patient = ms_between(&start, &now) > FUTEX_AFTER_MS;
+        double waited = inj_ms_since(&start);
+        int patient = waited > FUTEX_AFTER_MS;
         pid_t tid = best_thread(pid, patient);
         if (tid < 0)
             return INJ_EXITED;
@@ -356,7 +350,7 @@ int inj_ptrace_stop(struct inj_tracee *t, pid_t pid)
             if ((rc = let_go(t)) != 0)
                 return rc;
         }
-        if (ms_between(&start, &now) > CHOOSE_TIMEOUT_MS) {
+        if (waited > CHOOSE_TIMEOUT_MS) {
             snprintf(t->why, sizeof t->why,
                      "no thread of %d was waiting in a system call where it is safe to "
                      "stop it (read, poll, sleep, accept, futex, ...) for %d ms: it may be "
@@ -367,7 +361,8 @@ int inj_ptrace_stop(struct inj_tracee *t, pid_t pid)
     }
 }
 
-/* ---- remote calls (note 21) ------------------------------------------------ */
+/* ---- remote calls: registers saved, no syscall restart, stack below the
+ *      red zone and aligned, return to an address that traps ------------ */
 
 int inj_ptrace_write(struct inj_tracee *t, uintptr_t addr, const void *buf, size_t len)
 {
@@ -466,7 +461,8 @@ int inj_ptrace_call(struct inj_tracee *t, uintptr_t fn, const uint64_t *args,
     return 0;
 }
 
-/* ---- giving it back (note 22) ---------------------------------------------- */
+/* ---- giving it back: every register as it was, so the kernel restarts
+ *      the interrupted system call as if nothing happened ---------------- */
 
 int inj_ptrace_release(struct inj_tracee *t)
 {

@@ -7,8 +7,7 @@
  * malloc or the dynamic linker. Its registers, including the whole x87/SSE/
  * AVX state, are saved when it stops and put back before it is let go, so
  * the interrupted system call restarts as if nothing happened. Signals that
- * arrive for the target meanwhile are re-delivered after it is let go. See
- * ../shared/INTERPOSITION-NOTES.md 19-23.
+ * arrive for the target meanwhile are re-delivered after it is let go.
  */
 #ifndef INJ_PTRACE_H
 #define INJ_PTRACE_H

@@ -348,3 +348,27 @@ void inj_dests_choose(const char *metric_dest, const char *event_dest,
     else
         snprintf(d->event, sizeof d->event, "file://%s/" INJ_EVENTS_FILE, dir);
 }
+
+/* Made or checked without following a symlink someone may have planted. */
+int inj_shared_parent(char *out, size_t len)
+{
+    struct stat st;
+    int fd;
+
+    snprintf(out, len, "%s/scope", access("/run", W_OK) == 0 ? "/run" : "/var/tmp");
+    if (mkdir(out, 0711) != 0 && errno != EEXIST) {
+        fprintf(stderr, "scope: cannot create %s: %s\n", out, strerror(errno));
+        return -1;
+    }
+    fd = open(out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != 0 || (st.st_mode & 022) ||
+        fchmod(fd, 0711) != 0) {
+        fprintf(stderr, "scope: %s is not a directory owned by root and writable by root "
+                "only; remove it\n", out);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}

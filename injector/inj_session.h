@@ -47,6 +47,12 @@ int inj_session_create_linked(const char *hist, const char *parent, const char *
                               pid_t pid, long long start, char *dir, size_t len,
                               unsigned long *n);
 
+/* /run/scope (or /var/tmp/scope when /run is not writable) into out:
+ * root's, 0711, so that each session in it is reachable by its owner only.
+ * Made if missing; 0, or -1 (printed) when it is not a directory owned by
+ * root and writable by root only. */
+int inj_shared_parent(char *out, size_t len);
+
 /* Create the empty file `name` (0600) in dir. */
 int inj_session_touch(const char *dir, const char *name);
 

@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,38 @@ enum inj_cli_result inj_cli_history(int argc, char **argv)
     }
     if (optind < argc) {
         inj_usage("history", "unexpected argument '%s'", argv[optind]);
+        return INJ_CLI_USAGE;
+    }
+    return INJ_CLI_OK;
+}
+
+enum inj_cli_result inj_cli_look(const char *cmd, int argc, char **argv, bool *json,
+                                 const char **operand)
+{
+    bool options_done = false;
+
+    *json = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options_done && strcmp(a, "--") == 0) {
+            options_done = true;
+        } else if (!options_done && a[0] == '-' && a[1] != '\0') {
+            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+                return INJ_CLI_HELP;
+            if (strcmp(a, "--json") != 0) {
+                inj_usage(cmd, "unknown option '%s'", a);
+                return INJ_CLI_USAGE;
+            }
+            *json = true;
+        } else if (operand && !*operand) {
+            *operand = a;
+        } else {
+            inj_usage(cmd, "unexpected argument '%s'", a);
+            return INJ_CLI_USAGE;
+        }
+    }
+    if (operand && !*operand) {
+        inj_usage(cmd, "missing the PID");
         return INJ_CLI_USAGE;
     }
     return INJ_CLI_OK;

@@ -8,6 +8,8 @@
 #ifndef INJ_CLI_H
 #define INJ_CLI_H
 
+#include <stdbool.h>
+
 enum inj_cli_result { INJ_CLI_OK, INJ_CLI_HELP, INJ_CLI_USAGE };
 
 struct inj_run_opts {
@@ -50,6 +52,11 @@ int inj_cli_check_opts(const char *cmd, const struct inj_run_opts *o);
 enum inj_cli_result inj_cli_show(int argc, char **argv, struct inj_show_opts *o);
 
 enum inj_cli_result inj_cli_history(int argc, char **argv);
+
+/* `scope ps` and `scope inspect`: [--json] [-h|--help], and one operand
+ * (into *operand, which starts NULL) when operand is not NULL. */
+enum inj_cli_result inj_cli_look(const char *cmd, int argc, char **argv, bool *json,
+                                 const char **operand);
 
 /* Print "scope: <message>; see `scope [cmd ]--help`" on stderr.
  * cmd NULL: the top-level help. */

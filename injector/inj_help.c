@@ -1,7 +1,6 @@
 /* inj_help.c: the help texts (see inj_help.h). Keep them true: every flag,
  * variable, file and exit status that the code has is listed here. */
 #include "inj_help.h"
-#include "inj_inspect.h"
 
 #include <string.h>
 
@@ -277,6 +276,83 @@ static const char detach_help[] =
 "     detach failed\n"
 "  2  usage error\n";
 
+static const char ps_help[] =
+"Usage: scope ps [--json]\n"
+"\n"
+"List the processes that have libscope.so loaded (found in /proc/PID/maps),\n"
+"with the state of the library, read from its memory (process_vm_readv; the\n"
+"process is not stopped). Columns:\n"
+"  PID       the process\n"
+"  COMMAND   its name (/proc/PID/comm)\n"
+"  STATE     run       attached by `scope run` (LD_PRELOAD)\n"
+"            attached  attached by `scope attach`\n"
+"            detached  loaded, nothing hooked: detached, or never attached\n"
+"            unknown   loaded, but its status could not be read\n"
+"  SLOTS     GOT slots libscope.so holds patched now (-: unknown)\n"
+"  METRICS   where metrics go (-: nowhere, or unknown)\n"
+"  EVENTS    where events go (-: nowhere, or unknown)\n"
+"With no such process only the header is printed. Processes whose memory\n"
+"scope may not read (see `scope inspect --help`) are left out silently.\n"
+"\n"
+"Options:\n"
+"  --json       one JSON document: {\"processes\": [{\"pid\", \"command\",\n"
+"               \"state\", \"patched_slots\", \"metric_dest\", \"event_dest\",\n"
+"               \"library\"}]} (\"error\" instead of the status when unknown)\n"
+"  -h, --help   show this help\n"
+"\n"
+"Exit status: 0 listed (even if none); 1 /proc cannot be read, or no process\n"
+"could be read at all; 2 usage error.\n";
+
+static const char inspect_help[] =
+"Usage: scope inspect [--json] PID\n"
+"\n"
+"Show where each GOT slot of a hooked function points in process PID,\n"
+"without stopping it: the slots are found in the files of the objects it\n"
+"has mapped (read through /proc/PID/root), their values are read from its\n"
+"memory (process_vm_readv). Every ELF object mapped is shown, the dynamic\n"
+"linker included; not the vDSO, and not libscope.so itself. Use it to check\n"
+"that `scope detach` put everything back.\n"
+"\n"
+"First lines: the process, and libscope.so's state in it (run, attached,\n"
+"detached or unknown, as in `scope ps`; with why its last attach failed, if\n"
+"it did) or \"libscope not loaded\". Then, per object, its path and load\n"
+"base and a table:\n"
+"  SLOT      address of the slot\n"
+"  SYMBOL    the hooked function it is for\n"
+"  TYPE      JUMP_SLOT (PLT call), GLOB_DAT (-fno-plt call or address\n"
+"            taken) or 64 (function pointer in data)\n"
+"  NOW       where it points: libscope:<wrapper> (or libscope), OBJECT:SYMBOL,\n"
+"            OBJECT+OFFSET, plt-stub (its object's own PLT: a lazily bound\n"
+"            slot not called yet), null, unmapped, or anonymous memory\n"
+"            (mapped, but not from an ELF object: generated code)\n"
+"  STATE     hooked     points into libscope.so\n"
+"            original   points to what the dynamic linker would have put\n"
+"                       there: the definition in the first object, in\n"
+"                       /proc/PID/maps order, that exports the name with its\n"
+"                       default version; or its plt-stub\n"
+"            other      anywhere else: something else rewrote it\n"
+"  VALUE     the 8 bytes in the slot now\n"
+"  ORIGINAL  the address of that definition (0x0: none; ifunc: known only at\n"
+"            run time, and a slot into the defining object counts as original)\n"
+"Last line: \"N slots: H hooked, O original, X other\".\n"
+"\n"
+"Options:\n"
+"  --json       one JSON document instead: {\"pid\", \"command\", \"libscope\":\n"
+"               {\"loaded\", \"state\", \"path\", \"patched_slots\", \"metric_dest\",\n"
+"               \"event_dest\", \"attaches\", \"detaches\", \"error\"}, \"objects\":\n"
+"               [{\"path\", \"base\", \"slots\": [{\"symbol\", \"type\", \"slot\",\n"
+"               \"value\", \"points_to\", \"original\", \"state\"}]}], \"summary\":\n"
+"               {\"slots\", \"hooked\", \"original\", \"other\"}}; addresses are\n"
+"               \"0x...\" strings, \"original\" is null for an ifunc; an object\n"
+"               whose file cannot be read has \"error\" and no slots\n"
+"  -h, --help   show this help\n"
+"\n"
+"Reading another process needs ptrace access to it: the same uid (and, with\n"
+"Yama's kernel.yama.ptrace_scope=1, being its ancestor) or CAP_SYS_PTRACE.\n"
+"\n"
+"Exit status: 0 shown; 1 no such process, a zombie, or it cannot be read\n"
+"(the reason is printed); 2 usage error.\n";
+
 static const char help_help[] =
 "Usage: scope help [COMMAND]\n"
 "\n"
@@ -290,7 +366,7 @@ int inj_help_print(const char *cmd, FILE *out)
         {"run", run_help},         {"metrics", metrics_help}, {"events", events_help},
         {"history", history_help}, {"help", help_help},
         {"attach", attach_help},   {"detach", detach_help},
-        {"ps", inj_ps_help},       {"inspect", inj_inspect_help},
+        {"ps", ps_help},           {"inspect", inspect_help},
     };
 
     if (!cmd) {

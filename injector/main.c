@@ -4,6 +4,7 @@
 #include "inj_detach.h"
 #include "inj_help.h"
 #include "inj_inspect.h"
+#include "inj_ps.h"
 #include "inj_run.h"
 #include "inj_show.h"
 

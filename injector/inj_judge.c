@@ -268,7 +268,6 @@ int inj_judge_library(const struct inj_process *t, const char *lib)
     return inj_judge_fail(t, why);
 }
 
-
 /* ---- what attach and detach check first ---------------------------------- */
 
 int inj_judge_look(const struct inj_process *t, struct scope_ctl_status *st, int *loaded)

@@ -27,22 +27,30 @@ bool inj_is_libscope(const char *path)
     return strncmp(basename_of(path), "libscope.so", strlen("libscope.so")) == 0;
 }
 
+/* Room for one more element in *v (n used of *cap, each size bytes; the
+ * first allocation holds first). 0 or -ENOMEM. */
+static int room_for_one(void **v, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? 2 * *cap : first;
+    void *nv = realloc(*v, ncap * size);
+    if (!nv)
+        return -ENOMEM;
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
 
 int inj_object_add_func(struct inj_object *o, const struct ep_elf_func *f)
 {
-    if (o->nfuncs == o->capfuncs) {
-        size_t cap = o->capfuncs ? 2 * o->capfuncs : 256;
-        struct inj_func *v = realloc(o->funcs, cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        o->funcs = v;
-        o->capfuncs = cap;
-    }
+    if (room_for_one((void **)&o->funcs, o->nfuncs, &o->capfuncs, sizeof *o->funcs, 256) < 0)
+        return -ENOMEM;
     char *name = strdup(f->name);
     if (!name)
         return -ENOMEM;
     o->funcs[o->nfuncs++] = (struct inj_func){ name, f->value, f->dynamic,
-                                           f->hidden_version, f->ifunc };
+                                               f->hidden_version, f->ifunc };
     return 0;
 }
 
@@ -52,7 +60,6 @@ void inj_object_free(struct inj_object *o)
         free(o->funcs[i].name);
     free(o->funcs);
 }
-
 
 /* ---- where an address points ------------------------------------------- */
 
@@ -145,14 +152,8 @@ int inj_slot_list_add(struct inj_slot_list *l, const char *name, uint64_t offset
 
     while (hook < INJ_NHOOKS && inj_hook_names[hook] != name)
         hook++;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        struct inj_slot *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (room_for_one((void **)&l->v, l->n, &l->cap, sizeof *l->v, 64) < 0)
+        return -ENOMEM;
     l->v[l->n++] = (struct inj_slot){ .hook = hook, .type = type, .addr = offset };
     return 0;
 }

@@ -12,26 +12,27 @@
 #include <unistd.h>
 
 /* Hand the session to the process's user: files first, the directory last,
- * so nobody else can swap a file in between. */
+ * so nobody else can swap a file in between; all in the directory as
+ * verified, never through a symlink. */
 static int give_session(const struct inj_attach_dests *d, const struct inj_process *t)
 {
     static const char *const files[] = {INJ_METRICS_FILE, INJ_EVENTS_FILE};
-    char path[PATH_MAX];
+    int dfd = inj_dir_open_verified(d->dir), rc = dfd < 0 ? -1 : 0;
 
-    for (size_t i = 0; i < 2; i++) {
-        if (inj_path_join(path, sizeof path, d->dir, files[i]) < 0)
-            return -1;
-        if (fchownat(AT_FDCWD, path, t->uid[1], t->gid[1], AT_SYMLINK_NOFOLLOW) != 0 &&
+    for (size_t i = 0; rc == 0 && i < 2; i++)
+        if (fchownat(dfd, files[i], t->uid[1], t->gid[1], AT_SYMLINK_NOFOLLOW) != 0 &&
             errno != ENOENT) {
-            fprintf(stderr, "scope: cannot chown %s: %s\n", path, strerror(errno));
-            return -1;
+            fprintf(stderr, "scope: cannot chown %s/%s: %s\n", d->dir, files[i],
+                    strerror(errno));
+            rc = -1;
         }
-    }
-    if (fchownat(AT_FDCWD, d->dir, t->uid[1], t->gid[1], AT_SYMLINK_NOFOLLOW) != 0) {
+    if (rc == 0 && fchown(dfd, t->uid[1], t->gid[1]) != 0) {
         fprintf(stderr, "scope: cannot chown %s: %s\n", d->dir, strerror(errno));
-        return -1;
+        rc = -1;
     }
-    return 0;
+    if (dfd >= 0)
+        close(dfd);
+    return rc;
 }
 
 /* /proc/PID/cmdline as a JSON array. */

@@ -12,13 +12,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Copy src to dst (a new file, 0644): 0, or -1 with the reason printed. */
-static int file_copy(const char *src, const char *dst)
+/* Copy src to dir's (dirfd) new file name, 0644: 0, or -1 printed. */
+static int file_copy(const char *src, int dirfd, const char *dir, const char *name)
 {
     char buf[65536];
     ssize_t n = 0;
     int in = open(src, O_RDONLY | O_CLOEXEC);
-    int out = in < 0 ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int out = in < 0 ? -1 : openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+                                   O_CLOEXEC, 0644);
 
     while (out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
         if (write(out, buf, (size_t)n) != n)
@@ -28,19 +29,21 @@ static int file_copy(const char *src, const char *dst)
     if (in >= 0)
         close(in);
     if (in < 0 || out < 0 || n < 0) {
-        fprintf(stderr, "scope: cannot copy %s to %s: %s\n", src, dst, strerror(errno));
-        unlink(dst);
+        fprintf(stderr, "scope: cannot copy %s to %s/%s: %s\n", src, dir, name, strerror(errno));
+        unlinkat(dirfd, name, 0);
         return -1;
     }
     return 0;
 }
 
 /* Named by size and time so that a rebuilt library is a new file and a
- * loaded one is never replaced. */
+ * loaded one is never replaced. The copy is made and renamed inside the
+ * lib directory as verified (root's, writable by root only). */
 int inj_library_for(const struct inj_process *t, const char *lib, char *out, size_t cap)
 {
-    char parent[PATH_MAX], dir[PATH_MAX + 8], tmp[PATH_MAX + 192];
+    char parent[PATH_MAX], dir[PATH_MAX + 8], name[96], tmp[128];
     struct stat st;
+    int dfd, rc = -1;
 
     /* Not root: the process is ours, or tracing it will be refused. */
     if (t->uid[1] == geteuid() || geteuid() != 0) {
@@ -54,17 +57,21 @@ int inj_library_for(const struct inj_process *t, const char *lib, char *out, siz
         fprintf(stderr, "scope: cannot create %s: %s\n", dir, strerror(errno));
         return -1;
     }
-    snprintf(out, cap, "%s/libscope.so.%lld.%lld", dir, (long long)st.st_size,
+    if ((dfd = inj_dir_open_verified(dir)) < 0)
+        return -1;
+    snprintf(name, sizeof name, "libscope.so.%lld.%lld", (long long)st.st_size,
              (long long)st.st_mtime);
-    if (access(out, R_OK) == 0)
-        return 0;
-    snprintf(tmp, sizeof tmp, "%s.%d", out, (int)getpid());
-    if (file_copy(lib, tmp) < 0)
-        return -1;
-    if (rename(tmp, out) != 0) {
-        fprintf(stderr, "scope: cannot create %s: %s\n", out, strerror(errno));
-        unlink(tmp);
-        return -1;
+    snprintf(out, cap, "%s/%s", dir, name);
+    snprintf(tmp, sizeof tmp, "%s.%d", name, (int)getpid());
+    if (faccessat(dfd, name, R_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        rc = 0;
+    else if (file_copy(lib, dfd, dir, tmp) == 0) {
+        rc = renameat(dfd, tmp, dfd, name);
+        if (rc != 0) {
+            fprintf(stderr, "scope: cannot create %s: %s\n", out, strerror(errno));
+            unlinkat(dfd, tmp, 0);
+        }
     }
-    return 0;
+    close(dfd);
+    return rc;
 }

@@ -188,16 +188,39 @@ static int highest_n(const char *hist, unsigned long *out)
     return 0;
 }
 
-/* Make the directory `name` of a new session: in hist, or in parent with a
- * symlink to it in hist. 0, 1 when the name is taken, -1 on error. */
-static int make_session_dir(const char *hist, const char *parent, const char *name,
+int inj_dir_open_verified(const char *dir)
+{
+    struct stat st;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0 && errno != ELOOP && errno != ENOTDIR) {
+        fprintf(stderr, "scope: cannot open %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+        fprintf(stderr, "scope: %s is not a directory of this user's (uid %u) that only it "
+                "may write in (a symlink, another user's, or group/world-writable): scope "
+                "writes nothing there\n", dir, (unsigned)geteuid());
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Make the directory `name` of a new session: in hist (histfd), or in
+ * parent with a symlink to it in hist. 0, 1 when the name is taken, -1 on
+ * error. */
+static int make_session_dir(int histfd, const char *hist, const char *parent, const char *name,
                             char *dir, size_t len)
 {
     char link[PATH_MAX];
+    int rc;
 
     if (inj_path_join(dir, len, parent ? parent : hist, name) < 0)
         return -1;
-    if (mkdir(dir, 0700) != 0) {
+    rc = parent ? mkdir(dir, 0700) : mkdirat(histfd, name, 0700);
+    if (rc != 0) {
         if (errno == EEXIST)
             return 1;
         fprintf(stderr, "scope: cannot create %s: %s\n", dir, strerror(errno));
@@ -205,7 +228,7 @@ static int make_session_dir(const char *hist, const char *parent, const char *na
     }
     if (!parent)
         return 0;
-    if (inj_path_join(link, sizeof link, hist, name) == 0 && symlink(dir, link) == 0)
+    if (inj_path_join(link, sizeof link, hist, name) == 0 && symlinkat(dir, histfd, name) == 0)
         return 0;
     int err = errno;
     rmdir(dir);
@@ -216,20 +239,20 @@ static int make_session_dir(const char *hist, const char *parent, const char *na
 }
 
 /* Under an exclusive lock on hist, so that concurrent runs get distinct
- * numbers; a name that exists anyway (EEXIST) makes us count again. */
+ * numbers; a name that exists anyway (EEXIST) makes us count again. hist
+ * must be ours and writable by us only: in a tree another user controls
+ * (HOME kept by sudo -E), they could otherwise swap what we create. */
 static int create_session(const char *hist, const char *parent, const char *proc, pid_t pid,
                           long long start, char *dir, size_t len, unsigned long *n)
 {
     char name[NAME_MAX + 1];
     int lock, rc = 1;
 
-    if (make_dirs(hist) < 0)
+    if (make_dirs(hist) < 0 || (lock = inj_dir_open_verified(hist)) < 0)
         return -1;
-    lock = open(hist, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+    if (flock(lock, LOCK_EX) != 0) {
         fprintf(stderr, "scope: cannot lock %s: %s\n", hist, strerror(errno));
-        if (lock >= 0)
-            close(lock);
+        close(lock);
         return -1;
     }
     for (int tries = 0; tries < 100 && rc == 1; tries++) {
@@ -239,7 +262,7 @@ static int create_session(const char *hist, const char *parent, const char *proc
         }
         ++*n;
         snprintf(name, sizeof name, "%.*s_%lu_%ld_%lld", PROC_MAX, proc, *n, (long)pid, start);
-        rc = make_session_dir(hist, parent, name, dir, len);
+        rc = make_session_dir(lock, hist, parent, name, dir, len);
     }
     close(lock);
     return rc == 0 ? 0 : -1;
@@ -260,61 +283,65 @@ int inj_session_create_linked(const char *hist, const char *parent, const char *
 
 int inj_session_touch(const char *dir, const char *name)
 {
-    char path[PATH_MAX];
-    int fd;
+    int dfd = inj_dir_open_verified(dir);
+    int fd = dfd < 0 ? -1 : openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                   0600);
 
-    if (inj_path_join(path, sizeof path, dir, name) < 0)
+    if (dfd >= 0 && fd < 0)
+        fprintf(stderr, "scope: cannot create %s/%s: %s\n", dir, name, strerror(errno));
+    if (dfd >= 0)
+        close(dfd);
+    if (fd < 0)
         return -1;
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        fprintf(stderr, "scope: cannot create %s: %s\n", path, strerror(errno));
-        return -1;
-    }
     close(fd);
     return 0;
 }
 
+/* Files are unlinked in the directory as opened, never through a symlink;
+ * it may be another user's by now (handed to the process's user). */
 void inj_session_remove(const char *dir)
 {
     static const char *const files[] = {INJ_METRICS_FILE, INJ_EVENTS_FILE, INJ_INFO_FILE};
-    char path[PATH_MAX];
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        if (inj_path_join(path, sizeof path, dir, files[i]) == 0)
-            unlink(path);
+    for (size_t i = 0; dfd >= 0 && i < sizeof files / sizeof files[0]; i++)
+        unlinkat(dfd, files[i], 0);
+    if (dfd >= 0)
+        close(dfd);
     if (rmdir(dir) != 0)
         fprintf(stderr, "scope: cannot remove %s: %s\n", dir, strerror(errno));
 }
 
+/* info.json.tmp is made new (a leftover is removed first, a symlink
+ * included, never followed) and renamed over info.json in the same
+ * verified directory. */
 int inj_info_write(const char *dir, json_t *info)
 {
-    char tmp[PATH_MAX], path[PATH_MAX];
-    FILE *f;
-    int fd, rc;
+    static const char tmp[] = INJ_INFO_FILE ".tmp";
+    FILE *f = NULL;
+    int dfd, fd = -1, rc = -1;
 
-    if (inj_path_join(path, sizeof path, dir, INJ_INFO_FILE) < 0 ||
-        inj_path_join(tmp, sizeof tmp, dir, INJ_INFO_FILE ".tmp") < 0)
+    if ((dfd = inj_dir_open_verified(dir)) < 0)
         return -1;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || !(f = fdopen(fd, "w"))) {
-        fprintf(stderr, "scope: cannot write %s: %s\n", tmp, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
+    if (unlinkat(dfd, tmp, 0) == 0 || errno == ENOENT)
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0 && !(f = fdopen(fd, "w")))
+        close(fd);
+    if (f) {
+        rc = json_dumpf(info, f, JSON_INDENT(2));
+        if (fputc('\n', f) == EOF)
+            rc = -1;
+        if (fclose(f) != 0)
+            rc = -1;
+        if (rc == 0 && renameat(dfd, tmp, dfd, INJ_INFO_FILE) != 0)
+            rc = -1;
     }
-    rc = json_dumpf(info, f, JSON_INDENT(2));
-    if (fputc('\n', f) == EOF)
-        rc = -1;
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -1;
     if (rc != 0) {
-        fprintf(stderr, "scope: cannot write %s: %s\n", path, strerror(errno));
-        unlink(tmp);
-        return -1;
+        fprintf(stderr, "scope: cannot write %s/%s: %s\n", dir, INJ_INFO_FILE, strerror(errno));
+        unlinkat(dfd, tmp, 0);
     }
-    return 0;
+    close(dfd);
+    return rc;
 }
 
 json_t *inj_info_read(const char *dir)

@@ -7,8 +7,11 @@
  *
  * <proc> is the basename of CMD, <n> the session number (1 + the highest
  * in history/), <pid> CMD's pid, <start> the start time in Unix seconds.
- * Directories are 0700, files 0600. Errors are printed here ("scope: ...")
- * and returned as -1.
+ * Directories are 0700, files 0600. Every file is created (O_EXCL) or
+ * replaced (renameat) relative to a directory opened without following a
+ * symlink and checked to be ours and writable by nobody else: HOME may lie
+ * in another user's tree. Errors are printed here ("scope: ...") and
+ * returned as -1.
  */
 #ifndef INJ_SESSION_H
 #define INJ_SESSION_H
@@ -31,6 +34,10 @@ struct inj_session {
 
 /* "dir/name" into buf. */
 int inj_path_join(char *buf, size_t len, const char *dir, const char *name);
+
+/* dir opened (O_DIRECTORY, O_NOFOLLOW) and checked: owned by our effective
+ * uid, not writable by group or others. The fd, or -1 after saying why. */
+int inj_dir_open_verified(const char *dir);
 
 /* "$SCOPE_HOME/history" into buf. */
 int inj_history_dir(char *buf, size_t len);

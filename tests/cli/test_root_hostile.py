@@ -1,0 +1,91 @@
+"""scope run as root where a user can reach: each test makes an attacker
+user (useradd), lets it do what any user could, and checks that root's
+scope neither writes where the attacker chooses nor hangs, nor prints its
+terminal escapes. The user is removed afterwards. Needs root (skipped, exit
+77, without). Each TestCase class is one ctest.
+"""
+import os
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from clitest import SCOPE, ScopeTestCase  # noqa: E402
+
+
+class Attacker:
+    """A fresh system user, and commands run as it."""
+
+    def __init__(self):
+        self.name = f"scopeatk{os.getpid() % 100000}"
+        subprocess.run(["userdel", self.name], capture_output=True)
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                        "/usr/sbin/nologin", self.name], check=True, capture_output=True)
+        import pwd
+        pw = pwd.getpwnam(self.name)
+        self.uid, self.gid = pw.pw_uid, pw.pw_gid
+
+    def run(self, *cmd, **kw):
+        return subprocess.run(["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}",
+                               "--clear-groups", *cmd], capture_output=True, text=True,
+                              timeout=30, **kw)
+
+    def sh(self, script):
+        r = self.run("/bin/sh", "-ec", script)
+        if r.returncode != 0:
+            raise AssertionError(f"attacker's script failed: {r.stderr}")
+        return r
+
+    def remove(self):
+        subprocess.run(["userdel", self.name], capture_output=True)
+
+
+class RootTestCase(ScopeTestCase):
+    def setUp(self):
+        super().setUp()
+        os.chmod(self.tmp, 0o755)
+        self.atk = Attacker()
+        self.addCleanup(self.atk.remove)
+        self.victim = os.path.join(self.tmp, "victim")
+        with open(self.victim, "w") as f:
+            f.write("precious\n")
+
+    def assert_victim_intact(self):
+        with open(self.victim) as f:
+            self.assertEqual(f.read(), "precious\n", "root's scope overwrote the victim")
+
+
+class HomeSwap(RootTestCase):
+    """HOME points into the attacker's tree (sudo -E): while the program
+    runs, the attacker moves root's .scope away and puts a symlink where
+    the session directory was, to a directory of its own whose
+    info.json.tmp is a symlink to a root-owned file. scope's final
+    info.json write must not follow it."""
+
+    def test_session_dir_swapped_for_symlink(self):
+        u = os.path.join(self.tmp, "u")
+        os.mkdir(u, 0o755)
+        os.chown(u, self.atk.uid, self.atk.gid)
+        env = dict(self.env, HOME=u)
+        del env["SCOPE_HOME"]
+        run = subprocess.Popen([SCOPE, "run", "--", "sleep", "1.5"], env=env,
+                               stderr=subprocess.PIPE, text=True)
+        hist = os.path.join(u, ".scope", "history")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (os.path.isdir(hist) and os.listdir(hist)):
+            time.sleep(0.01)
+        name = os.listdir(hist)[0]
+        self.atk.sh(f"""cd {u}; mv .scope old; mkdir -p .scope/history trap
+                        ln -s {self.victim} trap/info.json.tmp
+                        ln -s {u}/trap .scope/history/{name}""")
+        _, err = run.communicate(timeout=30)
+        self.assert_victim_intact()
+        self.assertFalse(os.path.exists(os.path.join(u, "trap", "info.json")), err)
+        self.assertIn(name, err)
+
+
+if __name__ == "__main__":
+    if os.geteuid() != 0:
+        sys.exit(77)
+    unittest.main()

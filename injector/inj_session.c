@@ -238,6 +238,25 @@ static int make_session_dir(int histfd, const char *hist, const char *parent, co
     return -1;
 }
 
+/* proc as it may stand in a file name: the process chose it (comm,
+ * argv[0]), so anything but letters, digits, '.', '-' and '+' becomes '_'
+ * (no '/', no control character), a leading '.' too (no "..", no hidden
+ * name), and at most PROC_MAX bytes are kept. */
+static void proc_for_path(const char *proc, char out[PROC_MAX + 1])
+{
+    size_t i;
+
+    for (i = 0; i < PROC_MAX && proc[i]; i++) {
+        unsigned char c = (unsigned char)proc[i];
+        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '+' || (c == '.' && i > 0);
+        out[i] = plain ? (char)c : '_';
+    }
+    if (i == 0)
+        out[i++] = '_';
+    out[i] = '\0';
+}
+
 /* Under an exclusive lock on hist, so that concurrent runs get distinct
  * numbers; a name that exists anyway (EEXIST) makes us count again. hist
  * must be ours and writable by us only: in a tree another user controls
@@ -245,9 +264,10 @@ static int make_session_dir(int histfd, const char *hist, const char *parent, co
 static int create_session(const char *hist, const char *parent, const char *proc, pid_t pid,
                           long long start, char *dir, size_t len, unsigned long *n)
 {
-    char name[NAME_MAX + 1];
+    char name[NAME_MAX + 1], safe[PROC_MAX + 1];
     int lock, rc = 1;
 
+    proc_for_path(proc, safe);
     if (make_dirs(hist) < 0 || (lock = inj_dir_open_verified(hist)) < 0)
         return -1;
     if (flock(lock, LOCK_EX) != 0) {
@@ -261,7 +281,7 @@ static int create_session(const char *hist, const char *parent, const char *proc
             break;
         }
         ++*n;
-        snprintf(name, sizeof name, "%.*s_%lu_%ld_%lld", PROC_MAX, proc, *n, (long)pid, start);
+        snprintf(name, sizeof name, "%s_%lu_%ld_%lld", safe, *n, (long)pid, start);
         rc = make_session_dir(lock, hist, parent, name, dir, len);
     }
     close(lock);

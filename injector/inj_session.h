@@ -5,8 +5,9 @@
  *       events.json    NDJSON event lines written by libscope.so
  *       info.json      what ran, written by scope: cmd, pid, start, ...
  *
- * <proc> is the basename of CMD, <n> the session number (1 + the highest
- * in history/), <pid> CMD's pid, <start> the start time in Unix seconds.
+ * <proc> is the basename of CMD (or the process's comm) with every byte
+ * but letters, digits, '.', '-' and '+' (and a leading '.') made '_', <n>
+ * the session number (1 + the highest in history/), <pid> CMD's pid, <start> the start time in Unix seconds.
  * Directories are 0700, files 0600. Every file is created (O_EXCL) or
  * replaced (renameat) relative to a directory opened without following a
  * symlink and checked to be ours and writable by nobody else: HOME may lie

@@ -4,6 +4,7 @@ scope neither writes where the attacker chooses nor hangs, nor prints its
 terminal escapes. The user is removed afterwards. Needs root (skipped, exit
 77, without). Each TestCase class is one ctest.
 """
+import glob
 import os
 import subprocess
 import sys
@@ -83,6 +84,44 @@ class HomeSwap(RootTestCase):
         self.assert_victim_intact()
         self.assertFalse(os.path.exists(os.path.join(u, "trap", "info.json")), err)
         self.assertIn(name, err)
+
+
+class HostileName(RootTestCase):
+    """The attacker's process calls itself ../../pwnd (its comm): root's
+    scope attach must not make /pwnd_... nor a symlink outside history/."""
+
+    def test_comm_with_slashes(self):
+        from clitest import LIBSCOPE
+        if not os.path.exists(LIBSCOPE):
+            self.skipTest(f"no {LIBSCOPE}")
+        before = set(glob.glob("/pwnd*")) | set(glob.glob("/run/pwnd*"))
+        target = subprocess.Popen(
+            ["setpriv", f"--reuid={self.atk.uid}", f"--regid={self.atk.gid}", "--clear-groups",
+             "/usr/bin/python3", "-c",
+             "open('/proc/self/comm', 'w').write('../../pwnd'); import time; time.sleep(30)"])
+        self.addCleanup(target.wait)
+        self.addCleanup(target.kill)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open(f"/proc/{target.pid}/comm") as f:
+                if f.read().strip() == "../../pwnd":
+                    break
+            time.sleep(0.02)
+        env = dict(self.env, SCOPE_LIB_PATH=LIBSCOPE)
+        r = self.scope("attach", str(target.pid), env=env)
+        made = (set(glob.glob("/pwnd*")) | set(glob.glob("/run/pwnd*"))) - before
+        for path in made:
+            subprocess.run(["rm", "-rf", path])
+        for name in self.sessions():
+            link = os.path.join(self.hist, name)
+            if os.path.islink(link):
+                self.addCleanup(subprocess.run, ["rm", "-rf", os.readlink(link)])
+        self.scope("detach", str(target.pid), env=env)
+        self.assertEqual(made, set(), r.stderr)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        names = self.sessions()
+        self.assertEqual(len(names), 1, names)
+        self.assertTrue(names[0].startswith("_._.._pwnd_1_"), names)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
  * exit 1; usage errors exit 2.
  */
 #include "inj_attach.h"
+#include "inj_term.h"
 
 #include "inj_attach_session.h"
 #include "inj_cli.h"
@@ -48,8 +49,10 @@ static int attach_judge(const struct inj_process *t, const char *lib, int *loade
     if ((rc = inj_judge_look(t, &st, loaded)) != 0)
         return rc;
     if (*loaded && st.state == SCOPE_CTL_ATTACHED) {
-        fprintf(stderr, "scope: %d (%s) is already attached; metrics go to %s\n",
-                (int)t->pid, t->comm, st.metric_dest[0] ? st.metric_dest : "nowhere");
+        char comm[INJ_TERM_CAP(sizeof t->comm)], dest[INJ_TERM_CAP(sizeof st.metric_dest)];
+        fprintf(stderr, "scope: %d (%s) is already attached; metrics go to %s\n", (int)t->pid,
+                inj_term(t->comm, comm, sizeof comm),
+                st.metric_dest[0] ? inj_term(st.metric_dest, dest, sizeof dest) : "nowhere");
         return 2;
     }
     if ((rc = inj_judge_not_traced(t)) != 0 || (rc = inj_judge_program(t)) != 0)
@@ -104,7 +107,8 @@ static int attach_report(const struct inj_process *t, const struct attach_job *j
                          struct inj_attach_dests *d)
 {
     struct scope_ctl_status st;
-    char why[700];
+    char why[700], comm[INJ_TERM_CAP(sizeof t->comm)];
+    char metric[INJ_TERM_CAP(sizeof d->to.metric)], event[INJ_TERM_CAP(sizeof d->to.event)];
 
     if (j->result < 0) {
         int rc = inj_scope_status(t->pid, &st, NULL, 0);
@@ -113,11 +117,14 @@ static int attach_report(const struct inj_process *t, const struct attach_job *j
         inj_attach_session_remove(d);
         return inj_judge_fail(t, why);
     }
-    fprintf(stderr, "scope: attached to %d (%s)", (int)t->pid, t->comm);
+    fprintf(stderr, "scope: attached to %d (%s)", (int)t->pid,
+            inj_term(t->comm, comm, sizeof comm));
     if (d->dir[0])
         fprintf(stderr, "\nscope: session %s\n", d->dir);
     else
-        fprintf(stderr, "; metrics go to %s, events to %s\n", d->to.metric, d->to.event);
+        fprintf(stderr, "; metrics go to %s, events to %s\n",
+                inj_term(d->to.metric, metric, sizeof metric),
+                inj_term(d->to.event, event, sizeof event));
     return 0;
 }
 

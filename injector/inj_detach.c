@@ -2,6 +2,7 @@
  * on a stopped thread of each process named, after the checks attach
  * makes too (inj_judge). */
 #include "inj_detach.h"
+#include "inj_term.h"
 
 #include "inj_cli.h"
 #include "inj_help.h"
@@ -52,8 +53,9 @@ static int detach_one(const struct inj_process *t, int verbose)
     if (rc == 0 && j.restored < 0)
         rc = inj_judge_fail(t, "scope_ctl_detach() says it was not attached");
     if (rc == 0) {
+        char comm[INJ_TERM_CAP(sizeof t->comm)];
         fprintf(stderr, "scope: detached from %d (%s): %d GOT slots restored\n",
-                (int)t->pid, t->comm, j.restored);
+                (int)t->pid, inj_term(t->comm, comm, sizeof comm), j.restored);
         if (verbose) {
             char phases[64];
             snprintf(phases, sizeof phases, "detach %.1f ms", j.ms);

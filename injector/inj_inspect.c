@@ -7,6 +7,7 @@
  * the model of inj_slots, which judges every slot.
  */
 #include "inj_inspect.h"
+#include "inj_term.h"
 
 #include "elfpatch.h"
 #include "inj_cli.h"
@@ -213,7 +214,10 @@ static int slots_table_print(const struct inj_slot_list *l)
 
 static void object_heading_print(const struct inj_object *o, const struct inj_slot_list *l)
 {
-    printf("\n%s  base 0x%llx", o->path, (unsigned long long)o->base);
+    char path[INJ_TERM_CAP(PATH_MAX)];
+
+    printf("\n%s  base 0x%llx", inj_term(o->path, path, sizeof path),
+           (unsigned long long)o->base);
     if (o->error)
         printf(": cannot read its file: %s\n", strerror(-o->error));
     else if (l->n == 0)
@@ -294,8 +298,11 @@ static json_t *scope_json(int rc, const struct scope_ctl_status *st, const char 
                      "error", inj_look_json_text(st->error));
 }
 
-static void scope_line_print(int rc, const struct scope_ctl_status *st, const char *lib)
+static void scope_line_print(int rc, const struct scope_ctl_status *st, const char *path)
 {
+    char lib[INJ_TERM_CAP(PATH_MAX)], error[INJ_TERM_CAP(sizeof st->error)];
+
+    inj_term(path, lib, sizeof lib);
     if (rc == 1) {
         puts("libscope not loaded");
         return;
@@ -307,7 +314,7 @@ static void scope_line_print(int rc, const struct scope_ctl_status *st, const ch
     printf("libscope %s: %s, %u slot%s patched by it\n", inj_look_state_name(st), lib,
            st->patched_slots, st->patched_slots == 1 ? "" : "s");
     if (st->error[0])
-        printf("last attach failed: %s\n", st->error);
+        printf("last attach failed: %s\n", inj_term(st->error, error, sizeof error));
 }
 
 static void summary_print(const struct tally *t)
@@ -351,7 +358,8 @@ static int inspect(pid_t pid, bool json)
     if (rc == 0 && json && !objects)
         rc = -ENOMEM;
     if (rc == 0 && !json) {
-        printf("PID %d (%s)\n", (int)pid, comm);
+        char shown[INJ_TERM_CAP(sizeof comm)];
+        printf("PID %d (%s)\n", (int)pid, inj_term(comm, shown, sizeof shown));
         scope_line_print(scope_rc, &st, lib);
     }
     if (rc == 0)

@@ -1,5 +1,6 @@
 /* inj_judge.c: judging a target before it is touched (see inj_judge.h). */
 #include "inj_judge.h"
+#include "inj_term.h"
 
 #include "elfpatch.h"
 #include "inj_proc.h"
@@ -8,6 +9,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -81,9 +83,15 @@ int inj_judge_exited(const struct inj_process *t)
     return 1;
 }
 
+/* why may quote the process (its comm, its tracer's, libscope's error). */
 static int refuse(const struct inj_process *t, const char *why)
 {
-    fprintf(stderr, "scope: %d (%s): %s\n", (int)t->pid, t->comm, why);
+    char comm[INJ_TERM_CAP(sizeof t->comm)];
+    char *text = inj_term_dup(why);
+
+    fprintf(stderr, "scope: %d (%s): %s\n", (int)t->pid, inj_term(t->comm, comm, sizeof comm),
+            text ? text : "out of memory");
+    free(text);
     return 1;
 }
 

@@ -6,6 +6,7 @@
  * the documented shapes are skipped and counted.
  */
 #include "inj_show.h"
+#include "inj_term.h"
 
 #include "inj_session.h"
 #include "inj_table.h"
@@ -72,8 +73,11 @@ static FILE *open_output(const char *dir, const char *name, const char *dest_key
         return f;
     fprintf(stderr, "scope: cannot read %s: %s\n", path, strerror(errno));
     info = inj_info_read(dir);
-    if ((dest = json_string_value(json_object_get(info, dest_key))))
-        fprintf(stderr, "scope: this session sent its output to %s\n", dest);
+    char *shown = (dest = json_string_value(json_object_get(info, dest_key))) ? inj_term_dup(dest)
+                                                                             : NULL;
+    if (shown)
+        fprintf(stderr, "scope: this session sent its output to %s\n", shown);
+    free(shown);
     json_decref(info);
     return NULL;
 }
@@ -180,28 +184,6 @@ static void print_value(FILE *out, json_t *v)
     }
 }
 
-/* A copy of s with newlines, tabs and carriage returns written as \n \t \r
- * and other control characters as '?', so that a row stays one line. */
-static char *one_line(const char *s)
-{
-    char *out = malloc(2 * strlen(s) + 1), *p = out;
-
-    if (!out)
-        return NULL;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        const char *esc = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
-        if (esc) {
-            memcpy(p, esc, 2);
-            p += 2;
-        } else {
-            *p++ = c < 0x20 || c == 0x7f ? '?' : (char)c;
-        }
-    }
-    *p = '\0';
-    return out;
-}
-
 /* {"type": type, "body": {...}, ...} */
 static int is_line_of_type(json_t *root, const char *type)
 {
@@ -272,7 +254,7 @@ static char *tags_of(json_t *body)
         free(out);
         return NULL;
     }
-    line = one_line(out);
+    line = inj_term_dup(out);
     free(out);
     return line;
 }
@@ -471,7 +453,7 @@ static enum line_result add_event(json_t *root, void *ctx)
              json_integer_value(pid));
     if (!(raw = summary(body)))
         return LINE_FATAL;
-    data = one_line(raw);
+    data = inj_term_dup(raw);
     free(raw);
     if (!data)
         return LINE_FATAL;

@@ -5,6 +5,7 @@ terminal escapes. The user is removed afterwards. Needs root (skipped, exit
 77, without). Each TestCase class is one ctest.
 """
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -122,6 +123,77 @@ class HostileName(RootTestCase):
         names = self.sessions()
         self.assertEqual(len(names), 1, names)
         self.assertTrue(names[0].startswith("_._.._pwnd_1_"), names)
+
+
+ESC = "\x1b]0;pw\x07\x1b[2J"     # retitle the terminal, clear the screen
+
+
+class TerminalEscapes(RootTestCase):
+    """Names from a process printed for a person keep no control
+    character: the attacker's process has terminal escapes in its comm,
+    its command line and the file names libscope records."""
+
+    def attacker_process(self):
+        target = subprocess.Popen(
+            ["setpriv", f"--reuid={self.atk.uid}", f"--regid={self.atk.gid}", "--clear-groups",
+             "/usr/bin/python3", "-c",
+             "import sys, time; open('/proc/self/comm', 'w').write(sys.argv[1]); time.sleep(30)",
+             ESC])
+        self.addCleanup(target.wait)
+        self.addCleanup(target.kill)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open(f"/proc/{target.pid}/comm") as f:
+                if f.read().rstrip("\n") == ESC:
+                    return target
+            time.sleep(0.02)
+        raise AssertionError("the attacker's process never renamed itself")
+
+    def assert_no_control(self, r):
+        for stream in (r.stdout, r.stderr):
+            self.assertNotIn("\x1b", stream)
+            self.assertNotIn("\x07", stream)
+
+    def test_attach_ps_inspect_history(self):
+        from clitest import LIBSCOPE
+        if not os.path.exists(LIBSCOPE):
+            self.skipTest(f"no {LIBSCOPE}")
+        target = self.attacker_process()
+        env = dict(self.env, SCOPE_LIB_PATH=LIBSCOPE)
+        r = self.scope("attach", str(target.pid), env=env)
+        for name in self.sessions():
+            link = os.path.join(self.hist, name)
+            if os.path.islink(link):
+                self.addCleanup(subprocess.run, ["rm", "-rf", os.readlink(link)])
+        self.addCleanup(self.scope, "detach", str(target.pid), env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_no_control(r)
+        self.assertIn("\\x1b]0;pw\\x07", r.stderr)
+        for args in (("ps",), ("inspect", str(target.pid)), ("history",)):
+            r = self.scope(*args, env=env)
+            self.assertEqual(r.returncode, 0, (args, r.stderr))
+            self.assert_no_control(r)
+        r = self.scope("ps", "--json", env=env)
+        self.assertIn(ESC, json.loads(r.stdout)["processes"][0]["command"])
+
+    def test_metrics_events(self):
+        d = os.path.join(self.hist, "dd_1_12_1700000000")
+        os.makedirs(d)
+        body = {"sourcetype": "fs", "_time": 1700000000.5, "source": "fs.open", "host": "h",
+                "proc": ESC, "cmd": ESC, "pid": 12, "data": {"file": "/tmp/" + ESC, "op": ESC}}
+        with open(os.path.join(d, "events.json"), "w") as f:
+            f.write(json.dumps({"type": "evt", "id": "h", "_channel": "1", "body": body}) + "\n")
+        body = {"_metric": "fs.open", "_metric_type": "counter", "_value": 1, "proc": ESC,
+                "pid": 12, "host": "h", "file": ESC, "_time": 1700000000.5}
+        with open(os.path.join(d, "metrics.json"), "w") as f:
+            f.write(json.dumps({"type": "metric", "body": body}) + "\n")
+        for cmd in ("events", "metrics"):
+            r = self.scope(cmd)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assert_no_control(r)
+            self.assertIn("\\x1b[2J", r.stdout)
+            r = self.scope(cmd, "--json")
+            self.assertIn("\\u001b", r.stdout)
 
 
 if __name__ == "__main__":

@@ -364,14 +364,50 @@ int inj_info_write(const char *dir, json_t *info)
     return rc;
 }
 
-json_t *inj_info_read(const char *dir)
+FILE *inj_session_file_open(const char *dir, const char *name, off_t *size)
 {
     char path[PATH_MAX];
-    json_t *info;
+    struct stat st;
+    FILE *f = NULL;
+    int fd;
 
-    if (inj_path_join(path, sizeof path, dir, INJ_INFO_FILE) < 0)
+    if (inj_path_join(path, sizeof path, dir, name) < 0) {
+        errno = 0;
         return NULL;
-    info = json_load_file(path, 0, NULL);
+    }
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno != ELOOP)
+        return NULL;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "scope: skipped %s: not a regular file (a symlink, FIFO or device "
+                "put in its place)\n", path);
+        if (fd >= 0)
+            close(fd);
+        errno = 0;
+        return NULL;
+    }
+    /* A regular file never blocks; reads see only what it held now. */
+    if (fcntl(fd, F_SETFL, 0) != 0 || !(f = fdopen(fd, "r"))) {
+        close(fd);
+        return NULL;
+    }
+    *size = st.st_size;
+    return f;
+}
+
+#define INFO_MAX (1 << 20)  /* info.json is a few hundred bytes */
+
+json_t *inj_info_read(const char *dir)
+{
+    off_t size;
+    json_t *info = NULL;
+    FILE *f = inj_session_file_open(dir, INJ_INFO_FILE, &size);
+
+    if (!f)
+        return NULL;
+    if (size <= INFO_MAX)
+        info = json_loadf(f, 0, NULL);
+    fclose(f);
     if (info && !json_is_object(info)) {
         json_decref(info);
         return NULL;

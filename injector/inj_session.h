@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define INJ_METRICS_FILE "metrics.json"
@@ -79,7 +80,15 @@ const struct inj_session *inj_session_pick(const struct inj_session *list,
 /* Write info (a JSON object) as dir/info.json, replacing it atomically. */
 int inj_info_write(const char *dir, json_t *info);
 
-/* dir/info.json, or NULL (silently) when it is missing or not an object. */
+/* dir/name for reading. Another user may own a session's directory (handed
+ * to the process's user): opened with O_NONBLOCK and O_NOFOLLOW, and only
+ * if it is a regular file; *size: its size now, all a reader should read
+ * (it may grow meanwhile). NULL with errno set when it cannot be opened,
+ * or with errno 0 after a warning that it is not a regular file. */
+FILE *inj_session_file_open(const char *dir, const char *name, off_t *size);
+
+/* dir/info.json, or NULL when it is missing, not a regular file (warned),
+ * over 1 MiB, or not an object. */
 json_t *inj_info_read(const char *dir);
 
 /* Where metrics and events go: the -m/-e flags (NULL: not given), with the

@@ -196,6 +196,46 @@ class TerminalEscapes(RootTestCase):
             self.assertIn("\\u001b", r.stdout)
 
 
+class SessionFileSwap(RootTestCase):
+    """A session handed to the attacker's user (as scope attach does under
+    /run/scope): the attacker puts FIFOs in place of its files, and a
+    symlink to /dev/zero. Root's history, events and metrics must neither
+    hang nor read forever: they skip what is not a regular file, saying
+    so."""
+
+    def handed_session(self, name):
+        d = os.path.join(self.tmp, "run", name)
+        os.makedirs(d)
+        os.chmod(os.path.dirname(d), 0o711)
+        os.chown(d, self.atk.uid, self.atk.gid)
+        os.makedirs(self.hist, exist_ok=True)
+        os.symlink(d, os.path.join(self.hist, name))
+        return d
+
+    def scope_bounded(self, *args):
+        try:
+            return subprocess.run([SCOPE, *args], env=self.env, capture_output=True,
+                                  text=True, timeout=10)
+        except subprocess.TimeoutExpired:
+            self.fail(f"scope {' '.join(args)} did not finish in 10 s")
+
+    def test_fifo_and_dev_zero(self):
+        a = self.handed_session("sh_1_100_1700000000")
+        b = self.handed_session("sh_2_101_1700000001")
+        self.atk.sh(f"""mkfifo {a}/info.json {a}/events.json {a}/metrics.json
+                        ln -s /dev/zero {b}/events.json; ln -s /dev/zero {b}/info.json
+                        mkfifo {b}/metrics.json""")
+        r = self.scope_bounded("history")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("not a regular file", r.stderr)
+        for args in (("events", "--id", "1"), ("events", "--id", "2"), ("metrics", "--id", "1"),
+                     ("metrics", "--id", "2"), ("events", "--json", "--id", "2")):
+            r = self.scope_bounded(*args)
+            self.assertEqual(r.returncode, 1, (args, r.stderr))
+            self.assertIn("not a regular file", r.stderr, args)
+            self.assertLess(len(r.stdout), 4096, args)
+
+
 if __name__ == "__main__":
     if os.geteuid() != 0:
         sys.exit(77)

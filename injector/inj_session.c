@@ -29,6 +29,11 @@ int inj_history_dir(char *buf, size_t len)
     const char *home = getenv("SCOPE_HOME");
     const char *user_home = getenv("HOME");
 
+    if (home && home[0] && home[0] != '/') {
+        fprintf(stderr, "scope: SCOPE_HOME must be an absolute path, and '%s' is not: it "
+                "would name a different directory in each working directory\n", home);
+        return -1;
+    }
     if (home && home[0])
         return inj_path_join(buf, len, home, "history");
     if (!user_home || !user_home[0]) {

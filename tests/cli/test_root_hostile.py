@@ -7,6 +7,7 @@ terminal escapes. The user is removed afterwards. Needs root (skipped, exit
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -174,7 +175,8 @@ class TerminalEscapes(RootTestCase):
             self.assertEqual(r.returncode, 0, (args, r.stderr))
             self.assert_no_control(r)
         r = self.scope("ps", "--json", env=env)
-        self.assertIn(ESC, json.loads(r.stdout)["processes"][0]["command"])
+        mine = [p for p in json.loads(r.stdout)["processes"] if p["pid"] == target.pid]
+        self.assertEqual([p["command"] for p in mine], [ESC])
 
     def test_metrics_events(self):
         d = os.path.join(self.hist, "dd_1_12_1700000000")
@@ -234,6 +236,73 @@ class SessionFileSwap(RootTestCase):
             self.assertEqual(r.returncode, 1, (args, r.stderr))
             self.assertIn("not a regular file", r.stderr, args)
             self.assertLess(len(r.stdout), 4096, args)
+
+
+class LibraryTrust(RootTestCase):
+    """The library root preloads or injects: neither the attacker's file,
+    nor root's file in a directory the attacker can write, is loaded;
+    something that is not a shared object is refused in plain words."""
+
+    def place(self, dirname, owner=None, dirmode=0o755, src=None):
+        from clitest import HARMLESS_LIB
+        d = os.path.join(self.tmp, dirname)
+        os.mkdir(d)
+        os.chmod(d, dirmode)
+        if owner:
+            os.chown(d, owner.uid, owner.gid)
+        lib = os.path.join(d, "libscope.so")
+        shutil.copy(src or HARMLESS_LIB, lib)
+        os.chmod(lib, 0o644)
+        if owner and not src:
+            os.chown(lib, owner.uid, owner.gid)
+        return lib
+
+    def assert_run_refused(self, lib, why):
+        marker = os.path.join(self.tmp, "ran")
+        r = self.scope("run", "--", "touch", marker, env=dict(self.env, SCOPE_LIB_PATH=lib))
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(marker), "scope ran the program with the library")
+        self.assertIn(why, r.stderr)
+
+    def test_attackers_library(self):
+        self.assert_run_refused(self.place("atk", owner=self.atk), "refusing the library")
+
+    def test_roots_library_in_attackers_directory(self):
+        from clitest import HARMLESS_LIB
+        self.assert_run_refused(self.place("atk", owner=self.atk, src=HARMLESS_LIB),
+                                "refusing the library")
+
+    def test_roots_library_in_world_writable_directory(self):
+        from clitest import HARMLESS_LIB
+        self.assert_run_refused(self.place("ww", dirmode=0o777, src=HARMLESS_LIB),
+                                "refusing the library")
+
+    def test_attach_roots_library_in_attackers_directory(self):
+        from clitest import LIBSCOPE
+        if not os.path.exists(LIBSCOPE):
+            self.skipTest(f"no {LIBSCOPE}")
+        lib = self.place("atk", owner=self.atk, src=LIBSCOPE)
+        target = subprocess.Popen(["sleep", "30"])
+        self.addCleanup(target.wait)
+        self.addCleanup(target.kill)
+        time.sleep(0.2)
+        env = dict(self.env, SCOPE_LIB_PATH=lib)
+        r = self.scope("attach", str(target.pid), env=env)
+        if r.returncode == 0:
+            self.scope("detach", str(target.pid), env=env)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("refusing the library", r.stderr)
+
+    def test_not_a_shared_object(self):
+        self.assert_run_refused("/etc/passwd", "SCOPE_LIB_PATH=/etc/passwd is not a 64-bit "
+                                "x86-64 ELF shared object")
+
+    def test_relative_scope_home(self):
+        r = self.scope("run", "--", "true", env=dict(self.env, SCOPE_HOME="rel/home"),
+                       cwd=self.tmp)
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        self.assertIn("SCOPE_HOME must be an absolute path", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "rel")))
 
 
 if __name__ == "__main__":

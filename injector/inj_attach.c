@@ -17,6 +17,7 @@
 #include "inj_inject.h"
 #include "inj_judge.h"
 #include "inj_libcopy.h"
+#include "inj_lock.h"
 #include "inj_proc.h"
 #include "inj_stop.h"
 #include "inj_target.h"
@@ -128,27 +129,40 @@ static int attach_report(const struct inj_process *t, const struct attach_job *j
     return 0;
 }
 
-/* Attach, once the configuration is known. */
-static int attach_configured(const struct inj_attach_opts *o, const struct inj_config *cfg)
+/* Attach t, holding its lock. */
+static int attach_target(const struct inj_attach_opts *o, const struct inj_config *cfg,
+                         const struct inj_process *t)
 {
-    struct inj_process t;
     struct inj_attach_dests d = {0};
     struct attach_job j = {0};
     char ours[PATH_MAX], lib[PATH_MAX + 96];
     int rc;
 
-    if ((rc = inj_process_resolve(o->target, "attach", &t)) != 0)
-        return rc;
-    if (inj_find_library(ours, sizeof ours) < 0 || inj_library_for(&t, ours, lib, sizeof lib) < 0)
+    if (inj_find_library(ours, sizeof ours) < 0 || inj_library_for(t, ours, lib, sizeof lib) < 0)
         return 1;
-    if ((rc = attach_judge(&t, lib, &j.loaded)) != 0)
+    if ((rc = attach_judge(t, lib, &j.loaded)) != 0)
         return rc == 2 ? 0 : rc;
     j.lib = lib;
-    if ((rc = attach_run(o, &t, lib, cfg, &j, &d)) != 0) {
+    if ((rc = attach_run(o, t, lib, cfg, &j, &d)) != 0) {
         inj_attach_session_remove(&d);
         return rc;
     }
-    return attach_report(&t, &j, &d);
+    return attach_report(t, &j, &d);
+}
+
+/* Attach, once the configuration is known. */
+static int attach_configured(const struct inj_attach_opts *o, const struct inj_config *cfg)
+{
+    struct inj_process t;
+    int rc, lock;
+
+    if ((rc = inj_process_resolve(o->target, "attach", &t)) != 0)
+        return rc;
+    if ((lock = inj_target_lock(t.pid)) == -2)
+        return 1;
+    rc = attach_target(o, cfg, &t);
+    inj_target_unlock(lock);
+    return rc;
 }
 
 static int attach_go(void *o, const struct inj_config *cfg)

@@ -8,6 +8,7 @@
 #include "inj_help.h"
 #include "inj_inject.h"
 #include "inj_judge.h"
+#include "inj_lock.h"
 #include "inj_proc.h"
 #include "inj_stop.h"
 
@@ -29,8 +30,8 @@ static int detach_work(struct inj_tracee *t, void *ctx)
     return inj_scope_call(t, "scope_ctl_detach", NULL, 0, &j->restored, &j->ms);
 }
 
-/* Detach one process. */
-static int detach_one(const struct inj_process *t, int verbose)
+/* Detach one process, holding its lock. */
+static int detach_locked(const struct inj_process *t, int verbose)
 {
     struct scope_ctl_status st;
     struct detach_job j = {0};
@@ -63,6 +64,17 @@ static int detach_one(const struct inj_process *t, int verbose)
         }
     }
     free(tracee);
+    return rc;
+}
+
+static int detach_one(const struct inj_process *t, int verbose)
+{
+    int lock = inj_target_lock(t->pid);
+
+    if (lock == -2)
+        return 1;
+    int rc = detach_locked(t, verbose);
+    inj_target_unlock(lock);
     return rc;
 }
 

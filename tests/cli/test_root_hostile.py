@@ -54,6 +54,24 @@ class RootTestCase(ScopeTestCase):
         with open(self.victim, "w") as f:
             f.write("precious\n")
 
+    def attacker_process(self, comm):
+        """A process of the attacker's that names itself comm (and has it in
+        its command line), sleeping."""
+        target = subprocess.Popen(
+            ["setpriv", f"--reuid={self.atk.uid}", f"--regid={self.atk.gid}", "--clear-groups",
+             "/usr/bin/python3", "-c",
+             "import sys, time; open('/proc/self/comm', 'w').write(sys.argv[1]); time.sleep(30)",
+             comm])
+        self.addCleanup(target.wait)
+        self.addCleanup(target.kill)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open(f"/proc/{target.pid}/comm") as f:
+                if f.read().rstrip("\n") == comm:
+                    return target
+            time.sleep(0.02)
+        raise AssertionError("the attacker's process never renamed itself")
+
     def assert_victim_intact(self):
         with open(self.victim) as f:
             self.assertEqual(f.read(), "precious\n", "root's scope overwrote the victim")
@@ -97,18 +115,7 @@ class HostileName(RootTestCase):
         if not os.path.exists(LIBSCOPE):
             self.skipTest(f"no {LIBSCOPE}")
         before = set(glob.glob("/pwnd*")) | set(glob.glob("/run/pwnd*"))
-        target = subprocess.Popen(
-            ["setpriv", f"--reuid={self.atk.uid}", f"--regid={self.atk.gid}", "--clear-groups",
-             "/usr/bin/python3", "-c",
-             "open('/proc/self/comm', 'w').write('../../pwnd'); import time; time.sleep(30)"])
-        self.addCleanup(target.wait)
-        self.addCleanup(target.kill)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with open(f"/proc/{target.pid}/comm") as f:
-                if f.read().strip() == "../../pwnd":
-                    break
-            time.sleep(0.02)
+        target = self.attacker_process("../../pwnd")
         env = dict(self.env, SCOPE_LIB_PATH=LIBSCOPE)
         r = self.scope("attach", str(target.pid), env=env)
         made = (set(glob.glob("/pwnd*")) | set(glob.glob("/run/pwnd*"))) - before
@@ -134,22 +141,6 @@ class TerminalEscapes(RootTestCase):
     character: the attacker's process has terminal escapes in its comm,
     its command line and the file names libscope records."""
 
-    def attacker_process(self):
-        target = subprocess.Popen(
-            ["setpriv", f"--reuid={self.atk.uid}", f"--regid={self.atk.gid}", "--clear-groups",
-             "/usr/bin/python3", "-c",
-             "import sys, time; open('/proc/self/comm', 'w').write(sys.argv[1]); time.sleep(30)",
-             ESC])
-        self.addCleanup(target.wait)
-        self.addCleanup(target.kill)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with open(f"/proc/{target.pid}/comm") as f:
-                if f.read().rstrip("\n") == ESC:
-                    return target
-            time.sleep(0.02)
-        raise AssertionError("the attacker's process never renamed itself")
-
     def assert_no_control(self, r):
         for stream in (r.stdout, r.stderr):
             self.assertNotIn("\x1b", stream)
@@ -159,7 +150,7 @@ class TerminalEscapes(RootTestCase):
         from clitest import LIBSCOPE
         if not os.path.exists(LIBSCOPE):
             self.skipTest(f"no {LIBSCOPE}")
-        target = self.attacker_process()
+        target = self.attacker_process(ESC)
         env = dict(self.env, SCOPE_LIB_PATH=LIBSCOPE)
         r = self.scope("attach", str(target.pid), env=env)
         for name in self.sessions():

@@ -106,6 +106,23 @@ class HomeSwap(RootTestCase):
         self.assertIn(name, err)
 
 
+    def test_history_made_by_the_attacker(self):
+        """The attacker made $HOME/.scope/history first: root must not make
+        its session (and write its files) in a directory another user can
+        change under it."""
+        u = os.path.join(self.tmp, "u")
+        os.mkdir(u, 0o755)
+        os.chown(u, self.atk.uid, self.atk.gid)
+        self.atk.sh(f"mkdir -p {u}/.scope/history")
+        env = dict(self.env, HOME=u)
+        del env["SCOPE_HOME"]
+        marker = os.path.join(self.tmp, "ran")
+        r = self.scope("run", "--", "touch", marker, env=env)
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        self.assertIn("not a directory of this user's", r.stderr)
+        self.assertEqual(os.listdir(os.path.join(u, ".scope", "history")), [])
+
+
 class HostileName(RootTestCase):
     """The attacker's process calls itself ../../pwnd (its comm): root's
     scope attach must not make /pwnd_... nor a symlink outside history/."""

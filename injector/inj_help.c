@@ -33,7 +33,7 @@ static const char top_help[] =
 "      info.json      command line, pid, start, exit status, library, destinations\n"
 "\n"
 "Environment:\n"
-"  SCOPE_HOME        where sessions are kept (default: $HOME/.scope)\n"
+"  SCOPE_HOME        where sessions are kept, an absolute path (default: $HOME/.scope)\n"
 "  SCOPE_LIB_PATH    the libscope.so to load (default: <dir of scope>/../lib/libscope.so)\n"
 "  SCOPE_CONF_PATH   the configuration file (scope.yml) of run and attach\n"
 "  The SCOPE_* variables that reach CMD are listed in `scope run --help`.\n"

@@ -27,25 +27,27 @@ bool inj_is_libscope(const char *path)
     return strncmp(basename_of(path), "libscope.so", strlen("libscope.so")) == 0;
 }
 
-/* Room for one more element in *v (n used of *cap, each size bytes; the
- * first allocation holds first). 0 or -ENOMEM. */
-static int room_for_one(void **v, size_t n, size_t *cap, size_t size, size_t first)
+/* v (n elements of size bytes used of *cap) with room for one more: v, or
+ * a new block (the first holds `first`), or NULL when out of memory (v
+ * and *cap unchanged). */
+static void *room_for_one(void *v, size_t n, size_t *cap, size_t size, size_t first)
 {
     if (n < *cap)
-        return 0;
+        return v;
     size_t ncap = *cap ? 2 * *cap : first;
-    void *nv = realloc(*v, ncap * size);
-    if (!nv)
-        return -ENOMEM;
-    *v = nv;
-    *cap = ncap;
-    return 0;
+    void *nv = realloc(v, ncap * size);
+    if (nv)
+        *cap = ncap;
+    return nv;
 }
 
 int inj_object_add_func(struct inj_object *o, const struct ep_elf_func *f)
 {
-    if (room_for_one((void **)&o->funcs, o->nfuncs, &o->capfuncs, sizeof *o->funcs, 256) < 0)
+    struct inj_func *v = room_for_one(o->funcs, o->nfuncs, &o->capfuncs, sizeof *v, 256);
+
+    if (!v)
         return -ENOMEM;
+    o->funcs = v;
     char *name = strdup(f->name);
     if (!name)
         return -ENOMEM;
@@ -152,8 +154,10 @@ int inj_slot_list_add(struct inj_slot_list *l, const char *name, uint64_t offset
 
     while (hook < INJ_NHOOKS && inj_hook_names[hook] != name)
         hook++;
-    if (room_for_one((void **)&l->v, l->n, &l->cap, sizeof *l->v, 64) < 0)
+    struct inj_slot *v = room_for_one(l->v, l->n, &l->cap, sizeof *v, 64);
+    if (!v)
         return -ENOMEM;
+    l->v = v;
     l->v[l->n++] = (struct inj_slot){ .hook = hook, .type = type, .addr = offset };
     return 0;
 }

@@ -245,8 +245,8 @@ static int make_session_dir(int histfd, const char *hist, const char *parent, co
 
 /* proc as it may stand in a file name: the process chose it (comm,
  * argv[0]), so anything but letters, digits, '.', '-' and '+' becomes '_'
- * (no '/', no control character), a leading '.' too (no "..", no hidden
- * name), and at most PROC_MAX bytes are kept. */
+ * (no '/', no control character), a leading '.' too (no hidden name),
+ * and at most PROC_MAX bytes are kept. */
 static void proc_for_path(const char *proc, char out[PROC_MAX + 1])
 {
     size_t i;

@@ -44,8 +44,11 @@ int inj_process_read(pid_t pid, struct inj_process *t)
             for (int i = 0; i < 3; i++)
                 t->gid[i] = g[i];
         else if (sscanf(line, "TracerPid:\t%d", &t->tracer) == 1 ||
-                 sscanf(line, "CapPrm:\t%llx", &t->cap_prm) == 1)
+                 sscanf(line, "CapPrm:\t%llx", &t->cap_prm) == 1 ||
+                 sscanf(line, "Seccomp:\t%d", &t->seccomp) == 1)
             continue;
+        else
+            sscanf(line, "Seccomp_filters:\t%d", &t->seccomp_filters);
     }
     fclose(f);
     return 0;
@@ -180,6 +183,30 @@ void inj_judge_explain_eperm(const struct inj_process *t, char *why, size_t len)
 
 /* ---- refusals that need no ptrace ----------------------------------------- */
 
+/* Attach and detach make the target call mmap, openat, mprotect, clone,
+ * futex and more on our behalf; a filter that kills on one of them kills
+ * the process (SIGSYS) half-way. Which calls a BPF filter allows cannot be
+ * read from outside, so a process under one is refused. */
+static int seccomp_free(const struct inj_process *t)
+{
+    char why[512];
+    const char *stays = strcmp(t->doing, "detach") == 0 ? " (it stays attached)" : "";
+
+    if (t->seccomp == 1)
+        snprintf(why, sizeof why, "it runs in seccomp strict mode (only read, write and exit "
+                 "are allowed): the calls scope would make in it would kill it; scope leaves "
+                 "it alone%s", stays);
+    else if (t->seccomp == 2)
+        snprintf(why, sizeof why, "it runs under %d seccomp filter%s, which may kill it "
+                 "(SIGSYS) for one of the system calls scope would make in it (mmap, openat, "
+                 "mprotect, clone, ...); which calls a filter allows cannot be read from "
+                 "outside, so scope leaves it alone%s", t->seccomp_filters,
+                 t->seccomp_filters == 1 ? "" : "s", stays);
+    else
+        return 0;
+    return inj_judge_fail(t, why);
+}
+
 static int state_usable(const struct inj_process *t)
 {
     char s = inj_proc_state(t->pid);
@@ -283,7 +310,7 @@ int inj_judge_look(const struct inj_process *t, struct scope_ctl_status *st, int
     char why[1024];
     int rc;
 
-    if ((rc = state_usable(t)) != 0)
+    if ((rc = state_usable(t)) != 0 || (rc = seccomp_free(t)) != 0)
         return rc;
     if (trace_permitted(t, why, sizeof why) < 0)
         return inj_judge_fail(t, why);

@@ -22,10 +22,12 @@ struct inj_process {
     gid_t gid[3];
     pid_t tracer;               /* TracerPid, 0 when none */
     unsigned long long cap_prm;
+    int seccomp;                /* 0 none, 1 strict, 2 filter */
+    int seccomp_filters;
     const char *doing;          /* "attach" or "detach", for messages */
 };
 
-/* Name, Uid, Gid, TracerPid and CapPrm of /proc/PID/status into *t
+/* Name, Uid, Gid, TracerPid, CapPrm and Seccomp of /proc/PID/status into *t
  * (t->doing is left NULL). 0, or -1 when the process is gone. */
 int inj_process_read(pid_t pid, struct inj_process *t);
 

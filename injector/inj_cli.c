@@ -22,7 +22,7 @@ void inj_usage(const char *cmd, const char *fmt, ...)
 
 /* getopt_long() values of options that have no short form. */
 enum { OPT_METRICFORMAT = 256, OPT_ID, OPT_JSON, OPT_BACKTRACE, OPT_VERBOSE, OPT_ALL,
-       OPT_DRYRUN };
+       OPT_NO_CHILDREN, OPT_DRYRUN };
 
 /* Report what getopt_long() stopped at (c is '?' or ':'). A long option is
  * always the whole of argv[optind - 1]; an unknown short option may be in
@@ -186,6 +186,7 @@ enum inj_cli_result inj_cli_detach(int argc, char **argv, struct inj_attach_opts
 {
     static const struct option longopts[] = {
         {"all", no_argument, NULL, OPT_ALL},
+        {"no-children", no_argument, NULL, OPT_NO_CHILDREN},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -198,6 +199,7 @@ enum inj_cli_result inj_cli_detach(int argc, char **argv, struct inj_attach_opts
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case OPT_ALL: o->all = 1; break;
+        case OPT_NO_CHILDREN: o->no_children = 1; break;
         case OPT_VERBOSE: o->verbose = 1; break;
         case 'h': return INJ_CLI_HELP;
         default:

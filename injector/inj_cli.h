@@ -36,6 +36,7 @@ struct inj_attach_opts {
     struct inj_run_opts lib;    /* the options `scope run` has too; argv unused */
     int verbose;                /* --verbose: how long the process was stopped */
     int all;                    /* detach --all */
+    int no_children;            /* detach --no-children */
     const char *target;         /* PID or NAME; NULL with --all */
 };
 

@@ -78,11 +78,152 @@ static int detach_one(const struct inj_process *t, int verbose)
     return rc;
 }
 
+/* The parent of pid (PPid: the field after the command name, which may
+ * hold spaces and parentheses, in /proc/PID/stat), or -1. */
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], buf[512];
+    int ppid = -1;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *end = strrchr(buf, ')');
+    if (!end || sscanf(end + 1, " %*c %d", &ppid) != 1)
+        return -1;
+    return (pid_t)ppid;
+}
+
+struct procs {
+    pid_t *pid, *ppid;
+    size_t n, cap;
+};
+
+static int procs_add(struct procs *p, pid_t pid, pid_t ppid)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        pid_t *a = realloc(p->pid, cap * sizeof *a);
+        if (a)
+            p->pid = a;
+        pid_t *b = a ? realloc(p->ppid, cap * sizeof *b) : NULL;
+        if (!b)
+            return -1;
+        p->ppid = b;
+        p->cap = cap;
+    }
+    p->pid[p->n] = pid;
+    p->ppid[p->n++] = ppid;
+    return 0;
+}
+
+/* Every process of /proc with its parent. 0, or -1 after a message. */
+static int procs_read(struct procs *p)
+{
+    struct dirent *e;
+    DIR *d = opendir("/proc");
+
+    memset(p, 0, sizeof *p);
+    if (!d) {
+        fprintf(stderr, "scope: cannot read /proc: %s\n", strerror(errno));
+        return -1;
+    }
+    while ((e = readdir(d)) != NULL) {
+        pid_t pid = (pid_t)atoi(e->d_name), ppid;
+        if (pid > 0 && (ppid = parent_of(pid)) > 0 && procs_add(p, pid, ppid) < 0) {
+            fprintf(stderr, "scope: out of memory\n");
+            closedir(d);
+            return -1;
+        }
+    }
+    closedir(d);
+    return 0;
+}
+
+static void procs_free(struct procs *p)
+{
+    free(p->pid);
+    free(p->ppid);
+}
+
+/* The attached descendants of root, parents before their children, into
+ * out (malloc'd, *n of them). Children forked while a process is attached
+ * inherit the attach. 0, or -1 after a message. */
+static int attached_descendants(pid_t root, pid_t **out, size_t *n)
+{
+    struct scope_ctl_status st;
+    struct procs all, tree;
+    int rc = -1;
+
+    *out = NULL;
+    *n = 0;
+    if (procs_read(&all) < 0)
+        return -1;
+    memset(&tree, 0, sizeof tree);
+    if (procs_add(&tree, root, 0) < 0)
+        goto out;
+    /* Breadth first: each process found is a parent to look for in turn. */
+    for (size_t i = 0; i < tree.n; i++)
+        for (size_t j = 0; j < all.n; j++)
+            if (all.ppid[j] == tree.pid[i] && procs_add(&tree, all.pid[j], tree.pid[i]) < 0)
+                goto out;
+    if (!(*out = calloc(tree.n, sizeof **out)))
+        goto out;
+    for (size_t i = 1; i < tree.n; i++)
+        if (inj_scope_status(tree.pid[i], &st, NULL, 0) == 0 && st.state == SCOPE_CTL_ATTACHED)
+            (*out)[(*n)++] = tree.pid[i];
+    rc = 0;
+out:
+    if (rc < 0)
+        fprintf(stderr, "scope: out of memory\n");
+    procs_free(&all);
+    procs_free(&tree);
+    return rc;
+}
+
+static int detach_pid(pid_t pid, int verbose)
+{
+    struct inj_process t;
+
+    if (inj_process_read(pid, &t) != 0)
+        return 0;       /* gone since we looked: nothing left to detach */
+    t.doing = "detach";
+    return detach_one(&t, verbose);
+}
+
+/* The process named, then the descendants that inherited its attach
+ * (detached after it: it forks no more attached children then). */
+static int detach_tree(const struct inj_process *t, const struct inj_attach_opts *o)
+{
+    pid_t *kids;
+    size_t n;
+    int failed = detach_one(t, o->verbose) != 0;
+
+    if (o->no_children)
+        return failed;
+    if (attached_descendants(t->pid, &kids, &n) < 0)
+        return 1;
+    if (n) {
+        fprintf(stderr, "scope: %zu descendant%s of %d inherited the attach:", n,
+                n == 1 ? "" : "s", (int)t->pid);
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, " %d", (int)kids[i]);
+        fprintf(stderr, "\n");
+    }
+    for (size_t i = 0; i < n; i++)
+        failed |= detach_pid(kids[i], o->verbose) != 0;
+    free(kids);
+    return failed;
+}
+
 /* Every process whose libscope status says attached. */
 static int detach_all(int verbose)
 {
     struct scope_ctl_status st;
-    struct inj_process t;
     struct dirent *e;
     int failed = 0, found = 0;
     DIR *d = opendir("/proc");
@@ -94,11 +235,10 @@ static int detach_all(int verbose)
     while ((e = readdir(d)) != NULL) {
         pid_t pid = (pid_t)atoi(e->d_name);
         if (pid <= 0 || pid == getpid() || inj_scope_status(pid, &st, NULL, 0) != 0 ||
-            st.state != SCOPE_CTL_ATTACHED || inj_process_read(pid, &t) != 0)
+            st.state != SCOPE_CTL_ATTACHED)
             continue;
-        t.doing = "detach";
         found++;
-        failed |= detach_one(&t, verbose) != 0;
+        failed |= detach_pid(pid, verbose) != 0;
     }
     closedir(d);
     if (!found)
@@ -119,5 +259,5 @@ int inj_detach_main(int argc, char **argv)
         return detach_all(o.verbose);
     if ((rc = inj_process_resolve(o.target, "detach", &t)) != 0)
         return rc;
-    return detach_one(&t, o.verbose);
+    return detach_tree(&t, &o);
 }

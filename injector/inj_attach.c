@@ -71,11 +71,11 @@ static int attach_run(const struct inj_attach_opts *o, const struct inj_process 
     char why[1024];
     int rc;
 
-    if ((rc = inj_maps_read(t->pid, &maps)) < 0) {
+    if ((rc = inj_maps_read(t->proc, &maps)) < 0) {
         snprintf(why, sizeof why, "cannot read its memory map: %s", strerror(-rc));
         return inj_judge_fail(t, why);
     }
-    rc = inj_libc_resolve(t->pid, &maps, &libc, why, sizeof why);
+    rc = inj_libc_resolve(t->proc, &maps, &libc, why, sizeof why);
     inj_maps_free(&maps);
     if (rc < 0)
         return inj_judge_fail(t, why);

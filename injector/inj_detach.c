@@ -78,26 +78,6 @@ static int detach_one(const struct inj_process *t, int verbose)
     return rc;
 }
 
-/* The parent of pid (PPid: the field after the command name, which may
- * hold spaces and parentheses, in /proc/PID/stat), or -1. */
-static pid_t parent_of(pid_t pid)
-{
-    char path[64], buf[512];
-    int ppid = -1;
-
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *end = strrchr(buf, ')');
-    if (!end || sscanf(end + 1, " %*c %d", &ppid) != 1)
-        return -1;
-    return (pid_t)ppid;
-}
-
 struct procs {
     pid_t *pid, *ppid;
     size_t n, cap;
@@ -134,7 +114,7 @@ static int procs_read(struct procs *p)
     }
     while ((e = readdir(d)) != NULL) {
         pid_t pid = (pid_t)atoi(e->d_name), ppid;
-        if (pid > 0 && (ppid = parent_of(pid)) > 0 && procs_add(p, pid, ppid) < 0) {
+        if (pid > 0 && (ppid = inj_proc_parent(pid)) > 0 && procs_add(p, pid, ppid) < 0) {
             fprintf(stderr, "scope: out of memory\n");
             closedir(d);
             return -1;

@@ -98,7 +98,7 @@ int inj_loader_check(struct inj_tracee *t, const struct inj_libc *c)
 
     if (!c->r_debug)
         return 0;
-    if ((rc = inj_proc_read(t->pid, c->r_debug, &r, sizeof r)) != 0) {
+    if ((rc = inj_proc_read(t->tid, c->r_debug, &r, sizeof r)) != 0) {
         snprintf(t->why, sizeof t->why, "cannot read _r_debug in %d: %s", (int)t->pid,
                  strerror(-rc));
         return INJ_FAILED;
@@ -156,7 +156,7 @@ static int dlerror_text(struct inj_tracee *t, const struct inj_libc *c)
         return rc;
     /* The text may end near the end of a page: read less until it fits. */
     size_t len = sizeof text - 1;
-    while (msg && len >= 16 && inj_proc_read(t->pid, msg, text, len) != 0)
+    while (msg && len >= 16 && inj_proc_read(t->tid, msg, text, len) != 0)
         len /= 2;
     if (!msg || len < 16)
         snprintf(text, sizeof text, "no reason given");
@@ -199,7 +199,7 @@ int inj_scope_call(struct inj_tracee *t, const char *fn, const uint64_t *arg, in
     uint64_t ret;
     struct timespec t0;
 
-    if (inj_scope_symbol(t->pid, fn, &addr, t->why, sizeof t->why) < 0)
+    if (inj_scope_symbol(t->tid, fn, &addr, t->why, sizeof t->why) < 0)
         return INJ_FAILED;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = inj_ptrace_call(t, addr, arg, nargs, &ret, fn);

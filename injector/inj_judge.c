@@ -34,6 +34,9 @@ int inj_process_read(pid_t pid, struct inj_process *t)
         return -1;
     memset(t, 0, sizeof *t);
     t->pid = pid;
+    t->proc = inj_proc_live_thread(pid);
+    if (!t->proc)
+        t->proc = pid;
     while (fgets(line, sizeof line, f)) {
         if (sscanf(line, "Name:\t%63[^\n]", t->comm) == 1)
             continue;
@@ -74,12 +77,6 @@ static const char *user_name(uid_t uid)
     return pw ? pw->pw_name : "?";
 }
 
-static int process_gone(pid_t pid)
-{
-    char s = inj_proc_state(pid);
-    return s == 0 || s == 'Z' || s == 'X';
-}
-
 int inj_judge_exited(const struct inj_process *t)
 {
     fprintf(stderr, "scope: process %d exited during %s\n", (int)t->pid, t->doing);
@@ -105,9 +102,9 @@ int inj_judge_fail(const struct inj_process *t, const char *why)
 {
     struct timespec moment = { 0, 50 * 1000 * 1000 };
 
-    if (!process_gone(t->pid))
+    if (inj_proc_live_thread(t->pid))
         nanosleep(&moment, NULL);
-    return process_gone(t->pid) ? inj_judge_exited(t) : refuse(t, why);
+    return !inj_proc_live_thread(t->pid) ? inj_judge_exited(t) : refuse(t, why);
 }
 
 /* ---- may we trace it? (each refusal says which rule, and what to do) ------- */
@@ -213,6 +210,10 @@ static int state_usable(const struct inj_process *t)
 
     if (s == 0)
         return inj_judge_exited(t);
+    /* A main thread that called pthread_exit shows as a zombie while the
+     * others run: the process is attached through one of them. */
+    if ((s == 'Z' || s == 'X') && inj_proc_live_thread(t->pid))
+        s = inj_proc_state(t->proc);
     if (s == 'Z' || s == 'X')
         return refuse(t, s == 'Z' ? "it is a zombie (it has exited; its parent has not "
                     "reaped it): nothing to attach to" : "it is exiting: nothing to attach to");
@@ -241,7 +242,7 @@ int inj_judge_program(const struct inj_process *t)
 {
     char exe[64], why[PATH_MAX + 256], msg[PATH_MAX + 512];
 
-    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)t->pid);
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)t->proc);
     switch (ep_elf_classify(exe, why, sizeof why)) {
     case EP_ELF_STATIC:
         snprintf(msg, sizeof msg, "%s; it makes its system calls without a dynamic libc, "
@@ -289,10 +290,10 @@ int inj_judge_library(const struct inj_process *t, const char *lib)
                  (unsigned)(ours.st_mode & 07777));
         return inj_judge_fail(t, why);
     }
-    inj_proc_file_path(t->pid, lib, there, sizeof there);
+    inj_proc_file_path(t->proc, lib, there, sizeof there);
     if (stat(there, &theirs) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
         return 0;
-    if (!same_mount_ns(t->pid))
+    if (!same_mount_ns(t->proc))
         snprintf(why, sizeof why, "the process lives in another mount namespace (a "
                  "container?) where %s is not the same file as scope's; install scope inside "
                  "it at the same path, or run scope there", lib);
@@ -334,6 +335,8 @@ int inj_process_resolve(const char *arg, const char *doing, struct inj_process *
     }
     int rc = inj_process_read(pid, t);
     t->pid = pid;
+    if (rc != 0)
+        t->proc = pid;
     t->doing = doing;
     return rc == 0 ? 0 : inj_judge_exited(t);
 }

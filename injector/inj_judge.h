@@ -17,6 +17,7 @@
 /* What /proc/PID/status says about the target. */
 struct inj_process {
     pid_t pid;
+    pid_t proc;                 /* whose /proc entries to read: a live thread */
     char comm[64];
     uid_t uid[3];               /* real, effective, saved */
     gid_t gid[3];

@@ -132,17 +132,11 @@ static int wait_thread(struct inj_tracee *t, int *status, int timeout_ms, const 
 
 /* ---- errors -------------------------------------------------------------- */
 
-static int process_gone(pid_t pid)
-{
-    char s = inj_proc_state(pid);
-    return s == 0 || s == 'Z' || s == 'X';
-}
-
 /* A failed ptrace request: ESRCH on a thread we stopped means it was killed. */
 static int request_failed(struct inj_tracee *t, const char *request)
 {
     int err = errno;
-    if (err == ESRCH && process_gone(t->pid))
+    if (err == ESRCH && !inj_proc_live_thread(t->pid))
         return INJ_EXITED;
     snprintf(t->why, sizeof t->why, "%s on thread %d: %s", request, (int)t->tid, strerror(err));
     return INJ_FAILED;
@@ -260,7 +254,7 @@ static int choose_thread(pid_t pid, int last_resort, struct choice *c)
     memset(c, 0, sizeof *c);
     snprintf(tid, sizeof tid, "%d", (int)pid);
     thread_look(pid, tid, &l);
-    if (!l.reporter && !call_is_partial(&l))
+    if (!l.reporter && !call_is_partial(&l) && inj_proc_live_thread(pid) == pid)
         c->sample = pid;
     snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
     DIR *d = opendir(path);
@@ -457,7 +451,8 @@ int inj_ptrace_stop(struct inj_tracee *t, pid_t pid)
 int inj_ptrace_write(struct inj_tracee *t, uintptr_t addr, const void *buf, size_t len)
 {
     struct iovec local = {(void *)buf, len}, remote = {(void *)addr, len};
-    ssize_t n = process_vm_writev(t->pid, &local, 1, &remote, 1, 0);
+    /* By the stopped thread: the main thread may have exited. */
+    ssize_t n = process_vm_writev(t->tid, &local, 1, &remote, 1, 0);
 
     if (n == (ssize_t)len)
         return 0;

@@ -1,6 +1,7 @@
 """scope attach never harms the thread it stops, and finds one to stop
 where a process waits for a signal: no write cut short, no process under
-seccomp killed, sigsuspend and sigwait taken. Each TestCase class is one
+seccomp killed, sigsuspend and sigwait taken, a process whose main thread
+exited attached through another. Each TestCase class is one
 ctest; the programs are the small C fixtures of this directory.
 """
 import os
@@ -158,6 +159,35 @@ class SignalWait(SafeTest):
         self.assertEqual(r.returncode, 0, r.stderr)
         # It still ends its command on time, with its own status.
         self.assertEqual(p.wait(timeout=10), 124)
+
+
+class LeaderExited(SafeTest):
+    """A process whose main thread called pthread_exit (state Z, another
+    thread alive) was refused as a zombie; it is attached through the live
+    thread, shown by ps, detached, and exits 0 on its own."""
+
+    @staticmethod
+    def state(pid):
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+
+    def test_attached_through_a_live_thread(self):
+        t = self.start(fixture("leader_exited"))
+        self.assertEqual(t.first, "ready")
+        end = time.monotonic() + 5
+        while self.state(t.p.pid) != "Z":
+            self.assertLess(time.monotonic(), end, "the main thread never exited")
+            time.sleep(0.02)
+        r = self.attach(t.p.pid)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"scope: attached to {t.p.pid}", r.stderr)
+        ps = subprocess.run([SCOPE, "ps"], env=self.env, capture_output=True, text=True,
+                            timeout=30).stdout
+        self.assertRegex(ps, rf"(?m)^{t.p.pid}\s+leader_exited\s+attached", ps)
+        r = self.detach(t.p.pid)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        t.p.send_signal(signal.SIGUSR1)
+        self.assertEqual(t.finish()[0], 0)
 
 
 if __name__ == "__main__":

@@ -20,14 +20,47 @@
 #include <unistd.h>
 
 struct detach_job {
+    struct inj_libc libc;
     int restored;
     double ms;
 };
 
+/* scope_ctl_detach()'s result is lost with the safe call: the slots it
+ * restored are those its status no longer counts, and it was not attached
+ * (-1) when the status does not change to detached. */
 static int detach_work(struct inj_tracee *t, void *ctx)
 {
+    struct scope_ctl_status before, after;
     struct detach_job *j = ctx;
-    return inj_scope_call(t, "scope_ctl_detach", NULL, 0, &j->restored, &j->ms);
+
+    if (inj_scope_status(t->tid, &before, NULL, 0) != 0) {
+        snprintf(t->why, sizeof t->why, "cannot read libscope's status in %d", (int)t->pid);
+        return INJ_FAILED;
+    }
+    int rc = inj_scope_call(t, &j->libc, "scope_ctl_detach", NULL, 0, &j->ms);
+    if (rc != 0)
+        return rc;
+    if (inj_scope_status(t->tid, &after, NULL, 0) != 0 || after.state == SCOPE_CTL_ATTACHED)
+        j->restored = -1;
+    else
+        j->restored = (int)before.patched_slots - (int)after.patched_slots;
+    return 0;
+}
+
+/* What the safe call needs of libc, found before the process is stopped. */
+static int detach_libc(const struct inj_process *t, struct inj_libc *libc)
+{
+    struct inj_maps maps;
+    char why[1024];
+    int rc = inj_maps_read(t->proc, &maps);
+
+    if (rc < 0) {
+        snprintf(why, sizeof why, "cannot read its memory map: %s", strerror(-rc));
+        return inj_judge_fail(t, why);
+    }
+    rc = inj_libc_resolve(t->proc, &maps, libc, why, sizeof why);
+    inj_maps_free(&maps);
+    return rc < 0 ? inj_judge_fail(t, why) : 0;
 }
 
 /* Detach one process, holding its lock. */
@@ -46,7 +79,7 @@ static int detach_locked(const struct inj_process *t, int verbose)
                  loaded ? "loaded but detached" : "not loaded in it");
         return inj_judge_fail(t, why);
     }
-    if ((rc = inj_judge_not_traced(t)) != 0)
+    if ((rc = inj_judge_not_traced(t)) != 0 || (rc = detach_libc(t, &j.libc)) != 0)
         return rc;
     if (!(tracee = malloc(sizeof *tracee)))
         return 1;

@@ -6,8 +6,11 @@
  * user-space lock (read, poll, nanosleep, ...), never one that may be inside
  * malloc or the dynamic linker. Its registers, including the whole x87/SSE/
  * AVX state, are saved when it stops and put back before it is let go, so
- * the interrupted system call restarts as if nothing happened. Signals that
- * arrive for the target meanwhile are re-delivered after it is let go.
+ * the interrupted system call restarts as if nothing happened; with
+ * inj_ptrace_call_safe the thread puts them back itself, so a scope killed
+ * at any moment leaves it whole. Signals that arrive for the target
+ * meanwhile are re-delivered after it is let go. A thread blocked in a call
+ * a stop would cut short (write, send, ...) is never stopped.
  */
 #ifndef INJ_PTRACE_H
 #define INJ_PTRACE_H
@@ -57,7 +60,10 @@ int inj_ptrace_stop(struct inj_tracee *t, pid_t pid);
 /* Call fn(args[0..nargs)) on the stopped thread; its return value (rax) goes
  * to *ret. `what` names the call in messages. At most 6 integer arguments.
  * 0, INJ_FAILED or INJ_EXITED; after INJ_FAILED the thread is stopped and
- * may still be released. */
+ * may still be released. It returns to address 0, a fault only a live
+ * scope catches: a scope killed meanwhile leaves the thread to crash. Used
+ * only where a safe call's lost return value is needed (dlerror, after a
+ * failed dlopen). */
 int inj_ptrace_call(struct inj_tracee *t, uintptr_t fn, const uint64_t *args,
                     int nargs, uint64_t *ret, const char *what);
 

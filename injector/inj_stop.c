@@ -12,8 +12,9 @@ int inj_with_stopped(const struct inj_process *tg, struct inj_tracee *t,
     char why[512];
     sigset_t quit, before;
 
-    /* Killed while the thread runs our call, scope would leave it to
-     * return to address 0. Ctrl-C and kill wait until it is given back. */
+    /* Ctrl-C and kill wait until the thread is given back: the work is
+     * finished or undone first (SIGKILL cannot wait, and need not: each
+     * call puts the thread back by itself, see inj_ptrace_call_safe). */
     sigemptyset(&quit);
     sigaddset(&quit, SIGINT);
     sigaddset(&quit, SIGTERM);

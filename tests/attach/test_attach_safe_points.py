@@ -76,25 +76,24 @@ class PartialWrite(SafeTest):
     says so when no other thread is at a safe point, and stops another one
     when there is."""
 
-    def test_single_thread_is_refused_and_the_write_is_whole(self):
-        t = self.start(fixture("partial_writer"))
+    def attach_during_the_write(self, *args):
+        t = self.start(fixture("partial_writer"), *args)
         self.assertEqual(t.first, "writing")
         t.wait_in(1)   # write
         r = self.attach(t.p.pid)
+        rc, out = t.finish()
+        self.assertEqual((rc, out.strip()), (0, "wrote 65536"), r.stderr)
+        return r
+
+    def test_single_thread_is_refused_and_the_write_is_whole(self):
+        r = self.attach_during_the_write()
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("blocked in write, which a stop would cut short", r.stderr)
-        rc, out = t.finish()
-        self.assertEqual((rc, out.strip()), (0, "wrote 65536"))
 
     def test_another_thread_is_stopped_and_the_write_is_whole(self):
-        t = self.start(fixture("partial_writer"), "thread")
-        self.assertEqual(t.first, "writing")
-        t.wait_in(1)
-        r = self.attach(t.p.pid)
+        r = self.attach_during_the_write("thread")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("scope: attached to", r.stderr)
-        rc, out = t.finish()
-        self.assertEqual((rc, out.strip()), (0, "wrote 65536"))
 
 
 class Seccomp(SafeTest):

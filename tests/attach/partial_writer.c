@@ -7,7 +7,9 @@
  * write blocks with 4096 bytes written. Prints "writing" before the write
  * and "wrote N" after it; exits 0 when N is the whole 64 KiB. With
  * "thread", a second thread sleeps meanwhile (a safe thread to stop). */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE     /* F_SETPIPE_SZ */
+#endif
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>

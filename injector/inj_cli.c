@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@ void inj_usage(const char *cmd, const char *fmt, ...)
 
 /* getopt_long() values of options that have no short form. */
 enum { OPT_METRICFORMAT = 256, OPT_ID, OPT_JSON, OPT_BACKTRACE, OPT_VERBOSE, OPT_ALL,
-       OPT_DRYRUN };
+       OPT_NO_CHILDREN, OPT_DRYRUN };
 
 /* Report what getopt_long() stopped at (c is '?' or ':'). A long option is
  * always the whole of argv[optind - 1]; an unknown short option may be in
@@ -185,6 +186,7 @@ enum inj_cli_result inj_cli_detach(int argc, char **argv, struct inj_attach_opts
 {
     static const struct option longopts[] = {
         {"all", no_argument, NULL, OPT_ALL},
+        {"no-children", no_argument, NULL, OPT_NO_CHILDREN},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -197,6 +199,7 @@ enum inj_cli_result inj_cli_detach(int argc, char **argv, struct inj_attach_opts
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case OPT_ALL: o->all = 1; break;
+        case OPT_NO_CHILDREN: o->no_children = 1; break;
         case OPT_VERBOSE: o->verbose = 1; break;
         case 'h': return INJ_CLI_HELP;
         default:
@@ -257,6 +260,38 @@ enum inj_cli_result inj_cli_history(int argc, char **argv)
     }
     if (optind < argc) {
         inj_usage("history", "unexpected argument '%s'", argv[optind]);
+        return INJ_CLI_USAGE;
+    }
+    return INJ_CLI_OK;
+}
+
+enum inj_cli_result inj_cli_look(const char *cmd, int argc, char **argv, bool *json,
+                                 const char **operand)
+{
+    bool options_done = false;
+
+    *json = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options_done && strcmp(a, "--") == 0) {
+            options_done = true;
+        } else if (!options_done && a[0] == '-' && a[1] != '\0') {
+            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+                return INJ_CLI_HELP;
+            if (strcmp(a, "--json") != 0) {
+                inj_usage(cmd, "unknown option '%s'", a);
+                return INJ_CLI_USAGE;
+            }
+            *json = true;
+        } else if (operand && !*operand) {
+            *operand = a;
+        } else {
+            inj_usage(cmd, "unexpected argument '%s'", a);
+            return INJ_CLI_USAGE;
+        }
+    }
+    if (operand && !*operand) {
+        inj_usage(cmd, "missing the PID");
         return INJ_CLI_USAGE;
     }
     return INJ_CLI_OK;

@@ -8,6 +8,8 @@
 #ifndef INJ_CLI_H
 #define INJ_CLI_H
 
+#include <stdbool.h>
+
 enum inj_cli_result { INJ_CLI_OK, INJ_CLI_HELP, INJ_CLI_USAGE };
 
 struct inj_run_opts {
@@ -34,6 +36,7 @@ struct inj_attach_opts {
     struct inj_run_opts lib;    /* the options `scope run` has too; argv unused */
     int verbose;                /* --verbose: how long the process was stopped */
     int all;                    /* detach --all */
+    int no_children;            /* detach --no-children */
     const char *target;         /* PID or NAME; NULL with --all */
 };
 
@@ -50,6 +53,11 @@ int inj_cli_check_opts(const char *cmd, const struct inj_run_opts *o);
 enum inj_cli_result inj_cli_show(int argc, char **argv, struct inj_show_opts *o);
 
 enum inj_cli_result inj_cli_history(int argc, char **argv);
+
+/* `scope ps` and `scope inspect`: [--json] [-h|--help], and one operand
+ * (into *operand, which starts NULL) when operand is not NULL. */
+enum inj_cli_result inj_cli_look(const char *cmd, int argc, char **argv, bool *json,
+                                 const char **operand);
 
 /* Print "scope: <message>; see `scope [cmd ]--help`" on stderr.
  * cmd NULL: the top-level help. */

@@ -231,3 +231,53 @@ int inj_config_run(const char *cmd, struct inj_run_opts *o, inj_config_go_fn *go
     free(c);
     return rc;
 }
+
+static int config_add(char **buf, size_t *len, size_t *cap, const char *key, const char *value)
+{
+    size_t need = strlen(key) + strlen(value) + 2;
+
+    if (*len + need + 1 > *cap) {
+        size_t ncap = (*cap + need) * 2;
+        char *nb = realloc(*buf, ncap);
+        if (!nb)
+            return -1;
+        *buf = nb;
+        *cap = ncap;
+    }
+    *len += (size_t)sprintf(*buf + *len, "%s=%s\n", key, value);
+    return 0;
+}
+
+/* The library takes the last line of a key. */
+char *inj_config_block(const struct inj_run_opts *o, const struct inj_dests *to, const char *dir,
+                       const struct inj_config *cfg)
+{
+    extern char **environ;
+    struct inj_config_set set[INJ_CONFIG_NSET];
+    size_t len = strlen(cfg->yaml.lines ? cfg->yaml.lines : ""), cap = len + 256;
+    char *buf = malloc(cap);
+    int rc = buf ? 0 : -1;
+
+    inj_config_sets(o, to, dir, set);
+    if (buf)
+        memcpy(buf, cfg->yaml.lines ? cfg->yaml.lines : "", len + 1);
+    for (char **e = environ; rc == 0 && *e; e++) {
+        char key[256];
+        const char *eq = strchr(*e, '=');
+        if (strncmp(*e, "SCOPE_", 6) != 0 || !eq || (size_t)(eq - *e) >= sizeof key ||
+            strchr(eq, '\n'))
+            continue;
+        snprintf(key, sizeof key, "%.*s", (int)(eq - *e), *e);
+        if (!inj_config_set_find(set, key))
+            rc = config_add(&buf, &len, &cap, key, eq + 1);
+    }
+    for (size_t i = 0; rc == 0 && i < INJ_CONFIG_NSET; i++)
+        if (set[i].value)
+            rc = config_add(&buf, &len, &cap, set[i].key, set[i].value);
+    if (rc != 0) {
+        free(buf);
+        fprintf(stderr, "scope: out of memory\n");
+        return NULL;
+    }
+    return buf;
+}

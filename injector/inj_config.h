@@ -52,4 +52,11 @@ void inj_config_sets(const struct inj_run_opts *o, const struct inj_dests *d, co
 const struct inj_config_set *inj_config_set_find(const struct inj_config_set set[INJ_CONFIG_NSET],
                                                  const char *key);
 
+/* scope_ctl_attach()'s "KEY=VALUE\n" block: the configuration file's
+ * lines, then scope's own SCOPE_* variables, then the ones the options and
+ * the session (dir, "" for none) set. NULL (printed) when out of memory;
+ * free() it. */
+char *inj_config_block(const struct inj_run_opts *o, const struct inj_dests *to, const char *dir,
+                       const struct inj_config *cfg);
+
 #endif

@@ -1,6 +1,7 @@
 /* inj_inject.c: find libc's and libscope's functions in the target and call
  * them there (see inj_inject.h). */
 #include "inj_inject.h"
+#include "inj_clock.h"
 #include "elfpatch.h"
 
 #include <dlfcn.h>
@@ -9,7 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 
 /* glibc's private flag that makes __libc_dlopen_mode behave like dlopen. */
 #define RTLD_DLOPEN_PRIVATE 0x80000000ULL
@@ -41,8 +43,40 @@ static const struct inj_mapping *find_loader(const struct inj_maps *maps)
     return m ? m : inj_maps_find(maps, "ld-musl");
 }
 
+/* libc's __restore_rt, the restorer its sigaction gives the kernel, found
+ * by its code (it is not exported): `mov $15, %rax; syscall`, the same in
+ * glibc and musl. Read from the target's memory, its executable mappings of
+ * libc. 0, or -ENOENT. */
+static int find_restorer(pid_t pid, const struct inj_maps *maps, const struct inj_mapping *libc,
+                         uintptr_t *addr)
+{
+    static const unsigned char code[] = {0x48, 0xc7, 0xc0, 0x0f, 0, 0, 0, 0x0f, 0x05};
+    static unsigned char buf[65536 + sizeof code];
+
+    for (size_t i = 0; i < maps->n; i++) {
+        const struct inj_mapping *m = &maps->v[i];
+        if (m->perms[2] != 'x' || strcmp(m->path, libc->path) != 0)
+            continue;
+        /* Chunks that overlap by the length of the code, to find it across
+         * a boundary. */
+        for (uintptr_t at = m->start; at < m->end; at += sizeof buf - sizeof code) {
+            size_t len = m->end - at < sizeof buf ? m->end - at : sizeof buf;
+            if (inj_proc_read(pid, at, buf, len) != 0)
+                break;
+            unsigned char *hit = memmem(buf, len, code, sizeof code);
+            if (hit) {
+                *addr = at + (uintptr_t)(hit - buf);
+                return 0;
+            }
+            if (len < sizeof buf)
+                break;
+        }
+    }
+    return -ENOENT;
+}
+
 /* dlopen itself (glibc >= 2.34, musl), or older glibc's __libc_dlopen_mode
- * (note 24). */
+ * (called with __RTLD_DLOPEN, 0x80000000, added to the flags). */
 static int resolve_dlopen(pid_t pid, const struct inj_maps *maps, const struct inj_mapping *libc,
                           struct inj_libc *c)
 {
@@ -73,12 +107,12 @@ int inj_libc_resolve(pid_t pid, const struct inj_maps *maps, struct inj_libc *c,
                  (int)pid, libc->path);
         return -1;
     }
-    if ((rc = symbol_at(pid, maps, libc, "mmap", &c->mmap)) == 0 &&
-        (rc = symbol_at(pid, maps, libc, "munmap", &c->munmap)) == 0)
+    if ((rc = symbol_at(pid, maps, libc, "sigaltstack", &c->sigaltstack)) == 0 &&
+        (rc = find_restorer(pid, maps, libc, &c->restorer)) == 0)
         rc = resolve_dlopen(pid, maps, libc, c);
     if (rc != 0) {
-        snprintf(why, whylen, "cannot find mmap, munmap and dlopen in %s (as seen by %d): %s",
-                 libc->path, (int)pid, strerror(-rc));
+        snprintf(why, whylen, "cannot find sigaltstack, the signal restorer and dlopen in %s "
+                 "(as seen by %d): %s", libc->path, (int)pid, strerror(-rc));
         return -1;
     }
     if (symbol_at(pid, maps, libc, "dlerror", &c->dlerror) != 0)
@@ -95,7 +129,7 @@ int inj_loader_check(struct inj_tracee *t, const struct inj_libc *c)
 
     if (!c->r_debug)
         return 0;
-    if ((rc = inj_proc_read(t->pid, c->r_debug, &r, sizeof r)) != 0) {
+    if ((rc = inj_proc_read(t->tid, c->r_debug, &r, sizeof r)) != 0) {
         snprintf(t->why, sizeof t->why, "cannot read _r_debug in %d: %s", (int)t->pid,
                  strerror(-rc));
         return INJ_FAILED;
@@ -106,35 +140,6 @@ int inj_loader_check(struct inj_tracee *t, const struct inj_libc *c)
         return INJ_FAILED;
     }
     return 0;
-}
-
-int inj_scratch_map(struct inj_tracee *t, const struct inj_libc *c, size_t len, uintptr_t *addr)
-{
-    uint64_t args[] = {0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       (uint64_t)-1, 0};
-    uint64_t ret;
-    int rc = inj_ptrace_call(t, c->mmap, args, 6, &ret, "mmap");
-
-    if (rc != 0)
-        return rc;
-    if (ret == (uint64_t)MAP_FAILED) {
-        snprintf(t->why, sizeof t->why, "mmap of %zu bytes failed in %d", len, (int)t->pid);
-        return INJ_FAILED;
-    }
-    *addr = (uintptr_t)ret;
-    return 0;
-}
-
-int inj_scratch_unmap(struct inj_tracee *t, const struct inj_libc *c, uintptr_t addr, size_t len)
-{
-    uint64_t args[] = {addr, len}, ret;
-    int rc = inj_ptrace_call(t, c->munmap, args, 2, &ret, "munmap");
-
-    if (rc == 0 && (int)ret != 0) {
-        snprintf(t->why, sizeof t->why, "munmap of scope's scratch page failed in %d", (int)t->pid);
-        return INJ_FAILED;
-    }
-    return rc;
 }
 
 /* dlerror()'s text, read from the target, into t->why. */
@@ -153,7 +158,7 @@ static int dlerror_text(struct inj_tracee *t, const struct inj_libc *c)
         return rc;
     /* The text may end near the end of a page: read less until it fits. */
     size_t len = sizeof text - 1;
-    while (msg && len >= 16 && inj_proc_read(t->pid, msg, text, len) != 0)
+    while (msg && len >= 16 && inj_proc_read(t->tid, msg, text, len) != 0)
         len /= 2;
     if (!msg || len < 16)
         snprintf(text, sizeof text, "no reason given");
@@ -162,14 +167,17 @@ static int dlerror_text(struct inj_tracee *t, const struct inj_libc *c)
     return INJ_FAILED;
 }
 
+/* dlopen's handle is lost with the safe call: the library mapped and its
+ * status there say whether it loaded. */
 int inj_dlopen(struct inj_tracee *t, const struct inj_libc *c, uintptr_t path)
 {
-    uint64_t args[] = {path, c->dlopen_flags}, handle;
-    int rc = inj_ptrace_call(t, c->dlopen, args, 2, &handle, "dlopen");
+    struct scope_ctl_status st;
+    uint64_t args[] = {path, c->dlopen_flags};
+    int rc = inj_ptrace_call_safe(t, c->dlopen, args, 2, "dlopen");
 
     if (rc != 0)
         return rc;
-    return handle ? 0 : dlerror_text(t, c);
+    return inj_scope_status(t->tid, &st, NULL, 0) == 0 ? 0 : dlerror_text(t, c);
 }
 
 int inj_scope_symbol(pid_t pid, const char *name, uintptr_t *addr, char *why, size_t whylen)
@@ -188,4 +196,51 @@ int inj_scope_symbol(pid_t pid, const char *name, uintptr_t *addr, char *why, si
                  lib ? strerror(-rc) : "the library is not mapped");
     inj_maps_free(&maps);
     return rc ? -1 : 0;
+}
+int inj_scope_call(struct inj_tracee *t, const struct inj_libc *libc, const char *fn,
+                   const uint64_t *arg, int nargs, double *ms)
+{
+    uintptr_t addr;
+    struct timespec t0;
+
+    if (inj_scope_symbol(t->tid, fn, &addr, t->why, sizeof t->why) < 0)
+        return INJ_FAILED;
+    t->restorer = libc->restorer;
+    t->sigaltstack_fn = libc->sigaltstack;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = inj_ptrace_call_safe(t, addr, arg, nargs, fn);
+    *ms = inj_ms_since(&t0);
+    return rc;
+}
+
+/* The path and the configuration go below the thread's red zone, where the
+ * calls' frames go too: nothing of ours is left in the target after. */
+int inj_load_and_attach(struct inj_tracee *t, const struct inj_libc *libc, const char *lib,
+                        const char *config, int loaded, struct inj_timings *tm, int *result)
+{
+    struct scope_ctl_status st;
+    uintptr_t lib_at, cfg_at;
+    struct timespec t0;
+    int rc;
+
+    t->restorer = libc->restorer;
+    t->sigaltstack_fn = libc->sigaltstack;
+    if ((rc = inj_ptrace_push(t, lib, strlen(lib) + 1, &lib_at)) != 0 ||
+        (rc = inj_ptrace_push(t, config, strlen(config) + 1, &cfg_at)) != 0)
+        return rc;
+    if (!loaded) {
+        if ((rc = inj_loader_check(t, libc)) != 0)
+            return rc;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rc = inj_dlopen(t, libc, lib_at);
+        tm->dlopen_ms = inj_ms_since(&t0);
+        if (rc != 0)
+            return rc;
+    }
+    if ((rc = inj_scope_call(t, libc, "scope_ctl_attach", &cfg_at, 1, &tm->call_ms)) != 0)
+        return rc;
+    /* Its result is lost with the safe call: its status says it. */
+    *result = inj_scope_status(t->tid, &st, NULL, 0) == 0 && st.state == SCOPE_CTL_ATTACHED
+                  ? 0 : -1;
+    return 0;
 }

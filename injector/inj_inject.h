@@ -1,5 +1,5 @@
 /* inj_inject.h: the functions scope calls inside the target (its own libc's
- * mmap, munmap, dlopen, dlerror; libscope's control API), found in the
+ * sigaltstack, dlopen, dlerror; libscope's control API), found in the
  * target's files as the target sees them, and the calls themselves.
  *
  * Addresses are resolved before the target is stopped (reading ELF files
@@ -17,7 +17,8 @@
 #include <sys/types.h>
 
 struct inj_libc {
-    uintptr_t mmap, munmap, dlopen, dlerror;   /* dlerror: 0 when not in libc */
+    uintptr_t sigaltstack, dlopen, dlerror;    /* dlerror: 0 when not in libc */
+    uintptr_t restorer;         /* __restore_rt (see inj_ptrace_call_safe) */
     uint64_t dlopen_flags;      /* RTLD_NOW, plus __RTLD_DLOPEN for __libc_dlopen_mode */
     uintptr_t r_debug;          /* &_r_debug in the dynamic linker; 0: none (musl) */
     char path[PATH_MAX];        /* libc's path in the target */
@@ -30,12 +31,9 @@ int inj_libc_resolve(pid_t pid, const struct inj_maps *maps, struct inj_libc *c,
                      char *why, size_t whylen);
 
 /* 0 when the dynamic linker is not in the middle of loading or unloading
- * something (note 20), else INJ_FAILED/INJ_EXITED with t->why set. */
+ * something (_r_debug.r_state is RT_CONSISTENT: calling dlopen
+ * meanwhile makes ld.so abort with "Inconsistency detected"), else INJ_FAILED/INJ_EXITED with t->why set. */
 int inj_loader_check(struct inj_tracee *t, const struct inj_libc *c);
-
-/* An anonymous read-write mapping of len bytes in the target: *addr. */
-int inj_scratch_map(struct inj_tracee *t, const struct inj_libc *c, size_t len, uintptr_t *addr);
-int inj_scratch_unmap(struct inj_tracee *t, const struct inj_libc *c, uintptr_t addr, size_t len);
 
 /* dlopen(path, RTLD_NOW) in the target, path being a string in its memory.
  * On failure t->why holds dlerror()'s text. */
@@ -44,5 +42,22 @@ int inj_dlopen(struct inj_tracee *t, const struct inj_libc *c, uintptr_t path);
 /* The address of libscope's exported `name` in pid, read from its memory
  * map (the library must be loaded). 0, or -1 with why. */
 int inj_scope_symbol(pid_t pid, const char *name, uintptr_t *addr, char *why, size_t whylen);
+
+/* libscope's `fn`(arg[0..nargs)) on the stopped thread, safe to abandon
+ * (its result is lost: read libscope's status after), how long it took in
+ * *ms. */
+int inj_scope_call(struct inj_tracee *t, const struct inj_libc *libc, const char *fn,
+                   const uint64_t *arg, int nargs, double *ms);
+
+struct inj_timings {
+    double dlopen_ms, call_ms;
+};
+
+/* Below the stopped thread's red zone: the library's path and the
+ * configuration ("KEY=VALUE\n" lines); dlopen the library unless it is
+ * loaded; scope_ctl_attach(config): *result 0 when it is attached, -1 when
+ * not (its status says why). */
+int inj_load_and_attach(struct inj_tracee *t, const struct inj_libc *libc, const char *lib,
+                        const char *config, int loaded, struct inj_timings *tm, int *result);
 
 #endif

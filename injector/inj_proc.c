@@ -92,20 +92,64 @@ int inj_pid_resolve(const char *arg, pid_t *pid, char *err, size_t errlen)
     return 0;
 }
 
+/* The fields of /proc/PID/<stat> after the command name (which may hold
+ * spaces and parentheses: they follow the last ')'), or NULL. */
+static const char *stat_fields(const char *stat, char *buf, size_t cap)
+{
+    FILE *f = fopen(stat, "re");
+    if (!f)
+        return NULL;
+    size_t n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *close = strrchr(buf, ')');
+    return close && close[1] == ' ' ? close + 2 : NULL;
+}
+
 char inj_proc_state(pid_t pid)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
+    const char *fields = stat_fields(path, buf, sizeof buf);
+    return fields ? fields[0] : 0;
+}
+
+pid_t inj_proc_parent(pid_t pid)
+{
+    char path[64], buf[512];
+    int ppid;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    const char *fields = stat_fields(path, buf, sizeof buf);
+    return fields && sscanf(fields, "%*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
+static int state_live(char s)
+{
+    return s && s != 'Z' && s != 'X';
+}
+
+pid_t inj_proc_live_thread(pid_t pid)
+{
+    char path[64 + NAME_MAX], buf[512];
+    struct dirent *e;
+    pid_t live = 0;
+
+    if (state_live(inj_proc_state(pid)))
+        return pid;
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
         return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* The command name may hold spaces and parentheses: the state follows
-     * the last ')'. */
-    char *close = strrchr(buf, ')');
-    return close && close[1] == ' ' ? close[2] : 0;
+    while (!live && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%s/stat", (int)pid, e->d_name);
+        const char *fields = stat_fields(path, buf, sizeof buf);
+        if (fields && state_live(fields[0]))
+            live = (pid_t)atoi(e->d_name);
+    }
+    closedir(d);
+    return live;
 }
 
 static int mapping_parse(const char *line, struct inj_mapping *m)
@@ -201,8 +245,10 @@ int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
     struct inj_maps maps;
     char file[PATH_MAX + 64];
     uint64_t value;
-    int rc = inj_maps_read(pid, &maps);
+    pid_t live = inj_proc_live_thread(pid);
 
+    pid = live ? live : pid;
+    int rc = inj_maps_read(pid, &maps);
     if (rc < 0)
         return rc;
     const struct inj_mapping *lib = inj_maps_find(&maps, "libscope.so");
@@ -218,6 +264,26 @@ int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
         rc = inj_proc_read(pid, inj_maps_base(&maps, lib) + value, st, sizeof *st);
     if (rc == 0 && st->magic != SCOPE_CTL_MAGIC)
         rc = -EPROTO;
+    if (rc == 0) {
+        /* Another process's memory may hold anything: no string of it is
+         * used past its buffer. */
+        st->metric_dest[sizeof st->metric_dest - 1] = '\0';
+        st->event_dest[sizeof st->event_dest - 1] = '\0';
+        st->error[sizeof st->error - 1] = '\0';
+    }
     inj_maps_free(&maps);
     return rc;
+}
+
+int inj_yama_ptrace_scope(void)
+{
+    FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+    int v = -1;
+
+    if (f) {
+        if (fscanf(f, "%d", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
 }

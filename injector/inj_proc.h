@@ -38,6 +38,15 @@ int inj_proc_comm(pid_t pid, char *comm, size_t cap);
  * when the process does not exist. */
 char inj_proc_state(pid_t pid);
 
+/* Its parent (PPid), or -1 when it does not exist. */
+pid_t inj_proc_parent(pid_t pid);
+
+/* A live thread of the process: pid itself, or when the main thread has
+ * exited (pthread_exit: it shows as a zombie while others run) another
+ * one, whose /proc/TID entries (maps, exe, root) and process_vm_readv
+ * still show the process's memory and files; 0 when none lives. */
+pid_t inj_proc_live_thread(pid_t pid);
+
 /* 0, or -errno. */
 int inj_maps_read(pid_t pid, struct inj_maps *maps);
 void inj_maps_free(struct inj_maps *maps);
@@ -56,10 +65,17 @@ void inj_proc_file_path(pid_t pid, const char *path, char *out, size_t cap);
 /* Read len bytes at addr in the target (process_vm_readv): 0 or -errno. */
 int inj_proc_read(pid_t pid, uintptr_t addr, void *buf, size_t len);
 
-/* libscope's status in the target. 0 with *st filled, 1 when libscope.so is
- * not loaded there, -errno when it could not be read. lib_path (may be
- * NULL) receives the library's path as the target sees it. */
+/* libscope's status in the target, read through a live thread. 0 with
+ * *st filled (its strings NUL-terminated within their buffers, whatever
+ * the target's memory held), 1 when libscope.so is not loaded there, -errno when it could not be
+ * read. lib_path (may be NULL) receives the library's path as the target
+ * sees it. */
 int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
                      char *lib_path, size_t lib_path_cap);
+
+/* kernel.yama.ptrace_scope (0 classic ptrace permissions, 1 only
+ * descendants, 2 only CAP_SYS_PTRACE, 3 none), or -1 when the kernel has no
+ * Yama (or it cannot be read): then only the classic permissions apply. */
+int inj_yama_ptrace_scope(void);
 
 #endif

@@ -6,13 +6,16 @@
  * user-space lock (read, poll, nanosleep, ...), never one that may be inside
  * malloc or the dynamic linker. Its registers, including the whole x87/SSE/
  * AVX state, are saved when it stops and put back before it is let go, so
- * the interrupted system call restarts as if nothing happened. Signals that
- * arrive for the target meanwhile are re-delivered after it is let go. See
- * ../shared/INTERPOSITION-NOTES.md 19-23.
+ * the interrupted system call restarts as if nothing happened; with
+ * inj_ptrace_call_safe the thread puts them back itself, so a scope killed
+ * at any moment leaves it whole. Signals that arrive for the target
+ * meanwhile are re-delivered after it is let go. A thread blocked in a call
+ * a stop would cut short (write, send, ...) is never stopped.
  */
 #ifndef INJ_PTRACE_H
 #define INJ_PTRACE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -39,6 +42,13 @@ struct inj_tracee {
     struct timespec stopped_at;         /* PTRACE_INTERRUPT that stopped it */
     double stopped_ms;                  /* set by inj_ptrace_release() */
     int error;                          /* errno of a refused PTRACE_SEIZE */
+    /* For calls safe to abandon (inj_ptrace_call_safe): */
+    uintptr_t restorer;                 /* libc's __restore_rt (rt_sigreturn) */
+    uintptr_t sigaltstack_fn;           /* libc's sigaltstack */
+    stack_t altstack;                   /* the thread's, once known */
+    int altstack_known;
+    uintptr_t data_top;                 /* lowest byte pushed below the red zone */
+    int theirs;                         /* registers, xstate and mask are its own */
     char why[512];
 };
 
@@ -50,9 +60,27 @@ int inj_ptrace_stop(struct inj_tracee *t, pid_t pid);
 /* Call fn(args[0..nargs)) on the stopped thread; its return value (rax) goes
  * to *ret. `what` names the call in messages. At most 6 integer arguments.
  * 0, INJ_FAILED or INJ_EXITED; after INJ_FAILED the thread is stopped and
- * may still be released. */
+ * may still be released. It returns to address 0, a fault only a live
+ * scope catches: a scope killed meanwhile leaves the thread to crash. Used
+ * only where a safe call's lost return value is needed (dlerror, after a
+ * failed dlopen). */
 int inj_ptrace_call(struct inj_tracee *t, uintptr_t fn, const uint64_t *args,
                     int nargs, uint64_t *ret, const char *what);
+
+/* Calls safe to abandon. The thread's own context (registers made to
+ * restart its system call, xstate, signal mask, alternate stack) is
+ * written below its red zone as a signal frame, and fn returns into
+ * libc's __restore_rt: fn's rt_sigreturn puts the thread back as it was
+ * by itself, so a scope killed at any moment of the call leaves it
+ * running its own code. The return value is lost (read the call's effects
+ * instead). t->restorer and t->sigaltstack_fn must be set. 0, INJ_FAILED
+ * or INJ_EXITED. */
+int inj_ptrace_call_safe(struct inj_tracee *t, uintptr_t fn, const uint64_t *args, int nargs,
+                         const char *what);
+
+/* Copy len bytes below the red zone (and what was pushed before) for the
+ * calls to read; *addr is where. 0, INJ_FAILED or INJ_EXITED. */
+int inj_ptrace_push(struct inj_tracee *t, const void *buf, size_t len, uintptr_t *addr);
 
 /* Write len bytes at addr in the target. 0 or INJ_FAILED/INJ_EXITED. */
 int inj_ptrace_write(struct inj_tracee *t, uintptr_t addr, const void *buf, size_t len);

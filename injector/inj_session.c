@@ -29,6 +29,11 @@ int inj_history_dir(char *buf, size_t len)
     const char *home = getenv("SCOPE_HOME");
     const char *user_home = getenv("HOME");
 
+    if (home && home[0] && home[0] != '/') {
+        fprintf(stderr, "scope: SCOPE_HOME must be an absolute path, and '%s' is not: it "
+                "would name a different directory in each working directory\n", home);
+        return -1;
+    }
     if (home && home[0])
         return inj_path_join(buf, len, home, "history");
     if (!user_home || !user_home[0]) {
@@ -188,16 +193,39 @@ static int highest_n(const char *hist, unsigned long *out)
     return 0;
 }
 
-/* Make the directory `name` of a new session: in hist, or in parent with a
- * symlink to it in hist. 0, 1 when the name is taken, -1 on error. */
-static int make_session_dir(const char *hist, const char *parent, const char *name,
+int inj_dir_open_verified(const char *dir)
+{
+    struct stat st;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0 && errno != ELOOP && errno != ENOTDIR) {
+        fprintf(stderr, "scope: cannot open %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+        fprintf(stderr, "scope: %s is not a directory of this user's (uid %u) that only it "
+                "may write in (a symlink, another user's, or group/world-writable): scope "
+                "writes nothing there\n", dir, (unsigned)geteuid());
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Make the directory `name` of a new session: in hist (histfd), or in
+ * parent with a symlink to it in hist. 0, 1 when the name is taken, -1 on
+ * error. */
+static int make_session_dir(int histfd, const char *hist, const char *parent, const char *name,
                             char *dir, size_t len)
 {
     char link[PATH_MAX];
+    int rc;
 
     if (inj_path_join(dir, len, parent ? parent : hist, name) < 0)
         return -1;
-    if (mkdir(dir, 0700) != 0) {
+    rc = parent ? mkdir(dir, 0700) : mkdirat(histfd, name, 0700);
+    if (rc != 0) {
         if (errno == EEXIST)
             return 1;
         fprintf(stderr, "scope: cannot create %s: %s\n", dir, strerror(errno));
@@ -205,7 +233,7 @@ static int make_session_dir(const char *hist, const char *parent, const char *na
     }
     if (!parent)
         return 0;
-    if (inj_path_join(link, sizeof link, hist, name) == 0 && symlink(dir, link) == 0)
+    if (inj_path_join(link, sizeof link, hist, name) == 0 && symlinkat(dir, histfd, name) == 0)
         return 0;
     int err = errno;
     rmdir(dir);
@@ -215,21 +243,41 @@ static int make_session_dir(const char *hist, const char *parent, const char *na
     return -1;
 }
 
+/* proc as it may stand in a file name: the process chose it (comm,
+ * argv[0]), so anything but letters, digits, '.', '-' and '+' becomes '_'
+ * (no '/', no control character), a leading '.' too (no hidden name),
+ * and at most PROC_MAX bytes are kept. */
+static void proc_for_path(const char *proc, char out[PROC_MAX + 1])
+{
+    size_t i;
+
+    for (i = 0; i < PROC_MAX && proc[i]; i++) {
+        unsigned char c = (unsigned char)proc[i];
+        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '+' || (c == '.' && i > 0);
+        out[i] = plain ? (char)c : '_';
+    }
+    if (i == 0)
+        out[i++] = '_';
+    out[i] = '\0';
+}
+
 /* Under an exclusive lock on hist, so that concurrent runs get distinct
- * numbers; a name that exists anyway (EEXIST) makes us count again. */
+ * numbers; a name that exists anyway (EEXIST) makes us count again. hist
+ * must be ours and writable by us only: in a tree another user controls
+ * (HOME kept by sudo -E), they could otherwise swap what we create. */
 static int create_session(const char *hist, const char *parent, const char *proc, pid_t pid,
                           long long start, char *dir, size_t len, unsigned long *n)
 {
-    char name[NAME_MAX + 1];
+    char name[NAME_MAX + 1], safe[PROC_MAX + 1];
     int lock, rc = 1;
 
-    if (make_dirs(hist) < 0)
+    proc_for_path(proc, safe);
+    if (make_dirs(hist) < 0 || (lock = inj_dir_open_verified(hist)) < 0)
         return -1;
-    lock = open(hist, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+    if (flock(lock, LOCK_EX) != 0) {
         fprintf(stderr, "scope: cannot lock %s: %s\n", hist, strerror(errno));
-        if (lock >= 0)
-            close(lock);
+        close(lock);
         return -1;
     }
     for (int tries = 0; tries < 100 && rc == 1; tries++) {
@@ -238,8 +286,8 @@ static int create_session(const char *hist, const char *parent, const char *proc
             break;
         }
         ++*n;
-        snprintf(name, sizeof name, "%.*s_%lu_%ld_%lld", PROC_MAX, proc, *n, (long)pid, start);
-        rc = make_session_dir(hist, parent, name, dir, len);
+        snprintf(name, sizeof name, "%s_%lu_%ld_%lld", safe, *n, (long)pid, start);
+        rc = make_session_dir(lock, hist, parent, name, dir, len);
     }
     close(lock);
     return rc == 0 ? 0 : -1;
@@ -260,71 +308,111 @@ int inj_session_create_linked(const char *hist, const char *parent, const char *
 
 int inj_session_touch(const char *dir, const char *name)
 {
-    char path[PATH_MAX];
-    int fd;
+    int dfd = inj_dir_open_verified(dir);
+    int fd = dfd < 0 ? -1 : openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                   0600);
 
-    if (inj_path_join(path, sizeof path, dir, name) < 0)
+    if (dfd >= 0 && fd < 0)
+        fprintf(stderr, "scope: cannot create %s/%s: %s\n", dir, name, strerror(errno));
+    if (dfd >= 0)
+        close(dfd);
+    if (fd < 0)
         return -1;
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        fprintf(stderr, "scope: cannot create %s: %s\n", path, strerror(errno));
-        return -1;
-    }
     close(fd);
     return 0;
 }
 
+/* Files are unlinked in the directory as opened, never through a symlink;
+ * it may be another user's by now (handed to the process's user). */
 void inj_session_remove(const char *dir)
 {
     static const char *const files[] = {INJ_METRICS_FILE, INJ_EVENTS_FILE, INJ_INFO_FILE};
-    char path[PATH_MAX];
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        if (inj_path_join(path, sizeof path, dir, files[i]) == 0)
-            unlink(path);
+    for (size_t i = 0; dfd >= 0 && i < sizeof files / sizeof files[0]; i++)
+        unlinkat(dfd, files[i], 0);
+    if (dfd >= 0)
+        close(dfd);
     if (rmdir(dir) != 0)
         fprintf(stderr, "scope: cannot remove %s: %s\n", dir, strerror(errno));
 }
 
+/* info.json.tmp is made new (a leftover is removed first, a symlink
+ * included, never followed) and renamed over info.json in the same
+ * verified directory. */
 int inj_info_write(const char *dir, json_t *info)
 {
-    char tmp[PATH_MAX], path[PATH_MAX];
-    FILE *f;
-    int fd, rc;
+    static const char tmp[] = INJ_INFO_FILE ".tmp";
+    FILE *f = NULL;
+    int dfd, fd = -1, rc = -1;
 
-    if (inj_path_join(path, sizeof path, dir, INJ_INFO_FILE) < 0 ||
-        inj_path_join(tmp, sizeof tmp, dir, INJ_INFO_FILE ".tmp") < 0)
+    if ((dfd = inj_dir_open_verified(dir)) < 0)
         return -1;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || !(f = fdopen(fd, "w"))) {
-        fprintf(stderr, "scope: cannot write %s: %s\n", tmp, strerror(errno));
+    if (unlinkat(dfd, tmp, 0) == 0 || errno == ENOENT)
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0 && !(f = fdopen(fd, "w")))
+        close(fd);
+    if (f) {
+        rc = json_dumpf(info, f, JSON_INDENT(2));
+        if (fputc('\n', f) == EOF)
+            rc = -1;
+        if (fclose(f) != 0)
+            rc = -1;
+        if (rc == 0 && renameat(dfd, tmp, dfd, INJ_INFO_FILE) != 0)
+            rc = -1;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "scope: cannot write %s/%s: %s\n", dir, INJ_INFO_FILE, strerror(errno));
+        unlinkat(dfd, tmp, 0);
+    }
+    close(dfd);
+    return rc;
+}
+
+FILE *inj_session_file_open(const char *dir, const char *name, off_t *size)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    FILE *f = NULL;
+    int fd;
+
+    if (inj_path_join(path, sizeof path, dir, name) < 0) {
+        errno = 0;
+        return NULL;
+    }
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno != ELOOP)
+        return NULL;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "scope: skipped %s: not a regular file (a symlink, FIFO or device "
+                "put in its place)\n", path);
         if (fd >= 0)
             close(fd);
-        return -1;
+        errno = 0;
+        return NULL;
     }
-    rc = json_dumpf(info, f, JSON_INDENT(2));
-    if (fputc('\n', f) == EOF)
-        rc = -1;
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -1;
-    if (rc != 0) {
-        fprintf(stderr, "scope: cannot write %s: %s\n", path, strerror(errno));
-        unlink(tmp);
-        return -1;
+    /* A regular file never blocks; reads see only what it held now. */
+    if (fcntl(fd, F_SETFL, 0) != 0 || !(f = fdopen(fd, "r"))) {
+        close(fd);
+        return NULL;
     }
-    return 0;
+    *size = st.st_size;
+    return f;
 }
+
+#define INFO_MAX (1 << 20)  /* info.json is a few hundred bytes */
 
 json_t *inj_info_read(const char *dir)
 {
-    char path[PATH_MAX];
-    json_t *info;
+    off_t size;
+    json_t *info = NULL;
+    FILE *f = inj_session_file_open(dir, INJ_INFO_FILE, &size);
 
-    if (inj_path_join(path, sizeof path, dir, INJ_INFO_FILE) < 0)
+    if (!f)
         return NULL;
-    info = json_load_file(path, 0, NULL);
+    if (size <= INFO_MAX)
+        info = json_loadf(f, 0, NULL);
+    fclose(f);
     if (info && !json_is_object(info)) {
         json_decref(info);
         return NULL;
@@ -347,4 +435,28 @@ void inj_dests_choose(const char *metric_dest, const char *event_dest,
         snprintf(d->event, sizeof d->event, "%s", event_dest);
     else
         snprintf(d->event, sizeof d->event, "file://%s/" INJ_EVENTS_FILE, dir);
+}
+
+/* Made or checked without following a symlink someone may have planted. */
+int inj_shared_parent(char *out, size_t len)
+{
+    struct stat st;
+    int fd;
+
+    snprintf(out, len, "%s/scope", access("/run", W_OK) == 0 ? "/run" : "/var/tmp");
+    if (mkdir(out, 0711) != 0 && errno != EEXIST) {
+        fprintf(stderr, "scope: cannot create %s: %s\n", out, strerror(errno));
+        return -1;
+    }
+    fd = open(out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != 0 || (st.st_mode & 022) ||
+        fchmod(fd, 0711) != 0) {
+        fprintf(stderr, "scope: %s is not a directory owned by root and writable by root "
+                "only; remove it\n", out);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
 }

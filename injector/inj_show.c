@@ -6,6 +6,7 @@
  * the documented shapes are skipped and counted.
  */
 #include "inj_show.h"
+#include "inj_term.h"
 
 #include "inj_session.h"
 #include "inj_table.h"
@@ -58,40 +59,48 @@ static int session_dir(const char *id, char *dir, size_t len)
     return rc;
 }
 
-/* Open dir/name; when it is missing, say where info.json says the output went. */
-static FILE *open_output(const char *dir, const char *name, const char *dest_key)
+/* Open dir/name (*size: how much to read); when it is missing, say where
+ * info.json says the output went. */
+static FILE *open_output(const char *dir, const char *name, const char *dest_key, off_t *size)
 {
-    char path[PATH_MAX];
     FILE *f;
     json_t *info;
     const char *dest;
 
-    if (inj_path_join(path, sizeof path, dir, name) < 0)
-        return NULL;
-    if ((f = fopen(path, "r")))
+    if ((f = inj_session_file_open(dir, name, size)))
         return f;
-    fprintf(stderr, "scope: cannot read %s: %s\n", path, strerror(errno));
+    if (errno == 0)
+        return NULL;
+    fprintf(stderr, "scope: cannot read %s/%s: %s\n", dir, name, strerror(errno));
     info = inj_info_read(dir);
-    if ((dest = json_string_value(json_object_get(info, dest_key))))
-        fprintf(stderr, "scope: this session sent its output to %s\n", dest);
+    char *shown = (dest = json_string_value(json_object_get(info, dest_key))) ? inj_term_dup(dest)
+                                                                             : NULL;
+    if (shown)
+        fprintf(stderr, "scope: this session sent its output to %s\n", shown);
+    free(shown);
     json_decref(info);
     return NULL;
 }
 
-static int copy_raw(FILE *f)
+/* At most size bytes of f to stdout. */
+static int copy_raw(FILE *f, off_t size)
 {
     char buf[65536];
     size_t n;
 
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    while (size > 0 &&
+           (n = fread(buf, 1, (size_t)size < sizeof buf ? (size_t)size : sizeof buf, f)) > 0) {
         if (fwrite(buf, 1, n, stdout) != n)
             return -1;
+        size -= (off_t)n;
+    }
     return ferror(f) ? -1 : 0;
 }
 
-/* Call each() with every non-empty line parsed as JSON; lines that do not
- * parse or that each() rejects are counted in *malformed. */
-static int each_line(FILE *f, enum line_result (*each)(json_t *, void *), void *ctx,
+/* Call each() with every non-empty line of the first size bytes parsed as
+ * JSON; lines that do not parse or that each() rejects are counted in
+ * *malformed. */
+static int each_line(FILE *f, off_t size, enum line_result (*each)(json_t *, void *), void *ctx,
                      size_t *malformed)
 {
     char *line = NULL;
@@ -100,8 +109,9 @@ static int each_line(FILE *f, enum line_result (*each)(json_t *, void *), void *
     enum line_result r = LINE_OK;
 
     *malformed = 0;
-    while (r != LINE_FATAL && (len = getline(&line, &cap, f)) >= 0) {
+    while (r != LINE_FATAL && size > 0 && (len = getline(&line, &cap, f)) >= 0) {
         json_t *root;
+        size -= len;
         if (len == 0 || (len == 1 && line[0] == '\n'))
             continue;
         root = json_loadb(line, (size_t)len, 0, NULL);
@@ -130,17 +140,19 @@ static int show(const struct inj_show_opts *o, const char *file, const char *des
 {
     char dir[PATH_MAX];
     size_t malformed;
+    off_t size;
     FILE *f;
     int rc;
 
-    if (session_dir(o->id, dir, sizeof dir) < 0 || !(f = open_output(dir, file, dest_key)))
+    if (session_dir(o->id, dir, sizeof dir) < 0 ||
+        !(f = open_output(dir, file, dest_key, &size)))
         return 1;
     if (o->json) {
-        rc = copy_raw(f);
+        rc = copy_raw(f, size);
         fclose(f);
         return rc < 0 ? 1 : 0;
     }
-    rc = each_line(f, each, ctx, &malformed);
+    rc = each_line(f, size, each, ctx, &malformed);
     fclose(f);
     if (rc == 0)
         rc = print(ctx);
@@ -178,28 +190,6 @@ static void print_value(FILE *out, json_t *v)
         fputs(s, out);
         free(s);
     }
-}
-
-/* A copy of s with newlines, tabs and carriage returns written as \n \t \r
- * and other control characters as '?', so that a row stays one line. */
-static char *one_line(const char *s)
-{
-    char *out = malloc(2 * strlen(s) + 1), *p = out;
-
-    if (!out)
-        return NULL;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        const char *esc = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
-        if (esc) {
-            memcpy(p, esc, 2);
-            p += 2;
-        } else {
-            *p++ = c < 0x20 || c == 0x7f ? '?' : (char)c;
-        }
-    }
-    *p = '\0';
-    return out;
 }
 
 /* {"type": type, "body": {...}, ...} */
@@ -272,7 +262,7 @@ static char *tags_of(json_t *body)
         free(out);
         return NULL;
     }
-    line = one_line(out);
+    line = inj_term_dup(out);
     free(out);
     return line;
 }
@@ -471,7 +461,7 @@ static enum line_result add_event(json_t *root, void *ctx)
              json_integer_value(pid));
     if (!(raw = summary(body)))
         return LINE_FATAL;
-    data = one_line(raw);
+    data = inj_term_dup(raw);
     free(raw);
     if (!data)
         return LINE_FATAL;

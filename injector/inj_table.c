@@ -1,5 +1,6 @@
 /* inj_table.c: text tables with fitted columns (see inj_table.h). */
 #include "inj_table.h"
+#include "inj_term.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ static int add_row(struct inj_table *t, const char *const *cells)
         t->cap = cap;
     }
     for (size_t c = 0; c < t->ncols; c++) {
-        char *copy = strdup(cells[c]);
+        char *copy = inj_term_dup(cells[c]);
         if (!copy) {
             while (c-- > 0)
                 free(t->cells[t->nrows * t->ncols + c]);

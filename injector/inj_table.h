@@ -8,10 +8,11 @@
 
 struct inj_table;
 
-/* headers: ncols strings, copied. NULL when out of memory. */
+/* headers: ncols strings, copied (escaped). NULL when out of memory. */
 struct inj_table *inj_table_new(size_t ncols, const char *const *headers);
 
-/* cells: ncols strings, copied. 0, or -1 when out of memory. */
+/* cells: ncols strings, copied with their control characters escaped
+ * (inj_term). 0, or -1 when out of memory. */
 int inj_table_add(struct inj_table *t, const char *const *cells);
 
 size_t inj_table_rows(const struct inj_table *t);

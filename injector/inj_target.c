@@ -3,7 +3,9 @@
 
 #include "elfpatch.h"
 
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -26,6 +28,60 @@ static int default_library(char *out, size_t len)
         return -1;
     }
     return 0;
+}
+
+static int trusted_owner(uid_t uid)
+{
+    return uid == 0 || uid == geteuid() || uid == getuid();
+}
+
+/* lib (a real path: no symlink in it) and every directory above it are
+ * owned by root or us and writable by nobody else, so nobody else can
+ * replace the library before a process loads it. A world-writable
+ * directory with the sticky bit (/tmp) passes: nobody else may rename or
+ * remove what is ours in it. */
+static int library_trusted(const char *lib)
+{
+    char path[PATH_MAX];
+    struct stat st;
+
+    snprintf(path, sizeof path, "%s", lib);
+    for (int file = 1;; file = 0) {
+        if (lstat(path[0] ? path : "/", &st) != 0) {
+            fprintf(stderr, "scope: cannot check %s: %s\n", path[0] ? path : "/", strerror(errno));
+            return -1;
+        }
+        int writable = (st.st_mode & 022) && (file || !(st.st_mode & S_ISVTX));
+        if (!trusted_owner(st.st_uid) || writable) {
+            fprintf(stderr, "scope: refusing the library %s: %s is owned by uid %u with mode "
+                    "%04o, so another user could replace the library before it is loaded; "
+                    "the library and every directory above it must be owned by root (or "
+                    "you) and not writable by group or others\n", lib, path[0] ? path : "/",
+                    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+            return -1;
+        }
+        char *slash = strrchr(path, '/');
+        if (!path[0] || !slash)
+            return 0;
+        *slash = '\0';
+    }
+}
+
+/* A 64-bit x86-64 ELF shared object: what a process can load. */
+static int library_loadable(const char *lib, const char *named_by)
+{
+    Elf64_Ehdr h;
+    int fd = open(lib, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, &h, sizeof h);
+
+    if (fd >= 0)
+        close(fd);
+    if (n == (ssize_t)sizeof h && memcmp(h.e_ident, ELFMAG, SELFMAG) == 0 &&
+        h.e_ident[EI_CLASS] == ELFCLASS64 && h.e_type == ET_DYN && h.e_machine == EM_X86_64)
+        return 0;
+    fprintf(stderr, "scope: %s%s is not a 64-bit x86-64 ELF shared object; it must be "
+            "libscope.so\n", named_by, lib);
+    return -1;
 }
 
 int inj_find_library(char *out, size_t len)
@@ -53,6 +109,9 @@ int inj_find_library(char *out, size_t len)
         fprintf(stderr, "scope: path of libscope.so is too long\n");
         return -1;
     }
+    if (library_trusted(resolved) < 0 ||
+        library_loadable(resolved, env && env[0] ? "SCOPE_LIB_PATH=" : ""))
+        return -1;
     strcpy(out, resolved);
     return 0;
 }

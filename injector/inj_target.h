@@ -6,8 +6,11 @@
 #include <stddef.h>
 
 /* The absolute path of libscope.so: $SCOPE_LIB_PATH if set, else
- * <dir of /proc/self/exe>/../lib/libscope.so. Returns 0, or -1 after
- * printing an error that names both places. */
+ * <dir of /proc/self/exe>/../lib/libscope.so, resolved. Returns 0, or -1
+ * after printing an error that names both places; refused too (what to do
+ * is printed): a file that is not a 64-bit x86-64 ELF shared object, and
+ * one that another user could replace (the file or a directory above it
+ * not owned by root or us, or writable by group or others). */
 int inj_find_library(char *out, size_t len);
 
 /* Look `cmd` up like execvp does and refuse statically linked, Go and

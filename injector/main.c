@@ -1,8 +1,10 @@
 /* main.c: `scope`: hand the command line to the command it names. */
 #include "inj_attach.h"
 #include "inj_cli.h"
+#include "inj_detach.h"
 #include "inj_help.h"
 #include "inj_inspect.h"
+#include "inj_ps.h"
 #include "inj_run.h"
 #include "inj_show.h"
 

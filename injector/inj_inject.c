@@ -1,7 +1,7 @@
 /* inj_inject.c: find libc's and libscope's functions in the target and call
  * them there (see inj_inject.h). */
 #include "inj_inject.h"
-#include "inj_clock.h"
+#include "rep_clock.h"
 #include "elfpatch.h"
 
 #include <dlfcn.h>
@@ -209,7 +209,7 @@ int inj_scope_call(struct inj_tracee *t, const struct inj_libc *libc, const char
     t->sigaltstack_fn = libc->sigaltstack;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = inj_ptrace_call_safe(t, addr, arg, nargs, fn);
-    *ms = inj_ms_since(&t0);
+    *ms = rep_ms_since(&t0);
     return rc;
 }
 
@@ -233,7 +233,7 @@ int inj_load_and_attach(struct inj_tracee *t, const struct inj_libc *libc, const
             return rc;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         rc = inj_dlopen(t, libc, lib_at);
-        tm->dlopen_ms = inj_ms_since(&t0);
+        tm->dlopen_ms = rep_ms_since(&t0);
         if (rc != 0)
             return rc;
     }

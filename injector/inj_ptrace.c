@@ -1,7 +1,7 @@
 /* inj_ptrace.c: stop a thread at a safe point, call functions on it, give
  * it back (see inj_ptrace.h). */
 #include "inj_ptrace.h"
-#include "inj_clock.h"
+#include "rep_clock.h"
 #include "inj_choose.h"
 #include "inj_proc.h"
 
@@ -32,7 +32,7 @@
 
 double inj_ptrace_elapsed_ms(const struct inj_tracee *t)
 {
-    return inj_ms_since(&t->stopped_at);
+    return rep_ms_since(&t->stopped_at);
 }
 
 static volatile sig_atomic_t timed_out;
@@ -214,7 +214,7 @@ int inj_ptrace_stop(struct inj_tracee *t, pid_t pid)
     t->why[0] = '\0';
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        double waited = inj_ms_since(&start);
+        double waited = rep_ms_since(&start);
         int patient = waited > FUTEX_AFTER_MS;
         if (inj_choose_thread(pid, patient, &c) < 0)
             return INJ_EXITED;

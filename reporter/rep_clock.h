@@ -1,4 +1,4 @@
-/* rep_clock.h: the monotonic clock, as the reporter reads it.
+/* rep_clock.h: the monotonic clock, as the reporter and the CLI read it.
  *
  * CLOCK_MONOTONIC for every wait, period and backoff: the wall clock may
  * jump (NTP, an operator), and a wait must not. CLOCK_REALTIME is only for
@@ -27,6 +27,16 @@ static inline int64_t rep_monotonic_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds from `start` (CLOCK_MONOTONIC) to now: how long a step
+ * took, for the CLI's timings. */
+static inline double rep_ms_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+           (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
 /* ts + ms, normalized: a deadline for the timed waits. */

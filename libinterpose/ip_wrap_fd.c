@@ -5,7 +5,7 @@
  */
 #include "ip_call.h"
 #include "ip_hooks.h"
-#include "rep_transport.h"
+#include "rep_fd.h"
 
 #include <fcntl.h>
 #include <stdarg.h>

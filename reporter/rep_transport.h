@@ -23,9 +23,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "rep_url.h"
-/* The descriptor helpers were declared here; ip_wrap_fd.c still finds
- * rep_close_range_sparing through this header. */
-#include "rep_fd.h"
 
 /* What is kept for a destination that is down or slow; past it the oldest
  * lines go, a quarter of it at a time. */

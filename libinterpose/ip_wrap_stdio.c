@@ -1,8 +1,8 @@
 /* ip_wrap_stdio.c: wrappers of the stdio functions programs print with.
  *
  * Inside libc, fwrite and printf reach the kernel through libc's internal
- * write, never through a GOT (INTERPOSITION-NOTES 9): the stream functions
- * themselves are the only place to see this I/O. Bytes are counted when the
+ * write, never through a GOT, so patching write's GOT slots cannot see it:
+ * the stream functions themselves are the only place to see this I/O. Bytes are counted when the
  * program hands them to stdio, against the file under the stream's fd.
  */
 #include "ip_call.h"

@@ -1,7 +1,7 @@
 /* rep_fmt.h: turn one metric or one event into one line of text.
  *
- * Three formats, AppScope-compatible (validated against
- * ../shared/appscope-schemas by the test suite):
+ * Three formats, AppScope-compatible (the test suite validates them
+ * against AppScope's published JSON schemas):
  *   StatsD:  name:value|type|#tag:val,tag:val
  *   NDJSON metric: {"type":"metric","body":{"_metric":..,"_metric_type":..,
  *            "_value":..,<tags>,"proc":..,"pid":..,"host":..,"unit":..,
@@ -12,7 +12,9 @@
  * Every function writes a whole line ending in '\n' plus a terminating NUL
  * and returns its length without the NUL, or 0 when it does not fit in `cap`
  * (never a partial line). They do not allocate, lock or call stdio; they are
- * safe to call from any thread.
+ * safe to call from any thread. rep_fmt_statsd.c, rep_fmt_json.c and
+ * rep_fmt_crash.c write the lines; rep_fmt_escape.c and rep_fmt_out.c
+ * (rep_fmt_out.h) hold what they share.
  */
 #ifndef REP_FMT_H
 #define REP_FMT_H

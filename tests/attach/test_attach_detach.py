@@ -3,7 +3,7 @@ python3, sh): what is refused and why, that the target is given back exactly
 as it was (sleeps keep their time, reads keep waiting, signals arrive), and
 that an attached process reports. Each TestCase class is one ctest.
 
-Comments name the item of ../shared/INTERPOSITION-NOTES.md a test guards.
+Comments above a test say the trap of ptrace injection it guards against.
 """
 import ctypes
 import os
@@ -162,7 +162,7 @@ class Refuse(TargetTest):
         self.refused(self.scope("attach", str(p.pid)), "zombie")
 
     def test_other_user(self):
-        # note 26: name the cause
+        # a target of another user is refused, with the cause named
         p = self.start_sleep(prefix=NOBODY)
         r = self.scope("attach", str(p.pid), prefix=OTHER_USER)
         self.refused(r, "runs as user nobody (uid 65534)", "scope as uid 65533", "CAP_SYS_PTRACE")
@@ -170,7 +170,7 @@ class Refuse(TargetTest):
         self.assertIsNone(p.poll())
 
     def test_missing_cap_sys_ptrace(self):
-        # note 26: same uid, but the target has capabilities we lack
+        # same uid, but the target has capabilities we lack: refused, cause named
         p = self.start_sleep()
         drop = ["setpriv", "--bounding-set=-sys_ptrace", "--inh-caps=-sys_ptrace"]
         if subprocess.run([*drop, "true"]).returncode != 0:
@@ -204,7 +204,7 @@ class Refuse(TargetTest):
         self.untouched(p.pid)
 
     def test_library_others_may_replace(self):
-        # note 25: nobody but root or us may swap the file the target opens
+        # the target opens the library itself: nobody but root or us may swap it
         lib = os.path.join(self.dir, "libscope.so")
         shutil.copy(LIB, lib)
         os.chmod(lib, 0o666)
@@ -214,7 +214,7 @@ class Refuse(TargetTest):
         self.untouched(p.pid)
 
     def test_other_mount_namespace(self):
-        # note 25: the library must be the same file inside the target's view
+        # the library must be the same file inside the target's mount namespace
         hidden = tempfile.mkdtemp(prefix="scope-att-ns-")
         self.addCleanup(shutil.rmtree, hidden, True)
         os.chmod(hidden, 0o755)
@@ -251,7 +251,7 @@ class Refuse(TargetTest):
 
 class Restore(TargetTest):
     def test_sleep_keeps_its_time(self):
-        # note 22: the interrupted clock_nanosleep restarts where it was
+        # registers restored exactly: the interrupted clock_nanosleep restarts where it was
         t0 = time.monotonic()
         p = self.start_sleep(5)
         time.sleep(0.5)
@@ -263,7 +263,7 @@ class Restore(TargetTest):
         self.assertEqual(p.returncode, 0)
 
     def test_read_keeps_waiting(self):
-        # note 22: a read on a pipe is restarted, not failed with EINTR
+        # registers restored exactly: a read on a pipe is restarted, not failed with EINTR
         p = self.start_py("import sys\nprint('ready', flush=True)\n"
                           "data = sys.stdin.read()\nprint('got', repr(data), flush=True)\n")
         self.ok("attach", str(p.pid))
@@ -335,7 +335,7 @@ print(' '.join(str(data.count(bytes([int(s)]))) for s in kinds), flush=True)
 """
 
     def test_signals_during_attach_arrive(self):
-        # note 23: signals that arrive while we run calls are re-delivered
+        # signals that arrive while we run calls in the target are re-delivered to it
         p = self.start_py(self.CODE)
         kinds = (signal.SIGUSR1, signal.SIGUSR2, signal.SIGRTMIN + 1)
         sent = [0, 0, 0]

@@ -1,4 +1,4 @@
-/* test_rep_fmt.c: Check tests for reporter/rep_fmt.c.
+/* test_rep_fmt.c: Check tests for reporter/rep_fmt_*.c (the API in rep_fmt.h).
  *
  * Golden lines for every format, the JSON string escaping rules, number
  * printing, and the whole-line guarantee at every buffer size around the

@@ -1,4 +1,4 @@
-/* test_rep_yaml.c: Check tests for reporter/rep_yaml.c and the parts of
+/* test_rep_yaml.c: Check tests for reporter/rep_yaml*.c and the parts of
  * rep_config.c it relies on.
  *
  * Good files become the expected SCOPE_* lines with their line numbers;

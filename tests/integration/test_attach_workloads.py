@@ -1,6 +1,6 @@
 """test_attach_workloads.py: scope attach / detach on live programs: data within a second or two,
 exact counts in the attached window, the GOT given back exactly (checked
-with `scope inspect`), and programs that never notice (issue 3)."""
+with `scope inspect`), and programs that never notice."""
 import os
 import re
 import select

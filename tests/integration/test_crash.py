@@ -1,4 +1,4 @@
-"""Crash backtraces (issue 7): on SIGSEGV, SIGBUS, SIGILL, SIGFPE and
+"""Crash backtraces: on SIGSEGV, SIGBUS, SIGILL, SIGFPE and
 SIGABRT the library writes a backtrace event and file, then the process
 dies exactly as it would have without scope."""
 import glob

@@ -1,4 +1,4 @@
-"""The rest of issue 4's coverage: functions looked up with dlsym, the
+"""What scope run covers beyond plain reads and writes: functions looked up with dlsym, the
 positioned vector calls, sendfile, rename, the old stat entry points,
 fs.error and net.error events, log file events, event name filters,
 binary console output, net.port and net.other, the start message, and

@@ -1,5 +1,5 @@
 """scope run on real programs: exact per-file byte counts, console events,
-every line schema-valid (issue 2's integration tests)."""
+every line schema-valid."""
 import os
 import json
 import time

@@ -1,4 +1,4 @@
-"""Network and name lookups under scope run (issue 4): exact bytes both
+"""Network and name lookups under scope run: exact bytes both
 ways over loopback TCP, connections opened and closed, dns.req, every line
 schema-valid."""
 import http.server

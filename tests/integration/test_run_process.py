@@ -1,6 +1,6 @@
 """scope run and the life of a process: exit paths lose nothing, children
 report under their own pid and never repeat the parent's data, periods
-repeat, drops are counted (issue 2)."""
+repeat, drops are counted."""
 import os
 import re
 import unittest

@@ -117,6 +117,8 @@ static ssize_t less_pushback(FILE *f, ssize_t n)
     if (!p)
         return n;
     unsigned pending = atomic_load(&p->bytes);
+    if (pending == 0)               /* claimed, its byte not yet added */
+        return n;
     unsigned again = (size_t)n < pending ? (unsigned)n : pending;
     if (again == pending)
         pushback_release(p);

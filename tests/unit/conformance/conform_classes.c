@@ -39,6 +39,7 @@ const struct conform_class conform_classes[] = {
     { "vprintf", C_PRINTF_OUT }, { "vfprintf", C_PRINTF }, { "__printf_chk", C_PRINTF_OUT },
     { "__fprintf_chk", C_PRINTF }, { "__vprintf_chk", C_PRINTF_OUT },
     { "__vfprintf_chk", C_PRINTF },
+    { "ungetc", C_NONE },       /* moves no bytes: the next read takes them away */
     { "unshare", C_NONE }, { "setns", C_NONE }, { "pthread_create", C_NONE },
     { "thrd_create", C_NONE }, { "pthread_cancel", C_NONE }, { "vfork", C_NONE },
     { "_exit", C_EXIT }, { "_Exit", C_EXIT }, { "execve", C_NONE }, { "execv", C_NONE },

@@ -7,9 +7,9 @@
  */
 #include "ip_call.h"
 #include "ip_hooks.h"
+#include "ip_pushback.h"
 
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,90 +41,6 @@ static void fd_path(int fd, char *path, size_t cap)
     if (n > 0)
         path[n] = '\0';
     errno = saved;
-}
-
-/* Bytes pushed back with ungetc are handed to the program a second time by
- * the next read, but were read from the file once (or never: ungetc may
- * push a byte the stream did not hold). The read wrappers count what the
- * caller gets, so they take away the bytes of each stream's pushback that
- * a read hands back again.
- *
- * glibc's FILE cannot say how many bytes are pending: an ungetc of the
- * byte just read only steps _IO_read_ptr back in the main buffer (the
- * backup area and _IO_IN_BACKUP are used only for another byte), and
- * that step looks like no pushback at all. So each ungetc is remembered
- * in a small fixed table keyed by FILE *: no allocation, no lock, and
- * nothing to scan while no stream has a pushback pending (nearly always:
- * the next read takes it). A seek, freopen or fclose drops it, as glibc
- * does. With every slot taken, a pushback goes unremembered and its byte
- * is counted twice. */
-#define PUSHBACK_SLOTS 64
-
-struct pushback {
-    _Atomic(FILE *) f;
-    atomic_uint bytes;
-};
-
-static struct pushback pushbacks[PUSHBACK_SLOTS];
-static atomic_uint pushbacks_used;
-
-static struct pushback *pushback_find(FILE *f)
-{
-    for (size_t i = 0; i < PUSHBACK_SLOTS; i++)
-        if (atomic_load_explicit(&pushbacks[i].f, memory_order_acquire) == f)
-            return &pushbacks[i];
-    return NULL;
-}
-
-static void pushback_note(FILE *f)
-{
-    struct pushback *p = pushback_find(f);
-
-    for (size_t i = 0; !p && i < PUSHBACK_SLOTS; i++) {
-        FILE *none = NULL;
-        if (atomic_compare_exchange_strong(&pushbacks[i].f, &none, f)) {
-            p = &pushbacks[i];
-            atomic_fetch_add(&pushbacks_used, 1);
-        }
-    }
-    if (p)
-        atomic_fetch_add(&p->bytes, 1);
-}
-
-static void pushback_release(struct pushback *p)
-{
-    atomic_store(&p->bytes, 0);
-    atomic_store_explicit(&p->f, NULL, memory_order_release);
-    atomic_fetch_sub(&pushbacks_used, 1);
-}
-
-/* The stream's pending pushback is gone (seek, close, a new file). */
-static void pushback_forget(FILE *f)
-{
-    if (atomic_load_explicit(&pushbacks_used, memory_order_relaxed) == 0)
-        return;
-    struct pushback *p = pushback_find(f);
-    if (p)
-        pushback_release(p);
-}
-
-/* n bytes a read handed over, less those that were pushed back. */
-static ssize_t less_pushback(FILE *f, ssize_t n)
-{
-    if (n <= 0 || atomic_load_explicit(&pushbacks_used, memory_order_relaxed) == 0)
-        return n;
-    struct pushback *p = pushback_find(f);
-    if (!p)
-        return n;
-    unsigned pending = atomic_load(&p->bytes);
-    if (pending == 0)               /* claimed, its byte not yet added */
-        return n;
-    unsigned again = (size_t)n < pending ? (unsigned)n : pending;
-    if (again == pending)
-        pushback_release(p);
-    else
-        atomic_fetch_sub(&p->bytes, again);
-    return n - (ssize_t)again;
 }
 
 #define WRAP_FOPEN(name)                                                \
@@ -164,7 +80,7 @@ int ip_wrap_fclose(FILE *f)
     struct ip_call c;
     int fd = stream_fd(f);
     ip_call_begin(&c, fd);
-    pushback_forget(f);
+    ip_pushback_forget(f);
     int rc = ip_real_fclose(f);
     ip_call_close_end(&c, "fclose", fd, rc == EOF ? -1 : 0);
     return rc;
@@ -195,7 +111,7 @@ size_t ip_wrap_fread(void *buf, size_t size, size_t n, FILE *f)
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     size_t rc = ip_real_fread(buf, size, n, f);
-    ip_call_read_end(&c, less_pushback(f, items_result(rc, size, n, f)));
+    ip_call_read_end(&c, ip_pushback_less(f, items_result(rc, size, n, f)));
     return rc;
 }
 
@@ -204,7 +120,7 @@ size_t ip_wrap_fread_unlocked(void *buf, size_t size, size_t n, FILE *f)
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     size_t rc = ip_real_fread_unlocked(buf, size, n, f);
-    ip_call_read_end(&c, less_pushback(f, items_result(rc, size, n, f)));
+    ip_call_read_end(&c, ip_pushback_less(f, items_result(rc, size, n, f)));
     return rc;
 }
 
@@ -213,7 +129,7 @@ size_t ip_wrap___fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     size_t rc = ip_real___fread_chk(buf, buflen, size, n, f);
-    ip_call_read_end(&c, less_pushback(f, items_result(rc, size, n, f)));
+    ip_call_read_end(&c, ip_pushback_less(f, items_result(rc, size, n, f)));
     return rc;
 }
 
@@ -503,7 +419,7 @@ int ip_wrap_ungetc(int ch, FILE *f)
     char *before = f ? f->_IO_read_ptr : NULL;
     int rc = ip_real_ungetc(ch, f);
     if (rc != EOF && f && f->_IO_read_ptr != before)
-        pushback_note(f);
+        ip_pushback_note(f);
     return rc;
 }
 
@@ -525,7 +441,7 @@ static ssize_t getline_result(ssize_t rc, FILE *f)
         struct ip_call c;                                                \
         ip_call_begin(&c, stream_fd(f));                                 \
         char *rc = ip_real_##name(s, n, f);                              \
-        ip_call_read_end(&c, rc ? less_pushback(f, (ssize_t)strlen(rc)) : getline_result(-1, f)); \
+        ip_call_read_end(&c, rc ? ip_pushback_less(f, (ssize_t)strlen(rc)) : getline_result(-1, f)); \
         return rc;                                                       \
     }
 
@@ -537,7 +453,7 @@ char *ip_wrap___fgets_chk(char *s, size_t size, int n, FILE *f)
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     char *rc = ip_real___fgets_chk(s, size, n, f);
-    ip_call_read_end(&c, rc ? less_pushback(f, (ssize_t)strlen(rc)) : getline_result(-1, f));
+    ip_call_read_end(&c, rc ? ip_pushback_less(f, (ssize_t)strlen(rc)) : getline_result(-1, f));
     return rc;
 }
 
@@ -546,7 +462,7 @@ ssize_t ip_wrap_getline(char **line, size_t *n, FILE *f)
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     ssize_t rc = ip_real_getline(line, n, f);
-    ip_call_read_end(&c, less_pushback(f, getline_result(rc, f)));
+    ip_call_read_end(&c, ip_pushback_less(f, getline_result(rc, f)));
     return rc;
 }
 
@@ -556,7 +472,7 @@ ssize_t ip_wrap_getline(char **line, size_t *n, FILE *f)
         struct ip_call c;                                                \
         ip_call_begin(&c, stream_fd(f));                                 \
         ssize_t rc = ip_real_##name(line, n, delim, f);                  \
-        ip_call_read_end(&c, less_pushback(f, getline_result(rc, f)));                     \
+        ip_call_read_end(&c, ip_pushback_less(f, getline_result(rc, f)));                     \
         return rc;                                                       \
     }
 
@@ -569,7 +485,7 @@ WRAP_GETDELIM(__getdelim)
         struct ip_call c;                                                \
         ip_call_begin(&c, stream_fd(f));                                 \
         int rc = ip_real_##name(f);                                      \
-        ip_call_read_end(&c, rc == EOF ? getline_result(-1, f) : less_pushback(f, 1)); \
+        ip_call_read_end(&c, rc == EOF ? getline_result(-1, f) : ip_pushback_less(f, 1)); \
         return rc;                                                       \
     }
 
@@ -587,7 +503,7 @@ WRAP_FGETC(fgetc_unlocked)
         ip_call_begin(&c, stream_fd(f));                                 \
         int rc = ip_real_##name(f, off, whence);                         \
         if (rc == 0)                                                     \
-            pushback_forget(f);                                          \
+            ip_pushback_forget(f);                                          \
         ip_call_seek_end(&c, rc);                                        \
         return rc;                                                       \
     }
@@ -615,7 +531,7 @@ void ip_wrap_rewind(FILE *f)
     struct ip_call c;
     ip_call_begin(&c, stream_fd(f));
     ip_real_rewind(f);
-    pushback_forget(f);
+    ip_pushback_forget(f);
     ip_call_seek_end(&c, 0);
 }
 
@@ -630,7 +546,7 @@ void ip_wrap_rewind(FILE *f)
         int old_fd = stream_fd(f);                                       \
         ip_call_begin(&closing, old_fd);                                 \
         ip_call_begin_open(&opening);                                    \
-        pushback_forget(f);                                              \
+        ip_pushback_forget(f);                                              \
         FILE *rc = ip_real_##name(path, mode, f);                        \
         if (path) {                                                      \
             ip_call_close_end(&closing, #name, old_fd, 0);               \

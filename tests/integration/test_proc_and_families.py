@@ -113,6 +113,21 @@ class FamiliesTest(ScopeTest):
         self.assertEqual(udp, 1)
         self.assertEqual(other, 4)
 
+    @unittest.skipUnless(os.geteuid() == 0, "packet sockets need CAP_NET_RAW")
+    def test_packet_sockets(self):
+        # a packet socket's SOCK_DGRAM is link-layer frames without their
+        # header, not UDP; its SOCK_RAW is raw
+        self.scope_run([PYTHON, "-c",
+                        "import socket\n"
+                        "d = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM)\n"
+                        "r = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n"
+                        "import time; time.sleep(1.5)\n"], extra=("-p", "1"))
+        m = self.metric_lines()
+        opens = sorted(x["proto"] for x in metrics_named(m, "net.open"))
+        self.assertEqual(opens, ["OTHER", "RAW"])
+        self.assertFalse(metrics_named(m, "net.udp"))
+        self.assertEqual(max(x["_value"] for x in metrics_named(m, "net.other")), 2)
+
 
 if __name__ == "__main__":
     unittest.main()

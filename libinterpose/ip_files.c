@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -398,14 +397,7 @@ static void record_collect(struct rep *r, struct ip_rec *f, struct rep_net_gauge
     record_fold(r, f);
     if (f->kind != IP_KIND_SOCKET)
         return;
-    if (f->sock.type == SOCK_STREAM)
-        n->tcp++;
-    else if (f->sock.type == SOCK_DGRAM)
-        n->udp++;
-    else
-        n->other++;
-    if ((f->sock.family == AF_INET || f->sock.family == AF_INET6) && f->sock.lport)
-        n->ports++;
+    ip_sock_gauges_add(&f->sock, n);
 }
 
 /* Counters are zeroed when a record is freed, on the reporter's thread,

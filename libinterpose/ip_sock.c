@@ -52,6 +52,17 @@ void ip_sock_describe(int fd, struct rep_sock *s)
     errno = saved;
 }
 
+void ip_sock_gauges_add(const struct rep_sock *s, struct rep_net_gauges *n)
+{
+    switch (rep_sock_gauge(s)) {
+    case REP_SOCK_GAUGE_TCP: n->tcp++; break;
+    case REP_SOCK_GAUGE_UDP: n->udp++; break;
+    case REP_SOCK_GAUGE_OTHER: n->other++; break;
+    }
+    if ((s->family == AF_INET || s->family == AF_INET6) && s->lport)
+        n->ports++;
+}
+
 struct rep_io_counts ip_net_orphan;
 static struct rep_io_counts net_orphan_reported;   /* reporter only */
 

@@ -10,6 +10,10 @@
  * open at attach. errno is kept. */
 void ip_sock_describe(int fd, struct rep_sock *s);
 
+/* A socket open now, counted in the gauge of its kind (rep_sock_gauge),
+ * and in net.port when it is inet with a local port. */
+void ip_sock_gauges_add(const struct rep_sock *s, struct rep_net_gauges *n);
+
 /* Failed socket and connect calls on no socket record, and sockets that
  * found the record pool full: counted here, reported as net.* with no
  * socket. */

@@ -127,8 +127,8 @@ void rep_fs_add(struct rep *r, const char *file, const struct rep_io_counts *c);
 /* The same counters for a socket: bytes read are net.rx, written net.tx,
  * opens and closes are connections, duration is connection lifetime. */
 void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_io_counts *c);
-/* Sockets open now, for the gauges: net.tcp (stream), net.udp (datagram),
- * net.other (any other type), net.port (inet sockets whose local port is
+/* Sockets open now, for the gauges: net.tcp (inet stream), net.udp (inet
+ * datagram), net.other (any other family or type), net.port (inet sockets whose local port is
  * known: connected, accepted or listening). */
 struct rep_net_gauges {
     unsigned tcp, udp, other, ports;

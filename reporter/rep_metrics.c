@@ -235,8 +235,9 @@ void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_io_co
     if (proto.summary)
         snprintf(key, sizeof key, "s:%s", rep_sock_class(s));
     else
-        snprintf(key, sizeof key, "s:%s:%s:%u>%s:%u:%u", rep_sock_class(s), s->lip,
-                 s->lport, s->rip, s->rport, s->server);
+        /* the proto too: class "other" holds sockets of several protos */
+        snprintf(key, sizeof key, "s:%s:%s:%s:%u>%s:%u:%u", rep_sock_class(s),
+                 rep_sock_proto(s), s->lip, s->lport, s->rip, s->rport, s->server);
     rep_agg_add(&r->agg, key, &proto, c);
 }
 

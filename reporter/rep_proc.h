@@ -13,7 +13,8 @@ struct rep_proc_sample {
     unsigned children;
 };
 
-/* CPU time used so far (user + system): 0, or -1. */
+/* CPU time used so far by all threads (user + system, from the process
+ * CPU clock, not /proc's 10 ms ticks): 0, or -1. */
 int rep_proc_cpu_us(uint64_t *us);
 
 /* 0, or -1 when /proc/self could not be read (fields left 0).

@@ -1,4 +1,7 @@
-/* rep_sock.c: the names AppScope gives to kinds of sockets. */
+/* rep_sock.c: the names AppScope gives to kinds of sockets. TCP and UDP
+ * name inet transports only: a unix, netlink or packet socket of type
+ * SOCK_STREAM or SOCK_DGRAM carries neither protocol, and is not counted
+ * as one. */
 #include "rep_sock.h"
 
 #include <stddef.h>
@@ -9,16 +12,37 @@ static int is_inet(const struct rep_sock *s)
     return s->family == AF_INET || s->family == AF_INET6;
 }
 
+/* Families whose raw, reliable-datagram and sequenced-packet sockets are
+ * what those names say (netlink's SOCK_RAW and SOCK_DGRAM are the same
+ * message socket, neither). */
+static int has_type_names(const struct rep_sock *s)
+{
+    return is_inet(s) || s->family == AF_UNIX || s->family == AF_PACKET;
+}
+
 const char *rep_sock_proto(const struct rep_sock *s)
 {
+    if (is_inet(s) && s->type == SOCK_STREAM)
+        return "TCP";
+    if (is_inet(s) && s->type == SOCK_DGRAM)
+        return "UDP";
+    if (!has_type_names(s))
+        return "OTHER";
     switch (s->type) {
-    case SOCK_STREAM: return "TCP";
-    case SOCK_DGRAM: return "UDP";
     case SOCK_RAW: return "RAW";
     case SOCK_RDM: return "RDM";
     case SOCK_SEQPACKET: return "SEQPACKET";
     }
     return "OTHER";
+}
+
+enum rep_sock_gauge rep_sock_gauge(const struct rep_sock *s)
+{
+    if (is_inet(s) && s->type == SOCK_STREAM)
+        return REP_SOCK_GAUGE_TCP;
+    if (is_inet(s) && s->type == SOCK_DGRAM)
+        return REP_SOCK_GAUGE_UDP;
+    return REP_SOCK_GAUGE_OTHER;
 }
 
 const char *rep_sock_class(const struct rep_sock *s)

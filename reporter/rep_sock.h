@@ -14,8 +14,12 @@ struct rep_sock {
 
 /* class tag of net.rx/net.tx: inet_tcp, inet_udp, unix_tcp, unix_udp, other */
 const char *rep_sock_class(const struct rep_sock *s);
-/* proto tag: TCP, UDP, RAW, RDM, SEQPACKET, OTHER */
+/* proto tag: TCP, UDP (inet only), RAW, RDM, SEQPACKET (inet, unix,
+ * packet), OTHER (netlink and the rest, unix stream and datagram) */
 const char *rep_sock_proto(const struct rep_sock *s);
+/* Which gauge counts a socket open now: net.tcp and net.udp are inet's. */
+enum rep_sock_gauge { REP_SOCK_GAUGE_TCP, REP_SOCK_GAUGE_UDP, REP_SOCK_GAUGE_OTHER };
+enum rep_sock_gauge rep_sock_gauge(const struct rep_sock *s);
 /* net_transport of events: IP.TCP, Unix.UDP, ...; NULL for other families */
 const char *rep_sock_transport(const struct rep_sock *s);
 /* The port a connection is known by: the local one when accepted, else the

@@ -49,8 +49,9 @@ uint64_t ip_queue_take_dropped(struct ip_queue *q);
  *     that starts after the barrier (such a push counts a drop, as on a
  *     full queue); returns false, sealing nothing, if it is not empty;
  *   ip_queue_release: after the barrier, unless something was committed
- *     since the seal, release the pages of every slot but the one a
- *     push begun before the barrier may be writing, then unseal.
+ *     since the seal, release the slots' pages but the one holding the
+ *     slot a push begun before the barrier may be writing; then unseal
+ *     (give_back false: only unseal).
  * The pages come back zero-filled on the next write. */
 bool ip_queue_seal(struct ip_queue *q);
 void ip_queue_release(struct ip_queue *q, bool give_back);

@@ -4,6 +4,7 @@
  * by threads that use them. A thread claims a record with one CAS on its
  * first hooked call; a pthread key destructor marks it exited, and the
  * reporter frees it once its queue is empty and its tallies are moved.
+ * Detach gives the pages of the drained queues' slots back.
  */
 #include "ip.h"
 

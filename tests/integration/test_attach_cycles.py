@@ -37,9 +37,17 @@ def rss_kb(pid):
 
 
 class AttachCyclesTest(AttachTest):
+    def tearDown(self):
+        # gone before the directory it writes in is removed
+        p = getattr(self, "p", None)
+        if p and p.poll() is None:
+            p.kill()
+            p.wait()
+        super().tearDown()
+
     def test_rss_flat_over_attach_detach_cycles(self):
-        p = self.started([example("manythreads"), os.path.join(self.dir, "out"),
-                          str(THREADS), str(PERIOD_MS)])
+        p = self.p = self.started([example("manythreads"), os.path.join(self.dir, "out"),
+                                   str(THREADS), str(PERIOD_MS)])
         rss = []
         for cycle in range(CYCLES):
             self.attach(p.pid)

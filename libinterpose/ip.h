@@ -60,10 +60,12 @@ struct ip_tally {
  * with atomic adds). */
 #define IP_TALLIES 32
 
+/* In this order the tallies fill two whole pages after the queue's slots
+ * (state before them would push their end onto a third). */
 struct ip_thread {
-    uint32_t state;             /* enum ip_thread_state, atomic */
     struct ip_queue queue;
     struct ip_tally tallies[IP_TALLIES];
+    uint32_t state;             /* enum ip_thread_state, atomic */
 };
 
 struct ip_tls {
@@ -85,6 +87,10 @@ void ip_thread_unqueued(void);      /* an event had no queue to go to */
 void ip_threads_drain(struct rep *r);
 uint64_t ip_threads_take_dropped(void);
 void ip_threads_after_fork_child(void);
+/* Detach, once nothing drains any more: give back the pages of the
+ * drained queues' slots, so that attach and detach cycles do not make
+ * the process grow (ip_queue_seal). */
+void ip_threads_release_drained(void);
 
 /* ---- per file ----------------------------------------------------------- */
 

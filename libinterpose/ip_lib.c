@@ -399,9 +399,12 @@ int scope_ctl_detach(void)
     ip_term_disable();
     int restored = (int)ep_restore(&patch_log);
     __atomic_store_n(&ip_proc.active, false, __ATOMIC_RELEASE);
-    rep_stop(ip_proc.rep, IP_EXIT_FLUSH_MS);
-    if (flushers_gone(IP_EXIT_FLUSH_MS))
+    bool stopped = rep_stop(ip_proc.rep, IP_EXIT_FLUSH_MS) == 0;
+    if (flushers_gone(IP_EXIT_FLUSH_MS)) {
         rep_destroy(ip_proc.rep);       /* else leave it: a flusher holds it */
+        if (stopped)                    /* and nothing drains the queues */
+            ip_threads_release_drained();
+    }
     ip_proc.rep = NULL;
     bool single = ip_single_thread_restore();
     scope_ctl_status.patched_slots = 0;

@@ -1,7 +1,10 @@
 /* ip_queue.c: per-thread SPSC event queue (see ip_queue.h). */
 #include "ip_queue.h"
 
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 struct rep_event *ip_queue_reserve(struct ip_queue *q)
 {
@@ -41,6 +44,43 @@ unsigned ip_queue_drain(struct ip_queue *q,
 uint64_t ip_queue_take_dropped(struct ip_queue *q)
 {
     return __atomic_exchange_n(&q->dropped, 0, __ATOMIC_RELAXED);
+}
+
+bool ip_queue_seal(struct ip_queue *q)
+{
+    uint64_t tail = __atomic_load_n(&q->tail, __ATOMIC_RELAXED);
+
+    if (__atomic_load_n(&q->head, __ATOMIC_ACQUIRE) != tail)
+        return false;
+    /* head - tail == IP_QUEUE_LEN: ip_queue_reserve refuses */
+    __atomic_store_n(&q->tail, tail - IP_QUEUE_LEN, __ATOMIC_RELEASE);
+    return true;
+}
+
+/* Give back the whole pages of slots [from, to). */
+static void slots_release(struct ip_queue *q, uint64_t from, uint64_t to, uintptr_t page)
+{
+    uintptr_t start = ((uintptr_t)&q->slots[from] + page - 1) & ~(page - 1);
+    uintptr_t end = (uintptr_t)&q->slots[to] & ~(page - 1);
+
+    if (start < end)
+        (void)madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+void ip_queue_release(struct ip_queue *q, bool give_back)
+{
+    uint64_t tail = __atomic_load_n(&q->tail, __ATOMIC_RELAXED) + IP_QUEUE_LEN;
+
+    /* Still empty after the barrier: every push begun before it has
+     * either committed (head moved: keep everything) or is writing the
+     * slot at head, whose page stays; every later one saw the seal. */
+    if (give_back && __atomic_load_n(&q->head, __ATOMIC_ACQUIRE) == tail) {
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uint64_t busy = tail & (IP_QUEUE_LEN - 1);
+        slots_release(q, 0, busy, page);
+        slots_release(q, busy + 1, IP_QUEUE_LEN, page);
+    }
+    __atomic_store_n(&q->tail, tail, __ATOMIC_RELEASE);
 }
 
 void ip_queue_reset(struct ip_queue *q)

@@ -4,12 +4,17 @@
  * by threads that use them. A thread claims a record with one CAS on its
  * first hooked call; a pthread key destructor marks it exited, and the
  * reporter frees it once its queue is empty and its tallies are moved.
+ * Detach gives the pages of the drained queues' slots back.
  */
 #include "ip.h"
 
 #include <pthread.h>
 #include <string.h>
+#include <errno.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 __thread struct ip_tls ip_tls __attribute__((tls_model("initial-exec")));
 
@@ -17,6 +22,19 @@ static struct ip_thread *pool;
 static uint32_t pool_high;          /* records [0, pool_high) were ever used */
 static uint64_t unqueued_drops;     /* events of threads that got no record */
 static pthread_key_t exit_key;
+static bool sealing;                /* ip_threads_release_drained under way */
+
+/* A child forked while detach had the queues sealed would keep them
+ * sealed, and drop every event of a later attach: what they hold is the
+ * parent's anyway. */
+static void child_unseal(void)
+{
+    if (!sealing)
+        return;
+    sealing = false;
+    for (uint32_t i = 0; i < pool_high; i++)
+        ip_queue_reset(&pool[i].queue);
+}
 
 static void thread_exited(void *arg)
 {
@@ -42,6 +60,7 @@ int ip_threads_init(void)
         munmap(p, IP_THREADS_MAX * sizeof(struct ip_thread));
         return -1;
     }
+    pthread_atfork(NULL, NULL, child_unseal);
     pool = p;
     return 0;
 }
@@ -142,6 +161,39 @@ uint64_t ip_threads_take_dropped(void)
         if (__atomic_load_n(&pool[i].state, __ATOMIC_ACQUIRE) != IP_THREAD_FREE)
             n += ip_queue_take_dropped(&pool[i].queue);
     return n;
+}
+
+/* A full memory barrier on every thread of the process, now: each has
+ * made visible what it wrote before, and sees what we wrote, from its
+ * next instruction on. False when the kernel offers none. */
+static bool barrier_all_threads(void)
+{
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 &&
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+        return true;
+    return syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0;
+}
+
+void ip_threads_release_drained(void)
+{
+    static bool sealed[IP_THREADS_MAX];
+    uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
+    int saved = errno;
+
+    if (!pool)
+        return;
+    __atomic_store_n(&sealing, true, __ATOMIC_RELAXED);
+    for (uint32_t i = 0; i < high; i++)
+        sealed[i] = ip_queue_seal(&pool[i].queue);
+    /* A thread may still be inside a wrapper that began before detach,
+     * about to push: after the barrier it either pushes on to the slot
+     * it reserved before, or sees its queue sealed. */
+    bool give_back = barrier_all_threads();
+    for (uint32_t i = 0; i < high; i++)
+        if (sealed[i])
+            ip_queue_release(&pool[i].queue, give_back);
+    __atomic_store_n(&sealing, false, __ATOMIC_RELAXED);
+    errno = saved;
 }
 
 /* Only the forking thread exists in the child: every other record is free,

@@ -1,8 +1,10 @@
 /* test_queue.c: the per-thread event queue: exact totals under concurrency,
- * order, and drop accounting when full. */
+ * order, drop accounting when full, and giving a drained queue's pages
+ * back. */
 #include "check_suite.h"
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ip_queue.h"
 
@@ -130,6 +132,87 @@ START_TEST(reserved_but_uncommitted_is_invisible)
 }
 END_TEST
 
+/* A queue whose every slot was written, drained up to `at`. */
+static void queue_used_up_to(struct ip_queue *q, int at)
+{
+    ip_queue_reset(q);
+    memset(q->slots, 0x5a, sizeof q->slots);
+    struct tally t = { .id = 3, .last_seq = -1 };
+    for (int seq = 0; seq < at; seq++) {
+        event_fill(ip_queue_reserve(q), 3, seq);
+        ip_queue_commit(q);
+        ck_assert_uint_eq(ip_queue_drain(q, check_event, &t), 1);
+    }
+    ck_assert_int_eq(t.bad, 0);
+}
+
+static bool slot_zero(const struct rep_event *ev)
+{
+    for (size_t i = 0; i < sizeof *ev; i++)
+        if (((const unsigned char *)ev)[i])
+            return false;
+    return true;
+}
+
+START_TEST(sealed_queue_refuses_and_release_gives_slots_back)
+{
+    static struct ip_queue q;
+    const int at = 300;                 /* wrapped once: slot 44 is next */
+    struct tally t = { .id = 3, .last_seq = at - 1 };
+
+    queue_used_up_to(&q, at);
+    ck_assert(ip_queue_seal(&q));
+    ck_assert_ptr_null(ip_queue_reserve(&q));
+    ck_assert_uint_eq(ip_queue_take_dropped(&q), 1);
+    ip_queue_release(&q, true);
+    /* all zero but the page of the slot a push may be writing */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t busy = (uintptr_t)&q.slots[at % IP_QUEUE_LEN] / page;
+    for (int i = 0; i < IP_QUEUE_LEN; i++)
+        ck_assert_msg(slot_zero(&q.slots[i]) == ((uintptr_t)&q.slots[i] / page != busy),
+                      "slot %d", i);
+    /* open again, where it was */
+    struct rep_event *ev = ip_queue_reserve(&q);
+    ck_assert_ptr_eq(ev, &q.slots[at % IP_QUEUE_LEN]);
+    event_fill(ev, 3, at);
+    ip_queue_commit(&q);
+    ck_assert_uint_eq(ip_queue_drain(&q, check_event, &t), 1);
+    ck_assert_int_eq(t.bad, 0);
+}
+END_TEST
+
+START_TEST(queue_with_events_is_not_sealed)
+{
+    static struct ip_queue q;
+
+    queue_used_up_to(&q, 5);
+    event_fill(ip_queue_reserve(&q), 3, 5);
+    ip_queue_commit(&q);
+    ck_assert(!ip_queue_seal(&q));
+    ck_assert_ptr_nonnull(ip_queue_reserve(&q));
+}
+END_TEST
+
+/* A push reserved before the seal and committed before the release: its
+ * event is kept, and so are the pages. */
+START_TEST(push_begun_before_seal_is_kept)
+{
+    static struct ip_queue q;
+    struct tally t = { .id = 3, .last_seq = 9 };
+
+    queue_used_up_to(&q, 10);
+    struct rep_event *ev = ip_queue_reserve(&q);
+    ck_assert(ip_queue_seal(&q));
+    event_fill(ev, 3, 10);
+    ip_queue_commit(&q);
+    ip_queue_release(&q, true);
+    ck_assert(!slot_zero(&q.slots[0]));
+    ck_assert_uint_eq(ip_queue_drain(&q, check_event, &t), 1);
+    ck_assert_int_eq(t.bad, 0);
+    ck_assert_int_eq(t.last_seq, 10);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ip_queue");
@@ -138,6 +221,9 @@ int main(void)
     tcase_add_test(tc, concurrent_producers_exact_totals);
     tcase_add_test(tc, full_queue_counts_every_drop);
     tcase_add_test(tc, reserved_but_uncommitted_is_invisible);
+    tcase_add_test(tc, sealed_queue_refuses_and_release_gives_slots_back);
+    tcase_add_test(tc, queue_with_events_is_not_sealed);
+    tcase_add_test(tc, push_begun_before_seal_is_kept);
     suite_add_tcase(s, tc);
     return check_suite_run(s);
 }

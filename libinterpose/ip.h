@@ -290,8 +290,6 @@ extern struct rep_io_counts ip_files_orphan;
 bool ip_counts_take(struct rep_io_counts *live, struct rep_io_counts *reported,
                     struct rep_io_counts *d);
 
-/* The reporter starts a new second of the SCOPE_EVENT_MAXEPS limit. */
-void ip_events_new_second(struct rep *r);
 /* Hand the count of cut events to the reporter (each second, and at the
  * last flush). */
 void ip_events_cut_report(struct rep *r);

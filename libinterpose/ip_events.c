@@ -62,11 +62,6 @@ static bool token_take(void)
     return false;
 }
 
-void ip_events_new_second(struct rep *r)
-{
-    ip_events_cut_report(r);
-}
-
 void ip_events_cut_report(struct rep *r)
 {
     rep_events_cut_add(r, __atomic_exchange_n(&events_cut, 0, __ATOMIC_RELAXED));

@@ -104,12 +104,12 @@ static void objects_check(void);
 
 static void source_drain(void *ctx, struct rep *r)
 {
-    static int64_t second_start;
+    static int64_t cuts_reported_ns;    /* events cut by the limit: once a second */
     int64_t now = ip_now_ns();
 
-    if (now - second_start >= 1000000000) {
-        ip_events_new_second(r);
-        second_start = now;
+    if (now - cuts_reported_ns >= 1000000000) {
+        ip_events_cut_report(r);
+        cuts_reported_ns = now;
     }
     ip_ticks_recalibrate();
     ip_threads_drain(r);

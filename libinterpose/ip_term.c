@@ -90,9 +90,9 @@ void ip_term_enable(void)
 void ip_term_disable(void)
 {
     enabled = false;
-    for (int sig = 1; sig < NSIG; sig++)
-        if (ip_term_owns(sig))
-            step_aside(sig);
+    for (size_t i = 0; i < sizeof term_signals / sizeof term_signals[0]; i++)
+        if (ip_term_owns(term_signals[i]))
+            step_aside(term_signals[i]);
 }
 
 void ip_term_after_set(int sig)

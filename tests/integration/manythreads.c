@@ -1,6 +1,7 @@
-/* manythreads: N threads that each open, write and close a file now and
- * then, and sleep in between: a process whose every thread has events on
- * its queue in each attach.
+/* manythreads: N threads that each open a file once and write to it now
+ * and then, sleeping in between: named as a log file, a process whose
+ * every thread has events on its queue in each attach, and whose set of
+ * open files never changes.
  *   manythreads <file> <threads> <period_ms>
  * Prints "ready" once every thread has started, and exits at EOF on
  * stdin. */
@@ -21,13 +22,11 @@ static void *worker(void *arg)
     /* spread over the period: not all threads at once */
     struct timespec first = { 0, (long)(uintptr_t)arg % (period_ms ? period_ms : 1) * 1000000 };
 
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+
     nanosleep(&first, NULL);
     for (;;) {
-        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            (void)!write(fd, "x", 1);
-            close(fd);
-        }
+        (void)!write(fd, "x\n", 2);
         nanosleep(&nap, NULL);
     }
     return NULL;

@@ -354,7 +354,10 @@ static int inspect(pid_t pid, bool json)
 
     inj_proc_comm(pid, comm, sizeof comm);
     int scope_rc = inj_scope_status(pid, &st, lib, sizeof lib);
-    int rc = process_load(pid, &p);
+    /* A leader that called pthread_exit has no memory of its own any more:
+     * the process is read through one of its live threads. */
+    pid_t live = inj_proc_live_thread(pid);
+    int rc = process_load(live ? live : pid, &p);
     if (rc == 0 && json && !objects)
         rc = -ENOMEM;
     if (rc == 0 && !json) {
@@ -404,7 +407,7 @@ int inj_inspect_main(int argc, char **argv)
         fprintf(stderr, "scope: %s\n", err);
         return 1;
     }
-    if (inj_proc_state(pid) == 'Z') {
+    if (!inj_proc_live_thread(pid) && inj_proc_state(pid) == 'Z') {
         fprintf(stderr, "scope: process %d is a zombie: it has no memory left to inspect\n",
                 (int)pid);
         return 1;

@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from scopetest import SCOPE, ScopeTest
+from scopetest import SCOPE, AttachTest, ScopeTest
 
 FIXTURES = os.environ.get("SCOPE_TEST_FIXTURES", "")
 NOWHERE = ["-m", "file:///dev/null", "-e", "file:///dev/null"]
@@ -136,6 +136,7 @@ class SignalWait(SafeTest):
         self.assertEqual(r.returncode, 0, r.stderr)
         r = self.detach(t.p.pid)
         self.assertEqual(r.returncode, 0, r.stderr)
+        AttachTest.assert_got_as_before(self, before, AttachTest.slots(self, t.p.pid), "after detach")
         t.p.send_signal(signal.SIGUSR1)
         rc, out = t.finish()
         self.assertEqual((rc, out.strip()), (0, "mask kept"))
@@ -161,7 +162,8 @@ class SignalWait(SafeTest):
 class LeaderExited(SafeTest):
     """A process whose main thread called pthread_exit (state Z, another
     thread alive) was refused as a zombie; it is attached through the live
-    thread, shown by ps, detached, and exits 0 on its own."""
+    thread, shown by ps, inspected (through a live thread too: its GOT as
+    before after detach), detached, and exits 0 on its own."""
 
     @staticmethod
     def state(pid):
@@ -175,6 +177,8 @@ class LeaderExited(SafeTest):
         while self.state(t.p.pid) != "Z":
             self.assertLess(time.monotonic(), end, "the main thread never exited")
             time.sleep(0.02)
+        before = AttachTest.slots(self, t.p.pid)
+        self.assertTrue(before, "no slots inspected")
         r = self.attach(t.p.pid)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(f"scope: attached to {t.p.pid}", r.stderr)
@@ -183,6 +187,7 @@ class LeaderExited(SafeTest):
         self.assertRegex(ps, rf"(?m)^{t.p.pid}\s+leader_exited\s+attached", ps)
         r = self.detach(t.p.pid)
         self.assertEqual(r.returncode, 0, r.stderr)
+        AttachTest.assert_got_as_before(self, before, AttachTest.slots(self, t.p.pid), "after detach")
         t.p.send_signal(signal.SIGUSR1)
         self.assertEqual(t.finish()[0], 0)
 

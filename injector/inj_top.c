@@ -62,12 +62,14 @@ const char inj_top_help[] =
 "  q                   quit (SIGTERM, SIGINT and SIGHUP quit too); the\n"
 "                      terminal is given back as it was\n"
 "\n"
-"Columns: ST is run, att(ached), det(ached) or ? (status unreadable).\n"
+"Columns: ST is run, att(ached), det(ached) or ? (status unreadable);\n"
+"RD/s, WR/s bytes read and written per second (files), RX/s, TX/s bytes\n"
+"received and sent (sockets), ERR/s failed calls (fs.error, net.error).\n"
 "Sizes are in bytes with K, M, G (powers of 1024); durations in us, ms, s.\n"
 "Files and peers are named by the library at verbosity 5 and above.\n"
 "\n"
-"Exit status: 0; 1 when the terminal or the sessions cannot be used;\n"
-"2 usage error.\n";
+"Exit status: 0; 128+N after signal N; 1 when the terminal or the\n"
+"sessions cannot be used; 2 usage error.\n";
 
 struct top_opts {
     bool once;
@@ -420,6 +422,8 @@ int inj_top_main(int argc, char **argv)
         rc = live(&t);
         inj_top_draw_end();
         inj_top_stderr_stop();
+        if (rc == 0 && stop_signal)
+            rc = 128 + stop_signal;
     }
     inj_top_collector_free(t.c);
     free(t.shown);

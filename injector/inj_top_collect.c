@@ -379,7 +379,8 @@ int inj_top_collect(struct inj_top_collector *c, struct inj_top_frame *f)
     for (size_t i = 0; i < c->nrows; i++) {
         struct inj_top_proc *p = &c->rows[i];
         p->io = c->row_fol[i] ? inj_top_metrics_of(&c->row_fol[i]->m, p->pid) : NULL;
-        p->io_age = p->io ? c->now - p->io->time : 0;
+        /* the frame began before the newest lines were read */
+        p->io_age = p->io && c->now > p->io->time ? c->now - p->io->time : 0;
     }
     /* this frame's samples are the next one's before; the buffer swapped
      * in must hold a sample per row, as grow_rows() keeps cur */

@@ -149,14 +149,20 @@ void inj_top_fmt_ms(double ms, char *buf, size_t cap)
         snprintf(buf, cap, "%.1fs", ms / 1000);
 }
 
+/* A count or a count per second: whole below 10000 (one decimal below 10
+ * when it has one), then k and M (powers of 1000). */
 static void fmt_count(double v, char *buf, size_t cap)
 {
     if (v < 0)
         snprintf(buf, cap, "-");
-    else if (v < 99.95 && v != (double)(long)v)
+    else if (v < 9.95 && v != (double)(long)v)
         snprintf(buf, cap, "%.1f", v);
+    else if (v < 9999.5)
+        snprintf(buf, cap, "%.0f", v);
+    else if (v < 999500)
+        snprintf(buf, cap, "%.0fk", v / 1e3);
     else
-        inj_top_fmt_bytes(v, buf, cap);
+        snprintf(buf, cap, "%.0fM", v / 1e6);
 }
 
 /* ---- the table ----------------------------------------------------------- */
@@ -166,11 +172,12 @@ static const struct {
     const char *header;
     int width;
 } columns[] = {
-    {"ST", 3}, {"CPU%", 5}, {"MEM", 5}, {"FD", 4}, {"THR", 3},
-    {"READ/s", 6}, {"WRITE/s", 7}, {"RECV/s", 6}, {"SEND/s", 6}, {"ERR/s", 5},
+    {"ST", 3}, {"CPU%", 5}, {"MEM", 5}, {"FD", 5}, {"THR", 4},
+    {"RD/s", 5}, {"WR/s", 5}, {"RX/s", 5}, {"TX/s", 5}, {"ERR/s", 5},
 };
 #define NCOLUMNS (sizeof columns / sizeof columns[0])
 #define PID_WIDTH 7
+#define COMMAND_MAX 40          /* wider terminals: figures stay near names */
 
 /* COMMAND's width: what the other columns leave. */
 static int command_width(int width)
@@ -179,7 +186,7 @@ static int command_width(int width)
 
     for (size_t i = 0; i < NCOLUMNS; i++)
         w -= columns[i].width + 1;
-    return w < 4 ? 4 : w;
+    return w < 4 ? 4 : w > COMMAND_MAX ? COMMAND_MAX : w;
 }
 
 static const char *state_short(const char *state)

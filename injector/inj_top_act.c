@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -53,6 +54,7 @@ static int run_child(int (*main_of)(int, char **), char **argv, int argc, char *
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[1], 2) < 0)
             _exit(127);
+        optind = 0;             /* top's own options were parsed in this process */
         int rc = main_of(argc, argv);
         fflush(NULL);
         _exit(rc);

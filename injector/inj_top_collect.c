@@ -52,7 +52,9 @@ struct inj_top_collector {
     struct cpu_sample *prev, *cur;
     size_t nprev, ncur;
     long hz, page_kib;
-    bool listed;                /* history listed in this frame */
+    struct inj_session *list;   /* history, listed once a frame when needed */
+    size_t nlist;
+    bool listed;
     double now, mono;
 };
 
@@ -98,6 +100,7 @@ void inj_top_collector_free(struct inj_top_collector *c)
     free(c->row_fol);
     free(c->prev);
     free(c->cur);
+    free(c->list);
     free(c);
 }
 
@@ -145,17 +148,17 @@ static struct follower *session_match(struct inj_top_collector *c, const char *n
 static struct follower *session_find(struct inj_top_collector *c, const char *path)
 {
     struct follower *f = follower_of(c, path), **nv;
-    struct inj_session *list = NULL;
-    size_t count = 0;
 
-    if (f || c->listed)
+    if (f)
         return f;
-    c->listed = true;           /* once a frame: a dest outside history stays so */
-    if (inj_session_list(c->hist, &list, &count) < 0)
-        return NULL;
-    for (size_t i = count; !f && i-- > 0;)
-        f = session_match(c, list[i].name, path);
-    free(list);
+    if (!c->listed) {
+        free(c->list);
+        c->list = NULL;
+        c->nlist = 0;
+        c->listed = inj_session_list(c->hist, &c->list, &c->nlist) == 0;
+    }
+    for (size_t i = c->nlist; !f && i-- > 0;)
+        f = session_match(c, c->list[i].name, path);
     if (f && !(nv = realloc(c->fol, (c->nfol + 1) * sizeof *nv))) {
         free(f);
         return NULL;
@@ -388,10 +391,11 @@ int inj_top_collect(struct inj_top_collector *c, struct inj_top_frame *f)
     c->prev = c->cur;
     c->nprev = c->ncur;
     c->ncur = 0;
-    c->cur = c->caprows ? realloc(swap, c->caprows * sizeof *swap) : swap;
-    if (!c->cur) {
+    c->cur = swap;
+    if (c->caprows) {
+        if (!(swap = realloc(c->cur, c->caprows * sizeof *swap)))
+            return -1;
         c->cur = swap;
-        return -1;
     }
     f->v = c->rows;
     f->n = c->nrows;

@@ -1,6 +1,8 @@
 /* inj_top_draw.c: the terminal of `scope top` (see inj_top_draw.h). */
 #include "inj_top_draw.h"
 
+#include "inj_table.h"
+
 #include <curses.h>
 #include <locale.h>
 #include <stdbool.h>
@@ -50,8 +52,10 @@ void inj_top_draw(const struct inj_top_screen *s)
     erase();
     for (size_t i = 0; i < s->n && (int)i < height; i++) {
         attrset(attr_of(s->v[i].attr));
-        /* the bottom-right cell is not written (no scrolling): harmless */
-        mvaddnstr((int)i, 0, s->v[i].text, -1);
+        /* no wider than the screen (a line never wraps); the bottom-right
+         * cell is not written (no scrolling): harmless */
+        mvaddnstr((int)i, 0, s->v[i].text,
+                  (int)inj_table_prefix_bytes(s->v[i].text, (size_t)width));
     }
     attrset(A_NORMAL);
     refresh();
@@ -76,6 +80,8 @@ int inj_top_draw_key(int timeout_ms)
     c = getch();
     if (c == ERR)
         return INJ_TOP_KEY_NONE;
+    if (c == KEY_RESIZE)
+        clearok(curscr, TRUE);  /* the terminal may have moved what it showed */
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (c == keys[i].curses)
             return keys[i].ours;

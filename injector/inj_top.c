@@ -66,7 +66,10 @@ const char inj_top_help[] =
 "RD/s, WR/s bytes read and written per second (files), RX/s, TX/s bytes\n"
 "received and sent (sockets), ERR/s failed calls (fs.error, net.error).\n"
 "Sizes are in bytes with K, M, G (powers of 1024); durations in us, ms, s.\n"
-"Files and peers are named by the library at verbosity 5 and above.\n"
+"Files and peers are named by the library at verbosity 5 and above. A\n"
+"file's durations are of its calls (fs.duration); a peer's, under CONN,\n"
+"are of the connections on its port (net.duration); a target's, of its\n"
+"requests (http.duration.server or .client).\n"
 "\n"
 "Exit status: 0; 128+N after signal N; 1 when the terminal or the\n"
 "sessions cannot be used; 2 usage error.\n";

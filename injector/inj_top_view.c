@@ -258,9 +258,9 @@ static void put_lat(struct line *l, const struct inj_top_lat *lat)
 
 /* "FILE  READ/s  WRITE/s  MEAN  P50  P90  P99" and the like. */
 static int items_header(struct inj_top_screen *s, int width, const char *what,
-                        const char *in, const char *out)
+                        const char *in, const char *out, const char *mean)
 {
-    static const char *const lat[] = {"MEAN", "P50", "P90", "P99"};
+    const char *const lat[] = {mean, "P50", "P90", "P99"};
     struct line l;
 
     if (line_new(&l, width) < 0)
@@ -300,19 +300,21 @@ static int item_line(struct inj_top_screen *s, int width, const struct inj_top_p
 static int items_section(struct inj_top_screen *s, int width, const struct inj_top_period *p,
                          enum inj_top_kind kind, size_t max, double seconds)
 {
+    /* a peer's durations are its port's net.duration: of connections */
     static const struct {
-        const char *what, *in, *out;
+        const char *what, *in, *out, *mean;
     } heads[INJ_TOP_KINDS] = {
-        [INJ_TOP_FILE] = {"FILE", "READ/s", "WRITE/s"},
-        [INJ_TOP_PEER] = {"PEER", "RECV/s", "SEND/s"},
-        [INJ_TOP_TARGET] = {"HTTP TARGET", "REQ/s", ""},
+        [INJ_TOP_FILE] = {"FILE", "READ/s", "WRITE/s", "MEAN"},
+        [INJ_TOP_PEER] = {"PEER", "RECV/s", "SEND/s", "CONN"},
+        [INJ_TOP_TARGET] = {"HTTP TARGET", "REQ/s", "", "MEAN"},
     };
     const struct inj_top_item *top[64];
     size_t n = inj_top_items_top(p, kind, top, max < 64 ? max : 64);
 
     if (n == 0)
         return 0;
-    if (items_header(s, width, heads[kind].what, heads[kind].in, heads[kind].out) < 0)
+    if (items_header(s, width, heads[kind].what, heads[kind].in, heads[kind].out,
+                     heads[kind].mean) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
         if (item_line(s, width, p, kind, top[i], seconds) < 0)

@@ -14,7 +14,7 @@ import subprocess
 import time
 import unittest
 
-from scopetest import SCOPE, ScopeTest, example
+from scopetest import SCOPE, ScopeTest, example, free_port
 
 TMUX = shutil.which("tmux")
 
@@ -43,6 +43,35 @@ class TopCase(ScopeTest):
         p.stdin.write("run\n")
         p.stdin.flush()
         return int(m.group(1))
+
+    def nginx_under_wrk(self, seconds=20):
+        """nginx (one worker) serving a 1 KiB file to wrk; the worker's pid."""
+        port = free_port()
+        root = os.path.join(self.dir, "www")
+        os.makedirs(root)
+        os.chmod(self.dir, 0o755)
+        with open(os.path.join(root, "k.html"), "wb") as f:
+            f.write(b"x" * 1024)
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""daemon off; worker_processes 1; pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log;
+events {{ worker_connections 256; }}
+http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {root}; }} }}
+""")
+        nginx = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (nginx.terminate(), nginx.wait()))
+        url = f"http://127.0.0.1:{port}/k.html"
+        self.wait_for(lambda: subprocess.run(["curl", "-sf", "-o", "/dev/null", url]).returncode == 0,
+                      5, "nginx up")
+        worker = int(subprocess.check_output(["pgrep", "-P", str(nginx.pid)]).split()[0])
+        self.addCleanup(lambda: subprocess.run([SCOPE, "detach", str(worker)], env=self.env,
+                                               capture_output=True))
+        wrk = subprocess.Popen(["wrk", "-t1", "-c8", f"-d{seconds}s", url],
+                               stdout=subprocess.DEVNULL)
+        self.addCleanup(lambda: (wrk.terminate(), wrk.wait()))
+        return worker, port
 
 
 class Once(TopCase):
@@ -213,6 +242,23 @@ class Screen(TopCase):
                               r"+RX/s +TX/s +ERR/s$", "\n".join(lines)) and
                     re.search(rf"(?m)^ *{pid} mtio ", "\n".join(lines)))
         self.wait_for(redrawn, 3, "redrawn at 80x24")
+        self.keys("q")
+        self.assert_restored(0)
+
+    def test_nginx_under_wrk_attached_from_the_view(self):
+        """Another user's process (the worker runs as nobody): its session
+        lives under /run/scope with a link in history, and is read."""
+        worker, port = self.nginx_under_wrk()
+        self.start_top(args=("-f", str(worker)))
+        self.wait_screen(r"no process matches the filter")
+        self.keys("a", *str(worker), "Enter")
+        self.wait_screen(rf"attach {worker}: done", 10)
+        s = self.wait_screen(rf"^ *{worker} nginx +att .* [\d.]+[KMG] +[\d.]+[KMG] +\d+ *$", 3)
+        s = self.wait_screen(r"/www/k\.html +[\d.]+[KMG] ", 3)
+        self.assertRegex(s, r"(?m)^PEER +RECV/s +SEND/s +CONN ")
+        self.assertRegex(s, r"(?m)^127\.0\.0\.1:\d+ +[\d.]+[KM] +[\d.]+[KM] ")
+        self.keys("d")
+        self.wait_screen(rf"detach {worker}: done", 10)
         self.keys("q")
         self.assert_restored(0)
 

@@ -348,6 +348,34 @@ START_TEST(layout_wide_and_once)
 }
 END_TEST
 
+/* HTTP lines light up their part of the pane: requests by status, and
+ * targets with their percentiles; peers with their port's durations. */
+START_TEST(layout_http_and_peers)
+{
+    struct inj_top_view v = frame_view(80, 24);
+    struct inj_top_screen s = {0};
+
+    feed(&frame_metrics, "http.req", "counter", 30, 2.0, "\"http_status_code\":200");
+    feed(&frame_metrics, "http.req", "counter", 2, 2.0, "\"http_status_code\":503");
+    feed(&frame_metrics, "http.duration.server", "timer", 4, 2.0,
+         "\"unit\":\"millisecond\",\"http_target\":\"/api\",\"numops\":30,"
+         "\"p50\":3,\"p90\":9,\"p99\":120");
+    feed(&frame_metrics, "net.tx", "counter", 5000, 2.0,
+         "\"remoteip\":\"10.1.2.3\",\"remotep\":5432,\"localp\":40000");
+    feed(&frame_metrics, "net.duration", "timer", 250, 2.0,
+         "\"unit\":\"millisecond\",\"port\":5432");
+    ck_assert_int_eq(inj_top_layout(&v, &s), 0);
+    check_screen(&s, 80);
+    ck_assert(screen_has(&s, "HTTP requests/s by status: 200 30 503 2"));
+    ck_assert(screen_has(&s, "HTTP TARGET"));
+    ck_assert(screen_has(&s, "/api"));
+    ck_assert(screen_has(&s, "  4.0ms   3.0ms   9.0ms   120ms"));
+    ck_assert(screen_has(&s, "10.1.2.3:5432"));
+    ck_assert(screen_has(&s, "4.9K   250ms"));
+    inj_top_screen_free(&s);
+}
+END_TEST
+
 static Suite *top_suite(void)
 {
     Suite *s = suite_create("inj_top");
@@ -363,6 +391,7 @@ static Suite *top_suite(void)
     tcase_add_test(view, figures);
     tcase_add_test(view, layout_80x24);
     tcase_add_test(view, layout_wide_and_once);
+    tcase_add_test(view, layout_http_and_peers);
     suite_add_tcase(s, model);
     suite_add_tcase(s, view);
     return s;

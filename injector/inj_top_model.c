@@ -147,6 +147,22 @@ static void peer_name(json_t *body, char *buf, size_t cap)
         snprintf(buf, cap, strchr(ip, ':') ? "[%s]:%ld" : "%s:%ld", ip, port);
 }
 
+/* The item named by the whole number body[key] (*n); NULL with *n -1
+ * when the line has none, -2 when out of memory. */
+static struct inj_top_item *numbered_item(struct inj_top_period *p, enum inj_top_kind kind,
+                                          json_t *body, const char *key, long *n)
+{
+    struct inj_top_item *it;
+    char name[32];
+
+    if ((*n = whole_field(body, key)) < 0)
+        return NULL;
+    snprintf(name, sizeof name, "%ld", *n);
+    if (!(it = item_get(p, kind, name)))
+        *n = -2;
+    return it;
+}
+
 /* Add the line to an item: a file's, peer's, port's, status's or target's. */
 static int item_add(struct inj_top_period *p, enum field f, json_t *body, double v)
 {
@@ -179,20 +195,14 @@ static int item_add(struct inj_top_period *p, enum field f, json_t *body, double
         it->localp = n > 0 ? (unsigned)n : 0;
         return 0;
     case F_NET_LAT:
-        if ((n = whole_field(body, "port")) < 0)
-            return 0;
-        snprintf(name, sizeof name, "%ld", n);
-        if (!(it = item_get(p, INJ_TOP_PORT, name)))
-            return -1;
+        if (!(it = numbered_item(p, INJ_TOP_PORT, body, "port", &n)))
+            return n == -2 ? -1 : 0;
         it->localp = it->remotep = (unsigned)n;
         it->lat = lat_of(body, v);
         return 0;
     case F_REQ:
-        if ((n = whole_field(body, "http_status_code")) < 0)
-            return 0;
-        snprintf(name, sizeof name, "%ld", n);
-        if (!(it = item_get(p, INJ_TOP_STATUS, name)))
-            return -1;
+        if (!(it = numbered_item(p, INJ_TOP_STATUS, body, "http_status_code", &n)))
+            return n == -2 ? -1 : 0;
         it->in += v;
         return 0;
     case F_HTTP_LAT:

@@ -14,7 +14,7 @@ import subprocess
 import time
 import unittest
 
-from scopetest import SCOPE, ScopeTest, example, free_port
+from scopetest import SCOPE, ScopeTest, example
 
 TMUX = shutil.which("tmux")
 
@@ -46,32 +46,13 @@ class TopCase(ScopeTest):
 
     def nginx_under_wrk(self, seconds=20):
         """nginx (one worker) serving a 1 KiB file to wrk; the worker's pid."""
-        port = free_port()
-        root = os.path.join(self.dir, "www")
-        os.makedirs(root)
-        os.chmod(self.dir, 0o755)
-        with open(os.path.join(root, "k.html"), "wb") as f:
-            f.write(b"x" * 1024)
-        conf = os.path.join(self.dir, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(f"""daemon off; worker_processes 1; pid {self.dir}/nginx.pid;
-error_log {self.dir}/error.log;
-events {{ worker_connections 256; }}
-http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {root}; }} }}
-""")
-        nginx = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(lambda: (nginx.terminate(), nginx.wait()))
-        url = f"http://127.0.0.1:{port}/k.html"
-        self.wait_for(lambda: subprocess.run(["curl", "-sf", "-o", "/dev/null", url]).returncode == 0,
-                      5, "nginx up")
-        worker = int(subprocess.check_output(["pgrep", "-P", str(nginx.pid)]).split()[0])
+        worker, url, _ = self.nginx_serving()
         self.addCleanup(lambda: subprocess.run([SCOPE, "detach", str(worker)], env=self.env,
                                                capture_output=True))
         wrk = subprocess.Popen(["wrk", "-t1", "-c8", f"-d{seconds}s", url],
                                stdout=subprocess.DEVNULL)
         self.addCleanup(lambda: (wrk.terminate(), wrk.wait()))
-        return worker, port
+        return worker
 
 
 class Once(TopCase):
@@ -248,7 +229,7 @@ class Screen(TopCase):
     def test_nginx_under_wrk_attached_from_the_view(self):
         """Another user's process (the worker runs as nobody): its session
         lives under /run/scope with a link in history, and is read."""
-        worker, port = self.nginx_under_wrk()
+        worker = self.nginx_under_wrk()
         self.start_top(args=("-f", str(worker)))
         self.wait_screen(r"no process matches the filter")
         self.keys("a", *str(worker), "Enter")

@@ -302,14 +302,24 @@ static void check_screen(const struct inj_top_screen *s, int width)
     }
 }
 
+/* The frame laid out at width x height, each line checked. */
+static void laid_out(int width, int height, struct inj_top_screen *s)
+{
+    struct inj_top_view v = frame_view(width, height);
+
+    if (height == 0)
+        v.status = NULL;
+    ck_assert_int_eq(inj_top_layout(&v, s), 0);
+    if (height > 0)
+        ck_assert_uint_eq(s->n, (size_t)height);
+    check_screen(s, width < INJ_TOP_MIN_WIDTH ? INJ_TOP_MIN_WIDTH : width);
+}
+
 START_TEST(layout_80x24)
 {
-    struct inj_top_view v = frame_view(80, 24);
     struct inj_top_screen s = {0};
 
-    ck_assert_int_eq(inj_top_layout(&v, &s), 0);
-    ck_assert_uint_eq(s.n, 24);
-    check_screen(&s, 80);
+    laid_out(80, 24, &s);
     ck_assert_int_eq(s.v[2].attr, INJ_TOP_SELECTED);
     ck_assert(strstr(s.v[2].text, "   42 ev\\x1b[2Jil "));
     ck_assert(strstr(s.v[2].text, " 12.5 "));
@@ -327,23 +337,13 @@ END_TEST
 
 START_TEST(layout_wide_and_once)
 {
-    struct inj_top_view v = frame_view(200, 60);
     struct inj_top_screen s = {0};
 
-    ck_assert_int_eq(inj_top_layout(&v, &s), 0);
-    ck_assert_uint_eq(s.n, 60);
-    check_screen(&s, 200);
-    v = frame_view(120, 0);
-    v.status = NULL;
-    ck_assert_int_eq(inj_top_layout(&v, &s), 0);
-    check_screen(&s, 120);
+    laid_out(200, 60, &s);
+    laid_out(120, 0, &s);
     ck_assert(screen_has(&s, "udp://x:1"));           /* every row's detail */
     ck_assert(screen_has(&s, "/tmp/\\x1b]0;owned\\x07x"));
-    /* narrower than the minimum: laid out at the minimum */
-    v = frame_view(10, 5);
-    ck_assert_int_eq(inj_top_layout(&v, &s), 0);
-    ck_assert_uint_eq(s.n, 5);
-    check_screen(&s, INJ_TOP_MIN_WIDTH);
+    laid_out(10, 5, &s);        /* narrower than the minimum: at the minimum */
     inj_top_screen_free(&s);
 }
 END_TEST
@@ -352,7 +352,6 @@ END_TEST
  * targets with their percentiles; peers with their port's durations. */
 START_TEST(layout_http_and_peers)
 {
-    struct inj_top_view v = frame_view(80, 24);
     struct inj_top_screen s = {0};
 
     feed(&frame_metrics, "http.req", "counter", 30, 2.0, "\"http_status_code\":200");
@@ -364,8 +363,7 @@ START_TEST(layout_http_and_peers)
          "\"remoteip\":\"10.1.2.3\",\"remotep\":5432,\"localp\":40000");
     feed(&frame_metrics, "net.duration", "timer", 250, 2.0,
          "\"unit\":\"millisecond\",\"port\":5432");
-    ck_assert_int_eq(inj_top_layout(&v, &s), 0);
-    check_screen(&s, 80);
+    laid_out(80, 24, &s);
     ck_assert(screen_has(&s, "HTTP requests/s by status: 200 30 503 2"));
     ck_assert(screen_has(&s, "HTTP TARGET"));
     ck_assert(screen_has(&s, "/api"));

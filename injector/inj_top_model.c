@@ -11,8 +11,8 @@
 /* ---- metric lines -------------------------------------------------------- */
 
 /* What a metric line adds to its period. */
-enum field { F_READ, F_WRITE, F_RX, F_TX, F_ERR, F_REQ, F_FS_LAT, F_NET_LAT, F_HTTP_LAT,
-             F_CPU, F_CPU_PERC };
+enum field { F_READ, F_WRITE, F_RX, F_TX, F_ERR, F_REQ, F_FS_LAT, F_FS_DIST, F_NET_LAT,
+             F_NET_DIST, F_HTTP_LAT, F_CPU, F_CPU_PERC };
 
 /* The metrics read, one row each (AppScope's names); others are ignored. */
 static const struct {
@@ -28,6 +28,8 @@ static const struct {
     {"http.req", F_REQ},
     {"fs.duration", F_FS_LAT},
     {"net.duration", F_NET_LAT},
+    {"scope.fs.duration", F_FS_DIST},       /* scope's distributions */
+    {"scope.net.duration", F_NET_DIST},
     {"http.duration.server", F_HTTP_LAT},
     {"http.duration.client", F_HTTP_LAT},
     {"proc.cpu", F_CPU},
@@ -117,23 +119,32 @@ static long whole_field(json_t *body, const char *key)
     return *end == '\0' ? n : -1;
 }
 
-/* A duration line's figures, in ms; mean < 0 when its unit is unknown. */
-static struct inj_top_lat lat_of(json_t *body, double value)
+/* Fold a duration line into an item's durations (ms). A mean line
+ * (AppScope's fs.duration, net.duration, http.duration.*: _value is the
+ * mean of numops calls, 1 when not said) is averaged with the lines before
+ * it by their calls; a distribution (scope.fs.duration, scope.net.duration:
+ * _value is the p50) leaves the mean alone. Either sets the quantiles it
+ * carries. A line in an unknown unit is left out. */
+static void lat_add(struct inj_top_item *it, json_t *body, double value, bool is_mean)
 {
     static const char *const quantiles[] = {"p50", "p90", "p99", "max"};
     double ms = unit_ms(json_string_value(json_object_get(body, "unit")));
-    struct inj_top_lat lat = no_lat;
-    double *out[] = {&lat.p50, &lat.p90, &lat.p99, &lat.max};
+    double *out[] = {&it->lat.p50, &it->lat.p90, &it->lat.p99, &it->lat.max};
+    long n = whole_field(body, "numops");
+    double calls = n > 0 ? (double)n : 1;
 
     if (ms == 0)
-        return lat;
-    lat.mean = value * ms;
+        return;
+    if (is_mean) {
+        double before = it->lat.mean < 0 ? 0 : it->lat.mean * it->timed;
+        it->timed += calls;
+        it->lat.mean = (before + value * ms * calls) / it->timed;
+    }
     for (size_t i = 0; i < sizeof quantiles / sizeof quantiles[0]; i++) {
         json_t *q = json_object_get(body, quantiles[i]);
         if (json_is_number(q) && json_number_value(q) >= 0)
             *out[i] = json_number_value(q) * ms;
     }
-    return lat;
 }
 
 /* "ip:port" ("[ip]:port" for IPv6) of a net.rx or net.tx line, or "". */
@@ -173,13 +184,13 @@ static int item_add(struct inj_top_period *p, enum field f, json_t *body, double
     long n;
 
     switch (f) {
-    case F_READ: case F_WRITE: case F_FS_LAT:
+    case F_READ: case F_WRITE: case F_FS_LAT: case F_FS_DIST:
         if (!file)
             return 0;
         if (!(it = item_get(p, INJ_TOP_FILE, file)))
             return -1;
-        if (f == F_FS_LAT)
-            it->lat = lat_of(body, v);
+        if (f == F_FS_LAT || f == F_FS_DIST)
+            lat_add(it, body, v, f == F_FS_LAT);
         else
             *(f == F_READ ? &it->in : &it->out) += v;
         return 0;
@@ -194,11 +205,11 @@ static int item_add(struct inj_top_period *p, enum field f, json_t *body, double
         n = whole_field(body, "localp");
         it->localp = n > 0 ? (unsigned)n : 0;
         return 0;
-    case F_NET_LAT:
+    case F_NET_LAT: case F_NET_DIST:
         if (!(it = numbered_item(p, INJ_TOP_PORT, body, "port", &n)))
             return n == -2 ? -1 : 0;
         it->localp = it->remotep = (unsigned)n;
-        it->lat = lat_of(body, v);
+        lat_add(it, body, v, f == F_NET_LAT);
         return 0;
     case F_REQ:
         if (!(it = numbered_item(p, INJ_TOP_STATUS, body, "http_status_code", &n)))
@@ -212,7 +223,7 @@ static int item_add(struct inj_top_period *p, enum field f, json_t *body, double
             return -1;
         n = whole_field(body, "numops");
         it->in += n > 0 ? (double)n : 1;
-        it->lat = lat_of(body, v);
+        lat_add(it, body, v, true);
         return 0;
     default:
         return 0;

@@ -9,9 +9,11 @@
  * proc.cpu / proc.cpu_perc (both measured over the same wall time).
  * Files, peers, HTTP statuses and targets of a period are kept as items
  * (verbosity 5 and above names files and peers; HTTP lines when the
- * library reports HTTP). Durations are kept in milliseconds: the line's
- * mean (_value) and, when the line carries them, p50, p90, p99 and max
- * (numbers in the line's unit, beside _value).
+ * library reports HTTP). Durations are kept in milliseconds: the mean
+ * from AppScope's fs.duration, net.duration and http.duration.* (whose
+ * _value is a mean), and p50, p90, p99 and max from scope's
+ * distributions, scope.fs.duration and scope.net.duration (fields beside
+ * _value, in the line's unit), or from any duration line carrying them.
  */
 #ifndef INJ_TOP_MODEL_H
 #define INJ_TOP_MODEL_H
@@ -39,6 +41,7 @@ struct inj_top_item {
     double in, out;             /* per period */
     unsigned localp, remotep;   /* peers: ports, to find their net.duration */
     struct inj_top_lat lat;
+    double timed;               /* the calls lat.mean is the mean of */
 };
 
 struct inj_top_items {

@@ -134,8 +134,9 @@ START_TEST(first_period_length)
 }
 END_TEST
 
-/* Durations in ms whatever the unit; percentiles when the line has them;
- * a peer's from net.duration by its local (server) or remote port. */
+/* Durations in ms whatever the unit: means from AppScope's lines (averaged
+ * by their calls), percentiles from scope's distributions or any line
+ * that has them; a peer's from its port's, local (server) or remote. */
 START_TEST(durations)
 {
     struct inj_top_metrics m = {0};
@@ -151,7 +152,17 @@ START_TEST(durations)
          "\"localp\":40000");
     feed(&m, "http.duration.server", "timer", 12, 10.0,
          "\"unit\":\"millisecond\",\"http_target\":\"/x\",\"numops\":5,\"p99\":40");
+    feed(&m, "http.duration.server", "timer", 2, 10.0,
+         "\"unit\":\"millisecond\",\"http_target\":\"/x\",\"numops\":15");
     feed(&m, "fs.duration", "histogram", 5, 10.0, "\"unit\":\"fortnight\",\"file\":\"/b\"");
+    /* scope's distribution of /c (_value is its p50), then AppScope's mean */
+    feed(&m, "scope.fs.duration", "histogram", 120, 10.0,
+         "\"unit\":\"microsecond\",\"file\":\"/c\",\"p50\":120,\"p90\":500,\"p99\":2000,"
+         "\"max\":9000,\"samples\":40,\"calls\":640");
+    feed(&m, "fs.duration", "histogram", 300, 10.0, "\"unit\":\"microsecond\",\"file\":\"/c\"");
+    feed(&m, "scope.net.duration", "histogram", 1500, 10.0,
+         "\"unit\":\"microsecond\",\"proto\":\"TCP\",\"port\":6379,\"p50\":1500,"
+         "\"p90\":2000,\"p99\":4000,\"max\":4100");
     p = inj_top_metrics_of(&m, 42);
     it = item(p, INJ_TOP_FILE, "/a");
     ck_assert_double_eq_tol(it->lat.mean, 0.25, 1e-9);
@@ -159,12 +170,20 @@ START_TEST(durations)
     ck_assert_double_eq_tol(it->lat.p90, 0.4, 1e-9);
     ck_assert_double_eq_tol(it->lat.p99, 0.9, 1e-9);
     ck_assert(it->lat.max < 0);
+    it = item(p, INJ_TOP_FILE, "/c");
+    ck_assert_double_eq_tol(it->lat.mean, 0.3, 1e-9);
+    ck_assert_double_eq_tol(it->lat.p50, 0.12, 1e-9);
+    ck_assert_double_eq_tol(it->lat.p99, 2.0, 1e-9);
+    ck_assert_double_eq_tol(it->lat.max, 9.0, 1e-9);
     ck_assert(item(p, INJ_TOP_FILE, "/b")->lat.mean < 0);
     peer = item(p, INJ_TOP_PEER, "10.0.0.1:6379");
     ck_assert_ptr_nonnull(lat = inj_top_peer_lat(p, peer));
     ck_assert_double_eq(lat->mean, 3);
+    ck_assert_double_eq_tol(lat->p99, 4.0, 1e-9);
+    /* two lines of /x (two statuses): 5 calls of 12 ms, 15 of 2 ms */
     it = item(p, INJ_TOP_TARGET, "/x");
-    ck_assert_double_eq(it->in, 5);
+    ck_assert_double_eq(it->in, 20);
+    ck_assert_double_eq_tol(it->lat.mean, 4.5, 1e-9);
     ck_assert_double_eq(it->lat.p99, 40);
     inj_top_metrics_free(&m);
 }

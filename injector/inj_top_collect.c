@@ -32,6 +32,7 @@ struct follower {
     off_t offset;               /* where the next unread line starts */
     bool skip_line;             /* offset is inside a line to drop */
     bool used;                  /* a process of this frame writes to it */
+    bool refused;               /* not a regular file: said once, not read */
     struct inj_top_metrics m;
 };
 
@@ -209,11 +210,15 @@ static int follow(struct follower *f)
 {
     struct stat st;
     off_t size;
-    FILE *fp = inj_session_file_open(f->dir, INJ_METRICS_FILE, &size);
+    FILE *fp;
     int rc;
 
-    if (!fp)
+    if (f->refused)
         return 0;
+    if (!(fp = inj_session_file_open(f->dir, INJ_METRICS_FILE, &size))) {
+        f->refused = errno == 0;    /* it warned */
+        return 0;
+    }
     if (fstat(fileno(fp), &st) != 0) {
         fclose(fp);
         return 0;
@@ -381,6 +386,9 @@ int inj_top_collect(struct inj_top_collector *c, struct inj_top_frame *f)
             return -1;
     for (size_t i = 0; i < c->nrows; i++) {
         struct inj_top_proc *p = &c->rows[i];
+        if (c->row_fol[i] && c->row_fol[i]->refused)
+            snprintf(p->source, sizeof p->source, "%s: %s is not a regular file",
+                     c->row_fol[i]->name, INJ_METRICS_FILE);
         p->io = c->row_fol[i] ? inj_top_metrics_of(&c->row_fol[i]->m, p->pid) : NULL;
         /* the frame began before the newest lines were read */
         p->io_age = p->io && c->now > p->io->time ? c->now - p->io->time : 0;

@@ -105,11 +105,11 @@ class Once(TopCase):
 class Screen(TopCase):
     """scope top drawn on a tmux terminal."""
 
-    def start_top(self, width=80, height=24, args=()):
+    def start_top(self, width=80, height=24, args=(), env=""):
         self.sock = f"scope-top-test-{os.getpid()}-{id(self)}"
         self.rc = os.path.join(self.dir, "top.rc")
         self.stty = os.path.join(self.dir, "stty.after")
-        cmd = " ".join([f"env SCOPE_HOME={self.home}", SCOPE, "top", *args])
+        cmd = " ".join([f"env SCOPE_HOME={self.home} {env}", SCOPE, "top", *args])
         shell = f"{cmd}; echo $? > {self.rc}; stty -a > {self.stty}; sleep 300"
         subprocess.run([TMUX, "-L", self.sock, "-f", "/dev/null", "new-session", "-d",
                         "-x", str(width), "-y", str(height), "-s", "top", shell], check=True)
@@ -196,6 +196,11 @@ class Screen(TopCase):
         self.wait_screen(rf"filter: {pid}\s")
         self.keys("q")
         self.assert_restored(0)
+
+    def test_unknown_terminal_is_an_error(self):
+        self.start_top(env="TERM=no-such-terminal")
+        self.wait_screen(r"^scope: top: the terminal cannot be used")
+        self.assert_restored(1)
 
     def test_sigterm_restores_the_terminal(self):
         pid = self.mtio()

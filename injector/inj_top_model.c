@@ -320,13 +320,31 @@ const struct inj_top_period *inj_top_metrics_of(const struct inj_top_metrics *m,
     return NULL;
 }
 
+static void period_free(struct inj_top_period *p)
+{
+    for (int k = 0; k < INJ_TOP_KINDS; k++) {
+        items_clear(&p->items[k]);
+        free(p->items[k].v);
+    }
+}
+
+void inj_top_metrics_prune(struct inj_top_metrics *m, double before)
+{
+    size_t kept = 0;
+
+    for (size_t i = 0; i < m->n; i++) {
+        if (m->v[i].p.time >= before)
+            m->v[kept++] = m->v[i];
+        else
+            period_free(&m->v[i].p);
+    }
+    m->n = kept;
+}
+
 void inj_top_metrics_free(struct inj_top_metrics *m)
 {
     for (size_t i = 0; i < m->n; i++)
-        for (int k = 0; k < INJ_TOP_KINDS; k++) {
-            items_clear(&m->v[i].p.items[k]);
-            free(m->v[i].p.items[k].v);
-        }
+        period_free(&m->v[i].p);
     free(m->v);
     memset(m, 0, sizeof *m);
 }

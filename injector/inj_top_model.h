@@ -75,6 +75,10 @@ int inj_top_metrics_line(struct inj_top_metrics *m, const char *line, size_t len
 /* The newest period of pid, or NULL when none was read. */
 const struct inj_top_period *inj_top_metrics_of(const struct inj_top_metrics *m, long pid);
 
+/* Forget the pids whose newest period is older than `before` (Unix
+ * time): processes of the session that are gone (a shell's children). */
+void inj_top_metrics_prune(struct inj_top_metrics *m, double before);
+
 void inj_top_metrics_free(struct inj_top_metrics *m);
 
 /* The length of p in seconds, or 0 when it cannot be known. */

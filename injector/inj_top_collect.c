@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #define READ_PER_FRAME (8 << 20)   /* a backlog is caught up over frames */
-#define PID_FORGET 120              /* seconds without a line: a pid is gone */
 #define FILE_SCHEME "file://"
 
 /* A session's metrics.json being followed. */
@@ -385,7 +384,7 @@ int inj_top_collect(struct inj_top_collector *c, struct inj_top_frame *f)
     for (size_t i = 0; i < c->nfol; i++) {
         if (follow(c->fol[i]) < 0)
             return -1;
-        inj_top_metrics_prune(&c->fol[i]->m, c->now - PID_FORGET);
+        inj_top_metrics_prune(&c->fol[i]->m, c->now);
     }
     for (size_t i = 0; i < c->nrows; i++) {
         struct inj_top_proc *p = &c->rows[i];

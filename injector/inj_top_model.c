@@ -328,12 +328,13 @@ static void period_free(struct inj_top_period *p)
     }
 }
 
-void inj_top_metrics_prune(struct inj_top_metrics *m, double before)
+void inj_top_metrics_prune(struct inj_top_metrics *m, double now)
 {
     size_t kept = 0;
 
     for (size_t i = 0; i < m->n; i++) {
-        if (m->v[i].p.time >= before)
+        double stale = INJ_TOP_STALE_PERIODS * inj_top_period_seconds(&m->v[i].p) + 1;
+        if (now - m->v[i].p.time <= stale + INJ_TOP_FORGET)
             m->v[kept++] = m->v[i];
         else
             period_free(&m->v[i].p);

@@ -75,9 +75,11 @@ int inj_top_metrics_line(struct inj_top_metrics *m, const char *line, size_t len
 /* The newest period of pid, or NULL when none was read. */
 const struct inj_top_period *inj_top_metrics_of(const struct inj_top_metrics *m, long pid);
 
-/* Forget the pids whose newest period is older than `before` (Unix
- * time): processes of the session that are gone (a shell's children). */
-void inj_top_metrics_prune(struct inj_top_metrics *m, double before);
+/* Forget the pids whose newest period is stale (see inj_top_rates_of) at
+ * `now` (Unix time) and has been for INJ_TOP_FORGET seconds: processes of
+ * the session that are gone (a shell's children). */
+#define INJ_TOP_FORGET 120
+void inj_top_metrics_prune(struct inj_top_metrics *m, double now);
 
 void inj_top_metrics_free(struct inj_top_metrics *m);
 

@@ -104,8 +104,11 @@ START_TEST(late_and_foreign_lines)
     ck_assert_int_eq(inj_top_metrics_line(&m, other, strlen(other)), 0);
     ck_assert_double_eq(inj_top_metrics_of(&m, 42)->read, 10);
     ck_assert_double_eq(inj_top_metrics_of(&m, 43)->read, 7);
-    /* pid 43 said nothing since 150: forgotten */
-    inj_top_metrics_prune(&m, 160);
+    /* pid 43 said nothing since 150 (a first period of unknown length:
+     * stale after a second), pid 42 since 200 */
+    inj_top_metrics_prune(&m, 150 + 1 + INJ_TOP_FORGET);
+    ck_assert_ptr_nonnull(inj_top_metrics_of(&m, 43));
+    inj_top_metrics_prune(&m, 150 + 1 + INJ_TOP_FORGET + 0.5);
     ck_assert_ptr_null(inj_top_metrics_of(&m, 43));
     ck_assert_double_eq(inj_top_metrics_of(&m, 42)->read, 10);
     inj_top_metrics_free(&m);

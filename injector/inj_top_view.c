@@ -139,6 +139,8 @@ void inj_top_fmt_ms(double ms, char *buf, size_t cap)
 {
     if (ms < 0)
         snprintf(buf, cap, "-");
+    else if (ms < 0.00995)
+        snprintf(buf, cap, "%.1fus", ms * 1000);
     else if (ms < 1)
         snprintf(buf, cap, "%.0fus", ms * 1000);
     else if (ms < 99.95)

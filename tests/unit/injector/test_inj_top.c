@@ -266,6 +266,8 @@ START_TEST(figures)
     ck_assert_int_le(strlen(b), 5);
     inj_top_fmt_ms(0.023, b, sizeof b);
     ck_assert_str_eq(b, "23us");
+    inj_top_fmt_ms(0.001344, b, sizeof b);
+    ck_assert_str_eq(b, "1.3us");
     inj_top_fmt_ms(1.5, b, sizeof b);
     ck_assert_str_eq(b, "1.5ms");
     inj_top_fmt_ms(2500, b, sizeof b);

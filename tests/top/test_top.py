@@ -172,7 +172,7 @@ class Screen(TopCase):
         self.start_top(args=("-f", str(pid)))
         s = self.wait_screen(rf"^ *{pid} mtio +run +[\d.]+ +[\d.]+[KM] .* [\d.]+[KMG] +[\d.]+[KMG] ")
         self.assertIn("PID COMMAND", s)
-        s = self.wait_screen(r"/data/mtio\.\d +[\d.]+[KMG] +[\d.]+[KMG] +\d+us")
+        s = self.wait_screen(r"/data/mtio\.\d +[\d.]+[KMG] +[\d.]+[KMG] +[\d.]+us")
         self.assertEqual(len(s.splitlines()), 24)
         self.keys("q")
         self.assert_restored(0)

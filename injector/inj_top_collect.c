@@ -29,8 +29,7 @@ struct follower {
     char real[PATH_MAX];        /* the same through history's link, or "" */
     dev_t dev;
     ino_t ino;
-    off_t offset;               /* where the next unread line starts */
-    bool skip_line;             /* offset is inside a line to drop */
+    struct inj_top_tail tail;
     bool used;                  /* a process of this frame writes to it */
     bool refused;               /* not a regular file: said once, not read */
     struct inj_top_metrics m;
@@ -171,39 +170,6 @@ static struct follower *session_find(struct inj_top_collector *c, const char *pa
     return f;
 }
 
-/* Feed the complete lines of fp from f->offset up to size. */
-static int follow_lines(struct follower *f, FILE *fp, off_t size)
-{
-    static char buf[INJ_TOP_LINE_MAX];
-    off_t end = size - f->offset > READ_PER_FRAME ? f->offset + READ_PER_FRAME : size;
-    size_t have = 0, got;
-
-    while (f->offset + (off_t)have < end &&
-           (got = fread(buf + have, 1, (size_t)(end - f->offset) - have < sizeof buf - have
-                                           ? (size_t)(end - f->offset) - have
-                                           : sizeof buf - have, fp)) > 0) {
-        char *start = buf, *nl;
-        have += got;
-        while ((nl = memchr(start, '\n', have - (size_t)(start - buf)))) {
-            if (!f->skip_line && nl > start &&
-                inj_top_metrics_line(&f->m, start, (size_t)(nl - start)) < 0)
-                return -1;
-            f->skip_line = false;
-            start = nl + 1;
-        }
-        if (start == buf && have == sizeof buf) {
-            f->m.skipped++;     /* longer than any metric line: dropped */
-            f->skip_line = true;
-            start = buf + have;
-        }
-        size_t used = (size_t)(start - buf);
-        memmove(buf, start, have - used);
-        have -= used;
-        f->offset += (off_t)used;
-    }
-    return 0;
-}
-
 /* Read what was added to f's metrics.json since the last frame; a file
  * replaced or cut is read from its new tail. */
 static int follow(struct follower *f)
@@ -223,14 +189,15 @@ static int follow(struct follower *f)
         fclose(fp);
         return 0;
     }
-    if (st.st_dev != f->dev || st.st_ino != f->ino || size < f->offset) {
+    if (st.st_dev != f->dev || st.st_ino != f->ino || size < f->tail.offset) {
         inj_top_metrics_free(&f->m);
         f->dev = st.st_dev;
         f->ino = st.st_ino;
-        f->offset = size > INJ_TOP_TAIL ? size - INJ_TOP_TAIL : 0;
-        f->skip_line = f->offset > 0;   /* the tail starts inside a line */
+        f->tail.offset = size > INJ_TOP_TAIL ? size - INJ_TOP_TAIL : 0;
+        f->tail.skip_line = f->tail.offset > 0;     /* the tail starts inside a line */
     }
-    rc = fseeko(fp, f->offset, SEEK_SET) == 0 ? follow_lines(f, fp, size) : 0;
+    rc = fseeko(fp, f->tail.offset, SEEK_SET) == 0
+             ? inj_top_tail_read(&f->tail, fp, size, READ_PER_FRAME, &f->m) : 0;
     fclose(fp);
     return rc;
 }

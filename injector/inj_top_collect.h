@@ -16,7 +16,6 @@
 
 #include "inj_top_model.h"
 
-#define INJ_TOP_LINE_MAX (64 * 1024)
 #define INJ_TOP_TAIL (1024 * 1024)
 
 struct inj_top_collector;

@@ -312,6 +312,45 @@ int inj_top_metrics_line(struct inj_top_metrics *m, const char *line, size_t len
     return rc;
 }
 
+int inj_top_tail_read(struct inj_top_tail *t, FILE *fp, off_t size, off_t max,
+                      struct inj_top_metrics *m)
+{
+    static char buf[INJ_TOP_LINE_MAX];
+    off_t end = size - t->offset > max ? t->offset + max : size;
+    size_t have = 0, got;
+
+    for (;;) {
+        off_t left = end - t->offset - (off_t)have;
+        size_t want = sizeof buf - have;
+        char *start = buf, *nl;
+
+        if (left <= 0)
+            break;
+        if ((off_t)want > left)
+            want = (size_t)left;
+        if ((got = fread(buf + have, 1, want, fp)) == 0)
+            break;
+        have += got;
+        while ((nl = memchr(start, '\n', have - (size_t)(start - buf)))) {
+            if (!t->skip_line && nl > start &&
+                inj_top_metrics_line(m, start, (size_t)(nl - start)) < 0)
+                return -1;
+            t->skip_line = false;
+            start = nl + 1;
+        }
+        if (start == buf && have == sizeof buf) {
+            m->skipped += !t->skip_line;    /* longer than any metric line */
+            t->skip_line = true;
+            start = buf + have;
+        }
+        size_t used = (size_t)(start - buf);
+        memmove(buf, start, have - used);
+        have -= used;
+        t->offset += (off_t)used;
+    }
+    return 0;
+}
+
 const struct inj_top_period *inj_top_metrics_of(const struct inj_top_metrics *m, long pid)
 {
     for (size_t i = 0; i < m->n; i++)

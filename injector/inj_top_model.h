@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* A duration; each field in milliseconds, < 0 when not reported. */
@@ -71,6 +72,22 @@ struct inj_top_metrics {
  * of memory. Lines that are not metric lines, or are older than the pid's
  * newest period, are counted in m->skipped. */
 int inj_top_metrics_line(struct inj_top_metrics *m, const char *line, size_t len);
+
+/* Where a reader of a growing NDJSON file (metrics.json, which the
+ * library appends to) is: the start of the first line not read yet. */
+#define INJ_TOP_LINE_MAX (64 * 1024)
+struct inj_top_tail {
+    off_t offset;
+    bool skip_line;             /* offset is inside a line to drop */
+};
+
+/* Feed m the complete lines of fp (positioned at t->offset) up to size,
+ * reading at most max bytes. A line longer than INJ_TOP_LINE_MAX is
+ * dropped and counted in m->skipped; a last line without its newline (the
+ * library is writing it) is left for the next call. 0, or -1 when out of
+ * memory. */
+int inj_top_tail_read(struct inj_top_tail *t, FILE *fp, off_t size, off_t max,
+                      struct inj_top_metrics *m);
 
 /* The newest period of pid, or NULL when none was read. */
 const struct inj_top_period *inj_top_metrics_of(const struct inj_top_metrics *m, long pid);

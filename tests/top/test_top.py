@@ -214,13 +214,15 @@ class Screen(TopCase):
         self.start_top(args=("-f", str(pid)))
         self.wait_screen(r"/data/mtio\.\d +[\d.]+[KMG] ")
         self.tmux("resize-window", "-t", "top", "-x", "200", "-y", "60")
-        s = self.wait_screen(r"RD/s.{10,}ERR/s")
-        lines = s.splitlines()
-        self.assertEqual(len(lines), 60)
-        # the detail pane's figures end at the right edge (capture-pane
-        # drops the spaces that end a line)
-        self.assertGreaterEqual(max(len(l) for l in lines), 195, s)
-        self.wait_screen(r"^q quit")
+
+
+        def redrawn_wide():
+            # the detail pane's figures end at the right edge (capture-pane
+            # drops the spaces that end a line)
+            lines = self.screen().splitlines()
+            return (len(lines) == 60 and max(len(l) for l in lines) >= 195 and
+                    re.search(r"(?m)^q quit", "\n".join(lines)))
+        self.wait_for(redrawn_wide, 3, "redrawn at 200x60")
         self.tmux("resize-window", "-t", "top", "-x", "80", "-y", "24")
 
         def redrawn():

@@ -115,6 +115,49 @@ START_TEST(late_and_foreign_lines)
 }
 END_TEST
 
+/* A file read as the library writes it: lines in pieces, a line far
+ * longer than any metric line, a last line still being written. */
+START_TEST(tail_of_a_growing_file)
+{
+    static char huge[3 * INJ_TOP_LINE_MAX];
+    struct inj_top_metrics m = {0};
+    struct inj_top_tail t = {0};
+    const char *line = "{\"type\":\"metric\",\"body\":{\"_metric\":\"fs.read\","
+                       "\"_metric_type\":\"counter\",\"_value\":5,\"pid\":42,\"_time\":1}}\n";
+    FILE *f = tmpfile();
+    off_t size;
+
+    ck_assert_ptr_nonnull(f);
+    memset(huge, 'x', sizeof huge - 1);
+    huge[sizeof huge - 1] = '\n';
+    fputs(line, f);
+    fwrite(huge, 1, sizeof huge, f);
+    fputs(line, f);
+    fwrite(line, 1, 20, f);                 /* being written */
+    fflush(f);
+    size = ftello(f);
+    ck_assert_int_eq(fseeko(f, 0, SEEK_SET), 0);
+    ck_assert_int_eq(inj_top_tail_read(&t, f, size, size, &m), 0);
+    ck_assert_double_eq(inj_top_metrics_of(&m, 42)->read, 10);
+    ck_assert_uint_eq(m.skipped, 1);
+    ck_assert_int_eq(t.offset, size - 20);  /* the piece is read again */
+    /* the rest of it arrives; a bound on one call's bytes is kept */
+    fputs(line + 20, f);
+    fputs(line, f);
+    fflush(f);
+    size = ftello(f);
+    ck_assert_int_eq(fseeko(f, t.offset, SEEK_SET), 0);
+    ck_assert_int_eq(inj_top_tail_read(&t, f, size, (off_t)strlen(line), &m), 0);
+    ck_assert_double_eq(inj_top_metrics_of(&m, 42)->read, 15);
+    ck_assert_int_eq(fseeko(f, t.offset, SEEK_SET), 0);
+    ck_assert_int_eq(inj_top_tail_read(&t, f, size, size, &m), 0);
+    ck_assert_double_eq(inj_top_metrics_of(&m, 42)->read, 20);
+    ck_assert_int_eq(t.offset, size);
+    fclose(f);
+    inj_top_metrics_free(&m);
+}
+END_TEST
+
 /* A first period's length comes from proc.cpu / proc.cpu_perc; with
  * neither it is unknown and the rates are too. */
 START_TEST(first_period_length)
@@ -409,6 +452,7 @@ static Suite *top_suite(void)
 
     tcase_add_test(model, periods_sum_and_replace);
     tcase_add_test(model, late_and_foreign_lines);
+    tcase_add_test(model, tail_of_a_growing_file);
     tcase_add_test(model, first_period_length);
     tcase_add_test(model, durations);
     tcase_add_test(model, stat_line);

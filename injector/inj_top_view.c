@@ -244,33 +244,47 @@ static int table_row(struct inj_top_screen *s, int width, const struct inj_top_p
 /* ---- the detail pane ----------------------------------------------------- */
 
 #define FIG 7                   /* a figure column of the pane */
+#define MAX_WIDTH 100           /* from this width the pane shows MAX too */
+
+/* Duration columns at this width: mean, p50, p90, p99, and max. */
+static size_t lat_columns(int width)
+{
+    return width >= MAX_WIDTH ? 5 : 4;
+}
+
+/* The width of an item's name: what the figures leave. */
+static int name_width(int width)
+{
+    return width - (int)(2 + lat_columns(width)) * (FIG + 1);
+}
 
 static void put_lat(struct line *l, const struct inj_top_lat *lat)
 {
     const double none = -1;
     const double *figs[] = {lat ? &lat->mean : &none, lat ? &lat->p50 : &none,
-                            lat ? &lat->p90 : &none, lat ? &lat->p99 : &none};
+                            lat ? &lat->p90 : &none, lat ? &lat->p99 : &none,
+                            lat ? &lat->max : &none};
     char buf[16];
 
-    for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++) {
+    for (size_t i = 0; i < lat_columns(l->width); i++) {
         inj_top_fmt_ms(*figs[i], buf, sizeof buf);
         put(l, buf, FIG, RIGHT);
     }
 }
 
-/* "FILE  READ/s  WRITE/s  MEAN  P50  P90  P99" and the like. */
+/* "FILE  READ/s  WRITE/s  MEAN  P50  P90  P99  MAX" and the like. */
 static int items_header(struct inj_top_screen *s, int width, const char *what,
                         const char *in, const char *out, const char *mean)
 {
-    const char *const lat[] = {mean, "P50", "P90", "P99"};
+    const char *const lat[] = {mean, "P50", "P90", "P99", "MAX"};
     struct line l;
 
     if (line_new(&l, width) < 0)
         return -1;
-    put(&l, what, width - 6 * (FIG + 1), LEFT);
+    put(&l, what, name_width(width), LEFT);
     put(&l, in, FIG, RIGHT);
     put(&l, out, FIG, RIGHT);
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < lat_columns(width); i++)
         put(&l, lat[i], FIG, RIGHT);
     return line_add(s, &l, INJ_TOP_HEADER);
 }
@@ -291,7 +305,7 @@ static int item_line(struct inj_top_screen *s, int width, const struct inj_top_p
     }
     if (line_new(&l, width) < 0)
         return -1;
-    put_raw(&l, it->name, width - 6 * (FIG + 1), TAIL);
+    put_raw(&l, it->name, name_width(width), TAIL);
     put(&l, in, FIG, RIGHT);
     put(&l, out, FIG, RIGHT);
     put_lat(&l, lat);

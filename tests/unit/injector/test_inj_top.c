@@ -399,6 +399,7 @@ START_TEST(layout_80x24)
     ck_assert(screen_has(&s, "/tmp/\\x1b]0;owned\\x07x"));
     ck_assert(screen_has(&s, "30us"));
     ck_assert(screen_has(&s, "70us"));
+    ck_assert(!screen_has(&s, "MAX"));                /* no room at 80 */
     ck_assert(screen_has(&s, "prog_1_42_1"));
     ck_assert(!screen_has(&s, "udp://x:1"));          /* not selected */
     ck_assert(strstr(s.v[23].text, "q quit"));
@@ -411,6 +412,7 @@ START_TEST(layout_wide_and_once)
     struct inj_top_screen s = {0};
 
     laid_out(200, 60, &s);
+    ck_assert(screen_has(&s, "    P99     MAX"));     /* room for the maximum */
     laid_out(120, 0, &s);
     ck_assert(screen_has(&s, "udp://x:1"));           /* every row's detail */
     ck_assert(screen_has(&s, "/tmp/\\x1b]0;owned\\x07x"));

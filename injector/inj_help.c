@@ -1,6 +1,7 @@
 /* inj_help.c: the help texts (see inj_help.h). Keep them true: every flag,
  * variable, file and exit status that the code has is listed here. */
 #include "inj_help.h"
+#include "inj_top.h"
 
 #include <string.h>
 
@@ -18,6 +19,7 @@ static const char top_help[] =
 "                                    descendants), restoring it exactly\n"
 "  ps [--json]                       list the processes libscope.so is loaded in\n"
 "  inspect [--json] PID              show where each hooked GOT slot points\n"
+"  top [--once]                      live view of every scoped process\n"
 "  metrics [--id ID] [--json]        show the metrics of a session\n"
 "  events [--id ID] [--json]         show the events of a session\n"
 "  history                           list the sessions\n"
@@ -372,6 +374,7 @@ int inj_help_print(const char *cmd, FILE *out)
         {"history", history_help}, {"help", help_help},
         {"attach", attach_help},   {"detach", detach_help},
         {"ps", ps_help},           {"inspect", inspect_help},
+        {"top", inj_top_help},
     };
 
     if (!cmd) {

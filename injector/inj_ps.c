@@ -19,20 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
-struct ps_row {
-    pid_t pid;
-    char comm[64];
-    char lib[PATH_MAX];
-    struct scope_ctl_status st;
-    int status_rc;              /* inj_scope_status(): 0 read, -errno not */
-};
-
 struct ps_out {
     struct inj_table *table;
     json_t *list;
 };
 
-static int ps_row_json(json_t *list, const struct ps_row *r)
+static int ps_row_json(json_t *list, const struct inj_ps_row *r)
 {
     json_t *o = json_pack("{s:i, s:o, s:s}", "pid", (int)r->pid, "command",
                           inj_look_json_text(r->comm), "state",
@@ -51,7 +43,7 @@ static int ps_row_json(json_t *list, const struct ps_row *r)
     return json_array_append_new(list, o);
 }
 
-static int ps_row_add(struct ps_out *out, const struct ps_row *r)
+static int ps_row_add(struct ps_out *out, const struct inj_ps_row *r)
 {
     char pid[16], slots[16];
     bool known = r->status_rc == 0;
@@ -70,7 +62,7 @@ static int ps_row_add(struct ps_out *out, const struct ps_row *r)
 
 /* 1: a row, 0: no libscope.so there (or the process is gone), -errno: it
  * could not be read. */
-static int ps_probe(pid_t pid, struct ps_row *r)
+static int ps_probe(pid_t pid, struct inj_ps_row *r)
 {
     int rc = inj_scope_status(pid, &r->st, r->lib, sizeof r->lib);
 
@@ -86,44 +78,53 @@ static int ps_probe(pid_t pid, struct ps_row *r)
     return 1;
 }
 
-/* Every other process in /proc. Returns 0, or 1 when none could be read. */
-static int ps_scan(DIR *proc, struct ps_out *out)
+int inj_ps_scan(int (*each)(const struct inj_ps_row *, void *), void *ctx,
+                char *why, size_t whylen)
 {
+    DIR *proc = opendir("/proc");
     struct dirent *e;
-    struct ps_row row;
-    int readable = 0, unreadable = 0, rc;
+    struct inj_ps_row row;
+    int readable = 0, unreadable = 0, rc = 0;
 
-    while ((e = readdir(proc)) != NULL) {
+    if (!proc) {
+        snprintf(why, whylen, "cannot read /proc: %s", strerror(errno));
+        return 1;
+    }
+    while (rc == 0 && (e = readdir(proc)) != NULL) {
         char *end;
         long pid = strtol(e->d_name, &end, 10);
         if (*end != '\0' || pid <= 0 || pid == getpid())
             continue;
         memset(&row, 0, sizeof row);
-        rc = ps_probe((pid_t)pid, &row);
-        if (rc < 0) {
+        int found = ps_probe((pid_t)pid, &row);
+        if (found < 0) {
             unreadable++;
             continue;
         }
         readable++;
-        if (rc == 1 && ps_row_add(out, &row) < 0) {
-            fputs("scope: out of memory\n", stderr);
-            return 1;
-        }
+        if (found == 1 && each(&row, ctx) < 0)
+            rc = -1;
     }
-    if (readable == 0 && unreadable > 0) {
-        fprintf(stderr, "scope: no process could be read (%d tried): reading another "
-                "process needs ptrace access: the same uid or CAP_SYS_PTRACE\n", unreadable);
+    closedir(proc);
+    if (rc == 0 && readable == 0 && unreadable > 0) {
+        snprintf(why, whylen, "no process could be read (%d tried): reading another "
+                 "process needs ptrace access: the same uid or CAP_SYS_PTRACE", unreadable);
         return 1;
     }
-    return 0;
+    return rc;
+}
+
+static int ps_row_each(const struct inj_ps_row *r, void *ctx)
+{
+    return ps_row_add(ctx, r);
 }
 
 int inj_ps_main(int argc, char **argv)
 {
     static const char *const headers[] = { "PID", "COMMAND", "STATE", "SLOTS", "METRICS", "EVENTS" };
     struct ps_out out = { NULL, NULL };
+    char why[256];
     bool json;
-    DIR *proc;
     int rc;
 
     switch (inj_cli_look("ps", argc, argv, &json, NULL)) {
@@ -135,21 +136,20 @@ int inj_ps_main(int argc, char **argv)
     case INJ_CLI_OK:
         break;
     }
-    if (!(proc = opendir("/proc"))) {
-        fprintf(stderr, "scope: cannot read /proc: %s\n", strerror(errno));
-        return 1;
-    }
     if (json)
         out.list = json_array();
     else
         out.table = inj_table_new(sizeof headers / sizeof headers[0], headers);
-    if (out.list || out.table) {
-        rc = ps_scan(proc, &out);
-    } else {
+    if (!out.list && !out.table) {
         fputs("scope: out of memory\n", stderr);
-        rc = 1;
+        return 1;
     }
-    closedir(proc);
+    rc = inj_ps_scan(ps_row_each, &out, why, sizeof why);
+    if (rc == 1)
+        fprintf(stderr, "scope: %s\n", why);
+    else if (rc < 0)
+        fputs("scope: out of memory\n", stderr);
+    rc = rc ? 1 : 0;
     if (json) {
         if (rc == 0)
             return inj_look_json_print(json_pack("{s:o}", "processes", out.list));

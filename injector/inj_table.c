@@ -13,8 +13,7 @@ struct inj_table {
     char **cells;    /* (nrows + 1) * ncols: the header is row 0 */
 };
 
-/* UTF-8 characters in s (continuation bytes are not counted). */
-static size_t width(const char *s)
+size_t inj_table_width(const char *s)
 {
     size_t w = 0;
 
@@ -23,8 +22,7 @@ static size_t width(const char *s)
     return w;
 }
 
-/* Bytes of s that hold its first `chars` characters. */
-static size_t prefix_bytes(const char *s, size_t chars)
+size_t inj_table_prefix_bytes(const char *s, size_t chars)
 {
     size_t i = 0;
 
@@ -37,8 +35,8 @@ static size_t prefix_bytes(const char *s, size_t chars)
 
 void inj_table_cut(char *s, size_t max)
 {
-    if (max > 3 && width(s) > max)
-        strcpy(s + prefix_bytes(s, max - 3), "...");
+    if (max > 3 && inj_table_width(s) > max)
+        strcpy(s + inj_table_prefix_bytes(s, max - 3), "...");
 }
 
 static int add_row(struct inj_table *t, const char *const *cells)
@@ -92,11 +90,11 @@ size_t inj_table_rows(const struct inj_table *t)
 
 static void print_last(const char *cell, size_t room, FILE *out)
 {
-    if (room == 0 || width(cell) <= room) {
+    if (room == 0 || inj_table_width(cell) <= room) {
         fputs(cell, out);
         return;
     }
-    fprintf(out, "%.*s...", (int)prefix_bytes(cell, room - 3), cell);
+    fprintf(out, "%.*s...", (int)inj_table_prefix_bytes(cell, room - 3), cell);
 }
 
 void inj_table_print(const struct inj_table *t, FILE *out, size_t line_max)
@@ -108,7 +106,7 @@ void inj_table_print(const struct inj_table *t, FILE *out, size_t line_max)
         return;
     for (size_t r = 0; r < t->nrows; r++)
         for (size_t c = 0; c < t->ncols; c++) {
-            size_t cw = width(t->cells[r * t->ncols + c]);
+            size_t cw = inj_table_width(t->cells[r * t->ncols + c]);
             if (cw > w[c])
                 w[c] = cw;
         }
@@ -122,7 +120,7 @@ void inj_table_print(const struct inj_table *t, FILE *out, size_t line_max)
         while (used > 1 && row[used - 1][0] == '\0')
             used--;
         for (size_t c = 0; c + 1 < used; c++)
-            fprintf(out, "%s%*s", row[c], (int)(w[c] - width(row[c]) + GAP), "");
+            fprintf(out, "%s%*s", row[c], (int)(w[c] - inj_table_width(row[c]) + GAP), "");
         if (used == t->ncols)
             print_last(row[used - 1], room, out);
         else

@@ -27,4 +27,10 @@ void inj_table_free(struct inj_table *t);
 /* Cut s in place to at most max (> 3) characters, ending in "..." when cut. */
 void inj_table_cut(char *s, size_t max);
 
+/* UTF-8 characters in s (continuation bytes are not counted). */
+size_t inj_table_width(const char *s);
+
+/* Bytes of s that hold its first `chars` characters. */
+size_t inj_table_prefix_bytes(const char *s, size_t chars);
+
 #endif

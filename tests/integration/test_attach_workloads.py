@@ -197,26 +197,7 @@ class SingleThreadedTest(AttachTest):
 
 class ServersTest(AttachTest):
     def test_nginx_worker_keeps_serving(self):
-        port = free_port()
-        root = os.path.join(self.dir, "www")
-        os.makedirs(root)
-        os.chmod(self.dir, 0o755)
-        with open(os.path.join(root, "k.html"), "wb") as f:
-            f.write(b"x" * 1024)
-        conf = os.path.join(self.dir, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(f"""daemon off; worker_processes 1; pid {self.dir}/nginx.pid;
-error_log {self.dir}/error.log;
-events {{ worker_connections 256; }}
-http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {root}; }} }}
-""")
-        nginx = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(lambda: (nginx.terminate(), nginx.wait()))
-        url = f"http://127.0.0.1:{port}/k.html"
-        self.wait_for(lambda: subprocess.run(["curl", "-sf", "-o", "/dev/null", url]).returncode == 0,
-                      5, "nginx up")
-        worker = int(subprocess.check_output(["pgrep", "-P", str(nginx.pid)]).split()[0])
+        worker, url, page = self.nginx_serving()
         os.chmod(self.dir, 0o777)               # the worker (nobody) writes our files
         wrk = subprocess.Popen(["wrk", "-t2", "-c32", "-d4s", url], stdout=subprocess.PIPE, text=True)
         time.sleep(0.5)
@@ -227,7 +208,7 @@ http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {root}; }} }}
         self.assertNotIn("Non-2xx", out, out)
         self.assertNotRegex(out, r"Socket errors: connect [1-9]", out)
         opens = self.metric_sums("fs.open")
-        self.assertGreater(opens.get(os.path.join(root, "k.html"), 0), 0, opens)
+        self.assertGreater(opens.get(page, 0), 0, opens)
         self.assert_network_seen()
         self.assertEqual(subprocess.run(["curl", "-sf", "-o", "/dev/null", url]).returncode, 0)
 

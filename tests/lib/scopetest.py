@@ -178,6 +178,33 @@ class ScopeTest(unittest.TestCase):
         self.assertEqual(len(found), 1, result.stderr)
         return found[0]
 
+    def nginx_serving(self):
+        """nginx with one worker (which runs as nobody) serving a 1 KiB
+        file from <dir>/www on a free loopback port, stopped at cleanup:
+        (worker pid, the file's URL, the file's path)."""
+        port = free_port()
+        root = os.path.join(self.dir, "www")
+        os.makedirs(root)
+        os.chmod(self.dir, 0o755)
+        page = os.path.join(root, "k.html")
+        with open(page, "wb") as f:
+            f.write(b"x" * 1024)
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""daemon off; worker_processes 1; pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log;
+events {{ worker_connections 256; }}
+http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {root}; }} }}
+""")
+        nginx = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (nginx.terminate(), nginx.wait()))
+        url = f"http://127.0.0.1:{port}/k.html"
+        self.wait_for(lambda: subprocess.run(["curl", "-sf", "-o", "/dev/null", url]).returncode == 0,
+                      5, "nginx up")
+        worker = int(subprocess.check_output(["pgrep", "-P", str(nginx.pid)]).split()[0])
+        return worker, url, page
+
     def make_session(self, name, files=None, info=None):
         """A session directory written by hand: {file name: text}."""
         d = os.path.join(self.hist, name)

@@ -15,7 +15,7 @@ import unittest
 from scopetest import (LIB, PYTHON, SCOPE, SRC, ScopeTest, events_of, free_port, metrics_named,
                       texts)
 
-STATSD_LINE = r"^[a-z_.]+:[0-9.]+\|(c|g|h|ms)(\|#[^|\n]+)?$"
+STATSD_LINE = r"^[a-z_.]+:[0-9.]+\|(c|g|h|ms)(\|@[0-9.]+)?(\|#[^|\n]+)?$"
 
 
 class StreamServer:

@@ -1,6 +1,7 @@
 /* inj_help.c: the help texts (see inj_help.h). Keep them true: every flag,
  * variable, file and exit status that the code has is listed here. */
 #include "inj_help.h"
+#include "inj_trace.h"
 
 #include <string.h>
 
@@ -20,6 +21,7 @@ static const char top_help[] =
 "  inspect [--json] PID              show where each hooked GOT slot points\n"
 "  metrics [OPTIONS]                 show the metrics of a session, or follow them\n"
 "  events [OPTIONS]                  show the events of a session, or follow them\n"
+"  trace [OPTIONS] PID|NAME|-- CMD   attach (or run CMD), print its events, detach\n"
 "  history                           list the sessions\n"
 "  help [COMMAND]                    show this help, or the help of COMMAND\n"
 "\n"
@@ -414,6 +416,7 @@ int inj_help_print(const char *cmd, FILE *out)
         {"history", history_help}, {"help", help_help},
         {"attach", attach_help},   {"detach", detach_help},
         {"ps", ps_help},           {"inspect", inspect_help},
+        {"trace", inj_trace_help},
     };
 
     if (!cmd) {

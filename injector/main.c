@@ -7,6 +7,7 @@
 #include "inj_ps.h"
 #include "inj_run.h"
 #include "inj_show.h"
+#include "inj_trace.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -76,6 +77,8 @@ int main(int argc, char **argv)
         return inj_ps_main(argc - 1, argv + 1);
     if (strcmp(cmd, "inspect") == 0)
         return inj_inspect_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "trace") == 0)
+        return inj_trace_main(argc - 1, argv + 1);
     if (cmd[0] == '-')
         inj_usage(NULL, "unknown option '%s'", cmd);
     else

@@ -102,6 +102,42 @@ class LatencyNdjsonTest(ScopeTest):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
 
+# six loopback connections that live 20, 40, ... 120 ms; both ends close
+# together, so each lifetime is there twice, and the listener's once; the
+# script prints what it measured around each (a little more than it lived)
+CONNECTIONS = ("import json, socket, sys, time\n"
+               "t0 = time.monotonic()\n"
+               "l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(10)\n"
+               "took = []\n"
+               "for i in range(6):\n"
+               "    t = time.monotonic()\n"
+               "    c = socket.create_connection(l.getsockname()); s, _ = l.accept()\n"
+               "    time.sleep(0.02 * (i + 1)); c.close(); s.close()\n"
+               "    took.append((time.monotonic() - t) * 1e6)\n"
+               "l.close()\n"
+               "print(json.dumps(took + took + [(time.monotonic() - t0) * 1e6]))\n")
+
+
+class LatencyNetTest(ScopeTest):
+    """Connection lifetimes: one value each, summed over the socket class
+    below verbosity 5."""
+
+    def test_connection_lifetimes(self):
+        p = self.scope_run([PYTHON, "-c", CONNECTIONS], verbosity=4, extra=("-p", "60"))
+        took = sorted(json.loads(p.stdout.decode().strip().splitlines()[-1]))
+        dists = metrics_named(read_ndjson(self.metrics), "scope.net.duration")
+        self.assertEqual(len(dists), 1, dists)
+        d = dists[0]
+        self.assertEqual((d["samples"], d["calls"]), (13, 13))
+        # each socket lived a little less than what was measured around it
+        for name, want in (("p50", took[6]), ("max", took[-1])):
+            self.assertLessEqual(d[name], want * (1 + BUCKET_ERROR), name)
+            self.assertGreaterEqual(d[name], want * (1 - BUCKET_ERROR) - SLACK_US, name)
+        p = subprocess.run([PYTHON, VALIDATOR, "--schemas", SCHEMAS, self.metrics],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+
 class LatencyStatsdTest(ScopeTest):
     """The daemon's median, upper_99 and upper of scope.fs.duration are the
     reads' (the lines carry sample rates: its count is the calls)."""

@@ -268,12 +268,7 @@ int inj_cli_line_opt(const char *cmd, int c, const char *arg, struct inj_line_op
         }
         return 0;
     }
-    return -1;
-}
-
-static bool is_line_opt(int c)
-{
-    return c >= INJ_OPT_PID && c <= INJ_OPT_SINCE;
+    return 1;
 }
 
 enum inj_cli_result inj_cli_show(int argc, char **argv, struct inj_show_opts *o)
@@ -292,11 +287,11 @@ enum inj_cli_result inj_cli_show(int argc, char **argv, struct inj_show_opts *o)
     memset(o, 0, sizeof(*o));
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+:fh", longopts, NULL)) != -1) {
-        if (is_line_opt(c)) {
-            if (inj_cli_line_opt(argv[0], c, optarg, &o->lines) < 0)
-                return INJ_CLI_USAGE;
+        int taken = inj_cli_line_opt(argv[0], c, optarg, &o->lines);
+        if (taken < 0)
+            return INJ_CLI_USAGE;
+        if (taken == 0)
             continue;
-        }
         switch (c) {
         case OPT_ID: o->id = optarg; break;
         case OPT_JSON: o->json = 1; break;

@@ -68,8 +68,8 @@ enum inj_cli_result inj_cli_show(int argc, char **argv, struct inj_show_opts *o)
 enum inj_cli_result inj_cli_history(int argc, char **argv);
 
 /* The filter flags' getopt_long() values, for commands that take them
- * (show, trace): inj_cli_line_opt() takes one of them; 0, or -1 after a
- * usage message. */
+ * (show, trace): inj_cli_line_opt() takes what getopt_long() returned: 1
+ * when it is none of them, 0 when taken, -1 after a usage message. */
 enum { INJ_OPT_PID = 300, INJ_OPT_SOURCE, INJ_OPT_SOURCETYPE, INJ_OPT_MATCH, INJ_OPT_SINCE };
 #define INJ_CLI_LINE_OPTIONS                                                   \
     {"pid", required_argument, NULL, INJ_OPT_PID},                             \

@@ -129,6 +129,24 @@ static const char run_help[] =
 "       program, libscope.so not found, or the session could not be set up\n"
 "  0    --dry-run: the configuration was printed\n";
 
+/* Which session and which of its lines: metrics and events alike. */
+#define SESSION_LINE_OPTIONS \
+    "  --id ID            the session whose number or directory name is ID\n" \
+    "                     (see `scope history`)\n" \
+    "  -f, --follow       print the lines there are, then each new one as the\n" \
+    "                     library writes it, until Ctrl-C (SIGINT, SIGTERM,\n" \
+    "                     SIGHUP) or the end of a `scope run` session; only\n" \
+    "                     whole lines, and the file's replacement (logrotate)\n" \
+    "                     is followed\n" \
+    "  --json             print the lines unchanged (only those the filters\n" \
+    "                     let through)\n" \
+    "  --pid P            only the lines of process P; without --id, the\n" \
+    "                     newest session started for P (else the newest)\n" \
+    "  --match REGEX      only lines the extended regular expression matches\n" \
+    "                     somewhere in the raw JSON line\n" \
+    "  --since D          only lines of the last D (a duration: 500ms, 30s,\n" \
+    "                     5m, 2h; a bare number is seconds)\n"
+
 static const char metrics_help[] =
 "Usage: scope metrics [OPTIONS]\n"
 "\n"
@@ -137,21 +155,7 @@ static const char metrics_help[] =
 "as they come (--follow).\n"
 "\n"
 "Options:\n"
-"  --id ID            the session whose number or directory name is ID\n"
-"                     (see `scope history`)\n"
-"  -f, --follow       print the lines there are, then each new one as the\n"
-"                     library writes it, until Ctrl-C (SIGINT, SIGTERM,\n"
-"                     SIGHUP) or the end of a `scope run` session; only\n"
-"                     whole lines, and the file's replacement (logrotate)\n"
-"                     is followed\n"
-"  --json             print the lines unchanged (only those the filters\n"
-"                     let through)\n"
-"  --pid P            only the lines of process P; without --id, the\n"
-"                     newest session started for P (else the newest)\n"
-"  --match REGEX      only lines the extended regular expression matches\n"
-"                     somewhere in the raw JSON line\n"
-"  --since D          only lines of the last D (a duration: 500ms, 30s,\n"
-"                     5m, 2h; a bare number is seconds)\n"
+SESSION_LINE_OPTIONS
 "  --source NAME      only the metric NAME (_metric)\n"
 "  --sourcetype TYPE  only metrics of TYPE: counter, gauge, histogram, timer\n"
 "  --graph NAME       chart the metric NAME over the session: one column per\n"
@@ -188,21 +192,7 @@ static const char events_help[] =
 "(--follow).\n"
 "\n"
 "Options:\n"
-"  --id ID            the session whose number or directory name is ID\n"
-"                     (see `scope history`)\n"
-"  -f, --follow       print the lines there are, then each new one as the\n"
-"                     library writes it, until Ctrl-C (SIGINT, SIGTERM,\n"
-"                     SIGHUP) or the end of a `scope run` session; only\n"
-"                     whole lines, and the file's replacement (logrotate)\n"
-"                     is followed\n"
-"  --json             print the lines unchanged (only those the filters\n"
-"                     let through)\n"
-"  --pid P            only the lines of process P; without --id, the\n"
-"                     newest session started for P (else the newest)\n"
-"  --match REGEX      only lines the extended regular expression matches\n"
-"                     somewhere in the raw JSON line\n"
-"  --since D          only lines of the last D (a duration: 500ms, 30s,\n"
-"                     5m, 2h; a bare number is seconds)\n"
+SESSION_LINE_OPTIONS
 "  --source SOURCE    only events of SOURCE (fs.open, net.rx, stdout, ...)\n"
 "  --sourcetype TYPE  only events of TYPE (fs, net, console, file, dns, ...)\n"
 "  -h, --help         show this help\n"

@@ -98,11 +98,11 @@ static enum inj_cli_result trace_parse(int argc, char **argv, struct trace_opts 
     memset(o, 0, sizeof *o);
     opterr = 0;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-        if (c >= INJ_OPT_PID && c <= INJ_OPT_SINCE) {
-            if (inj_cli_line_opt("trace", c, optarg, &o->show.lines) < 0)
-                return INJ_CLI_USAGE;
+        int taken = inj_cli_line_opt("trace", c, optarg, &o->show.lines);
+        if (taken < 0)
+            return INJ_CLI_USAGE;
+        if (taken == 0)
             continue;
-        }
         switch (c) {
         case 'v': o->lib.verbosity = optarg; break;
         case 'p': o->lib.period = optarg; break;

@@ -73,7 +73,8 @@ static size_t periods_values(struct graph *g)
 {
     size_t out = 0;
 
-    qsort(g->v, g->n, sizeof *g->v, by_time);
+    if (g->n)
+        qsort(g->v, g->n, sizeof *g->v, by_time);
     for (size_t i = 0; i < g->n;) {
         double sum = 0, t = g->v[i].t;
         size_t lines = 0;

@@ -8,7 +8,7 @@ import subprocess
 import time
 import unittest
 
-from scopetest import PYTHON, SCOPE, ScopeTest, read_ndjson
+from scopetest import PYTHON, SCOPE, ScopeTest
 
 LINES = 300
 # one write a line (one console event each), 4 ms apart: about 1.5 s

@@ -98,16 +98,12 @@ static struct metric *new_metric(struct inj_metrics *m, json_t *body, const char
 }
 
 /* A distribution's figures are its value, not part of what it is. */
-static void dist_take(struct metric *e, json_t *body)
+static void dist_fields_del(json_t *body)
 {
-    json_t *max = json_object_get(body, "max");
     const char *key;
     json_t *v;
     void *tmp;
 
-    inj_line_dist(body, e->dist, sizeof e->dist);
-    if (json_is_number(max) && json_number_value(max) > e->dist_max)
-        e->dist_max = json_number_value(max);
     json_object_foreach_safe(body, tmp, key, v)
         if (inj_line_is_dist_field(key))
             json_object_del(body, key);
@@ -137,10 +133,10 @@ enum inj_line_verdict inj_metrics_add(json_t *root, const char *line, size_t len
         inj_periods_see(&m->periods, json_integer_value(pid), t) < 0)
         return INJ_LINE_FATAL;
     if (dist) {
-        struct metric d = {0};
-        dist_take(&d, body);
-        memcpy(dist_text, d.dist, sizeof dist_text);
-        dist_max = d.dist_max;
+        json_t *max = json_object_get(body, "max");
+        inj_line_dist(body, dist_text, sizeof dist_text);
+        dist_max = json_is_number(max) ? json_number_value(max) : 0;
+        dist_fields_del(body);
     }
     json_object_del(body, "_time");
     json_object_del(body, "_value");

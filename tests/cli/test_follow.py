@@ -162,5 +162,23 @@ class FilterTest(ScopeTest):
             self.assertIn("not a regular file", r.stderr)
 
 
+class HelpTest(ScopeTest):
+    needs_library = False
+
+    def test_help_lists_every_new_flag(self):
+        for cmd in ("metrics", "events"):
+            text = self.scope(cmd, "--help", check=0).stdout
+            self.assertEqual(text, self.scope("help", cmd, check=0).stdout)
+            for word in ("-f, --follow", "--json", "--pid P", "--source", "--sourcetype TYPE",
+                         "--match REGEX", "--since D", "logrotate", "SIGINT"):
+                self.assertIn(word, text, cmd)
+        text = self.scope("metrics", "--help", check=0).stdout
+        for word in ("--graph NAME", "RATE", "scope.fs.duration", "p99"):
+            self.assertIn(word, text)
+        top = self.scope("--help", check=0).stdout
+        self.assertIn("metrics [OPTIONS]", top)
+        self.assertIn("events [OPTIONS]", top)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -3,6 +3,8 @@
 #include "rep_transport.h"
 
 #include <getopt.h>
+#include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,12 +24,12 @@ void inj_usage(const char *cmd, const char *fmt, ...)
 
 /* getopt_long() values of options that have no short form. */
 enum { OPT_METRICFORMAT = 256, OPT_ID, OPT_JSON, OPT_BACKTRACE, OPT_VERBOSE, OPT_ALL,
-       OPT_NO_CHILDREN, OPT_DRYRUN };
+       OPT_NO_CHILDREN, OPT_DRYRUN, OPT_GRAPH };
 
 /* Report what getopt_long() stopped at (c is '?' or ':'). A long option is
  * always the whole of argv[optind - 1]; an unknown short option may be in
  * the middle of a cluster, so it is named by optopt. */
-static void bad_option(const char *cmd, const char *shortopts, int c, char **argv)
+void inj_cli_bad_option(const char *cmd, const char *shortopts, int c, char **argv)
 {
     const char *arg = argv[optind - 1];
     int known = optopt >= OPT_METRICFORMAT ||
@@ -132,7 +134,7 @@ static enum inj_cli_result lib_opts_parse(const char *cmd, int argc, char **argv
             return INJ_CLI_USAGE;
         case 'h': return INJ_CLI_HELP;
         default:
-            bad_option(cmd, shortopts, c, argv);
+            inj_cli_bad_option(cmd, shortopts, c, argv);
             return INJ_CLI_USAGE;
         }
     }
@@ -203,11 +205,70 @@ enum inj_cli_result inj_cli_detach(int argc, char **argv, struct inj_attach_opts
         case OPT_VERBOSE: o->verbose = 1; break;
         case 'h': return INJ_CLI_HELP;
         default:
-            bad_option("detach", shortopts, c, argv);
+            inj_cli_bad_option("detach", shortopts, c, argv);
             return INJ_CLI_USAGE;
         }
     }
     return target_arg("detach", argc, argv, o);
+}
+
+int inj_cli_duration(const char *s, double *secs)
+{
+    static const struct { const char *unit; double secs; } units[] = {
+        {"", 1}, {"ms", 0.001}, {"s", 1}, {"m", 60}, {"h", 3600},
+    };
+    char *end;
+    double v;
+
+    if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+        return -1;
+    v = strtod(s, &end);
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        double d = v * units[i].secs;
+        if (strcmp(end, units[i].unit) == 0 && isfinite(d) && d > 0 && d <= 30 * 86400.0) {
+            *secs = d;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int inj_cli_line_opt(const char *cmd, int c, const char *arg, struct inj_line_opts *o)
+{
+    regex_t re;
+    char *end;
+    long pid;
+    int rc;
+
+    switch (c) {
+    case INJ_OPT_PID:
+        pid = strtol(arg, &end, 10);
+        if (*arg < '1' || *arg > '9' || *end || pid <= 0 || pid > 4194304) {
+            inj_usage(cmd, "--pid needs a process id, not '%s'", arg);
+            return -1;
+        }
+        o->pid = pid;
+        return 0;
+    case INJ_OPT_SOURCE: o->source = arg; return 0;
+    case INJ_OPT_SOURCETYPE: o->sourcetype = arg; return 0;
+    case INJ_OPT_MATCH:
+        if ((rc = regcomp(&re, arg, REG_EXTENDED | REG_NOSUB)) != 0) {
+            char why[256];
+            regerror(rc, &re, why, sizeof why);
+            inj_usage(cmd, "--match: %s", why);
+            return -1;
+        }
+        regfree(&re);
+        o->match = arg;
+        return 0;
+    case INJ_OPT_SINCE:
+        if (inj_cli_duration(arg, &o->since) < 0) {
+            inj_usage(cmd, "--since needs a duration such as 30s, 5m or 2h, not '%s'", arg);
+            return -1;
+        }
+        return 0;
+    }
+    return 1;
 }
 
 enum inj_cli_result inj_cli_show(int argc, char **argv, struct inj_show_opts *o)
@@ -215,6 +276,9 @@ enum inj_cli_result inj_cli_show(int argc, char **argv, struct inj_show_opts *o)
     static const struct option longopts[] = {
         {"id", required_argument, NULL, OPT_ID},
         {"json", no_argument, NULL, OPT_JSON},
+        {"follow", no_argument, NULL, 'f'},
+        {"graph", required_argument, NULL, OPT_GRAPH},
+        INJ_CLI_LINE_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -222,15 +286,26 @@ enum inj_cli_result inj_cli_show(int argc, char **argv, struct inj_show_opts *o)
 
     memset(o, 0, sizeof(*o));
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:fh", longopts, NULL)) != -1) {
+        int taken = inj_cli_line_opt(argv[0], c, optarg, &o->lines);
+        if (taken < 0)
+            return INJ_CLI_USAGE;
+        if (taken == 0)
+            continue;
         switch (c) {
         case OPT_ID: o->id = optarg; break;
         case OPT_JSON: o->json = 1; break;
+        case 'f': o->follow = 1; break;
+        case OPT_GRAPH: o->graph = optarg; break;
         case 'h': return INJ_CLI_HELP;
         default:
-            bad_option(argv[0], "h", c, argv);
+            inj_cli_bad_option(argv[0], "fh", c, argv);
             return INJ_CLI_USAGE;
         }
+    }
+    if (o->graph && (strcmp(argv[0], "metrics") != 0 || o->follow || o->json || !*o->graph)) {
+        inj_usage(argv[0], "--graph NAME is for `scope metrics`, without --follow or --json");
+        return INJ_CLI_USAGE;
     }
     if (optind < argc) {
         inj_usage(argv[0], "unexpected argument '%s'", argv[optind]);
@@ -255,7 +330,7 @@ enum inj_cli_result inj_cli_history(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
         if (c == 'h')
             return INJ_CLI_HELP;
-        bad_option("history", "h", c, argv);
+        inj_cli_bad_option("history", "h", c, argv);
         return INJ_CLI_USAGE;
     }
     if (optind < argc) {

@@ -2,6 +2,7 @@
  * variable, file and exit status that the code has is listed here. */
 #include "inj_help.h"
 #include "inj_top.h"
+#include "inj_trace.h"
 
 #include <string.h>
 
@@ -20,8 +21,9 @@ static const char top_help[] =
 "  ps [--json]                       list the processes libscope.so is loaded in\n"
 "  inspect [--json] PID              show where each hooked GOT slot points\n"
 "  top [--once]                      live view of every scoped process\n"
-"  metrics [--id ID] [--json]        show the metrics of a session\n"
-"  events [--id ID] [--json]         show the events of a session\n"
+"  metrics [OPTIONS]                 show the metrics of a session, or follow them\n"
+"  events [OPTIONS]                  show the events of a session, or follow them\n"
+"  trace [OPTIONS] PID|NAME|-- CMD   attach (or run CMD), print its events, detach\n"
 "  history                           list the sessions\n"
 "  help [COMMAND]                    show this help, or the help of COMMAND\n"
 "\n"
@@ -129,42 +131,73 @@ static const char run_help[] =
 "       program, libscope.so not found, or the session could not be set up\n"
 "  0    --dry-run: the configuration was printed\n";
 
+/* Which session and which of its lines: metrics and events alike. */
+#define SESSION_LINE_OPTIONS \
+    "  --id ID            the session whose number or directory name is ID\n" \
+    "                     (see `scope history`)\n" \
+    "  -f, --follow       print the lines there are, then each new one as the\n" \
+    "                     library writes it, until Ctrl-C (SIGINT, SIGTERM,\n" \
+    "                     SIGHUP) or the end of a `scope run` session; only\n" \
+    "                     whole lines, and the file's replacement (logrotate)\n" \
+    "                     is followed\n" \
+    "  --json             print the lines unchanged (only those the filters\n" \
+    "                     let through)\n" \
+    "  --pid P            only the lines of process P; without --id, the\n" \
+    "                     newest session started for P (else the newest)\n" \
+    "  --match REGEX      only lines the extended regular expression matches\n" \
+    "                     somewhere in the raw JSON line\n" \
+    "  --since D          only lines of the last D (a duration: 500ms, 30s,\n" \
+    "                     5m, 2h; a bare number is seconds)\n"
+
 static const char metrics_help[] =
-"Usage: scope metrics [--id ID] [--json]\n"
+"Usage: scope metrics [OPTIONS]\n"
 "\n"
 "Show the metrics of the newest session (latest start, then highest number)\n"
-"or of session ID, from its metrics.json.\n"
+"or of session ID, from its metrics.json, as a table, a chart (--graph) or\n"
+"as they come (--follow).\n"
 "\n"
 "Options:\n"
-"  --id ID      the session whose number or directory name is ID\n"
-"               (see `scope history`)\n"
-"  --json       print the lines of metrics.json unchanged\n"
-"  -h, --help   show this help\n"
+SESSION_LINE_OPTIONS
+"  --source NAME      only the metric NAME (_metric)\n"
+"  --sourcetype TYPE  only metrics of TYPE: counter, gauge, histogram, timer\n"
+"  --graph NAME       chart the metric NAME over the session: one column per\n"
+"                     period (at most 60, periods averaged), 10 rows of '#';\n"
+"                     counters as their rate per second, gauges as their\n"
+"                     value (lines of one period added), histograms and\n"
+"                     timers as their mean\n"
+"  -h, --help         show this help\n"
 "\n"
 "The table combines the lines that have the same name and fields (all but\n"
 "_time and _value): counters are summed, gauges show the last value,\n"
-"histograms and timers the average. Columns: NAME VALUE TYPE UNIT PID TAGS;\n"
+"histograms and timers the average. Columns: NAME VALUE RATE TYPE UNIT PID TAGS;\n"
+"RATE is a counter's last value per second over the period it covers (from\n"
+"the process's previous report, or the session's start), - for others.\n"
+"Distributions of durations (scope.fs.duration, scope.net.duration) show\n"
+"the p50, p90 and p99 of their last period and the session's max.\n"
 "TAGS are the remaining fields (not proc, host or _time) as k:v, comma\n"
 "separated, or - when there are none. Rows are sorted by name, then tags.\n"
 "Lines that are not metric lines are skipped and counted on stderr.\n"
+"With --follow, one line per metric: TIME PID NAME VALUE UNIT, a counter's\n"
+"rate as (N/s), TAGS; distributions as p50 X p90 X p99 X max X.\n"
 "\n"
 "Environment: SCOPE_HOME (default: $HOME/.scope); sessions are in\n"
 "$SCOPE_HOME/history.\n"
 "\n"
-"Exit status: 0 shown; 1 no session, no such ID, or metrics.json cannot be\n"
-"read; 2 usage error.\n";
+"Exit status: 0 shown; 1 no session, no such ID, metrics.json cannot be\n"
+"read, or no such metric for --graph; 2 usage error.\n";
 
 static const char events_help[] =
-"Usage: scope events [--id ID] [--json]\n"
+"Usage: scope events [OPTIONS]\n"
 "\n"
 "Show the events of the newest session (latest start, then highest number)\n"
-"or of session ID, from its events.json.\n"
+"or of session ID, from its events.json, as a table or as they come\n"
+"(--follow).\n"
 "\n"
 "Options:\n"
-"  --id ID      the session whose number or directory name is ID\n"
-"               (see `scope history`)\n"
-"  --json       print the lines of events.json unchanged\n"
-"  -h, --help   show this help\n"
+SESSION_LINE_OPTIONS
+"  --source SOURCE    only events of SOURCE (fs.open, net.rx, stdout, ...)\n"
+"  --sourcetype TYPE  only events of TYPE (fs, net, console, file, dns, ...)\n"
+"  -h, --help         show this help\n"
 "\n"
 "The table has one row per event, in the order they were written. Columns:\n"
 "  TIME     local time, HH:MM:SS.mmm\n"
@@ -173,6 +206,7 @@ static const char events_help[] =
 "  DATA     console: the message (newlines shown as \\n); fs.*: the operation\n"
 "           and the file, with the value and unit if any; else the data as\n"
 "           compact JSON. Cut to keep rows within 100 columns.\n"
+"With --follow, the same fields on one line per event, not cut.\n"
 "Lines that are not event lines are skipped and counted on stderr.\n"
 "\n"
 "Environment: SCOPE_HOME (default: $HOME/.scope); sessions are in\n"
@@ -375,6 +409,7 @@ int inj_help_print(const char *cmd, FILE *out)
         {"attach", attach_help},   {"detach", detach_help},
         {"ps", ps_help},           {"inspect", inspect_help},
         {"top", inj_top_help},
+        {"trace", inj_trace_help},
     };
 
     if (!cmd) {

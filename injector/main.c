@@ -8,6 +8,7 @@
 #include "inj_run.h"
 #include "inj_show.h"
 #include "inj_top.h"
+#include "inj_trace.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -79,6 +80,8 @@ int main(int argc, char **argv)
         return inj_inspect_main(argc - 1, argv + 1);
     if (strcmp(cmd, "top") == 0)
         return inj_top_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "trace") == 0)
+        return inj_trace_main(argc - 1, argv + 1);
     if (cmd[0] == '-')
         inj_usage(NULL, "unknown option '%s'", cmd);
     else

@@ -273,8 +273,10 @@ static inline struct ip_tally *ip_tally_of(struct ip_thread *t, struct ip_rec_re
 /* Take over tally e for `key` if it holds nothing unmoved; NULL if it
  * does (the caller adds to the record itself). The calling thread's own. */
 struct rep_io_counts *ip_tally_claim(struct ip_tally *e, uint64_t key);
-/* Reporter: move what is new in t's tallies into their records. */
-void ip_tally_move(struct ip_thread *t);
+/* Reporter: move what is new in t's tallies into their records; the
+ * timed calls of each file among it go to r's distributions of durations
+ * as one value (rep_fs_duration_seen). */
+void ip_tally_move(struct ip_thread *t, struct rep *r);
 /* ref's counters as they stand, with what the calling thread has not had
  * moved yet (for the totals of a close event). */
 void ip_tally_totals(struct ip_rec_ref ref, struct rep_io_counts *out);

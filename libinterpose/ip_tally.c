@@ -94,7 +94,17 @@ static bool tally_read(struct ip_tally *e, uint64_t *key, uint32_t *seq,
     return __atomic_load_n(&e->rekey_seq, __ATOMIC_RELAXED) == s;
 }
 
-static void tally_move_one(struct ip_tally *e)
+/* A file's timed calls since the last move: at most one drain's worth of
+ * one thread's samples, the finest the reporter can see them without
+ * adding to the wrappers. */
+static void durations_seen(struct rep *r, const struct ip_rec *f, const uint64_t *d)
+{
+    if (f->kind == IP_KIND_FILE && d[REP_COUNT_duration_ops])
+        rep_fs_duration_seen(r, f->path, d[REP_COUNT_duration_ops],
+                             ip_ticks_to_ns(d[REP_COUNT_duration_ns]));
+}
+
+static void tally_move_one(struct ip_tally *e, struct rep *r)
 {
     struct rep_io_counts now_counts;
     uint64_t key, *now = fields(&now_counts), *taken = fields(&e->taken), d[FIELDS];
@@ -110,7 +120,8 @@ static void tally_move_one(struct ip_tally *e)
     }
     if (!any && !fresh)
         return;
-    uint64_t *live = ip_rec_key_current(key) ? fields(&ip_rec_of_key(key)->live) : NULL;
+    struct ip_rec *f = ip_rec_key_current(key) ? ip_rec_of_key(key) : NULL;
+    uint64_t *live = f ? fields(&f->live) : NULL;
     __atomic_store_n(&e->move_seq, e->move_seq + 1, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
     for (size_t i = 0; i < FIELDS; i++) {
@@ -120,12 +131,14 @@ static void tally_move_one(struct ip_tally *e)
     }
     __atomic_store_n(&e->taken_seq, seq, __ATOMIC_RELEASE);
     __atomic_store_n(&e->move_seq, e->move_seq + 1, __ATOMIC_RELEASE);
+    if (f)
+        durations_seen(r, f, d);
 }
 
-void ip_tally_move(struct ip_thread *t)
+void ip_tally_move(struct ip_thread *t, struct rep *r)
 {
     for (size_t i = 0; i < IP_TALLIES; i++)
-        tally_move_one(&t->tallies[i]);
+        tally_move_one(&t->tallies[i], r);
 }
 
 /* The record's counters plus what this thread has not had moved: exact

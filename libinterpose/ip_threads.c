@@ -134,7 +134,7 @@ void ip_threads_drain(struct rep *r)
         uint32_t state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
         if (state == IP_THREAD_FREE)
             continue;
-        ip_tally_move(t);
+        ip_tally_move(t, r);
         ip_queue_drain(&t->queue, event_forward, r);
         if (state == IP_THREAD_EXITED) {
             /* The thread is gone: nothing can be pushed or added after

@@ -124,6 +124,11 @@ struct rep *rep_recreate_in_child(struct rep *old, const struct rep_ident *ident
 /* Called by the source from drain() and collect(), on the reporter thread. */
 void rep_event_put(struct rep *r, const struct rep_event *ev);
 void rep_fs_add(struct rep *r, const char *file, const struct rep_io_counts *c);
+/* Timed calls on a file seen between collections (a drain): ops calls
+ * (weights) that took ns in all. Each call of this makes one value of the
+ * file's distribution of durations (rep_latency.c); the same durations
+ * still come in rep_fs_add's counts, and are not added twice. */
+void rep_fs_duration_seen(struct rep *r, const char *file, uint64_t ops, uint64_t ns);
 /* The same counters for a socket: bytes read are net.rx, written net.tx,
  * opens and closes are connections, duration is connection lifetime. */
 void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_io_counts *c);

@@ -62,6 +62,8 @@ static int entry_init(struct rep_agg_entry *e, const char *key,
         return -1;
     *e = *proto;
     memset(&e->c, 0, sizeof e->c);
+    e->hist = NULL;
+    e->seen_ops = e->seen_ns = 0;
     e->key = copy;
     /* A file entry's path is its key after the kind prefix. */
     if (e->kind == REP_AGG_FILE && !e->summary)
@@ -69,18 +71,67 @@ static int entry_init(struct rep_agg_entry *e, const char *key,
     return 0;
 }
 
-int rep_agg_add(struct rep_agg *a, const char *key, const struct rep_agg_entry *proto,
-                const struct rep_io_counts *c)
+/* The entry for key, made from proto on first use; NULL when out of
+ * memory. */
+static struct rep_agg_entry *entry_get(struct rep_agg *a, const char *key,
+                                       const struct rep_agg_entry *proto)
 {
     if ((a->used + 1) * 2 > a->cap && table_grow(a) < 0)
-        goto overflow;
+        return NULL;
     struct rep_agg_entry *e = slot_find(a->slots, a->cap, key);
     if (!e->key) {
         if (entry_init(e, key, proto) < 0)
-            goto overflow;
+            return NULL;
         a->used++;
     }
+    return e;
+}
+
+/* ops calls that took ns in all: one value, their mean, of weight ops. A
+ * histogram that cannot be had loses its values, not the counts. */
+static void hist_add(struct rep_agg_entry *e, uint64_t ops, uint64_t ns)
+{
+    if (ops == 0 || (!e->hist && !(e->hist = calloc(1, sizeof *e->hist))))
+        return;
+    rep_hist_add(e->hist, ns / ops, ops);
+}
+
+int rep_agg_duration_seen(struct rep_agg *a, const char *key, const struct rep_agg_entry *proto,
+                          uint64_t ops, uint64_t ns)
+{
+    struct rep_agg_entry *e = entry_get(a, key, proto);
+
+    if (!e)
+        return -1;
+    hist_add(e, ops, ns);
+    e->seen_ops += ops;
+    e->seen_ns += ns;
+    return 0;
+}
+
+/* c's durations but those seen already: the seen ones are taken off in
+ * proportion when c holds fewer. */
+static void unseen_add(struct rep_agg_entry *e, const struct rep_io_counts *c)
+{
+    uint64_t ops = c->duration_ops, taken = ops < e->seen_ops ? ops : e->seen_ops;
+    uint64_t taken_ns = taken == e->seen_ops
+                            ? e->seen_ns
+                            : (uint64_t)((double)e->seen_ns * (double)taken / (double)e->seen_ops);
+
+    e->seen_ops -= taken;
+    e->seen_ns -= taken_ns;
+    hist_add(e, ops - taken, c->duration_ns > taken_ns ? c->duration_ns - taken_ns : 0);
+}
+
+int rep_agg_add(struct rep_agg *a, const char *key, const struct rep_agg_entry *proto,
+                const struct rep_io_counts *c)
+{
+    struct rep_agg_entry *e = entry_get(a, key, proto);
+
+    if (!e)
+        goto overflow;
     rep_io_counts_add(&e->c, c);
+    unseen_add(e, c);
     return 0;
 overflow:
     a->overflow.kind = proto->kind;
@@ -100,6 +151,7 @@ void rep_agg_drain(struct rep_agg *a,
         if (!rep_io_counts_is_zero(&e->c))
             fn(arg, e);
         free(e->key);
+        free(e->hist);
         memset(e, 0, sizeof *e);
     }
     a->used = 0;
@@ -110,8 +162,10 @@ void rep_agg_drain(struct rep_agg *a,
 
 void rep_agg_free(struct rep_agg *a)
 {
-    for (size_t i = 0; i < a->cap; i++)
+    for (size_t i = 0; i < a->cap; i++) {
         free(a->slots[i].key);
+        free(a->slots[i].hist);
+    }
     free(a->slots);
     memset(a, 0, sizeof *a);
 }

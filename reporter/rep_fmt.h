@@ -68,11 +68,13 @@ struct rep_metric {
     const struct rep_field *tags;   /* metric-specific tags, in order */
     size_t ntags;
     bool summary;                   /* adds "summary":"true" */
+    double sample_rate;             /* StatsD: in (0, 1) adds "|@rate"; else none */
 };
 
 /* StatsD. `prefix` (may be NULL or "") is prepended to the name. Tags: the
  * metric's own, then proc, pid, host when `ident` is not NULL, then unit.
- * Type letters: counter c, gauge g, histogram h, timer ms. */
+ * Type letters: counter c, gauge g, histogram h, timer ms; then the
+ * sample rate, when the metric has one. */
 size_t rep_fmt_statsd(char *buf, size_t cap, const char *prefix,
                       const struct rep_ident *ident,
                       const struct rep_metric *m);

@@ -94,6 +94,10 @@ size_t rep_fmt_statsd(char *buf, size_t cap, const char *prefix,
     rep_put_num(&o, m->value);
     rep_put_char(&o, '|');
     rep_put_str(&o, statsd_type(m->type));
+    if (m->sample_rate > 0 && m->sample_rate < 1) {
+        rep_put_str(&o, "|@");
+        rep_put_num(&o, m->sample_rate);
+    }
     for (size_t i = 0; i < m->ntags; i++)
         rep_put_statsd_field(&o, &m->tags[i], &first);
     if (ident)

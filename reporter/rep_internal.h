@@ -2,6 +2,7 @@
  * batches lines are gathered in, and each piece's entry points.
  *   rep_thread.c    the thread: create, cycle, flush, stop, crash, fork
  *   rep_metrics.c   counters in, metric lines out, once a period
+ *   rep_latency.c   the period's durations as distributions
  *   rep_events.c    events in, filtered, event lines out
  *   rep_notice.c    what was dropped or lost, said as notices
  *   rep_fd_table.c  the reporter thread's own descriptor table
@@ -105,6 +106,12 @@ static inline void rep_batch_add(struct rep_batch *b, struct rep_transport *t,
 void rep_metric_write(struct rep *r, const struct rep_metric *m, double time);
 /* Collect the period's counters from the source and write its metrics. */
 void rep_period_emit(struct rep *r);
+
+/* rep_latency.c */
+/* The distribution of e's durations this period, beside its `duration`
+ * metric (fs.duration, net.duration) and with its tags. */
+void rep_latency_write(struct rep *r, const struct rep_agg_entry *e,
+                       const struct rep_metric *duration, double time);
 
 /* rep_events.c */
 /* One event line onto the event batch (counted when it does not fit). */

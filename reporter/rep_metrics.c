@@ -124,6 +124,8 @@ static void row_emit(struct rep *r, const struct rep_agg_entry *e, const struct 
         .tags = tags, .ntags = n, .summary = e->summary,
     };
     rep_metric_write(r, &metric, time);
+    if (m->value == REP_COUNT_duration_ns)
+        rep_latency_write(r, e, &metric, time);
 }
 
 static void entry_emit(void *arg, const struct rep_agg_entry *e)
@@ -213,17 +215,34 @@ static void process_metrics_emit(struct rep *r, double t)
     }
 }
 
+/* A file's entry: its key, and what it is. */
+static void fs_entry(struct rep *r, const char *file, char *key, size_t len,
+                     struct rep_agg_entry *proto)
+{
+    *proto = (struct rep_agg_entry){ .kind = REP_AGG_FILE };
+    proto->summary = r->cfg.verbosity < 5 || !file;
+    if (proto->summary)
+        snprintf(key, len, "f");
+    else
+        snprintf(key, len, "f:%s", file);
+}
+
 void rep_fs_add(struct rep *r, const char *file, const struct rep_io_counts *c)
 {
     char key[4096];
-    struct rep_agg_entry proto = { .kind = REP_AGG_FILE };
+    struct rep_agg_entry proto;
 
-    proto.summary = r->cfg.verbosity < 5 || !file;
-    if (proto.summary)
-        snprintf(key, sizeof key, "f");
-    else
-        snprintf(key, sizeof key, "f:%s", file);
+    fs_entry(r, file, key, sizeof key, &proto);
     rep_agg_add(&r->agg, key, &proto, c);
+}
+
+void rep_fs_duration_seen(struct rep *r, const char *file, uint64_t ops, uint64_t ns)
+{
+    char key[4096];
+    struct rep_agg_entry proto;
+
+    fs_entry(r, file, key, sizeof key, &proto);
+    rep_agg_duration_seen(&r->agg, key, &proto, ops, ns);
 }
 
 void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_io_counts *c)

@@ -114,7 +114,7 @@ class Help(HarmlessLibTest):
             self.assertIn(word, text)
 
     def test_readers(self):
-        for cmd, words in (("metrics", ("--id ID", "--json", "NAME VALUE TYPE UNIT PID TAGS",
+        for cmd, words in (("metrics", ("--id ID", "--json", "NAME VALUE RATE TYPE UNIT PID TAGS",
                                         "counters", "gauges", "histograms")),
                            ("events", ("--id ID", "--json", "TIME", "PID", "SOURCE", "DATA")),
                            ("history", ("ID", "CMD", "PID", "START", "EXIT", "DIR"))):
@@ -481,12 +481,13 @@ class Metrics(Readers, HarmlessLibTest):
         self.assertEqual(r.stderr, "scope: 3 malformed lines skipped\n")
         rows = [line.split() for line in r.stdout.splitlines()]
         self.assertEqual(rows, [
-            ["NAME", "VALUE", "TYPE", "UNIT", "PID", "TAGS"],
-            ["fs.duration", "1.5", "histogram", "microsecond", "12", "op:read"],
-            ["fs.write", "100", "counter", "byte", "12", "file:/tmp/a"],
-            ["fs.write", "8192", "counter", "byte", "12", "file:/tmp/x"],
-            ["net.duration", "17", "timer", "millisecond", "12", "port:80,zone:b"],
-            ["proc.fd", "3", "gauge", "file", "12", "-"],
+            ["NAME", "VALUE", "RATE", "TYPE", "UNIT", "PID", "TAGS"],
+            ["fs.duration", "1.5", "-", "histogram", "microsecond", "12", "op:read"],
+            # the last period (the process's lines at 1.0, then 2.0) was 1 s
+            ["fs.write", "100", "100/s", "counter", "byte", "12", "file:/tmp/a"],
+            ["fs.write", "8192", "4096/s", "counter", "byte", "12", "file:/tmp/x"],
+            ["net.duration", "17", "-", "timer", "millisecond", "12", "port:80,zone:b"],
+            ["proc.fd", "3", "-", "gauge", "file", "12", "-"],
         ])
         # Columns are aligned: every row has VALUE where the header has it.
         lines = r.stdout.splitlines()

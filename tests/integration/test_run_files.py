@@ -52,7 +52,7 @@ class DdTest(ScopeTest):
         write = [l for l in lines if l.startswith("fs.write:")]
         self.assertTrue(write, lines)
         for l in lines:
-            self.assertRegex(l, r"^[a-z_.]+:[0-9.]+\|(c|g|h|ms)(\|#[^|\n]+)?$")
+            self.assertRegex(l, r"^[a-z_.]+:[0-9.]+\|(c|g|h|ms)(\|@[0-9.]+)?(\|#[^|\n]+)?$")
         self.assertIn(f"fs.write:40960|c|#file:{out},numops:10,", "\n".join(write) + ",")
 
     def test_verbosity_4_summarizes_without_file_tags(self):

@@ -12,10 +12,10 @@ import threading
 import time
 import unittest
 
-from scopetest import (LIB, PYTHON, SCOPE, SRC, ScopeTest, events_of, free_port, metrics_named,
-                      texts)
+from scopetest import (LIB, PYTHON, SCOPE, ScopeTest, events_of, free_port, metrics_named,
+                       start_statsd, texts)
 
-STATSD_LINE = r"^[a-z_.]+:[0-9.]+\|(c|g|h|ms)(\|#[^|\n]+)?$"
+STATSD_LINE = r"^[a-z_.]+:[0-9.]+\|(c|g|h|ms)(\|@[0-9.]+)?(\|#[^|\n]+)?$"
 
 
 class StreamServer:
@@ -143,7 +143,6 @@ class LateDestinationTest(ScopeTest):
         self.assertEqual(text, "".join("tick %d\n" % i for i in range(50)))
 
 
-STATSD = os.path.join(SRC, ".deps", "statsd", "node_modules", "statsd", "stats.js")
 TOTALS_BACKEND = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                               "statsd_totals_backend.js")
 
@@ -153,22 +152,8 @@ class StatsdDaemonTest(ScopeTest):
     datagrams; its flushed totals are what dd did."""
 
     def start_statsd(self):
-        self.assertTrue(os.path.exists(STATSD), f"no StatsD daemon at {STATSD}: run scripts/deps.sh")
-        port, mgmt = free_port(socket.SOCK_DGRAM), free_port()
         self.totals = os.path.join(self.dir, "totals.json")
-        conf = os.path.join(self.dir, "statsd.js")
-        with open(conf, "w") as f:
-            json.dump({"port": port, "address": "127.0.0.1", "mgmt_port": mgmt,
-                       "mgmt_address": "127.0.0.1", "flushInterval": 200,
-                       "backends": [TOTALS_BACKEND], "totals": {"file": self.totals}}, f)
-        self.statsd = subprocess.Popen(["node", STATSD, conf], stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while not os.path.exists(self.totals):      # its first flush: it is up
-            self.assertLess(time.monotonic(), deadline, "StatsD did not start")
-            if self.statsd.poll() is not None:
-                self.fail("StatsD exited: " + self.statsd.stdout.read().decode())
-            time.sleep(0.05)
+        port, self.statsd = start_statsd(self, TOTALS_BACKEND, "totals", self.totals)
         return port
 
     def tearDown(self):

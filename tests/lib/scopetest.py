@@ -100,6 +100,36 @@ def free_port(kind=socket.SOCK_STREAM):
         return s.getsockname()[1]
 
 
+STATSD = os.path.join(SRC, ".deps", "statsd", "node_modules", "statsd", "stats.js")
+
+
+def start_statsd(test, backend, out_key, out, **conf):
+    """Etsy's StatsD daemon (npm `statsd`, installed by scripts/deps.sh) on
+    a free loopback port, flushing every 200 ms to `backend`, which writes
+    the file `out` (its configuration's out_key.file); conf: more daemon
+    settings. Returns (its UDP port, its process) once its first flush
+    wrote out; the caller kills it before the test's folder goes."""
+    test.assertTrue(os.path.exists(STATSD), f"no StatsD daemon at {STATSD}: run scripts/deps.sh")
+    port, mgmt = free_port(socket.SOCK_DGRAM), free_port()
+    path = os.path.join(os.path.dirname(out), "statsd.js")
+    with open(path, "w") as f:
+        json.dump({"port": port, "address": "127.0.0.1", "mgmt_port": mgmt,
+                   "mgmt_address": "127.0.0.1", "flushInterval": 200,
+                   "backends": [backend], out_key: {"file": out}, **conf}, f)
+    daemon = subprocess.Popen(["node", STATSD, path], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    while not os.path.exists(out):              # its first flush: it is up
+        if daemon.poll() is not None:
+            test.fail("StatsD exited: " + daemon.stdout.read().decode())
+        if time.monotonic() > deadline:
+            daemon.kill()
+            daemon.wait()
+            test.fail("StatsD did not start")
+        time.sleep(0.05)
+    return port, daemon
+
+
 class ScopeTest(unittest.TestCase):
     """Each test gets a temp dir (self.dir), SCOPE_HOME=<dir>/home (not
     created yet; its history in self.hist) and self.metrics, self.events

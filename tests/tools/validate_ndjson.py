@@ -16,9 +16,11 @@ AppScope documents for it:
   no type, has info   -> event_start_msg.schema.json (process-start message)
 A line without a schema (unknown metric or event) is invalid, not skipped.
 
---extensions DIR adds scope's own event schemas (events AppScope does not
-have, such as the crash backtrace: event_backtrace.schema.json in
-tests/tools/scope-schemas); they are looked up the same way.
+--extensions DIR adds scope's own schemas (metrics and events AppScope does
+not have, such as the crash backtrace, event_backtrace.schema.json, or the
+distributions of durations, metric_scope_fs_duration.schema.json); they are
+looked up the same way. The default is tests/tools/scope-schemas: they are
+part of what scope writes.
 
 Prints one "FILE:LINE: reason" per invalid line, then "N lines valid, M
 invalid". Exits 1 if any line is invalid, a file cannot be read, or no line
@@ -45,6 +47,7 @@ from jsonschema.exceptions import RefResolutionError, best_match
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCHEMAS = os.path.normpath(
     os.path.join(HERE, "..", "..", "..", "shared", "appscope-schemas"))
+DEFAULT_EXTENSIONS = os.path.join(HERE, "scope-schemas")
 
 # definitions/data.schema.json has trailing commas (see the schemas' README)
 TRAILING_COMMA = re.compile(r",\s*([}\]])")
@@ -214,8 +217,8 @@ def main():
         description="Validate NDJSON lines against the AppScope schemas.")
     ap.add_argument("--schemas", default=DEFAULT_SCHEMAS, metavar="DIR",
                     help=f"schema folder (default: {DEFAULT_SCHEMAS})")
-    ap.add_argument("--extensions", metavar="DIR",
-                    help="also load scope's own schemas from DIR")
+    ap.add_argument("--extensions", default=DEFAULT_EXTENSIONS, metavar="DIR",
+                    help=f"also load scope's own schemas from DIR (default: {DEFAULT_EXTENSIONS})")
     ap.add_argument("--allow-empty", action="store_true",
                     help="succeed even if no line was checked")
     ap.add_argument("--self-test", action="store_true",

@@ -141,6 +141,19 @@ START_TEST(statsd_timer)
 }
 END_TEST
 
+/* A timer that stands for more calls than it was sent for: the daemon
+ * counts 1/rate calls for it. A rate of 1 or none writes nothing. */
+START_TEST(statsd_sample_rate)
+{
+    struct rep_metric m = { .name = "scope.fs.duration", .type = REP_TIMER, .value = 1.5,
+                            .sample_rate = 0.0625 };
+
+    ck_assert_str_eq(statsd(NULL, NULL, &m), "scope.fs.duration:1.5|ms|@0.0625\n");
+    m.sample_rate = 1;
+    ck_assert_str_eq(statsd(NULL, NULL, &m), "scope.fs.duration:1.5|ms\n");
+}
+END_TEST
+
 START_TEST(statsd_delimiters_in_values)
 {
     struct rep_ident odd = ident;
@@ -601,6 +614,7 @@ static Suite *rep_fmt_suite(void)
     tcase_add_test(statsd_tc, statsd_gauge);
     tcase_add_test(statsd_tc, statsd_histogram);
     tcase_add_test(statsd_tc, statsd_timer);
+    tcase_add_test(statsd_tc, statsd_sample_rate);
     tcase_add_test(statsd_tc, statsd_delimiters_in_values);
     suite_add_tcase(s, statsd_tc);
 

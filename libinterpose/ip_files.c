@@ -84,7 +84,7 @@ void ip_files_file_event(struct rep *r, const struct rep_event *ev)
         return;
     }
     uint32_t is_log = __atomic_load_n(&f->logfile, __ATOMIC_RELAXED);
-    if (is_log == IP_LOG_UNKNOWN) {
+    if (is_log == IP_LOG_MAYBE) {
         is_log = rep_file_is_log(r, f->path) ? IP_LOG_YES : IP_LOG_NO;
         __atomic_store_n(&f->logfile, is_log, __ATOMIC_RELAXED);
     }

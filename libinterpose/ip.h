@@ -169,6 +169,11 @@ int ip_files_init(void);
  * Keeps errno; system calls only, no fd taken. */
 uint64_t ip_files_learn_fd(int fd);
 
+/* Calls that moved bytes on an fd with no record to count them against:
+ * the record pool was out when it was opened or learned, or its number is
+ * past IP_FDS_MAX. Counted (atomic), and said in a notice. */
+extern uint64_t ip_files_unrecorded;
+
 /* Slot 0 names no record: the verdict "nothing to count" for an fd, kept
  * in the map so that its calls pay no system call to learn it again. */
 #define IP_REC_KEY_NOTHING ((uint64_t)1)
@@ -209,8 +214,11 @@ static inline struct ip_rec_ref ip_rec_ref_of_key(uint64_t key)
  * set. */
 static inline struct ip_rec_ref ip_rec_of_fd(int fd, bool learn)
 {
-    if ((unsigned)fd >= IP_FDS_MAX)
+    if ((unsigned)fd >= IP_FDS_MAX) {
+        if (learn)
+            __atomic_fetch_add(&ip_files_unrecorded, 1, __ATOMIC_RELAXED);
         return ip_rec_ref_of_key(0);
+    }
     uint64_t key = __atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE);
     if (__builtin_expect(key == 0, 0) && learn)
         key = ip_files_learn_fd(fd);

@@ -24,6 +24,7 @@
 #include "ip_sample.h"
 #include "ip_vfork.h"
 #include "rep.h"
+#include "rep_lits.h"
 
 #define IP_EXPORT __attribute__((visibility("default")))
 
@@ -104,13 +105,16 @@ enum ip_rec_state { IP_REC_FREE, IP_REC_CLAIMED, IP_REC_OPEN, IP_REC_CLOSED };
  * are rx and tx, whichever function moved the bytes). */
 enum ip_rec_kind { IP_KIND_FILE, IP_KIND_SOCKET };
 
-/* Is the file a log file, whose writes become `file` events? The reporter
- * decides (a regex: not in a wrapper), at the first write it sees. Until
- * then, writes are queued on the chance that it is, up to
- * IP_LOG_PROBE_BYTES per file: a fast writer of a data file must not fill
- * the queue before the answer comes. What a log file wrote past that is
- * counted, and said in a notice. */
-enum ip_logfile { IP_LOG_UNKNOWN, IP_LOG_YES, IP_LOG_NO };
+/* Is the file a log file, whose writes become `file` events? Its first
+ * write looks for the literals every log file's path contains (rep_lits.h:
+ * a regex may not run in a wrapper): without them it is no log file from
+ * that write on. With them it may be one (MAYBE), and the reporter decides
+ * with the regex, at the first write it sees. Until then, writes are
+ * queued on the chance that it is, up to IP_LOG_PROBE_BYTES per file: a
+ * fast writer of a data file must not fill the queue before the answer
+ * comes. What a log file wrote past that is counted, and said in a
+ * notice. */
+enum ip_logfile { IP_LOG_UNKNOWN, IP_LOG_YES, IP_LOG_NO, IP_LOG_MAYBE };
 #define IP_LOG_PROBE_BYTES 4096
 
 struct ip_rec {
@@ -165,6 +169,11 @@ int ip_files_init(void);
  * Keeps errno; system calls only, no fd taken. */
 uint64_t ip_files_learn_fd(int fd);
 
+/* Calls that moved bytes on an fd with no record to count them against:
+ * the record pool was out when it was opened or learned, or its number is
+ * past IP_FDS_MAX. Counted (atomic), and said in a notice. */
+extern uint64_t ip_files_unrecorded;
+
 /* Slot 0 names no record: the verdict "nothing to count" for an fd, kept
  * in the map so that its calls pay no system call to learn it again. */
 #define IP_REC_KEY_NOTHING ((uint64_t)1)
@@ -205,8 +214,11 @@ static inline struct ip_rec_ref ip_rec_ref_of_key(uint64_t key)
  * set. */
 static inline struct ip_rec_ref ip_rec_of_fd(int fd, bool learn)
 {
-    if ((unsigned)fd >= IP_FDS_MAX)
+    if ((unsigned)fd >= IP_FDS_MAX) {
+        if (learn)
+            __atomic_fetch_add(&ip_files_unrecorded, 1, __ATOMIC_RELAXED);
         return ip_rec_ref_of_key(0);
+    }
     uint64_t key = __atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE);
     if (__builtin_expect(key == 0, 0) && learn)
         key = ip_files_learn_fd(fd);
@@ -310,6 +322,9 @@ struct ip_proc {
                                    close must not take them (-1: none) */
     struct rep_ident ident;
     struct rep_config cfg;
+    /* what every path of a log file contains (cfg's SCOPE_EVENT_LOGFILE_NAME):
+     * a path without it is no log file, known at its open */
+    struct rep_lits log_names;
     struct rep *rep;
 };
 

@@ -166,13 +166,33 @@ void ip_event_console(int fd, const char *text, size_t len)
         text_events(REP_EV_CONSOLE, fd, text, len, 0, 0);
 }
 
+/* A file's first write: MAYBE a log file if its path has the literals of
+ * the log file pattern, else NO. Returns what the record says now (the
+ * reporter, or another thread's first write, may have been first). */
+static uint32_t logfile_screen(struct ip_rec *f)
+{
+    uint32_t was = IP_LOG_UNKNOWN;
+    uint32_t now = rep_lits_may_match(&ip_proc.log_names, f->path) ? IP_LOG_MAYBE
+                                                                     : IP_LOG_NO;
+
+    if (!__atomic_compare_exchange_n(&f->logfile, &was, now, false, __ATOMIC_RELAXED,
+                                     __ATOMIC_RELAXED))
+        return was;
+    return now;
+}
+
 /* The same split for text written to a file: the reporter keeps it if the
  * file is a log file. */
 void ip_event_file(const struct ip_call *c, int fd, const char *text, size_t len)
 {
     struct ip_rec *f = c->ref.file;
+    uint32_t is_log = __atomic_load_n(&f->logfile, __ATOMIC_RELAXED);
 
-    if (__atomic_load_n(&f->logfile, __ATOMIC_RELAXED) == IP_LOG_UNKNOWN &&
+    if (is_log == IP_LOG_UNKNOWN)
+        is_log = logfile_screen(f);
+    if (is_log == IP_LOG_NO)
+        return;
+    if (is_log == IP_LOG_MAYBE &&
         (__atomic_load_n(&f->log_probe_bytes, __ATOMIC_RELAXED) > IP_LOG_PROBE_BYTES ||
          __atomic_add_fetch(&f->log_probe_bytes, len, __ATOMIC_RELAXED) > IP_LOG_PROBE_BYTES)) {
         ip_add(&f->log_missed_bytes, len);

@@ -37,6 +37,7 @@ static struct ip_rec *closed_list;         /* atomic; pushed by wrappers */
 static struct ip_rec *reaped_list;         /* reporter only: free next drain */
 uint64_t *ip_fd_map;
 struct rep_io_counts ip_files_orphan;
+uint64_t ip_files_unrecorded;
 static struct rep_io_counts orphan_reported;   /* reporter only */
 
 static void *pages_map(size_t len)
@@ -84,7 +85,7 @@ void ip_files_file_event(struct rep *r, const struct rep_event *ev)
         return;
     }
     uint32_t is_log = __atomic_load_n(&f->logfile, __ATOMIC_RELAXED);
-    if (is_log == IP_LOG_UNKNOWN) {
+    if (is_log == IP_LOG_MAYBE) {
         is_log = rep_file_is_log(r, f->path) ? IP_LOG_YES : IP_LOG_NO;
         __atomic_store_n(&f->logfile, is_log, __ATOMIC_RELAXED);
     }
@@ -444,6 +445,7 @@ void ip_files_collect(struct rep *r)
     rep_net_open_now(r, &open);
     if (ip_counts_take(&ip_files_orphan, &orphan_reported, &d))
         rep_fs_add(r, NULL, &d);
+    rep_unrecorded_add(r, __atomic_exchange_n(&ip_files_unrecorded, 0, __ATOMIC_RELAXED));
 }
 
 /* The child starts from zero: what the records hold so far is the parent's
@@ -508,8 +510,11 @@ static uint64_t fd_learn_record(int fd, const struct stat *st)
         ip_sock_describe(fd, &sock);
     }
     struct ip_rec *f = record_claim();
-    if (!f)
-        return 0;                   /* pool out: tried again at the next call */
+    if (!f) {
+        /* pool out: tried again at the next call, which is not counted */
+        __atomic_add_fetch(&ip_files_unrecorded, 1, __ATOMIC_RELAXED);
+        return 0;
+    }
     f->live.opens = 0;
     f->refs = 1;
     if (is_socket)

@@ -307,6 +307,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     scope_ctl_status.how = how;
     int bad = rep_config_load(&ip_proc.cfg, config, err, sizeof err);
     rep_log_configure(&ip_proc.cfg);
+    rep_lits_of(ip_proc.cfg.ev_file_name, &ip_proc.log_names);
     /* Before anything may open the log. The CLI has checked the
      * configuration already; a bad one is still said below. */
     if (!fds_to_spare())

@@ -156,6 +156,10 @@ void rep_file_event_put(struct rep *r, const char *path, const struct rep_event 
 /* Bytes written to log files that were not sent as events (the source
  * could not queue them before it knew the file was a log file). */
 void rep_file_missed_add(struct rep *r, uint64_t bytes);
+/* Calls on files and sockets the library had no record for (more open at
+ * once than it keeps records of): not in fs.* and net.*, said in a
+ * notice. */
+void rep_unrecorded_add(struct rep *r, uint64_t calls);
 
 /* Where to keep the descriptors the reporter writes to (-1 where none),
  * metrics' and events', so that the program's own closes can be kept off

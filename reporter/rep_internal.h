@@ -41,6 +41,7 @@ struct rep {
     uint64_t drops_to_report;
     uint64_t lines_unformatted;         /* did not fit REP_LINE_MAX: counted */
     uint64_t events_cut;                /* over SCOPE_EVENT_MAXEPS */
+    uint64_t calls_unrecorded;          /* on fds with no record */
     uint64_t metric_lines_told, event_lines_told;   /* losses already reported */
     int inline_cycle;                   /* atomic: a cycle run off the thread */
     int table_state;                    /* atomic: REP_TABLE_* */

@@ -17,6 +17,11 @@ void rep_events_cut_add(struct rep *r, uint64_t cut)
     r->events_cut += cut;
 }
 
+void rep_unrecorded_add(struct rep *r, uint64_t calls)
+{
+    r->calls_unrecorded += calls;
+}
+
 /* A notice event with a printf-formatted message. */
 static void notice_add(struct rep *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -52,11 +57,16 @@ void rep_notices_add(struct rep *r)
         notice_add(r, "scope cut the paths of %llu events to their first %zu bytes "
                    "(their file field ends in ...[cut])", (unsigned long long)r->paths_cut,
                    REP_EVENT_TEXT_MAX);
+    if (r->calls_unrecorded)
+        notice_add(r, "scope did not count %llu calls on files and sockets it had no "
+                   "record for (more open at once than it keeps records of, or an fd "
+                   "number past its table): they are missing from fs.* and net.*",
+                   (unsigned long long)r->calls_unrecorded);
     if (r->lines_unformatted)
         notice_add(r, "scope dropped %llu lines longer than %d bytes",
                    (unsigned long long)r->lines_unformatted, REP_LINE_MAX);
     r->drops_to_report = r->events_cut = r->binary_console_bytes = 0;
-    r->log_missed_bytes = r->lines_unformatted = r->paths_cut = 0;
+    r->log_missed_bytes = r->lines_unformatted = r->paths_cut = r->calls_unrecorded = 0;
 }
 
 /* Lines a destination lost (down, stalled, overflowing), said once it

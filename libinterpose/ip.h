@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
+#include "ip_paths.h"
 #include "ip_queue.h"
 #include "ip_sample.h"
 #include "ip_vfork.h"
@@ -94,6 +95,7 @@ void ip_threads_release_drained(void);
 
 /* ---- per file ----------------------------------------------------------- */
 
+/* A path this long or longer is kept in a buffer of ip_paths.h. */
 #define IP_PATH_MAX 1024
 
 /* CLAIMED: being filled by the thread that opened it, not yet in
@@ -131,8 +133,17 @@ struct ip_rec {
     struct rep_io_counts live;
     /* what the reporter has already reported */
     struct rep_io_counts reported;
+    uint32_t long_path;         /* ip_long_path() holds the path; 0: path[] */
+    uint32_t path_cut;          /* the path was longer than what holds it */
     char path[IP_PATH_MAX];
 };
+
+/* A file record's path (set before the record is published, kept until
+ * it is freed). */
+static inline const char *ip_rec_path(const struct ip_rec *f)
+{
+    return f->long_path ? ip_long_path(f->long_path) : f->path;
+}
 
 /* What a wrapper remembers between before and after the real call. */
 struct ip_rec_ref {
@@ -243,6 +254,10 @@ void ip_rec_fd_dup(int oldfd, int newfd);
 /* A REP_EV_FILE event from a queue (reporter thread): decide once whether
  * its record is a log file, and hand it on if so. */
 void ip_files_file_event(struct rep *r, const struct rep_event *ev);
+/* Any other event (reporter thread): to rep_event_put, with the whole
+ * path of a file whose path the event could not hold, when its record is
+ * still in the same use. */
+void ip_files_event_put(struct rep *r, const struct rep_event *ev);
 /* At attach: forget every record (fds may have changed while detached) and
  * learn the fds already open from /proc/self/fd (ip_files_learn_fd), so
  * that sockets open now are in the gauges from the start. */

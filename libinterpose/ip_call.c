@@ -65,6 +65,6 @@ void ip_call_file_error(const struct ip_call *c, uint16_t kind, const char *op)
     int saved = errno;
 
     if (ip_rec_ref_valid(c->ref) && c->ref.file->kind == IP_KIND_FILE)
-        ip_event_error(kind, op, c->ref.file->path);
+        ip_event_error(kind, op, ip_rec_path(c->ref.file));
     errno = saved;
 }

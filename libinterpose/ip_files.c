@@ -72,24 +72,56 @@ static uint64_t key_of(struct ip_rec *f)
     return ip_rec_key(ref);
 }
 
-/* A record is freed only by the reaper, one drain after its close, on this
- * same thread: while the generation matches, its path is the one written
- * to. */
+/* A file's name as sent (reporter thread): its path, marked when it was
+ * cut (and counted then, ip_path_cut_count). */
+struct rec_name {
+    char buf[PATH_MAX + sizeof IP_PATH_CUT_MARK];
+};
+
+static const char *rec_name(const struct ip_rec *f, struct rec_name *n)
+{
+    if (!f->path_cut)
+        return ip_rec_path(f);
+    snprintf(n->buf, sizeof n->buf, "%s" IP_PATH_CUT_MARK, ip_rec_path(f));
+    return n->buf;
+}
+
+/* The record at index (0-based) if it is still in use gen, else NULL. A
+ * record is freed only by the reaper, one drain after its close, on this
+ * same thread: while the generation matches, its path is the one the
+ * event is about. */
+static struct ip_rec *rec_current(uint32_t index, uint32_t gen)
+{
+    struct ip_rec *f = index < IP_RECS_MAX ? &ip_rec_pool[index] : NULL;
+
+    return f && __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) == gen ? f : NULL;
+}
+
 void ip_files_file_event(struct rep *r, const struct rep_event *ev)
 {
-    struct ip_rec *f = ev->h.file_index < IP_RECS_MAX ? &ip_rec_pool[ev->h.file_index] : NULL;
+    struct ip_rec *f = rec_current(ev->h.file_index, ev->h.file_gen);
+    struct rec_name name;
 
-    if (!f || __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) != ev->h.file_gen) {
+    if (!f) {
         rep_drops_add(r, 1);
         return;
     }
     uint32_t is_log = __atomic_load_n(&f->logfile, __ATOMIC_RELAXED);
     if (is_log == IP_LOG_UNKNOWN) {
-        is_log = rep_file_is_log(r, f->path) ? IP_LOG_YES : IP_LOG_NO;
+        is_log = rep_file_is_log(r, rec_name(f, &name)) ? IP_LOG_YES : IP_LOG_NO;
         __atomic_store_n(&f->logfile, is_log, __ATOMIC_RELAXED);
     }
     if (is_log == IP_LOG_YES)
-        rep_file_event_put(r, f->path, ev);
+        rep_file_event_put(r, rec_name(f, &name), ev);
+}
+
+void ip_files_event_put(struct rep *r, const struct rep_event *ev)
+{
+    struct ip_rec *f = ev->h.text_cut && ev->h.rec_slot
+                           ? rec_current(ev->h.rec_slot - 1, ev->h.rec_gen) : NULL;
+    struct rec_name name;
+
+    rep_event_put(r, ev, f ? rec_name(f, &name) : NULL);
 }
 
 /* Records [0, pool_used()) may hold something. */
@@ -142,11 +174,42 @@ static void free_push(struct ip_rec *f)
                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 }
 
-static void path_copy(char *dst, const char *src)
+/* At most cap - 1 bytes of src into dst; false: src did not fit. */
+static bool path_copy(char *dst, const char *src, size_t cap)
 {
-    size_t n = strnlen(src, IP_PATH_MAX - 1);
+    size_t n = strnlen(src, cap);
+    bool whole = n < cap;
+
+    if (!whole)
+        n = cap - 1;
     memcpy(dst, src, n);
     dst[n] = '\0';
+    return whole;
+}
+
+/* A path too long for the record goes to a long-path buffer; with none
+ * free (or past PATH_MAX) it is cut, and that is said. */
+static void path_fill(struct ip_rec *f, const char *path)
+{
+    f->long_path = 0;
+    f->path_cut = 0;
+    if (__builtin_expect(path_copy(f->path, path, IP_PATH_MAX), 1))
+        return;
+    f->long_path = ip_long_path_claim();
+    if (f->long_path)
+        f->path_cut = !path_copy(ip_long_path(f->long_path), path, PATH_MAX);
+    else
+        f->path_cut = 1;
+    if (f->path_cut)
+        ip_path_cut_count();
+}
+
+/* The long path buffer goes back with the record. */
+static void path_release(struct ip_rec *f)
+{
+    if (f->long_path)
+        ip_long_path_free(f->long_path);
+    f->long_path = 0;
 }
 
 /* Push onto the closed list (Treiber stack: the reporter only ever takes
@@ -226,7 +289,7 @@ static void file_fill(struct ip_rec *f, const char *path)
     f->logfile = IP_LOG_UNKNOWN;
     f->log_probe_bytes = 0;
     f->log_missed_bytes = 0;
-    path_copy(f->path, path);
+    path_fill(f, path);
 }
 
 static void socket_fill(struct ip_rec *f, const struct rep_sock *s)
@@ -235,6 +298,8 @@ static void socket_fill(struct ip_rec *f, const struct rep_sock *s)
     f->logfile = IP_LOG_NO;
     f->sock = *s;
     f->path[0] = '\0';
+    f->long_path = 0;
+    f->path_cut = 0;
     f->open_ticks = ip_ticks();
 }
 
@@ -378,6 +443,7 @@ static void log_missed_take(struct rep *r, struct ip_rec *f)
 static void record_fold(struct rep *r, struct ip_rec *f)
 {
     struct rep_io_counts d;
+    struct rec_name name;
 
     log_missed_take(r, f);
     if (!ip_counts_take(&f->live, &f->reported, &d))
@@ -385,7 +451,7 @@ static void record_fold(struct rep *r, struct ip_rec *f)
     if (f->kind == IP_KIND_SOCKET)
         rep_net_add(r, &f->sock, &d);
     else
-        rep_fs_add(r, f->path, &d);
+        rep_fs_add(r, rec_name(f, &name), &d);
 }
 
 /* Open records; closed ones are the reaper's (they may be freed under us).
@@ -414,6 +480,7 @@ static void record_free(struct ip_rec *f)
 {
     __atomic_add_fetch(&f->gen, 1, __ATOMIC_RELEASE);
     record_zero(f);
+    path_release(f);
     __atomic_store_n(&f->state, IP_REC_FREE, __ATOMIC_RELEASE);
     free_push(f);
 }
@@ -444,6 +511,7 @@ void ip_files_collect(struct rep *r)
     rep_net_open_now(r, &open);
     if (ip_counts_take(&ip_files_orphan, &orphan_reported, &d))
         rep_fs_add(r, NULL, &d);
+    rep_paths_stored_cut_add(r, ip_paths_take_cut(), IP_PATH_MAX - 1, IP_LONG_PATHS);
 }
 
 /* The child starts from zero: what the records hold so far is the parent's
@@ -472,9 +540,11 @@ static void records_forget(void)
     for (uint32_t i = 0; i < high; i++) {
         __atomic_add_fetch(&ip_rec_pool[i].gen, 1, __ATOMIC_RELEASE);
         record_zero(&ip_rec_pool[i]);
+        ip_rec_pool[i].long_path = 0;
         __atomic_store_n(&ip_rec_pool[i].state, IP_REC_FREE, __ATOMIC_RELEASE);
     }
     __atomic_store_n(&pool_high, 0, __ATOMIC_RELEASE);
+    ip_long_paths_forget();
 }
 
 /* Is what fstat says a file whose bytes count (fs.*)? Not a pipe, a
@@ -488,6 +558,30 @@ static bool stat_is_counted_file(int fd, const struct stat *st)
     return S_ISCHR(st->st_mode) && !isatty(fd);
 }
 
+/* A learned file's path, read (n bytes) into a buffer of the record's
+ * size: one that filled it may be longer, and is read again into a long
+ * path buffer (not on the stack: a wrapper may run on a small signal
+ * stack). */
+static void learned_file_fill(struct ip_rec *f, const char *link, const char *path, size_t n)
+{
+    file_fill(f, path);
+    if (n < IP_PATH_MAX - 1)
+        return;
+    uint32_t buf = ip_long_path_claim();
+    ssize_t got = buf ? readlink(link, ip_long_path(buf), PATH_MAX) : -1;
+    if (got > 0) {
+        bool whole = got < PATH_MAX;
+        ip_long_path(buf)[whole ? got : PATH_MAX - 1] = '\0';
+        f->long_path = buf;
+        if (whole)
+            return;
+    } else if (buf) {
+        ip_long_path_free(buf);
+    }
+    f->path_cut = 1;
+    ip_path_cut_count();
+}
+
 /* A record for fd, made from what the kernel says, published only if fd
  * is still unknown (another thread may learn it, or open on its number,
  * at the same time). It counts no open: that happened before we looked.
@@ -497,10 +591,11 @@ static uint64_t fd_learn_record(int fd, const struct stat *st)
     char link[32], path[IP_PATH_MAX];
     struct rep_sock sock = { 0 };
     bool is_socket = S_ISSOCK(st->st_mode);
+    ssize_t n = 0;
 
     if (!is_socket) {
         snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(link, path, sizeof path - 1);
+        n = readlink(link, path, sizeof path - 1);
         if (n <= 0 || path[0] != '/')
             return 0;
         path[n] = '\0';
@@ -515,7 +610,7 @@ static uint64_t fd_learn_record(int fd, const struct stat *st)
     if (is_socket)
         socket_fill(f, &sock);
     else
-        file_fill(f, path);
+        learned_file_fill(f, link, path, (size_t)n);
     uint64_t key = 0, mine = key_of(f);
     /* OPEN before it is in the map, as fd_map_publish does: a close that
      * follows at once must find it OPEN, not have its CLOSED undone. */

@@ -4,6 +4,7 @@
 #include "rep_clock.h"
 #include "rep_proc.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -215,7 +216,7 @@ static void process_metrics_emit(struct rep *r, double t)
 
 void rep_fs_add(struct rep *r, const char *file, const struct rep_io_counts *c)
 {
-    char key[4096];
+    char key[PATH_MAX + 64];    /* a path, marked if cut, whole */
     struct rep_agg_entry proto = { .kind = REP_AGG_FILE };
 
     proto.summary = r->cfg.verbosity < 5 || !file;

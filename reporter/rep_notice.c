@@ -17,6 +17,13 @@ void rep_events_cut_add(struct rep *r, uint64_t cut)
     r->events_cut += cut;
 }
 
+void rep_paths_stored_cut_add(struct rep *r, uint64_t files, unsigned kept, unsigned long_slots)
+{
+    r->paths_stored_cut += files;
+    r->path_kept = kept;
+    r->long_paths = long_slots;
+}
+
 /* A notice event with a printf-formatted message. */
 static void notice_add(struct rep *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -52,11 +59,17 @@ void rep_notices_add(struct rep *r)
         notice_add(r, "scope cut the paths of %llu events to their first %zu bytes "
                    "(their file field ends in ...[cut])", (unsigned long long)r->paths_cut,
                    REP_EVENT_TEXT_MAX);
+    if (r->paths_stored_cut)
+        notice_add(r, "scope cut the paths of %llu files to their first %u bytes (their file "
+                   "tag and field end in ...[cut]): more than %u paths over %u bytes were "
+                   "open at once, or one was longer than PATH_MAX",
+                   (unsigned long long)r->paths_stored_cut, r->path_kept, r->long_paths,
+                   r->path_kept);
     if (r->lines_unformatted)
         notice_add(r, "scope dropped %llu lines longer than %d bytes",
                    (unsigned long long)r->lines_unformatted, REP_LINE_MAX);
     r->drops_to_report = r->events_cut = r->binary_console_bytes = 0;
-    r->log_missed_bytes = r->lines_unformatted = r->paths_cut = 0;
+    r->log_missed_bytes = r->lines_unformatted = r->paths_cut = r->paths_stored_cut = 0;
 }
 
 /* Lines a destination lost (down, stalled, overflowing), said once it

@@ -3,7 +3,9 @@
 #include "ip_dns.h"
 #include "ip_fdroom.h"
 #include "ip_hooks.h"
+#include "ip_macros.h"
 #include "ip_sock.h"
+#include "ip_unseen.h"
 #include "ip_term.h"
 #include "scope_ctl.h"
 #include "rep_log.h"
@@ -124,6 +126,7 @@ static void source_collect(void *ctx, struct rep *r)
     ip_dns_collect(r);
     rep_drops_add(r, ip_threads_take_dropped() + ip_events_take_nested_drops());
     ip_events_cut_report(r);
+    ip_unseen_report(r);
 }
 
 static const struct rep_source ip_source = {
@@ -170,6 +173,8 @@ static int hooks_install(void)
 
     int rc = hooks_usable ? ep_patch_loaded(hooks_usable, hooks_nusable, &self, &patch_log)
                           : -ENOMEM;
+    for (size_t i = 0; i < patch_log.count && !ip_macros_used; i++)
+        ip_macros_note_patched(hooks_usable[patch_log.patches[i].hook].name);
     if (rc < 0) {
         char msg[sizeof scope_ctl_status.error];
         snprintf(msg, sizeof msg, "patching the GOT failed: %s; I/O of some "
@@ -327,6 +332,8 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     /* Before the reporter opens its destinations: those fds are not the
      * program's. */
     ip_files_learn_open();
+    ip_macros_reset();
+    ip_unseen_reset();
     ip_proc.rep = rep_create(&ip_proc.cfg, &ip_proc.ident, &ip_source, err, sizeof err);
     if (!ip_proc.rep) {
         status_error(err);

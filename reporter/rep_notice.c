@@ -39,6 +39,11 @@ static void notice_add(struct rep *r, const char *fmt, ...)
     rep_batch_add(&r->ebatch, &r->events, line, n);
 }
 
+void rep_notice(struct rep *r, const char *fmt, unsigned long long n)
+{
+    notice_add(r, fmt, n);
+}
+
 /* Nothing is lost silently: a drop becomes a notice on the event stream. */
 void rep_notices_add(struct rep *r)
 {

@@ -40,6 +40,8 @@ const struct conform_class conform_classes[] = {
     { "__fprintf_chk", C_PRINTF }, { "__vprintf_chk", C_PRINTF_OUT },
     { "__vfprintf_chk", C_PRINTF },
     { "ungetc", C_NONE },       /* moves no bytes: the next read takes them away */
+    { "__uflow", C_FGETC }, { "__underflow", C_PEEK }, { "__overflow", C_FPUTC },
+    { "fflush", C_NONE }, { "fflush_unlocked", C_NONE },
     { "unshare", C_NONE }, { "setns", C_NONE }, { "pthread_create", C_NONE },
     { "thrd_create", C_NONE }, { "pthread_cancel", C_NONE }, { "vfork", C_NONE },
     { "_exit", C_EXIT }, { "_Exit", C_EXIT }, { "execve", C_NONE }, { "execv", C_NONE },

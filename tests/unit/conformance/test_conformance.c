@@ -355,7 +355,7 @@ static long class_ok(enum cls c, const char *ret)
     case C_FOPEN: case C_FREOPEN: case C_TMPFILE: return (long)stream_new;
     case C_FGETS: return (long)text_line;
     case C_FPUTS: return 1;
-    case C_FPUTC: case C_PUTCHAR: case C_FGETC: return 'x';
+    case C_FPUTC: case C_PUTCHAR: case C_FGETC: case C_PEEK: return 'x';
     case C_FREAD: case C_FWRITE: return 4;
     case C_MMSG_SEND: case C_MMSG_RECV: return 2;
     case C_GETLINE: return 9;

@@ -150,22 +150,19 @@ int inj_check_program(const char *cmd)
         return 0;
     switch (ep_elf_classify(path, why, sizeof why)) {
     case EP_ELF_STATIC:
-        advice = "LD_PRELOAD cannot reach a statically linked program; "
-                 "run a dynamically linked build of it";
+        advice = "run a dynamically linked build of it";
         break;
     case EP_ELF_GO:
-        advice = "Go programs without cgo are not supported; a build with cgo "
-                 "(CGO_ENABLED=1) links libc and is accepted, though only its "
-                 "calls through libc are seen";
+        advice = "a build with cgo (CGO_ENABLED=1) links libc and is accepted, "
+                 "though only its calls through libc are seen";
         break;
     case EP_ELF_32BIT:
-        advice = "run a 64-bit x86-64 build of it";
+        advice = "run such a build of it";
         break;
     default:
         return 0;
     }
-    /* why is a sentence that names the file. */
-    fprintf(stderr, "scope: %s\n", why);
-    fprintf(stderr, "scope: %s\n", advice);
+    /* why is a sentence that names the file; the advice finishes it */
+    fprintf(stderr, "scope: %s; %s\n", why, advice);
     return -1;
 }

@@ -356,6 +356,8 @@ bool ip_single_thread_restore(void);
  * us) and the SCOPE_* settings. ip_env_capture at load; for an exec,
  * `out` needs ip_env_room(envp) entries and `preload` one string. */
 void ip_env_capture(void);
+/* One more "SCOPE_...=value" (a string that lives on) kept across exec. */
+void ip_env_keep(const char *entry);
 size_t ip_env_room(char *const envp[]);
 char *const *ip_env_fix(char *const envp[], char **out, char *preload, size_t preload_cap);
 

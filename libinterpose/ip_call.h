@@ -333,7 +333,7 @@ IP_INLINE void ip_call_stat_end_in(const struct ip_call *c, int rc, const char *
     if (rc != 0) {
         int saved = errno;
         if (!path && ip_rec_ref_valid(c->ref))
-            path = c->ref.file->path;
+            path = ip_rec_path(c->ref.file);
         ip_event_error(REP_EV_FS_ERROR_STAT, ip_op_of(func, "stat"), path);
         errno = saved;
     }

@@ -302,6 +302,22 @@ static bool fds_to_spare(void)
     return false;
 }
 
+/* Under `scope run`, a bad setting is said on stderr by the first process
+ * image only: the ones it execs inherit CONFIG_TOLD (kept across exec
+ * like every SCOPE_* setting) and only log it. */
+#define CONFIG_TOLD "SCOPE_CONFIG_TOLD"
+
+static void config_complain(const char *err, enum scope_ctl_how how)
+{
+    if (how == SCOPE_CTL_HOW_PRELOAD && getenv(CONFIG_TOLD)) {
+        ip_trouble(err);
+        return;
+    }
+    ip_complain(err);
+    if (how == SCOPE_CTL_HOW_PRELOAD && setenv(CONFIG_TOLD, "1", 0) == 0)
+        ip_env_keep(CONFIG_TOLD "=1");
+}
+
 static int attach_locked(const char *config, enum scope_ctl_how how)
 {
     char err[1024];
@@ -319,7 +335,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     if (bad > 0) {
         size_t used = strlen(err);
         snprintf(err + used, sizeof err - used, "; the defaults are used instead");
-        ip_complain(err);
+        config_complain(err, how);
     }
     if (ip_threads_init() < 0 || ip_files_init() < 0) {
         status_error("cannot map memory for per-thread and per-file state");

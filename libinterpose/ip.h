@@ -122,6 +122,7 @@ struct ip_rec {
     uint32_t kind;              /* enum ip_rec_kind, set before publishing */
     uint32_t logfile;           /* enum ip_logfile, atomic */
     uint32_t log_probe_bytes;   /* queued while IP_LOG_UNKNOWN, atomic */
+    uint32_t mapped;            /* mmap'd: 1 to be said, 2 said; atomic */
     uint64_t log_missed_bytes;  /* not queued past the probe, atomic */
     uint64_t open_ticks;        /* sockets: for the connection's lifetime */
     struct ip_sampler sampler;  /* calls made without their thread's tally */
@@ -251,6 +252,10 @@ void ip_rec_fds_closed(unsigned first, unsigned last);
 /* newfd now names what oldfd names (dup family); a file newfd named
  * before and nothing else did is closed (its close event). */
 void ip_rec_fd_dup(int oldfd, int newfd);
+/* fd was memory-mapped (the mmap wrapper): a file's I/O through the
+ * mapping is not seen, which is said once per record; an io_uring ring
+ * is counted (ip_unseen). Keeps errno. */
+void ip_files_mapped(int fd);
 /* A REP_EV_FILE event from a queue (reporter thread): decide once whether
  * its record is a log file, and hand it on if so. */
 void ip_files_file_event(struct rep *r, const struct rep_event *ev);

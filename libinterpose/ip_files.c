@@ -15,6 +15,7 @@
 #include "ip.h"
 #include "ip_call.h"
 #include "ip_sock.h"
+#include "ip_unseen.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -289,6 +290,7 @@ static void file_fill(struct ip_rec *f, const char *path)
     f->logfile = IP_LOG_UNKNOWN;
     f->log_probe_bytes = 0;
     f->log_missed_bytes = 0;
+    f->mapped = 0;
     path_fill(f, path);
 }
 
@@ -440,12 +442,26 @@ static void log_missed_take(struct rep *r, struct ip_rec *f)
         rep_file_missed_add(r, missed);
 }
 
+/* A mapped file: its loads and stores are no calls. Said once. */
+static void mapped_tell(struct rep *r, struct ip_rec *f)
+{
+    struct rec_name name;
+    uint32_t to_say = 1;
+
+    if (__atomic_load_n(&f->mapped, __ATOMIC_RELAXED) == 1 &&
+        __atomic_compare_exchange_n(&f->mapped, &to_say, 2, false, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED))
+        rep_notice(r, "%s is memory-mapped: what the program reads and writes through "
+                   "the mapping is not observed", rec_name(f, &name));
+}
+
 static void record_fold(struct rep *r, struct ip_rec *f)
 {
     struct rep_io_counts d;
     struct rec_name name;
 
     log_missed_take(r, f);
+    mapped_tell(r, f);
     if (!ip_counts_take(&f->live, &f->reported, &d))
         return;
     if (f->kind == IP_KIND_SOCKET)
@@ -624,6 +640,26 @@ static uint64_t fd_learn_record(int fd, const struct stat *st)
     __atomic_store_n(&f->state, IP_REC_CLOSED, __ATOMIC_RELEASE);
     closed_push(f);
     return key;
+}
+
+void ip_files_mapped(int fd)
+{
+    int saved = errno;
+    struct ip_rec_ref ref = ip_rec_of_fd(fd, true);
+
+    if (ref.file) {
+        if (ref.file->kind == IP_KIND_FILE && !__atomic_load_n(&ref.file->mapped, __ATOMIC_RELAXED))
+            __atomic_store_n(&ref.file->mapped, 1, __ATOMIC_RELAXED);
+    } else {
+        /* not a file: an io_uring ring is mapped to be used */
+        char link[32], what[32];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, what, sizeof what - 1);
+        if (n > 0 && (size_t)n == sizeof "anon_inode:[io_uring]" - 1 &&
+            memcmp(what, "anon_inode:[io_uring]", (size_t)n) == 0)
+            ip_unseen_add(IP_UNSEEN_IO_URING, 1);
+    }
+    errno = saved;
 }
 
 uint64_t ip_files_learn_fd(int fd)

@@ -141,9 +141,8 @@ void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns);
 void rep_drops_add(struct rep *r, uint64_t events_dropped);
 /* Events not sent because of the SCOPE_EVENT_MAXEPS rate limit. */
 void rep_events_cut_add(struct rep *r, uint64_t cut);
-/* A notice now: fmt's one conversion is a %llu, n. */
-void rep_notice(struct rep *r, const char *fmt, unsigned long long n)
-    __attribute__((format(printf, 2, 0)));
+/* A notice now, printf-formatted. */
+void rep_notice(struct rep *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Files whose paths the source stored cut to their first `kept` bytes,
  * with all of its `long_slots` buffers for longer ones in use. */
 void rep_paths_stored_cut_add(struct rep *r, uint64_t files, unsigned kept, unsigned long_slots);

@@ -66,6 +66,7 @@ const struct conform_class conform_classes[] = {
     { "mkostemps", C_OPEN }, { "mkostemps64", C_OPEN },
     { "tmpfile", C_TMPFILE }, { "tmpfile64", C_TMPFILE },
     { "syscall", C_WRITE },     /* called as syscall(SYS_write, A, ...) */
+    { "mmap", C_NONE }, { "mmap64", C_NONE },   /* moves no bytes; said, not counted */
 };
 
 const size_t conform_nclasses = sizeof conform_classes / sizeof conform_classes[0];

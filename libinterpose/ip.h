@@ -237,9 +237,10 @@ static inline bool ip_rec_ref_valid(struct ip_rec_ref ref)
     return ref.file && __atomic_load_n(&ref.file->gen, __ATOMIC_RELAXED) == ref.gen;
 }
 
-/* A new fd opened on path: claim a record (or NULL when the pool is out).
- * t0: the open's ip_ticks() at its start (its duration), or 0. */
-struct ip_rec *ip_rec_file_opened(int fd, const char *path, uint64_t t0);
+/* A new fd opened on path, relative to dirfd (AT_FDCWD: the working
+ * directory) when relative: claim a record (or NULL when the pool is
+ * out). t0: the open's ip_ticks() at its start (its duration), or 0. */
+struct ip_rec *ip_rec_file_opened(int fd, int dirfd, const char *path, uint64_t t0);
 /* A new socket fd (socket, accept, socketpair), described by s. */
 struct ip_rec *ip_rec_socket_opened(int fd, const struct rep_sock *s);
 /* fd, which named ref before the call, was closed: drop its reference

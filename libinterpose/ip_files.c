@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,32 +176,20 @@ static void free_push(struct ip_rec *f)
                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 }
 
-/* At most cap - 1 bytes of src into dst; false: src did not fit. */
-static bool path_copy(char *dst, const char *src, size_t cap)
-{
-    size_t n = strnlen(src, cap);
-    bool whole = n < cap;
-
-    if (!whole)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-    return whole;
-}
-
-/* A path too long for the record goes to a long-path buffer; with none
- * free (or past PATH_MAX) it is cut, and that is said. */
-static void path_fill(struct ip_rec *f, const char *path)
+/* The record's name for path (relative to dirfd, AT_FDCWD: the working
+ * directory): absolute and normal (ip_path_resolve). One too long for
+ * the record goes to a long-path buffer; with none free, or past
+ * PATH_MAX, it is cut, and that is said. */
+static void path_fill(struct ip_rec *f, int dirfd, const char *path)
 {
     f->long_path = 0;
     f->path_cut = 0;
-    if (__builtin_expect(path_copy(f->path, path, IP_PATH_MAX), 1))
+    enum ip_resolved r = ip_path_resolve(f->path, IP_PATH_MAX, dirfd, path);
+    if (__builtin_expect(r == IP_RESOLVED, 1))
         return;
-    f->long_path = ip_long_path_claim();
-    if (f->long_path)
-        f->path_cut = !path_copy(ip_long_path(f->long_path), path, PATH_MAX);
-    else
-        f->path_cut = 1;
+    if (r == IP_RESOLVED_TOO_LONG && (f->long_path = ip_long_path_claim()) != 0)
+        r = ip_path_resolve(ip_long_path(f->long_path), PATH_MAX, dirfd, path);
+    f->path_cut = r != IP_RESOLVED;
     if (f->path_cut)
         ip_path_cut_count();
 }
@@ -284,14 +273,14 @@ static struct ip_rec *record_start(int fd, struct rep_io_counts *orphan)
 }
 
 /* Plain stores: the record is CLAIMED, ours alone. */
-static void file_fill(struct ip_rec *f, const char *path)
+static void file_fill(struct ip_rec *f, int dirfd, const char *path)
 {
     f->kind = IP_KIND_FILE;
     f->logfile = IP_LOG_UNKNOWN;
     f->log_probe_bytes = 0;
     f->log_missed_bytes = 0;
     f->mapped = 0;
-    path_fill(f, path);
+    path_fill(f, dirfd, path);
 }
 
 static void socket_fill(struct ip_rec *f, const struct rep_sock *s)
@@ -305,7 +294,7 @@ static void socket_fill(struct ip_rec *f, const struct rep_sock *s)
     f->open_ticks = ip_ticks();
 }
 
-struct ip_rec *ip_rec_file_opened(int fd, const char *path, uint64_t t0)
+struct ip_rec *ip_rec_file_opened(int fd, int dirfd, const char *path, uint64_t t0)
 {
     struct ip_rec *f = record_start(fd, &ip_files_orphan);
     if (!f)
@@ -314,7 +303,7 @@ struct ip_rec *ip_rec_file_opened(int fd, const char *path, uint64_t t0)
         f->live.duration_ops = 1;
         f->live.duration_ns = ip_ticks() - t0;
     }
-    file_fill(f, path);
+    file_fill(f, dirfd, path);
     fd_map_publish(fd, f);
     return f;
 }
@@ -580,7 +569,7 @@ static bool stat_is_counted_file(int fd, const struct stat *st)
  * stack). */
 static void learned_file_fill(struct ip_rec *f, const char *link, const char *path, size_t n)
 {
-    file_fill(f, path);
+    file_fill(f, AT_FDCWD, path);
     if (n < IP_PATH_MAX - 1)
         return;
     uint32_t buf = ip_long_path_claim();

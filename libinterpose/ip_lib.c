@@ -347,6 +347,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     ip_ticks_calibrate_start();
     /* Before the reporter opens its destinations: those fds are not the
      * program's. */
+    ip_cwd_note();
     ip_files_learn_open();
     ip_macros_reset();
     ip_unseen_reset();

@@ -67,6 +67,7 @@ const struct conform_class conform_classes[] = {
     { "tmpfile", C_TMPFILE }, { "tmpfile64", C_TMPFILE },
     { "syscall", C_WRITE },     /* called as syscall(SYS_write, A, ...) */
     { "mmap", C_NONE }, { "mmap64", C_NONE },   /* moves no bytes; said, not counted */
+    { "chdir", C_NONE }, { "fchdir", C_NONE },  /* names, not counts */
 };
 
 const size_t conform_nclasses = sizeof conform_classes / sizeof conform_classes[0];

@@ -183,7 +183,7 @@ static void fd_at(int fd)
 
 static struct ip_rec_ref record_for(int fd, const char *path)
 {
-    ck_assert_ptr_nonnull(ip_rec_file_opened(fd, path, 0));
+    ck_assert_ptr_nonnull(ip_rec_file_opened(fd, AT_FDCWD, path, 0));
     return ip_rec_of_fd(fd, false);
 }
 

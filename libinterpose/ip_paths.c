@@ -111,6 +111,13 @@ static void components_put(struct name_out *o, const char *s, size_t n)
             continue;
         }
         if (o->len + 1 + k >= o->cap) {
+            /* cut: as much of it as fits, so that what is kept is the
+             * name's first cap - 1 bytes */
+            if (o->len + 1 < o->cap) {
+                o->buf[o->len++] = '/';
+                memcpy(o->buf + o->len, c, o->cap - 1 - o->len);
+                o->len = o->cap - 1;
+            }
             o->over = true;
             return;
         }

@@ -532,6 +532,77 @@ int ip_wrap_fflush_unlocked(FILE *f)
     return IP_STREAM_CALL(f, ip_real_fflush_unlocked(f));
 }
 
+/* The scanf family returns items, not bytes: what it took is how far the
+ * stream's position moved (asked of stdio before and after, only on a
+ * file's stream: pipes and the console count nothing anyway). */
+static off_t stream_pos(FILE *f)
+{
+    int saved = errno;
+    off_t pos = ftello(f);
+    errno = saved;
+    return pos;
+}
+
+static int vfscanf_observed(FILE *f, bool c99, const char *fmt, va_list ap)
+{
+    struct ip_call c;
+    ip_call_begin(&c, ip_stream_fd(f));
+    bool measured = c.observed && c.ref.file && c.ref.file->kind == IP_KIND_FILE;
+    off_t before = measured ? stream_pos(f) : -1;
+    int rc = IP_STREAM_CALL(f, c99 ? ip_real___isoc99_vfscanf(f, fmt, ap)
+                                   : ip_real_vfscanf(f, fmt, ap));
+    off_t after = before >= 0 ? stream_pos(f) : -1;
+    ssize_t took = after >= before && before >= 0 ? (ssize_t)(after - before) : 0;
+    ip_call_read_end(&c, rc == EOF && took == 0 ? getline_result(-1, f)
+                                                : ip_pushback_less(f, took));
+    return rc;
+}
+
+int ip_wrap_vfscanf(FILE *f, const char *fmt, va_list ap)
+{
+    return vfscanf_observed(f, false, fmt, ap);
+}
+
+int ip_wrap___isoc99_vfscanf(FILE *f, const char *fmt, va_list ap)
+{
+    return vfscanf_observed(f, true, fmt, ap);
+}
+
+int ip_wrap_vscanf(const char *fmt, va_list ap)
+{
+    return vfscanf_observed(stdin, false, fmt, ap);
+}
+
+int ip_wrap___isoc99_vscanf(const char *fmt, va_list ap)
+{
+    return vfscanf_observed(stdin, true, fmt, ap);
+}
+
+#define WRAP_FSCANF(name, c99)                                           \
+    int ip_wrap_##name(FILE *f, const char *fmt, ...)                    \
+    {                                                                    \
+        va_list ap;                                                      \
+        va_start(ap, fmt);                                               \
+        int rc = vfscanf_observed(f, c99, fmt, ap);                      \
+        va_end(ap);                                                      \
+        return rc;                                                       \
+    }
+
+#define WRAP_SCANF(name, c99)                                            \
+    int ip_wrap_##name(const char *fmt, ...)                             \
+    {                                                                    \
+        va_list ap;                                                      \
+        va_start(ap, fmt);                                               \
+        int rc = vfscanf_observed(stdin, c99, fmt, ap);                  \
+        va_end(ap);                                                      \
+        return rc;                                                       \
+    }
+
+WRAP_FSCANF(fscanf, false)
+WRAP_FSCANF(__isoc99_fscanf, true)
+WRAP_SCANF(scanf, false)
+WRAP_SCANF(__isoc99_scanf, true)
+
 /* ---- seeking a stream ------------------------------------------------------ */
 
 #define WRAP_FSEEK(name, off_type)                                       \

@@ -26,6 +26,7 @@ uint64_t class_bytes(enum cls c)
     case C_PUTS: return 6;                          /* and its newline */
     case C_FPUTC: case C_PUTCHAR: case C_FGETC: return 1;
     case C_PEEK: return 0;                          /* looked at, not taken */
+    case C_SCANF: return 0;                         /* the stand-in moves no position */
     case C_FGETS: return 6;                         /* "hello\n" */
     case C_GETLINE: return 9;
     case C_PRINTF: case C_PRINTF_OUT: return 8;
@@ -84,7 +85,7 @@ void want_of(enum cls c, enum scenario s, struct snap *w)
             *key_new = *key_a;
         break;
     case C_READ: case C_FREAD: case C_FGETS: case C_GETLINE: case C_FGETC: case C_PEEK:
-    case C_MMSG_RECV:
+    case C_SCANF: case C_MMSG_RECV:
         if (tracked)
             io_want(&w->a, ok, true, class_bytes(c));
         break;

@@ -1,6 +1,7 @@
 /* macros.c: moves a file's bytes with the getc_unlocked and putc_unlocked
  * macros, alone or mixed with stdio calls and ungetc, so that each byte
- * passes once. Usage: macros MIX IN OUT. OUT gets IN's bytes. */
+ * passes once. Usage: macros MIX IN OUT (OUT gets IN's bytes), or macros
+ * many IN. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,29 @@ static void mixed(FILE *in, FILE *out)
     }
 }
 
+/* more streams read by the macros at once than scope follows: each of
+ * MANY streams on IN reads a byte, then all are read to their end */
+#define MANY 140
+
+static int many_streams(const char *path)
+{
+    FILE *f[MANY];
+
+    for (int i = 0; i < MANY; i++)
+        if (!(f[i] = fopen(path, "r")) || getc_unlocked(f[i]) == EOF)
+            return 1;
+    for (int i = 0; i < MANY; i++) {
+        while (getc_unlocked(f[i]) != EOF)
+            ;
+        fclose(f[i]);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "many"))
+        return many_streams(argv[2]);
     if (argc != 4)
         return 2;
     FILE *in = fopen(argv[2], "r"), *out = fopen(argv[3], "w");

@@ -4,9 +4,10 @@ __overflow): counted once, alone or mixed with stdio calls, pushbacks and
 flushes, with the files' sizes as the truth."""
 import os
 import random
+import re
 import unittest
 
-from scopetest import ScopeTest, example, per_file_sum
+from scopetest import ScopeTest, events_of, example, per_file_sum
 
 
 class StdioMacrosTest(ScopeTest):
@@ -31,6 +32,18 @@ class StdioMacrosTest(ScopeTest):
     def test_macros_mixed_with_calls_pushbacks_and_flushes(self):
         src, dst = self.input_file(), os.path.join(self.dir, "OUT")
         self.assert_moved_once([example("macros"), "mixed", src, dst], src, dst)
+
+    def test_more_streams_than_followed_are_said(self):
+        # 140 streams read by the macros at once, 128 followed: what the
+        # others' macros read is not counted, and a notice says so
+        src = self.input_file(size=20000)
+        self.scope_run([example("macros"), "many", src])
+        read = per_file_sum(self.metric_lines(), "fs.read").get(src, 0)
+        self.assertGreaterEqual(read, 128 * 20000)
+        self.assertLess(read, 140 * 20000)
+        told = [e["data"] for e in events_of(self.event_lines(), "notice")]
+        said = [int(m) for t in told for m in re.findall(r"on (\d+) more they are not counted", t)]
+        self.assertEqual(said, [12], told)
 
     def test_fold(self):
         # coreutils' fold reads with getc and writes with putchar, both

@@ -240,20 +240,12 @@ int inj_judge_not_traced(const struct inj_process *t)
 
 int inj_judge_program(const struct inj_process *t)
 {
-    char exe[64], why[PATH_MAX + 256], msg[PATH_MAX + 512];
+    char exe[64], why[PATH_MAX + 256];
 
     snprintf(exe, sizeof exe, "/proc/%d/exe", (int)t->proc);
     switch (ep_elf_classify(exe, why, sizeof why)) {
-    case EP_ELF_STATIC:
-        snprintf(msg, sizeof msg, "%s; it makes its system calls without a dynamic libc, "
-                 "so there is nothing to hook", why);
-        return inj_judge_fail(t, msg);
-    case EP_ELF_GO:
-        snprintf(msg, sizeof msg, "%s; Go programs without cgo do not call libc", why);
-        return inj_judge_fail(t, msg);
-    case EP_ELF_32BIT:
-        snprintf(msg, sizeof msg, "%s; only 64-bit x86-64 processes can be observed", why);
-        return inj_judge_fail(t, msg);
+    case EP_ELF_STATIC: case EP_ELF_GO: case EP_ELF_32BIT:
+        return inj_judge_fail(t, why);      /* a whole sentence: what, and why not */
     case EP_ELF_UNREADABLE:
         return inj_judge_fail(t, why);
     default:

@@ -15,8 +15,8 @@ int inj_target_lock(pid_t pid)
     char path[64];
     int fd, said = 0;
 
-    snprintf(path, sizeof path, "/proc/%d", (int)pid);
-    if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return -1;
     for (int i = 0; i < INJ_LOCK_WAIT_S * 50; i++) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0)

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* <dir of /proc/self/exe>/../lib/libscope.so, not yet resolved. */
@@ -141,6 +144,28 @@ static int lookup(const char *cmd, char *out, size_t len)
     }
 }
 
+/* Would path run with other credentials than ours (secure execution)?
+ * Then the loader ignores an LD_PRELOAD path, and the session would stay
+ * empty. Setuid or setgid to another owner, or file capabilities for a
+ * caller that is not root; not on a nosuid mount, nor for a caller with
+ * no_new_privs (the kernel then ignores both). */
+static const char *secure_execution(const char *path)
+{
+    struct stat st;
+    struct statvfs vfs;
+
+    if (stat(path, &st) != 0 || (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOSUID)) ||
+        prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+        return NULL;
+    if ((st.st_mode & S_ISUID) && st.st_uid != getuid())
+        return "setuid";
+    if ((st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && st.st_gid != getgid())
+        return "setgid";
+    if (getuid() != 0 && getxattr(path, "security.capability", NULL, 0) > 0)
+        return "given file capabilities";
+    return NULL;
+}
+
 int inj_check_program(const char *cmd)
 {
     char path[PATH_MAX], why[PATH_MAX + 256] = "";
@@ -150,22 +175,26 @@ int inj_check_program(const char *cmd)
         return 0;
     switch (ep_elf_classify(path, why, sizeof why)) {
     case EP_ELF_STATIC:
-        advice = "LD_PRELOAD cannot reach a statically linked program; "
-                 "run a dynamically linked build of it";
+        advice = "run a dynamically linked build of it";
         break;
     case EP_ELF_GO:
-        advice = "Go programs without cgo are not supported; a build with cgo "
-                 "(CGO_ENABLED=1) links libc and is accepted, though only its "
-                 "calls through libc are seen";
+        advice = "a build with cgo (CGO_ENABLED=1) links libc and is accepted, "
+                 "though only its calls through libc are seen";
         break;
     case EP_ELF_32BIT:
-        advice = "run a 64-bit x86-64 build of it";
+        advice = "run such a build of it";
         break;
-    default:
-        return 0;
+    default: {
+        const char *how = secure_execution(path);
+        if (!how)
+            return 0;
+        fprintf(stderr, "scope: %s is %s: it runs with other credentials than yours, "
+                "and the loader then ignores LD_PRELOAD, so scope cannot observe it; "
+                "run scope as the user it runs as\n", path, how);
+        return -1;
     }
-    /* why is a sentence that names the file. */
-    fprintf(stderr, "scope: %s\n", why);
-    fprintf(stderr, "scope: %s\n", advice);
+    }
+    /* why is a sentence that names the file; the advice finishes it */
+    fprintf(stderr, "scope: %s; %s\n", why, advice);
     return -1;
 }

@@ -14,7 +14,9 @@
 int inj_find_library(char *out, size_t len);
 
 /* Look `cmd` up like execvp does and refuse statically linked, Go and
- * 32-bit executables (an error and what to do is printed): returns 0 when
+ * 32-bit executables, and ones that would run with other credentials
+ * than ours (setuid, setgid, file capabilities: the loader would ignore
+ * LD_PRELOAD), with an error and what to do printed: returns 0 when
  * it may run, -1 when refused. Scripts and commands that cannot be found
  * or read are left to exec to report. */
 int inj_check_program(const char *cmd);

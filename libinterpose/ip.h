@@ -15,11 +15,13 @@
 #ifndef IP_H
 #define IP_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include "scope_ctl.h"
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
+#include "ip_paths.h"
 #include "ip_queue.h"
 #include "ip_sample.h"
 #include "ip_vfork.h"
@@ -95,6 +97,7 @@ void ip_threads_release_drained(void);
 
 /* ---- per file ----------------------------------------------------------- */
 
+/* A path this long or longer is kept in a buffer of ip_paths.h. */
 #define IP_PATH_MAX 1024
 
 /* CLAIMED: being filled by the thread that opened it, not yet in
@@ -124,6 +127,7 @@ struct ip_rec {
     uint32_t kind;              /* enum ip_rec_kind, set before publishing */
     uint32_t logfile;           /* enum ip_logfile, atomic */
     uint32_t log_probe_bytes;   /* queued while IP_LOG_UNKNOWN, atomic */
+    uint32_t mapped;            /* mmap'd: 1 to be said, 2 said; atomic */
     uint64_t log_missed_bytes;  /* not queued past the probe, atomic */
     uint64_t open_ticks;        /* sockets: for the connection's lifetime */
     struct ip_sampler sampler;  /* calls made without their thread's tally */
@@ -135,8 +139,24 @@ struct ip_rec {
     struct rep_io_counts live;
     /* what the reporter has already reported */
     struct rep_io_counts reported;
+    uint32_t long_path;         /* ip_long_path() holds the path; 0: path[] */
+    uint32_t path_cut;          /* the path was longer than what holds it */
     char path[IP_PATH_MAX];
 };
+
+/* A file record's path (set before the record is published, kept until
+ * it is freed). */
+static inline const char *ip_rec_path(const struct ip_rec *f)
+{
+    return f->long_path ? ip_long_path(f->long_path) : f->path;
+}
+
+/* A record's name as the reporter sends it: its path, ending in
+ * IP_PATH_CUT_MARK when it was cut (reporter thread only). */
+struct ip_rec_name {
+    char buf[PATH_MAX + sizeof IP_PATH_CUT_MARK];
+};
+const char *ip_rec_name(const struct ip_rec *f, struct ip_rec_name *n);
 
 /* What a wrapper remembers between before and after the real call. */
 struct ip_rec_ref {
@@ -237,9 +257,10 @@ static inline bool ip_rec_ref_valid(struct ip_rec_ref ref)
     return ref.file && __atomic_load_n(&ref.file->gen, __ATOMIC_RELAXED) == ref.gen;
 }
 
-/* A new fd opened on path: claim a record (or NULL when the pool is out).
- * t0: the open's ip_ticks() at its start (its duration), or 0. */
-struct ip_rec *ip_rec_file_opened(int fd, const char *path, uint64_t t0);
+/* A new fd opened on path, relative to dirfd (AT_FDCWD: the working
+ * directory) when relative: claim a record (or NULL when the pool is
+ * out). t0: the open's ip_ticks() at its start (its duration), or 0. */
+struct ip_rec *ip_rec_file_opened(int fd, int dirfd, const char *path, uint64_t t0);
 /* A new socket fd (socket, accept, socketpair), described by s. */
 struct ip_rec *ip_rec_socket_opened(int fd, const struct rep_sock *s);
 /* fd, which named ref before the call, was closed: drop its reference
@@ -252,9 +273,17 @@ void ip_rec_fds_closed(unsigned first, unsigned last);
 /* newfd now names what oldfd names (dup family); a file newfd named
  * before and nothing else did is closed (its close event). */
 void ip_rec_fd_dup(int oldfd, int newfd);
+/* fd was memory-mapped (the mmap wrapper): a file's I/O through the
+ * mapping is not seen, which is said once per record; an io_uring ring
+ * is counted (ip_unseen). Keeps errno. */
+void ip_files_mapped(int fd);
 /* A REP_EV_FILE event from a queue (reporter thread): decide once whether
  * its record is a log file, and hand it on if so. */
 void ip_files_file_event(struct rep *r, const struct rep_event *ev);
+/* Any other event (reporter thread): to rep_event_put, with the whole
+ * path of a file whose path the event could not hold, when its record is
+ * still in the same use. */
+void ip_files_event_put(struct rep *r, const struct rep_event *ev);
 /* At attach: forget every record (fds may have changed while detached) and
  * learn the fds already open from /proc/self/fd (ip_files_learn_fd), so
  * that sockets open now are in the gauges from the start. */
@@ -358,6 +387,8 @@ bool ip_single_thread_restore(void);
  * us) and the SCOPE_* settings. ip_env_capture at load; for an exec,
  * `out` needs ip_env_room(envp) entries and `preload` one string. */
 void ip_env_capture(void);
+/* One more "SCOPE_...=value" (a string that lives on) kept across exec. */
+void ip_env_keep(const char *entry);
 size_t ip_env_room(char *const envp[]);
 char *const *ip_env_fix(char *const envp[], char **out, char *preload, size_t preload_cap);
 

@@ -1,6 +1,8 @@
 /* ip_call.c: the wrapper epilogues that change what an fd names. */
 #include "ip_call.h"
 
+#include <fcntl.h>
+
 bool ip_call_count_shared(const struct ip_call *c, ip_counter_fn *fn, int64_t rc)
 {
     if (!ip_rec_ref_valid(c->ref))
@@ -9,8 +11,8 @@ bool ip_call_count_shared(const struct ip_call *c, ip_counter_fn *fn, int64_t rc
     return true;
 }
 
-void ip_call_open_end(const struct ip_call *c, const char *op, int fd,
-                      const char *path)
+void ip_call_openat_end(const struct ip_call *c, const char *op, int fd, int dirfd,
+                        const char *path)
 {
     if (!c->observed)
         return;
@@ -20,7 +22,7 @@ void ip_call_open_end(const struct ip_call *c, const char *op, int fd,
         ip_call_duration(c, &ip_files_orphan, false);
         ip_event_error(REP_EV_FS_ERROR_OPEN_CLOSE, op, path);
     } else {
-        struct ip_rec *f = ip_rec_file_opened(fd, path ? path : "?", c->t0);
+        struct ip_rec *f = ip_rec_file_opened(fd, dirfd, path ? path : "?", c->t0);
         if (f)
             ip_event_open(op, fd, f);
     }
@@ -65,6 +67,11 @@ void ip_call_file_error(const struct ip_call *c, uint16_t kind, const char *op)
     int saved = errno;
 
     if (ip_rec_ref_valid(c->ref) && c->ref.file->kind == IP_KIND_FILE)
-        ip_event_error(kind, op, c->ref.file->path);
+        ip_event_error(kind, op, ip_rec_path(c->ref.file));
     errno = saved;
+}
+
+void ip_call_open_end(const struct ip_call *c, const char *op, int fd, const char *path)
+{
+    ip_call_openat_end(c, op, fd, AT_FDCWD, path);
 }

@@ -333,7 +333,7 @@ IP_INLINE void ip_call_stat_end_in(const struct ip_call *c, int rc, const char *
     if (rc != 0) {
         int saved = errno;
         if (!path && ip_rec_ref_valid(c->ref))
-            path = c->ref.file->path;
+            path = ip_rec_path(c->ref.file);
         ip_event_error(REP_EV_FS_ERROR_STAT, ip_op_of(func, "stat"), path);
         errno = saved;
     }
@@ -341,9 +341,12 @@ IP_INLINE void ip_call_stat_end_in(const struct ip_call *c, int rc, const char *
 
 void ip_event_delete(const char *op, const char *path);
 
-/* open family: fd is the result; path as the program gave it. */
+/* open family: fd is the result; path as the program gave it, relative
+ * to the working directory (ip_call_open_end) or to dirfd (openat). */
 void ip_call_open_end(const struct ip_call *c, const char *op, int fd,
                       const char *path);
+void ip_call_openat_end(const struct ip_call *c, const char *op, int fd, int dirfd,
+                        const char *path);
 /* close family: rc is the result of the real close. */
 void ip_call_close_end(const struct ip_call *c, const char *op, int fd, int rc);
 /* dup family: newfd now names what oldfd named; a file newfd named before

@@ -43,6 +43,12 @@ void ip_env_capture(void)
             nkept++;
 }
 
+void ip_env_keep(const char *entry)
+{
+    if (nkept < KEPT_MAX)
+        kept[nkept++] = (char *)entry;
+}
+
 static const char *env_find(char *const envp[], const char *entry)
 {
     size_t keylen = strcspn(entry, "=") + 1;

@@ -142,6 +142,15 @@ static void event_path_set(struct rep_event *ev, const char *path)
                                                            : (uint16_t)(len - ev->h.text_len);
 }
 
+/* A file record's path, and the record, where the reporter finds the
+ * path whole if the event cannot hold it. */
+static void event_rec_path_set(struct rep_event *ev, const struct ip_rec *f, uint32_t gen)
+{
+    event_path_set(ev, ip_rec_path(f));
+    ev->h.rec_slot = (uint32_t)(f - ip_rec_pool) + 1;
+    ev->h.rec_gen = gen;
+}
+
 /* Text longer than one event is split, never cut; file_index and gen name
  * the record of a REP_EV_FILE event. */
 static void text_events(uint16_t kind, int fd, const char *text, size_t len,
@@ -172,8 +181,8 @@ void ip_event_console(int fd, const char *text, size_t len)
 static uint32_t logfile_screen(struct ip_rec *f)
 {
     uint32_t was = IP_LOG_UNKNOWN;
-    uint32_t now = rep_lits_may_match(&ip_proc.log_names, f->path) ? IP_LOG_MAYBE
-                                                                     : IP_LOG_NO;
+    uint32_t now = rep_lits_may_match(&ip_proc.log_names, ip_rec_path(f)) ? IP_LOG_MAYBE
+                                                                            : IP_LOG_NO;
 
     if (!__atomic_compare_exchange_n(&f->logfile, &was, now, false, __ATOMIC_RELAXED,
                                      __ATOMIC_RELAXED))
@@ -215,7 +224,7 @@ void ip_event_open(const char *op, int fd, const struct ip_rec *f)
     if (sock)
         ev->h.sock = f->sock;
     else
-        event_path_set(ev, f->path);
+        event_rec_path_set(ev, f, __atomic_load_n(&f->gen, __ATOMIC_RELAXED));
     event_commit();
 }
 
@@ -235,7 +244,7 @@ void ip_event_close(const char *op, int fd, struct ip_rec_ref ref)
     if (sock)
         ev->h.sock = f->sock;
     else
-        event_path_set(ev, f->path);
+        event_rec_path_set(ev, f, ref.gen);
     ip_tally_totals(ref, &totals);
     ev->h.read_bytes = totals.read_bytes;
     ev->h.read_ops = totals.read_ops;

@@ -15,9 +15,11 @@
 #include "ip.h"
 #include "ip_call.h"
 #include "ip_sock.h"
+#include "ip_unseen.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,24 +75,52 @@ static uint64_t key_of(struct ip_rec *f)
     return ip_rec_key(ref);
 }
 
-/* A record is freed only by the reaper, one drain after its close, on this
- * same thread: while the generation matches, its path is the one written
- * to. */
+/* A file's name as sent (reporter thread): its path, marked when it was
+ * cut (and counted then, ip_path_cut_count). */
+const char *ip_rec_name(const struct ip_rec *f, struct ip_rec_name *n)
+{
+    if (!f->path_cut)
+        return ip_rec_path(f);
+    snprintf(n->buf, sizeof n->buf, "%s" IP_PATH_CUT_MARK, ip_rec_path(f));
+    return n->buf;
+}
+
+/* The record at index (0-based) if it is still in use gen, else NULL. A
+ * record is freed only by the reaper, one drain after its close, on this
+ * same thread: while the generation matches, its path is the one the
+ * event is about. */
+static struct ip_rec *rec_current(uint32_t index, uint32_t gen)
+{
+    struct ip_rec *f = index < IP_RECS_MAX ? &ip_rec_pool[index] : NULL;
+
+    return f && __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) == gen ? f : NULL;
+}
+
 void ip_files_file_event(struct rep *r, const struct rep_event *ev)
 {
-    struct ip_rec *f = ev->h.file_index < IP_RECS_MAX ? &ip_rec_pool[ev->h.file_index] : NULL;
+    struct ip_rec *f = rec_current(ev->h.file_index, ev->h.file_gen);
+    struct ip_rec_name name;
 
-    if (!f || __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) != ev->h.file_gen) {
+    if (!f) {
         rep_drops_add(r, 1);
         return;
     }
     uint32_t is_log = __atomic_load_n(&f->logfile, __ATOMIC_RELAXED);
     if (is_log == IP_LOG_MAYBE) {
-        is_log = rep_file_is_log(r, f->path) ? IP_LOG_YES : IP_LOG_NO;
+        is_log = rep_file_is_log(r, ip_rec_name(f, &name)) ? IP_LOG_YES : IP_LOG_NO;
         __atomic_store_n(&f->logfile, is_log, __ATOMIC_RELAXED);
     }
     if (is_log == IP_LOG_YES)
-        rep_file_event_put(r, f->path, ev);
+        rep_file_event_put(r, ip_rec_name(f, &name), ev);
+}
+
+void ip_files_event_put(struct rep *r, const struct rep_event *ev)
+{
+    struct ip_rec *f = ev->h.text_cut && ev->h.rec_slot
+                           ? rec_current(ev->h.rec_slot - 1, ev->h.rec_gen) : NULL;
+    struct ip_rec_name name;
+
+    rep_event_put(r, ev, f ? ip_rec_name(f, &name) : NULL);
 }
 
 /* Records [0, pool_used()) may hold something. */
@@ -143,11 +173,30 @@ static void free_push(struct ip_rec *f)
                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 }
 
-static void path_copy(char *dst, const char *src)
+/* The record's name for path (relative to dirfd, AT_FDCWD: the working
+ * directory): absolute and normal (ip_path_resolve). One too long for
+ * the record goes to a long-path buffer; with none free, or past
+ * PATH_MAX, it is cut, and that is said. */
+static void path_fill(struct ip_rec *f, int dirfd, const char *path)
 {
-    size_t n = strnlen(src, IP_PATH_MAX - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
+    f->long_path = 0;
+    f->path_cut = 0;
+    enum ip_resolved r = ip_path_resolve(f->path, IP_PATH_MAX, dirfd, path);
+    if (__builtin_expect(r == IP_RESOLVED, 1))
+        return;
+    if (r == IP_RESOLVED_TOO_LONG && (f->long_path = ip_long_path_claim()) != 0)
+        r = ip_path_resolve(ip_long_path(f->long_path), PATH_MAX, dirfd, path);
+    f->path_cut = r != IP_RESOLVED;
+    if (f->path_cut)
+        ip_path_cut_count();
+}
+
+/* The long path buffer goes back with the record. */
+static void path_release(struct ip_rec *f)
+{
+    if (f->long_path)
+        ip_long_path_free(f->long_path);
+    f->long_path = 0;
 }
 
 /* Push onto the closed list (Treiber stack: the reporter only ever takes
@@ -221,13 +270,14 @@ static struct ip_rec *record_start(int fd, struct rep_io_counts *orphan)
 }
 
 /* Plain stores: the record is CLAIMED, ours alone. */
-static void file_fill(struct ip_rec *f, const char *path)
+static void file_fill(struct ip_rec *f, int dirfd, const char *path)
 {
     f->kind = IP_KIND_FILE;
     f->logfile = IP_LOG_UNKNOWN;
     f->log_probe_bytes = 0;
     f->log_missed_bytes = 0;
-    path_copy(f->path, path);
+    f->mapped = 0;
+    path_fill(f, dirfd, path);
 }
 
 static void socket_fill(struct ip_rec *f, const struct rep_sock *s)
@@ -236,10 +286,12 @@ static void socket_fill(struct ip_rec *f, const struct rep_sock *s)
     f->logfile = IP_LOG_NO;
     f->sock = *s;
     f->path[0] = '\0';
+    f->long_path = 0;
+    f->path_cut = 0;
     f->open_ticks = ip_ticks();
 }
 
-struct ip_rec *ip_rec_file_opened(int fd, const char *path, uint64_t t0)
+struct ip_rec *ip_rec_file_opened(int fd, int dirfd, const char *path, uint64_t t0)
 {
     struct ip_rec *f = record_start(fd, &ip_files_orphan);
     if (!f)
@@ -248,7 +300,7 @@ struct ip_rec *ip_rec_file_opened(int fd, const char *path, uint64_t t0)
         f->live.duration_ops = 1;
         f->live.duration_ns = ip_ticks() - t0;
     }
-    file_fill(f, path);
+    file_fill(f, dirfd, path);
     fd_map_publish(fd, f);
     return f;
 }
@@ -376,17 +428,32 @@ static void log_missed_take(struct rep *r, struct ip_rec *f)
         rep_file_missed_add(r, missed);
 }
 
+/* A mapped file: its loads and stores are no calls. Said once. */
+static void mapped_tell(struct rep *r, struct ip_rec *f)
+{
+    struct ip_rec_name name;
+    uint32_t to_say = 1;
+
+    if (__atomic_load_n(&f->mapped, __ATOMIC_RELAXED) == 1 &&
+        __atomic_compare_exchange_n(&f->mapped, &to_say, 2, false, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED))
+        rep_notice(r, "%s is memory-mapped: what the program reads and writes through "
+                   "the mapping is not observed", ip_rec_name(f, &name));
+}
+
 static void record_fold(struct rep *r, struct ip_rec *f)
 {
     struct rep_io_counts d;
+    struct ip_rec_name name;
 
     log_missed_take(r, f);
+    mapped_tell(r, f);
     if (!ip_counts_take(&f->live, &f->reported, &d))
         return;
     if (f->kind == IP_KIND_SOCKET)
         rep_net_add(r, &f->sock, &d);
     else
-        rep_fs_add(r, f->path, &d);
+        rep_fs_add(r, ip_rec_name(f, &name), &d);
 }
 
 /* Open records; closed ones are the reaper's (they may be freed under us).
@@ -415,6 +482,7 @@ static void record_free(struct ip_rec *f)
 {
     __atomic_add_fetch(&f->gen, 1, __ATOMIC_RELEASE);
     record_zero(f);
+    path_release(f);
     __atomic_store_n(&f->state, IP_REC_FREE, __ATOMIC_RELEASE);
     free_push(f);
 }
@@ -446,6 +514,7 @@ void ip_files_collect(struct rep *r)
     if (ip_counts_take(&ip_files_orphan, &orphan_reported, &d))
         rep_fs_add(r, NULL, &d);
     rep_unrecorded_add(r, __atomic_exchange_n(&ip_files_unrecorded, 0, __ATOMIC_RELAXED));
+    rep_paths_stored_cut_add(r, ip_paths_take_cut(), IP_PATH_MAX - 1, IP_LONG_PATHS);
 }
 
 /* The child starts from zero: what the records hold so far is the parent's
@@ -474,9 +543,11 @@ static void records_forget(void)
     for (uint32_t i = 0; i < high; i++) {
         __atomic_add_fetch(&ip_rec_pool[i].gen, 1, __ATOMIC_RELEASE);
         record_zero(&ip_rec_pool[i]);
+        ip_rec_pool[i].long_path = 0;
         __atomic_store_n(&ip_rec_pool[i].state, IP_REC_FREE, __ATOMIC_RELEASE);
     }
     __atomic_store_n(&pool_high, 0, __ATOMIC_RELEASE);
+    ip_long_paths_forget();
 }
 
 /* Is what fstat says a file whose bytes count (fs.*)? Not a pipe, a
@@ -490,6 +561,30 @@ static bool stat_is_counted_file(int fd, const struct stat *st)
     return S_ISCHR(st->st_mode) && !isatty(fd);
 }
 
+/* A learned file's path, read (n bytes) into a buffer of the record's
+ * size: one that filled it may be longer, and is read again into a long
+ * path buffer (not on the stack: a wrapper may run on a small signal
+ * stack). */
+static void learned_file_fill(struct ip_rec *f, const char *link, const char *path, size_t n)
+{
+    file_fill(f, AT_FDCWD, path);
+    if (n < IP_PATH_MAX - 1)
+        return;
+    uint32_t buf = ip_long_path_claim();
+    ssize_t got = buf ? readlink(link, ip_long_path(buf), PATH_MAX) : -1;
+    if (got > 0) {
+        bool whole = got < PATH_MAX;
+        ip_long_path(buf)[whole ? got : PATH_MAX - 1] = '\0';
+        f->long_path = buf;
+        if (whole)
+            return;
+    } else if (buf) {
+        ip_long_path_free(buf);
+    }
+    f->path_cut = 1;
+    ip_path_cut_count();
+}
+
 /* A record for fd, made from what the kernel says, published only if fd
  * is still unknown (another thread may learn it, or open on its number,
  * at the same time). It counts no open: that happened before we looked.
@@ -499,10 +594,11 @@ static uint64_t fd_learn_record(int fd, const struct stat *st)
     char link[32], path[IP_PATH_MAX];
     struct rep_sock sock = { 0 };
     bool is_socket = S_ISSOCK(st->st_mode);
+    ssize_t n = 0;
 
     if (!is_socket) {
         snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(link, path, sizeof path - 1);
+        n = readlink(link, path, sizeof path - 1);
         if (n <= 0 || path[0] != '/')
             return 0;
         path[n] = '\0';
@@ -520,7 +616,7 @@ static uint64_t fd_learn_record(int fd, const struct stat *st)
     if (is_socket)
         socket_fill(f, &sock);
     else
-        file_fill(f, path);
+        learned_file_fill(f, link, path, (size_t)n);
     uint64_t key = 0, mine = key_of(f);
     /* OPEN before it is in the map, as fd_map_publish does: a close that
      * follows at once must find it OPEN, not have its CLOSED undone. */
@@ -534,6 +630,26 @@ static uint64_t fd_learn_record(int fd, const struct stat *st)
     __atomic_store_n(&f->state, IP_REC_CLOSED, __ATOMIC_RELEASE);
     closed_push(f);
     return key;
+}
+
+void ip_files_mapped(int fd)
+{
+    int saved = errno;
+    struct ip_rec_ref ref = ip_rec_of_fd(fd, true);
+
+    if (ref.file) {
+        if (ref.file->kind == IP_KIND_FILE && !__atomic_load_n(&ref.file->mapped, __ATOMIC_RELAXED))
+            __atomic_store_n(&ref.file->mapped, 1, __ATOMIC_RELAXED);
+    } else {
+        /* not a file: an io_uring ring is mapped to be used */
+        char link[32], what[32];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, what, sizeof what - 1);
+        if (n > 0 && (size_t)n == sizeof "anon_inode:[io_uring]" - 1 &&
+            memcmp(what, "anon_inode:[io_uring]", (size_t)n) == 0)
+            ip_unseen_add(IP_UNSEEN_IO_URING, 1);
+    }
+    errno = saved;
 }
 
 uint64_t ip_files_learn_fd(int fd)

@@ -2,6 +2,7 @@
 #include "ip_hooks.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <string.h>
 
 #define IP_HOOK(ret, name, params) ret (*ip_real_##name) params;
@@ -22,6 +23,27 @@ static void **const real_slots[] = {
 #undef IP_HOOK
 };
 
+/* A program that takes the address of a libc function (python3 does, of
+ * fchdir) has a canonical PLT entry for it: an undefined dynamic symbol
+ * with the stub's address, which the default lookup returns. The stub
+ * jumps through the GOT slot we patch, so calling it would call the
+ * wrapper again, for ever: the definition is then libc's. */
+static void *real_of(const char *name)
+{
+    void *f = dlsym(RTLD_DEFAULT, name);
+    const ElfW(Sym) *sym = NULL;
+    Dl_info info;
+
+    if (f && dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT) && sym &&
+        sym->st_shndx == SHN_UNDEF) {
+        void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+        f = libc ? dlsym(libc, name) : NULL;
+        if (libc)
+            dlclose(libc);
+    }
+    return f;
+}
+
 /* The real function is looked up by name, never taken from a GOT slot: a
  * lazily bound slot holds the PLT resolver stub, and a call through it
  * would have the resolver write the real address over our wrapper.
@@ -33,7 +55,7 @@ int ip_hooks_resolve(struct ep_hook *usable, size_t *nusable)
 
     *nusable = 0;
     for (size_t i = 0; i < ip_hook_count; i++) {
-        void *real = dlsym(RTLD_DEFAULT, ip_hook_table[i].name);
+        void *real = real_of(ip_hook_table[i].name);
         if (!real) {
             missing++;
             continue;

@@ -2,6 +2,7 @@
 #ifndef IP_HOOKS_H
 #define IP_HOOKS_H
 
+#include <aio.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,7 +3,9 @@
 #include "ip_dns.h"
 #include "ip_fdroom.h"
 #include "ip_hooks.h"
+#include "ip_macros.h"
 #include "ip_sock.h"
+#include "ip_unseen.h"
 #include "ip_term.h"
 #include "scope_ctl.h"
 #include "rep_log.h"
@@ -124,6 +126,7 @@ static void source_collect(void *ctx, struct rep *r)
     ip_dns_collect(r);
     rep_drops_add(r, ip_threads_take_dropped() + ip_events_take_nested_drops());
     ip_events_cut_report(r);
+    ip_unseen_report(r);
 }
 
 static const struct rep_source ip_source = {
@@ -170,6 +173,8 @@ static int hooks_install(void)
 
     int rc = hooks_usable ? ep_patch_loaded(hooks_usable, hooks_nusable, &self, &patch_log)
                           : -ENOMEM;
+    for (size_t i = 0; i < patch_log.count && !ip_macros_used; i++)
+        ip_macros_note_patched(hooks_usable[patch_log.patches[i].hook].name);
     if (rc < 0) {
         char msg[sizeof scope_ctl_status.error];
         snprintf(msg, sizeof msg, "patching the GOT failed: %s; I/O of some "
@@ -297,6 +302,22 @@ static bool fds_to_spare(void)
     return false;
 }
 
+/* Under `scope run`, a bad setting is said on stderr by the first process
+ * image only: the ones it execs inherit CONFIG_TOLD (kept across exec
+ * like every SCOPE_* setting) and only log it. */
+#define CONFIG_TOLD "SCOPE_CONFIG_TOLD"
+
+static void config_complain(const char *err, enum scope_ctl_how how)
+{
+    if (how == SCOPE_CTL_HOW_PRELOAD && getenv(CONFIG_TOLD)) {
+        ip_trouble(err);
+        return;
+    }
+    ip_complain(err);
+    if (how == SCOPE_CTL_HOW_PRELOAD && setenv(CONFIG_TOLD, "1", 0) == 0)
+        ip_env_keep(CONFIG_TOLD "=1");
+}
+
 static int attach_locked(const char *config, enum scope_ctl_how how)
 {
     char err[1024];
@@ -315,7 +336,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     if (bad > 0) {
         size_t used = strlen(err);
         snprintf(err + used, sizeof err - used, "; the defaults are used instead");
-        ip_complain(err);
+        config_complain(err, how);
     }
     if (ip_threads_init() < 0 || ip_files_init() < 0) {
         status_error("cannot map memory for per-thread and per-file state");
@@ -327,7 +348,10 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     ip_ticks_calibrate_start();
     /* Before the reporter opens its destinations: those fds are not the
      * program's. */
+    ip_cwd_note();
     ip_files_learn_open();
+    ip_macros_reset();
+    ip_unseen_reset();
     ip_proc.rep = rep_create(&ip_proc.cfg, &ip_proc.ident, &ip_source, err, sizeof err);
     if (!ip_proc.rep) {
         status_error(err);

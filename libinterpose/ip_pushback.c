@@ -1,6 +1,7 @@
 /* ip_pushback.c: bytes pushed back with ungetc, counted once (see
  * ip_pushback.h). */
 #include "ip_pushback.h"
+#include "ip_unseen.h"
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -36,6 +37,8 @@ void ip_pushback_note(FILE *f)
     }
     if (p)
         atomic_fetch_add(&p->bytes, 1);
+    else
+        ip_unseen_add(IP_UNSEEN_PUSHBACKS, 1);     /* its byte will count twice */
 }
 
 static void pushback_release(struct pushback *p)

@@ -14,7 +14,7 @@
  * nothing to scan while no stream has a pushback pending (nearly always:
  * the next read takes it). A seek, freopen or fclose drops it, as glibc
  * does. With every slot taken, a pushback goes unremembered and its byte
- * is counted twice. */
+ * is counted twice: that is counted, and said in a notice. */
 #ifndef IP_PUSHBACK_H
 #define IP_PUSHBACK_H
 

@@ -99,8 +99,10 @@ static bool tally_read(struct ip_tally *e, uint64_t *key, uint32_t *seq,
  * adding to the wrappers. */
 static void durations_seen(struct rep *r, const struct ip_rec *f, const uint64_t *d)
 {
+    struct ip_rec_name name;
+
     if (f->kind == IP_KIND_FILE && d[REP_COUNT_duration_ops])
-        rep_fs_duration_seen(r, f->path, d[REP_COUNT_duration_ops],
+        rep_fs_duration_seen(r, ip_rec_name(f, &name), d[REP_COUNT_duration_ops],
                              ip_ticks_to_ns(d[REP_COUNT_duration_ns]));
 }
 

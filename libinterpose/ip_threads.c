@@ -122,7 +122,7 @@ static void event_forward(void *arg, const struct rep_event *ev)
     if (ev->h.kind == REP_EV_FILE)
         ip_files_file_event(arg, ev);
     else
-        rep_event_put(arg, ev);
+        ip_files_event_put(arg, ev);
 }
 
 void ip_threads_drain(struct rep *r)

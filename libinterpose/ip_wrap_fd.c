@@ -45,7 +45,7 @@
         OPEN_MODE_ARG(flags, flags, mode);                              \
         ip_call_begin_open(&c);                                         \
         int fd = ip_real_##name(dirfd, path, flags, mode);              \
-        ip_call_open_end(&c, #name, fd, path);                          \
+        ip_call_openat_end(&c, #name, fd, dirfd, path);                 \
         return fd;                                                      \
     }
 
@@ -84,7 +84,7 @@ WRAP_CREAT(creat64)
         struct ip_call c;                                               \
         ip_call_begin_open(&c);                                         \
         int fd = ip_real_##name(dirfd, path, flags);                    \
-        ip_call_open_end(&c, "openat", fd, path);                       \
+        ip_call_openat_end(&c, "openat", fd, dirfd, path);              \
         return fd;                                                      \
     }
 

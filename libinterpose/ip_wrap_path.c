@@ -194,3 +194,20 @@ int ip_wrap_renameat2(int olddirfd, const char *old, int newdirfd, const char *n
     renamed(&c, "renameat2", old, rc);
     return rc;
 }
+
+/* The working directory relative names are resolved against. */
+int ip_wrap_chdir(const char *path)
+{
+    int rc = ip_real_chdir(path);
+    if (rc == 0 && ip_observing())
+        ip_cwd_note();
+    return rc;
+}
+
+int ip_wrap_fchdir(int fd)
+{
+    int rc = ip_real_fchdir(fd);
+    if (rc == 0 && ip_observing())
+        ip_cwd_note();
+    return rc;
+}

@@ -7,6 +7,7 @@
  */
 #include "ip_call.h"
 #include "ip_hooks.h"
+#include "ip_macros.h"
 #include "ip_pushback.h"
 
 #include <stdarg.h>
@@ -17,18 +18,6 @@
 /* Console text of one printf call, formatted a second time into the
  * wrapper's stack; longer output is cut at this size. */
 #define CONSOLE_PRINTF_MAX 2048
-
-/* fileno() sets errno on streams without an fd (fmemopen): the program's
- * is put back. Not the FILE's own _fileno field: open_memstream leaves it
- * as the heap had it, and only fileno() knows (from glibc's private
- * flags) whether it means anything. */
-static int stream_fd(FILE *f)
-{
-    int saved = errno;
-    int fd = f ? fileno(f) : -1;
-    errno = saved;
-    return fd;
-}
 
 /* What /proc/self/fd says fd is; path is left as it was if nothing. */
 static void fd_path(int fd, char *path, size_t cap)
@@ -49,7 +38,7 @@ static void fd_path(int fd, char *path, size_t cap)
         struct ip_call c;                                               \
         ip_call_begin_open(&c);                                         \
         FILE *f = ip_real_##name(path, mode);                           \
-        ip_call_open_end(&c, #name, f ? stream_fd(f) : -1, path);       \
+        ip_call_open_end(&c, #name, f ? ip_stream_fd(f) : -1, path);       \
         return f;                                                       \
     }
 
@@ -65,7 +54,7 @@ WRAP_FOPEN(fopen64)
         char path[IP_PATH_MAX] = "tmpfile";                             \
         ip_call_begin_open(&c);                                         \
         FILE *f = ip_real_##name();                                     \
-        int fd = f ? stream_fd(f) : -1;                                 \
+        int fd = f ? ip_stream_fd(f) : -1;                                 \
         if (c.observed && fd >= 0)                                      \
             fd_path(fd, path, sizeof path);                             \
         ip_call_open_end(&c, #name, fd, path);                          \
@@ -78,7 +67,8 @@ WRAP_TMPFILE(tmpfile64)
 int ip_wrap_fclose(FILE *f)
 {
     struct ip_call c;
-    int fd = stream_fd(f);
+    int fd = ip_stream_fd(f);
+    ip_macros_forget(f, ip_macros_settle(f));
     ip_call_begin(&c, fd);
     ip_pushback_forget(f);
     int rc = ip_real_fclose(f);
@@ -109,8 +99,8 @@ static ssize_t items_result(size_t items, size_t size, size_t asked, FILE *f)
 size_t ip_wrap_fread(void *buf, size_t size, size_t n, FILE *f)
 {
     struct ip_call c;
-    ip_call_begin(&c, stream_fd(f));
-    size_t rc = ip_real_fread(buf, size, n, f);
+    ip_call_begin(&c, ip_stream_fd(f));
+    size_t rc = IP_STREAM_CALL(f, ip_real_fread(buf, size, n, f));
     ip_call_read_end(&c, ip_pushback_less(f, items_result(rc, size, n, f)));
     return rc;
 }
@@ -118,8 +108,8 @@ size_t ip_wrap_fread(void *buf, size_t size, size_t n, FILE *f)
 size_t ip_wrap_fread_unlocked(void *buf, size_t size, size_t n, FILE *f)
 {
     struct ip_call c;
-    ip_call_begin(&c, stream_fd(f));
-    size_t rc = ip_real_fread_unlocked(buf, size, n, f);
+    ip_call_begin(&c, ip_stream_fd(f));
+    size_t rc = IP_STREAM_CALL(f, ip_real_fread_unlocked(buf, size, n, f));
     ip_call_read_end(&c, ip_pushback_less(f, items_result(rc, size, n, f)));
     return rc;
 }
@@ -127,8 +117,8 @@ size_t ip_wrap_fread_unlocked(void *buf, size_t size, size_t n, FILE *f)
 size_t ip_wrap___fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE *f)
 {
     struct ip_call c;
-    ip_call_begin(&c, stream_fd(f));
-    size_t rc = ip_real___fread_chk(buf, buflen, size, n, f);
+    ip_call_begin(&c, ip_stream_fd(f));
+    size_t rc = IP_STREAM_CALL(f, ip_real___fread_chk(buf, buflen, size, n, f));
     ip_call_read_end(&c, ip_pushback_less(f, items_result(rc, size, n, f)));
     return rc;
 }
@@ -137,9 +127,9 @@ size_t ip_wrap___fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE
     size_t ip_wrap_##name(const void *buf, size_t size, size_t n, FILE *f) \
     {                                                                   \
         struct ip_call c;                                               \
-        int fd = stream_fd(f);                                          \
+        int fd = ip_stream_fd(f);                                          \
         ip_call_begin(&c, fd);                                          \
-        size_t rc = ip_real_##name(buf, size, n, f);                    \
+        size_t rc = IP_STREAM_CALL(f, ip_real_##name(buf, size, n, f));                 \
         ip_call_write_end(&c, fd, buf, items_result(rc, size, n, f));   \
         return rc;                                                      \
     }
@@ -152,9 +142,9 @@ WRAP_FWRITE(fwrite_unlocked)
     int ip_wrap_##name(const char *s, FILE *f)                          \
     {                                                                   \
         struct ip_call c;                                               \
-        int fd = stream_fd(f);                                          \
+        int fd = ip_stream_fd(f);                                          \
         ip_call_begin(&c, fd);                                          \
-        int rc = ip_real_##name(s, f);                                  \
+        int rc = IP_STREAM_CALL(f, ip_real_##name(s, f));                 \
         ip_call_write_end(&c, fd, s, rc == EOF ? -1 : (ssize_t)strlen(s)); \
         return rc;                                                      \
     }
@@ -167,10 +157,10 @@ int ip_wrap_puts(const char *s)
     struct ip_call c;
     char line[CONSOLE_PRINTF_MAX];
     const char *text = NULL;
-    int fd = stream_fd(stdout);
+    int fd = ip_stream_fd(stdout);
 
     ip_call_begin(&c, fd);
-    int rc = ip_real_puts(s);
+    int rc = IP_STREAM_CALL(stdout, ip_real_puts(s));
     ssize_t n = rc == EOF ? -1 : (ssize_t)strlen(s) + 1;
     if (n > 0 && c.observed && ip_call_is_console(&c, fd)) {
         /* puts writes s and a newline: one console event for both, cut
@@ -189,9 +179,9 @@ int ip_wrap_puts(const char *s)
     int ip_wrap_##name(int ch, FILE *f)                                 \
     {                                                                   \
         struct ip_call c;                                               \
-        int fd = stream_fd(f);                                          \
+        int fd = ip_stream_fd(f);                                          \
         ip_call_begin(&c, fd);                                          \
-        int rc = ip_real_##name(ch, f);                                 \
+        int rc = IP_STREAM_CALL(f, ip_real_##name(ch, f));                 \
         char byte = (char)ch;                                           \
         ip_call_write_end(&c, fd, &byte, rc == EOF ? -1 : 1);           \
         return rc;                                                      \
@@ -205,9 +195,9 @@ WRAP_FPUTC(_IO_putc)
 int ip_wrap_putchar(int ch)
 {
     struct ip_call c;
-    int fd = stream_fd(stdout);
+    int fd = ip_stream_fd(stdout);
     ip_call_begin(&c, fd);
-    int rc = ip_real_putchar(ch);
+    int rc = IP_STREAM_CALL(stdout, ip_real_putchar(ch));
     char byte = (char)ch;
     ip_call_write_end(&c, fd, &byte, rc == EOF ? -1 : 1);
     return rc;
@@ -304,13 +294,17 @@ static int console_printf(const struct ip_call *c, FILE *f, int fd, int flag, bo
 static int vfprintf_observed(FILE *f, int flag, bool chk, const char *fmt, va_list ap)
 {
     struct ip_call c;
-    int fd = stream_fd(f);
+    int fd = ip_stream_fd(f), rc;
+    bool held = ip_macros_settle(f);
 
     ip_call_begin(&c, fd);
-    if (c.observed && ip_proc.events && ip_call_is_console(&c, fd))
-        return console_printf(&c, f, fd, flag, chk, fmt, ap);
-    int rc = chk ? ip_real___vfprintf_chk(f, flag, fmt, ap) : ip_real_vfprintf(f, fmt, ap);
-    ip_call_write_end(&c, fd, NULL, rc < 0 ? -1 : rc);
+    if (c.observed && ip_proc.events && ip_call_is_console(&c, fd)) {
+        rc = console_printf(&c, f, fd, flag, chk, fmt, ap);
+    } else {
+        rc = chk ? ip_real___vfprintf_chk(f, flag, fmt, ap) : ip_real_vfprintf(f, fmt, ap);
+        ip_call_write_end(&c, fd, NULL, rc < 0 ? -1 : rc);
+    }
+    ip_macros_mark(f, held);
     return rc;
 }
 
@@ -417,7 +411,7 @@ int ip_wrap___dprintf_chk(int fd, int flag, const char *fmt, ...)
 int ip_wrap_ungetc(int ch, FILE *f)
 {
     char *before = f ? f->_IO_read_ptr : NULL;
-    int rc = ip_real_ungetc(ch, f);
+    int rc = IP_STREAM_CALL(f, ip_real_ungetc(ch, f));
     if (rc != EOF && f && f->_IO_read_ptr != before)
         ip_pushback_note(f);
     return rc;
@@ -439,8 +433,8 @@ static ssize_t getline_result(ssize_t rc, FILE *f)
     char *ip_wrap_##name(char *s, int n, FILE *f)                        \
     {                                                                    \
         struct ip_call c;                                                \
-        ip_call_begin(&c, stream_fd(f));                                 \
-        char *rc = ip_real_##name(s, n, f);                              \
+        ip_call_begin(&c, ip_stream_fd(f));                                 \
+        char *rc = IP_STREAM_CALL(f, ip_real_##name(s, n, f));                  \
         ip_call_read_end(&c, rc ? ip_pushback_less(f, (ssize_t)strlen(rc)) : getline_result(-1, f)); \
         return rc;                                                       \
     }
@@ -451,8 +445,8 @@ WRAP_FGETS(fgets_unlocked)
 char *ip_wrap___fgets_chk(char *s, size_t size, int n, FILE *f)
 {
     struct ip_call c;
-    ip_call_begin(&c, stream_fd(f));
-    char *rc = ip_real___fgets_chk(s, size, n, f);
+    ip_call_begin(&c, ip_stream_fd(f));
+    char *rc = IP_STREAM_CALL(f, ip_real___fgets_chk(s, size, n, f));
     ip_call_read_end(&c, rc ? ip_pushback_less(f, (ssize_t)strlen(rc)) : getline_result(-1, f));
     return rc;
 }
@@ -460,8 +454,8 @@ char *ip_wrap___fgets_chk(char *s, size_t size, int n, FILE *f)
 ssize_t ip_wrap_getline(char **line, size_t *n, FILE *f)
 {
     struct ip_call c;
-    ip_call_begin(&c, stream_fd(f));
-    ssize_t rc = ip_real_getline(line, n, f);
+    ip_call_begin(&c, ip_stream_fd(f));
+    ssize_t rc = IP_STREAM_CALL(f, ip_real_getline(line, n, f));
     ip_call_read_end(&c, ip_pushback_less(f, getline_result(rc, f)));
     return rc;
 }
@@ -470,8 +464,8 @@ ssize_t ip_wrap_getline(char **line, size_t *n, FILE *f)
     ssize_t ip_wrap_##name(char **line, size_t *n, int delim, FILE *f)   \
     {                                                                    \
         struct ip_call c;                                                \
-        ip_call_begin(&c, stream_fd(f));                                 \
-        ssize_t rc = ip_real_##name(line, n, delim, f);                  \
+        ip_call_begin(&c, ip_stream_fd(f));                                 \
+        ssize_t rc = IP_STREAM_CALL(f, ip_real_##name(line, n, delim, f));               \
         ip_call_read_end(&c, ip_pushback_less(f, getline_result(rc, f)));                     \
         return rc;                                                       \
     }
@@ -483,8 +477,8 @@ WRAP_GETDELIM(__getdelim)
     int ip_wrap_##name(FILE *f)                                          \
     {                                                                    \
         struct ip_call c;                                                \
-        ip_call_begin(&c, stream_fd(f));                                 \
-        int rc = ip_real_##name(f);                                      \
+        ip_call_begin(&c, ip_stream_fd(f));                                 \
+        int rc = IP_STREAM_CALL(f, ip_real_##name(f));                  \
         ip_call_read_end(&c, rc == EOF ? getline_result(-1, f) : ip_pushback_less(f, 1)); \
         return rc;                                                       \
     }
@@ -494,14 +488,129 @@ WRAP_FGETC(getc)
 WRAP_FGETC(_IO_getc)
 WRAP_FGETC(fgetc_unlocked)
 
+/* The macros' own calls, when a stream's buffer is empty (__uflow takes
+ * a byte, __underflow only looks at it: the macro that takes it moves
+ * the read pointer, counted at the next call) or full (__overflow). */
+int ip_wrap___uflow(FILE *f)
+{
+    struct ip_call c;
+    ip_call_begin(&c, ip_stream_fd(f));
+    int rc = IP_STREAM_CALL(f, ip_real___uflow(f));
+    ip_call_read_end(&c, rc == EOF ? getline_result(-1, f) : ip_pushback_less(f, 1));
+    return rc;
+}
+
+int ip_wrap___underflow(FILE *f)
+{
+    struct ip_call c;
+    ip_call_begin(&c, ip_stream_fd(f));
+    int rc = IP_STREAM_CALL(f, ip_real___underflow(f));
+    ip_call_read_end(&c, rc == EOF ? getline_result(-1, f) : 0);
+    return rc;
+}
+
+int ip_wrap___overflow(FILE *f, int c)
+{
+    struct ip_call call;
+    int fd = ip_stream_fd(f);
+    ip_call_begin(&call, fd);
+    int rc = IP_STREAM_CALL(f, ip_real___overflow(f, c));
+    char byte = (char)c;
+    ip_call_write_end(&call, fd, &byte, rc == EOF ? -1 : c == EOF ? 0 : 1);
+    return rc;
+}
+
+/* A flush empties the write buffer: the macros' bytes before it are
+ * counted first. It moves nothing else of its own. */
+int ip_wrap_fflush(FILE *f)
+{
+    return IP_STREAM_CALL(f, ip_real_fflush(f));
+}
+
+int ip_wrap_fflush_unlocked(FILE *f)
+{
+    return IP_STREAM_CALL(f, ip_real_fflush_unlocked(f));
+}
+
+/* The scanf family returns items, not bytes: what it took is how far the
+ * stream's position moved (asked of stdio before and after, only on a
+ * file's stream: pipes and the console count nothing anyway). */
+static off_t stream_pos(FILE *f)
+{
+    int saved = errno;
+    off_t pos = ftello(f);
+    errno = saved;
+    return pos;
+}
+
+static int vfscanf_observed(FILE *f, bool c99, const char *fmt, va_list ap)
+{
+    struct ip_call c;
+    ip_call_begin(&c, ip_stream_fd(f));
+    bool measured = c.observed && c.ref.file && c.ref.file->kind == IP_KIND_FILE;
+    off_t before = measured ? stream_pos(f) : -1;
+    int rc = IP_STREAM_CALL(f, c99 ? ip_real___isoc99_vfscanf(f, fmt, ap)
+                                   : ip_real_vfscanf(f, fmt, ap));
+    off_t after = before >= 0 ? stream_pos(f) : -1;
+    ssize_t took = after >= before && before >= 0 ? (ssize_t)(after - before) : 0;
+    ip_call_read_end(&c, rc == EOF && took == 0 ? getline_result(-1, f)
+                                                : ip_pushback_less(f, took));
+    return rc;
+}
+
+int ip_wrap_vfscanf(FILE *f, const char *fmt, va_list ap)
+{
+    return vfscanf_observed(f, false, fmt, ap);
+}
+
+int ip_wrap___isoc99_vfscanf(FILE *f, const char *fmt, va_list ap)
+{
+    return vfscanf_observed(f, true, fmt, ap);
+}
+
+int ip_wrap_vscanf(const char *fmt, va_list ap)
+{
+    return vfscanf_observed(stdin, false, fmt, ap);
+}
+
+int ip_wrap___isoc99_vscanf(const char *fmt, va_list ap)
+{
+    return vfscanf_observed(stdin, true, fmt, ap);
+}
+
+#define WRAP_FSCANF(name, c99)                                           \
+    int ip_wrap_##name(FILE *f, const char *fmt, ...)                    \
+    {                                                                    \
+        va_list ap;                                                      \
+        va_start(ap, fmt);                                               \
+        int rc = vfscanf_observed(f, c99, fmt, ap);                      \
+        va_end(ap);                                                      \
+        return rc;                                                       \
+    }
+
+#define WRAP_SCANF(name, c99)                                            \
+    int ip_wrap_##name(const char *fmt, ...)                             \
+    {                                                                    \
+        va_list ap;                                                      \
+        va_start(ap, fmt);                                               \
+        int rc = vfscanf_observed(stdin, c99, fmt, ap);                  \
+        va_end(ap);                                                      \
+        return rc;                                                       \
+    }
+
+WRAP_FSCANF(fscanf, false)
+WRAP_FSCANF(__isoc99_fscanf, true)
+WRAP_SCANF(scanf, false)
+WRAP_SCANF(__isoc99_scanf, true)
+
 /* ---- seeking a stream ------------------------------------------------------ */
 
 #define WRAP_FSEEK(name, off_type)                                       \
     int ip_wrap_##name(FILE *f, off_type off, int whence)                \
     {                                                                    \
         struct ip_call c;                                                \
-        ip_call_begin(&c, stream_fd(f));                                 \
-        int rc = ip_real_##name(f, off, whence);                         \
+        ip_call_begin(&c, ip_stream_fd(f));                                 \
+        int rc = IP_STREAM_CALL(f, ip_real_##name(f, off, whence));                  \
         if (rc == 0)                                                     \
             ip_pushback_forget(f);                                          \
         ip_call_seek_end(&c, rc);                                        \
@@ -516,7 +625,7 @@ WRAP_FSEEK(fseeko64, off64_t)
     off_type ip_wrap_##name(FILE *f)                                     \
     {                                                                    \
         struct ip_call c;                                                \
-        ip_call_begin(&c, stream_fd(f));                                 \
+        ip_call_begin(&c, ip_stream_fd(f));                                 \
         off_type rc = ip_real_##name(f);                                 \
         ip_call_seek_end(&c, rc < 0 ? -1 : 0);                           \
         return rc;                                                       \
@@ -529,8 +638,10 @@ WRAP_FTELL(ftello64, off64_t)
 void ip_wrap_rewind(FILE *f)
 {
     struct ip_call c;
-    ip_call_begin(&c, stream_fd(f));
+    bool held = ip_macros_settle(f);
+    ip_call_begin(&c, ip_stream_fd(f));
     ip_real_rewind(f);
+    ip_macros_mark(f, held);
     ip_pushback_forget(f);
     ip_call_seek_end(&c, 0);
 }
@@ -543,14 +654,14 @@ void ip_wrap_rewind(FILE *f)
     FILE *ip_wrap_##name(const char *path, const char *mode, FILE *f)    \
     {                                                                    \
         struct ip_call closing, opening;                                 \
-        int old_fd = stream_fd(f);                                       \
+        int old_fd = ip_stream_fd(f);                                       \
         ip_call_begin(&closing, old_fd);                                 \
         ip_call_begin_open(&opening);                                    \
         ip_pushback_forget(f);                                              \
-        FILE *rc = ip_real_##name(path, mode, f);                        \
+        FILE *rc = IP_STREAM_CALL(f, ip_real_##name(path, mode, f));                  \
         if (path) {                                                      \
             ip_call_close_end(&closing, #name, old_fd, 0);               \
-            ip_call_open_end(&opening, #name, rc ? stream_fd(rc) : -1, path); \
+            ip_call_open_end(&opening, #name, rc ? ip_stream_fd(rc) : -1, path); \
         }                                                                \
         return rc;                                                       \
     }

@@ -1,7 +1,8 @@
 /* ip_wrap_syscall.c: syscall(), through which a program makes a system
  * call by number (syscall(SYS_write, fd, buf, n)), past every wrapper of
  * the named function. The read and write calls among them are counted as
- * those wrappers count them; every other number passes straight through.
+ * those wrappers count them; every other number passes straight through
+ * (io_uring_setup is noted: what its ring does is not observed).
  *
  * Six words are taken from the list whatever the number, as libc's
  * syscall() itself takes them (a register or stack word the caller did not
@@ -10,6 +11,7 @@
  */
 #include "ip_call.h"
 #include "ip_hooks.h"
+#include "ip_unseen.h"
 
 #include <stdarg.h>
 #include <sys/syscall.h>
@@ -40,8 +42,12 @@ long ip_wrap_syscall(long number, ...)
         a[i] = va_arg(ap, long);
     va_end(ap);
     enum syscall_dir dir = syscall_dir(number);
-    if (dir == SC_OTHER)
-        return ip_real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+    if (dir == SC_OTHER) {
+        long rc = ip_real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+        if (number == SYS_io_uring_setup && rc >= 0 && ip_observing())
+            ip_unseen_add(IP_UNSEEN_IO_URING, 1);   /* its ring's I/O is no call */
+        return rc;
+    }
     struct ip_call c;
     int fd = (int)a[0];
     ip_call_begin(&c, fd);

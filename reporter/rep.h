@@ -122,7 +122,9 @@ void rep_destroy(struct rep *r);
 struct rep *rep_recreate_in_child(struct rep *old, const struct rep_ident *ident);
 
 /* Called by the source from drain() and collect(), on the reporter thread. */
-void rep_event_put(struct rep *r, const struct rep_event *ev);
+/* whole_path: the path of the file an fs event is about, when the event
+ * held only its start (h.text_cut); NULL: the event's text. */
+void rep_event_put(struct rep *r, const struct rep_event *ev, const char *whole_path);
 void rep_fs_add(struct rep *r, const char *file, const struct rep_io_counts *c);
 /* Timed calls on a file seen between collections (a drain): ops calls
  * (weights) that took ns in all. Each call of this makes one value of the
@@ -144,6 +146,11 @@ void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns);
 void rep_drops_add(struct rep *r, uint64_t events_dropped);
 /* Events not sent because of the SCOPE_EVENT_MAXEPS rate limit. */
 void rep_events_cut_add(struct rep *r, uint64_t cut);
+/* A notice now, printf-formatted. */
+void rep_notice(struct rep *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Files whose paths the source stored cut to their first `kept` bytes,
+ * with all of its `long_slots` buffers for longer ones in use. */
+void rep_paths_stored_cut_add(struct rep *r, uint64_t files, unsigned kept, unsigned long_slots);
 
 bool rep_events_wanted(const struct rep *r);
 

@@ -3,7 +3,8 @@
  * Fixed size, so that per-thread queues are plain arrays: a wrapper fills a
  * record in place (no allocation) and the reporter formats it later. Text
  * longer than REP_EVENT_TEXT_MAX (console output) is split over several
- * records by the producer; a longer path is cut, and text_cut says so;
+ * records by the producer; a longer path is cut, and text_cut says so
+ * (the reporter takes it whole from the file's record where it can);
  * `text` is not NUL-terminated, `text_len` counts.
  */
 #ifndef REP_EVENT_H
@@ -61,6 +62,10 @@ struct rep_event_head {
     struct rep_sock sock;   /* net.open, net.close */
     uint16_t text_cut;      /* a path longer than text[]: the bytes that did
                                not fit (at most 65535); 0: whole */
+    uint32_t rec_slot;      /* fs.open, fs.close: the file's record (index
+                               + 1; 0: none) and its generation, where the
+                               reporter finds a cut path whole */
+    uint32_t rec_gen;
 };
 
 #define REP_EVENT_TEXT_MAX (REP_EVENT_SIZE - sizeof(struct rep_event_head))
@@ -71,7 +76,6 @@ struct rep_event {
 };
 
 _Static_assert(sizeof(struct rep_event) == REP_EVENT_SIZE, "rep_event size");
-/* text_cut lives in what was the head's padding: text[] kept its room */
-_Static_assert(REP_EVENT_TEXT_MAX == 344, "rep_event text room");
+_Static_assert(REP_EVENT_TEXT_MAX == 336, "rep_event text room");
 
 #endif

@@ -28,18 +28,22 @@ static bool name_wanted(struct rep *r, regex_t *re, const char *name)
     return !r->regexes_compiled || regexec(re, name, 0, NULL, 0) == 0;
 }
 
-/* An event's path as its file field; a path the producer had to cut
- * ends in REP_PATH_CUT_MARK, and is counted for a notice. */
+/* An event's path as its file field: whole, from the event or as its
+ * source found it (whole); else cut, ending in REP_PATH_CUT_MARK, and
+ * counted for a notice. */
 #define REP_PATH_CUT_MARK "...[cut]"
 
 struct path_field {
     char buf[REP_EVENT_TEXT_MAX + sizeof REP_PATH_CUT_MARK];
 };
 
-static struct rep_field file_field(struct rep *r, const struct rep_event *ev, struct path_field *p)
+static struct rep_field file_field(struct rep *r, const struct rep_event *ev, const char *whole,
+                                   struct path_field *p)
 {
     if (!ev->h.text_cut)
         return (struct rep_field)REP_FIELD_STRN("file", ev->text, ev->h.text_len);
+    if (whole)
+        return (struct rep_field)REP_FIELD_STR("file", whole);
     r->paths_cut++;
     memcpy(p->buf, ev->text, ev->h.text_len);
     memcpy(p->buf + ev->h.text_len, REP_PATH_CUT_MARK, sizeof REP_PATH_CUT_MARK - 1);
@@ -49,16 +53,16 @@ static struct rep_field file_field(struct rep *r, const struct rep_event *ev, st
 
 /* A row of rep_events.def. */
 struct event_row;
-typedef void event_writer(struct rep *r, const struct rep_event *ev, const struct event_row *row,
-                          const char *name, double t);
+typedef void event_writer(struct rep *r, const struct rep_event *ev, const char *whole_path,
+                          const struct event_row *row, const char *name, double t);
 struct event_row {
     const char *name, *sourcetype, *class;
     enum rep_watch watch;
     event_writer *write;
 };
 
-static void fs_delete_write(struct rep *r, const struct rep_event *ev, const struct event_row *row,
-                            const char *name, double t)
+static void fs_delete_write(struct rep *r, const struct rep_event *ev, const char *whole_path,
+                            const struct event_row *row, const char *name, double t)
 {
     struct path_field path;
     struct rep_field f[] = {
@@ -66,7 +70,7 @@ static void fs_delete_write(struct rep *r, const struct rep_event *ev, const str
         REP_FIELD_INT("pid", r->ident.pid),
         REP_FIELD_STR("host", r->ident.host),
         REP_FIELD_STR("op", ev->h.op),
-        file_field(r, ev, &path),
+        file_field(r, ev, whole_path, &path),
         REP_FIELD_STR("unit", "operation"),
     };
     rep_event_line_add(r, row->sourcetype, name, t, f, 6);
@@ -74,7 +78,7 @@ static void fs_delete_write(struct rep *r, const struct rep_event *ev, const str
 
 /* fs.error and net.error: AppScope sends them as metric-shaped events
  * (sourcetype "metric"), one per failed call. */
-static void error_event_write(struct rep *r, const struct rep_event *ev,
+static void error_event_write(struct rep *r, const struct rep_event *ev, const char *whole_path,
                               const struct event_row *row, const char *name, double t)
 {
     struct path_field path;
@@ -88,14 +92,14 @@ static void error_event_write(struct rep *r, const struct rep_event *ev,
     f[n++] = (struct rep_field)REP_FIELD_INT("pid", r->ident.pid);
     f[n++] = (struct rep_field)REP_FIELD_STR("op", ev->h.op);
     if (ev->h.text_len)
-        f[n++] = file_field(r, ev, &path);
+        f[n++] = file_field(r, ev, whole_path, &path);
     f[n++] = (struct rep_field)REP_FIELD_STR("class", row->class);
     f[n++] = (struct rep_field)REP_FIELD_STR("unit", "operation");
     rep_event_line_add(r, row->sourcetype, name, t, f, n);
 }
 
-static void fs_event_write(struct rep *r, const struct rep_event *ev, const struct event_row *row,
-                           const char *name, double t)
+static void fs_event_write(struct rep *r, const struct rep_event *ev, const char *whole_path,
+                           const struct event_row *row, const char *name, double t)
 {
     const struct rep_event_head *h = &ev->h;
     int is_close = h->kind == REP_EV_FS_CLOSE;
@@ -104,7 +108,7 @@ static void fs_event_write(struct rep *r, const struct rep_event *ev, const stru
         REP_FIELD_STR("proc", r->ident.proc),
         REP_FIELD_INT("pid", r->ident.pid),
         REP_FIELD_STR("host", r->ident.host),
-        file_field(r, ev, &path),
+        file_field(r, ev, whole_path, &path),
         REP_FIELD_INT("fd", h->fd),
         REP_FIELD_STR("op", h->op),
         REP_FIELD_INT("file_read_bytes", (long long)h->read_bytes),
@@ -117,8 +121,8 @@ static void fs_event_write(struct rep *r, const struct rep_event *ev, const stru
     rep_event_line_add(r, row->sourcetype, name, t, f, n);
 }
 
-static void net_event_write(struct rep *r, const struct rep_event *ev, const struct event_row *row,
-                            const char *name, double t)
+static void net_event_write(struct rep *r, const struct rep_event *ev, const char *whole_path,
+                            const struct event_row *row, const char *name, double t)
 {
     const struct rep_event_head *h = &ev->h;
     const struct rep_sock *s = &h->sock;
@@ -147,8 +151,8 @@ static void net_event_write(struct rep *r, const struct rep_event *ev, const str
     rep_event_line_add(r, row->sourcetype, name, t, f, n);
 }
 
-static void dns_req_write(struct rep *r, const struct rep_event *ev, const struct event_row *row,
-                          const char *name, double t)
+static void dns_req_write(struct rep *r, const struct rep_event *ev, const char *whole_path,
+                          const struct event_row *row, const char *name, double t)
 {
     struct rep_field f[] = {
         REP_FIELD_STRN("domain", ev->text, strnlen(ev->text, ev->h.text_len)),
@@ -157,8 +161,8 @@ static void dns_req_write(struct rep *r, const struct rep_event *ev, const struc
 }
 
 /* dns.resp's addresses, as a JSON array, from the NUL-separated text. */
-static void dns_resp_write(struct rep *r, const struct rep_event *ev, const struct event_row *row,
-                           const char *name, double t)
+static void dns_resp_write(struct rep *r, const struct rep_event *ev, const char *whole_path,
+                           const struct event_row *row, const char *name, double t)
 {
     const struct rep_event_head *h = &ev->h;
     size_t name_len = strnlen(ev->text, h->text_len);
@@ -184,7 +188,7 @@ static void dns_resp_write(struct rep *r, const struct rep_event *ev, const stru
 /* Console output that is not text is held back unless the operator allows
  * it: the event says "binary data ignored", as AppScope's does, and the
  * bytes are counted in a notice. */
-static void console_event_write(struct rep *r, const struct rep_event *ev,
+static void console_event_write(struct rep *r, const struct rep_event *ev, const char *whole_path,
                                 const struct event_row *row, const char *name, double t)
 {
     struct rep_field f[] = { REP_FIELD_STRN("message", ev->text, ev->h.text_len) };
@@ -220,7 +224,7 @@ void rep_file_missed_add(struct rep *r, uint64_t bytes)
     r->log_missed_bytes += bytes;
 }
 
-void rep_event_put(struct rep *r, const struct rep_event *ev)
+void rep_event_put(struct rep *r, const struct rep_event *ev, const char *whole_path)
 {
     if (ev->h.kind >= REP_EV_N || !event_rows[ev->h.kind].write)
         return;
@@ -228,7 +232,7 @@ void rep_event_put(struct rep *r, const struct rep_event *ev)
     const char *name = row->name ? row->name : ev->h.fd == 2 ? "stderr" : "stdout";
 
     if (name_wanted(r, &r->re[row->watch], name))
-        row->write(r, ev, row, name, ev->h.time_ns / 1e9);
+        row->write(r, ev, whole_path, row, name, ev->h.time_ns / 1e9);
 }
 
 /* rep_config_read checked each regex; should one still not compile (out

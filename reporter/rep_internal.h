@@ -56,6 +56,8 @@ struct rep {
     uint64_t dns_requests, dns_duration_ns;
     uint64_t binary_console_bytes;      /* not sent: SCOPE_ALLOW_BINARY_CONSOLE */
     uint64_t paths_cut;                 /* events whose path did not fit: marked */
+    uint64_t paths_stored_cut;          /* files whose path the source cut */
+    unsigned path_kept, long_paths;     /* how far, and why (the notice) */
     uint64_t log_missed_bytes;          /* written to log files, not sent */
     /* event name filters (SCOPE_EVENT_*_NAME), and which paths are log
      * files; compiled here, used on this thread only */

@@ -4,6 +4,7 @@
 #include "rep_clock.h"
 #include "rep_proc.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -229,7 +230,7 @@ static void fs_entry(struct rep *r, const char *file, char *key, size_t len,
 
 void rep_fs_add(struct rep *r, const char *file, const struct rep_io_counts *c)
 {
-    char key[4096];
+    char key[PATH_MAX + 64];    /* a path, marked if cut, whole */
     struct rep_agg_entry proto;
 
     fs_entry(r, file, key, sizeof key, &proto);

@@ -22,51 +22,72 @@ void rep_unrecorded_add(struct rep *r, uint64_t calls)
     r->calls_unrecorded += calls;
 }
 
+void rep_paths_stored_cut_add(struct rep *r, uint64_t files, unsigned kept, unsigned long_slots)
+{
+    r->paths_stored_cut += files;
+    r->path_kept = kept;
+    r->long_paths = long_slots;
+}
+
 /* A notice event with a printf-formatted message. */
-static void notice_add(struct rep *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void notice_add(struct rep *r, const char *fmt, ...)
+static void notice_vadd(struct rep *r, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void notice_vadd(struct rep *r, const char *fmt, va_list ap)
 {
     char line[REP_LINE_MAX], msg[4400];
-    va_list ap;
 
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, rep_now_unix(), msg);
     rep_batch_add(&r->ebatch, &r->events, line, n);
 }
+
+void rep_notice(struct rep *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    notice_vadd(r, fmt, ap);
+    va_end(ap);
+}
+
 
 /* Nothing is lost silently: a drop becomes a notice on the event stream. */
 void rep_notices_add(struct rep *r)
 {
     if (r->drops_to_report)
-        notice_add(r, "scope dropped %llu events: a queue was full, or a thread had none",
+        rep_notice(r, "scope dropped %llu events: a queue was full, or a thread had none",
                    (unsigned long long)r->drops_to_report);
     if (r->events_cut)
-        notice_add(r, "Truncated events. Your rate exceeded %u events per second: %llu cut "
+        rep_notice(r, "Truncated events. Your rate exceeded %u events per second: %llu cut "
                    "(SCOPE_EVENT_MAXEPS)", r->cfg.maxeps, (unsigned long long)r->events_cut);
     if (r->binary_console_bytes)
-        notice_add(r, "scope did not send %llu bytes of console output that is not text "
+        rep_notice(r, "scope did not send %llu bytes of console output that is not text "
                    "(SCOPE_ALLOW_BINARY_CONSOLE=true sends them)",
                    (unsigned long long)r->binary_console_bytes);
     if (r->log_missed_bytes)
-        notice_add(r, "scope did not send %llu bytes written to log files before it knew "
+        rep_notice(r, "scope did not send %llu bytes written to log files before it knew "
                    "them as log files", (unsigned long long)r->log_missed_bytes);
     if (r->paths_cut)
-        notice_add(r, "scope cut the paths of %llu events to their first %zu bytes "
+        rep_notice(r, "scope cut the paths of %llu events to their first %zu bytes "
                    "(their file field ends in ...[cut])", (unsigned long long)r->paths_cut,
                    REP_EVENT_TEXT_MAX);
     if (r->calls_unrecorded)
-        notice_add(r, "scope did not count %llu calls on files and sockets it had no "
+        rep_notice(r, "scope did not count %llu calls on files and sockets it had no "
                    "record for (more open at once than it keeps records of, or an fd "
                    "number past its table): they are missing from fs.* and net.*",
                    (unsigned long long)r->calls_unrecorded);
+    if (r->paths_stored_cut)
+        rep_notice(r, "scope cut the paths of %llu files to their first %u bytes (their file "
+                   "tag and field end in ...[cut]): more than %u paths over %u bytes were "
+                   "open at once, or one was longer than PATH_MAX",
+                   (unsigned long long)r->paths_stored_cut, r->path_kept, r->long_paths,
+                   r->path_kept);
     if (r->lines_unformatted)
-        notice_add(r, "scope dropped %llu lines longer than %d bytes",
+        rep_notice(r, "scope dropped %llu lines longer than %d bytes",
                    (unsigned long long)r->lines_unformatted, REP_LINE_MAX);
     r->drops_to_report = r->events_cut = r->binary_console_bytes = 0;
     r->log_missed_bytes = r->lines_unformatted = r->paths_cut = r->calls_unrecorded = 0;
+    r->paths_stored_cut = 0;
 }
 
 /* Lines a destination lost (down, stalled, overflowing), said once it
@@ -81,7 +102,7 @@ static void losses_tell(struct rep *r, struct rep_transport *t, const char *stre
         return;
     uint64_t lines = t->lost_lines - *told;
     *told = t->lost_lines;
-    notice_add(r, "scope dropped %llu %s lines: %s did not take them (it was down, "
+    rep_notice(r, "scope dropped %llu %s lines: %s did not take them (it was down, "
                "refused them, or stopped reading until the %d KiB kept for it "
                "overflowed)", (unsigned long long)lines, stream, t->url,
                REP_TRANSPORT_KEEP_MAX / 1024);

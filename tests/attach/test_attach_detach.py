@@ -194,8 +194,8 @@ class Refuse(TargetTest):
         p = self.start([STATIC_SLEEPER])
         wait_blocked(p.pid)
         r = self.scope("attach", str(p.pid))
-        self.refused(r, "nothing to hook")
-        self.assertIn("static", r.stderr.lower())
+        self.refused(r, "is statically linked", "scope cannot observe it")
+        self.assertEqual(r.stderr.count("system calls"), 1, r.stderr)   # said once
         self.untouched(p.pid)
 
     def test_detach_not_loaded(self):

@@ -1,6 +1,7 @@
 /* pushback.c: reads a file to its end through stdio, pushing bytes back
  * with ungetc the way parsers peek, in one of several mixes of calls.
- * Usage: pushback MIX FILE. Every byte of FILE is read from it once. */
+ * Usage: pushback MIX FILE. Every byte of FILE is read from it once (by
+ * each of many streams, for MIX many). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,29 @@ static void ungetc_then_seek(FILE *f)
     getc_ungetc(f);
 }
 
+/* more streams with a byte pending at once than scope keeps room for:
+ * each of MANY streams reads a byte and pushes it back, then all are
+ * read to their end */
+#define MANY 80
+
+static int many_streams(const char *path)
+{
+    FILE *f[MANY];
+    char buf[4096];
+
+    for (int i = 0; i < MANY; i++) {
+        if (!(f[i] = fopen(path, "r")))
+            return 1;
+        ungetc(getc(f[i]), f[i]);
+    }
+    for (int i = 0; i < MANY; i++) {
+        while (fread(buf, 1, sizeof buf, f[i]) > 0)
+            ;
+        fclose(f[i]);
+    }
+    return 0;
+}
+
 static const struct mix {
     const char *name;
     void (*read)(FILE *f);
@@ -91,6 +115,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: pushback MIX FILE\n");
         return 2;
     }
+    if (!strcmp(argv[1], "many"))
+        return many_streams(argv[2]);
     for (size_t i = 0; i < sizeof mixes / sizeof mixes[0]; i++) {
         if (strcmp(argv[1], mixes[i].name))
             continue;

@@ -25,6 +25,8 @@ uint64_t class_bytes(enum cls c)
     case C_FPUTS: return 5;                         /* "hello" */
     case C_PUTS: return 6;                          /* and its newline */
     case C_FPUTC: case C_PUTCHAR: case C_FGETC: return 1;
+    case C_PEEK: return 0;                          /* looked at, not taken */
+    case C_SCANF: return 0;                         /* the stand-in moves no position */
     case C_FGETS: return 6;                         /* "hello\n" */
     case C_GETLINE: return 9;
     case C_PRINTF: case C_PRINTF_OUT: return 8;
@@ -82,7 +84,8 @@ void want_of(enum cls c, enum scenario s, struct snap *w)
         if (tracked && ok)
             *key_new = *key_a;
         break;
-    case C_READ: case C_FREAD: case C_FGETS: case C_GETLINE: case C_FGETC: case C_MMSG_RECV:
+    case C_READ: case C_FREAD: case C_FGETS: case C_GETLINE: case C_FGETC: case C_PEEK:
+    case C_SCANF: case C_MMSG_RECV:
         if (tracked)
             io_want(&w->a, ok, true, class_bytes(c));
         break;

@@ -6,6 +6,7 @@
  * parentheses so that a function-like macro of libc's is not expanded.
  * Names no header of this libc declares (the __xstat family, _IO_getc)
  * are checked against the behaviour tests only. */
+#include <aio.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <netdb.h>

@@ -101,6 +101,9 @@ static const struct { const char *name, *real; } delegates[] = {
     { "__vprintf_chk", "__vfprintf_chk" }, { "execv", "execve" }, { "execl", "execve" },
     { "execle", "execve" }, { "execvp", "execvpe" }, { "execlp", "execvpe" },
     { "dprintf", "vdprintf" }, { "__dprintf_chk", "__vdprintf_chk" },
+    { "fscanf", "vfscanf" }, { "scanf", "vfscanf" }, { "vscanf", "vfscanf" },
+    { "__isoc99_fscanf", "__isoc99_vfscanf" }, { "__isoc99_scanf", "__isoc99_vfscanf" },
+    { "__isoc99_vscanf", "__isoc99_vfscanf" },
 };
 
 static int hook_index(const char *name)
@@ -183,7 +186,7 @@ static void fd_at(int fd)
 
 static struct ip_rec_ref record_for(int fd, const char *path)
 {
-    ck_assert_ptr_nonnull(ip_rec_file_opened(fd, path, 0));
+    ck_assert_ptr_nonnull(ip_rec_file_opened(fd, AT_FDCWD, path, 0));
     return ip_rec_of_fd(fd, false);
 }
 
@@ -355,7 +358,8 @@ static long class_ok(enum cls c, const char *ret)
     case C_FOPEN: case C_FREOPEN: case C_TMPFILE: return (long)stream_new;
     case C_FGETS: return (long)text_line;
     case C_FPUTS: return 1;
-    case C_FPUTC: case C_PUTCHAR: case C_FGETC: return 'x';
+    case C_FPUTC: case C_PUTCHAR: case C_FGETC: case C_PEEK: return 'x';
+    case C_SCANF: return 1;                             /* items */
     case C_FREAD: case C_FWRITE: return 4;
     case C_MMSG_SEND: case C_MMSG_RECV: return 2;
     case C_GETLINE: return 9;
@@ -405,7 +409,8 @@ static void arg_check(const char *ctx, int h, const struct params *hp, const lon
         ck_assert_msg(masked(got, p->width) == masked(given[at], p->width),
                       "%s: argument %s is %#lx, given %#lx", ctx, p->name, got, given[at]);
     } else if (!strcmp(p->name, "f")) {
-        ck_assert_msg(got == (long)stdout, "%s: printf's stream is not stdout", ctx);
+        FILE *std = strstr(hooks[h].name, "scanf") ? stdin : stdout;
+        ck_assert_msg(got == (long)std, "%s: the stream is not the standard one", ctx);
     } else if (!strcmp(p->name, "argv")) {
         list_check(ctx, given[param_find(hp, "arg0")], x);
     } else if (!strcmp(p->name, "envp")) {

@@ -1,0 +1,194 @@
+/* ip_paths.c: names made absolute and normal; buffers for long paths,
+ * claimed from a bitmap with a CAS. */
+#include "ip_paths.h"
+#include "ip.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WORDS ((IP_LONG_PATHS + 63) / 64)
+
+static char long_paths[IP_LONG_PATHS][PATH_MAX];   /* .bss: a page each as used */
+static uint64_t used[WORDS];
+static uint64_t paths_cut;
+
+_Static_assert(IP_LONG_PATHS % 64 == 0, "whole bitmap words");
+
+uint32_t ip_long_path_claim(void)
+{
+    for (uint32_t w = 0; w < WORDS; w++) {
+        uint64_t bits = __atomic_load_n(&used[w], __ATOMIC_RELAXED);
+        while (~bits) {
+            uint32_t bit = (uint32_t)__builtin_ctzll(~bits);
+            if (__atomic_compare_exchange_n(&used[w], &bits, bits | 1ULL << bit, true,
+                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+                return w * 64 + bit + 1;
+        }
+    }
+    return 0;
+}
+
+char *ip_long_path(uint32_t n)
+{
+    return long_paths[n - 1];
+}
+
+void ip_long_path_free(uint32_t n)
+{
+    __atomic_fetch_and(&used[(n - 1) / 64], ~(1ULL << ((n - 1) % 64)), __ATOMIC_RELEASE);
+}
+
+void ip_long_paths_forget(void)
+{
+    for (uint32_t w = 0; w < WORDS; w++)
+        __atomic_store_n(&used[w], 0, __ATOMIC_RELEASE);
+}
+
+void ip_path_cut_count(void)
+{
+    __atomic_add_fetch(&paths_cut, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t ip_paths_take_cut(void)
+{
+    return __atomic_exchange_n(&paths_cut, 0, __ATOMIC_RELAXED);
+}
+
+/* The working directory, behind a sequence count: odd while a chdir
+ * writes it. A chdir that finds another one writing (threads, or a
+ * signal handler's) does not wait: it marks the name unknown until the
+ * next uncontended one. */
+static char cwd[PATH_MAX];
+static uint32_t cwd_seq;
+static bool cwd_known;          /* atomic */
+
+void ip_cwd_note(void)
+{
+    int saved = errno;
+    uint32_t seq = __atomic_load_n(&cwd_seq, __ATOMIC_RELAXED);
+
+    if ((seq & 1) || !__atomic_compare_exchange_n(&cwd_seq, &seq, seq + 1, false,
+                                                  __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        __atomic_store_n(&cwd_known, false, __ATOMIC_RELAXED);
+        errno = saved;
+        return;
+    }
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    bool known = getcwd(cwd, sizeof cwd) && cwd[0] == '/';
+    __atomic_store_n(&cwd_known, known, __ATOMIC_RELAXED);
+    __atomic_store_n(&cwd_seq, seq + 2, __ATOMIC_RELEASE);
+    errno = saved;
+}
+
+struct name_out {
+    char *buf;
+    size_t cap, len;
+    bool over;
+};
+
+/* The components of s[0, n) onto o, "." and ".." applied. */
+static void components_put(struct name_out *o, const char *s, size_t n)
+{
+    const char *end = s + n;
+
+    while (s < end && !o->over) {
+        while (s < end && *s == '/')
+            s++;
+        const char *c = s;
+        while (s < end && *s != '/')
+            s++;
+        size_t k = (size_t)(s - c);
+        if (k == 0 || (k == 1 && c[0] == '.'))
+            continue;
+        if (k == 2 && c[0] == '.' && c[1] == '.') {
+            while (o->len > 0 && o->buf[o->len - 1] != '/')
+                o->len--;
+            if (o->len > 0)
+                o->len--;
+            continue;
+        }
+        if (o->len + 1 + k >= o->cap) {
+            /* cut: as much of it as fits, so that what is kept is the
+             * name's first cap - 1 bytes */
+            if (o->len + 1 < o->cap) {
+                o->buf[o->len++] = '/';
+                memcpy(o->buf + o->len, c, o->cap - 1 - o->len);
+                o->len = o->cap - 1;
+            }
+            o->over = true;
+            return;
+        }
+        o->buf[o->len++] = '/';
+        memcpy(o->buf + o->len, c, k);
+        o->len += k;
+    }
+}
+
+static enum ip_resolved name_end(struct name_out *o)
+{
+    if (o->len == 0 && o->cap > 1)
+        o->buf[o->len++] = '/';
+    o->buf[o->len < o->cap ? o->len : o->cap - 1] = '\0';
+    return o->over ? IP_RESOLVED_TOO_LONG : IP_RESOLVED;
+}
+
+/* path as given: it cannot be put anywhere. */
+static enum ip_resolved name_as_given(char *out, size_t cap, const char *path)
+{
+    size_t n = strnlen(path, cap);
+    bool whole = n < cap;
+
+    if (!whole)
+        n = cap - 1;
+    memcpy(out, path, n);
+    out[n] = '\0';
+    return whole ? IP_RESOLVED : IP_RESOLVED_TOO_LONG;
+}
+
+/* Against the working directory: copied under its sequence count, and
+ * again if a chdir wrote it meanwhile (a few times at most). */
+static enum ip_resolved name_in_cwd(struct name_out *o, const char *path)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        uint32_t seq = __atomic_load_n(&cwd_seq, __ATOMIC_ACQUIRE);
+        if (seq & 1)
+            continue;
+        if (!__atomic_load_n(&cwd_known, __ATOMIC_RELAXED))
+            break;
+        o->len = 0;
+        o->over = false;
+        components_put(o, cwd, strnlen(cwd, sizeof cwd));
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&cwd_seq, __ATOMIC_RELAXED) != seq)
+            continue;
+        components_put(o, path, strlen(path));
+        return name_end(o);
+    }
+    return name_as_given(o->buf, o->cap, path);
+}
+
+enum ip_resolved ip_path_resolve(char *out, size_t cap, int dirfd, const char *path)
+{
+    struct name_out o = { out, cap, 0, false };
+
+    if (path[0] == '/') {
+        components_put(&o, path, strlen(path));
+        return name_end(&o);
+    }
+    if (dirfd == AT_FDCWD)
+        return name_in_cwd(&o, path);
+    /* the directory's record names it (learned from the kernel if need be) */
+    struct ip_rec_ref dir = ip_rec_of_fd(dirfd, true);
+    if (!dir.file || dir.file->kind != IP_KIND_FILE)
+        return name_as_given(out, cap, path);
+    const char *base = ip_rec_path(dir.file);
+    if (base[0] != '/')
+        return name_as_given(out, cap, path);
+    components_put(&o, base, strlen(base));
+    components_put(&o, path, strlen(path));
+    enum ip_resolved r = name_end(&o);
+    return r == IP_RESOLVED && dir.file->path_cut ? IP_RESOLVED_BASE_CUT : r;
+}

@@ -1,0 +1,49 @@
+"""What scope cannot see is said once in a notice: a memory-mapped file's
+I/O through the mapping (once per file), and a process's io_uring rings
+(once per process), here from python3's mmap module and its ctypes."""
+import os
+import unittest
+
+from scopetest import PYTHON, ScopeTest, events_of
+
+
+class UnobservedIoTest(ScopeTest):
+    def notices(self):
+        return [e["data"] for e in events_of(self.event_lines(), "notice")]
+
+    def test_a_mapped_file_is_said_once(self):
+        a, b = os.path.join(self.dir, "a.bin"), os.path.join(self.dir, "b.bin")
+        body = ("import mmap, sys\n"
+                "for path in sys.argv[1:]:\n"
+                "    with open(path, 'wb') as f:\n"
+                "        f.write(b'x' * 8192)\n"
+                "    with open(path, 'r+b') as f:\n"
+                "        for _ in range(3):\n"
+                "            m = mmap.mmap(f.fileno(), 8192)\n"
+                "            m[0:4] = b'abcd'\n"
+                "            m.close()\n")
+        self.scope_run([PYTHON, "-c", body, a, b])
+        told = self.notices()
+        for path in (a, b):
+            said = [n for n in told if n.startswith(path + " is memory-mapped")]
+            self.assertEqual(len(said), 1, told)
+        self.assert_schema_valid(self.events)
+
+    def test_io_uring_is_said_once(self):
+        body = ("import ctypes, mmap, os\n"
+                "libc = ctypes.CDLL(None, use_errno=True)\n"
+                "libc.syscall.restype = ctypes.c_long\n"
+                "for _ in range(2):\n"
+                "    params = (ctypes.c_char * 120)()\n"
+                "    fd = libc.syscall(425, 4, params)   # io_uring_setup\n"
+                "    assert fd >= 0, os.strerror(ctypes.get_errno())\n"
+                "    mmap.mmap(fd, 4096, offset=0).close()   # its SQ ring\n"
+                "    os.close(fd)\n")
+        self.scope_run([PYTHON, "-c", body])
+        said = [n for n in self.notices() if "io_uring" in n]
+        self.assertEqual(len(said), 1, self.notices())
+        self.assertIn("not observed", said[0])
+
+
+if __name__ == "__main__":
+    unittest.main()

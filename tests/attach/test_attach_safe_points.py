@@ -125,13 +125,14 @@ class Seccomp(SafeTest):
 class SignalWait(SafeTest):
     """A process whose only thread waits for a signal (sigsuspend, sigwait;
     `timeout` waits in sigsuspend) was refused; it is attached through that
-    thread and detached, and then gets its signal with its mask as it set
-    it."""
+    thread and detached (its GOT as before), and then gets its signal with
+    its mask as it set it."""
 
     def attach_detach_signal(self, mode, nr):
         t = self.start(fixture("signal_waiter"), mode)
         self.assertEqual(t.first, "waiting")
         t.wait_in(nr)
+        before = AttachTest.slots(self, t.p.pid)
         r = self.attach(t.p.pid)
         self.assertEqual(r.returncode, 0, r.stderr)
         r = self.detach(t.p.pid)

@@ -82,7 +82,9 @@ static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
         return NULL;
     /* Not queued after all (counted as a drop): the token goes back, so
      * that what a full queue drops does not spend the limit too. */
-    struct ip_thread *t = ip_thread_self();
+    struct ip_thread *t = ip_tls.thread;   /* a wrapper's ip_call_start claimed it */
+    if (__builtin_expect(!t, 0))
+        t = ip_thread_self();
     if (!t) {
         ip_thread_unqueued();
         __atomic_add_fetch(&tokens, 1, __ATOMIC_RELAXED);

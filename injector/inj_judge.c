@@ -261,16 +261,6 @@ int inj_judge_program(const struct inj_process *t)
     }
 }
 
-static int same_mount_ns(pid_t pid)
-{
-    struct stat a, b;
-    char path[64];
-
-    snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)pid);
-    return stat("/proc/self/ns/mnt", &a) != 0 || stat(path, &b) != 0 ||
-           (a.st_dev == b.st_dev && a.st_ino == b.st_ino);
-}
-
 /* The target opens the library itself, by its path, in its own mount
  * namespace: it must see the very file we checked at the same path, and
  * nobody but root or us may replace it between our check and its open. */
@@ -293,7 +283,7 @@ int inj_judge_library(const struct inj_process *t, const char *lib)
     inj_proc_file_path(t->proc, lib, there, sizeof there);
     if (stat(there, &theirs) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
         return 0;
-    if (!same_mount_ns(t->proc))
+    if (!inj_proc_same_mount_ns(t->proc))
         snprintf(why, sizeof why, "the process lives in another mount namespace (a "
                  "container?) where %s is not the same file as scope's; install scope inside "
                  "it at the same path, or run scope there", lib);

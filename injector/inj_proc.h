@@ -8,6 +8,7 @@
 #define INJ_PROC_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -51,16 +52,28 @@ pid_t inj_proc_live_thread(pid_t pid);
 int inj_maps_read(pid_t pid, struct inj_maps *maps);
 void inj_maps_free(struct inj_maps *maps);
 
-/* The first mapping of a file whose basename starts with `prefix` (e.g.
- * "libc.so", "libscope.so", "ld-linux"), or NULL. */
+/* The first mapping of a file whose name (inj_object_name, inj_slots.h)
+ * starts with
+ * `prefix` (e.g. "libc.so", "libscope.so", "ld-linux"), or NULL. */
 const struct inj_mapping *inj_maps_find(const struct inj_maps *maps, const char *prefix);
 
 /* The load base of the object mapped from m's file: the start of its
  * mapping at file offset 0. */
 uintptr_t inj_maps_base(const struct inj_maps *maps, const struct inj_mapping *m);
 
+/* Does pid share our mount namespace? Our root directory? (false also
+ * when it cannot be told) */
+bool inj_proc_same_mount_ns(pid_t pid);
+bool inj_proc_same_root(pid_t pid);
+
 /* A path to the target's file that we can open: /proc/PID/root/<path>. */
 void inj_proc_file_path(pid_t pid, const char *path, char *out, size_t cap);
+
+/* A path to the file mapped as m that we can open, however the target's
+ * root and namespace make its name look: /proc/PID/map_files/START-END
+ * when we may, else its name in maps resolved the way the kernel printed
+ * it. */
+void inj_proc_object_path(pid_t pid, const struct inj_mapping *m, char *out, size_t cap);
 
 /* Read len bytes at addr in the target (process_vm_readv): 0 or -errno. */
 int inj_proc_read(pid_t pid, uintptr_t addr, void *buf, size_t len);

@@ -1,0 +1,195 @@
+"""ctrtest.py: what the container tests share.
+
+A root filesystem built here (ctr_worker and the libraries it loads, as
+ldd lists them; empty /tmp and /proc), the worker started in it either in
+bare namespaces (unshare --mount --pid --net --fork, proc mounted, chroot)
+or in a podman container made from it (podman import), and the attach /
+I/O / detach cycle every test checks:
+
+  - the counts are exact (3000 bytes written and read in /tmp/ctr-io.txt,
+    1000 sent and received on the container's loopback);
+  - detach puts every GOT slot back (`scope inspect --json`);
+  - the container's filesystem holds nothing of ours afterwards (every
+    path under /proc/PID/root but /proc, before and after);
+  - the worker exits 0.
+"""
+import os
+import shutil
+import subprocess
+import time
+import unittest
+import uuid
+
+from scopetest import BUILD, AttachTest, metric_sum, read_ndjson
+
+WORKER = os.environ.get("SCOPE_TEST_CTR_WORKER",
+                        os.path.join(BUILD, "tests", "container", "ctr_worker"))
+IO_FILE = "/tmp/ctr-io.txt"
+PODMAN = shutil.which("podman")
+# runc, cgroupfs: crun and --cgroups=disabled fail on some kernels' cgroup
+# layouts; the ulimits keep podman from raising them past what runc may set.
+PODMAN_GLOBAL = ["--runtime", "runc", "--cgroup-manager=cgroupfs"]
+PODMAN_RUN = ["run", "--rm", "-i", "--network", "none", "--ulimit", "nofile=1024:1024",
+              "--ulimit", "nproc=1024:1024"]
+
+
+def build_rootfs(root):
+    """root/: the worker at /bin/ctr_worker, its libraries at their paths."""
+    for d in ("bin", "tmp", "proc"):
+        os.makedirs(os.path.join(root, d), exist_ok=True)
+    os.chmod(os.path.join(root, "tmp"), 0o1777)
+    shutil.copy2(WORKER, os.path.join(root, "bin", "ctr_worker"))
+    out = subprocess.run(["ldd", WORKER], capture_output=True, text=True, check=True).stdout
+    for word in out.split():
+        if word.startswith("/") and os.path.exists(word):
+            dst = os.path.join(root, word.lstrip("/"))
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(word, dst)
+
+
+def tree_of(root):
+    """Every path under root (relative), /proc left out, no symlink
+    followed."""
+    found = set()
+    for d, dirs, files in os.walk(root):
+        rel = os.path.relpath(d, root)
+        if rel == "proc":
+            dirs[:] = []
+            continue
+        for name in dirs + files:
+            found.add(os.path.normpath(os.path.join(rel, name)))
+    return found
+
+
+class ContainerAttach(AttachTest):
+    """AttachTest on a ctr_worker in a container; subclasses start it
+    (start_worker: the Popen and the host PID)."""
+
+    def setUp(self):
+        super().setUp()
+        self.assertTrue(os.access(WORKER, os.X_OK), f"no worker at {WORKER}")
+        self.root = os.path.join(self.dir, "rootfs")
+        build_rootfs(self.root)
+
+    def worker_root(self, pid):
+        """The part of its filesystem that must hold nothing of ours."""
+        return f"/proc/{pid}/root"
+    io_in_tree = "tmp/ctr-io.txt"   # IO_FILE there
+
+    def io(self, p):
+        self.assertEqual(self.ask(p, "io"), "done")
+
+    def wait_exact(self, metrics, times=1):
+        """The counts of `times` io requests, exactly, in metrics."""
+        want = {"fs.write": 3000 * times, "fs.read": 3000 * times}
+
+        def counted():
+            if not os.path.exists(metrics):
+                return False
+            lines = read_ndjson(metrics)
+            got = {n: metric_sum(lines, n, file=IO_FILE) for n in want}
+            net = {n: metric_sum(lines, n, proto="TCP") for n in ("net.tx", "net.rx")}
+            return got == want and net == {"net.tx": 1000 * times, "net.rx": 1000 * times}
+        self.wait_for(counted, 10, f"exact counts of {times} io in {metrics}")
+        lines = read_ndjson(metrics)
+        self.assertEqual(metric_sum(lines, "fs.write", "numops", file=IO_FILE), 3 * times)
+        self.assertEqual(metric_sum(lines, "fs.read", "numops", file=IO_FILE), 3 * times)
+        return lines
+
+    def cycle(self, p, pid, attach_args=None):
+        """attach, io, exact counts, detach, slots as before, nothing of
+        ours left in the container's filesystem, the worker exits 0. The
+        metrics lines."""
+        before = self.slots(pid)
+        tree = tree_of(self.worker_root(pid))
+        args = (["-m", "file://" + self.metrics, "-e", "file://" + self.events]
+                if attach_args is None else attach_args)
+        r = self.scope("attach", "-v", "9", "--metricformat", "ndjson", "-p", "1", *args,
+                       str(pid))
+        self.io(p)
+        metrics = self.metrics if attach_args is None else self.session_metrics(r)
+        lines = self.wait_exact(metrics)
+        self.detach(pid)
+        self.assert_got_as_before(before, self.slots(pid), "after detach")
+        self.assertEqual(tree_of(self.worker_root(pid)) - {self.io_in_tree}, tree,
+                         "the container's filesystem changed")
+        self.quit(p)
+        return lines
+
+    def session_metrics(self, r):
+        return os.path.join(self.session_of(r), "metrics.json")
+
+    def quit(self, p):
+        p.stdin.write("quit\n")
+        p.stdin.flush()
+        self.assertEqual(p.wait(timeout=30), 0, "the worker did not exit 0")
+
+
+class BareNamespaceAttach(ContainerAttach):
+    """The worker in new mount, pid and network namespaces (loopback up,
+    proc mounted for it), chrooted into the test's root filesystem."""
+
+    def start_worker(self):
+        inner = (f"ip link set lo up && mount -t proc proc {self.root}/proc && "
+                 f"exec chroot {self.root} /bin/ctr_worker")
+        p = self.started(["unshare", "--mount", "--pid", "--net", "--fork",
+                          "--propagation", "private", "sh", "-c", inner])
+        return p, self.child_pid(p.pid)
+
+    def child_pid(self, unshare_pid):
+        """The worker: the process under unshare whose exe is ctr_worker."""
+        def found():
+            for name in os.listdir("/proc"):
+                if not name.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{name}/stat") as f:
+                        ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                    comm = open(f"/proc/{name}/comm").read().strip()
+                except (OSError, ValueError, IndexError):
+                    continue
+                if comm == "ctr_worker" and ppid == unshare_pid:
+                    return int(name)
+            return None
+        return self.wait_for(found, 5, "the worker under unshare")
+
+
+class PodmanAttach(ContainerAttach):
+    """The worker in a podman container (runc, cgroupfs) made from the
+    test's root filesystem; skipped when podman is missing."""
+    image = None
+    # podman's default seccomp profile puts the container under a filter,
+    # which scope refuses (it cannot read what a filter allows).
+    podman_security = ["--security-opt", "seccomp=unconfined"]
+
+    @classmethod
+    def setUpClass(cls):
+        if not PODMAN:
+            raise unittest.SkipTest("podman is not installed (scripts/deps.sh installs it)")
+
+    def setUp(self):
+        super().setUp()
+        tar = os.path.join(self.dir, "rootfs.tar")
+        subprocess.run(["tar", "-C", self.root, "-cf", tar, "."], check=True)
+        self.image = f"localhost/scope-test-{uuid.uuid4().hex[:12]}:1"
+        subprocess.run(["podman", *PODMAN_GLOBAL, "import", tar, self.image], check=True,
+                       capture_output=True, timeout=120)
+        self.addCleanup(subprocess.run, ["podman", *PODMAN_GLOBAL, "rmi", "-f", self.image],
+                        capture_output=True, timeout=120)
+
+    def start_worker(self, extra=()):
+        name = "scope-test-" + uuid.uuid4().hex[:12]
+        p = self.started(["podman", *PODMAN_GLOBAL, *PODMAN_RUN, *self.podman_security,
+                          "--name", name, *extra, self.image, "/bin/ctr_worker"],
+                         stderr=subprocess.DEVNULL)
+        self.addCleanup(subprocess.run, ["podman", *PODMAN_GLOBAL, "rm", "-f", "-t", "0", name],
+                        capture_output=True, timeout=120)
+        pid = int(subprocess.run(["podman", *PODMAN_GLOBAL, "inspect", "--format",
+                                  "{{.State.Pid}}", name], capture_output=True, text=True,
+                                 check=True, timeout=60).stdout)
+        return p, pid
+
+    def wait_until_gone(self, pid):
+        deadline = time.monotonic() + 30
+        while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+            time.sleep(0.05)

@@ -34,12 +34,29 @@ struct attach_job {
     int loaded;
     bool handed;                /* its files are not ours: it gets descriptors */
     struct inj_handover *hand;  /* while handed: what it gets */
+    char container[80];         /* handed: its container's id, or "" */
     const struct inj_attach_opts *o;
     const struct inj_config *cfg;
     const struct inj_attach_dests *d;
     struct inj_timings tm;
     int result;
 };
+
+/* The configuration of a handed process, its container said: its pid as
+ * we name it (the host's), and the container's id when its cgroup shows
+ * one. Its crash backtraces have no session directory it could reach. */
+static char *handed_config(const struct attach_job *j, pid_t pid, const struct inj_dests *named)
+{
+    char *config = inj_config_block(&j->o->lib, named, "", j->cfg), host_pid[16];
+
+    snprintf(host_pid, sizeof host_pid, "%d", (int)pid);
+    if (config && (inj_config_append(&config, "SCOPE_HOST_PID", host_pid) < 0 ||
+                   inj_config_append(&config, "SCOPE_CONTAINER_ID", j->container) < 0)) {
+        free(config);
+        return NULL;
+    }
+    return config;
+}
 
 /* A process whose files are not ours: the descriptors handed over, the
  * library loaded through its own, the configuration naming them; all of
@@ -55,7 +72,7 @@ static int attach_handed(struct inj_tracee *t, struct attach_job *j)
     if ((rc = inj_handover_send(t, j->hand)) != 0)
         return rc;
     inj_handover_names(j->hand, &j->d->to, lib, sizeof lib, &named);
-    char *config = inj_config_block(&j->o->lib, &named, j->d->dir, j->cfg);
+    char *config = handed_config(j, t->pid, &named);
     if (!config) {
         snprintf(t->why, sizeof t->why, "out of memory");
         rc = INJ_FAILED;
@@ -121,6 +138,8 @@ static int attach_run(const struct inj_attach_opts *o, const struct inj_process 
     rc = inj_libc_resolve(t->proc, &maps, &libc, why, sizeof why);
     if (rc == 0 && inj_attach_session_make(o, t, lib, j->handed, d) < 0)
         rc = -2;
+    if (rc == 0 && j->handed)
+        inj_proc_container_id(t->proc, j->container, sizeof j->container);
     if (rc == 0 && j->handed)
         rc = inj_handover_prepare(&hand, t->proc, &maps, j->loaded ? NULL : lib, &d->to, why,
                                   sizeof why);

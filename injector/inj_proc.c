@@ -319,6 +319,84 @@ int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
     return rc;
 }
 
+pid_t inj_proc_ns_pid(pid_t pid)
+{
+    char path[64], line[256];
+    pid_t inner = pid;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return pid;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "NSpid:", 6) == 0) {
+            const char *last = strrchr(line, '\t');
+            inner = last ? (pid_t)atoi(last + 1) : pid;
+            break;
+        }
+    fclose(f);
+    return inner > 0 ? inner : pid;
+}
+
+/* The id in one element of a cgroup path: 64 hex digits (docker-<id>.scope,
+ * libpod-<id>, crio-<id>.scope, kubepods/.../<id>), or an LXC container's
+ * name (lxc.payload.<name>, or what follows lxc/). */
+static bool cgroup_element_id(const char *e, size_t len, bool after_lxc, char *out, size_t cap)
+{
+    size_t run = 0;
+
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && isxdigit((unsigned char)e[i]) && !isupper((unsigned char)e[i])) {
+            run++;
+            continue;
+        }
+        if (run == 64) {
+            snprintf(out, cap, "%.64s", e + i - 64);
+            return true;
+        }
+        run = 0;
+    }
+    size_t skip = len > 12 && strncmp(e, "lxc.payload.", 12) == 0 ? 12 : 0;
+    if (!skip && !after_lxc)
+        return false;
+    for (size_t i = skip; i < len; i++)
+        if (!isalnum((unsigned char)e[i]) && !strchr("._-", e[i]))
+            return false;
+    if (len - skip == 0 || len - skip >= cap)
+        return false;
+    snprintf(out, cap, "%.*s", (int)(len - skip), e + skip);
+    return true;
+}
+
+int inj_proc_container_id(pid_t pid, char *out, size_t cap)
+{
+    char path[64], line[1024];
+    bool found = false;
+
+    out[0] = '\0';
+    snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    while (!found && fgets(line, sizeof line, f)) {
+        char *p = strchr(line, ':');
+        p = p ? strchr(p + 1, ':') : NULL;
+        if (!p)
+            continue;
+        p[strcspn(p, "\n")] = '\0';
+        bool after_lxc = false;
+        for (char *e = p + 1; !found && *e;) {
+            e += strspn(e, "/");
+            size_t len = strcspn(e, "/");
+            found = len && cgroup_element_id(e, len, after_lxc, out, cap);
+            after_lxc = len == 3 && strncmp(e, "lxc", 3) == 0;
+            e += len;
+        }
+    }
+    fclose(f);
+    return found ? 0 : -1;
+}
+
 int inj_yama_ptrace_scope(void)
 {
     FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");

@@ -86,6 +86,16 @@ int inj_proc_read(pid_t pid, uintptr_t addr, void *buf, size_t len);
 int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
                      char *lib_path, size_t lib_path_cap);
 
+/* Its pid in its own pid namespace (the last of NSpid): a container's
+ * view; pid itself when it shares ours or it cannot be read. */
+pid_t inj_proc_ns_pid(pid_t pid);
+
+/* The id of the container it runs in, read from its cgroup path (docker,
+ * podman, containerd/CRI-O: 64 hex digits; LXC: the container's name): 0,
+ * or -1 with out "" when none is found. Only letters, digits, '.', '_' and
+ * '-' are ever copied. */
+int inj_proc_container_id(pid_t pid, char *out, size_t cap);
+
 /* kernel.yama.ptrace_scope (0 classic ptrace permissions, 1 only
  * descendants, 2 only CAP_SYS_PTRACE, 3 none), or -1 when the kernel has no
  * Yama (or it cannot be read): then only the classic permissions apply. */

@@ -13,6 +13,7 @@ I/O / detach cycle every test checks:
     path under /proc/PID/root but /proc, before and after);
   - the worker exits 0.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ import time
 import unittest
 import uuid
 
-from scopetest import BUILD, AttachTest, metric_sum, read_ndjson
+from scopetest import BUILD, AttachTest, metric_sum, metrics_named, read_ndjson
 
 WORKER = os.environ.get("SCOPE_TEST_CTR_WORKER",
                         os.path.join(BUILD, "tests", "container", "ctr_worker"))
@@ -96,9 +97,10 @@ class ContainerAttach(AttachTest):
         self.assertEqual(metric_sum(lines, "fs.read", "numops", file=IO_FILE), 3 * times)
         return lines
 
-    def cycle(self, p, pid, attach_args=None):
-        """attach, io, exact counts, detach, slots as before, nothing of
-        ours left in the container's filesystem, the worker exits 0. The
+    def cycle(self, p, pid, attach_args=None, listed=None):
+        """attach, io, exact counts, (`scope ps` lists it as listed: its
+        pid inside and its container's id), detach, slots as before, nothing
+        of ours left in the container's filesystem, the worker exits 0. The
         metrics lines."""
         before = self.slots(pid)
         tree = tree_of(self.worker_root(pid))
@@ -109,12 +111,41 @@ class ContainerAttach(AttachTest):
         self.io(p)
         metrics = self.metrics if attach_args is None else self.session_metrics(r)
         lines = self.wait_exact(metrics)
+        if listed:
+            self.assert_listed(pid, *listed)
         self.detach(pid)
         self.assert_got_as_before(before, self.slots(pid), "after detach")
         self.assertEqual(tree_of(self.worker_root(pid)) - {self.io_in_tree}, tree,
                          "the container's filesystem changed")
         self.quit(p)
         return lines
+
+    def assert_pids(self, lines, pid, inner, container_id=None):
+        """Every metric and event line of the process carries its pid as
+        the container sees it, the host's, and the container's id."""
+        bodies = [l["body"] for l in lines if l.get("type") in ("metric", "evt")
+                  and "pid" in l["body"]]
+        self.assertTrue(bodies)
+        for b in bodies:
+            self.assertEqual(b["pid"], inner, b)
+            if inner != pid:
+                self.assertEqual(b.get("host_pid"), pid, b)
+            else:
+                self.assertNotIn("host_pid", b)
+            self.assertEqual(b.get("container_id"), container_id, b)
+        self.assertTrue(metrics_named(lines, "fs.write"))
+
+    def assert_listed(self, pid, inner, container_id):
+        """`scope ps` shows it with both pids (and the container's id)."""
+        rows = [r for r in json.loads(self.scope("ps", "--json").stdout)["processes"]
+                if r["pid"] == pid]
+        self.assertEqual(len(rows), 1, rows)
+        self.assertEqual((rows[0].get("ns_pid"), rows[0].get("container_id"), rows[0]["state"]),
+                         (inner, container_id, "attached"))
+        table = self.scope("ps").stdout.splitlines()
+        self.assertEqual(table[0].split()[:4], ["PID", "NSPID", "CONTAINER", "COMMAND"])
+        row = [l.split() for l in table[1:] if l.split()[0] == str(pid)]
+        self.assertEqual(row[0][1:4], [str(inner), (container_id or "-")[:12], "ctr_worker"])
 
     def session_metrics(self, r):
         return os.path.join(self.session_of(r), "metrics.json")
@@ -177,6 +208,9 @@ class PodmanAttach(ContainerAttach):
         self.addCleanup(subprocess.run, ["podman", *PODMAN_GLOBAL, "rmi", "-f", self.image],
                         capture_output=True, timeout=120)
 
+    def container_id(self, p):
+        return self.names[p.pid][1]
+
     def start_worker(self, extra=()):
         name = "scope-test-" + uuid.uuid4().hex[:12]
         p = self.started(["podman", *PODMAN_GLOBAL, *PODMAN_RUN, *self.podman_security,
@@ -184,10 +218,12 @@ class PodmanAttach(ContainerAttach):
                          stderr=subprocess.DEVNULL)
         self.addCleanup(subprocess.run, ["podman", *PODMAN_GLOBAL, "rm", "-f", "-t", "0", name],
                         capture_output=True, timeout=120)
-        pid = int(subprocess.run(["podman", *PODMAN_GLOBAL, "inspect", "--format",
-                                  "{{.State.Pid}}", name], capture_output=True, text=True,
-                                 check=True, timeout=60).stdout)
-        return p, pid
+        pid, cid = subprocess.run(["podman", *PODMAN_GLOBAL, "inspect", "--format",
+                                   "{{.State.Pid}} {{.Id}}", name], capture_output=True,
+                                  text=True, check=True, timeout=60).stdout.split()
+        self.names = getattr(self, "names", {})
+        self.names[p.pid] = (name, cid)
+        return p, int(pid)
 
     def wait_until_gone(self, pid):
         deadline = time.monotonic() + 30

@@ -14,13 +14,16 @@ import tempfile
 import unittest
 
 from ctrtest import WORKER, BareNamespaceAttach, PodmanAttach
-from scopetest import LIB
+from scopetest import LIB, read_ndjson
 
 
 class Namespaces(BareNamespaceAttach):
     def test_file_destinations_are_host_paths(self):
         p, pid = self.start_worker()
-        self.cycle(p, pid)
+        lines = self.cycle(p, pid, listed=(1, None))
+        # its own pid namespace: it is 1 there; no container runtime's cgroup
+        self.assert_pids(lines + read_ndjson(self.events), pid, 1)
+        self.assert_schema_valid(self.metrics, self.events)
 
     def test_default_destination_is_a_host_session(self):
         p, pid = self.start_worker()
@@ -86,7 +89,10 @@ class PrivateTmp(BareNamespaceAttach):
 class Podman(PodmanAttach):
     def test_file_destinations_are_host_paths(self):
         p, pid = self.start_worker()
-        self.cycle(p, pid)
+        cid = self.container_id(p)
+        lines = self.cycle(p, pid, listed=(1, cid))
+        self.assert_pids(lines + read_ndjson(self.events), pid, 1, cid)
+        self.assert_schema_valid(self.metrics, self.events)
 
     def test_default_destination_is_a_host_session(self):
         p, pid = self.start_worker()

@@ -9,10 +9,14 @@ set -eu
 # Build: compilers, cmake, libelf, libunwind, Check, jansson, libyaml.
 # Tests: python3 with jsonschema (schema validation), util-linux (setpriv),
 # Etsy's StatsD daemon from npm (below),
-# and the real servers and load generators attach is tested against.
+# and the real servers and load generators attach is tested against;
+# podman with runc (runc named: the alternative, crun, fails on some
+# kernels' cgroup layouts), tar and iproute2 for the container tests
+# (tests/container: images made with podman import, loopback brought up
+# in bare network namespaces).
 PACKAGES="build-essential cmake pkg-config libelf-dev libunwind-dev check \
 libjansson-dev libyaml-dev python3 python3-jsonschema coreutils util-linux procps curl \
-nginx redis-server redis-tools wrk"
+nginx redis-server redis-tools wrk podman runc tar iproute2"
 # Benchmark: the tools scope is compared with, and instruction counters.
 [ "${1:-}" = "--bench" ] && PACKAGES="$PACKAGES strace ltrace valgrind linux-perf"
 # Fuzzing: libFuzzer comes with clang.

@@ -103,6 +103,8 @@ class ContainerAttach(AttachTest):
         of ours left in the container's filesystem, the worker exits 0. The
         metrics lines."""
         before = self.slots(pid)
+        # inspect reads its objects however their names look from here
+        self.assertTrue(any(path.endswith("/ctr_worker") for path, _ in before), before)
         tree = tree_of(self.worker_root(pid))
         args = (["-m", "file://" + self.metrics, "-e", "file://" + self.events]
                 if attach_args is None else attach_args)

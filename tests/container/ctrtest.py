@@ -185,7 +185,8 @@ class BareNamespaceAttach(ContainerAttach):
                 try:
                     with open(f"/proc/{name}/stat") as f:
                         ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                    comm = open(f"/proc/{name}/comm").read().strip()
+                    with open(f"/proc/{name}/comm") as f:
+                        comm = f.read().strip()
                 except (OSError, ValueError, IndexError):
                     continue
                 if comm == "ctr_worker" and ppid == unshare_pid:

@@ -34,18 +34,26 @@ PODMAN_RUN = ["run", "--rm", "-i", "--network", "none", "--ulimit", "nofile=1024
               "--ulimit", "nproc=1024:1024"]
 
 
-def build_rootfs(root):
-    """root/: the worker at /bin/ctr_worker, its libraries at their paths."""
-    for d in ("bin", "tmp", "proc"):
-        os.makedirs(os.path.join(root, d), exist_ok=True)
-    os.chmod(os.path.join(root, "tmp"), 0o1777)
-    shutil.copy2(WORKER, os.path.join(root, "bin", "ctr_worker"))
-    out = subprocess.run(["ldd", WORKER], capture_output=True, text=True, check=True).stdout
+def install(root, program, at):
+    """program copied to root/at, with the libraries ldd lists at their
+    paths."""
+    dst = os.path.join(root, at.lstrip("/"))
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copy2(program, dst)
+    out = subprocess.run(["ldd", program], capture_output=True, text=True, check=True).stdout
     for word in out.split():
         if word.startswith("/") and os.path.exists(word):
             dst = os.path.join(root, word.lstrip("/"))
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             shutil.copy2(word, dst)
+
+
+def build_rootfs(root):
+    """root/: the worker at /bin/ctr_worker, its libraries at their paths."""
+    for d in ("bin", "tmp", "proc"):
+        os.makedirs(os.path.join(root, d), exist_ok=True)
+    os.chmod(os.path.join(root, "tmp"), 0o1777)
+    install(root, WORKER, "/bin/ctr_worker")
 
 
 def tree_of(root):

@@ -13,8 +13,8 @@ import subprocess
 import tempfile
 import unittest
 
-from ctrtest import WORKER, BareNamespaceAttach, PodmanAttach
-from scopetest import LIB, read_ndjson
+from ctrtest import WORKER, BareNamespaceAttach, PodmanAttach, install
+from scopetest import LIB, SCOPE, metrics_named, read_ndjson
 
 
 class Namespaces(BareNamespaceAttach):
@@ -84,6 +84,27 @@ class PrivateTmp(BareNamespaceAttach):
     def worker_root(self, pid):
         return f"/proc/{pid}/root/tmp"
     io_in_tree = "ctr-io.txt"
+
+
+class RunInside(BareNamespaceAttach):
+    """An image with scope installed (/opt/scope/bin and lib): `scope run`
+    inside the container, by the container's own paths, works as on the
+    host."""
+
+    def test_scope_run_in_the_container(self):
+        install(self.root, SCOPE, "/opt/scope/bin/scope")
+        install(self.root, LIB, "/opt/scope/lib/libscope.so")
+        inner = (f"ip link set lo up && mount -t proc proc {self.root}/proc && "
+                 f"exec chroot {self.root} /opt/scope/bin/scope run -v 9 --metricformat ndjson "
+                 "-p 1 -m file:///tmp/m.json -e file:///tmp/e.json -- /bin/ctr_worker")
+        p = self.started(["unshare", "--mount", "--pid", "--net", "--fork", "--propagation",
+                          "private", "env", "-i", "SCOPE_HOME=/tmp/home", "sh", "-c", inner])
+        self.io(p)
+        lines = self.wait_exact(os.path.join(self.root, "tmp", "m.json"))
+        self.quit(p)
+        # its pid there; the host's is nobody's business inside
+        bodies = metrics_named(lines, "fs.write")
+        self.assertTrue(all(b["pid"] < 10 and "host_pid" not in b for b in bodies), bodies)
 
 
 class Podman(PodmanAttach):

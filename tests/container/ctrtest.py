@@ -115,6 +115,7 @@ class ContainerAttach(AttachTest):
         # inspect reads its objects however their names look from here
         self.assertTrue(any(path.endswith("/ctr_worker") for path, _ in before), before)
         tree = tree_of(self.worker_root(pid))
+        fds = self.fds(pid)
         args = (["-m", "file://" + self.metrics, "-e", "file://" + self.events]
                 if attach_args is None else attach_args)
         r = self.scope("attach", "-v", "9", "--metricformat", "ndjson", "-p", "1", *args,
@@ -122,6 +123,9 @@ class ContainerAttach(AttachTest):
         self.io(p)
         metrics = self.metrics if attach_args is None else self.session_metrics(r)
         lines = self.wait_exact(metrics)
+        # every number handed over closed again; the library's own copies
+        # live in its reporter thread's table
+        self.assertEqual(self.fds(pid), fds, "descriptors left in the program's table")
         if listed:
             self.assert_listed(pid, *listed)
         self.detach(pid)
@@ -159,6 +163,9 @@ class ContainerAttach(AttachTest):
         self.assertEqual(table[0].split()[:4], ["PID", "NSPID", "CONTAINER", "COMMAND"])
         row = [l.split() for l in table[1:] if l.split()[0] == str(pid)]
         self.assertEqual(row[0][1:4], [str(inner), (container_id or "-")[:12], "ctr_worker"])
+
+    def fds(self, pid):
+        return {fd: os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
 
     def after_detach(self):
         """What a test does once detached, before its filesystem is

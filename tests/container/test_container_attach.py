@@ -29,6 +29,23 @@ class Namespaces(BareNamespaceAttach):
         p, pid = self.start_worker()
         self.cycle(p, pid, attach_args=[])
 
+    def test_attach_again_after_detach(self):
+        # the library is loaded already: only the destinations go in
+        p, pid = self.start_worker()
+        self.attach(pid)
+        self.io(p)
+        self.wait_exact(self.metrics)
+        self.detach(pid)
+        fds = sorted(os.listdir(f"/proc/{pid}/fd"))
+        os.rename(self.metrics, self.metrics + ".first")
+        self.attach(pid)
+        self.io(p)
+        self.io(p)
+        self.wait_exact(self.metrics, times=2)
+        self.detach(pid)
+        self.assertEqual(sorted(os.listdir(f"/proc/{pid}/fd")), fds, "descriptors left")
+        self.quit(p)
+
 
 class Chroot(BareNamespaceAttach):
     """A plain chroot in our own mount namespace: the kernel shows its

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct attach_job {
     const struct inj_libc *libc;
@@ -60,23 +61,24 @@ static char *handed_config(const struct attach_job *j, pid_t pid, const struct i
 
 /* A process whose files are not ours: the descriptors handed over, the
  * library loaded through its own, the configuration naming them; all of
- * them closed again in it, whatever happened. */
+ * them closed again in it, whatever happened (a failed handover too: what
+ * it received). */
 static int attach_handed(struct inj_tracee *t, struct attach_job *j)
 {
-    char lib[64];
+    char lib[64], *config = NULL;
     struct inj_dests named;
     int rc, crc = 0;
 
     t->restorer = j->libc->restorer;
     t->sigaltstack_fn = j->libc->sigaltstack;
-    if ((rc = inj_handover_send(t, j->hand)) != 0)
-        return rc;
-    inj_handover_names(j->hand, &j->d->to, lib, sizeof lib, &named);
-    char *config = handed_config(j, t->pid, &named);
-    if (!config) {
-        snprintf(t->why, sizeof t->why, "out of memory");
-        rc = INJ_FAILED;
-    } else
+    if ((rc = inj_handover_send(t, j->hand)) == 0) {
+        inj_handover_names(j->hand, &j->d->to, lib, sizeof lib, &named);
+        if (!(config = handed_config(j, t->pid, &named))) {
+            snprintf(t->why, sizeof t->why, "out of memory");
+            rc = INJ_FAILED;
+        }
+    }
+    if (config)
         rc = inj_load_and_attach(t, j->libc, lib, config, j->loaded, &j->tm, &j->result);
     free(config);
     for (int i = 0; rc != INJ_EXITED && crc != INJ_EXITED && i < INJ_HAND_N; i++)
@@ -99,6 +101,7 @@ static int attach_work(struct inj_tracee *t, void *ctx)
 static int attach_judge(const struct inj_process *t, const char *lib, bool handed, int *loaded)
 {
     struct scope_ctl_status st;
+    struct stat st_lib;
     char why[512];
     int rc;
 
@@ -115,9 +118,11 @@ static int attach_judge(const struct inj_process *t, const char *lib, bool hande
         return rc;
     if (!handed)
         return inj_judge_library(t, lib);
-    if (!*loaded && inj_handover_proc_check(t->proc, why, sizeof why) < 0)
-        return inj_judge_fail(t, why);
-    return 0;
+    if (*loaded)
+        return 0;
+    if ((rc = inj_judge_library_safe(t, lib, &st_lib)) != 0)
+        return rc;
+    return inj_handover_proc_check(t->proc, why, sizeof why) < 0 ? inj_judge_fail(t, why) : 0;
 }
 
 static int attach_run(const struct inj_attach_opts *o, const struct inj_process *t,

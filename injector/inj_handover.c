@@ -1,6 +1,7 @@
 /* inj_handover.c: descriptors for a process whose files are not ours (see
  * inj_handover.h). */
 #include "inj_handover.h"
+#include "inj_judge.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,12 @@ static int library_memfd(const char *lib, char *why, size_t len)
 
     if (in < 0 || fstat(in, &st) != 0) {
         snprintf(why, len, "cannot read %s: %s", lib, strerror(errno));
+        goto out;
+    }
+    /* The file opened, not the one judged: it may have been swapped since. */
+    if (!S_ISREG(st.st_mode) || !inj_library_file_safe(&st)) {
+        snprintf(why, len, "%s changed since it was checked (now uid %u, mode %04o)", lib,
+                 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
         goto out;
     }
     fd = memfd_create("libscope.so", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -161,9 +168,10 @@ struct recv_block {
     char byte;
 };
 
-/* recvmsg in the target; the numbers it got into fds. */
+/* recvmsg in the target; the numbers it got into fds, *got of them: all n,
+ * or on failure those the kernel could install (to be closed). */
 static int receive_rights(struct inj_tracee *t, const struct inj_handover *h, int sock,
-                          int *fds, int n)
+                          int *fds, int n, int *got)
 {
     struct recv_block b;
     uintptr_t at;
@@ -187,22 +195,28 @@ static int receive_rights(struct inj_tracee *t, const struct inj_handover *h, in
                  strerror(-rc));
         return INJ_FAILED;
     }
-    /* The header as the target's recvmsg left it, read at our copy. */
+    /* The header as the target's recvmsg left it, read at our copy: when
+     * its table was full, the kernel installed only the first ones. */
     struct cmsghdr *c = (struct cmsghdr *)b.ctl.buf;
-    if ((b.mh.msg_flags & MSG_CTRUNC) || b.mh.msg_controllen < CMSG_LEN(sizeof(int) * (size_t)n) ||
-        c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-        c->cmsg_len != CMSG_LEN(sizeof(int) * (size_t)n)) {
+    *got = 0;
+    if (b.mh.msg_controllen >= CMSG_LEN(0) && c->cmsg_level == SOL_SOCKET &&
+        c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(0) &&
+        c->cmsg_len <= CMSG_LEN(sizeof(int) * (size_t)n))
+        *got = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)*got);
+    if (*got != n || (b.mh.msg_flags & MSG_CTRUNC)) {
         snprintf(t->why, sizeof t->why, "%d did not receive the descriptors scope handed it "
                  "(its descriptor table is full?)", (int)t->pid);
         return INJ_FAILED;
     }
-    memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)n);
     return 0;
 }
 
+/* What went over: all of them, or on failure (t->why) what the target
+ * got, which the caller closes as after a success. */
 int inj_handover_send(struct inj_tracee *t, struct inj_handover *h)
 {
-    int sv[2] = {-1, -1}, fds[INJ_HAND_N], idx[INJ_HAND_N], got[INJ_HAND_N];
+    int sv[2] = {-1, -1}, fds[INJ_HAND_N], idx[INJ_HAND_N], got[INJ_HAND_N], ngot = 0;
     int n = fds_to_send(h, fds, idx), rc;
     uintptr_t at;
 
@@ -219,9 +233,9 @@ int inj_handover_send(struct inj_tracee *t, struct inj_handover *h)
     }
     rc = send_rights(t, sv[1], fds, n);
     if (rc == 0)
-        rc = receive_rights(t, h, sv[0], got, n);
-    for (int i = 0; rc == 0 && i < n; i++)
-        h->theirs[idx[i]] = got[i];
+        rc = receive_rights(t, h, sv[0], got, n, &ngot);
+    for (int i = 0; i < ngot; i++)
+        h->theirs[idx[i]] = got[i];     /* closed by inj_handover_close */
     /* The pair goes whatever happened; a failure above already set why. */
     for (int i = 0; i < 2; i++) {
         int crc = call(t, h->close, (uint64_t)sv[i], 0, 0, 0, "close");

@@ -45,7 +45,9 @@ int inj_handover_prepare(struct inj_handover *h, pid_t pid, const struct inj_map
                          const char *lib, const struct inj_dests *to, char *why, size_t len);
 
 /* On the stopped thread: the descriptors into the target (h->theirs). 0,
- * INJ_FAILED (t->why) or INJ_EXITED. */
+ * INJ_FAILED (t->why) or INJ_EXITED; after a failure h->theirs holds what
+ * the target did receive (a full descriptor table takes only some), to be
+ * closed like the rest. */
 int inj_handover_send(struct inj_tracee *t, struct inj_handover *h);
 
 /* What the target dlopens (/proc/self/fd/N) and the destinations it is

@@ -264,33 +264,42 @@ int inj_judge_program(const struct inj_process *t)
 /* The target opens the library itself, by its path, in its own mount
  * namespace: it must see the very file we checked at the same path, and
  * nobody but root or us may replace it between our check and its open. */
-int inj_judge_library(const struct inj_process *t, const char *lib)
+bool inj_library_file_safe(const struct stat *st)
 {
-    char there[PATH_MAX + 64], why[PATH_MAX * 2 + 256];
-    struct stat ours, theirs;
+    return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & 022);
+}
 
-    if (stat(lib, &ours) != 0) {
+int inj_judge_library_safe(const struct inj_process *t, const char *lib, struct stat *ours)
+{
+    char why[PATH_MAX + 256];
+
+    if (stat(lib, ours) != 0) {
         snprintf(why, sizeof why, "cannot stat %s: %s", lib, strerror(errno));
         return inj_judge_fail(t, why);
     }
-    if ((ours.st_uid != 0 && ours.st_uid != geteuid()) || (ours.st_mode & 022)) {
+    if (!inj_library_file_safe(ours)) {
         snprintf(why, sizeof why, "%s is owned by uid %u with mode %04o: another user could "
                  "replace it before the process loads it; make it owned by root (or you) "
-                 "and not writable by group or others", lib, (unsigned)ours.st_uid,
-                 (unsigned)(ours.st_mode & 07777));
+                 "and not writable by group or others", lib, (unsigned)ours->st_uid,
+                 (unsigned)(ours->st_mode & 07777));
         return inj_judge_fail(t, why);
     }
+    return 0;
+}
+
+int inj_judge_library(const struct inj_process *t, const char *lib)
+{
+    char there[PATH_MAX + 64], why[PATH_MAX + 256];
+    struct stat ours, theirs;
+    int rc;
+
+    if ((rc = inj_judge_library_safe(t, lib, &ours)) != 0)
+        return rc;
     inj_proc_file_path(t->proc, lib, there, sizeof there);
     if (stat(there, &theirs) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
         return 0;
-    if (!inj_proc_same_mount_ns(t->proc))
-        snprintf(why, sizeof why, "the process lives in another mount namespace (a "
-                 "container?) where %s is not the same file as scope's; install scope inside "
-                 "it at the same path, or run scope there", lib);
-    else
-        snprintf(why, sizeof why, "the process has another root directory (chroot) where "
-                 "%s is not the same file as scope's; install scope there at the same path",
-                 lib);
+    snprintf(why, sizeof why, "%s is not the same file in the process's filesystem as in "
+             "scope's (replaced meanwhile?)", lib);
     return inj_judge_fail(t, why);
 }
 

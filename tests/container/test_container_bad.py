@@ -42,6 +42,28 @@ class ExitsMidAttach(BareNamespaceAttach):
             self.assertNotIn("scope: session", r.stderr if r.returncode else "")
 
 
+class FullDescriptorTable(BareNamespaceAttach):
+    """Room for the pair scope receives over but not for all it hands:
+    a clear error, and not one number left in the program's table."""
+
+    def start_worker(self):
+        inner = (f"ip link set lo up && mount -t proc proc {self.root}/proc && "
+                 f"exec prlimit --nofile=6 chroot {self.root} /bin/ctr_worker")
+        p = self.started(["unshare", "--mount", "--pid", "--net", "--fork",
+                          "--propagation", "private", "sh", "-c", inner])
+        return p, self.child_pid(p.pid)
+
+    def test_refused_and_untouched(self):
+        p, pid = self.start_worker()
+        fds = self.fds(pid)
+        r = self.scope("attach", "-m", "file://" + self.metrics, "-e", "file://" + self.events,
+                       str(pid), check=1)
+        self.assertIn("descriptor", r.stderr)
+        self.assertEqual(self.fds(pid), fds)
+        self.io(p)
+        self.quit(p)
+
+
 class UserNamespace(BareNamespaceAttach):
     """Its own user namespace, made by an unprivileged user: its root is
     host uid 65533, and host root (scope) is nobody there."""

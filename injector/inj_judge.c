@@ -4,6 +4,7 @@
 
 #include "elfpatch.h"
 #include "inj_proc.h"
+#include "inj_seccomp.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -182,8 +183,9 @@ void inj_judge_explain_eperm(const struct inj_process *t, char *why, size_t len)
 
 /* Attach and detach make the target call mmap, openat, mprotect, clone,
  * futex and more on our behalf; a filter that kills on one of them kills
- * the process (SIGSYS) half-way. Which calls a BPF filter allows cannot be
- * read from outside, so a process under one is refused. */
+ * the process (SIGSYS) half-way. Root reads the filters once the thread is
+ * stopped (inj_seccomp.h, inj_stop.c) and goes on only when none can kill;
+ * without CAP_SYS_ADMIN they cannot be read, so the process is refused. */
 static int seccomp_free(const struct inj_process *t)
 {
     char why[512];
@@ -193,11 +195,13 @@ static int seccomp_free(const struct inj_process *t)
         snprintf(why, sizeof why, "it runs in seccomp strict mode (only read, write and exit "
                  "are allowed): the calls scope would make in it would kill it; scope leaves "
                  "it alone%s", stays);
+    else if (t->seccomp == 2 && inj_seccomp_readable())
+        return 0;
     else if (t->seccomp == 2)
         snprintf(why, sizeof why, "it runs under %d seccomp filter%s, which may kill it "
                  "(SIGSYS) for one of the system calls scope would make in it (mmap, openat, "
-                 "mprotect, clone, ...); which calls a filter allows cannot be read from "
-                 "outside, so scope leaves it alone%s", t->seccomp_filters,
+                 "mprotect, clone, ...); reading what a filter allows needs CAP_SYS_ADMIN "
+                 "(root), so scope leaves it alone%s", t->seccomp_filters,
                  t->seccomp_filters == 1 ? "" : "s", stays);
     else
         return 0;

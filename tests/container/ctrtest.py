@@ -192,11 +192,13 @@ class ContainerAttach(AttachTest):
 
 class BareNamespaceAttach(ContainerAttach):
     """The worker in new mount, pid and network namespaces (loopback up,
-    proc mounted for it), chrooted into the test's root filesystem."""
+    proc mounted for it), chrooted into the test's root filesystem; under
+    chroot_prefix (a command that execs the rest) if one is set."""
+    chroot_prefix = ""
 
     def start_worker(self):
         inner = (f"ip link set lo up && mount -t proc proc {self.root}/proc && "
-                 f"exec chroot {self.root} /bin/ctr_worker")
+                 f"exec {self.chroot_prefix} chroot {self.root} /bin/ctr_worker")
         p = self.started(["unshare", "--mount", "--pid", "--net", "--fork",
                           "--propagation", "private", "sh", "-c", inner])
         return p, self.child_pid(p.pid)

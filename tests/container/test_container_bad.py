@@ -45,13 +45,7 @@ class ExitsMidAttach(BareNamespaceAttach):
 class FullDescriptorTable(BareNamespaceAttach):
     """Room for the pair scope receives over but not for all it hands:
     a clear error, and not one number left in the program's table."""
-
-    def start_worker(self):
-        inner = (f"ip link set lo up && mount -t proc proc {self.root}/proc && "
-                 f"exec prlimit --nofile=6 chroot {self.root} /bin/ctr_worker")
-        p = self.started(["unshare", "--mount", "--pid", "--net", "--fork",
-                          "--propagation", "private", "sh", "-c", inner])
-        return p, self.child_pid(p.pid)
+    chroot_prefix = "prlimit --nofile=6"
 
     def test_refused_and_untouched(self):
         p, pid = self.start_worker()

@@ -141,16 +141,22 @@ static int attach_run(const struct inj_attach_opts *o, const struct inj_process 
         return inj_judge_fail(t, why);
     }
     rc = inj_libc_resolve(t->proc, &maps, &libc, why, sizeof why);
-    if (rc == 0 && inj_attach_session_make(o, t, lib, j->handed, d) < 0)
-        rc = -2;
-    if (rc == 0 && j->handed)
+    if (rc < 0) {
+        inj_maps_free(&maps);
+        return inj_judge_fail(t, why);
+    }
+    if (inj_attach_session_make(o, t, lib, j->handed, d) < 0) {
+        inj_maps_free(&maps);
+        return 1;
+    }
+    if (j->handed) {
         inj_proc_container_id(t->proc, j->container, sizeof j->container);
-    if (rc == 0 && j->handed)
         rc = inj_handover_prepare(&hand, t->proc, &maps, j->loaded ? NULL : lib, &d->to, why,
                                   sizeof why);
+    }
     inj_maps_free(&maps);
     if (rc < 0)
-        return rc == -2 ? 1 : inj_judge_fail(t, why);
+        return inj_judge_fail(t, why);
     j->hand = j->handed ? &hand : NULL;
     char *config = j->handed ? NULL : inj_config_block(&o->lib, &d->to, d->dir, cfg);
     if ((!j->handed && !config) || !(tracee = malloc(sizeof *tracee))) {

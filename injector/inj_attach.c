@@ -13,6 +13,7 @@
 #include "inj_attach_session.h"
 #include "inj_cli.h"
 #include "inj_config.h"
+#include "inj_handover.h"
 #include "inj_help.h"
 #include "inj_inject.h"
 #include "inj_judge.h"
@@ -22,29 +23,86 @@
 #include "inj_stop.h"
 #include "inj_target.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct attach_job {
     const struct inj_libc *libc;
     const char *lib, *config;
     int loaded;
+    bool handed;                /* its files are not ours: it gets descriptors */
+    struct inj_handover *hand;  /* while handed: what it gets */
+    char container[80];         /* handed: its container's id, or "" */
+    const struct inj_attach_opts *o;
+    const struct inj_config *cfg;
+    const struct inj_attach_dests *d;
     struct inj_timings tm;
     int result;
 };
 
+/* The configuration of a handed process, its container said: its pid as
+ * we name it (the host's), and the container's id when its cgroup shows
+ * one. Its crash backtraces have no session directory it could reach. */
+static char *handed_config(const struct attach_job *j, pid_t pid, const struct inj_dests *named)
+{
+    char *config = inj_config_block(&j->o->lib, named, "", j->cfg), host_pid[16];
+
+    snprintf(host_pid, sizeof host_pid, "%d", (int)pid);
+    if (config && (inj_config_append(&config, "SCOPE_HOST_PID", host_pid) < 0 ||
+                   inj_config_append(&config, "SCOPE_CONTAINER_ID", j->container) < 0)) {
+        free(config);
+        return NULL;
+    }
+    return config;
+}
+
+/* A process whose files are not ours: the descriptors handed over, the
+ * library loaded through its own, the configuration naming them; all of
+ * them closed again in it, whatever happened (a failed handover too: what
+ * it received). */
+static int attach_handed(struct inj_tracee *t, struct attach_job *j)
+{
+    char lib[64], *config = NULL;
+    struct inj_dests named;
+    int rc, crc = 0;
+
+    t->restorer = j->libc->restorer;
+    t->sigaltstack_fn = j->libc->sigaltstack;
+    if ((rc = inj_handover_send(t, j->hand)) == 0) {
+        inj_handover_names(j->hand, &j->d->to, lib, sizeof lib, &named);
+        if (!(config = handed_config(j, t->pid, &named))) {
+            snprintf(t->why, sizeof t->why, "out of memory");
+            rc = INJ_FAILED;
+        }
+    }
+    if (config)
+        rc = inj_load_and_attach(t, j->libc, lib, config, j->loaded, &j->tm, &j->result);
+    free(config);
+    for (int i = 0; rc != INJ_EXITED && crc != INJ_EXITED && i < INJ_HAND_N; i++)
+        crc = inj_handover_close(t, j->hand, i);
+    return rc ? rc : crc;
+}
+
 static int attach_work(struct inj_tracee *t, void *ctx)
 {
     struct attach_job *j = ctx;
+
+    if (j->handed)
+        return attach_handed(t, j);
     return inj_load_and_attach(t, j->libc, j->lib, j->config, j->loaded, &j->tm, &j->result);
 }
 
 /* 0 to go on, 1 when refused (printed), 2 when it is attached already
- * (printed). *loaded: libscope is mapped there but detached. */
-static int attach_judge(const struct inj_process *t, const char *lib, int *loaded)
+ * (printed). *loaded: libscope is mapped there but detached. A process
+ * handed our files needs no path of ours, only a /proc to open them. */
+static int attach_judge(const struct inj_process *t, const char *lib, bool handed, int *loaded)
 {
     struct scope_ctl_status st;
+    struct stat st_lib;
+    char why[512];
     int rc;
 
     if ((rc = inj_judge_look(t, &st, loaded)) != 0)
@@ -58,7 +116,13 @@ static int attach_judge(const struct inj_process *t, const char *lib, int *loade
     }
     if ((rc = inj_judge_not_traced(t)) != 0 || (rc = inj_judge_program(t)) != 0)
         return rc;
-    return inj_judge_library(t, lib);
+    if (!handed)
+        return inj_judge_library(t, lib);
+    if (*loaded)
+        return 0;
+    if ((rc = inj_judge_library_safe(t, lib, &st_lib)) != 0)
+        return rc;
+    return inj_handover_proc_check(t->proc, why, sizeof why) < 0 ? inj_judge_fail(t, why) : 0;
 }
 
 static int attach_run(const struct inj_attach_opts *o, const struct inj_process *t,
@@ -67,6 +131,7 @@ static int attach_run(const struct inj_attach_opts *o, const struct inj_process 
 {
     struct inj_maps maps;
     struct inj_libc libc;
+    struct inj_handover hand;
     struct inj_tracee *tracee;
     char why[1024];
     int rc;
@@ -76,18 +141,35 @@ static int attach_run(const struct inj_attach_opts *o, const struct inj_process 
         return inj_judge_fail(t, why);
     }
     rc = inj_libc_resolve(t->proc, &maps, &libc, why, sizeof why);
+    if (rc < 0) {
+        inj_maps_free(&maps);
+        return inj_judge_fail(t, why);
+    }
+    if (inj_attach_session_make(o, t, lib, j->handed, d) < 0) {
+        inj_maps_free(&maps);
+        return 1;
+    }
+    if (j->handed) {
+        inj_proc_container_id(t->proc, j->container, sizeof j->container);
+        rc = inj_handover_prepare(&hand, t->proc, &maps, j->loaded ? NULL : lib, &d->to, why,
+                                  sizeof why);
+    }
     inj_maps_free(&maps);
     if (rc < 0)
         return inj_judge_fail(t, why);
-    if (inj_attach_session_make(o, t, lib, d) < 0)
-        return 1;
-    char *config = inj_config_block(&o->lib, &d->to, d->dir, cfg);
-    if (!config || !(tracee = malloc(sizeof *tracee))) {
+    j->hand = j->handed ? &hand : NULL;
+    char *config = j->handed ? NULL : inj_config_block(&o->lib, &d->to, d->dir, cfg);
+    if ((!j->handed && !config) || !(tracee = malloc(sizeof *tracee))) {
         free(config);
+        if (j->handed)
+            inj_handover_free(&hand);
         return 1;
     }
     j->libc = &libc;
     j->config = config;
+    j->o = o;
+    j->cfg = cfg;
+    j->d = d;
     rc = inj_with_stopped(t, tracee, attach_work, j);
     if (rc == 0 && o->verbose) {
         char phases[96];
@@ -100,6 +182,9 @@ static int attach_run(const struct inj_attach_opts *o, const struct inj_process 
     }
     free(tracee);
     free(config);
+    if (j->handed)
+        inj_handover_free(&hand);
+    j->hand = NULL;
     return rc;
 }
 
@@ -136,13 +221,19 @@ static int attach_target(const struct inj_attach_opts *o, const struct inj_confi
     struct inj_attach_dests d = {0};
     struct attach_job j = {0};
     char ours[PATH_MAX], lib[PATH_MAX + 96];
+    bool handed = inj_handover_needed(t->proc);
     int rc;
 
-    if (inj_find_library(ours, sizeof ours) < 0 || inj_library_for(t, ours, lib, sizeof lib) < 0)
+    /* A process handed our library as a descriptor needs no copy it can
+     * reach by path. */
+    if (inj_find_library(ours, sizeof ours) < 0 ||
+        (handed ? snprintf(lib, sizeof lib, "%s", ours) < 0
+                : inj_library_for(t, ours, lib, sizeof lib) < 0))
         return 1;
-    if ((rc = attach_judge(t, lib, &j.loaded)) != 0)
+    if ((rc = attach_judge(t, lib, handed, &j.loaded)) != 0)
         return rc == 2 ? 0 : rc;
     j.lib = lib;
+    j.handed = handed;
     if ((rc = attach_run(o, t, lib, cfg, &j, &d)) != 0) {
         inj_attach_session_remove(&d);
         return rc;

@@ -84,14 +84,15 @@ void inj_attach_session_remove(struct inj_attach_dests *d)
 }
 
 /* A process of another user cannot reach our home: as root, its session
- * is made in inj_shared_parent() and linked from history/. */
+ * is made in inj_shared_parent() and linked from history/. One handed its
+ * files as descriptors opens nothing by path: the session stays ours. */
 int inj_attach_session_make(const struct inj_attach_opts *o, const struct inj_process *t,
-                            const char *lib, struct inj_attach_dests *d)
+                            const char *lib, bool handed, struct inj_attach_dests *d)
 {
     char hist[PATH_MAX], parent[PATH_MAX];
     long long start = (long long)time(NULL);
     unsigned long n;
-    int theirs = geteuid() == 0 && t->uid[1] != 0;
+    int theirs = !handed && geteuid() == 0 && t->uid[1] != 0;
     int rc;
 
     memset(d, 0, sizeof *d);

@@ -249,6 +249,13 @@ static int config_add(char **buf, size_t *len, size_t *cap, const char *key, con
 }
 
 /* The library takes the last line of a key. */
+int inj_config_append(char **block, const char *key, const char *value)
+{
+    size_t len = strlen(*block), cap = len + 1;
+
+    return config_add(block, &len, &cap, key, value);
+}
+
 char *inj_config_block(const struct inj_run_opts *o, const struct inj_dests *to, const char *dir,
                        const struct inj_config *cfg)
 {

@@ -52,6 +52,10 @@ void inj_config_sets(const struct inj_run_opts *o, const struct inj_dests *d, co
 const struct inj_config_set *inj_config_set_find(const struct inj_config_set set[INJ_CONFIG_NSET],
                                                  const char *key);
 
+/* "key=value\n" added to a block of inj_config_block(): 0, or -1 when out
+ * of memory (the block is left as it was). */
+int inj_config_append(char **block, const char *key, const char *value);
+
 /* scope_ctl_attach()'s "KEY=VALUE\n" block: the configuration file's
  * lines, then scope's own SCOPE_* variables, then the ones the options and
  * the session (dir, "" for none) set. NULL (printed) when out of memory;

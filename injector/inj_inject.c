@@ -23,7 +23,7 @@ static int symbol_at(pid_t pid, const struct inj_maps *maps, const struct inj_ma
     char file[PATH_MAX + 64];
     uint64_t value;
 
-    inj_proc_file_path(pid, m->path, file, sizeof file);
+    inj_proc_object_path(pid, m, file, sizeof file);
     int rc = ep_elf_dynsym(file, name, &value);
     if (rc == 0)
         *addr = inj_maps_base(maps, m) + value;
@@ -73,6 +73,12 @@ static int find_restorer(pid_t pid, const struct inj_maps *maps, const struct in
         }
     }
     return -ENOENT;
+}
+
+int inj_libc_symbol(pid_t pid, const struct inj_maps *maps, const char *name, uintptr_t *addr)
+{
+    const struct inj_mapping *libc = find_libc(maps);
+    return libc ? symbol_at(pid, maps, libc, name, addr) : -ENOENT;
 }
 
 /* dlopen itself (glibc >= 2.34, musl), or older glibc's __libc_dlopen_mode

@@ -30,6 +30,9 @@ struct inj_libc {
 int inj_libc_resolve(pid_t pid, const struct inj_maps *maps, struct inj_libc *c,
                      char *why, size_t whylen);
 
+/* The address in pid of `name` exported by its libc: 0, or -errno. */
+int inj_libc_symbol(pid_t pid, const struct inj_maps *maps, const char *name, uintptr_t *addr);
+
 /* 0 when the dynamic linker is not in the middle of loading or unloading
  * something (_r_debug.r_state is RT_CONSISTENT: calling dlopen
  * meanwhile makes ld.so abort with "Inconsistency detected"), else INJ_FAILED/INJ_EXITED with t->why set. */

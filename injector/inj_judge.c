@@ -4,6 +4,7 @@
 
 #include "elfpatch.h"
 #include "inj_proc.h"
+#include "inj_seccomp.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -182,8 +183,9 @@ void inj_judge_explain_eperm(const struct inj_process *t, char *why, size_t len)
 
 /* Attach and detach make the target call mmap, openat, mprotect, clone,
  * futex and more on our behalf; a filter that kills on one of them kills
- * the process (SIGSYS) half-way. Which calls a BPF filter allows cannot be
- * read from outside, so a process under one is refused. */
+ * the process (SIGSYS) half-way. Root reads the filters once the thread is
+ * stopped (inj_seccomp.h, inj_stop.c) and goes on only when none can kill;
+ * without CAP_SYS_ADMIN they cannot be read, so the process is refused. */
 static int seccomp_free(const struct inj_process *t)
 {
     char why[512];
@@ -193,11 +195,13 @@ static int seccomp_free(const struct inj_process *t)
         snprintf(why, sizeof why, "it runs in seccomp strict mode (only read, write and exit "
                  "are allowed): the calls scope would make in it would kill it; scope leaves "
                  "it alone%s", stays);
+    else if (t->seccomp == 2 && inj_seccomp_readable())
+        return 0;
     else if (t->seccomp == 2)
         snprintf(why, sizeof why, "it runs under %d seccomp filter%s, which may kill it "
                  "(SIGSYS) for one of the system calls scope would make in it (mmap, openat, "
-                 "mprotect, clone, ...); which calls a filter allows cannot be read from "
-                 "outside, so scope leaves it alone%s", t->seccomp_filters,
+                 "mprotect, clone, ...); reading what a filter allows needs CAP_SYS_ADMIN "
+                 "(root), so scope leaves it alone%s", t->seccomp_filters,
                  t->seccomp_filters == 1 ? "" : "s", stays);
     else
         return 0;
@@ -253,46 +257,45 @@ int inj_judge_program(const struct inj_process *t)
     }
 }
 
-static int same_mount_ns(pid_t pid)
-{
-    struct stat a, b;
-    char path[64];
-
-    snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)pid);
-    return stat("/proc/self/ns/mnt", &a) != 0 || stat(path, &b) != 0 ||
-           (a.st_dev == b.st_dev && a.st_ino == b.st_ino);
-}
-
 /* The target opens the library itself, by its path, in its own mount
  * namespace: it must see the very file we checked at the same path, and
  * nobody but root or us may replace it between our check and its open. */
-int inj_judge_library(const struct inj_process *t, const char *lib)
+bool inj_library_file_safe(const struct stat *st)
 {
-    char there[PATH_MAX + 64], why[PATH_MAX * 2 + 256];
-    struct stat ours, theirs;
+    return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & 022);
+}
 
-    if (stat(lib, &ours) != 0) {
+int inj_judge_library_safe(const struct inj_process *t, const char *lib, struct stat *ours)
+{
+    char why[PATH_MAX + 256];
+
+    if (stat(lib, ours) != 0) {
         snprintf(why, sizeof why, "cannot stat %s: %s", lib, strerror(errno));
         return inj_judge_fail(t, why);
     }
-    if ((ours.st_uid != 0 && ours.st_uid != geteuid()) || (ours.st_mode & 022)) {
+    if (!inj_library_file_safe(ours)) {
         snprintf(why, sizeof why, "%s is owned by uid %u with mode %04o: another user could "
                  "replace it before the process loads it; make it owned by root (or you) "
-                 "and not writable by group or others", lib, (unsigned)ours.st_uid,
-                 (unsigned)(ours.st_mode & 07777));
+                 "and not writable by group or others", lib, (unsigned)ours->st_uid,
+                 (unsigned)(ours->st_mode & 07777));
         return inj_judge_fail(t, why);
     }
+    return 0;
+}
+
+int inj_judge_library(const struct inj_process *t, const char *lib)
+{
+    char there[PATH_MAX + 64], why[PATH_MAX + 256];
+    struct stat ours, theirs;
+    int rc;
+
+    if ((rc = inj_judge_library_safe(t, lib, &ours)) != 0)
+        return rc;
     inj_proc_file_path(t->proc, lib, there, sizeof there);
     if (stat(there, &theirs) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
         return 0;
-    if (!same_mount_ns(t->proc))
-        snprintf(why, sizeof why, "the process lives in another mount namespace (a "
-                 "container?) where %s is not the same file as scope's; install scope inside "
-                 "it at the same path, or run scope there", lib);
-    else
-        snprintf(why, sizeof why, "the process has another root directory (chroot) where "
-                 "%s is not the same file as scope's; install scope there at the same path",
-                 lib);
+    snprintf(why, sizeof why, "%s is not the same file in the process's filesystem as in "
+             "scope's (replaced meanwhile?)", lib);
     return inj_judge_fail(t, why);
 }
 

@@ -11,7 +11,9 @@
 
 #include "scope_ctl.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* What /proc/PID/status says about the target. */
@@ -52,6 +54,13 @@ int inj_judge_not_traced(const struct inj_process *t);
 /* Its executable calls a dynamic libc (not static, Go without cgo or
  * 32-bit). */
 int inj_judge_program(const struct inj_process *t);
+
+/* A library file only root or we could have written: owned by one of us,
+ * not writable by group or others. */
+bool inj_library_file_safe(const struct stat *st);
+
+/* lib is safe from other users (*ours: its stat). */
+int inj_judge_library_safe(const struct inj_process *t, const char *lib, struct stat *ours);
 
 /* lib is safe from other users and the very file the target sees at that
  * path (same mount namespace and root). */

@@ -1,13 +1,16 @@
 /* inj_proc.c: reading another process through /proc (see inj_proc.h). */
 #include "inj_proc.h"
 #include "elfpatch.h"
+#include "inj_slots.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -209,11 +212,10 @@ void inj_maps_free(struct inj_maps *maps)
 
 const struct inj_mapping *inj_maps_find(const struct inj_maps *maps, const char *prefix)
 {
-    for (size_t i = 0; i < maps->n; i++) {
-        const char *slash = strrchr(maps->v[i].path, '/');
-        if (slash && strncmp(slash + 1, prefix, strlen(prefix)) == 0)
+    for (size_t i = 0; i < maps->n; i++)
+        if (strchr(maps->v[i].path, '/') &&
+            strncmp(inj_object_name(maps->v[i].path), prefix, strlen(prefix)) == 0)
             return &maps->v[i];
-    }
     return NULL;
 }
 
@@ -228,6 +230,48 @@ uintptr_t inj_maps_base(const struct inj_maps *maps, const struct inj_mapping *m
 void inj_proc_file_path(pid_t pid, const char *path, char *out, size_t cap)
 {
     snprintf(out, cap, "/proc/%d/root%s", (int)pid, path);
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+bool inj_proc_same_mount_ns(pid_t pid)
+{
+    char path[64];
+
+    snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)pid);
+    return same_file("/proc/self/ns/mnt", path);
+}
+
+bool inj_proc_same_root(pid_t pid)
+{
+    char path[64];
+
+    snprintf(path, sizeof path, "/proc/%d/root/", (int)pid);
+    return same_file("/", path);
+}
+
+/* map_files opens the very file mapped, whatever its name (deleted, a
+ * memfd, swapped since by a symlink), and needs CAP_SYS_ADMIN. Without it,
+ * the kernel printed the path relative to our root when the file is
+ * reachable from it (our mount namespace: a chroot's files show their full
+ * path), relative to the namespace's root otherwise. */
+void inj_proc_object_path(pid_t pid, const struct inj_mapping *m, char *out, size_t cap)
+{
+    struct stat st;
+
+    snprintf(out, cap, "/proc/%d/map_files/%lx-%lx", (int)pid, (unsigned long)m->start,
+             (unsigned long)m->end);
+    if (stat(out, &st) == 0)
+        return;
+    if (inj_proc_same_mount_ns(pid))
+        snprintf(out, cap, "%s", m->path);
+    else
+        inj_proc_file_path(pid, m->path, out, cap);
 }
 
 int inj_proc_read(pid_t pid, uintptr_t addr, void *buf, size_t len)
@@ -258,7 +302,7 @@ int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
     }
     if (lib_path)
         snprintf(lib_path, lib_path_cap, "%s", lib->path);
-    inj_proc_file_path(pid, lib->path, file, sizeof file);
+    inj_proc_object_path(pid, lib, file, sizeof file);
     rc = ep_elf_dynsym(file, "scope_ctl_status", &value);
     if (rc == 0)
         rc = inj_proc_read(pid, inj_maps_base(&maps, lib) + value, st, sizeof *st);
@@ -273,6 +317,84 @@ int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
     }
     inj_maps_free(&maps);
     return rc;
+}
+
+pid_t inj_proc_ns_pid(pid_t pid)
+{
+    char path[64], line[256];
+    pid_t inner = pid;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return pid;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "NSpid:", 6) == 0) {
+            const char *last = strrchr(line, '\t');
+            inner = last ? (pid_t)atoi(last + 1) : pid;
+            break;
+        }
+    fclose(f);
+    return inner > 0 ? inner : pid;
+}
+
+/* The id in one element of a cgroup path: 64 hex digits (docker-<id>.scope,
+ * libpod-<id>, crio-<id>.scope, kubepods/.../<id>), or an LXC container's
+ * name (lxc.payload.<name>, or what follows lxc/). */
+static bool cgroup_element_id(const char *e, size_t len, bool after_lxc, char *out, size_t cap)
+{
+    size_t run = 0;
+
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && isxdigit((unsigned char)e[i]) && !isupper((unsigned char)e[i])) {
+            run++;
+            continue;
+        }
+        if (run == 64) {
+            snprintf(out, cap, "%.64s", e + i - 64);
+            return true;
+        }
+        run = 0;
+    }
+    size_t skip = len > 12 && strncmp(e, "lxc.payload.", 12) == 0 ? 12 : 0;
+    if (!skip && !after_lxc)
+        return false;
+    for (size_t i = skip; i < len; i++)
+        if (!isalnum((unsigned char)e[i]) && !strchr("._-", e[i]))
+            return false;
+    if (len - skip == 0 || len - skip >= cap)
+        return false;
+    snprintf(out, cap, "%.*s", (int)(len - skip), e + skip);
+    return true;
+}
+
+int inj_proc_container_id(pid_t pid, char *out, size_t cap)
+{
+    char path[64], line[1024];
+    bool found = false;
+
+    out[0] = '\0';
+    snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    while (!found && fgets(line, sizeof line, f)) {
+        char *p = strchr(line, ':');
+        p = p ? strchr(p + 1, ':') : NULL;
+        if (!p)
+            continue;
+        p[strcspn(p, "\n")] = '\0';
+        bool after_lxc = false;
+        for (char *e = p + 1; !found && *e;) {
+            e += strspn(e, "/");
+            size_t len = strcspn(e, "/");
+            found = len && cgroup_element_id(e, len, after_lxc, out, cap);
+            after_lxc = len == 3 && strncmp(e, "lxc", 3) == 0;
+            e += len;
+        }
+    }
+    fclose(f);
+    return found ? 0 : -1;
 }
 
 int inj_yama_ptrace_scope(void)

@@ -8,6 +8,7 @@
 #define INJ_PROC_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -51,16 +52,28 @@ pid_t inj_proc_live_thread(pid_t pid);
 int inj_maps_read(pid_t pid, struct inj_maps *maps);
 void inj_maps_free(struct inj_maps *maps);
 
-/* The first mapping of a file whose basename starts with `prefix` (e.g.
- * "libc.so", "libscope.so", "ld-linux"), or NULL. */
+/* The first mapping of a file whose name (inj_object_name, inj_slots.h)
+ * starts with
+ * `prefix` (e.g. "libc.so", "libscope.so", "ld-linux"), or NULL. */
 const struct inj_mapping *inj_maps_find(const struct inj_maps *maps, const char *prefix);
 
 /* The load base of the object mapped from m's file: the start of its
  * mapping at file offset 0. */
 uintptr_t inj_maps_base(const struct inj_maps *maps, const struct inj_mapping *m);
 
+/* Does pid share our mount namespace? Our root directory? (false also
+ * when it cannot be told) */
+bool inj_proc_same_mount_ns(pid_t pid);
+bool inj_proc_same_root(pid_t pid);
+
 /* A path to the target's file that we can open: /proc/PID/root/<path>. */
 void inj_proc_file_path(pid_t pid, const char *path, char *out, size_t cap);
+
+/* A path to the file mapped as m that we can open, however the target's
+ * root and namespace make its name look: /proc/PID/map_files/START-END
+ * when we may, else its name in maps resolved the way the kernel printed
+ * it. */
+void inj_proc_object_path(pid_t pid, const struct inj_mapping *m, char *out, size_t cap);
 
 /* Read len bytes at addr in the target (process_vm_readv): 0 or -errno. */
 int inj_proc_read(pid_t pid, uintptr_t addr, void *buf, size_t len);
@@ -72,6 +85,16 @@ int inj_proc_read(pid_t pid, uintptr_t addr, void *buf, size_t len);
  * sees it. */
 int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
                      char *lib_path, size_t lib_path_cap);
+
+/* Its pid in its own pid namespace (the last of NSpid): a container's
+ * view; pid itself when it shares ours or it cannot be read. */
+pid_t inj_proc_ns_pid(pid_t pid);
+
+/* The id of the container it runs in, read from its cgroup path (docker,
+ * podman, containerd/CRI-O: 64 hex digits; LXC: the container's name): 0,
+ * or -1 with out "" when none is found. Only letters, digits, '.', '_' and
+ * '-' are ever copied. */
+int inj_proc_container_id(pid_t pid, char *out, size_t cap);
 
 /* kernel.yama.ptrace_scope (0 classic ptrace permissions, 1 only
  * descendants, 2 only CAP_SYS_PTRACE, 3 none), or -1 when the kernel has no

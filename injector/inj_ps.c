@@ -1,6 +1,8 @@
 /* inj_ps.c: `scope ps` (see inj_ps.h). It only looks: /proc/PID/maps,
- * the library's file through /proc/PID/root, and libscope's status read
- * with process_vm_readv; no process is stopped. */
+ * the library's file through /proc/PID/map_files, and libscope's status
+ * read with process_vm_readv; no process is stopped. A process in a
+ * container shows its pid there (NSPID) and the container's id (12 hex
+ * digits, as docker and podman print it; all of it in --json). */
 #include "inj_ps.h"
 
 #include "inj_cli.h"
@@ -19,9 +21,12 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The rows, kept until all are read: the container columns are shown
+ * only when a row is in one. */
 struct ps_out {
-    struct inj_table *table;
-    json_t *list;
+    struct inj_ps_row *rows;
+    size_t n, cap;
+    bool json;
 };
 
 static int ps_row_json(json_t *list, const struct inj_ps_row *r)
@@ -32,6 +37,10 @@ static int ps_row_json(json_t *list, const struct inj_ps_row *r)
 
     if (!o)
         return -1;
+    if (r->ns_pid != r->pid)
+        json_object_set_new(o, "ns_pid", json_integer(r->ns_pid));
+    if (r->container[0])
+        json_object_set_new(o, "container_id", json_string(r->container));
     if (r->status_rc) {
         json_object_set_new(o, "error", json_string(inj_look_status_error(r->status_rc)));
     } else {
@@ -43,21 +52,89 @@ static int ps_row_json(json_t *list, const struct inj_ps_row *r)
     return json_array_append_new(list, o);
 }
 
+static bool row_contained(const struct inj_ps_row *r)
+{
+    return r->ns_pid != r->pid || r->container[0];
+}
+
+/* Its cells; with the container's columns (NSPID, CONTAINER) after PID
+ * when wide. */
+static int ps_row_cells(struct inj_table *table, const struct inj_ps_row *r, bool wide)
+{
+    char pid[16], ns_pid[16], slots[16], container[13];
+    bool known = r->status_rc == 0;
+    const char *cells[8];
+    size_t n = 0;
+
+    snprintf(pid, sizeof pid, "%d", (int)r->pid);
+    snprintf(ns_pid, sizeof ns_pid, "%d", (int)r->ns_pid);
+    snprintf(container, sizeof container, "%.12s", r->container[0] ? r->container : "-");
+    snprintf(slots, sizeof slots, "%u", known ? r->st.patched_slots : 0);
+    cells[n++] = pid;
+    if (wide) {
+        cells[n++] = r->ns_pid != r->pid ? ns_pid : "-";
+        cells[n++] = container;
+    }
+    cells[n++] = r->comm;
+    cells[n++] = known ? inj_look_state_name(&r->st) : "unknown";
+    cells[n++] = known ? slots : "-";
+    cells[n++] = known && r->st.metric_dest[0] ? r->st.metric_dest : "-";
+    cells[n++] = known && r->st.event_dest[0] ? r->st.event_dest : "-";
+    return inj_table_add(table, cells);
+}
+
 static int ps_row_add(struct ps_out *out, const struct inj_ps_row *r)
 {
-    char pid[16], slots[16];
-    bool known = r->status_rc == 0;
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? 2 * out->cap : 16;
+        struct inj_ps_row *v = realloc(out->rows, cap * sizeof *v);
+        if (!v)
+            return -1;
+        out->rows = v;
+        out->cap = cap;
+    }
+    out->rows[out->n++] = *r;
+    return 0;
+}
 
-    if (out->list)
-        return ps_row_json(out->list, r);
-    snprintf(pid, sizeof pid, "%d", (int)r->pid);
-    snprintf(slots, sizeof slots, "%u", known ? r->st.patched_slots : 0);
-    const char *cells[] = {
-        pid, r->comm, known ? inj_look_state_name(&r->st) : "unknown",
-        known ? slots : "-", known && r->st.metric_dest[0] ? r->st.metric_dest : "-",
-        known && r->st.event_dest[0] ? r->st.event_dest : "-",
-    };
-    return inj_table_add(out->table, cells);
+static int ps_print_table(const struct ps_out *out)
+{
+    static const char *const headers[] = { "PID", "COMMAND", "STATE", "SLOTS", "METRICS",
+                                           "EVENTS" };
+    static const char *const wide_headers[] = { "PID", "NSPID", "CONTAINER", "COMMAND",
+                                                "STATE", "SLOTS", "METRICS", "EVENTS" };
+    bool wide = false;
+    int rc = 0;
+
+    for (size_t i = 0; i < out->n; i++)
+        wide = wide || row_contained(&out->rows[i]);
+    struct inj_table *t = wide ? inj_table_new(8, wide_headers) : inj_table_new(6, headers);
+    for (size_t i = 0; t && rc == 0 && i < out->n; i++)
+        rc = ps_row_cells(t, &out->rows[i], wide);
+    if (!t || rc < 0) {
+        fputs("scope: out of memory\n", stderr);
+        inj_table_free(t);
+        return 1;
+    }
+    inj_table_print(t, stdout, 0);
+    inj_table_free(t);
+    return 0;
+}
+
+static int ps_print_json(const struct ps_out *out)
+{
+    json_t *list = json_array();
+
+    for (size_t i = 0; list && i < out->n; i++)
+        if (ps_row_json(list, &out->rows[i]) < 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    if (!list) {
+        fputs("scope: out of memory\n", stderr);
+        return 1;
+    }
+    return inj_look_json_print(json_pack("{s:o}", "processes", list));
 }
 
 /* 1: a row, 0: no libscope.so there (or the process is gone), -errno: it
@@ -73,6 +150,8 @@ static int ps_probe(pid_t pid, struct inj_ps_row *r)
     if (rc < 0 && !inj_proc_state(pid))
         return 0;
     r->pid = pid;
+    r->ns_pid = inj_proc_ns_pid(pid);
+    inj_proc_container_id(pid, r->container, sizeof r->container);
     r->status_rc = rc;
     inj_proc_comm(pid, r->comm, sizeof r->comm);
     return 1;
@@ -121,13 +200,11 @@ static int ps_row_each(const struct inj_ps_row *r, void *ctx)
 
 int inj_ps_main(int argc, char **argv)
 {
-    static const char *const headers[] = { "PID", "COMMAND", "STATE", "SLOTS", "METRICS", "EVENTS" };
-    struct ps_out out = { NULL, NULL };
+    struct ps_out out = { NULL, 0, 0, false };
     char why[256];
-    bool json;
     int rc;
 
-    switch (inj_cli_look("ps", argc, argv, &json, NULL)) {
+    switch (inj_cli_look("ps", argc, argv, &out.json, NULL)) {
     case INJ_CLI_HELP:
         inj_help_print("ps", stdout);
         return 0;
@@ -136,28 +213,13 @@ int inj_ps_main(int argc, char **argv)
     case INJ_CLI_OK:
         break;
     }
-    if (json)
-        out.list = json_array();
-    else
-        out.table = inj_table_new(sizeof headers / sizeof headers[0], headers);
-    if (!out.list && !out.table) {
-        fputs("scope: out of memory\n", stderr);
-        return 1;
-    }
     rc = inj_ps_scan(ps_row_each, &out, why, sizeof why);
     if (rc == 1)
         fprintf(stderr, "scope: %s\n", why);
     else if (rc < 0)
         fputs("scope: out of memory\n", stderr);
-    rc = rc ? 1 : 0;
-    if (json) {
-        if (rc == 0)
-            return inj_look_json_print(json_pack("{s:o}", "processes", out.list));
-        json_decref(out.list);
-        return rc;
-    }
     if (rc == 0)
-        inj_table_print(out.table, stdout, 0);
-    inj_table_free(out.table);
-    return rc;
+        rc = out.json ? ps_print_json(&out) : ps_print_table(&out);
+    free(out.rows);
+    return rc ? 1 : 0;
 }

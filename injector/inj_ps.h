@@ -11,6 +11,8 @@
 /* A process with libscope.so loaded, as `scope ps` sees it. */
 struct inj_ps_row {
     pid_t pid;
+    pid_t ns_pid;               /* its pid in its own pid namespace */
+    char container[80];         /* its container's id, or "" */
     char comm[64];              /* raw: escape it before printing (inj_term) */
     char lib[PATH_MAX];
     struct scope_ctl_status st;

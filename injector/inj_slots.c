@@ -16,15 +16,17 @@ const char *const inj_hook_names[INJ_NHOOKS] = {
 
 const char *const inj_slot_state_names[INJ_SLOT_STATES] = { "hooked", "original", "other" };
 
-static const char *basename_of(const char *path)
+const char *inj_object_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
+    const char *name = slash ? slash + 1 : path;
+
+    return strncmp(name, "memfd:", 6) == 0 ? name + 6 : name;
 }
 
 bool inj_is_libscope(const char *path)
 {
-    return strncmp(basename_of(path), "libscope.so", strlen("libscope.so")) == 0;
+    return strncmp(inj_object_name(path), "libscope.so", strlen("libscope.so")) == 0;
 }
 
 /* v (n elements of size bytes used of *cap) with room for one more: v, or
@@ -192,9 +194,9 @@ static void slot_describe(const struct inj_model *p, const struct inj_object *ow
     } else if (to && to == own && in_plt(own, s->value)) {
         snprintf(s->points_to, sizeof s->points_to, "plt-stub");
     } else if (to && (fn = func_at(to, s->value, name))) {
-        snprintf(s->points_to, sizeof s->points_to, "%s:%s", basename_of(to->path), fn);
+        snprintf(s->points_to, sizeof s->points_to, "%s:%s", inj_object_name(to->path), fn);
     } else if (to) {
-        snprintf(s->points_to, sizeof s->points_to, "%s+0x%llx", basename_of(to->path),
+        snprintf(s->points_to, sizeof s->points_to, "%s+0x%llx", inj_object_name(to->path),
                  (unsigned long long)(s->value - to->bias));
     } else {
         snprintf(s->points_to, sizeof s->points_to, "%s",

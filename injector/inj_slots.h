@@ -37,6 +37,7 @@ struct inj_func {
 
 struct inj_object {
     const char *path;           /* as the process sees it (the caller keeps it) */
+    const struct inj_mapping *map;  /* its mapping at offset 0 (the caller keeps it) */
     uintptr_t base;             /* start of its mapping at file offset 0 */
     uintptr_t bias;             /* what file addresses are moved by */
     struct ep_elf_layout layout;
@@ -72,6 +73,11 @@ struct inj_model {
 /* A model of these maps and objects (both kept by the caller). */
 void inj_model_init(struct inj_model *m, const struct inj_mapping *maps, size_t nmaps,
                     struct inj_object *objects, size_t nobjects);
+
+/* The name of a mapped object: its path's last element, "memfd:" taken
+ * off (a library scope handed over as a memfd maps as
+ * "/memfd:libscope.so (deleted)"). */
+const char *inj_object_name(const char *path);
 
 /* path's basename starts with "libscope.so". */
 bool inj_is_libscope(const char *path);

@@ -1,10 +1,25 @@
 /* inj_stop.c: a piece of work on a stopped target (see inj_stop.h). */
 #include "inj_stop.h"
+#include "inj_seccomp.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Its seccomp filters, read now that it is stopped: true (t->why) when
+ * one may kill or trap it on a call scope would make. */
+static bool filters_harm(const struct inj_process *tg, struct inj_tracee *t)
+{
+    if (inj_seccomp_harmless(t->tid, tg->seccomp_filters, t->why, sizeof t->why) == 0)
+        return false;
+    if (strcmp(tg->doing, "detach") == 0) {
+        size_t used = strlen(t->why);
+        snprintf(t->why + used, sizeof t->why - used, " (it stays attached)");
+    }
+    return true;
+}
 
 int inj_with_stopped(const struct inj_process *tg, struct inj_tracee *t,
                      int (*work)(struct inj_tracee *, void *), void *ctx)
@@ -27,7 +42,9 @@ int inj_with_stopped(const struct inj_process *tg, struct inj_tracee *t,
         inj_judge_explain_eperm(tg, why, sizeof why);
         return inj_judge_fail(tg, why);
     }
-    if (rc == 0) {
+    if (rc == 0 && tg->seccomp == 2 && filters_harm(tg, t))
+        rc = INJ_FAILED;        /* given back untouched */
+    else if (rc == 0) {
         rc = work(t, ctx);
         if (rc != INJ_EXITED) {
             memcpy(why, t->why, sizeof why);

@@ -85,6 +85,8 @@ static void ident_fill(struct rep_ident *id)
 
     memset(id, 0, sizeof *id);
     id->pid = (int)getpid();
+    id->host_pid = ip_proc.cfg.host_pid;       /* what scope attach said */
+    snprintf(id->container_id, sizeof id->container_id, "%s", ip_proc.cfg.container_id);
     snprintf(id->proc, sizeof id->proc, "%s", program_invocation_short_name);
     cmdline_read(id->cmd, sizeof id->cmd);
     if (gethostname(id->host, sizeof id->host - 1) != 0)
@@ -503,6 +505,7 @@ static void fork_child(void)
         return;
     ip_proc.pid = getpid();
     ident_fill(&ip_proc.ident);         /* its own pid and _channel */
+    ip_proc.ident.host_pid = 0;         /* scope named its parent's, not its own */
     ip_threads_after_fork_child();
     ip_files_after_fork_child();
     ip_sock_after_fork_child();

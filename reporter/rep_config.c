@@ -2,7 +2,9 @@
 #include "rep_config.h"
 #include "rep_yaml.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,6 +285,35 @@ static int watch_read(struct rep_config *c, const char *block, char *err, size_t
     return bad;
 }
 
+/* Letters, digits, '.', '_', '-': a container id or name, nothing a
+ * consumer could mistake for syntax. */
+static bool plain_name(const char *s)
+{
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+            return false;
+    return true;
+}
+
+static int container_read(struct rep_config *c, const char *block, char *err, size_t errlen)
+{
+    char buf[128];
+    const char *v;
+    int bad = 0;
+
+    if ((v = config_value(block, "SCOPE_HOST_PID", buf, sizeof buf)) && v[0]) {
+        long n = parse_bounded(v, 1, INT_MAX);
+        if (n < 0)
+            complain(err, errlen, "SCOPE_HOST_PID", v, "a pid"), bad++;
+        else
+            c->host_pid = (int)n;
+    }
+    if ((v = config_value(block, "SCOPE_CONTAINER_ID", buf, sizeof buf)) &&
+        (!plain_name(v) || copy_string(c->container_id, sizeof c->container_id, v)))
+        complain(err, errlen, "SCOPE_CONTAINER_ID", "...", "a short plain name"), bad++;
+    return bad;
+}
+
 int rep_config_read(struct rep_config *c, const char *block,
                     char *err, size_t errlen)
 {
@@ -359,6 +390,7 @@ int rep_config_read(struct rep_config *c, const char *block,
     bad += tags_read(c, block, err, errlen);
     if ((v = VALUE("SCOPE_SESSION_DIR")) && copy_string(c->session_dir, sizeof c->session_dir, v))
         complain(err, errlen, "SCOPE_SESSION_DIR", "...", "a path of sane length"), bad++;
+    bad += container_read(c, block, err, errlen);
 #undef VALUE
     return bad;
 }

@@ -36,6 +36,11 @@
  *   SCOPE_EVENT_MAXEPS      events per second at most (default 10000); the
  *                           rest are cut, counted and said in a notice
  *   SCOPE_TAG_<name>=value  a tag added to every metric (up to 8)
+ *   SCOPE_HOST_PID          set by scope attach into a container: the
+ *                           process's pid as the host sees it (the
+ *                           "host_pid" of its metrics and events)
+ *   SCOPE_CONTAINER_ID      set by scope attach: the container's id, read
+ *                           from its cgroup ("container_id")
  *   SCOPE_SESSION_DIR       where crash backtraces are written (the CLI's
  *                           session directory); default $HOME/.scope/crash
  * The same keys come from the environment (scope run) or from a block of
@@ -89,6 +94,8 @@ struct rep_config {
     size_t ntags;
     struct rep_config_tag tags[REP_CONFIG_MAX_TAGS];
     char session_dir[1024];
+    int host_pid;               /* 0: not given */
+    char container_id[80];      /* "": not given */
 };
 
 /* The rows of rep_watch.def. */

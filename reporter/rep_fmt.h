@@ -30,6 +30,8 @@ bool rep_fmt_is_text(const char *s, size_t n);
 /* Who is reporting: filled once per process (again after fork). */
 struct rep_ident {
     int pid;
+    int host_pid;       /* in a container: its pid as the host sees it; 0: pid */
+    char container_id[80];  /* the container it runs in, "" when none known */
     char proc[64];      /* short command name, e.g. "dd" */
     char cmd[1024];     /* full command line, arguments joined by spaces */
     char host[256];     /* hostname */

@@ -47,6 +47,18 @@ static void rep_put_json_pid(struct rep_out *o, int pid)
     rep_put_i64(o, pid);
 }
 
+/* In a container: the host's pid for it, and the container's id. */
+static void rep_put_json_container(struct rep_out *o, const struct rep_ident *ident)
+{
+    if (ident->host_pid && ident->host_pid != ident->pid) {
+        rep_put_json_key(o, "host_pid", false);
+        rep_put_i64(o, ident->host_pid);
+    }
+    if (ident->container_id[0])
+        rep_put_json_member(o, "container_id", ident->container_id,
+                            REP_IDENT_LEN(ident->container_id));
+}
+
 static const char *json_type(enum rep_metric_type t)
 {
     switch (t) {
@@ -75,6 +87,7 @@ size_t rep_fmt_metric_json(char *buf, size_t cap, const struct rep_ident *ident,
     if (ident) {
         rep_put_json_member(&o, "proc", ident->proc, REP_IDENT_LEN(ident->proc));
         rep_put_json_pid(&o, ident->pid);
+        rep_put_json_container(&o, ident);
         rep_put_json_member(&o, "host", ident->host, REP_IDENT_LEN(ident->host));
     }
     if (m->unit)
@@ -118,6 +131,7 @@ void rep_put_event_head(struct rep_out *o, const struct rep_ident *ident,
     rep_put_json_member(o, "proc", ident->proc, REP_IDENT_LEN(ident->proc));
     rep_put_json_member(o, "cmd", ident->cmd, REP_IDENT_LEN(ident->cmd));
     rep_put_json_pid(o, ident->pid);
+    rep_put_json_container(o, ident);
     rep_put_json_key(o, "data", false);
 }
 

@@ -66,6 +66,13 @@ static void rep_put_statsd_ident(struct rep_out *o, const struct rep_ident *id,
     rep_put_statsd_tag(o, "proc", id->proc, REP_IDENT_LEN(id->proc), first);
     rep_put_statsd_key(o, "pid", first);
     rep_put_i64(o, id->pid);
+    if (id->host_pid && id->host_pid != id->pid) {
+        rep_put_statsd_key(o, "host_pid", first);
+        rep_put_i64(o, id->host_pid);
+    }
+    if (id->container_id[0])
+        rep_put_statsd_tag(o, "container_id", id->container_id,
+                           REP_IDENT_LEN(id->container_id), first);
     rep_put_statsd_tag(o, "host", id->host, REP_IDENT_LEN(id->host), first);
 }
 

@@ -43,6 +43,25 @@ static void uuid_make(char *out, size_t cap)
              b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+/* In a container, the process object (n bytes of buf) gets the host's pid
+ * for it and the container's id before its closing brace. */
+static size_t container_json(char *buf, size_t cap, size_t n, const struct rep_ident *id)
+{
+    char more[160] = "";
+    size_t used = 0;
+
+    if (id->host_pid && id->host_pid != id->pid)
+        used += (size_t)snprintf(more, sizeof more, ",\"host_pid\":%d", id->host_pid);
+    if (id->container_id[0])
+        snprintf(more + used, sizeof more - used, ",\"container_id\":\"%s\"", id->container_id);
+    size_t add = strlen(more);
+    if (!add || buf[n - 1] != '}' || n + add >= cap)
+        return n;
+    memcpy(buf + n - 1, more, add);
+    memcpy(buf + n - 1 + add, "}", 2);
+    return n + add;
+}
+
 static size_t process_json(char *buf, size_t cap, const struct rep_ident *id)
 {
     char user[256], group[256], cgroup[512], machine[64], uuid[40], ident[1400];
@@ -68,7 +87,8 @@ static size_t process_json(char *buf, size_t cap, const struct rep_ident *id)
         REP_FIELD_STR("machine_id", machine),
         REP_FIELD_STR("uuid", uuid),
     };
-    return rep_fmt_object_json(buf, cap, f, sizeof f / sizeof f[0], false);
+    size_t n = rep_fmt_object_json(buf, cap, f, sizeof f / sizeof f[0], false);
+    return n ? container_json(buf, cap, n, id) : 0;
 }
 
 /* A destination as scope.yml describes it: type, and host and port or a

@@ -110,21 +110,20 @@ static bool fd_still_ours(const struct rep_transport *t)
 
 /* What the URL names, into t (stdout and stderr are t->fd already); no
  * file opened yet. */
-static int url_parse(struct rep_transport *t, const char *url, char *err, size_t errlen)
+static int url_parse(struct rep_transport *t, const char *url, struct rep_url *u, char *err,
+                     size_t errlen)
 {
-    struct rep_url u;
-
     memset(t, 0, sizeof *t);
     t->fd = -1;
     t->connect_ok = 1;
     t->maxlen = REP_TRANSPORT_MAXLEN_DEFAULT;
-    if (rep_url_parse(url, &u, err, errlen) < 0)
+    if (rep_url_parse(url, u, err, errlen) < 0)
         return -1;
     snprintf(t->url, sizeof t->url, "%s", url);
-    t->kind = u.kind;
-    t->fd = u.std_fd;
-    memcpy(t->host, u.host, sizeof t->host);
-    memcpy(t->port, u.port, sizeof t->port);
+    t->kind = u->kind;
+    t->fd = u->std_fd;
+    memcpy(t->host, u->host, sizeof t->host);
+    memcpy(t->port, u->port, sizeof t->port);
     return 0;
 }
 
@@ -140,13 +139,30 @@ static int file_path_open(struct rep_transport *t, char *err, size_t errlen)
     return fd;
 }
 
+/* A descriptor scope handed the process (file://fd/N): a copy of our own,
+ * high; N stays the caller's, who closes it. Never reopened: it names a
+ * file the process cannot reach by any path. */
+static int handed_fd_copy(int n, char *err, size_t errlen)
+{
+    int fd = fcntl(n, F_DUPFD_CLOEXEC, 0);
+
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot use descriptor %d: %s", n, strerror(errno));
+        return -1;
+    }
+    return rep_fd_move_high(fd);
+}
+
 int rep_transport_open(struct rep_transport *t, const char *url,
                        char *err, size_t errlen)
 {
-    if (url_parse(t, url, err, errlen) < 0)
+    struct rep_url u;
+
+    if (url_parse(t, url, &u, err, errlen) < 0)
         return -1;
-    if (t->kind == REP_TRANSPORT_FILE && t->fd < 0) {      /* a path */
-        int fd = file_path_open(t, err, errlen);
+    if (t->kind == REP_TRANSPORT_FILE && t->fd < 0) {      /* a path, or handed */
+        int fd = u.handed_fd >= 0 ? handed_fd_copy(u.handed_fd, err, errlen)
+                                  : file_path_open(t, err, errlen);
         if (fd < 0) {
             t->kind = REP_TRANSPORT_OFF;
             return -1;

@@ -1,6 +1,7 @@
 /* rep_url.c: what a destination URL names. */
 #include "rep_url.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +60,24 @@ static int unix_parse(struct rep_url *u, const char *url, const char *rest,
     return 0;
 }
 
-/* file://stdout, file://stderr or file:///abs/path (opened by the
- * transport). */
+/* file://fd/N: N, a descriptor number written by scope, or -1. */
+static int handed_fd_parse(const char *rest)
+{
+    char *end;
+
+    if (strncmp(rest, "fd/", 3) != 0 || rest[3] < '0' || rest[3] > '9')
+        return -1;
+    long n = strtol(rest + 3, &end, 10);
+    return *end == '\0' && n <= INT_MAX ? (int)n : -1;
+}
+
+/* file://stdout, file://stderr, file://fd/N or file:///abs/path (opened by
+ * the transport). */
 static int file_parse(struct rep_url *u, const char *url, const char *rest,
                       char *err, size_t errlen)
 {
+    if ((u->handed_fd = handed_fd_parse(rest)) >= 0)
+        return 0;
     if (!strcmp(rest, "stdout"))
         u->std_fd = STDOUT_FILENO;
     else if (!strcmp(rest, "stderr"))
@@ -103,6 +117,7 @@ int rep_url_parse(const char *url, struct rep_url *u, char *err, size_t errlen)
 
     memset(u, 0, sizeof *u);
     u->std_fd = -1;
+    u->handed_fd = -1;
     if (strlen(url) >= REP_URL_MAX) {
         snprintf(err, errlen, "destination is longer than %d bytes", REP_URL_MAX - 1);
         return -1;

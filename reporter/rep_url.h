@@ -2,6 +2,9 @@
  *
  *   file:///abs/path     a file
  *   file://stdout, file://stderr
+ *   file://fd/N          a file the process was handed open as descriptor N
+ *                        (scope attach into another mount namespace: the
+ *                        file is the host's, opened by scope there)
  *   udp://host:port      StatsD's home
  *   tcp://host:port      a stream of lines
  *   unix:///abs/path     a stream to a filesystem socket
@@ -32,6 +35,7 @@ enum rep_transport_kind {
 struct rep_url {
     enum rep_transport_kind kind;   /* OFF: the empty URL */
     int std_fd;         /* file://stdout or file://stderr: 1 or 2; else -1 */
+    int handed_fd;      /* file://fd/N: N; else -1 */
     char host[256];     /* udp/tcp host; unix: the path, or @name */
     char port[6];       /* udp/tcp */
 };

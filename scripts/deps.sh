@@ -11,10 +11,14 @@ set -eu
 # Tests: python3 with jsonschema (schema validation), util-linux (setpriv),
 # tmux (drives scope top on a terminal),
 # Etsy's StatsD daemon from npm (below),
-# and the real servers and load generators attach is tested against.
+# and the real servers and load generators attach is tested against;
+# podman with runc (runc named: the alternative, crun, fails on some
+# kernels' cgroup layouts), tar and iproute2 for the container tests
+# (tests/container: images made with podman import, loopback brought up
+# in bare network namespaces).
 PACKAGES="build-essential cmake pkg-config libelf-dev libunwind-dev check \
 libjansson-dev libyaml-dev libncurses-dev python3 python3-jsonschema coreutils util-linux procps curl \
-nginx redis-server redis-tools wrk tmux"
+nginx redis-server redis-tools wrk tmux podman runc tar iproute2"
 # Benchmark: the tools scope is compared with, and instruction counters.
 [ "${1:-}" = "--bench" ] && PACKAGES="$PACKAGES strace ltrace valgrind linux-perf"
 # Fuzzing: libFuzzer comes with clang.

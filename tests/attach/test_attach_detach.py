@@ -213,28 +213,6 @@ class Refuse(TargetTest):
         self.refused(r, "not writable by group or others")
         self.untouched(p.pid)
 
-    def test_other_mount_namespace(self):
-        # the library must be the same file inside the target's mount namespace
-        hidden = tempfile.mkdtemp(prefix="scope-att-ns-")
-        self.addCleanup(shutil.rmtree, hidden, True)
-        os.chmod(hidden, 0o755)
-        lib = os.path.join(hidden, "libscope.so")
-        shutil.copy(LIB, lib)
-        p = self.start(["unshare", "-m", "--propagation", "private", "sh", "-c",
-                        f"mount -t tmpfs tmpfs {hidden} && exec sleep 30"])
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and p.poll() is None:
-            with open(f"/proc/{p.pid}/comm") as f:
-                if f.read().strip() == "sleep":
-                    break
-            time.sleep(0.01)
-        if p.poll() is not None:
-            self.skipTest("cannot make a mount namespace here")
-        wait_blocked(p.pid)
-        r = self.scope("attach", str(p.pid), env=dict(self.env, SCOPE_LIB_PATH=lib))
-        self.refused(r, "another mount namespace", "install scope inside it")
-        self.untouched(p.pid)
-
     def test_exits_during_attach(self):
         # Whatever moment it dies at: a clear message, no crash, no hang.
         accepted = ("no process with PID", "exited during attach", "zombie", "exiting")

@@ -171,6 +171,32 @@ START_TEST(statsd_delimiters_in_values)
 }
 END_TEST
 
+/* A process in a container: both pids and the container's id, in StatsD
+ * tags, NDJSON metrics and event bodies; the host pid left out where it
+ * is the pid (a fork child's is unknown: 0). */
+START_TEST(container_ident)
+{
+    struct rep_ident in = ident;
+    struct rep_metric m = { .name = "fs.open", .type = REP_COUNTER, .value = 1 };
+
+    in.pid = 7;
+    in.host_pid = 4242;
+    strcpy(in.container_id, "abc123");
+    ck_assert_str_eq(statsd(NULL, &in, &m),
+        "fs.open:1|c|#proc:dd,pid:7,host_pid:4242,container_id:abc123,host:box\n");
+    ck_assert_uint_ne(rep_fmt_metric_json(line, sizeof line, &in, &m, 0.5), 0);
+    ck_assert_msg(strstr(line, "\"pid\":7,\"host_pid\":4242,\"container_id\":\"abc123\","),
+                  "%s", line);
+    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, &in, "fs", "fs.open", 0.5, NULL, 0),
+                      0);
+    ck_assert_msg(strstr(line, "\"pid\":7,\"host_pid\":4242,\"container_id\":\"abc123\","),
+                  "%s", line);
+    in.host_pid = 0;
+    in.container_id[0] = '\0';
+    ck_assert_str_eq(statsd(NULL, &in, &m), "fs.open:1|c|#proc:dd,pid:7,host:box\n");
+}
+END_TEST
+
 /* rep_fmt_statsd_trim on a copy of text; the result as a string. */
 static const char *trimmed(const char *text, size_t maxlen)
 {
@@ -616,6 +642,7 @@ static Suite *rep_fmt_suite(void)
     tcase_add_test(statsd_tc, statsd_timer);
     tcase_add_test(statsd_tc, statsd_sample_rate);
     tcase_add_test(statsd_tc, statsd_delimiters_in_values);
+    tcase_add_test(statsd_tc, container_ident);
     suite_add_tcase(s, statsd_tc);
 
     tcase_add_test(trim_tc, trim_fits_untouched);

@@ -4,6 +4,7 @@
  * address that never answers among a name's addresses. */
 #include "check_suite.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -22,7 +23,7 @@ static char err[512];
 
 START_TEST(url_check_accepts)
 {
-    const char *good[] = { "file:///tmp/x", "file://stdout", "file://stderr",
+    const char *good[] = { "file:///tmp/x", "file://stdout", "file://stderr", "file://fd/3",
                            "udp://127.0.0.1:8125", "tcp://localhost:9109",
                            "tcp://[::1]:1", "unix:///run/x.sock", "unix://@name", "" };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
@@ -33,7 +34,8 @@ END_TEST
 
 START_TEST(url_check_rejects)
 {
-    const char *bad[] = { "file://rel", "udp://h", "udp://h:0", "udp://h:65536",
+    const char *bad[] = { "file://rel", "file://fd/", "file://fd/3x", "file://fd/-1",
+                          "file://fd/99999999999", "udp://h", "udp://h:0", "udp://h:65536",
                           "tcp://:80", "tcp://h:8x", "tcp://[::1:80", "unix://rel",
                           "unix://@", "http://h:80", "/tmp/x", "udp://h:-1" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -41,6 +43,33 @@ START_TEST(url_check_rejects)
         ck_assert_msg(rep_transport_url_check(bad[i], err, sizeof err) < 0, "%s", bad[i]);
         ck_assert_msg(err[0] != '\0', "%s: no reason", bad[i]);
     }
+}
+END_TEST
+
+/* file://fd/N: what scope hands a process in another mount namespace. The
+ * lines go to that file through the transport's own copy; N stays the
+ * caller's (scope closes it), open and untouched after the transport is
+ * closed. */
+START_TEST(handed_descriptor_is_copied)
+{
+    char path[] = "/tmp/scope-handed-XXXXXX", url[64], got[64] = "";
+    struct rep_transport t;
+    int n = mkstemp(path);
+
+    ck_assert_int_ge(n, 0);
+    unlink(path);
+    snprintf(url, sizeof url, "file://fd/%d", n);
+    ck_assert_msg(rep_transport_open(&t, url, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_ne(t.fd, n);
+    rep_transport_write(&t, "one line\n", 9);
+    rep_transport_finish(&t, 1000);
+    rep_transport_close(&t);
+    ck_assert_int_eq(fcntl(n, F_GETFD), 0);         /* still open, as it was */
+    ck_assert_int_eq(pread(n, got, sizeof got - 1, 0), 9);
+    ck_assert_str_eq(got, "one line\n");
+    close(n);
+    ck_assert_int_lt(rep_transport_open(&t, url, err, sizeof err), 0);  /* closed now */
+    ck_assert_msg(strstr(err, "cannot use descriptor"), "%s", err);
 }
 END_TEST
 
@@ -336,6 +365,7 @@ static Suite *rep_transport_suite(void)
 
     tcase_add_test(url, url_check_accepts);
     tcase_add_test(url, url_check_rejects);
+    tcase_add_test(url, handed_descriptor_is_copied);
     suite_add_tcase(s, url);
     tcase_set_timeout(net, 30);
     tcase_add_test(net, tcp_down_then_up_counts_exactly);

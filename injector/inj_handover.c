@@ -1,0 +1,295 @@
+/* inj_handover.c: descriptors for a process whose files are not ours (see
+ * inj_handover.h). */
+#include "inj_handover.h"
+#include "inj_judge.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+bool inj_handover_needed(pid_t pid)
+{
+    return !inj_proc_same_mount_ns(pid) || !inj_proc_same_root(pid);
+}
+
+/* ---- before the stop ------------------------------------------------------ */
+
+/* The library in a memfd sealed against any change: the target maps it
+ * privately (sealing forbids only shared writable mappings). */
+static int library_memfd(const char *lib, char *why, size_t len)
+{
+    struct stat st;
+    int in = open(lib, O_RDONLY | O_CLOEXEC), fd = -1;
+    off_t off = 0;
+
+    if (in < 0 || fstat(in, &st) != 0) {
+        snprintf(why, len, "cannot read %s: %s", lib, strerror(errno));
+        goto out;
+    }
+    /* The file opened, not the one judged: it may have been swapped since. */
+    if (!S_ISREG(st.st_mode) || !inj_library_file_safe(&st)) {
+        snprintf(why, len, "%s changed since it was checked (now uid %u, mode %04o)", lib,
+                 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+        goto out;
+    }
+    fd = memfd_create("libscope.so", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    while (fd >= 0 && off < st.st_size)
+        if (sendfile(fd, in, &off, (size_t)(st.st_size - off)) <= 0)
+            break;
+    if (fd < 0 || off != st.st_size ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+        snprintf(why, len, "cannot copy %s into a sealed memfd: %s", lib,
+                 fd < 0 || off != st.st_size ? strerror(errno ? errno : EIO) : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+out:
+    if (in >= 0)
+        close(in);
+    return fd;
+}
+
+/* A file:///path destination, opened here as the library would open it
+ * (appending, created 0600, a FIFO without reader refused at once); -2:
+ * not a path (a network or std destination: the target reaches it). */
+static int dest_open(const char *url, char *why, size_t len)
+{
+    const char *path = url + strlen("file://");
+
+    if (strncmp(url, "file://", strlen("file://")) != 0 || path[0] != '/')
+        return -2;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
+    if (fd < 0)
+        snprintf(why, len, "cannot open %s: %s", path,
+                 errno == ENXIO ? "it is a FIFO with no reader" : strerror(errno));
+    return fd;
+}
+
+int inj_handover_prepare(struct inj_handover *h, pid_t pid, const struct inj_maps *maps,
+                         const char *lib, const struct inj_dests *to, char *why, size_t len)
+{
+    static const char *const fns[] = {"socketpair", "recvmsg", "close"};
+    uintptr_t *addr[] = {&h->socketpair, &h->recvmsg, &h->close};
+
+    for (int i = 0; i < INJ_HAND_N; i++)
+        h->ours[i] = h->theirs[i] = -1;
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (inj_libc_symbol(pid, maps, fns[i], addr[i]) != 0) {
+            snprintf(why, len, "cannot find %s in the process's libc", fns[i]);
+            return -1;
+        }
+    if (lib && (h->ours[INJ_HAND_LIB] = library_memfd(lib, why, len)) < 0)
+        return -1;
+    if ((h->ours[INJ_HAND_METRICS] = dest_open(to->metric, why, len)) == -1 ||
+        (h->ours[INJ_HAND_EVENTS] = dest_open(to->event, why, len)) == -1) {
+        inj_handover_free(h);
+        return -1;
+    }
+    return 0;
+}
+
+void inj_handover_free(struct inj_handover *h)
+{
+    for (int i = 0; i < INJ_HAND_N; i++) {
+        if (h->ours[i] >= 0)
+            close(h->ours[i]);
+        h->ours[i] = -1;
+    }
+}
+
+/* ---- on the stopped thread ------------------------------------------------ */
+
+static int call(struct inj_tracee *t, uintptr_t fn, uint64_t a, uint64_t b, uint64_t c,
+                uint64_t d, const char *what)
+{
+    uint64_t args[] = {a, b, c, d};
+    return inj_ptrace_call_safe(t, fn, args, 4, what);
+}
+
+/* Our descriptors that go over, in order; their indexes in idx. */
+static int fds_to_send(const struct inj_handover *h, int *fds, int *idx)
+{
+    int n = 0;
+
+    for (int i = 0; i < INJ_HAND_N; i++)
+        if (h->ours[i] >= 0) {
+            idx[n] = i;
+            fds[n++] = h->ours[i];
+        }
+    return n;
+}
+
+/* Send fds over the target's socket `theirs`, through our copy of it. */
+static int send_rights(struct inj_tracee *t, int theirs, const int *fds, int n)
+{
+    union { char buf[CMSG_SPACE(sizeof(int) * INJ_HAND_N)]; struct cmsghdr align; } ctl;
+    char byte = 's';
+    struct iovec iov = {&byte, 1};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                        .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n)};
+    int pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0), sock = -1;
+
+    if (pidfd >= 0)
+        sock = (int)syscall(SYS_pidfd_getfd, pidfd, theirs, 0);
+    memset(ctl.buf, 0, sizeof ctl.buf);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+    memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
+    int rc = sock >= 0 && sendmsg(sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) == 1 ? 0 : -1;
+    if (rc != 0)
+        snprintf(t->why, sizeof t->why, "cannot hand descriptors to %d: %s", (int)t->pid,
+                 strerror(errno));
+    if (sock >= 0)
+        close(sock);
+    if (pidfd >= 0)
+        close(pidfd);
+    return rc == 0 ? 0 : INJ_FAILED;
+}
+
+/* What recvmsg fills in the target, laid out as one block pushed below its
+ * red zone (the pointers are the target's addresses). */
+struct recv_block {
+    struct msghdr mh;
+    struct iovec iov;
+    union { char buf[CMSG_SPACE(sizeof(int) * INJ_HAND_N)]; struct cmsghdr align; } ctl;
+    char byte;
+};
+
+/* recvmsg in the target; the numbers it got into fds, *got of them: all n,
+ * or on failure those the kernel could install (to be closed). */
+static int receive_rights(struct inj_tracee *t, const struct inj_handover *h, int sock,
+                          int *fds, int n, int *got)
+{
+    struct recv_block b;
+    uintptr_t at;
+    int rc;
+
+    memset(&b, 0, sizeof b);
+    if ((rc = inj_ptrace_push(t, &b, sizeof b, &at)) != 0)
+        return rc;
+    b.mh.msg_iov = (struct iovec *)(at + offsetof(struct recv_block, iov));
+    b.mh.msg_iovlen = 1;
+    b.mh.msg_control = (void *)(at + offsetof(struct recv_block, ctl));
+    b.mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+    b.iov.iov_base = (void *)(at + offsetof(struct recv_block, byte));
+    b.iov.iov_len = 1;
+    if ((rc = inj_ptrace_write(t, at, &b, sizeof b)) != 0 ||
+        (rc = call(t, h->recvmsg, (uint64_t)sock, at, MSG_CMSG_CLOEXEC | MSG_DONTWAIT, 0,
+                   "recvmsg")) != 0)
+        return rc;
+    if ((rc = inj_proc_read(t->tid, at, &b, sizeof b)) != 0) {
+        snprintf(t->why, sizeof t->why, "cannot read %d's memory: %s", (int)t->pid,
+                 strerror(-rc));
+        return INJ_FAILED;
+    }
+    /* The header as the target's recvmsg left it, read at our copy: when
+     * its table was full, the kernel installed only the first ones. */
+    struct cmsghdr *c = (struct cmsghdr *)b.ctl.buf;
+    *got = 0;
+    if (b.mh.msg_controllen >= CMSG_LEN(0) && c->cmsg_level == SOL_SOCKET &&
+        c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(0) &&
+        c->cmsg_len <= CMSG_LEN(sizeof(int) * (size_t)n))
+        *got = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)*got);
+    if (*got != n || (b.mh.msg_flags & MSG_CTRUNC)) {
+        snprintf(t->why, sizeof t->why, "%d did not receive the descriptors scope handed it "
+                 "(its descriptor table is full?)", (int)t->pid);
+        return INJ_FAILED;
+    }
+    return 0;
+}
+
+/* What went over: all of them, or on failure (t->why) what the target
+ * got, which the caller closes as after a success. */
+int inj_handover_send(struct inj_tracee *t, struct inj_handover *h)
+{
+    int sv[2] = {-1, -1}, fds[INJ_HAND_N], idx[INJ_HAND_N], got[INJ_HAND_N], ngot = 0;
+    int n = fds_to_send(h, fds, idx), rc;
+    uintptr_t at;
+
+    if (n == 0)
+        return 0;
+    if ((rc = inj_ptrace_push(t, sv, sizeof sv, &at)) != 0 ||
+        (rc = call(t, h->socketpair, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, at,
+                   "socketpair")) != 0)
+        return rc;
+    if (inj_proc_read(t->tid, at, sv, sizeof sv) != 0 || sv[0] < 0 || sv[1] < 0) {
+        snprintf(t->why, sizeof t->why, "socketpair failed in %d (its descriptor table is "
+                 "full?)", (int)t->pid);
+        return INJ_FAILED;
+    }
+    rc = send_rights(t, sv[1], fds, n);
+    if (rc == 0)
+        rc = receive_rights(t, h, sv[0], got, n, &ngot);
+    for (int i = 0; i < ngot; i++)
+        h->theirs[idx[i]] = got[i];     /* closed by inj_handover_close */
+    /* The pair goes whatever happened; a failure above already set why. */
+    for (int i = 0; i < 2; i++) {
+        int crc = call(t, h->close, (uint64_t)sv[i], 0, 0, 0, "close");
+        if (rc == 0)
+            rc = crc;
+    }
+    return rc;
+}
+
+void inj_handover_names(const struct inj_handover *h, const struct inj_dests *to, char *lib,
+                        size_t cap, struct inj_dests *named)
+{
+    *named = *to;
+    snprintf(lib, cap, "/proc/self/fd/%d", h->theirs[INJ_HAND_LIB]);
+    if (h->theirs[INJ_HAND_METRICS] >= 0)
+        snprintf(named->metric, sizeof named->metric, "file://fd/%d",
+                 h->theirs[INJ_HAND_METRICS]);
+    if (h->theirs[INJ_HAND_EVENTS] >= 0)
+        snprintf(named->event, sizeof named->event, "file://fd/%d", h->theirs[INJ_HAND_EVENTS]);
+}
+
+int inj_handover_close(struct inj_tracee *t, struct inj_handover *h, int i)
+{
+    int fd = h->theirs[i];
+
+    if (fd < 0)
+        return 0;
+    h->theirs[i] = -1;
+    return call(t, h->close, (uint64_t)fd, 0, 0, 0, "close");
+}
+
+/* ---- can the target open what it is handed -------------------------------- */
+
+int inj_handover_proc_check(pid_t pid, char *why, size_t len)
+{
+    struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+                                      RESOLVE_NO_MAGICLINKS};
+    char path[64];
+    struct statfs fs;
+    int root, fd = -1;
+
+    snprintf(path, sizeof path, "/proc/%d/root", (int)pid);
+    root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root >= 0)
+        fd = (int)syscall(SYS_openat2, root, "proc", &how, sizeof how);
+    int ok = fd >= 0 && fstatfs(fd, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
+    if (!ok)
+        snprintf(why, len, "its root directory has no procfs at /proc (%s): scope hands "
+                 "the library over as /proc/self/fd/N, which the process must be able to "
+                 "open; mount proc there", fd < 0 ? strerror(errno) : "another filesystem");
+    if (fd >= 0)
+        close(fd);
+    if (root >= 0)
+        close(root);
+    return ok ? 0 : -1;
+}

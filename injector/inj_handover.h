@@ -1,0 +1,70 @@
+/* inj_handover.h: a process whose files are not ours (another mount
+ * namespace: a container, systemd's PrivateTmp; or another root: a chroot)
+ * gets what it needs as open descriptors, never as paths.
+ *
+ * A container's root is untrusted: any path we wrote into its filesystem
+ * could be swapped by its processes between our write and their open (a
+ * symlink, a rename), and a host path means nothing there. So scope opens
+ * everything on the host side, before the target is stopped: the library
+ * as a sealed memfd (nobody can change it, and it vanishes with the last
+ * mapping: nothing of ours is ever in the container's filesystem), the
+ * session's files (or the file:// destinations given) as the host names
+ * them. While the thread is stopped they go over a socketpair made in the
+ * target (SCM_RIGHTS); the target dlopens /proc/self/fd/N, the library
+ * takes its copies of the files (file://fd/N), and every number handed
+ * over is closed again before the thread is let go.
+ */
+#ifndef INJ_HANDOVER_H
+#define INJ_HANDOVER_H
+
+#include "inj_inject.h"
+#include "inj_session.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* The descriptors handed over, in this order; -1: none (already loaded; a
+ * network or std destination, which is reached from the target). */
+enum { INJ_HAND_LIB, INJ_HAND_METRICS, INJ_HAND_EVENTS, INJ_HAND_N };
+
+struct inj_handover {
+    int ours[INJ_HAND_N];       /* in scope */
+    int theirs[INJ_HAND_N];     /* in the target, while it is stopped */
+    uintptr_t socketpair, recvmsg, close;   /* the target's libc's */
+};
+
+/* Is pid's filesystem not ours: another mount namespace, or another root
+ * directory? Then it gets descriptors. */
+bool inj_handover_needed(pid_t pid);
+
+/* Before the stop: the libc functions the handover calls in the target
+ * (maps, libc: as inj_libc_resolve had them), the library (lib; NULL when
+ * it is loaded already) copied into a sealed memfd, and the file://
+ * destinations of to opened on the host. 0, or -1 with why. */
+int inj_handover_prepare(struct inj_handover *h, pid_t pid, const struct inj_maps *maps,
+                         const char *lib, const struct inj_dests *to, char *why, size_t len);
+
+/* On the stopped thread: the descriptors into the target (h->theirs). 0,
+ * INJ_FAILED (t->why) or INJ_EXITED; after a failure h->theirs holds what
+ * the target did receive (a full descriptor table takes only some), to be
+ * closed like the rest. */
+int inj_handover_send(struct inj_tracee *t, struct inj_handover *h);
+
+/* What the target dlopens (/proc/self/fd/N) and the destinations it is
+ * configured with (file://fd/N where handed), from h->theirs. */
+void inj_handover_names(const struct inj_handover *h, const struct inj_dests *to, char *lib,
+                        size_t cap, struct inj_dests *named);
+
+/* On the stopped thread: close the target's copy of descriptor i, if it
+ * has one. */
+int inj_handover_close(struct inj_tracee *t, struct inj_handover *h, int i);
+
+/* Our descriptors closed. */
+void inj_handover_free(struct inj_handover *h);
+
+/* Can the target open /proc/self/fd/N: is there a procfs at /proc under
+ * its root? Looked up without following any symlink of its filesystem. 0,
+ * or -1 with why. */
+int inj_handover_proc_check(pid_t pid, char *why, size_t len);
+
+#endif

@@ -1,0 +1,90 @@
+"""test_container_bad.py: the bad cases of attaching into a container give
+a clear error or a working attach, never a harmed target:
+
+  - the container exits while scope attaches (killed at moments spread
+    over the attach): scope says so, exits 1, never crashes nor hangs;
+  - a read-only root filesystem (podman --read-only): scope writes
+    nothing there, so the attach works as anywhere;
+  - a user namespace where scope's uid (root) maps to nobody and the
+    process runs as an unprivileged host uid: the attach works.
+
+Each TestCase class is one ctest.
+"""
+import os
+import signal
+import subprocess
+import threading
+import unittest
+
+from ctrtest import BareNamespaceAttach, PodmanAttach
+
+UNPRIVILEGED = ["setpriv", "--reuid=65533", "--regid=65533", "--clear-groups"]
+
+
+class ExitsMidAttach(BareNamespaceAttach):
+    def test_killed_during_attach(self):
+        accepted = ("exited during attach", "no process with PID", "zombie", "exiting")
+        outcomes = set()
+        # scope takes ~10 ms to stop it, and keeps it stopped for ~5
+        for delay in (0.002, 0.005, 0.008, 0.011, 0.014, 0.017, 0.02, 0.03, 0.05):
+            p, pid = self.start_worker()
+            killer = threading.Timer(delay, os.kill, (pid, signal.SIGKILL))
+            killer.start()
+            r = self.scope("attach", "-m", "file://" + self.metrics, "-e",
+                           "file://" + self.events, str(pid), check=None, timeout=30)
+            killer.join()
+            p.wait(timeout=30)
+            self.assertIn(r.returncode, (0, 1), f"delay {delay}: {r.stderr}")
+            outcomes.add(r.returncode)
+            if r.returncode == 1:
+                self.assertTrue(any(a in r.stderr for a in accepted),
+                                f"delay {delay}: {r.stderr}")
+            self.assertNotIn("scope: session", r.stderr if r.returncode else "")
+
+
+class FullDescriptorTable(BareNamespaceAttach):
+    """Room for the pair scope receives over but not for all it hands:
+    a clear error, and not one number left in the program's table."""
+    chroot_prefix = "prlimit --nofile=6"
+
+    def test_refused_and_untouched(self):
+        p, pid = self.start_worker()
+        fds = self.fds(pid)
+        r = self.scope("attach", "-m", "file://" + self.metrics, "-e", "file://" + self.events,
+                       str(pid), check=1)
+        self.assertIn("descriptor", r.stderr)
+        self.assertEqual(self.fds(pid), fds)
+        self.io(p)
+        self.quit(p)
+
+
+class UserNamespace(BareNamespaceAttach):
+    """Its own user namespace, made by an unprivileged user: its root is
+    host uid 65533, and host root (scope) is nobody there."""
+
+    def start_worker(self):
+        os.chmod(self.dir, 0o755)
+        inner = (f"ip link set lo up && mount -t proc proc {self.root}/proc && "
+                 f"exec chroot {self.root} /bin/ctr_worker")
+        p = self.started([*UNPRIVILEGED, "unshare", "--user", "--map-root-user", "--mount",
+                          "--pid", "--net", "--fork", "sh", "-c", inner])
+        return p, self.child_pid(p.pid)
+
+    def test_root_is_nobody_there(self):
+        p, pid = self.start_worker()
+        with open(f"/proc/{pid}/uid_map") as f:
+            self.assertEqual(f.read().split(), ["0", "65533", "1"])
+        self.cycle(p, pid)
+
+
+class ReadOnlyRoot(PodmanAttach):
+    def test_read_only_root(self):
+        p, pid = self.start_worker(extra=["--read-only"])
+        with open(f"/proc/{pid}/mountinfo") as f:
+            root = next(l.split() for l in f if l.split()[4] == "/")
+        self.assertIn("ro", root[5].split(","), root)
+        self.cycle(p, pid)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -15,6 +15,10 @@
 #include <threads.h>
 #include "elfpatch.h"
 
+/* Declared by glibc's <sys/stat.h>, not by musl's (1.2.3): the wrapper
+ * only hands the pointer on. */
+struct statx;
+
 #define IP_HOOK(ret, name, params) \
     extern ret (*ip_real_##name) params; \
     ret ip_wrap_##name params;

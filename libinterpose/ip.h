@@ -22,6 +22,7 @@
 #include <time.h>
 #include "ip_queue.h"
 #include "ip_sample.h"
+#include "ip_tls_model.h"
 #include "ip_vfork.h"
 #include "rep.h"
 
@@ -77,9 +78,9 @@ struct ip_tls {
     bool tallying;              /* between finding a tally and adding to it */
 };
 
-/* initial-exec: a tiny block that works under dlopen too (the loader keeps a
- * surplus of static TLS for this) and costs no __tls_get_addr call. */
-extern __thread struct ip_tls ip_tls __attribute__((tls_model("initial-exec")));
+/* A tiny block, reached without a call where the C library allows it
+ * (ip_tls_model.h). */
+extern IP_TLS struct ip_tls ip_tls;
 
 int ip_threads_init(void);
 struct ip_thread *ip_thread_self(void);

@@ -15,6 +15,7 @@
 #include "inj_config.h"
 #include "inj_help.h"
 #include "inj_inject.h"
+#include "inj_interp.h"
 #include "inj_judge.h"
 #include "inj_libcopy.h"
 #include "inj_lock.h"
@@ -129,6 +130,19 @@ static int attach_report(const struct inj_process *t, const struct attach_job *j
     return 0;
 }
 
+/* lib becomes the build of libscope.so for t's C library. 0, or 1
+ * printed. */
+static int attach_library(const struct inj_process *t, char *lib, size_t cap)
+{
+    char exe[64], glibc[PATH_MAX], why[PATH_MAX * 2 + 256];
+
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)t->proc);
+    snprintf(glibc, sizeof glibc, "%s", lib);
+    if (inj_interp_library(exe, glibc, lib, cap, why, sizeof why) == 0)
+        return 0;
+    return why[0] ? inj_judge_fail(t, why) : 1;
+}
+
 /* Attach t, holding its lock. */
 static int attach_target(const struct inj_attach_opts *o, const struct inj_config *cfg,
                          const struct inj_process *t)
@@ -138,7 +152,8 @@ static int attach_target(const struct inj_attach_opts *o, const struct inj_confi
     char ours[PATH_MAX], lib[PATH_MAX + 96];
     int rc;
 
-    if (inj_find_library(ours, sizeof ours) < 0 || inj_library_for(t, ours, lib, sizeof lib) < 0)
+    if (inj_find_library(ours, sizeof ours) < 0 || attach_library(t, ours, sizeof ours) != 0 ||
+        inj_library_for(t, ours, lib, sizeof lib) < 0)
         return 1;
     if ((rc = attach_judge(t, lib, &j.loaded)) != 0)
         return rc == 2 ? 0 : rc;

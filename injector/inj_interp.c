@@ -1,0 +1,47 @@
+/* inj_interp.c: the build of libscope.so a program loads (see
+ * inj_interp.h). */
+#include "inj_interp.h"
+
+#include "elfpatch.h"
+#include "inj_target.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Where the musl build lies, relative to the glibc build's directory. */
+#define MUSL_LIBRARY "musl/libscope.so"
+
+/* musl names its dynamic linker ld-musl-<arch>.so.1, wherever it is. */
+static int interp_is_musl(const char *interp)
+{
+    const char *slash = strrchr(interp, '/');
+    const char *base = slash ? slash + 1 : interp;
+
+    return strncmp(base, "ld-musl-", 8) == 0;
+}
+
+int inj_interp_library(const char *exe, const char *lib, char *out, size_t cap, char *why,
+                       size_t whylen)
+{
+    char interp[PATH_MAX], musl[PATH_MAX + 32];
+
+    why[0] = '\0';
+    if (ep_elf_interp(exe, interp, sizeof interp) != 0 || !interp_is_musl(interp)) {
+        if ((size_t)snprintf(out, cap, "%s", lib) < cap)
+            return 0;
+        snprintf(why, whylen, "the path of libscope.so is too long");
+        return -1;
+    }
+    const char *slash = strrchr(lib, '/');
+    snprintf(musl, sizeof musl, "%.*s/%s", slash ? (int)(slash - lib) : 1, slash ? lib : ".",
+             MUSL_LIBRARY);
+    int rc = inj_library_check(musl, "", out, cap);
+    if (rc == -1)
+        snprintf(why, whylen, "it runs on musl (its dynamic linker is %s), and this scope has "
+                 "no libscope.so built for musl (%s: %s): build scope where musl-gcc is "
+                 "installed (Debian: musl-tools), which makes it", interp, musl,
+                 strerror(errno));
+    return rc < 0 ? -1 : 0;
+}

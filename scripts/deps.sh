@@ -6,12 +6,13 @@
 #   scripts/deps.sh --fuzz    also clang, for tests/fuzz/run
 set -eu
 
-# Build: compilers, cmake, libelf, libunwind, Check, jansson, libyaml.
+# Build: compilers, cmake, libelf, libunwind, Check, jansson, libyaml;
+# musl-tools for libscope's musl build and the musl test programs.
 # Tests: python3 with jsonschema (schema validation), util-linux (setpriv),
 # Etsy's StatsD daemon from npm (below),
 # and the real servers and load generators attach is tested against.
 PACKAGES="build-essential cmake pkg-config libelf-dev libunwind-dev check \
-libjansson-dev libyaml-dev python3 python3-jsonschema coreutils util-linux procps curl \
+libjansson-dev libyaml-dev musl-tools python3 python3-jsonschema coreutils util-linux procps curl \
 nginx redis-server redis-tools wrk"
 # Benchmark: the tools scope is compared with, and instruction counters.
 [ "${1:-}" = "--bench" ] && PACKAGES="$PACKAGES strace ltrace valgrind linux-perf"

@@ -1,0 +1,180 @@
+"""test_musl.py: programs linked against musl (what Alpine images run),
+observed with the musl build of libscope.so (lib/musl/libscope.so), which
+scope picks by the program's dynamic linker (PT_INTERP):
+  - under `scope run` and `scope attach`, every byte of file and socket I/O
+    counted exactly; after detach nothing more is counted, every GOT slot
+    holds what it held before (`scope inspect --json`) and the program
+    exits 0;
+  - the same for a -fno-plt build, whose calls go through GLOB_DAT slots;
+  - a musl program scope cannot serve (this scope has no musl build) is
+    refused with the reason: the program is not started with a library
+    that would kill it (glibc's, exit 127), and an attach leaves it
+    untouched.
+The programs are tests/musl/musl_worker.c, built with musl-gcc."""
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import unittest
+
+from scopetest import BUILD, LIB, AttachTest, metrics_named, per_file_sum, read_ndjson
+
+FIXTURES = os.path.join(BUILD, "tests", "musl")
+WORKER = os.path.join(FIXTURES, "musl_worker")
+WORKER_NOPLT = os.path.join(FIXTURES, "musl_worker_noplt")
+MUSL_LIB = os.path.join(BUILD, "lib", "musl", "libscope.so")
+MUSL_LOADER = "/lib/ld-musl-x86_64.so.1"
+
+
+def net_sums(lines, name, port):
+    """Summed _value of the per-connection `name` lines whose peer is port."""
+    return sum(b["_value"] for b in metrics_named(lines, name) if b.get("remotep") == port)
+
+
+class EchoServer:
+    """A loopback TCP server that sends back what each connection sent,
+    once the peer has shut down its side."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with c:
+                data = b""
+                while True:
+                    d = c.recv(65536)
+                    if not d:
+                        break
+                    data += d
+                c.sendall(data)
+
+    def close(self):
+        self.sock.close()
+
+
+class MuslTest(AttachTest):
+    def setUp(self):
+        super().setUp()
+        self.assertTrue(shutil.which("musl-gcc"), "musl-gcc is missing: install musl-tools "
+                        "(scripts/deps.sh does)")
+        for f in (WORKER, WORKER_NOPLT, MUSL_LIB):
+            self.assertTrue(os.path.exists(f), f"{f} was not built")
+        with open(WORKER, "rb") as f:
+            self.assertIn(MUSL_LOADER.encode(), f.read(4096), "the worker is not musl-linked")
+        self.server = EchoServer()
+        self.addCleanup(self.server.close)
+        self.data = os.path.join(self.dir, "data")
+
+    def commands(self, nfile, nnet):
+        return [f"file {self.data} {nfile}", f"net {self.server.port} {nnet}"]
+
+    def assert_counted(self, lines, nfile, nnet):
+        self.assertEqual(per_file_sum(lines, "fs.write").get(self.data), nfile)
+        self.assertEqual(per_file_sum(lines, "fs.read").get(self.data), nfile)
+        self.assertEqual(per_file_sum(lines, "fs.open").get(self.data), 2)
+        self.assertEqual(per_file_sum(lines, "fs.close").get(self.data), 2)
+        self.assertEqual(net_sums(lines, "net.tx", self.server.port), nnet)
+        self.assertEqual(net_sums(lines, "net.rx", self.server.port), nnet)
+
+
+class MuslRun(MuslTest):
+    """scope run: the musl build is preloaded, the counts are exact."""
+
+    def check_run(self, program):
+        script = os.path.join(self.dir, "commands")
+        with open(script, "w") as f:
+            f.write("\n".join(self.commands(123457, 234567) + ["quit"]) + "\n")
+        with open(script) as stdin:
+            p = self.scope_run([program], stdin=stdin)
+        self.assertEqual(p.stdout.decode().split(), ["ready", "done", "123457", "done", "234567"])
+        self.assert_counted(self.metric_lines(), 123457, 234567)
+        self.assert_schema_valid(self.metrics, self.events)
+
+    def test_worker(self):
+        self.check_run(WORKER)
+
+    def test_worker_noplt(self):
+        self.check_run(WORKER_NOPLT)
+
+
+class MuslAttach(MuslTest):
+    """scope attach to a running musl program: exact counts while attached,
+    none after detach, the GOT as it was, exit 0."""
+
+    def check_attach(self, program):
+        p = self.started([program])
+        before = self.slots(p.pid)
+        self.assertTrue(before, "scope inspect found no slot")
+        self.assertEqual(self.ask(p, self.commands(0, 0)[0]), "done 0")   # before: not seen
+        r = self.attach(p.pid)
+        self.assertIn("attached to", r.stderr)
+        for c in self.commands(54321, 65432):
+            self.assertRegex(self.ask(p, c), r"^done \d+$")
+        self.wait_for(lambda: net_sums(read_ndjson(self.metrics), "net.rx",
+                                       self.server.port) == 65432, 10, "the counts while attached")
+        self.detach(p.pid)
+        self.assertEqual(self.slots(p.pid), before)
+        self.assert_got_as_before(before, self.slots(p.pid), "after detach")
+        for c in self.commands(777, 888):
+            self.assertRegex(self.ask(p, c), r"^done \d+$")
+        time.sleep(1.5)                     # a period: anything counted would be out
+        self.assert_counted(read_ndjson(self.metrics), 54321, 65432)
+        p.stdin.write("quit\n")
+        p.stdin.flush()
+        self.assertEqual(p.wait(timeout=10), 0)
+        self.assert_schema_valid(self.metrics, self.events)
+
+    def test_worker(self):
+        self.check_attach(WORKER)
+
+    def test_worker_noplt(self):
+        self.check_attach(WORKER_NOPLT)
+
+
+class MuslRefused(MuslTest):
+    """A scope without a musl build (its library copied alone): a musl
+    program is refused with the reason, before anything is done to it."""
+
+    def setUp(self):
+        super().setUp()
+        lib = os.path.join(self.dir, "lib")
+        os.mkdir(lib, 0o755)
+        os.chmod(self.dir, 0o755)
+        shutil.copy2(LIB, lib)
+        self.env["SCOPE_LIB_PATH"] = os.path.join(lib, "libscope.so")
+
+    def test_run(self):
+        p = self.scope_run([WORKER], check_status=2)
+        err = p.stderr.decode()
+        self.assertIn("runs on musl (its dynamic linker is /lib/ld-musl-x86_64.so.1)", err)
+        self.assertIn("no libscope.so built for musl", err)
+        self.assertEqual(p.stdout, b"", "the program was started")
+
+    def test_attach(self):
+        p = self.started([WORKER])
+        before = self.slots(p.pid)
+        r = self.attach(p.pid, check=1)
+        self.assertIn(f"{p.pid} (musl_worker): it runs on musl", r.stderr)
+        self.assertIn("musl-tools", r.stderr)
+        self.assertNotIn("libscope.so", open(f"/proc/{p.pid}/maps").read())
+        self.assertEqual(self.slots(p.pid), before)
+        self.assertEqual(self.ask(p, self.commands(10, 10)[0]), "done 10")
+        p.stdin.write("quit\n")
+        p.stdin.flush()
+        self.assertEqual(p.wait(timeout=10), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -9,8 +9,12 @@ scope picks by the program's dynamic linker (PT_INTERP):
   - a musl program scope cannot serve (this scope has no musl build) is
     refused with the reason: the program is not started with a library
     that would kill it (glibc's, exit 127), and an attach leaves it
-    untouched.
-The programs are tests/musl/musl_worker.c, built with musl-gcc."""
+    untouched;
+  - musl exports no _r_debug: while a thread is inside dlopen (holding the
+    loader's lock), attach reads the loader's state through the program's
+    DT_DEBUG and says "try again" instead of calling a dlopen that would
+    wait for that lock for ever.
+The programs are tests/musl/*.c, built with musl-gcc."""
 import os
 import shutil
 import socket
@@ -24,6 +28,7 @@ from scopetest import BUILD, LIB, AttachTest, metrics_named, per_file_sum, read_
 FIXTURES = os.path.join(BUILD, "tests", "musl")
 WORKER = os.path.join(FIXTURES, "musl_worker")
 WORKER_NOPLT = os.path.join(FIXTURES, "musl_worker_noplt")
+DLOPEN_WAITER = os.path.join(FIXTURES, "dlopen_waiter")
 MUSL_LIB = os.path.join(BUILD, "lib", "musl", "libscope.so")
 MUSL_LOADER = "/lib/ld-musl-x86_64.so.1"
 
@@ -69,7 +74,7 @@ class MuslTest(AttachTest):
         super().setUp()
         self.assertTrue(shutil.which("musl-gcc"), "musl-gcc is missing: install musl-tools "
                         "(scripts/deps.sh does)")
-        for f in (WORKER, WORKER_NOPLT, MUSL_LIB):
+        for f in (WORKER, WORKER_NOPLT, DLOPEN_WAITER, MUSL_LIB):
             self.assertTrue(os.path.exists(f), f"{f} was not built")
         with open(WORKER, "rb") as f:
             self.assertIn(MUSL_LOADER.encode(), f.read(4096), "the worker is not musl-linked")
@@ -171,6 +176,36 @@ class MuslRefused(MuslTest):
         self.assertNotIn("libscope.so", open(f"/proc/{p.pid}/maps").read())
         self.assertEqual(self.slots(p.pid), before)
         self.assertEqual(self.ask(p, self.commands(10, 10)[0]), "done 10")
+        p.stdin.write("quit\n")
+        p.stdin.flush()
+        self.assertEqual(p.wait(timeout=10), 0)
+
+
+class MuslLoaderBusy(MuslTest):
+    """A thread of a musl program blocked inside dlopen: attach is refused
+    (try again), the program is untouched; once dlopen has returned,
+    attach works."""
+
+    def in_open(self, pid):
+        """A thread of pid is blocked in open or openat (of the FIFO)."""
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/syscall") as f:
+                if f.read().split()[0] in ("2", "257"):
+                    return True
+        return False
+
+    def test_attach_while_loading(self):
+        fifo = os.path.join(self.dir, "fifo")
+        os.mkfifo(fifo, 0o600)
+        p = self.started([DLOPEN_WAITER, fifo])
+        self.wait_for(lambda: self.in_open(p.pid), 10, "the thread inside dlopen")
+        r = self.attach(p.pid, check=1)
+        self.assertIn("busy loading a library; try again", r.stderr)
+        self.assertNotIn("libscope.so", open(f"/proc/{p.pid}/maps").read())
+        os.close(os.open(fifo, os.O_WRONLY))     # its dlopen reads nothing and fails
+        self.assertEqual(p.stdout.readline().strip(), "dlopen returned")
+        self.attach(p.pid, check=0)
+        self.detach(p.pid, check=0)
         p.stdin.write("quit\n")
         p.stdin.flush()
         self.assertEqual(p.wait(timeout=10), 0)

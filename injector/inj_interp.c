@@ -22,6 +22,22 @@ static int interp_is_musl(const char *interp)
     return strncmp(base, "ld-musl-", 8) == 0;
 }
 
+/* lib's directory, then name. */
+static void beside(const char *lib, const char *name, char *out, size_t cap)
+{
+    const char *slash = strrchr(lib, '/');
+
+    snprintf(out, cap, "%.*s/%s", slash ? (int)(slash - lib) : 1, slash ? lib : ".", name);
+}
+
+int inj_interp_musl_library(const char *lib, char *out, size_t cap)
+{
+    char musl[PATH_MAX + 32];
+
+    beside(lib, MUSL_LIBRARY, musl, sizeof musl);
+    return inj_library_check(musl, "", out, cap);
+}
+
 int inj_interp_library(const char *exe, const char *lib, char *out, size_t cap, char *why,
                        size_t whylen)
 {
@@ -34,14 +50,14 @@ int inj_interp_library(const char *exe, const char *lib, char *out, size_t cap, 
         snprintf(why, whylen, "the path of libscope.so is too long");
         return -1;
     }
-    const char *slash = strrchr(lib, '/');
-    snprintf(musl, sizeof musl, "%.*s/%s", slash ? (int)(slash - lib) : 1, slash ? lib : ".",
-             MUSL_LIBRARY);
-    int rc = inj_library_check(musl, "", out, cap);
-    if (rc == -1)
+    int rc = inj_interp_musl_library(lib, out, cap);
+    if (rc == -1) {
+        int err = errno;
+        beside(lib, MUSL_LIBRARY, musl, sizeof musl);
         snprintf(why, whylen, "it runs on musl (its dynamic linker is %s), and this scope has "
                  "no libscope.so built for musl (%s: %s): build scope where musl-gcc is "
                  "installed (Debian: musl-tools), which makes it", interp, musl,
-                 strerror(errno));
+                 strerror(err));
+    }
     return rc < 0 ? -1 : 0;
 }

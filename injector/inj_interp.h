@@ -16,6 +16,11 @@
 
 #include <stddef.h>
 
+/* The musl build beside the glibc build lib, resolved and checked as lib
+ * was: 0; -1 when there is none (errno says why, nothing printed); -2
+ * when it is refused (printed). */
+int inj_interp_musl_library(const char *lib, char *out, size_t cap);
+
 /* The library that serves the program at exe (a path scope can open: for
  * a process, /proc/PID/exe), given the glibc build lib: lib itself, or the
  * musl build beside it, resolved and checked as lib was. 0; or -1 with the

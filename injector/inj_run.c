@@ -13,6 +13,7 @@
 #include "inj_session.h"
 #include "inj_target.h"
 #include "inj_term.h"
+#include "scope_ctl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -316,7 +317,8 @@ static void backtrace_report(const char *session_dir, pid_t pid)
 }
 
 /* The build of libscope.so for cmd's C library (the glibc one when cmd is
- * not found: exec reports that). 0, or -1 printed. */
+ * not found: exec reports that), with both builds named in the
+ * environment for the library (scope_ctl.h). 0, or -1 printed. */
 static int run_library(const char *cmd, char *lib, size_t cap)
 {
     char ours[PATH_MAX], path[PATH_MAX], why[PATH_MAX * 2 + 256];
@@ -325,8 +327,17 @@ static int run_library(const char *cmd, char *lib, size_t cap)
         return -1;
     if (inj_program_lookup(cmd, path, sizeof path) < 0)
         snprintf(path, sizeof path, "%s", cmd);
-    if (inj_interp_library(path, ours, lib, cap, why, sizeof why) == 0)
-        return 0;
+    if (inj_interp_library(path, ours, lib, cap, why, sizeof why) == 0) {
+        char musl[PATH_MAX];
+        int rc = setenv(SCOPE_CTL_LIB_GLIBC_ENV, ours, 1);
+        if (inj_interp_musl_library(ours, musl, sizeof musl) == 0)
+            rc |= setenv(SCOPE_CTL_LIB_MUSL_ENV, musl, 1);
+        else
+            rc |= unsetenv(SCOPE_CTL_LIB_MUSL_ENV);
+        if (rc != 0)
+            fprintf(stderr, "scope: cannot set the environment: %s\n", strerror(errno));
+        return rc;
+    }
     if (why[0]) {
         char *text = inj_term_dup(why);
         fprintf(stderr, "scope: cannot run %s: %s\n", inj_term(cmd, path, sizeof path),

@@ -339,11 +339,21 @@ void ip_single_thread_spoil(void);
 bool ip_single_thread_restore(void);
 
 /* Under `scope run`: the environment exec gets keeps LD_PRELOAD (with
- * us) and the SCOPE_* settings. ip_env_capture at load; for an exec,
- * `out` needs ip_env_room(envp) entries and `preload` one string. */
+ * us, or our build for the other C library when the program exec'd,
+ * `path`, runs on that one: ip_image.c) and the SCOPE_* settings.
+ * ip_env_capture at load; for an exec, `out` needs ip_env_room(envp)
+ * entries and `preload` one string. `search`: path is looked up in PATH
+ * as execvp does. */
 void ip_env_capture(void);
 size_t ip_env_room(char *const envp[]);
-char *const *ip_env_fix(char *const envp[], char **out, char *preload, size_t preload_cap);
+char *const *ip_env_fix(char *const envp[], const char *path, bool search, char **out,
+                        char *preload, size_t preload_cap);
+
+/* ip_image.c: the program at path (for a script, its interpreter) runs
+ * on musl: its dynamic linker is ld-musl-*. False when it cannot be read.
+ * Reads the file only (open, pread): no allocation, safe in a vfork
+ * child; errno is kept. */
+bool ip_image_is_musl(const char *path, bool search);
 
 /* Patch the objects loaded since the last patch, now, in the calling
  * thread (the dlopen and dlsym wrappers), unless attach, detach or the

@@ -4,6 +4,7 @@
  *   file PATH N   write N bytes to PATH (new), then read them back
  *   net PORT N    send N bytes to 127.0.0.1:PORT, shut down its sending
  *                 side, read until the peer closes
+ *   exec PATH ARG become PATH (execv), with the one argument ARG
  *   quit          exit 0
  * It prints "ready" first and "done M" after each command (M: the bytes
  * read back); "error WHAT" and exit 1 when a call fails. Built with
@@ -74,7 +75,7 @@ static long net_cycle(int port, long n)
 
 int main(void)
 {
-    char line[4200], arg[4097];
+    char line[8400], arg[4097], arg2[4097];
     long n;
 
     memset(buf, 'm', sizeof buf);
@@ -85,6 +86,10 @@ int main(void)
             printf("done %ld\n", file_cycle(arg, n));
         else if (sscanf(line, "net %4096s %ld", arg, &n) == 2)
             printf("done %ld\n", net_cycle(atoi(arg), n));
+        else if (sscanf(line, "exec %4096s %4096s", arg, arg2) == 2) {
+            execv(arg, (char *[]){arg, arg2, NULL});
+            fail("exec");
+        }
         else if (strncmp(line, "quit", 4) == 0)
             return 0;
         else

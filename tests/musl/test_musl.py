@@ -10,6 +10,10 @@ scope picks by the program's dynamic linker (PT_INTERP):
     refused with the reason: the program is not started with a library
     that would kill it (glibc's, exit 127), and an attach leaves it
     untouched;
+  - under `scope run`, a child exec'd across C libraries (a glibc shell
+    starting a musl program, a musl program exec'ing a glibc one) gets the
+    build for its own C library: it starts, and is counted; without a musl
+    build a musl child runs unobserved rather than not at all;
   - musl exports no _r_debug: while a thread is inside dlopen (holding the
     loader's lock), attach reads the loader's state through the program's
     DT_DEBUG and says "try again" instead of calling a dlopen that would
@@ -179,6 +183,52 @@ class MuslRefused(MuslTest):
         p.stdin.write("quit\n")
         p.stdin.flush()
         self.assertEqual(p.wait(timeout=10), 0)
+
+
+def pids_of(lines, name):
+    """The pids whose proc is name in metric lines."""
+    return {l["body"]["pid"] for l in lines if l.get("type") == "metric"
+            and l["body"].get("proc") == name}
+
+
+class MuslExec(MuslTest):
+    """scope run across exec between glibc and musl programs."""
+
+    def script(self, *lines):
+        path = os.path.join(self.dir, "commands")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def test_glibc_shell_starts_musl_program(self):
+        cmds = self.script(f"file {self.data} 4321", "quit")
+        p = self.scope_run(["/bin/sh", "-c", f"{WORKER} < {cmds}; echo worker $?"])
+        self.assertEqual(p.stdout.decode().split(), ["ready", "done", "4321", "worker", "0"])
+        m = self.metric_lines()
+        self.assertEqual(per_file_sum(m, "fs.write").get(self.data), 4321)
+        self.assertEqual(per_file_sum(m, "fs.read").get(self.data), 4321)
+        self.assertEqual(len(pids_of(m, "musl_worker")), 1, "the musl child reported")
+
+    def test_musl_program_execs_glibc_program(self):
+        with open(self.data, "wb") as f:
+            f.write(b"c" * 5678)
+        with open(self.script(f"exec /bin/cat {self.data}")) as stdin:
+            p = self.scope_run([WORKER], stdin=stdin)
+        self.assertEqual(p.stdout, b"ready\n" + b"c" * 5678)
+        m = self.metric_lines()
+        self.assertEqual(per_file_sum(m, "fs.read").get(self.data), 5678)
+        self.assertTrue(pids_of(m, "cat"), "cat, on glibc, reported")
+
+    def test_no_musl_build_musl_child_runs(self):
+        lib = os.path.join(self.dir, "lib")
+        os.mkdir(lib, 0o755)
+        os.chmod(self.dir, 0o755)
+        shutil.copy2(LIB, lib)
+        self.env["SCOPE_LIB_PATH"] = os.path.join(lib, "libscope.so")
+        cmds = self.script(f"file {self.data} 99", "quit")
+        p = self.scope_run(["/bin/sh", "-c", f"{WORKER} < {cmds}; echo worker $?"])
+        self.assertEqual(p.stdout.decode().split(), ["ready", "done", "99", "worker", "0"])
+        self.assertFalse(pids_of(self.metric_lines(), "musl_worker"))
 
 
 class MuslLoaderBusy(MuslTest):

@@ -15,23 +15,21 @@ IP_TLS bool ip_vforking;
  * variable is initial-exec (glibc), else by a call (vfork has no
  * arguments to keep; the call's frame is gone before the jump). */
 #ifdef __GLIBC__
-__asm__(
-    "    .text\n"
-    "    .globl ip_wrap_vfork\n"
-    "    .hidden ip_wrap_vfork\n"
-    "    .type ip_wrap_vfork, @function\n"
-    "ip_wrap_vfork:\n"
-    "    movq ip_vforking@gottpoff(%rip), %rax\n"
+#define VFORK_MARK                                      \
+    "    movq ip_vforking@gottpoff(%rip), %rax\n"       \
     "    movb $1, %fs:(%rax)\n"
-    "    jmp *ip_real_vfork(%rip)\n"
-    "    .size ip_wrap_vfork, .-ip_wrap_vfork\n");
 #else
+#define VFORK_MARK                                      \
+    "    subq $8, %rsp\n"                               \
+    "    call ip_vfork_mark\n"                          \
+    "    addq $8, %rsp\n"
 void ip_vfork_mark(void);
 
 void ip_vfork_mark(void)
 {
     ip_vforking = true;
 }
+#endif
 
 __asm__(
     "    .text\n"
@@ -39,12 +37,9 @@ __asm__(
     "    .hidden ip_wrap_vfork\n"
     "    .type ip_wrap_vfork, @function\n"
     "ip_wrap_vfork:\n"
-    "    subq $8, %rsp\n"
-    "    call ip_vfork_mark\n"
-    "    addq $8, %rsp\n"
+    VFORK_MARK
     "    jmp *ip_real_vfork(%rip)\n"
     "    .size ip_wrap_vfork, .-ip_wrap_vfork\n");
-#endif
 
 bool ip_in_vfork_child(void)
 {

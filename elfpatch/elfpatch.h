@@ -95,13 +95,6 @@ enum ep_elf_kind {
  * human reason for anything but EP_ELF_DYNAMIC. */
 enum ep_elf_kind ep_elf_classify(const char *path, char *why, size_t whylen);
 
-/* The dynamic linker the program at `path` asks for (its PT_INTERP, e.g.
- * "/lib/ld-musl-x86_64.so.1") into interp, NUL-terminated. 0; -ENOENT when
- * it has none (static); -ENOEXEC when the file is not 64-bit x86-64 ELF
- * or the string is not terminated within its segment; -ENAMETOOLONG when
- * it does not fit; or -errno. */
-int ep_elf_interp(const char *path, char *interp, size_t cap);
-
 /* The value (offset from the load base, for shared objects and PIE) of the
  * dynamic symbol `name` defined in the ELF file at `path`. 0, or -ENOENT
  * when the file does not define it, or -errno. When several versions are

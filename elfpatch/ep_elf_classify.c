@@ -9,7 +9,6 @@
  * libscope.so.
  */
 #include "elfpatch.h"
-#include "ep_elf_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -192,45 +191,3 @@ enum ep_elf_kind ep_elf_classify(const char *path, char *why, size_t whylen)
     return kind;
 }
 
-/* ---- the dynamic linker a program names ------------------------------------ */
-
-struct interp_query {
-    char *out;
-    size_t cap;
-};
-
-static int interp_read(Elf *elf, void *arg)
-{
-    struct interp_query *q = arg;
-    size_t phnum;
-
-    if (elf_getphdrnum(elf, &phnum) != 0)
-        return -ENOEXEC;
-    for (size_t i = 0; i < phnum; i++) {
-        GElf_Phdr ph;
-        if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_INTERP)
-            continue;
-        size_t len;
-        const char *text = elf_rawfile(elf, &len);
-        if (!text || ph.p_offset >= len || ph.p_filesz > len - ph.p_offset)
-            return -ENOEXEC;
-        const char *end = memchr(text + ph.p_offset, '\0', ph.p_filesz);
-        if (!end)
-            return -ENOEXEC;
-        size_t n = (size_t)(end - (text + ph.p_offset));
-        if (n >= q->cap)
-            return -ENAMETOOLONG;
-        memcpy(q->out, text + ph.p_offset, n + 1);
-        return 0;
-    }
-    return -ENOENT;
-}
-
-int ep_elf_interp(const char *path, char *interp, size_t cap)
-{
-    struct interp_query q = { interp, cap };
-
-    if (!path || !interp || cap == 0)
-        return -EINVAL;
-    return ep_elf_read(path, interp_read, &q);
-}

@@ -2,7 +2,7 @@
  * inj_interp.h). */
 #include "inj_interp.h"
 
-#include "elfpatch.h"
+#include "ep_image.h"
 #include "inj_target.h"
 
 #include <errno.h>
@@ -12,15 +12,6 @@
 
 /* Where the musl build lies, relative to the glibc build's directory. */
 #define MUSL_LIBRARY "musl/libscope.so"
-
-/* musl names its dynamic linker ld-musl-<arch>.so.1, wherever it is. */
-static int interp_is_musl(const char *interp)
-{
-    const char *slash = strrchr(interp, '/');
-    const char *base = slash ? slash + 1 : interp;
-
-    return strncmp(base, "ld-musl-", 8) == 0;
-}
 
 /* lib's directory, then name. */
 static void beside(const char *lib, const char *name, char *out, size_t cap)
@@ -44,7 +35,7 @@ int inj_interp_library(const char *exe, const char *lib, char *out, size_t cap, 
     char interp[PATH_MAX], musl[PATH_MAX + 32];
 
     why[0] = '\0';
-    if (ep_elf_interp(exe, interp, sizeof interp) != 0 || !interp_is_musl(interp)) {
+    if (ep_image_interp(exe, interp, sizeof interp) != 0 || !ep_interp_is_musl(interp)) {
         if ((size_t)snprintf(out, cap, "%s", lib) < cap)
             return 0;
         snprintf(why, whylen, "the path of libscope.so is too long");

@@ -6,8 +6,8 @@
  * build lies beside it as musl/libscope.so (made when musl-gcc was there
  * at build time). Neither loads in a program of the other: glibc's needs
  * symbols musl lacks, and musl's needs musl's libc.so. The program's
- * dynamic linker (PT_INTERP) says which it is: musl's is
- * ld-musl-<arch>.so.1. Any other gets the glibc build, as before; an
+ * dynamic linker (PT_INTERP; a script's interpreter's) says which it is:
+ * musl's is ld-musl-<arch>.so.1. Any other gets the glibc build, as before; an
  * unknown linker judges the library itself when it loads it (dlopen
  * fails with its reason, or the program refuses to start).
  */

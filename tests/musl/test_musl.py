@@ -117,6 +117,14 @@ class MuslRun(MuslTest):
     def test_worker_noplt(self):
         self.check_run(WORKER_NOPLT)
 
+    def test_script_run_by_musl_program(self):
+        """A script whose interpreter (#!) is a musl program."""
+        script = os.path.join(self.dir, "script")
+        with open(script, "w") as f:
+            f.write(f"#!{WORKER}\n")
+        os.chmod(script, 0o755)
+        self.check_run(script)
+
 
 class MuslAttach(MuslTest):
     """scope attach to a running musl program: exact counts while attached,

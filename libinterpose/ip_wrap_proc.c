@@ -113,6 +113,22 @@ int ip_wrap_execle(const char *path, const char *arg0, ...)
     return ip_wrap_execve(path, argv, envp);
 }
 
+/* posix_spawn: this process goes on, so nothing is flushed; the program
+ * spawned gets what exec would give it. */
+int ip_wrap_posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                        const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    ENV_FIXED(envp, env, path, false);
+    return ip_real_posix_spawn(pid, path, fa, attr, argv, env);
+}
+
+int ip_wrap_posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+                         const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    ENV_FIXED(envp, env, file, true);
+    return ip_real_posix_spawnp(pid, file, fa, attr, argv, env);
+}
+
 int ip_wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                            void *(*start)(void *), void *arg)
 {

@@ -10,9 +10,9 @@ scope picks by the program's dynamic linker (PT_INTERP):
     refused with the reason: the program is not started with a library
     that would kill it (glibc's, exit 127), and an attach leaves it
     untouched;
-  - under `scope run`, a child exec'd across C libraries (a glibc shell
-    starting a musl program, a musl program exec'ing a glibc one) gets the
-    build for its own C library: it starts, and is counted; without a musl
+  - under `scope run`, a child exec'd or posix_spawn'ed across C libraries
+    (a glibc shell starting a musl program, a musl program exec'ing a glibc
+    one) gets the build for its own C library: it starts, and is counted; without a musl
     build a musl child runs unobserved rather than not at all;
   - musl exports no _r_debug: while a thread is inside dlopen (holding the
     loader's lock), attach reads the loader's state through the program's
@@ -27,7 +27,8 @@ import threading
 import time
 import unittest
 
-from scopetest import BUILD, LIB, AttachTest, metrics_named, per_file_sum, read_ndjson
+from scopetest import (BUILD, LIB, PYTHON, AttachTest, metrics_named, per_file_sum,
+                       read_ndjson)
 
 FIXTURES = os.path.join(BUILD, "tests", "musl")
 WORKER = os.path.join(FIXTURES, "musl_worker")
@@ -216,6 +217,19 @@ class MuslExec(MuslTest):
         self.assertEqual(per_file_sum(m, "fs.write").get(self.data), 4321)
         self.assertEqual(per_file_sum(m, "fs.read").get(self.data), 4321)
         self.assertEqual(len(pids_of(m, "musl_worker")), 1, "the musl child reported")
+
+    def test_glibc_program_spawns_musl_program(self):
+        """posix_spawn: python3's os.posix_spawn calls glibc's."""
+        cmds = self.script(f"file {self.data} 2468", "quit")
+        spawn = ("import os, sys\n"
+                 f"fd = os.open({cmds!r}, os.O_RDONLY)\n"
+                 f"pid = os.posix_spawn({WORKER!r}, [{WORKER!r}], dict(os.environ),"
+                 " file_actions=[(os.POSIX_SPAWN_DUP2, fd, 0)])\n"
+                 "sys.stdout.flush()\n"
+                 "print('worker', os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n")
+        p = self.scope_run([PYTHON, "-c", spawn])
+        self.assertEqual(p.stdout.decode().split(), ["ready", "done", "2468", "worker", "0"])
+        self.assertEqual(per_file_sum(self.metric_lines(), "fs.write").get(self.data), 2468)
 
     def test_musl_program_execs_glibc_program(self):
         with open(self.data, "wb") as f:

@@ -73,8 +73,12 @@ static const char *library_for(const char *path, bool search)
 #endif
     if (ip_image_is_musl(path, search) == ours_musl)
         return our_lib;
-    const char *other = getenv(ours_musl ? SCOPE_CTL_LIB_GLIBC_ENV : SCOPE_CTL_LIB_MUSL_ENV);
-    return other && other[0] ? other : NULL;
+    /* As captured at load: the program may have emptied its environment. */
+    const char *name = ours_musl ? SCOPE_CTL_LIB_GLIBC_ENV "=" : SCOPE_CTL_LIB_MUSL_ENV "=";
+    for (size_t k = 0; k < nkept; k++)
+        if (strncmp(kept[k], name, strlen(name)) == 0 && kept[k][strlen(name)])
+            return kept[k] + strlen(name);
+    return NULL;
 }
 
 /* "LD_PRELOAD=" lib (unless NULL), then the elements of value other than

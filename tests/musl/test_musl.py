@@ -231,6 +231,15 @@ class MuslExec(MuslTest):
         self.assertEqual(p.stdout.decode().split(), ["ready", "done", "2468", "worker", "0"])
         self.assertEqual(per_file_sum(self.metric_lines(), "fs.write").get(self.data), 2468)
 
+    def test_emptied_environment(self):
+        """The program clears its environment before exec: the builds are
+        known from the library's load."""
+        with open(self.script(f"file {self.data} 1357", "quit")) as stdin:
+            p = self.scope_run([PYTHON, "-c", "import os; os.environ.clear(); "
+                                f"os.execv({WORKER!r}, [{WORKER!r}])"], stdin=stdin)
+        self.assertEqual(p.stdout.decode().split(), ["ready", "done", "1357"])
+        self.assertEqual(per_file_sum(self.metric_lines(), "fs.write").get(self.data), 1357)
+
     def test_musl_program_execs_glibc_program(self):
         with open(self.data, "wb") as f:
             f.write(b"c" * 5678)

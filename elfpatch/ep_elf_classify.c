@@ -190,3 +190,4 @@ enum ep_elf_kind ep_elf_classify(const char *path, char *why, size_t whylen)
     close(fd);
     return kind;
 }
+

@@ -3,8 +3,12 @@
 #define EP_ELF_INTERNAL_H
 
 #include <elf.h>
-#include <libelf.h>
 #include <stdbool.h>
+
+/* libelf's handle, declared as libelf.h does: ep_patch.c, which is built
+ * into libscope.so (also for musl, where libelf.h is not to be had), needs
+ * none of libelf. */
+typedef struct Elf Elf;
 
 /* Data symbols (stdout, environ) share GLOB_DAT with functions; a hook
  * name must never capture them. Undefined untyped symbols come from

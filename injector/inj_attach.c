@@ -16,6 +16,7 @@
 #include "inj_handover.h"
 #include "inj_help.h"
 #include "inj_inject.h"
+#include "inj_interp.h"
 #include "inj_judge.h"
 #include "inj_libcopy.h"
 #include "inj_lock.h"
@@ -214,6 +215,19 @@ static int attach_report(const struct inj_process *t, const struct attach_job *j
     return 0;
 }
 
+/* lib becomes the build of libscope.so for t's C library. 0, or 1
+ * printed. */
+static int attach_library(const struct inj_process *t, char *lib, size_t cap)
+{
+    char exe[64], glibc[PATH_MAX], why[PATH_MAX * 2 + 256];
+
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)t->proc);
+    snprintf(glibc, sizeof glibc, "%s", lib);
+    if (inj_interp_library(exe, glibc, lib, cap, why, sizeof why) == 0)
+        return 0;
+    return why[0] ? inj_judge_fail(t, why) : 1;
+}
+
 /* Attach t, holding its lock. */
 static int attach_target(const struct inj_attach_opts *o, const struct inj_config *cfg,
                          const struct inj_process *t)
@@ -225,8 +239,8 @@ static int attach_target(const struct inj_attach_opts *o, const struct inj_confi
     int rc;
 
     /* A process handed our library as a descriptor needs no copy it can
-     * reach by path. */
-    if (inj_find_library(ours, sizeof ours) < 0 ||
+     * reach by path; attach_library picks the build for its C library. */
+    if (inj_find_library(ours, sizeof ours) < 0 || attach_library(t, ours, sizeof ours) != 0 ||
         (handed ? snprintf(lib, sizeof lib, "%s", ours) < 0
                 : inj_library_for(t, ours, lib, sizeof lib) < 0))
         return 1;

@@ -1,6 +1,7 @@
 /* inj_inject.c: find libc's and libscope's functions in the target and call
  * them there (see inj_inject.h). */
 #include "inj_inject.h"
+#include "inj_rdebug.h"
 #include "rep_clock.h"
 #include "elfpatch.h"
 
@@ -123,8 +124,10 @@ int inj_libc_resolve(pid_t pid, const struct inj_maps *maps, struct inj_libc *c,
     }
     if (symbol_at(pid, maps, libc, "dlerror", &c->dlerror) != 0)
         c->dlerror = 0;     /* glibc < 2.34 keeps it in libdl */
-    if (ld && symbol_at(pid, maps, ld, "_r_debug", &c->r_debug) != 0)
-        c->r_debug = 0;     /* musl has none */
+    /* musl exports no _r_debug: its structure is the program's DT_DEBUG. */
+    if ((!ld || symbol_at(pid, maps, ld, "_r_debug", &c->r_debug) != 0) &&
+        inj_rdebug_from_dynamic(pid, &c->r_debug) != 0)
+        c->r_debug = 0;
     return 0;
 }
 

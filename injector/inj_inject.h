@@ -20,7 +20,8 @@ struct inj_libc {
     uintptr_t sigaltstack, dlopen, dlerror;    /* dlerror: 0 when not in libc */
     uintptr_t restorer;         /* __restore_rt (see inj_ptrace_call_safe) */
     uint64_t dlopen_flags;      /* RTLD_NOW, plus __RTLD_DLOPEN for __libc_dlopen_mode */
-    uintptr_t r_debug;          /* &_r_debug in the dynamic linker; 0: none (musl) */
+    uintptr_t r_debug;          /* &_r_debug in the dynamic linker, or what the
+                                   program's DT_DEBUG points to (musl); 0: none */
     char path[PATH_MAX];        /* libc's path in the target */
 };
 

@@ -9,8 +9,11 @@
 #include "inj_run.h"
 
 #include "inj_config.h"
+#include "inj_interp.h"
 #include "inj_session.h"
 #include "inj_target.h"
+#include "inj_term.h"
+#include "scope_ctl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -313,6 +316,37 @@ static void backtrace_report(const char *session_dir, pid_t pid)
     closedir(d);
 }
 
+/* The build of libscope.so for cmd's C library (the glibc one when cmd is
+ * not found: exec reports that), with both builds named in the
+ * environment for the library (scope_ctl.h). 0, or -1 printed. */
+static int run_library(const char *cmd, char *lib, size_t cap)
+{
+    char ours[PATH_MAX], path[PATH_MAX], why[PATH_MAX * 2 + 256];
+
+    if (inj_find_library(ours, sizeof ours) < 0)
+        return -1;
+    if (inj_program_lookup(cmd, path, sizeof path) < 0)
+        snprintf(path, sizeof path, "%s", cmd);
+    if (inj_interp_library(path, ours, lib, cap, why, sizeof why) == 0) {
+        char musl[PATH_MAX];
+        int rc = setenv(SCOPE_CTL_LIB_GLIBC_ENV, ours, 1);
+        if (inj_interp_musl_library(ours, musl, sizeof musl) == 0)
+            rc |= setenv(SCOPE_CTL_LIB_MUSL_ENV, musl, 1);
+        else
+            rc |= unsetenv(SCOPE_CTL_LIB_MUSL_ENV);
+        if (rc != 0)
+            fprintf(stderr, "scope: cannot set the environment: %s\n", strerror(errno));
+        return rc;
+    }
+    if (why[0]) {
+        char *text = inj_term_dup(why);
+        fprintf(stderr, "scope: cannot run %s: %s\n", inj_term(cmd, path, sizeof path),
+                text ? text : "out of memory");
+        free(text);
+    }
+    return -1;
+}
+
 /* CMD under observation, once the configuration is known. */
 static int run_observed(const struct inj_run_opts *o, const struct inj_config *cfg)
 {
@@ -322,7 +356,7 @@ static int run_observed(const struct inj_run_opts *o, const struct inj_config *c
     int fds[2], status, code, sig;
     pid_t pid;
 
-    if (inj_find_library(lib, sizeof lib) < 0 || inj_check_program(o->argv[0]) < 0)
+    if (run_library(o->argv[0], lib, sizeof lib) < 0 || inj_check_program(o->argv[0]) < 0)
         return 2;
     if (pipe2(fds, O_CLOEXEC) != 0) {
         fprintf(stderr, "scope: pipe: %s\n", strerror(errno));

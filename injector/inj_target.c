@@ -87,6 +87,22 @@ static int library_loadable(const char *lib, const char *named_by)
     return -1;
 }
 
+int inj_library_check(const char *path, const char *named_by, char *out, size_t len)
+{
+    char resolved[PATH_MAX];
+
+    if (!realpath(path, resolved) || access(resolved, R_OK) != 0)
+        return -1;
+    if (strlen(resolved) >= len) {
+        fprintf(stderr, "scope: path of %s is too long\n", path);
+        return -2;
+    }
+    if (library_trusted(resolved) < 0 || library_loadable(resolved, named_by) < 0)
+        return -2;
+    strcpy(out, resolved);
+    return 0;
+}
+
 int inj_find_library(char *out, size_t len)
 {
     const char *env = getenv("SCOPE_LIB_PATH");
@@ -96,7 +112,9 @@ int inj_find_library(char *out, size_t len)
     if (default_library(fallback, sizeof fallback) < 0)
         return -1;
     want = env && env[0] ? env : fallback;
-    if (!realpath(want, resolved) || access(resolved, R_OK) != 0) {
+    int rc = inj_library_check(want, env && env[0] ? "SCOPE_LIB_PATH=" : "", resolved,
+                               sizeof resolved);
+    if (rc == -1) {
         int err = errno;
         if (env && env[0])
             fprintf(stderr, "scope: cannot use the library $SCOPE_LIB_PATH=%s: %s "
@@ -108,20 +126,17 @@ int inj_find_library(char *out, size_t len)
                     fallback, strerror(err));
         return -1;
     }
+    if (rc < 0)
+        return -1;
     if (strlen(resolved) >= len) {
         fprintf(stderr, "scope: path of libscope.so is too long\n");
         return -1;
     }
-    if (library_trusted(resolved) < 0 ||
-        library_loadable(resolved, env && env[0] ? "SCOPE_LIB_PATH=" : ""))
-        return -1;
     strcpy(out, resolved);
     return 0;
 }
 
-/* Where execvp() would find cmd: cmd itself if it has a '/', else the first
- * executable regular file in $PATH. 0 if found, -1 if not. */
-static int lookup(const char *cmd, char *out, size_t len)
+int inj_program_lookup(const char *cmd, char *out, size_t len)
 {
     const char *path = getenv("PATH");
     struct stat st;
@@ -171,7 +186,7 @@ int inj_check_program(const char *cmd)
     char path[PATH_MAX], why[PATH_MAX + 256] = "";
     const char *advice;
 
-    if (lookup(cmd, path, sizeof path) < 0)
+    if (inj_program_lookup(cmd, path, sizeof path) < 0)
         return 0;
     switch (ep_elf_classify(path, why, sizeof why)) {
     case EP_ELF_STATIC:

@@ -13,6 +13,16 @@
  * not owned by root or us, or writable by group or others). */
 int inj_find_library(char *out, size_t len);
 
+/* The library file at path, resolved into out (a real path), when it is
+ * readable (else -1, errno set, nothing printed) and passes the checks
+ * inj_find_library makes (else -2, what to do printed; named_by is put
+ * before the path in that message). 0 when usable. */
+int inj_library_check(const char *path, const char *named_by, char *out, size_t len);
+
+/* Where execvp() would find cmd: cmd itself if it has a '/', else the first
+ * executable regular file in $PATH. 0 if found, -1 if not. */
+int inj_program_lookup(const char *cmd, char *out, size_t len);
+
 /* Look `cmd` up like execvp does and refuse statically linked, Go and
  * 32-bit executables, and ones that would run with other credentials
  * than ours (setuid, setgid, file capabilities: the loader would ignore

@@ -24,6 +24,7 @@
 #include "ip_paths.h"
 #include "ip_queue.h"
 #include "ip_sample.h"
+#include "ip_tls_model.h"
 #include "ip_vfork.h"
 #include "rep.h"
 #include "rep_lits.h"
@@ -80,9 +81,9 @@ struct ip_tls {
     bool tallying;              /* between finding a tally and adding to it */
 };
 
-/* initial-exec: a tiny block that works under dlopen too (the loader keeps a
- * surplus of static TLS for this) and costs no __tls_get_addr call. */
-extern __thread struct ip_tls ip_tls __attribute__((tls_model("initial-exec")));
+/* A tiny block, reached without a call where the C library allows it
+ * (ip_tls_model.h). */
+extern IP_TLS struct ip_tls ip_tls;
 
 int ip_threads_init(void);
 struct ip_thread *ip_thread_self(void);
@@ -384,13 +385,23 @@ void ip_single_thread_spoil(void);
 bool ip_single_thread_restore(void);
 
 /* Under `scope run`: the environment exec gets keeps LD_PRELOAD (with
- * us) and the SCOPE_* settings. ip_env_capture at load; for an exec,
- * `out` needs ip_env_room(envp) entries and `preload` one string. */
+ * us, or our build for the other C library when the program exec'd,
+ * `path`, runs on that one: ip_image.c) and the SCOPE_* settings.
+ * ip_env_capture at load; for an exec, `out` needs ip_env_room(envp)
+ * entries and `preload` one string. `search`: path is looked up in PATH
+ * as execvp does. */
 void ip_env_capture(void);
 /* One more "SCOPE_...=value" (a string that lives on) kept across exec. */
 void ip_env_keep(const char *entry);
 size_t ip_env_room(char *const envp[]);
-char *const *ip_env_fix(char *const envp[], char **out, char *preload, size_t preload_cap);
+char *const *ip_env_fix(char *const envp[], const char *path, bool search, char **out,
+                        char *preload, size_t preload_cap);
+
+/* ip_image.c: the program at path (for a script, its interpreter) runs
+ * on musl: its dynamic linker is ld-musl-*. False when it cannot be read.
+ * Reads the file only (open, pread): no allocation, safe in a vfork
+ * child; errno is kept. */
+bool ip_image_is_musl(const char *path, bool search);
 
 /* Patch the objects loaded since the last patch, now, in the calling
  * thread (the dlopen and dlsym wrappers), unless attach, detach or the

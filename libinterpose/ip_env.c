@@ -1,8 +1,10 @@
 /* ip_env.c: keep `scope run`'s children observed across exec, even when
  * the program hands exec an environment of its own (env -i, a daemon that
  * cleans up, sudo): our LD_PRELOAD entry and the SCOPE_* settings are put
- * back into what exec gets. Only under `scope run`: an attached process's
- * children are not the operator's request. */
+ * back into what exec gets. A program of the other C library (glibc and
+ * musl cannot load each other's build: the program would not start) gets
+ * its own build instead, or none. Only under `scope run`: an attached
+ * process's children are not the operator's request. */
 #include "ip.h"
 
 #include <stdio.h>
@@ -66,13 +68,50 @@ size_t ip_env_room(char *const envp[])
     return n + nkept + 2;
 }
 
-char *const *ip_env_fix(char *const envp[], char **out, char *preload, size_t preload_cap)
+/* Our build for the C library the program at path runs on: ours, the
+ * other one named by scope run, or NULL when it named none. */
+static const char *library_for(const char *path, bool search)
+{
+#ifdef __GLIBC__
+    const bool ours_musl = false;
+#else
+    const bool ours_musl = true;
+#endif
+    if (ip_image_is_musl(path, search) == ours_musl)
+        return our_lib;
+    /* As captured at load: the program may have emptied its environment. */
+    const char *name = ours_musl ? SCOPE_CTL_LIB_GLIBC_ENV "=" : SCOPE_CTL_LIB_MUSL_ENV "=";
+    for (size_t k = 0; k < nkept; k++)
+        if (strncmp(kept[k], name, strlen(name)) == 0 && kept[k][strlen(name)])
+            return kept[k] + strlen(name);
+    return NULL;
+}
+
+/* "LD_PRELOAD=" lib (unless NULL), then the elements of value other than
+ * ours, into buf; false when it does not fit, or holds nothing. */
+static bool preload_build(char *buf, size_t cap, const char *lib, const char *value)
+{
+    size_t n = (size_t)snprintf(buf, cap, "LD_PRELOAD=%s", lib ? lib : "");
+
+    for (const char *p = value ? value : ""; *p && n < cap;) {
+        size_t len = strcspn(p, ": ");
+        if (len && (len != strlen(our_lib) || strncmp(p, our_lib, len) != 0))
+            n += (size_t)snprintf(buf + n, cap - n, "%s%.*s", n > 11 ? ":" : "", (int)len, p);
+        p += len;
+        p += strspn(p, ": ");
+    }
+    return n < cap && n > 11;
+}
+
+char *const *ip_env_fix(char *const envp[], const char *path, bool search, char **out,
+                        char *preload, size_t preload_cap)
 {
     size_t n = 0;
     const char *old = NULL;
 
     if (!our_lib || scope_ctl_status.how != SCOPE_CTL_HOW_PRELOAD)
         return envp;
+    const char *lib = library_for(path, search);
     for (size_t i = 0; envp && envp[i]; i++) {
         if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) {
             old = envp[i];
@@ -80,10 +119,9 @@ char *const *ip_env_fix(char *const envp[], char **out, char *preload, size_t pr
         }
         out[n++] = envp[i];
     }
-    if (old && strstr(old, our_lib))
+    if (lib == our_lib && old && strstr(old, our_lib))
         out[n++] = (char *)old;
-    else if ((size_t)snprintf(preload, preload_cap, "LD_PRELOAD=%s%s%s", our_lib,
-                              old && old[11] ? ":" : "", old ? old + 11 : "") < preload_cap)
+    else if (preload_build(preload, preload_cap, lib, old ? old + 11 : NULL))
         out[n++] = preload;
     for (size_t k = 0; k < nkept; k++)
         if (!env_find(envp, kept[k]))

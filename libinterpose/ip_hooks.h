@@ -9,12 +9,17 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <sched.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <threads.h>
 #include "elfpatch.h"
+
+/* Declared by glibc's <sys/stat.h>, not by musl's (1.2.3): the wrapper
+ * only hands the pointer on. */
+struct statx;
 
 #define IP_HOOK(ret, name, params) \
     extern ret (*ip_real_##name) params; \

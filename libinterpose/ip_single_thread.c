@@ -26,6 +26,8 @@
  *     on versions where that was read in the code, and nowhere else.
  */
 #include "ip.h"
+
+#ifdef __GLIBC__
 #include "rep_proc.h"
 
 #include <dlfcn.h>
@@ -95,3 +97,20 @@ bool ip_single_thread_restore(void)
     *libc_flag = 1;
     return true;
 }
+#else
+/* musl keeps no such flag: it takes its locks again from the first
+ * pthread_create, and drops them by itself once the threads are back to
+ * one (libc.need_locks), which our reporter's exit is. */
+void ip_single_thread_note(void)
+{
+}
+
+void ip_single_thread_spoil(void)
+{
+}
+
+bool ip_single_thread_restore(void)
+{
+    return false;
+}
+#endif

@@ -16,7 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-__thread struct ip_tls ip_tls __attribute__((tls_model("initial-exec")));
+IP_TLS struct ip_tls ip_tls;
 
 static struct ip_thread *pool;
 static uint32_t pool_high;          /* records [0, pool_high) were ever used */

@@ -9,9 +9,11 @@
 #ifndef IP_VFORK_H
 #define IP_VFORK_H
 
+#include "ip_tls_model.h"
+
 #include <stdbool.h>
 
-extern __thread bool ip_vforking __attribute__((tls_model("initial-exec")));
+extern IP_TLS bool ip_vforking;
 
 /* Are we a vfork child? The kernel's pid against the one we attached in
  * (a vfork child never ran the fork handlers that would update it). */

@@ -87,17 +87,22 @@ void *ip_dlopen_patching(const char *file, int mode);
  * of the base namespace. */
 bool ip_dlopen_direct(const char *file, const void *caller)
 {
+    if (!file || !strchr(file, '/') || strchr(file, '$') || !ip_observing())
+        return false;
+#ifdef __GLIBC__
     Dl_info info;
     struct link_map *lm = NULL;
     Lmid_t lmid = LM_ID_NEWLM;
-
-    if (!file || !strchr(file, '/') || strchr(file, '$') || !ip_observing())
-        return false;
     int saved = errno;
     bool base = dladdr1(caller, &info, (void **)&lm, RTLD_DL_LINKMAP) != 0 && lm &&
                 dlinfo(lm, RTLD_DI_LMID, &lmid) == 0 && lmid == LM_ID_BASE;
     errno = saved;
     return base;
+#else
+    /* musl has one namespace, and its dlopen never looks at the caller. */
+    (void)caller;
+    return true;
+#endif
 }
 
 void *ip_dlopen_patching(const char *file, int mode)

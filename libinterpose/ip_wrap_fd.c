@@ -8,16 +8,18 @@
 #include "rep_fd.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <stdarg.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 /* The mode argument exists only with O_CREAT or O_TMPFILE; reading it
  * otherwise would take garbage, which is harmless but is not what the
- * program passed. */
+ * program passed. (glibc's __OPEN_NEEDS_MODE; musl has no name for it.) */
+#define OPEN_NEEDS_MODE(flags) (((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE)
 #define OPEN_MODE_ARG(flags, last, mode)            \
     do {                                            \
-        if (__OPEN_NEEDS_MODE(flags)) {             \
+        if (OPEN_NEEDS_MODE(flags)) {               \
             va_list ap;                             \
             va_start(ap, last);                     \
             mode = va_arg(ap, int);                 \

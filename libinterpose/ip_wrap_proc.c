@@ -27,16 +27,16 @@ void ip_wrap__Exit(int status)
 
 /* exec: flush first; under `scope run`, keep the child observed. The
  * fixed environment lives on this stack, which exec replaces anyway. */
-#define ENV_FIXED(envp, fixed)                                           \
+#define ENV_FIXED(envp, fixed, path, search)                              \
     char *fixed##_out[ip_env_room(envp)];                                \
     char fixed##_preload[4096];                                          \
-    char *const *fixed = ip_env_fix(envp, fixed##_out, fixed##_preload,  \
-                                    sizeof fixed##_preload)
+    char *const *fixed = ip_env_fix(envp, path, search, fixed##_out,     \
+                                    fixed##_preload, sizeof fixed##_preload)
 
 int ip_wrap_execve(const char *path, char *const argv[], char *const envp[])
 {
     ip_flush_before_exec();
-    ENV_FIXED(envp, env);
+    ENV_FIXED(envp, env, path, false);
     return ip_real_execve(path, argv, env);
 }
 
@@ -44,7 +44,7 @@ int ip_wrap_execv(const char *path, char *const argv[])
 {
     extern char **environ;
     ip_flush_before_exec();
-    ENV_FIXED(environ, env);
+    ENV_FIXED(environ, env, path, false);
     return ip_real_execve(path, argv, env);
 }
 
@@ -52,14 +52,14 @@ int ip_wrap_execvp(const char *file, char *const argv[])
 {
     extern char **environ;
     ip_flush_before_exec();
-    ENV_FIXED(environ, env);
+    ENV_FIXED(environ, env, file, true);
     return ip_real_execvpe(file, argv, env);
 }
 
 int ip_wrap_execvpe(const char *file, char *const argv[], char *const envp[])
 {
     ip_flush_before_exec();
-    ENV_FIXED(envp, env);
+    ENV_FIXED(envp, env, file, true);
     return ip_real_execvpe(file, argv, env);
 }
 
@@ -111,6 +111,22 @@ int ip_wrap_execle(const char *path, const char *arg0, ...)
     char *const *envp = va_arg(ap, char *const *);
     va_end(ap);
     return ip_wrap_execve(path, argv, envp);
+}
+
+/* posix_spawn: this process goes on, so nothing is flushed; the program
+ * spawned gets what exec would give it. */
+int ip_wrap_posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                        const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    ENV_FIXED(envp, env, path, false);
+    return ip_real_posix_spawn(pid, path, fa, attr, argv, env);
+}
+
+int ip_wrap_posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+                         const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    ENV_FIXED(envp, env, file, true);
+    return ip_real_posix_spawnp(pid, file, fa, attr, argv, env);
 }
 
 int ip_wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr,

@@ -265,6 +265,20 @@ static int console_printf_long(const struct ip_call *c, FILE *f, int fd, int fla
     return rc;
 }
 
+/* vsnprintf, or for the fortified calls glibc's checking one with their
+ * flag. musl has no fortified calls: none of them is hooked there. */
+static int format_in(char *text, size_t size, bool chk, int flag, const char *fmt, va_list ap)
+{
+#ifdef __GLIBC__
+    if (chk)
+        return __vsnprintf_chk(text, size, flag, size, fmt, ap);
+#else
+    (void)chk;
+    (void)flag;
+#endif
+    return vsnprintf(text, size, fmt, ap);
+}
+
 static int console_printf(const struct ip_call *c, FILE *f, int fd, int flag, bool chk,
                           const char *fmt, va_list ap)
 {
@@ -277,8 +291,7 @@ static int console_printf(const struct ip_call *c, FILE *f, int fd, int flag, bo
      * standard is tried in the buffer first; any other goes through the
      * tee at once. */
     if (!printf_has_side_effects(fmt)) {
-        int n = chk ? __vsnprintf_chk(text, sizeof text, flag, sizeof text, fmt, ap)
-                    : vsnprintf(text, sizeof text, fmt, ap);
+        int n = format_in(text, sizeof text, chk, flag, fmt, ap);
         if (n >= 0 && (size_t)n < sizeof text) {
             va_end(again);
             int rc = ip_real_fwrite(text, 1, (size_t)n, f) == (size_t)n ? n : -1;
@@ -406,13 +419,21 @@ int ip_wrap___dprintf_chk(int fd, int flag, const char *fmt, ...)
 
 /* ---- the read side of stdio ---------------------------------------------- */
 
-/* ungetc moves no bytes; a success is known by the stream's read pointer
- * having moved (back in its buffer, or into the backup area). */
+/* ungetc moves no bytes; a success is known on glibc by the stream's read
+ * pointer having moved (back in its buffer, or into the backup area).
+ * musl's FILE is opaque, and its ungetc fails with EOF and nothing else:
+ * a result other than EOF is a byte pushed back. */
 int ip_wrap_ungetc(int ch, FILE *f)
 {
+#ifdef __GLIBC__
     char *before = f ? f->_IO_read_ptr : NULL;
     int rc = IP_STREAM_CALL(f, ip_real_ungetc(ch, f));
-    if (rc != EOF && f && f->_IO_read_ptr != before)
+    bool pushed = rc != EOF && f && f->_IO_read_ptr != before;
+#else
+    int rc = IP_STREAM_CALL(f, ip_real_ungetc(ch, f));
+    bool pushed = rc != EOF && f;
+#endif
+    if (pushed)
         ip_pushback_note(f);
     return rc;
 }

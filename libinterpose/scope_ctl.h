@@ -16,6 +16,14 @@
 #define SCOPE_CTL_MAGIC 0x3154535045504f43ULL   /* "COPEPST1" in memory */
 #define SCOPE_CTL_VERSION 1
 
+/* Under `scope run`, the build of the library for each C library (set by
+ * scope; the musl one only when it was built): a program exec'd that runs
+ * on the other C library than its parent gets its own build in
+ * LD_PRELOAD, or none when there is none (the other would stop it from
+ * starting). */
+#define SCOPE_CTL_LIB_GLIBC_ENV "SCOPE_LIB_GLIBC"
+#define SCOPE_CTL_LIB_MUSL_ENV "SCOPE_LIB_MUSL"
+
 enum scope_ctl_state {
     SCOPE_CTL_LOADED = 0,       /* never attached, or detached */
     SCOPE_CTL_ATTACHED = 1,

@@ -6,8 +6,15 @@
 #include "rep_proc.h"
 
 #include <sched.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The system call itself: musl (1.2.3) has no close_range function. */
+static int close_range_call(unsigned int first, unsigned int last, int flags)
+{
+    return (int)syscall(SYS_close_range, first, last, flags);
+}
 
 void rep_fds_publish(struct rep *r, int fds[2])
 {
@@ -38,12 +45,12 @@ void rep_fd_table_own(struct rep *r)
 {
     /* Probe close_range first: a copy we could not empty would be worse
      * than sharing. */
-    if (!seccomp_free() || close_range(~0U, ~0U, 0) != 0 || unshare(CLONE_FILES) != 0) {
+    if (!seccomp_free() || close_range_call(~0U, ~0U, 0) != 0 || unshare(CLONE_FILES) != 0) {
         __atomic_store_n(&r->table_state, REP_TABLE_SHARED, __ATOMIC_RELEASE);
         return;
     }
     int ours[2] = { r->metrics.fd, r->events.fd };
-    rep_close_range_sparing(0, ~0U, 0, ours, 2, close_range);
+    rep_close_range_sparing(0, ~0U, 0, ours, 2, close_range_call);
     rep_log_own_table();
     rep_transport_own_table(&r->metrics, 1);
     rep_transport_own_table(&r->events, 1);

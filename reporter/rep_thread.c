@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* At stop, per destination, for a slow or absent reader to take what was
@@ -69,7 +70,9 @@ static void *reporter_main(void *arg)
 {
     struct rep *r = arg;
 
-    r->thread_tid = gettid();       /* before rep_start returns (fd_table_own) */
+    /* before rep_start returns (fd_table_own); the system call, as musl
+     * before 1.2.2 has no gettid */
+    r->thread_tid = (pid_t)syscall(SYS_gettid);
     rep_fd_table_own(r);
     r->src.thread_enter(r->src.ctx);
     pthread_mutex_lock(&r->lock);

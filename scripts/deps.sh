@@ -7,7 +7,8 @@
 set -eu
 
 # Build: compilers, cmake, libelf, libunwind, Check, jansson, libyaml,
-# ncurses (scope top).
+# ncurses (scope top); musl-tools for libscope's musl build and the musl
+# test programs.
 # Tests: python3 with jsonschema (schema validation), util-linux (setpriv),
 # tmux (drives scope top on a terminal),
 # Etsy's StatsD daemon from npm (below),
@@ -17,8 +18,8 @@ set -eu
 # (tests/container: images made with podman import, loopback brought up
 # in bare network namespaces).
 PACKAGES="build-essential cmake pkg-config libelf-dev libunwind-dev check \
-libjansson-dev libyaml-dev libncurses-dev python3 python3-jsonschema coreutils util-linux procps curl \
-nginx redis-server redis-tools wrk tmux podman runc tar iproute2"
+libjansson-dev libyaml-dev libncurses-dev musl-tools python3 python3-jsonschema coreutils \
+util-linux procps curl nginx redis-server redis-tools wrk tmux podman runc tar iproute2"
 # Benchmark: the tools scope is compared with, and instruction counters.
 [ "${1:-}" = "--bench" ] && PACKAGES="$PACKAGES strace ltrace valgrind linux-perf"
 # Fuzzing: libFuzzer comes with clang.

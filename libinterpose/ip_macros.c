@@ -9,6 +9,13 @@
 
 bool ip_macros_used;
 
+void ip_macros_note_patched(const char *name)
+{
+    if (!strcmp(name, "__uflow") || !strcmp(name, "__underflow") || !strcmp(name, "__overflow"))
+        __atomic_store_n(&ip_macros_used, true, __ATOMIC_RELAXED);
+}
+
+#ifdef __GLIBC__
 /* A stream's mark: where its pointers were after our last call on it.
  * Written only under the stream's lock. */
 struct mark {
@@ -21,12 +28,6 @@ struct mark {
 static struct mark marks[IP_MACRO_STREAMS];
 
 _Static_assert((IP_MACRO_STREAMS & (IP_MACRO_STREAMS - 1)) == 0, "a power of two");
-
-void ip_macros_note_patched(const char *name)
-{
-    if (!strcmp(name, "__uflow") || !strcmp(name, "__underflow") || !strcmp(name, "__overflow"))
-        __atomic_store_n(&ip_macros_used, true, __ATOMIC_RELAXED);
-}
 
 static unsigned home_of(FILE *f)
 {
@@ -182,3 +183,28 @@ void ip_macros_reset(void)
     for (unsigned i = 0; i < IP_MACRO_STREAMS; i++)
         __atomic_store_n(&marks[i].f, NULL, __ATOMIC_RELEASE);
 }
+#else
+/* musl's FILE is opaque, and its getc and putc are functions we wrap: no
+ * program of it calls __uflow, __underflow or __overflow, so
+ * ip_macros_used stays false and these are never reached with a stream. */
+bool ip_macros_settle_slow(FILE *f)
+{
+    return false;
+}
+
+void ip_macros_mark_slow(FILE *f, bool held)
+{
+    if (f && held)
+        funlockfile(f);
+}
+
+void ip_macros_forget(FILE *f, bool held)
+{
+    if (held)
+        funlockfile(f);
+}
+
+void ip_macros_reset(void)
+{
+}
+#endif

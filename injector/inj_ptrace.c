@@ -22,7 +22,8 @@
 #include <unistd.h>
 
 #define RED_ZONE 128
-#define STOP_TIMEOUT_MS 1000    /* for the interrupt to take effect */
+#define STOP_TIMEOUT_MS 1000    /* for the interrupt to take effect, a wait */
+#define STOP_WAITS 10           /* a thread on a loaded machine can take seconds */
 #define CALL_TIMEOUT_MS 10000   /* dlopen, or a detach that flushes (2 s max) */
 #define CHOOSE_TIMEOUT_MS 1000  /* looking for a thread at a safe point */
 #define CHOOSE_RETRY_MS 5
@@ -137,8 +138,17 @@ static int seize_thread(struct inj_tracee *t, pid_t tid)
     clock_gettime(CLOCK_MONOTONIC, &t->stopped_at);
     if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0)
         return request_failed(t, "PTRACE_INTERRUPT");
-    for (;;) {
-        if ((rc = wait_thread(t, &status, STOP_TIMEOUT_MS, "PTRACE_INTERRUPT")) != 0)
+    for (int waits = 1;; ) {
+        rc = wait_thread(t, &status, STOP_TIMEOUT_MS, "PTRACE_INTERRUPT");
+        if (rc == INJ_FAILED && waits++ < STOP_WAITS)
+            continue;
+        if (rc == INJ_FAILED) {
+            /* Not stopped: PTRACE_DETACH would fail on it; our exit lets
+             * it go. */
+            t->error = ETIMEDOUT;
+            return rc;
+        }
+        if (rc != 0)
             return rc;
         if ((status >> 16) == PTRACE_EVENT_STOP)
             return 0;

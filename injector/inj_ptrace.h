@@ -41,7 +41,8 @@ struct inj_tracee {
     size_t npending;
     struct timespec stopped_at;         /* PTRACE_INTERRUPT that stopped it */
     double stopped_ms;                  /* set by inj_ptrace_release() */
-    int error;                          /* errno of a refused PTRACE_SEIZE */
+    int error;                          /* errno of a refused PTRACE_SEIZE; ETIMEDOUT:
+                                           never stopped, not to be let go */
     /* For calls safe to abandon (inj_ptrace_call_safe): */
     uintptr_t restorer;                 /* libc's __restore_rt (rt_sigreturn) */
     uintptr_t sigaltstack_fn;           /* libc's sigaltstack */

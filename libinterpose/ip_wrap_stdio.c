@@ -578,30 +578,22 @@ int ip_wrap___isoc99_vscanf(const char *fmt, va_list ap)
     return vfscanf_observed(stdin, true, fmt, ap);
 }
 
-#define WRAP_FSCANF(name, c99)                                           \
-    int ip_wrap_##name(FILE *f, const char *fmt, ...)                    \
+/* The parameters before fmt come last, with their comma (none: scanf,
+ * on stdin). */
+#define WRAP_SCANF(name, c99, stream, ...)                               \
+    int ip_wrap_##name(__VA_ARGS__ const char *fmt, ...)                 \
     {                                                                    \
         va_list ap;                                                      \
         va_start(ap, fmt);                                               \
-        int rc = vfscanf_observed(f, c99, fmt, ap);                      \
+        int rc = vfscanf_observed(stream, c99, fmt, ap);                 \
         va_end(ap);                                                      \
         return rc;                                                       \
     }
 
-#define WRAP_SCANF(name, c99)                                            \
-    int ip_wrap_##name(const char *fmt, ...)                             \
-    {                                                                    \
-        va_list ap;                                                      \
-        va_start(ap, fmt);                                               \
-        int rc = vfscanf_observed(stdin, c99, fmt, ap);                  \
-        va_end(ap);                                                      \
-        return rc;                                                       \
-    }
-
-WRAP_FSCANF(fscanf, false)
-WRAP_FSCANF(__isoc99_fscanf, true)
-WRAP_SCANF(scanf, false)
-WRAP_SCANF(__isoc99_scanf, true)
+WRAP_SCANF(fscanf, false, f, FILE *f,)
+WRAP_SCANF(__isoc99_fscanf, true, f, FILE *f,)
+WRAP_SCANF(scanf, false, stdin)
+WRAP_SCANF(__isoc99_scanf, true, stdin)
 
 /* ---- seeking a stream ------------------------------------------------------ */
 

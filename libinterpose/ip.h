@@ -258,6 +258,16 @@ static inline bool ip_rec_ref_valid(struct ip_rec_ref ref)
     return ref.file && __atomic_load_n(&ref.file->gen, __ATOMIC_RELAXED) == ref.gen;
 }
 
+/* A record's name (ip_paths.c), set while it is CLAIMED: path made
+ * absolute and normal (ip_path_resolve), in a long-path buffer if the
+ * record cannot hold it, cut and counted past that. reread: a learned
+ * path that filled the record may be longer: read whole from link (a
+ * /proc/self/fd entry) into a long-path buffer, not the stack (a wrapper
+ * may run on a small signal stack). release: when the record is freed. */
+void ip_rec_name_set(struct ip_rec *f, int dirfd, const char *path);
+void ip_rec_name_reread(struct ip_rec *f, const char *link);
+void ip_rec_name_release(struct ip_rec *f);
+
 /* A new fd opened on path, relative to dirfd (AT_FDCWD: the working
  * directory) when relative: claim a record (or NULL when the pool is
  * out). t0: the open's ip_ticks() at its start (its duration), or 0. */
@@ -274,10 +284,6 @@ void ip_rec_fds_closed(unsigned first, unsigned last);
 /* newfd now names what oldfd names (dup family); a file newfd named
  * before and nothing else did is closed (its close event). */
 void ip_rec_fd_dup(int oldfd, int newfd);
-/* fd was memory-mapped (the mmap wrapper): a file's I/O through the
- * mapping is not seen, which is said once per record; an io_uring ring
- * is counted (ip_unseen). Keeps errno. */
-void ip_files_mapped(int fd);
 /* A REP_EV_FILE event from a queue (reporter thread): decide once whether
  * its record is a log file, and hand it on if so. */
 void ip_files_file_event(struct rep *r, const struct rep_event *ev);

@@ -15,7 +15,6 @@
 #include "ip.h"
 #include "ip_call.h"
 #include "ip_sock.h"
-#include "ip_unseen.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -173,32 +172,6 @@ static void free_push(struct ip_rec *f)
                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 }
 
-/* The record's name for path (relative to dirfd, AT_FDCWD: the working
- * directory): absolute and normal (ip_path_resolve). One too long for
- * the record goes to a long-path buffer; with none free, or past
- * PATH_MAX, it is cut, and that is said. */
-static void path_fill(struct ip_rec *f, int dirfd, const char *path)
-{
-    f->long_path = 0;
-    f->path_cut = 0;
-    enum ip_resolved r = ip_path_resolve(f->path, IP_PATH_MAX, dirfd, path);
-    if (__builtin_expect(r == IP_RESOLVED, 1))
-        return;
-    if (r == IP_RESOLVED_TOO_LONG && (f->long_path = ip_long_path_claim()) != 0)
-        r = ip_path_resolve(ip_long_path(f->long_path), PATH_MAX, dirfd, path);
-    f->path_cut = r != IP_RESOLVED;
-    if (f->path_cut)
-        ip_path_cut_count();
-}
-
-/* The long path buffer goes back with the record. */
-static void path_release(struct ip_rec *f)
-{
-    if (f->long_path)
-        ip_long_path_free(f->long_path);
-    f->long_path = 0;
-}
-
 /* Push onto the closed list (Treiber stack: the reporter only ever takes
  * the whole list, so there is no ABA). */
 static void closed_push(struct ip_rec *f)
@@ -277,7 +250,7 @@ static void file_fill(struct ip_rec *f, int dirfd, const char *path)
     f->log_probe_bytes = 0;
     f->log_missed_bytes = 0;
     f->mapped = 0;
-    path_fill(f, dirfd, path);
+    ip_rec_name_set(f, dirfd, path);
 }
 
 static void socket_fill(struct ip_rec *f, const struct rep_sock *s)
@@ -482,7 +455,7 @@ static void record_free(struct ip_rec *f)
 {
     __atomic_add_fetch(&f->gen, 1, __ATOMIC_RELEASE);
     record_zero(f);
-    path_release(f);
+    ip_rec_name_release(f);
     __atomic_store_n(&f->state, IP_REC_FREE, __ATOMIC_RELEASE);
     free_push(f);
 }
@@ -561,30 +534,6 @@ static bool stat_is_counted_file(int fd, const struct stat *st)
     return S_ISCHR(st->st_mode) && !isatty(fd);
 }
 
-/* A learned file's path, read (n bytes) into a buffer of the record's
- * size: one that filled it may be longer, and is read again into a long
- * path buffer (not on the stack: a wrapper may run on a small signal
- * stack). */
-static void learned_file_fill(struct ip_rec *f, const char *link, const char *path, size_t n)
-{
-    file_fill(f, AT_FDCWD, path);
-    if (n < IP_PATH_MAX - 1)
-        return;
-    uint32_t buf = ip_long_path_claim();
-    ssize_t got = buf ? readlink(link, ip_long_path(buf), PATH_MAX) : -1;
-    if (got > 0) {
-        bool whole = got < PATH_MAX;
-        ip_long_path(buf)[whole ? got : PATH_MAX - 1] = '\0';
-        f->long_path = buf;
-        if (whole)
-            return;
-    } else if (buf) {
-        ip_long_path_free(buf);
-    }
-    f->path_cut = 1;
-    ip_path_cut_count();
-}
-
 /* A record for fd, made from what the kernel says, published only if fd
  * is still unknown (another thread may learn it, or open on its number,
  * at the same time). It counts no open: that happened before we looked.
@@ -613,10 +562,13 @@ static uint64_t fd_learn_record(int fd, const struct stat *st)
     }
     f->live.opens = 0;
     f->refs = 1;
-    if (is_socket)
+    if (is_socket) {
         socket_fill(f, &sock);
-    else
-        learned_file_fill(f, link, path, (size_t)n);
+    } else {
+        file_fill(f, AT_FDCWD, path);
+        if ((size_t)n >= IP_PATH_MAX - 1)   /* it filled the buffer: maybe longer */
+            ip_rec_name_reread(f, link);
+    }
     uint64_t key = 0, mine = key_of(f);
     /* OPEN before it is in the map, as fd_map_publish does: a close that
      * follows at once must find it OPEN, not have its CLOSED undone. */
@@ -630,26 +582,6 @@ static uint64_t fd_learn_record(int fd, const struct stat *st)
     __atomic_store_n(&f->state, IP_REC_CLOSED, __ATOMIC_RELEASE);
     closed_push(f);
     return key;
-}
-
-void ip_files_mapped(int fd)
-{
-    int saved = errno;
-    struct ip_rec_ref ref = ip_rec_of_fd(fd, true);
-
-    if (ref.file) {
-        if (ref.file->kind == IP_KIND_FILE && !__atomic_load_n(&ref.file->mapped, __ATOMIC_RELAXED))
-            __atomic_store_n(&ref.file->mapped, 1, __ATOMIC_RELAXED);
-    } else {
-        /* not a file: an io_uring ring is mapped to be used */
-        char link[32], what[32];
-        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(link, what, sizeof what - 1);
-        if (n > 0 && (size_t)n == sizeof "anon_inode:[io_uring]" - 1 &&
-            memcmp(what, "anon_inode:[io_uring]", (size_t)n) == 0)
-            ip_unseen_add(IP_UNSEEN_IO_URING, 1);
-    }
-    errno = saved;
 }
 
 uint64_t ip_files_learn_fd(int fd)

@@ -192,3 +192,47 @@ enum ip_resolved ip_path_resolve(char *out, size_t cap, int dirfd, const char *p
     enum ip_resolved r = name_end(&o);
     return r == IP_RESOLVED && dir.file->path_cut ? IP_RESOLVED_BASE_CUT : r;
 }
+
+/* ---- a record's name ---------------------------------------------------- */
+
+/* The record's name for path (relative to dirfd, AT_FDCWD: the working
+ * directory): absolute and normal (ip_path_resolve). One too long for
+ * the record goes to a long-path buffer; with none free, or past
+ * PATH_MAX, it is cut, and that is said. */
+void ip_rec_name_set(struct ip_rec *f, int dirfd, const char *path)
+{
+    f->long_path = 0;
+    f->path_cut = 0;
+    enum ip_resolved r = ip_path_resolve(f->path, IP_PATH_MAX, dirfd, path);
+    if (__builtin_expect(r == IP_RESOLVED, 1))
+        return;
+    if (r == IP_RESOLVED_TOO_LONG && (f->long_path = ip_long_path_claim()) != 0)
+        r = ip_path_resolve(ip_long_path(f->long_path), PATH_MAX, dirfd, path);
+    f->path_cut = r != IP_RESOLVED;
+    if (f->path_cut)
+        ip_path_cut_count();
+}
+
+void ip_rec_name_release(struct ip_rec *f)
+{
+    if (f->long_path)
+        ip_long_path_free(f->long_path);
+    f->long_path = 0;
+}
+
+void ip_rec_name_reread(struct ip_rec *f, const char *link)
+{
+    uint32_t buf = ip_long_path_claim();
+    ssize_t got = buf ? readlink(link, ip_long_path(buf), PATH_MAX) : -1;
+    if (got > 0) {
+        bool whole = got < PATH_MAX;
+        ip_long_path(buf)[whole ? got : PATH_MAX - 1] = '\0';
+        f->long_path = buf;
+        if (whole)
+            return;
+    } else if (buf) {
+        ip_long_path_free(buf);
+    }
+    f->path_cut = 1;
+    ip_path_cut_count();
+}

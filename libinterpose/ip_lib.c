@@ -4,6 +4,7 @@
 #include "ip_fdroom.h"
 #include "ip_hooks.h"
 #include "ip_sock.h"
+#include "ip_tap.h"
 #include "ip_term.h"
 #include "scope_ctl.h"
 #include "rep_log.h"
@@ -113,6 +114,7 @@ static void source_drain(void *ctx, struct rep *r)
     }
     ip_ticks_recalibrate();
     ip_threads_drain(r);
+    ip_tap_drain(r);
     ip_files_reap(r);
     objects_check();
 }
@@ -122,6 +124,7 @@ static void source_collect(void *ctx, struct rep *r)
     ip_files_collect(r);
     ip_sock_orphan_collect(r);
     ip_dns_collect(r);
+    ip_tap_collect(r);
     rep_drops_add(r, ip_threads_take_dropped() + ip_events_take_nested_drops());
     ip_events_cut_report(r);
 }
@@ -335,6 +338,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
         return -1;
     }
     ip_proc.events = rep_events_wanted(ip_proc.rep);
+    ip_tap_configure();
     rep_fds_publish(ip_proc.rep, ip_proc.our_fds);
     /* Counting starts before the first slot points at a wrapper. */
     __atomic_store_n(&ip_proc.active, true, __ATOMIC_RELEASE);

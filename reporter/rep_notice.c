@@ -32,6 +32,11 @@ static void notice_add(struct rep *r, const char *fmt, ...)
     rep_batch_add(&r->ebatch, &r->events, line, n);
 }
 
+void rep_notice_text(struct rep *r, const char *msg)
+{
+    notice_add(r, "%s", msg);
+}
+
 /* Nothing is lost silently: a drop becomes a notice on the event stream. */
 void rep_notices_add(struct rep *r)
 {

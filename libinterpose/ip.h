@@ -75,6 +75,12 @@ struct ip_tls {
     bool pushing;               /* between queue reserve and commit */
     bool ours;                  /* the reporter thread: never observed */
     bool tallying;              /* between finding a tally and adding to it */
+    /* Inside a TLS library's record call (ip_wrap_tls.c): the socket
+     * record its own reads and writes went to, for a library that keeps
+     * no fd (curl's own BIO); and the last session it was found for. */
+    bool in_tls;
+    uint64_t tls_wire_key, tls_session_key;
+    const void *tls_session;
 };
 
 /* initial-exec: a tiny block that works under dlopen too (the loader keeps a

@@ -2,6 +2,7 @@
 #include "ip_hooks.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <string.h>
 
 #define IP_HOOK(ret, name, params) ret (*ip_real_##name) params;
@@ -22,6 +23,37 @@ static void **const real_slots[] = {
 #undef IP_HOOK
 };
 
+struct lookup {
+    const char *name;
+    void *found;
+};
+
+/* One loaded object's definition of name, if it has one. */
+static int object_lookup(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct lookup *l = arg;
+    void *h = info->dlpi_name && info->dlpi_name[0]
+              ? dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD) : NULL;
+
+    if (h) {
+        l->found = dlsym(h, l->name);
+        dlclose(h);
+    }
+    return l->found != NULL;
+}
+
+/* A name the default scope lacks may be in a library loaded with
+ * RTLD_LOCAL (python's _ssl module brings libssl so): each object is
+ * asked. */
+static void *lookup_anywhere(const char *name)
+{
+    struct lookup l = { name, dlsym(RTLD_DEFAULT, name) };
+
+    if (!l.found)
+        dl_iterate_phdr(object_lookup, &l);
+    return l.found;
+}
+
 /* The real function is looked up by name, never taken from a GOT slot: a
  * lazily bound slot holds the PLT resolver stub, and a call through it
  * would have the resolver write the real address over our wrapper.
@@ -33,7 +65,7 @@ int ip_hooks_resolve(struct ep_hook *usable, size_t *nusable)
 
     *nusable = 0;
     for (size_t i = 0; i < ip_hook_count; i++) {
-        void *real = dlsym(RTLD_DEFAULT, ip_hook_table[i].name);
+        void *real = lookup_anywhere(ip_hook_table[i].name);
         if (!real) {
             missing++;
             continue;

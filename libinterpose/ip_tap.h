@@ -45,12 +45,16 @@ struct ip_tap_src {
 void ip_tap_moved(struct ip_rec_ref ref, unsigned chan, unsigned dir,
                   const struct ip_tap_src *src, size_t n);
 
-/* Is this call's channel tapped? One load for a channel of no protocol. */
+/* Is this call's channel tapped? One load for a channel of no protocol
+ * (and one of the thread's: inside a TLS call, the wire's record is
+ * noted for the plaintext). */
 IP_INLINE bool ip_tap_wanted(const struct ip_call *c, unsigned chan)
 {
-    return ip_tap_enabled && c->observed && c->ref.file &&
-           c->ref.file->kind == IP_KIND_SOCKET &&
-           __atomic_load_n(&c->ref.file->tap[chan].verdict, __ATOMIC_RELAXED) != IP_TAP_NOTHING;
+    if (!ip_tap_enabled || !c->observed || !c->ref.file || c->ref.file->kind != IP_KIND_SOCKET)
+        return false;
+    if (__builtin_expect(ip_tls.in_tls, 0))
+        ip_tls.tls_wire_key = ip_rec_key(c->ref);
+    return __atomic_load_n(&c->ref.file->tap[chan].verdict, __ATOMIC_RELAXED) != IP_TAP_NOTHING;
 }
 
 /* read, recv, write, send: rc bytes at buf. */
@@ -80,6 +84,10 @@ IP_INLINE void ip_tap_unseen(const struct ip_call *c, unsigned dir, ssize_t rc)
         ip_tap_moved(c->ref, IP_TAP_WIRE, dir, &src, (size_t)rc);
     }
 }
+
+/* Look up the TLS libraries' getters of a session's socket (with the
+ * hooks: at attach, and after objects are loaded, off the hot path). */
+void ip_tls_resolve(void);
 
 /* ---- reporter thread ----------------------------------------------------- */
 

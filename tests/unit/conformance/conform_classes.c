@@ -64,6 +64,10 @@ const struct conform_class conform_classes[] = {
     { "mkostemps", C_OPEN }, { "mkostemps64", C_OPEN },
     { "tmpfile", C_TMPFILE }, { "tmpfile64", C_TMPFILE },
     { "syscall", C_WRITE },     /* called as syscall(SYS_write, A, ...) */
+    /* plaintext for the protocol tap: no counter of the socket moves */
+    { "SSL_read", C_NONE }, { "SSL_write", C_NONE }, { "SSL_read_ex", C_NONE },
+    { "SSL_write_ex", C_NONE }, { "gnutls_record_recv", C_NONE },
+    { "gnutls_record_send", C_NONE },
 };
 
 const size_t conform_nclasses = sizeof conform_classes / sizeof conform_classes[0];

@@ -4,6 +4,7 @@ served on, then one line per case: `case target status`, the requests a
 case made in order. Every request here gets one http.resp on each side."""
 import http.client
 import http.server
+import os
 import socket
 import sys
 import threading
@@ -40,6 +41,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"y" * 10)
             self.wfile.flush()
             self.close_connection = True
+        elif path == "/file":
+            # the body with sendfile, as nginx sends files
+            with open(__file__, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                self.send_response(200)
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                self.wfile.flush()
+                os.sendfile(self.connection.fileno(), f.fileno(), 0, size)
         elif path.startswith("/missing"):
             self.send_error(404)
         else:
@@ -126,6 +136,23 @@ def client_cases(port):
     f.readline()
     s.sendall(b"q" * 50)
     out.append(("continue", "/continue", read_response(f)))
+    f.close()
+    s.close()
+
+    # writev: a head and its body in one call; readv reads the response
+    s = socket.create_connection(("127.0.0.1", port))
+    os.writev(s.fileno(), [b"POST /vector HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n",
+                           b"vectors"])
+    got = b""
+    while b"vectors" not in got:
+        part = bytearray(64)
+        n = os.readv(s.fileno(), [part, bytearray(0)])
+        got += bytes(part[:n])
+    out.append(("vectored", "/vector", int(got.split()[1])))
+    # a body sent with sendfile
+    s.sendall(b"GET /file HTTP/1.1\r\nHost: x\r\n\r\n")
+    f = s.makefile("rb")
+    out.append(("sendfile", "/file", read_response(f)))
     f.close()
     s.close()
 

@@ -41,7 +41,7 @@ class BothSidesTest(ScopeTest):
         e = dict(self.env, **env)
         p = self.scope_run([PYTHON, CASES], verbosity=5, env=e)
         made = [line.split() for line in p.stdout.decode().splitlines()[1:]]
-        self.assertEqual(len(made), 16, p.stdout)
+        self.assertEqual(len(made), 18, p.stdout)
         return made
 
     def test_every_case_on_both_sides(self):
@@ -62,6 +62,8 @@ class BothSidesTest(ScopeTest):
             self.assertEqual(length[(side, "/same")], 0)
             self.assertEqual(length[(side, "/continue")], 50)
             self.assertEqual(length[(side, "/cut")], 1000)      # as declared
+            self.assertEqual(length[(side, "/vector")], 7)
+            self.assertEqual(length[(side, "/file")], os.path.getsize(CASES))
         post = got[("server", "/post", 201)][0]
         self.assertEqual(post["http_request_content_length"], 321)
         self.assertEqual(post["http_method"], "POST")
@@ -76,7 +78,8 @@ class BothSidesTest(ScopeTest):
         self.assertEqual(by_status(m), total)
         self.assertEqual(sum(by_status(m, "http.duration.server", "numops").values()), len(made))
         self.assertEqual(sum(by_status(m, "http.duration.client", "numops").values()), len(made))
-        self.assertEqual(sum(by_status(m, "http.req.content_length").values()), 2 * (321 + 50))
+        self.assertEqual(sum(by_status(m, "http.req.content_length").values()),
+                         2 * (321 + 50 + 7))
         reqs = events_of(e, "http.req")
         self.assertEqual(len(reqs), 2 * len(made))
         self.assertIn("r-/index.html", [r["data"].get("X-Request-Id") for r in reqs])

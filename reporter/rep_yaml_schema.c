@@ -210,8 +210,11 @@ static void watch_entry(struct rep_yaml_parser *p, int *listed, int *on)
                             lines[W_ALLOWBINARY]);
     if (v[W_HEADERS] && strcmp(kinds[k].type, "http") != 0)
         watch_error(p, "headers", lines[W_HEADERS], "applies to type http only");
-    else if (v[W_HEADERS])
+    else if (v[W_HEADERS]) {
+        size_t mark = rep_yaml_path_push(p, "headers");
         rep_yaml_check_emit(p, "SCOPE_EVENT_HTTP_HEADER", v[W_HEADERS], lines[W_HEADERS]);
+        p->path[mark] = '\0';
+    }
     if (v[W_ENABLED] && rep_config_check(kinds[k].enable_key, v[W_ENABLED], err, sizeof err) < 0)
         watch_error(p, "enabled", lines[W_ENABLED], err);
     else if (v[W_ENABLED])

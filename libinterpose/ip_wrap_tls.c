@@ -59,6 +59,7 @@ static void plaintext_moved(const void *session, int fd, unsigned dir, const voi
     }
 }
 
+/* The socket fd a session's library reads (dir RX) or writes, or -1. */
 static int ssl_fd(void *ssl, unsigned dir)
 {
     int (*get)(const void *) = __atomic_load_n(dir == IP_TAP_RX ? &real_SSL_get_rfd
@@ -67,7 +68,7 @@ static int ssl_fd(void *ssl, unsigned dir)
     return get && ssl ? get(ssl) : -1;
 }
 
-static int gnutls_fd(void *session)
+static int gnutls_fd(void *session, unsigned dir)
 {
     int (*get)(void *) = __atomic_load_n(&real_gnutls_transport_get_int, __ATOMIC_ACQUIRE);
     return get && session ? get(session) : -1;
@@ -80,46 +81,48 @@ static void tls_call_begin(void)
     ip_tls.in_tls = true;
 }
 
-/* What a record call moved, after it (errno kept). */
-static void ssl_moved(void *ssl, unsigned dir, const void *buf, ssize_t n)
+/* What a record call moved, n bytes (<= 0: nothing), after it; errno
+ * kept. */
+static void record_moved(void *session, int (*fd_of)(void *, unsigned), unsigned dir,
+                         const void *buf, ssize_t n)
 {
     int saved = errno;
     ip_tls.in_tls = false;
     if (n > 0)
-        plaintext_moved(ssl, ssl_fd(ssl, dir), dir, buf, (size_t)n);
+        plaintext_moved(session, fd_of(session, dir), dir, buf, (size_t)n);
     errno = saved;
 }
 
-static void gnutls_moved(void *session, unsigned dir, const void *buf, ssize_t n)
-{
-    int saved = errno;
-    ip_tls.in_tls = false;
-    if (n > 0)
-        plaintext_moved(session, gnutls_fd(session), dir, buf, (size_t)n);
-    errno = saved;
-}
+/* A record call that returns the bytes it moved. */
+#define WRAP_RECORD(ret, name, params, args, session, fd_of, dir, buf)        \
+    ret ip_wrap_##name params                                               \
+    {                                                                       \
+        tls_call_begin();                                                   \
+        ret rc = ip_real_##name args;                                       \
+        record_moved(session, fd_of, dir, buf, rc);                         \
+        return rc;                                                          \
+    }
 
-int ip_wrap_SSL_read(void *ssl, void *buf, int num)
-{
-    tls_call_begin();
-    int rc = ip_real_SSL_read(ssl, buf, num);
-    ssl_moved(ssl, IP_TAP_RX, buf, rc);
-    return rc;
-}
+WRAP_RECORD(int, SSL_read, (void *ssl, void *buf, int num), (ssl, buf, num), ssl, ssl_fd,
+            IP_TAP_RX, buf)
+WRAP_RECORD(int, SSL_write, (void *ssl, const void *buf, int num), (ssl, buf, num), ssl, ssl_fd,
+            IP_TAP_TX, buf)
+WRAP_RECORD(ssize_t, gnutls_record_recv, (void *session, void *data, size_t data_size),
+            (session, data, data_size), session, gnutls_fd, IP_TAP_RX, data)
+WRAP_RECORD(ssize_t, gnutls_record_send, (void *session, const void *data, size_t data_size),
+            (session, data, data_size), session, gnutls_fd, IP_TAP_TX, data)
 
-int ip_wrap_SSL_write(void *ssl, const void *buf, int num)
+/* The _ex forms return 1 on success, the bytes in *done. */
+static ssize_t ex_bytes(int rc, const size_t *done)
 {
-    tls_call_begin();
-    int rc = ip_real_SSL_write(ssl, buf, num);
-    ssl_moved(ssl, IP_TAP_TX, buf, rc);
-    return rc;
+    return rc == 1 && done ? (ssize_t)*done : 0;
 }
 
 int ip_wrap_SSL_read_ex(void *ssl, void *buf, size_t num, size_t *readbytes)
 {
     tls_call_begin();
     int rc = ip_real_SSL_read_ex(ssl, buf, num, readbytes);
-    ssl_moved(ssl, IP_TAP_RX, buf, rc == 1 && readbytes ? (ssize_t)*readbytes : 0);
+    record_moved(ssl, ssl_fd, IP_TAP_RX, buf, ex_bytes(rc, readbytes));
     return rc;
 }
 
@@ -127,22 +130,6 @@ int ip_wrap_SSL_write_ex(void *ssl, const void *buf, size_t num, size_t *written
 {
     tls_call_begin();
     int rc = ip_real_SSL_write_ex(ssl, buf, num, written);
-    ssl_moved(ssl, IP_TAP_TX, buf, rc == 1 && written ? (ssize_t)*written : 0);
-    return rc;
-}
-
-ssize_t ip_wrap_gnutls_record_recv(void *session, void *data, size_t data_size)
-{
-    tls_call_begin();
-    ssize_t rc = ip_real_gnutls_record_recv(session, data, data_size);
-    gnutls_moved(session, IP_TAP_RX, data, rc);
-    return rc;
-}
-
-ssize_t ip_wrap_gnutls_record_send(void *session, const void *data, size_t data_size)
-{
-    tls_call_begin();
-    ssize_t rc = ip_real_gnutls_record_send(session, data, data_size);
-    gnutls_moved(session, IP_TAP_TX, data, rc);
+    record_moved(ssl, ssl_fd, IP_TAP_TX, buf, ex_bytes(rc, written));
     return rc;
 }

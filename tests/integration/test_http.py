@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 
-from scopetest import PYTHON, AttachTest, ScopeTest, events_of, free_port, metrics_named
+from scopetest import (PYTHON, AttachTest, ScopeTest, events_of, free_port, metrics_named,
+                       nginx_started, nginx_worker)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "http_cases.py")
@@ -202,29 +203,16 @@ WRK_PACED = "function delay() return 1 end\n"
 
 class NginxTest(AttachTest):
     def nginx(self):
-        port = free_port()
         root = os.path.join(self.dir, "www")
         os.makedirs(root)
-        os.chmod(self.dir, 0o755)
         with open(os.path.join(root, "k.html"), "wb") as f:
             f.write(b"x" * 1024)
-        conf = os.path.join(self.dir, "nginx.conf")
         self.access_log = os.path.join(self.dir, "access.log")
-        with open(conf, "w") as f:
-            f.write(f"""daemon off; worker_processes 1; pid {self.dir}/nginx.pid;
-error_log {self.dir}/error.log;
-events {{ worker_connections 256; }}
-http {{ access_log {self.access_log}; server {{ listen 127.0.0.1:{port}; root {root}; }} }}
-""")
-        nginx = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(lambda: (nginx.terminate(), nginx.wait()))
+        port, nginx = nginx_started(self, "server { listen 127.0.0.1:{port}; root {dir}/www; }")
         url = f"http://127.0.0.1:{port}/k.html"
         self.wait_for(lambda: subprocess.run(["curl", "-sf", "-o", "/dev/null", url]).returncode == 0,
                       5, "nginx up")
-        worker = int(subprocess.check_output(["pgrep", "-P", str(nginx.pid)]).split()[0])
-        os.chmod(self.dir, 0o777)               # the worker (nobody) writes our files
-        return port, worker
+        return port, nginx_worker(self, nginx)
 
     def logged(self):
         """{status: requests} of nginx's access log."""

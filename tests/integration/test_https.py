@@ -7,7 +7,7 @@ import os
 import subprocess
 import time
 
-from scopetest import PYTHON, AttachTest, events_of, free_port, metrics_named
+from scopetest import PYTHON, SCOPE, AttachTest, events_of, metrics_named, nginx_started, nginx_worker
 
 PYTHON_CLIENT = """
 import http.client, ssl, sys, time
@@ -36,7 +36,6 @@ def responses(lines):
 class HttpsTest(AttachTest):
     def setUp(self):
         super().setUp()
-        self.port = free_port()
         key, cert = os.path.join(self.dir, "key.pem"), os.path.join(self.dir, "cert.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
                         "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost"],
@@ -46,24 +45,13 @@ class HttpsTest(AttachTest):
         with open(os.path.join(root, "a.html"), "wb") as f:
             f.write(b"s" * 321)
         self.access_log = os.path.join(self.dir, "access.log")
-        conf = os.path.join(self.dir, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(f"""daemon off; worker_processes 1; pid {self.dir}/nginx.pid;
-error_log {self.dir}/error.log;
-events {{ worker_connections 64; }}
-http {{ access_log {self.access_log};
-  server {{ listen 127.0.0.1:{self.port} ssl; ssl_certificate {cert};
-           ssl_certificate_key {key}; root {root}; }} }}
-""")
-        os.chmod(self.dir, 0o755)
         os.chmod(key, 0o644)
-        nginx = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(lambda: (nginx.terminate(), nginx.wait()))
+        self.port, nginx = nginx_started(
+            self, "server { listen 127.0.0.1:{port} ssl; ssl_certificate {dir}/cert.pem; "
+                  "ssl_certificate_key {dir}/key.pem; root {dir}/www; }")
         self.url = f"https://localhost:{self.port}"
         self.wait_for(lambda: self.curl("/a.html").returncode == 0, 10, "nginx up")
-        self.worker = int(subprocess.check_output(["pgrep", "-P", str(nginx.pid)]).split()[0])
-        os.chmod(self.dir, 0o777)               # the worker (nobody) writes our files
+        self.worker = nginx_worker(self, nginx)
 
     def curl(self, *targets, run=subprocess.run):
         args = ["curl", "-skf"]
@@ -118,7 +106,6 @@ http {{ access_log {self.access_log};
         self.assert_schema_valid(self.events)
 
     def scope_args(self):
-        from scopetest import SCOPE
         return [SCOPE, "run", "-v", "5", "--metricformat", "ndjson",
                 "-m", "file://" + self.metrics, "-e", "file://" + self.events]
 

@@ -100,6 +100,33 @@ def free_port(kind=socket.SOCK_STREAM):
         return s.getsockname()[1]
 
 
+def nginx_started(test, server):
+    """Debian's nginx, one worker, started for `test` (stopped at its
+    cleanup) in test.dir with `server` as its server block ({port}: a free
+    port, {dir}: test.dir); its access log is test.dir/access.log. The dir
+    is then open to the worker (nobody), which writes scope's files.
+    Returns the port, the worker's pid and a URL that answers."""
+    port = free_port()
+    conf = os.path.join(test.dir, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"daemon off; worker_processes 1; pid {test.dir}/nginx.pid;\n"
+                f"error_log {test.dir}/error.log;\nevents {{ worker_connections 256; }}\n"
+                f"http {{ access_log {test.dir}/access.log; "
+                + server.replace("{port}", str(port)).replace("{dir}", test.dir) + " }\n")
+    os.chmod(test.dir, 0o755)
+    nginx = subprocess.Popen(["nginx", "-c", conf, "-p", test.dir],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    test.addCleanup(lambda: (nginx.terminate(), nginx.wait()))
+    return port, nginx
+
+
+def nginx_worker(test, nginx):
+    """The worker of an nginx from nginx_started, once the master has one."""
+    worker = int(subprocess.check_output(["pgrep", "-P", str(nginx.pid)]).split()[0])
+    os.chmod(test.dir, 0o777)
+    return worker
+
+
 class ScopeTest(unittest.TestCase):
     """Each test gets a temp dir (self.dir), SCOPE_HOME=<dir>/home (not
     created yet; its history in self.hist) and self.metrics, self.events

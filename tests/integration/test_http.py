@@ -214,6 +214,13 @@ class NginxTest(AttachTest):
                       5, "nginx up")
         return port, nginx_worker(self, nginx)
 
+    def paced_wrk(self, url, seconds):
+        script = os.path.join(self.dir, "paced.lua")
+        with open(script, "w") as f:
+            f.write(WRK_PACED)
+        return subprocess.Popen(["wrk", "-t1", "-c4", f"-d{seconds}s", "-s", script, url],
+                                stdout=subprocess.PIPE, text=True)
+
     def logged(self):
         """{status: requests} of nginx's access log."""
         with open(self.access_log) as f:
@@ -229,11 +236,7 @@ class NginxTest(AttachTest):
             subprocess.run(["curl", "-s", "-o", "/dev/null", f"{base}/k.html"], check=True)
         for _ in range(2):
             subprocess.run(["curl", "-s", "-o", "/dev/null", f"{base}/nothing"], check=True)
-        script = os.path.join(self.dir, "paced.lua")
-        with open(script, "w") as f:
-            f.write(WRK_PACED)
-        out = subprocess.run(["wrk", "-t1", "-c4", "-d2s", "-s", script, f"{base}/k.html"],
-                             capture_output=True, text=True, timeout=60).stdout
+        out = self.paced_wrk(f"{base}/k.html", 2).communicate(timeout=60)[0]
         self.assertRegex(out, r"\d+ requests in", out)
         time.sleep(1.5)
         self.detach(worker)
@@ -248,6 +251,25 @@ class NginxTest(AttachTest):
         self.assertEqual(by_status(m, "http.resp.content_length")[200], 1024 * made[200])
         got = responses(e)
         self.assertEqual(len(got[("server", "/nothing", 404)]), 2)
+        self.assert_schema_valid(self.metrics, self.events)
+
+    def test_attached_under_load(self):
+        """Attached and detached while wrk runs: the connections wrk opened
+        before are learned, their requests counted from the next head
+        on; nginx answers every request."""
+        port, worker = self.nginx()
+        wrk = self.paced_wrk(f"http://127.0.0.1:{port}/k.html", 4)
+        time.sleep(1)
+        self.attach(worker)
+        time.sleep(1.5)
+        self.detach(worker)
+        out = wrk.communicate(timeout=60)[0]
+        self.assertNotIn("Non-2xx", out, out)
+        self.assertNotRegex(out, r"Socket errors", out)
+        seen = by_status(self.metric_lines())
+        self.assertGreater(seen[200], 100, seen)
+        self.assertLessEqual(seen[200], self.logged()[200])
+        self.assertEqual(set(seen), {200})
         self.assert_schema_valid(self.metrics, self.events)
 
 

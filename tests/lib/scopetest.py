@@ -127,6 +127,13 @@ def nginx_worker(test, nginx):
     return worker
 
 
+def assert_wrk_served(test, out):
+    """wrk's report says every request was answered, and well."""
+    test.assertRegex(out, r"\d+ requests in", out)
+    test.assertNotIn("Non-2xx", out, out)
+    test.assertNotRegex(out, r"Socket errors: connect [1-9]", out)
+
+
 class ScopeTest(unittest.TestCase):
     """Each test gets a temp dir (self.dir), SCOPE_HOME=<dir>/home (not
     created yet; its history in self.hist) and self.metrics, self.events

@@ -81,6 +81,13 @@ static void stop(void)
     strcpy(path, "/tmp/test_rep_http_XXXXXX");
 }
 
+/* The events hold `what` n times; the reporter is stopped. */
+static void expect(const char *what, int n)
+{
+    ck_assert_int_eq(count(what), n);
+    stop();
+}
+
 static const char req[] = "GET /a HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\n\r\n";
 static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
 
@@ -91,8 +98,7 @@ START_TEST(split_at_every_byte)
         piece(REP_TAP_RX, req, cut, cut);
         piece(REP_TAP_RX, req + cut, strlen(req) - cut, strlen(req) - cut);
         feed(REP_TAP_TX, resp);
-        ck_assert_int_eq(count("\"http_status_code\":200"), 1);
-        stop();
+        expect("\"http_status_code\":200", 1);
     }
 }
 END_TEST
@@ -104,8 +110,7 @@ START_TEST(one_byte_per_piece)
         piece(REP_TAP_RX, req + i, 1, 1);
     for (size_t i = 0; resp[i]; i++)
         piece(REP_TAP_TX, resp + i, 1, 1);
-    ck_assert_int_eq(count("\"http_response_content_length\":5"), 1);
-    stop();
+    expect("\"http_response_content_length\":5", 1);
 }
 END_TEST
 
@@ -120,8 +125,7 @@ START_TEST(body_unseen)
     piece(REP_TAP_TX, "", 0, 10);                   /* the call that ends it */
     feed(REP_TAP_RX, req);
     feed(REP_TAP_TX, resp);
-    ck_assert_int_eq(count("\"http_status_code\":200"), 2);
-    stop();
+    expect("\"http_status_code\":200", 2);
 }
 END_TEST
 
@@ -136,8 +140,7 @@ START_TEST(chunked_and_pipelined)
     feed(REP_TAP_RX, both);
     snprintf(both, sizeof both, "%s%s", chunked, resp);
     feed(REP_TAP_TX, both);
-    ck_assert_int_eq(count("\"http_response_content_length\":19"), 1);
-    stop();
+    expect("\"http_response_content_length\":19", 1);
 }
 END_TEST
 
@@ -151,8 +154,7 @@ START_TEST(chunk_end_unseen)
     feed(REP_TAP_RX, req);
     piece(REP_TAP_TX, head, strlen(head), strlen(head) + 2000 - 8 + 2);
     feed(REP_TAP_TX, "5\r\nabcde\r\n0\r\n\r\n");
-    ck_assert_int_eq(count("\"http_response_content_length\":2005"), 1);
-    stop();
+    expect("\"http_response_content_length\":2005", 1);
 }
 END_TEST
 
@@ -165,8 +167,7 @@ START_TEST(head_unseen_is_counted_and_the_stream_found_again)
     off[REP_TAP_TX] += 7;                           /* a piece dropped */
     feed(REP_TAP_RX, req);
     feed(REP_TAP_TX, resp);
-    ck_assert_int_eq(count("\"http_status_code\":200"), 1);
-    stop();
+    expect("\"http_status_code\":200", 1);
 }
 END_TEST
 
@@ -179,8 +180,7 @@ START_TEST(not_http)
     off[REP_TAP_RX] = 0;
     ck_assert_int_eq(piece(REP_TAP_RX, "GE", 2, 2), REP_PROTO_MORE);
     ck_assert_int_eq(piece(REP_TAP_RX, "T / HTTP/1.0\r\n\r\n", 16, 16), REP_PROTO_YES);
-    ck_assert_int_eq(count("http.req"), 1);
-    stop();
+    expect("http.req", 1);
 }
 END_TEST
 

@@ -35,26 +35,23 @@ void ip_ring_commit(struct ip_ring *r)
     __atomic_store_n(&r->head, r->reserved, __ATOMIC_RELEASE);
 }
 
-/* Give back the whole pages read since the last time, once they are
- * IP_RING_RESIDENT. Before the new tail is published: until then the
- * producer cannot write there (it writes below the old tail plus the
- * ring's size). */
-static void release(struct ip_ring *r, uint64_t tail)
+/* Give back the whole pages read by this drain, [old, tail), before
+ * the new tail is published: until then the producer writes below old
+ * plus the ring's size, never there. (Pages read by earlier drains it
+ * may be writing again.) A ring so holds about what is not read yet. */
+static void release(struct ip_ring *r, uint64_t old, uint64_t tail)
 {
-    uint64_t from = (r->released + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+    uint64_t from = (old + PAGE - 1) & ~(uint64_t)(PAGE - 1);
     uint64_t to = tail & ~(uint64_t)(PAGE - 1);
 
-    if (to < from + IP_RING_RESIDENT)
+    if (to <= from)
         return;
-    r->released = to;
-    if (to - from >= IP_RING_BYTES) {
-        madvise(r->data, IP_RING_BYTES, MADV_DONTNEED);
-        return;
-    }
     size_t a = from & MASK, b = to & MASK;
-    if (a < b) {
+    if (to - from >= IP_RING_BYTES)
+        madvise(r->data, IP_RING_BYTES, MADV_DONTNEED);
+    else if (a < b)
         madvise(r->data + a, b - a, MADV_DONTNEED);
-    } else {
+    else {
         madvise(r->data + a, IP_RING_BYTES - a, MADV_DONTNEED);
         if (b)
             madvise(r->data, b, MADV_DONTNEED);
@@ -76,7 +73,7 @@ void ip_ring_drain(struct ip_ring *r, void (*fn)(void *arg, const void *rec, siz
         fn(arg, r->data + (tail & MASK) + sizeof(uint64_t), (size_t)n);
         tail += n + sizeof(uint64_t);
     }
-    release(r, tail);
+    release(r, r->tail, tail);
     __atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
 }
 

@@ -16,17 +16,15 @@
 #include <stdint.h>
 
 /* Room for a burst the reporter is late for (it shares the CPUs with
- * the program): virtual, and given back as it is read past
- * IP_RING_RESIDENT, so that a thread's ring holds about that much of
- * memory once a burst is read. */
-#define IP_RING_BYTES (1024 * 1024)  /* power of two */
-#define IP_RING_RESIDENT (256 * 1024)
+ * the program: nginx under wrk on two busy cores needed more than 1 MiB):
+ * address space, its pages given back as they are read, so that a ring
+ * holds about what is not read yet. */
+#define IP_RING_BYTES (4 * 1024 * 1024)  /* power of two */
 
 struct ip_ring {
     _Alignas(64) uint64_t head;     /* bytes written (producer) */
     uint64_t reserved;              /* producer: head once the reserved record is in */
     _Alignas(64) uint64_t tail;     /* bytes read (consumer) */
-    uint64_t released;              /* consumer: pages before it were given back */
     _Alignas(64) uint64_t dropped;  /* producer adds, consumer takes */
     _Alignas(4096) unsigned char data[IP_RING_BYTES];   /* whole pages: given back */
 };

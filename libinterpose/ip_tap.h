@@ -25,7 +25,7 @@
 enum { IP_TAP_RX, IP_TAP_TX };
 
 #define IP_TAP_CALL_BYTES 4096
-#define IP_TAP_PROBE_BYTES (64 * 1024)
+#define IP_TAP_PROBE_BYTES (1024 * 1024)
 
 /* The operator wants http events or metrics (set at attach). */
 extern bool ip_tap_enabled;

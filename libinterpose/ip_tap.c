@@ -3,6 +3,7 @@
  * parser. */
 #include "ip_tap.h"
 #include "ip_ring.h"
+#include "rep_log.h"
 #include "rep_proto.h"
 
 #include <stdlib.h>
@@ -240,6 +241,9 @@ void ip_tap_configure(void)
         void *p = mmap(NULL, IP_THREADS_MAX * sizeof *rings, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         rings = p == MAP_FAILED ? NULL : p;
+        if (!rings)
+            rep_log(REP_LOG_WARNING, "no address space for the protocol tap's rings "
+                    "(%zu MiB): HTTP is not observed", IP_THREADS_MAX * sizeof *rings >> 20);
     }
     __atomic_store_n(&ip_tap_enabled, on && rings, __ATOMIC_RELAXED);
 }

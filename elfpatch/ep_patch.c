@@ -493,6 +493,27 @@ static bool object_is_skipped(const struct dl_phdr_info *obj,
     return skip->self && object_contains(obj, skip->self);
 }
 
+/* An object another thread's dlopen is still relocating is in the list
+ * already, its RELRO pages still writable: the loader makes them
+ * read-only at any moment, and a store of ours into a slot there then
+ * faults. It is left to the patch after that dlopen returns. */
+static bool object_being_loaded(const struct dl_phdr_info *obj, const struct map_table *maps)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    int prot;
+
+    for (size_t i = 0; i < obj->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &obj->dlpi_phdr[i];
+        if (ph->p_type != PT_GNU_RELRO)
+            continue;
+        /* the whole pages the loader protects (glibc's _dl_protect_relro) */
+        uintptr_t start = (obj->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+        uintptr_t end = (obj->dlpi_addr + ph->p_vaddr + ph->p_memsz) & ~(page - 1);
+        return start < end && page_prot_lookup(maps, start, &prot) && (prot & PROT_WRITE);
+    }
+    return false;
+}
+
 static int walk_object(struct dl_phdr_info *obj, size_t size, void *arg)
 {
     struct walk *w = arg;
@@ -506,6 +527,8 @@ static int walk_object(struct dl_phdr_info *obj, size_t size, void *arg)
             return 1;
         w->maps_read = true;
     }
+    if (object_being_loaded(obj, &w->maps))
+        return 0;
     int n = object_patch(obj, w->hooks, w->nhooks, &w->maps, w->log);
     if (n < 0) {
         w->error = n;

@@ -79,6 +79,12 @@ struct ip_tls {
     bool pushing;               /* between queue reserve and commit */
     bool ours;                  /* the reporter thread: never observed */
     bool tallying;              /* between finding a tally and adding to it */
+    /* Inside a TLS library's record call (ip_wrap_tls.c): the socket
+     * record its own reads and writes went to, for a library that keeps
+     * no fd (curl's own BIO); and the last session it was found for. */
+    bool in_tls;
+    uint64_t tls_wire_key, tls_session_key;
+    const void *tls_session;
 };
 
 /* A tiny block, reached without a call where the C library allows it
@@ -88,6 +94,9 @@ extern IP_TLS struct ip_tls ip_tls;
 int ip_threads_init(void);
 struct ip_thread *ip_thread_self(void);
 void ip_thread_unqueued(void);      /* an event had no queue to go to */
+/* t's place in the pool, [0, IP_THREADS_MAX): per-thread state kept
+ * elsewhere (the tap's rings) is found by it. */
+unsigned ip_thread_index(const struct ip_thread *t);
 void ip_threads_drain(struct rep *r);
 uint64_t ip_threads_take_dropped(void);
 void ip_threads_after_fork_child(void);
@@ -121,6 +130,20 @@ enum ip_rec_kind { IP_KIND_FILE, IP_KIND_SOCKET };
 enum ip_logfile { IP_LOG_UNKNOWN, IP_LOG_YES, IP_LOG_NO, IP_LOG_MAYBE };
 #define IP_LOG_PROBE_BYTES 4096
 
+/* The protocol tap of one channel of a socket: its bytes as they are on
+ * the wire (IP_TAP_WIRE), or the plaintext a TLS library handed over
+ * (IP_TAP_TLS). The reporter says once what protocol the channel speaks
+ * (ip_tap.h); until then, and for one it parses, wrappers queue the bytes
+ * that may hold a head. */
+enum ip_tap_verdict { IP_TAP_UNKNOWN, IP_TAP_NOTHING, IP_TAP_PARSED };
+enum { IP_TAP_WIRE, IP_TAP_TLS, IP_TAP_CHANS };
+struct ip_tap_chan {
+    uint32_t verdict;           /* enum ip_tap_verdict: the reporter's, atomic */
+    uint32_t probe_bytes;       /* queued while IP_TAP_UNKNOWN, atomic */
+    uint64_t pos[2];            /* bytes moved so far, read and written, atomic */
+    uint64_t head_from[2];      /* reporter: bytes before this are body, atomic */
+};
+
 struct ip_rec {
     uint32_t state;             /* enum ip_rec_state, atomic */
     uint32_t gen;               /* bumped on each reuse of the record */
@@ -133,6 +156,7 @@ struct ip_rec {
     uint64_t open_ticks;        /* sockets: for the connection's lifetime */
     struct ip_sampler sampler;  /* calls made without their thread's tally */
     struct rep_sock sock;       /* sockets: what it is, addresses once known */
+    struct ip_tap_chan tap[IP_TAP_CHANS];  /* sockets: the protocol tap */
     struct ip_rec *next_closed;    /* on the list of closed records */
     uint32_t next_free;         /* on the free stack: next index + 1 */
     /* live counters: wrappers add, the reporter reads; duration_ns holds

@@ -258,6 +258,7 @@ static void socket_fill(struct ip_rec *f, const struct rep_sock *s)
     f->kind = IP_KIND_SOCKET;
     f->logfile = IP_LOG_NO;
     f->sock = *s;
+    memset(f->tap, 0, sizeof f->tap);
     f->path[0] = '\0';
     f->long_path = 0;
     f->path_cut = 0;

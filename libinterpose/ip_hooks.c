@@ -23,6 +23,37 @@ static void **const real_slots[] = {
 #undef IP_HOOK
 };
 
+struct lookup {
+    const char *name;
+    void *found;
+};
+
+/* One loaded object's definition of name, if it has one. */
+static int object_lookup(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct lookup *l = arg;
+    void *h = info->dlpi_name && info->dlpi_name[0]
+              ? dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD) : NULL;
+
+    if (h) {
+        l->found = dlsym(h, l->name);
+        dlclose(h);
+    }
+    return l->found != NULL;
+}
+
+/* A name the default scope lacks may be in a library loaded with
+ * RTLD_LOCAL (python's _ssl module brings libssl so): each object is
+ * asked. */
+static void *lookup_anywhere(const char *name)
+{
+    struct lookup l = { name, dlsym(RTLD_DEFAULT, name) };
+
+    if (!l.found)
+        dl_iterate_phdr(object_lookup, &l);
+    return l.found;
+}
+
 /* A program that takes the address of a libc function (python3 does, of
  * fchdir) has a canonical PLT entry for it: an undefined dynamic symbol
  * with the stub's address, which the default lookup returns. The stub
@@ -30,7 +61,7 @@ static void **const real_slots[] = {
  * wrapper again, for ever: the definition is then libc's. */
 static void *real_of(const char *name)
 {
-    void *f = dlsym(RTLD_DEFAULT, name);
+    void *f = lookup_anywhere(name);
 #ifdef __GLIBC__
     const ElfW(Sym) *sym = NULL;
     Dl_info info;

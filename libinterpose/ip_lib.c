@@ -6,6 +6,7 @@
 #include "ip_macros.h"
 #include "ip_sock.h"
 #include "ip_unseen.h"
+#include "ip_tap.h"
 #include "ip_term.h"
 #include "scope_ctl.h"
 #include "rep_log.h"
@@ -117,6 +118,7 @@ static void source_drain(void *ctx, struct rep *r)
     }
     ip_ticks_recalibrate();
     ip_threads_drain(r);
+    ip_tap_drain(r);
     ip_files_reap(r);
     objects_check();
 }
@@ -126,6 +128,7 @@ static void source_collect(void *ctx, struct rep *r)
     ip_files_collect(r);
     ip_sock_orphan_collect(r);
     ip_dns_collect(r);
+    ip_tap_collect(r);
     rep_drops_add(r, ip_threads_take_dropped() + ip_events_take_nested_drops());
     ip_events_cut_report(r);
     ip_unseen_report(r);
@@ -158,6 +161,7 @@ static void status_error(const char *why)
  * dlsym, whose failures would leave a message for the program's dlerror. */
 static struct ep_hook *hooks_usable;
 static size_t hooks_nusable;
+static int hooks_missing;           /* names no loaded object had */
 
 static int hooks_resolve(void)
 {
@@ -165,7 +169,8 @@ static int hooks_resolve(void)
         hooks_usable = calloc(ip_hook_count, sizeof *hooks_usable);
     if (!hooks_usable)
         return -ENOMEM;
-    ip_hooks_resolve(hooks_usable, &hooks_nusable);
+    hooks_missing = ip_hooks_resolve(hooks_usable, &hooks_nusable);
+    ip_tls_resolve();
     return 0;
 }
 
@@ -209,6 +214,7 @@ static unsigned long long loads_now(void)
  * from a program thread after its dlopen returned (or at attach), when
  * what it loaded is relocated. */
 static unsigned long long loads_patched, loads_settled;
+static unsigned long long loads_resolved;  /* reporter: dlpi_adds at its last lookup */
 
 /* How long a program thread waits for a patch under way (the reporter's
  * takes a millisecond or two, far more on a loaded machine) before
@@ -241,8 +247,17 @@ static void objects_patch(unsigned long long adds, bool settled, unsigned wait_m
                     "a patch under way took over %u ms", wait_ms);
         return;
     }
-    if (ip_proc.active && adds != __atomic_load_n(settled ? &loads_settled : &loads_patched,
-                                                  __ATOMIC_RELAXED)) {
+    /* A library loaded since may have what was missing (libssl, loaded
+     * by python's `import ssl`): the reporter, whose dlsym errors nobody
+     * reads, looks again, and walks the objects with what it found. */
+    bool resolve = !wait_ms && hooks_missing && adds != loads_resolved;
+    if (resolve) {
+        hooks_resolve();
+        loads_resolved = adds;
+    }
+    if (ip_proc.active && (resolve || adds != __atomic_load_n(settled ? &loads_settled
+                                                                      : &loads_patched,
+                                                              __ATOMIC_RELAXED))) {
         int patched = hooks_install();
         if (patched > 0)
             scope_ctl_status.patched_slots += (uint32_t)patched;
@@ -260,7 +275,8 @@ static void objects_check(void)
 {
     unsigned long long adds = loads_now();
 
-    if (adds != __atomic_load_n(&loads_patched, __ATOMIC_RELAXED))
+    if (adds != __atomic_load_n(&loads_patched, __ATOMIC_RELAXED) ||
+        (hooks_missing && adds != loads_resolved))
         objects_patch(adds, false, 0);
 }
 
@@ -362,6 +378,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
         return -1;
     }
     ip_proc.events = rep_events_wanted(ip_proc.rep);
+    ip_tap_configure();
     rep_fds_publish(ip_proc.rep, ip_proc.our_fds);
     /* Counting starts before the first slot points at a wrapper. */
     __atomic_store_n(&ip_proc.active, true, __ATOMIC_RELEASE);

@@ -147,6 +147,11 @@ void ip_threads_drain(struct rep *r)
     }
 }
 
+unsigned ip_thread_index(const struct ip_thread *t)
+{
+    return (unsigned)(t - pool);
+}
+
 void ip_thread_unqueued(void)
 {
     __atomic_fetch_add(&unqueued_drops, 1, __ATOMIC_RELAXED);

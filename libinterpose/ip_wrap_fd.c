@@ -5,6 +5,7 @@
  */
 #include "ip_call.h"
 #include "ip_hooks.h"
+#include "ip_tap.h"
 #include "rep_fd.h"
 
 #include <fcntl.h>
@@ -186,6 +187,7 @@ ssize_t ip_wrap_read(int fd, void *buf, size_t n)
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_read(fd, buf, n);
     ip_call_read_end(&c, rc);
+    ip_tap_buf(&c, IP_TAP_RX, buf, rc);
     return rc;
 }
 
@@ -195,6 +197,7 @@ ssize_t ip_wrap___read_chk(int fd, void *buf, size_t n, size_t buflen)
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real___read_chk(fd, buf, n, buflen);
     ip_call_read_end(&c, rc);
+    ip_tap_buf(&c, IP_TAP_RX, buf, rc);
     return rc;
 }
 
@@ -204,6 +207,7 @@ ssize_t ip_wrap_write(int fd, const void *buf, size_t n)
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_write(fd, buf, n);
     ip_call_write_end(&c, fd, buf, rc);
+    ip_tap_buf(&c, IP_TAP_TX, buf, rc);
     return rc;
 }
 
@@ -251,6 +255,7 @@ ssize_t ip_wrap_readv(int fd, const struct iovec *iov, int iovcnt)
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_readv(fd, iov, iovcnt);
     ip_call_read_end(&c, rc);
+    ip_tap_iov(&c, IP_TAP_RX, iov, (size_t)iovcnt, rc);
     return rc;
 }
 
@@ -263,6 +268,7 @@ ssize_t ip_wrap_writev(int fd, const struct iovec *iov, int iovcnt)
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_writev(fd, iov, iovcnt);
     ip_call_write_end(&c, fd, NULL, rc);
+    ip_tap_iov(&c, IP_TAP_TX, iov, (size_t)iovcnt, rc);
     if (!c.observed || rc <= 0)
         return rc;
     bool console = ip_call_is_console(&c, fd);

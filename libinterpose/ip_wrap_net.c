@@ -8,6 +8,7 @@
  */
 #include "ip_call.h"
 #include "ip_hooks.h"
+#include "ip_tap.h"
 #include "ip_sock.h"
 
 #include <sys/sendfile.h>
@@ -146,6 +147,7 @@ ssize_t ip_wrap_send(int fd, const void *buf, size_t n, int flags)
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_send(fd, buf, n, flags);
     ip_call_write_end(&c, fd, NULL, rc);
+    ip_tap_buf(&c, IP_TAP_TX, buf, rc);
     return rc;
 }
 
@@ -156,6 +158,7 @@ ssize_t ip_wrap_sendto(int fd, const void *buf, size_t n, int flags,
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_sendto(fd, buf, n, flags, to, tolen);
     ip_call_write_end(&c, fd, NULL, rc);
+    ip_tap_buf(&c, IP_TAP_TX, buf, rc);
     return rc;
 }
 
@@ -165,6 +168,7 @@ ssize_t ip_wrap_sendmsg(int fd, const struct msghdr *msg, int flags)
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_sendmsg(fd, msg, flags);
     ip_call_write_end(&c, fd, NULL, rc);
+    ip_tap_iov(&c, IP_TAP_TX, msg->msg_iov, msg->msg_iovlen, rc);
     return rc;
 }
 
@@ -174,6 +178,8 @@ ssize_t ip_wrap_recv(int fd, void *buf, size_t n, int flags)
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_recv(fd, buf, n, flags);
     ip_call_read_end(&c, rc);
+    if (!(flags & MSG_PEEK))
+        ip_tap_buf(&c, IP_TAP_RX, buf, rc);
     return rc;
 }
 
@@ -183,6 +189,8 @@ ssize_t ip_wrap___recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real___recv_chk(fd, buf, n, buflen, flags);
     ip_call_read_end(&c, rc);
+    if (!(flags & MSG_PEEK))
+        ip_tap_buf(&c, IP_TAP_RX, buf, rc);
     return rc;
 }
 
@@ -193,6 +201,8 @@ ssize_t ip_wrap_recvfrom(int fd, void *buf, size_t n, int flags,
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_recvfrom(fd, buf, n, flags, from, fromlen);
     ip_call_read_end(&c, rc);
+    if (!(flags & MSG_PEEK))
+        ip_tap_buf(&c, IP_TAP_RX, buf, rc);
     return rc;
 }
 
@@ -203,6 +213,8 @@ ssize_t ip_wrap___recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int f
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real___recvfrom_chk(fd, buf, n, buflen, flags, from, fromlen);
     ip_call_read_end(&c, rc);
+    if (!(flags & MSG_PEEK))
+        ip_tap_buf(&c, IP_TAP_RX, buf, rc);
     return rc;
 }
 
@@ -212,6 +224,8 @@ ssize_t ip_wrap_recvmsg(int fd, struct msghdr *msg, int flags)
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_recvmsg(fd, msg, flags);
     ip_call_read_end(&c, rc);
+    if (!(flags & MSG_PEEK))
+        ip_tap_iov(&c, IP_TAP_RX, msg->msg_iov, msg->msg_iovlen, rc);
     return rc;
 }
 
@@ -254,6 +268,7 @@ int ip_wrap_recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags,
         ssize_t rc = ip_real_##name(out_fd, in_fd, offset, count);            \
         ip_call_read_end(&in, rc);                                            \
         ip_call_write_end(&out, out_fd, NULL, rc);                            \
+        ip_tap_unseen(&out, IP_TAP_TX, rc);                                   \
         return rc;                                                            \
     }
 

@@ -36,6 +36,10 @@ const char rep_config_default_lines[] =
     "SCOPE_EVENT_FS_NAME=.*\n"
     "SCOPE_EVENT_DNS=true\n"
     "SCOPE_EVENT_DNS_NAME=.*\n"
+    "SCOPE_EVENT_HTTP=true\n"
+    "SCOPE_EVENT_HTTP_NAME=.*\n"
+    "SCOPE_EVENT_HTTP_HEADER=\n"
+    "SCOPE_METRIC_HTTP=true\n"
     "SCOPE_LOG_LEVEL=warning\n"
     "SCOPE_LOG_DEST=\n"
     "SCOPE_SNAPSHOT_BACKTRACE=false\n"
@@ -267,6 +271,20 @@ static int regex_read(const char *block, const char *key, char *dst, size_t cap,
     return 0;
 }
 
+/* SCOPE_EVENT_HTTP_HEADER: which headers of a request or response go
+ * into its event besides AppScope's own; empty: none. */
+static int header_read(const char *block, char *dst, size_t cap, char *err, size_t errlen)
+{
+    char buf[8];
+    const char *v = config_value(block, "SCOPE_EVENT_HTTP_HEADER", buf, sizeof buf);
+
+    if (v && v[0] == '\0') {
+        dst[0] = '\0';
+        return 0;
+    }
+    return regex_read(block, "SCOPE_EVENT_HTTP_HEADER", dst, cap, err, errlen);
+}
+
 /* The event kinds' switches and name filters (AppScope's event.watch). */
 static int watch_read(struct rep_config *c, const char *block, char *err, size_t errlen)
 {
@@ -278,6 +296,8 @@ static int watch_read(struct rep_config *c, const char *block, char *err, size_t
 #undef REP_WATCH
     bad += bool_read(block, "SCOPE_EVENT_FILE", &c->ev_file, err, errlen);     /* our name */
     bad += bool_read(block, "SCOPE_ALLOW_BINARY_CONSOLE", &c->ev_allow_binary, err, errlen);
+    bad += bool_read(block, "SCOPE_METRIC_HTTP", &c->metric_http, err, errlen);
+    bad += header_read(block, c->ev_http_header, sizeof c->ev_http_header, err, errlen);
 #define REP_WATCH(id, type, yaml_order, enable_key, name_key, enable, name) \
     bad += regex_read(block, name_key, c->name, sizeof c->name, err, errlen);
 #include "rep_watch.def"

@@ -33,6 +33,15 @@
  *                           (\/logs?\/)|(\.log$)|(\.log[.\d]), AppScope's
  *   SCOPE_ALLOW_BINARY_CONSOLE  true | false (default): console output that
  *                           is not text is sent too (else counted in a notice)
+ *   SCOPE_EVENT_HTTP, SCOPE_EVENT_HTTP_NAME  http.req and http.resp events
+ *                           (default true, .*), as the other kinds
+ *   SCOPE_EVENT_HTTP_HEADER  a POSIX extended regex on header names
+ *                           (case-insensitive, under 256 bytes): those
+ *                           headers go into http events too; default
+ *                           empty: none. Authorization, Cookie, Set-Cookie
+ *                           and Proxy-Authorization only when the regex
+ *                           names them
+ *   SCOPE_METRIC_HTTP       true (default) | false: the http.* metrics
  *   SCOPE_EVENT_MAXEPS      events per second at most (default 10000); the
  *                           rest are cut, counted and said in a notice
  *   SCOPE_TAG_<name>=value  a tag added to every metric (up to 8)
@@ -90,6 +99,8 @@ struct rep_config {
 #include "rep_watch.def"
 #undef REP_WATCH
     bool ev_allow_binary;               /* console events with binary data */
+    bool metric_http;                   /* http.* metrics */
+    char ev_http_header[256];           /* headers sent in http events: a regex */
     unsigned maxeps;
     size_t ntags;
     struct rep_config_tag tags[REP_CONFIG_MAX_TAGS];

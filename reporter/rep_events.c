@@ -224,6 +224,13 @@ void rep_file_missed_add(struct rep *r, uint64_t bytes)
     r->log_missed_bytes += bytes;
 }
 
+bool rep_event_kind_wanted(struct rep *r, enum rep_event_kind kind)
+{
+    const struct event_row *row = &event_rows[kind];
+
+    return rep_watch_enabled(&r->cfg, row->watch) && name_wanted(r, &r->re[row->watch], row->name);
+}
+
 void rep_event_put(struct rep *r, const struct rep_event *ev, const char *whole_path)
 {
     if (ev->h.kind >= REP_EV_N || !event_rows[ev->h.kind].write)

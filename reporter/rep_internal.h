@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+struct rep_http_state;
+
 /* Room for the longest line we make: an event's text (440 bytes) and the
  * command line (1023, twice) may each grow six times when escaped. */
 #define REP_LINE_MAX (32 * 1024)
@@ -59,6 +61,8 @@ struct rep {
     uint64_t paths_stored_cut;          /* files whose path the source cut */
     unsigned path_kept, long_paths;     /* how far, and why (the notice) */
     uint64_t log_missed_bytes;          /* written to log files, not sent */
+    struct rep_http_state *http;        /* rep_http.h: made on first use */
+    int tls_unseen_told;                /* rep_tls_unseen, once */
     /* event name filters (SCOPE_EVENT_*_NAME), and which paths are log
      * files; compiled here, used on this thread only */
     regex_t re[REP_WATCH_N];        /* by rep_watch.def row: event name filters,
@@ -121,6 +125,8 @@ void rep_latency_write(struct rep *r, const struct rep_agg_entry *e,
 void rep_event_line_add(struct rep *r, const char *sourcetype, const char *source,
                         double time, const struct rep_field *data, size_t n);
 void rep_event_filters_compile(struct rep *r);
+/* Events of kind `kind` are on, and its name passes the filter. */
+bool rep_event_kind_wanted(struct rep *r, enum rep_event_kind kind);
 void rep_event_filters_free(struct rep *r);
 
 /* rep_notice.c */

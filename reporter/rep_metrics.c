@@ -2,6 +2,7 @@
  * period: per file and socket (rep_agg), process-wide gauges, proc.*. */
 #include "rep_internal.h"
 #include "rep_clock.h"
+#include "rep_http.h"
 #include "rep_proc.h"
 
 #include <limits.h>
@@ -278,6 +279,7 @@ void rep_period_emit(struct rep *r)
 
     r->src.collect(r->src.ctx, r);
     rep_agg_drain(&r->agg, entry_emit, &me);
+    rep_http_metrics_emit(r, me.time);
     process_metrics_emit(r, me.time);
     rep_batch_write_out(&r->mbatch, &r->metrics);
 }

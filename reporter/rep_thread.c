@@ -5,6 +5,7 @@
 #include "rep_proc.h"
 #include "rep_log.h"
 #include "rep_start_msg.h"
+#include "rep_http.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -326,6 +327,7 @@ void rep_destroy(struct rep *r)
     rep_transport_close(&r->events);
     rep_agg_free(&r->agg);
     rep_event_filters_free(r);
+    rep_http_state_free(r);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->wake);
     pthread_cond_destroy(&r->done);

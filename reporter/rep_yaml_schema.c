@@ -37,6 +37,7 @@ static const struct field metric_format[] = {
 
 static const struct field metric[] = {
     {"enable", K_VALUE, "SCOPE_METRIC_ENABLE", NULL},
+    {"http", K_VALUE, "SCOPE_METRIC_HTTP", NULL},
     {"format", K_MAP, NULL, metric_format},
     {"transport", K_TRANSPORT, "SCOPE_METRIC_DEST", NULL},
     {NULL, K_VALUE, NULL, NULL},
@@ -150,7 +151,7 @@ static void walk_transport(struct rep_yaml_parser *p, const char *key)
 
 /* ---- event.watch ------------------------------------------------------------ */
 
-enum { W_TYPE, W_NAME, W_FIELD, W_VALUE, W_ALLOWBINARY, W_ENABLED, W_N };
+enum { W_TYPE, W_NAME, W_FIELD, W_VALUE, W_ALLOWBINARY, W_HEADERS, W_ENABLED, W_N };
 
 /* Which kind an entry's type names, or NKINDS after an error. */
 static size_t watch_kind(struct rep_yaml_parser *p, const char *type, unsigned line)
@@ -158,14 +159,14 @@ static size_t watch_kind(struct rep_yaml_parser *p, const char *type, unsigned l
     size_t k;
 
     if (!type) {
-        rep_yaml_error_at(p, line, 1, "type is missing (file, console, net, fs or dns)");
+        rep_yaml_error_at(p, line, 1, "type is missing (file, console, net, fs, dns or http)");
         return NKINDS;
     }
     for (k = 0; k < NKINDS && strcmp(kinds[k].type, type) != 0; k++)
         ;
     if (k == NKINDS)
         rep_yaml_error_at(p, line, 1,
-                          "type \"%s\" is not one scope has (file, console, net, fs, dns)",
+                          "type \"%s\" is not one scope has (file, console, net, fs, dns, http)",
                           type);
     return k;
 }
@@ -182,7 +183,7 @@ static void watch_error(struct rep_yaml_parser *p, const char *sub, unsigned lin
 static void watch_entry(struct rep_yaml_parser *p, int *listed, int *on)
 {
     static const char *const names[W_N] = {"type", "name", "field", "value", "allowbinary",
-                                           "enabled"};
+                                           "headers", "enabled"};
     char *v[W_N] = {NULL}, err[600];
     unsigned lines[W_N], line = rep_yaml_line_of(p);
     size_t k;
@@ -207,6 +208,13 @@ static void watch_entry(struct rep_yaml_parser *p, int *listed, int *on)
     else if (v[W_ALLOWBINARY])
         rep_yaml_check_emit(p, "SCOPE_ALLOW_BINARY_CONSOLE", v[W_ALLOWBINARY],
                             lines[W_ALLOWBINARY]);
+    if (v[W_HEADERS] && strcmp(kinds[k].type, "http") != 0)
+        watch_error(p, "headers", lines[W_HEADERS], "applies to type http only");
+    else if (v[W_HEADERS]) {
+        size_t mark = rep_yaml_path_push(p, "headers");
+        rep_yaml_check_emit(p, "SCOPE_EVENT_HTTP_HEADER", v[W_HEADERS], lines[W_HEADERS]);
+        p->path[mark] = '\0';
+    }
     if (v[W_ENABLED] && rep_config_check(kinds[k].enable_key, v[W_ENABLED], err, sizeof err) < 0)
         watch_error(p, "enabled", lines[W_ENABLED], err);
     else if (v[W_ENABLED])

@@ -74,6 +74,14 @@ class Errors(ConfigCase):
                            'scope: F:2: key metric.format.type: SCOPE_METRIC_FORMAT="xml" is not '
                            'statsd or ndjson')
 
+    def test_bad_http_values(self):
+        self.assertRefused("metric: {http: maybe}\n"
+                           "event:\n  watch:\n    - type: http\n      headers: x-(\n",
+                           'scope: F:1: key metric.http: SCOPE_METRIC_HTTP="maybe" is not '
+                           'true or false',
+                           'scope: F:5: key event.watch[0].headers: SCOPE_EVENT_HTTP_HEADER="x-(" '
+                           'is not a valid regular expression')
+
     def test_bad_urls(self):
         self.assertRefused("event:\n  transport:\n    type: udp\n    host: localhost\n"
                            "    port: 0\n",

@@ -130,6 +130,40 @@ def start_statsd(test, backend, out_key, out, **conf):
     return port, daemon
 
 
+def nginx_started(test, server):
+    """Debian's nginx, one worker, started for `test` (stopped at its
+    cleanup) in test.dir with `server` as its server block ({port}: a free
+    port, {dir}: test.dir); its access log is test.dir/access.log. The dir
+    is then open to the worker (nobody), which writes scope's files.
+    Returns the port, the worker's pid and a URL that answers."""
+    port = free_port()
+    conf = os.path.join(test.dir, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"daemon off; worker_processes 1; pid {test.dir}/nginx.pid;\n"
+                f"error_log {test.dir}/error.log;\nevents {{ worker_connections 256; }}\n"
+                f"http {{ access_log {test.dir}/access.log; "
+                + server.replace("{port}", str(port)).replace("{dir}", test.dir) + " }\n")
+    os.chmod(test.dir, 0o755)
+    nginx = subprocess.Popen(["nginx", "-c", conf, "-p", test.dir],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    test.addCleanup(lambda: (nginx.terminate(), nginx.wait()))
+    return port, nginx
+
+
+def nginx_worker(test, nginx):
+    """The worker of an nginx from nginx_started, once the master has one."""
+    worker = int(subprocess.check_output(["pgrep", "-P", str(nginx.pid)]).split()[0])
+    os.chmod(test.dir, 0o777)
+    return worker
+
+
+def assert_wrk_served(test, out):
+    """wrk's report says every request was answered, and well."""
+    test.assertRegex(out, r"\d+ requests in", out)
+    test.assertNotIn("Non-2xx", out, out)
+    test.assertNotRegex(out, r"Socket errors: connect [1-9]", out)
+
+
 class ScopeTest(unittest.TestCase):
     """Each test gets a temp dir (self.dir), SCOPE_HOME=<dir>/home (not
     created yet; its history in self.hist) and self.metrics, self.events
@@ -212,28 +246,16 @@ class ScopeTest(unittest.TestCase):
         """nginx with one worker (which runs as nobody) serving a 1 KiB
         file from <dir>/www on a free loopback port, stopped at cleanup:
         (worker pid, the file's URL, the file's path)."""
-        port = free_port()
         root = os.path.join(self.dir, "www")
         os.makedirs(root)
-        os.chmod(self.dir, 0o755)
         page = os.path.join(root, "k.html")
         with open(page, "wb") as f:
             f.write(b"x" * 1024)
-        conf = os.path.join(self.dir, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(f"""daemon off; worker_processes 1; pid {self.dir}/nginx.pid;
-error_log {self.dir}/error.log;
-events {{ worker_connections 256; }}
-http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {root}; }} }}
-""")
-        nginx = subprocess.Popen(["nginx", "-c", conf, "-p", self.dir],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(lambda: (nginx.terminate(), nginx.wait()))
+        port, nginx = nginx_started(self, "server { listen 127.0.0.1:{port}; root {dir}/www; }")
         url = f"http://127.0.0.1:{port}/k.html"
         self.wait_for(lambda: subprocess.run(["curl", "-sf", "-o", "/dev/null", url]).returncode == 0,
                       5, "nginx up")
-        worker = int(subprocess.check_output(["pgrep", "-P", str(nginx.pid)]).split()[0])
-        return worker, url, page
+        return nginx_worker(self, nginx), url, page
 
     def make_session(self, name, files=None, info=None):
         """A session directory written by hand: {file name: text}."""

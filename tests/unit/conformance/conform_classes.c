@@ -78,6 +78,10 @@ const struct conform_class conform_classes[] = {
     { "aio_read", C_NONE }, { "aio_read64", C_NONE }, { "aio_write", C_NONE },
     { "aio_write64", C_NONE }, { "lio_listio", C_NONE }, { "lio_listio64", C_NONE },
     { "aio_return", C_NONE }, { "aio_return64", C_NONE },
+    /* plaintext for the protocol tap: no counter of the socket moves */
+    { "SSL_read", C_NONE }, { "SSL_write", C_NONE }, { "SSL_read_ex", C_NONE },
+    { "SSL_write_ex", C_NONE }, { "gnutls_record_recv", C_NONE },
+    { "gnutls_record_send", C_NONE },
 };
 
 const size_t conform_nclasses = sizeof conform_classes / sizeof conform_classes[0];

@@ -103,7 +103,28 @@ START_TEST(good_watch_list)
                               "SCOPE_EVENT_CONSOLE=true\n"
                               "SCOPE_EVENT_NET=false\n"
                               "SCOPE_EVENT_FS=true\n"
-                              "SCOPE_EVENT_DNS=false\n");
+                              "SCOPE_EVENT_DNS=false\n"
+                              "SCOPE_EVENT_HTTP=false\n");
+}
+END_TEST
+
+START_TEST(good_watch_http)
+{
+    ck_assert_int_eq(parse("metric: {http: false}\n"
+                           "event:\n"
+                           "  watch:\n"
+                           "    - type: http\n"
+                           "      name: http.resp\n"
+                           "      headers: x-request-id|authorization\n"), 0);
+    ck_assert_str_eq(y.lines, "SCOPE_METRIC_HTTP=false\n"
+                              "SCOPE_EVENT_HTTP_HEADER=x-request-id|authorization\n"
+                              "SCOPE_EVENT_HTTP_NAME=http.resp\n"
+                              "SCOPE_EVENT_LOGFILE=false\n"
+                              "SCOPE_EVENT_CONSOLE=false\n"
+                              "SCOPE_EVENT_NET=false\n"
+                              "SCOPE_EVENT_FS=false\n"
+                              "SCOPE_EVENT_DNS=false\n"
+                              "SCOPE_EVENT_HTTP=true\n");
 }
 END_TEST
 
@@ -125,7 +146,7 @@ START_TEST(good_null_watch_turns_all_off)
     ck_assert_int_eq(parse("event: {watch: }\n"), 0);
     ck_assert_str_eq(y.lines, "SCOPE_EVENT_LOGFILE=false\nSCOPE_EVENT_CONSOLE=false\n"
                               "SCOPE_EVENT_NET=false\nSCOPE_EVENT_FS=false\n"
-                              "SCOPE_EVENT_DNS=false\n");
+                              "SCOPE_EVENT_DNS=false\nSCOPE_EVENT_HTTP=false\n");
 }
 END_TEST
 
@@ -196,18 +217,20 @@ END_TEST
 
 START_TEST(bad_watch)
 {
-    bad("event:\n  watch:\n    - type: http\n",
-        "t.yml:3: key event.watch[0]: type \"http\" is not one scope has (file, console, "
-        "net, fs, dns)");
+    bad("event:\n  watch:\n    - type: smtp\n",
+        "t.yml:3: key event.watch[0]: type \"smtp\" is not one scope has (file, console, "
+        "net, fs, dns, http)");
     bad("event:\n  watch:\n    - type: fs\n    - type: fs\n",
         "t.yml:4: key event.watch[1]: type fs is listed twice");
     bad("event:\n  watch:\n    - name: x\n",
-        "t.yml:3: key event.watch[0]: type is missing (file, console, net, fs or dns)");
+        "t.yml:3: key event.watch[0]: type is missing (file, console, net, fs, dns or http)");
     bad("event:\n  watch:\n    - type: net\n      value: ^GET\n",
         "t.yml:4: key event.watch[0].value: only .* is supported: scope filters events by "
         "name only");
     bad("event:\n  watch:\n    - type: fs\n      allowbinary: true\n",
         "t.yml:4: key event.watch[0].allowbinary: applies to type console only");
+    bad("event:\n  watch:\n    - type: net\n      headers: x-id\n",
+        "t.yml:4: key event.watch[0].headers: applies to type http only");
     bad("event:\n  watch:\n    - type: fs\n      name: '(a'\n",
         "t.yml:4: key event.watch[0].name: SCOPE_EVENT_FS_NAME=\"(a\" is not a valid regular "
         "expression");
@@ -407,6 +430,7 @@ static Suite *rep_yaml_suite(void)
     tcase_add_checked_fixture(good, NULL, teardown);
     tcase_add_test(good, good_block_layout);
     tcase_add_test(good, good_watch_list);
+    tcase_add_test(good, good_watch_http);
     tcase_add_test(good, good_nothing);
     tcase_add_test(good, good_null_watch_turns_all_off);
     suite_add_tcase(s, good);

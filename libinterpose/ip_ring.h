@@ -1,0 +1,43 @@
+/* ip_ring.h: a bounded single-producer single-consumer ring of records of
+ * any size (the protocol tap's bytes: a 40-byte request costs 40 bytes
+ * and a header, not a 512-byte event slot).
+ *
+ * One per program thread, like its event queue: the thread writes, the
+ * reporter reads. Lock-free, allocation-free: ip_ring_reserve() gives room
+ * for a record, the producer fills it in place and publishes it with
+ * ip_ring_commit(); when there is no room the record is counted in
+ * `dropped`. A record never wraps around the end: the rest of the ring is
+ * skipped (a marker says so).
+ */
+#ifndef IP_RING_H
+#define IP_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Room for a burst the reporter is late for (it shares the CPUs with
+ * the program: nginx under wrk on two busy cores needed more than 1 MiB):
+ * address space, its pages given back as they are read, so that a ring
+ * holds about what is not read yet. */
+#define IP_RING_BYTES (4 * 1024 * 1024)  /* power of two */
+
+struct ip_ring {
+    _Alignas(64) uint64_t head;     /* bytes written (producer) */
+    uint64_t reserved;              /* producer: head once the reserved record is in */
+    _Alignas(64) uint64_t tail;     /* bytes read (consumer) */
+    _Alignas(64) uint64_t dropped;  /* producer adds, consumer takes */
+    _Alignas(4096) unsigned char data[IP_RING_BYTES];   /* whole pages: given back */
+};
+
+/* Producer: room for a record of n bytes (8-aligned, at most a quarter
+ * of the ring), or NULL when full (counted). */
+void *ip_ring_reserve(struct ip_ring *r, size_t n);
+void ip_ring_commit(struct ip_ring *r);
+
+/* Consumer: fn on each published record, oldest first (n: the size it
+ * was reserved with). */
+void ip_ring_drain(struct ip_ring *r, void (*fn)(void *arg, const void *rec, size_t n),
+                   void *arg);
+uint64_t ip_ring_take_dropped(struct ip_ring *r);
+
+#endif

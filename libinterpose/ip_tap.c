@@ -1,0 +1,249 @@
+/* ip_tap.c: the protocol tap (ip_tap.h): pieces onto the thread's ring
+ * in the wrappers, and on the reporter thread to each connection's
+ * parser. */
+#include "ip_tap.h"
+#include "ip_ring.h"
+#include "rep_log.h"
+#include "rep_proto.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+bool ip_tap_enabled;
+
+/* ---- in the wrappers ---------------------------------------------------- */
+
+/* n bytes of src from byte `at` of the call into dst. */
+static void src_copy(char *dst, const struct ip_tap_src *src, size_t at, size_t n)
+{
+    if (src->buf) {
+        memcpy(dst, src->buf + at, n);
+        return;
+    }
+    for (size_t i = 0; i < src->iovcnt && n; i++) {
+        size_t len = src->iov[i].iov_len;
+        if (at >= len) {
+            at -= len;
+            continue;
+        }
+        size_t take = len - at < n ? len - at : n;
+        memcpy(dst, (const char *)src->iov[i].iov_base + at, take);
+        dst += take;
+        n -= take;
+        at = 0;
+    }
+}
+
+/* One piece as the ring holds it: stream bytes [offset, offset + len)
+ * of one direction, the first `seen` of them given. */
+struct tap_piece {
+    uint32_t index, gen;            /* the record, in one use */
+    uint64_t offset, len;
+    int64_t mono_ns;                /* when the call returned */
+    uint16_t seen;
+    uint8_t dir, chan;
+    char bytes[];
+};
+
+/* Each thread's ring, by its index in the thread pool: mapped at the
+ * first attach that taps, pages touched only by threads that tap. */
+static struct ip_ring *rings;
+static uint32_t rings_high;         /* rings [0, rings_high) were used */
+
+static void piece_push(struct ip_rec_ref ref, unsigned chan, unsigned dir, uint64_t offset,
+                       uint64_t len, const struct ip_tap_src *src, size_t at, size_t seen)
+{
+    struct ip_thread *t = ip_tls.thread ? ip_tls.thread : ip_thread_self();
+
+    /* a signal handler's call inside ours: its piece is lost (a gap the
+     * reporter sees in the offsets) */
+    if (!t || !rings || ip_tls.pushing)
+        return;
+    uint32_t i = ip_thread_index(t), high = __atomic_load_n(&rings_high, __ATOMIC_RELAXED);
+    while (i >= high && !__atomic_compare_exchange_n(&rings_high, &high, i + 1, false,
+                                                     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+    ip_tls.pushing = true;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    struct tap_piece *p = ip_ring_reserve(&rings[i], (sizeof *p + seen + 7) & ~(size_t)7);
+    if (p) {
+        p->index = ref.slot - 1;
+        p->gen = ref.gen;
+        p->offset = offset;
+        p->len = len;
+        p->mono_ns = ip_now_ns();
+        p->seen = (uint16_t)seen;
+        p->dir = (uint8_t)dir;
+        p->chan = (uint8_t)chan;
+        src_copy(p->bytes, src, at, seen);
+        ip_ring_commit(&rings[i]);
+    }
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ip_tls.pushing = false;
+}
+
+void ip_tap_moved(struct ip_rec_ref ref, unsigned chan, unsigned dir,
+                  const struct ip_tap_src *src, size_t n)
+{
+    if (!ip_rec_ref_valid(ref))
+        return;
+    int saved = errno;
+    struct ip_tap_chan *ch = &ref.file->tap[chan];
+    /* datagrams are no protocol we parse (and MSG_TRUNC may say more
+     * bytes than the buffer holds) */
+    if (ref.file->sock.type != SOCK_STREAM) {
+        __atomic_store_n(&ch->verdict, IP_TAP_NOTHING, __ATOMIC_RELAXED);
+        goto out;
+    }
+    uint64_t off = __atomic_fetch_add(&ch->pos[dir], n, __ATOMIC_RELAXED);
+    uint64_t from = __atomic_load_n(&ch->head_from[dir], __ATOMIC_RELAXED);
+    uint64_t end = off + n;
+
+    /* All body: the offsets of the next piece say so. The call that ends
+     * a body is handed over (with nothing of it, when it ends there):
+     * its time is the response's last byte. */
+    if (end < from)
+        goto out;
+    uint64_t start = off > from ? off : from;
+    size_t want = end - start < IP_TAP_CALL_BYTES ? (size_t)(end - start) : IP_TAP_CALL_BYTES;
+    if (!src->buf && !src->iov)
+        want = 0;
+    if (__atomic_load_n(&ch->verdict, __ATOMIC_RELAXED) == IP_TAP_UNKNOWN &&
+        (__atomic_load_n(&ch->probe_bytes, __ATOMIC_RELAXED) > IP_TAP_PROBE_BYTES ||
+         __atomic_add_fetch(&ch->probe_bytes, want, __ATOMIC_RELAXED) > IP_TAP_PROBE_BYTES))
+        goto out;
+    piece_push(ref, chan, dir, start, end - start, src, (size_t)(start - off), want);
+out:
+    errno = saved;
+}
+
+/* ---- on the reporter thread --------------------------------------------- */
+
+/* The parsers of one record's use (gen), per channel. */
+struct tap_conn {
+    bool used;
+    uint32_t gen;
+    struct rep_conn *chan[IP_TAP_CHANS];
+};
+
+static struct tap_conn *conns;      /* by record index, made on first use */
+static uint32_t conns_high;         /* indices below it may be in use */
+
+static void conn_end(struct rep *r, struct tap_conn *tc)
+{
+    struct rep_conn *wire = tc->chan[IP_TAP_WIRE];
+
+    if (r && wire && !tc->chan[IP_TAP_TLS] && rep_conn_proto(wire) &&
+        !strcmp(rep_conn_proto(wire), "tls"))
+        rep_tls_unseen(r);
+    for (unsigned i = 0; i < IP_TAP_CHANS; i++) {
+        if (tc->chan[i])
+            rep_conn_close(r, tc->chan[i]);
+        tc->chan[i] = NULL;
+    }
+    tc->used = false;
+}
+
+/* The verdict and where heads may start, for the wrappers. */
+static void verdict_store(struct ip_tap_chan *ch, enum rep_proto_verdict v,
+                          const uint64_t head_from[2])
+{
+    if (v == REP_PROTO_NO) {
+        __atomic_store_n(&ch->verdict, IP_TAP_NOTHING, __ATOMIC_RELAXED);
+        return;
+    }
+    if (v != REP_PROTO_YES)
+        return;
+    __atomic_store_n(&ch->verdict, IP_TAP_PARSED, __ATOMIC_RELAXED);
+    for (unsigned d = 0; d < 2; d++)
+        if (head_from[d] > __atomic_load_n(&ch->head_from[d], __ATOMIC_RELAXED))
+            __atomic_store_n(&ch->head_from[d], head_from[d], __ATOMIC_RELAXED);
+}
+
+struct drain_ctx {
+    struct rep *r;
+    int64_t wall_minus_mono;        /* ns: a piece's wall clock from its mono */
+};
+
+static void piece_take(void *arg, const void *rec, size_t n)
+{
+    struct drain_ctx *dc = arg;
+    const struct tap_piece *tp = rec;
+    uint32_t i = tp->index;
+
+    if (n < sizeof *tp || i >= IP_RECS_MAX || tp->chan >= IP_TAP_CHANS || tp->dir > IP_TAP_TX)
+        return;
+    struct ip_rec *f = &ip_rec_pool[i];
+    if (__atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) != tp->gen)
+        return;                     /* gone: its parser was finished */
+    if (!conns && !(conns = calloc(IP_RECS_MAX, sizeof *conns)))
+        return;
+    struct tap_conn *tc = &conns[i];
+    if (tc->used && tc->gen != tp->gen)
+        conn_end(dc->r, tc);
+    tc->used = true;
+    tc->gen = tp->gen;
+    if (i >= conns_high)
+        conns_high = i + 1;
+    struct rep_conn **c = &tc->chan[tp->chan];
+    if (!*c && !(*c = rep_conn_open(&f->sock, tp->chan == IP_TAP_TLS)))
+        return;
+    struct rep_tap_piece p = {
+        .dir = tp->dir == IP_TAP_RX ? REP_TAP_RX : REP_TAP_TX,
+        .offset = tp->offset, .len = tp->len,
+        .bytes = tp->bytes, .seen = tp->seen,
+        .mono_ns = tp->mono_ns, .time = (double)(tp->mono_ns + dc->wall_minus_mono) / 1e9,
+    };
+    uint64_t head_from[2];
+    enum rep_proto_verdict v = rep_conn_feed(dc->r, *c, &p, head_from);
+    verdict_store(&f->tap[tp->chan], v, head_from);
+}
+
+void ip_tap_drain(struct rep *r)
+{
+    struct drain_ctx dc = { r, ip_wall_ns() - ip_now_ns() };
+    uint32_t high = __atomic_load_n(&rings_high, __ATOMIC_RELAXED);
+    uint64_t dropped = 0;
+
+    for (uint32_t i = 0; i < high; i++) {
+        ip_ring_drain(&rings[i], piece_take, &dc);
+        dropped += ip_ring_take_dropped(&rings[i]);
+    }
+    if (dropped)
+        rep_tap_dropped(r, dropped);
+}
+
+/* A record is freed (its generation bumped) two drains after its close:
+ * by then every piece its calls handed over was drained. Not at the
+ * close itself: a piece pushed just before it may still be in a ring. */
+void ip_tap_collect(struct rep *r)
+{
+    for (uint32_t i = 0; i < conns_high; i++) {
+        struct tap_conn *tc = &conns[i];
+        if (tc->used && __atomic_load_n(&ip_rec_pool[i].gen, __ATOMIC_ACQUIRE) != tc->gen)
+            conn_end(r, tc);
+    }
+}
+
+void ip_tap_configure(void)
+{
+    const struct rep_config *cfg = &ip_proc.cfg;
+
+    /* a new attach: the records were forgotten, so are their parsers,
+     * without a word (no reporter runs yet) */
+    for (uint32_t i = 0; i < conns_high; i++)
+        if (conns[i].used)
+            conn_end(NULL, &conns[i]);
+    conns_high = 0;
+    bool on = (ip_proc.events && cfg->ev_http) || (cfg->metric_enable && cfg->metric_http);
+    if (on && !rings) {
+        void *p = mmap(NULL, IP_THREADS_MAX * sizeof *rings, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        rings = p == MAP_FAILED ? NULL : p;
+        if (!rings)
+            rep_log(REP_LOG_WARNING, "no address space for the protocol tap's rings "
+                    "(%zu MiB): HTTP is not observed", IP_THREADS_MAX * sizeof *rings >> 20);
+    }
+    __atomic_store_n(&ip_tap_enabled, on && rings, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,99 @@
+/* ip_tap.h: the protocol tap: bytes of connections for the reporter's
+ * protocol parsers (reporter/rep_proto.h).
+ *
+ * Wrappers never parse. After a call that moved bytes on a socket whose
+ * channel is not known to be of no protocol we parse, the wrapper hands
+ * the bytes that may hold a head to the reporter through the thread's
+ * ring (ip_ring.h: a byte queue beside its event queue, so that a short
+ * request costs its length, not an event slot): from where the reporter said heads may start again (past a body
+ * it knows the length of), at most IP_TAP_CALL_BYTES of a call, and while
+ * the protocol is unknown IP_TAP_PROBE_BYTES of the connection in all.
+ * The reporter classifies the channel once and records the verdict on the
+ * record; a channel of no protocol then costs one load per call. Offsets
+ * in each stream say what was not handed over, so that the reporter
+ * counts a body through it, and knows a head it missed.
+ *
+ * In wrappers: no allocation, no lock, no system call; errno is kept.
+ */
+#ifndef IP_TAP_H
+#define IP_TAP_H
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include "ip_call.h"
+
+enum { IP_TAP_RX, IP_TAP_TX };
+
+#define IP_TAP_CALL_BYTES 4096
+#define IP_TAP_PROBE_BYTES (1024 * 1024)
+
+/* The operator wants http events or metrics (set at attach). */
+extern bool ip_tap_enabled;
+/* At attach, before the reporter starts: read the configuration, forget
+ * what the last attach parsed. */
+void ip_tap_configure(void);
+
+/* Where a call's bytes are: one buffer, an iovec array, or nowhere we
+ * can read (sendfile: only counted). */
+struct ip_tap_src {
+    const char *buf;
+    const struct iovec *iov;
+    size_t iovcnt;
+};
+
+/* n bytes moved on ref's channel `chan`, direction dir (out of line). */
+void ip_tap_moved(struct ip_rec_ref ref, unsigned chan, unsigned dir,
+                  const struct ip_tap_src *src, size_t n);
+
+/* Is this call's channel tapped? One load for a channel of no protocol
+ * (and one of the thread's: inside a TLS call, the wire's record is
+ * noted for the plaintext). */
+IP_INLINE bool ip_tap_wanted(const struct ip_call *c, unsigned chan)
+{
+    if (!ip_tap_enabled || !c->observed || !c->ref.file || c->ref.file->kind != IP_KIND_SOCKET)
+        return false;
+    if (__builtin_expect(ip_tls.in_tls, 0))
+        ip_tls.tls_wire_key = ip_rec_key(c->ref);
+    return __atomic_load_n(&c->ref.file->tap[chan].verdict, __ATOMIC_RELAXED) != IP_TAP_NOTHING;
+}
+
+/* read, recv, write, send: rc bytes at buf. */
+IP_INLINE void ip_tap_buf(const struct ip_call *c, unsigned dir, const void *buf, ssize_t rc)
+{
+    if (rc > 0 && ip_tap_wanted(c, IP_TAP_WIRE)) {
+        struct ip_tap_src src = { buf, NULL, 0 };
+        ip_tap_moved(c->ref, IP_TAP_WIRE, dir, &src, (size_t)rc);
+    }
+}
+
+/* readv, writev, recvmsg, sendmsg: rc bytes in iov. */
+IP_INLINE void ip_tap_iov(const struct ip_call *c, unsigned dir, const struct iovec *iov,
+                          size_t iovcnt, ssize_t rc)
+{
+    if (rc > 0 && ip_tap_wanted(c, IP_TAP_WIRE)) {
+        struct ip_tap_src src = { NULL, iov, iovcnt };
+        ip_tap_moved(c->ref, IP_TAP_WIRE, dir, &src, (size_t)rc);
+    }
+}
+
+/* sendfile, splice: rc bytes we do not see. */
+IP_INLINE void ip_tap_unseen(const struct ip_call *c, unsigned dir, ssize_t rc)
+{
+    if (rc > 0 && ip_tap_wanted(c, IP_TAP_WIRE)) {
+        struct ip_tap_src src = { NULL, NULL, 0 };
+        ip_tap_moved(c->ref, IP_TAP_WIRE, dir, &src, (size_t)rc);
+    }
+}
+
+/* Look up the TLS libraries' getters of a session's socket (with the
+ * hooks: at attach, and after objects are loaded, off the hot path). */
+void ip_tls_resolve(void);
+
+/* ---- reporter thread ----------------------------------------------------- */
+
+/* Every drain: the threads' pieces to their connections' parsers. */
+void ip_tap_drain(struct rep *r);
+/* Each period: the parsers of connections closed since are finished. */
+void ip_tap_collect(struct rep *r);
+
+#endif

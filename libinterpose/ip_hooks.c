@@ -23,35 +23,28 @@ static void **const real_slots[] = {
 #undef IP_HOOK
 };
 
-struct lookup {
-    const char *name;
-    void *found;
+/* Libraries other than libc whose functions are hooked, for a program that
+ * loaded them with RTLD_LOCAL, out of the default scope (python's _ssl
+ * module brings libssl so). Each is asked by name, and only if loaded
+ * (RTLD_NOLOAD). Not by walking the loaded objects: dlsym from a
+ * dl_iterate_phdr callback takes the loader's two locks in the order
+ * opposite to a dlopen on another thread, and the two threads deadlock. */
+static const char *const hook_libraries[] = {
+    "libssl.so.3", "libssl.so.1.1", "libgnutls.so.30",
 };
 
-/* One loaded object's definition of name, if it has one. */
-static int object_lookup(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    struct lookup *l = arg;
-    void *h = info->dlpi_name && info->dlpi_name[0]
-              ? dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD) : NULL;
-
-    if (h) {
-        l->found = dlsym(h, l->name);
-        dlclose(h);
-    }
-    return l->found != NULL;
-}
-
-/* A name the default scope lacks may be in a library loaded with
- * RTLD_LOCAL (python's _ssl module brings libssl so): each object is
- * asked. */
 static void *lookup_anywhere(const char *name)
 {
-    struct lookup l = { name, dlsym(RTLD_DEFAULT, name) };
+    void *found = dlsym(RTLD_DEFAULT, name);
 
-    if (!l.found)
-        dl_iterate_phdr(object_lookup, &l);
-    return l.found;
+    for (size_t i = 0; !found && i < sizeof hook_libraries / sizeof hook_libraries[0]; i++) {
+        void *h = dlopen(hook_libraries[i], RTLD_LAZY | RTLD_NOLOAD);
+        if (h) {
+            found = dlsym(h, name);
+            dlclose(h);
+        }
+    }
+    return found;
 }
 
 /* A program that takes the address of a libc function (python3 does, of

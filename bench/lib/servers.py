@@ -1,0 +1,312 @@
+"""bench/lib/servers.py: bench/run's macro section.
+
+Debian's nginx under wrk and redis-server under redis-benchmark, plain,
+under `scope run` and attached, server and load generator pinned to
+different cores, plain and observed alternated within each run. Each
+ratio gets a bootstrap 95% confidence interval of the paired runs and a
+verdict: met, not met, or within noise.
+"""
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+
+from common import MACRO_MIN_RUNS, Unavailable, progress, wait_until, plain_env, Row, Section
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_answers(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def stop_process(p):
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+class Nginx:
+    """Debian's nginx on a free loopback port: 1 worker, serving a 1 KiB file
+    from a temporary directory."""
+
+    def __init__(self, workdir, prefix=(), env=None):
+        self.dir = tempfile.mkdtemp(prefix="nginx-", dir=workdir)
+        os.chmod(self.dir, 0o755)       # the worker runs as nobody
+        self.port = free_port()
+        with open(os.path.join(self.dir, "k.html"), "wb") as f:
+            f.write(b"x" * 1024)
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"daemon off; worker_processes 1; pid {self.dir}/nginx.pid;\n"
+                    f"error_log {self.dir}/error.log;\n"
+                    "events { worker_connections 1024; }\n"
+                    f"http {{ access_log off; server {{ listen 127.0.0.1:{self.port}; "
+                    f"root {self.dir}; }} }}\n")
+        self.p = subprocess.Popen([*prefix, "nginx", "-c", conf, "-p", self.dir],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  env=env or plain_env())
+        self.url = f"http://127.0.0.1:{self.port}/k.html"
+        wait_until(lambda: port_answers(self.port), 10, "nginx up")
+
+    def worker_pid(self):
+        out = subprocess.run(["pgrep", "-P", str(self.p.pid)], capture_output=True,
+                             text=True).stdout.split()
+        if not out:
+            raise Unavailable("n/a (no nginx worker)")
+        return int(out[0])
+
+    def stop(self):
+        stop_process(self.p)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wrk(settings, url, seconds):
+    """(requests/s, p99 latency in ms) from wrk with 2 threads, 32
+    connections, on the load generator's cores."""
+    out = subprocess.run([*pinned(settings.load_cpus), "wrk", "-t2", "-c32", f"-d{seconds}s",
+                          "--latency", url],
+                         capture_output=True, text=True, timeout=seconds + 60).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    if not rps or not p99 or re.search(r"Non-2xx|Socket errors", out):
+        raise Unavailable("n/a (wrk: " + (out.strip().splitlines() or ["no output"])[-1] + ")")
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    return float(rps.group(1)), float(p99.group(1)) * scale
+
+
+class Redis:
+    """redis-server on a free loopback port, no persistence."""
+
+    def __init__(self, workdir, prefix=(), env=None):
+        self.dir = tempfile.mkdtemp(prefix="redis-", dir=workdir)
+        self.port = free_port()
+        self.p = subprocess.Popen([*prefix, "redis-server", "--port", str(self.port),
+                                   "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                   "--dir", self.dir],
+                                  stdout=subprocess.DEVNULL, env=env or plain_env())
+        self.pid = self.p.pid
+        wait_until(self.pings, 10, "redis up")
+
+    def pings(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self):
+        stop_process(self.p)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def redis_benchmark(settings, port, requests):
+    """{"SET": (requests/s, p99 ms), "GET": (...)} from redis-benchmark --csv,
+    on the load generator's cores."""
+    out = subprocess.run([*pinned(settings.load_cpus), "redis-benchmark", "-p", str(port),
+                          "-t", "set,get", "-n", str(requests), "--csv"],
+                         capture_output=True, text=True, timeout=600).stdout
+    result = {}
+    for line in out.splitlines():
+        fields = [f.strip('"') for f in line.split(",")]
+        if fields[0] in ("SET", "GET"):
+            result[fields[0]] = (float(fields[1]), float(fields[6]))
+    if len(result) != 2:
+        raise Unavailable("n/a (redis-benchmark: no SET/GET result)")
+    return result
+
+
+MACRO_CONFIGS = ("plain", "scope run", "attached")
+# nginx also without HTTP events and metrics (they are on by default)
+HTTP_OFF = {"SCOPE_EVENT_HTTP": "false", "SCOPE_METRIC_HTTP": "false"}
+NGINX_CONFIGS = MACRO_CONFIGS + ("scope run, HTTP off", "attached, HTTP off")
+BOOTSTRAP_RESAMPLES = 10_000
+
+
+def pinned(cpus):
+    """The taskset prefix that runs a command on cpus (nothing when None)."""
+    return ["taskset", "-c", cpus] if cpus else []
+
+
+def record(samples, measure, config, run, value):
+    """samples[(measure, config)][run] = value: runs pair plain with observed."""
+    samples.setdefault((measure, config), {})[run] = value
+
+
+def observed_first(run):
+    """Odd runs measure the observed server first, even runs the plain one:
+    neither order gets the quieter half of a machine that drifts."""
+    return run % 2 == 1
+
+
+def nginx_run(settings, scope, samples, run):
+    """One run: a plain server measured plain then attached (the worker),
+    and a server under `scope run`, in the order observed_first says."""
+    def measure(config, server):
+        rps, p99 = wrk(settings, server.url, settings.wrk_seconds)
+        record(samples, "req/s", config, run, rps)
+        record(samples, "p99", config, run, p99)
+
+    def plain_then_attached():
+        server = Nginx(scope.workdir, prefix=pinned(settings.server_cpus))
+        try:
+            wrk(settings, server.url, 1)        # warm-up: the worker's first requests
+            measure("plain", server)
+            for config, extra in (("attached", None), ("attached, HTTP off", HTTP_OFF)):
+                try:
+                    scope.attach(server.worker_pid(), extra_env=extra)
+                    measure(config, server)
+                    scope.detach(server.worker_pid())
+                except Unavailable as e:
+                    samples[("n/a", config)] = str(e)
+        finally:
+            server.stop()
+
+    def under_scope_run(config, extra):
+        server = Nginx(scope.workdir, prefix=pinned(settings.server_cpus) + scope.run_prefix(),
+                       env=scope.cli_env(extra))
+        try:
+            wrk(settings, server.url, 1)
+            measure(config, server)
+        finally:
+            server.stop()
+
+    def under_scope_run_both():
+        under_scope_run("scope run", None)
+        under_scope_run("scope run, HTTP off", HTTP_OFF)
+
+    for step in (under_scope_run_both, plain_then_attached)[::1 if observed_first(run) else -1]:
+        step()
+
+
+def redis_run(settings, scope, samples, run):
+    """One run, as nginx_run: plain then attached, and under `scope run`."""
+    def measure(config, server):
+        for test, (rps, p99) in redis_benchmark(settings, server.port,
+                                                settings.redis_requests).items():
+            record(samples, f"{test} req/s", config, run, rps)
+            record(samples, f"{test} p99", config, run, p99)
+
+    def plain_then_attached():
+        server = Redis(scope.workdir, prefix=pinned(settings.server_cpus))
+        try:
+            measure("plain", server)
+            try:
+                scope.attach(server.pid)
+                measure("attached", server)
+            except Unavailable as e:
+                samples[("n/a", "attached")] = str(e)
+        finally:
+            server.stop()
+
+    def under_scope_run():
+        server = Redis(scope.workdir, prefix=pinned(settings.server_cpus) + scope.run_prefix(),
+                       env=scope.cli_env())
+        try:
+            measure("scope run", server)
+        finally:
+            server.stop()
+
+    for step in (under_scope_run, plain_then_attached)[::1 if observed_first(run) else -1]:
+        step()
+
+
+def bootstrap_median_ci(values, seed=0):
+    """95% confidence interval of the median of values: percentiles 2.5 and
+    97.5 of the medians of BOOTSTRAP_RESAMPLES resamples with replacement.
+    A fixed seed: the same runs always give the same interval."""
+    rng = random.Random(seed)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values)))
+                     for _ in range(BOOTSTRAP_RESAMPLES))
+    return (medians[int(0.025 * (len(medians) - 1))],
+            medians[int(0.975 * (len(medians) - 1))])
+
+
+def macro_verdict(ci, target, higher_is_better):
+    """met when the whole interval is on the good side of the target, not
+    met when it is all on the bad side, within noise when it spans it."""
+    low, high = ci
+    good, bad = (low >= target, high < target) if higher_is_better else \
+        (high <= target, low > target)
+    return "met" if good else "NOT met" if bad else "within noise"
+
+
+def judge_paired(row, plain_by_run, by_run, target, higher_is_better):
+    """The row's ratio: the median over runs of observed / plain of the same
+    run, with its bootstrap interval and verdict."""
+    ratios = [by_run[r] / plain_by_run[r] for r in sorted(by_run)
+              if plain_by_run.get(r)]
+    if not ratios:
+        return
+    row.ratio = statistics.median(ratios)
+    row.ci = bootstrap_median_ci(ratios)
+    rule = (">= " if higher_is_better else "<= ") + f"{target}x"
+    row.target = f"{macro_verdict(row.ci, target, higher_is_better)} ({rule}, {len(ratios)} runs)"
+
+
+def macro_rows(section, name, samples, measures, configs=MACRO_CONFIGS):
+    """Rows per measure (req/s: higher is better, target >= 0.98x; p99: lower
+    is better, target <= 1.05x) and configuration."""
+    for measure in measures:
+        unit = "ms" if "p99" in measure else "req/s"
+        plain_by_run = samples.get((measure, "plain"), {})
+        for config in configs:
+            na = samples.get(("n/a", config)) or samples.get(("error", config))
+            by_run = samples.get((measure, config), {})
+            row = section.add(Row(f"{name} {measure}", config, list(by_run.values()), unit,
+                                  na=na or "n/a"))
+            if config != "plain":
+                judge_paired(row, plain_by_run, by_run, *((1.05, False) if unit == "ms"
+                                                          else (0.98, True)))
+
+
+def run_server_benchmark(settings, scope, name, one_run):
+    samples = {}
+    for run in range(settings.macro_runs):
+        progress(f"macro {name}: run {run + 1}/{settings.macro_runs}")
+        try:
+            one_run(settings, scope, samples, run)
+        except Unavailable as e:
+            for config in NGINX_CONFIGS:
+                samples.setdefault(("error", config), str(e))
+        scope.forget_output()
+    return samples
+
+
+def macro_section(settings, scope):
+    pinning = (f"server on cores {settings.server_cpus}, load generator on cores "
+               f"{settings.load_cpus} (taskset)" if settings.server_cpus
+               else "one core: server and load generator not pinned apart")
+    section = Section("macro: servers on loopback", notes=[
+        f"nginx: 1 worker, 1 KiB file, wrk -t2 -c32 -d{settings.wrk_seconds}s --latency; "
+        "attached: the worker",
+        f"redis: redis-benchmark -t set,get -n {settings.redis_requests} (50 clients)",
+        "scope run and attach: metrics and events to files",
+        pinning,
+        f"{settings.macro_runs} runs, plain and observed in each, their order alternating; "
+        "ratio: median over runs of observed / plain of the same run, [95% bootstrap "
+        "interval]; within noise: the interval spans the target"])
+    if settings.macro_runs < MACRO_MIN_RUNS:
+        section.notes.append(f"fewer than {MACRO_MIN_RUNS} runs: verdicts may not repeat")
+    samples = run_server_benchmark(settings, scope, "nginx", nginx_run)
+    macro_rows(section, "nginx", samples, ("req/s", "p99"), NGINX_CONFIGS)
+    samples = run_server_benchmark(settings, scope, "redis", redis_run)
+    macro_rows(section, "redis", samples, ("SET req/s", "SET p99", "GET req/s", "GET p99"))
+    return section

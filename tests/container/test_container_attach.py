@@ -89,8 +89,15 @@ class PrivateTmp(BareNamespaceAttach):
         lib = os.path.join(hidden, "libscope.so")
         shutil.copy(LIB, lib)
         self.env["SCOPE_LIB_PATH"] = lib
+        # The worker itself must stay visible: a build under /tmp (a clone
+        # made with mktemp) would be hidden by the tmpfs with the rest.
+        outside = tempfile.mkdtemp(prefix="scope-ctr-worker-", dir="/var/tmp")
+        self.addCleanup(shutil.rmtree, outside, True)
+        os.chmod(outside, 0o755)
+        worker = os.path.join(outside, "ctr_worker")
+        shutil.copy(WORKER, worker)
         p = self.started(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                          f"mount -t tmpfs tmpfs /tmp && exec {WORKER}"])
+                          f"mount -t tmpfs tmpfs /tmp && exec {worker}"])
         pid = self.child_pid(p.pid) if self.comm(p.pid) != "ctr_worker" else p.pid
         self.cycle(p, pid)
 

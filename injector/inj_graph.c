@@ -1,5 +1,6 @@
 /* inj_graph.c: `scope metrics --graph` (see inj_graph.h). */
 #include "inj_graph.h"
+#include "inj_grow.h"
 
 #include "inj_metrics.h"
 #include "inj_period.h"
@@ -46,14 +47,8 @@ static enum inj_line_verdict collect(json_t *root, const char *line, size_t len,
         return INJ_LINE_FATAL;
     if (strcmp(name, g->name) != 0)
         return INJ_LINE_OK;
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 256;
-        struct point *nv = realloc(g->v, cap * sizeof *nv);
-        if (!nv)
-            return INJ_LINE_FATAL;
-        g->v = nv;
-        g->cap = cap;
-    }
+    if (inj_grow(&g->v, &g->cap, g->n, sizeof g->v[0], 256) < 0)
+        return INJ_LINE_FATAL;
     if (g->n == 0) {
         g->type = inj_metrics_type(body);
         snprintf(g->unit, sizeof g->unit, "%s", unit ? unit : "");

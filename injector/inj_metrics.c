@@ -1,5 +1,6 @@
 /* inj_metrics.c: the `scope metrics` table (see inj_metrics.h). */
 #include "inj_metrics.h"
+#include "inj_grow.h"
 
 #include "inj_period.h"
 #include "inj_table.h"
@@ -70,14 +71,8 @@ static struct metric *new_metric(struct inj_metrics *m, json_t *body, const char
     const char *unit = json_string_value(json_object_get(body, "unit"));
     json_t *pid = json_object_get(body, "pid");
 
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 64;
-        struct metric *nv = realloc(m->v, cap * sizeof(*nv));
-        if (!nv)
-            return NULL;
-        m->v = nv;
-        m->cap = cap;
-    }
+    if (inj_grow(&m->v, &m->cap, m->n, sizeof m->v[0], 64) < 0)
+        return NULL;
     e = &m->v[m->n];
     *e = (struct metric){
         .name = strdup(json_string_value(json_object_get(body, "_metric"))),

@@ -4,6 +4,7 @@
  * container shows its pid there (NSPID) and the container's id (12 hex
  * digits, as docker and podman print it; all of it in --json). */
 #include "inj_ps.h"
+#include "inj_grow.h"
 
 #include "inj_cli.h"
 #include "inj_help.h"
@@ -85,14 +86,8 @@ static int ps_row_cells(struct inj_table *table, const struct inj_ps_row *r, boo
 
 static int ps_row_add(struct ps_out *out, const struct inj_ps_row *r)
 {
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? 2 * out->cap : 16;
-        struct inj_ps_row *v = realloc(out->rows, cap * sizeof *v);
-        if (!v)
-            return -1;
-        out->rows = v;
-        out->cap = cap;
-    }
+    if (inj_grow(&out->rows, &out->cap, out->n, sizeof out->rows[0], 16) < 0)
+        return -1;
     out->rows[out->n++] = *r;
     return 0;
 }

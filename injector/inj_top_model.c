@@ -1,5 +1,6 @@
 /* inj_top_model.c: the frame model of `scope top` (see inj_top_model.h). */
 #include "inj_top_model.h"
+#include "inj_grow.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -87,14 +88,8 @@ static struct inj_top_item *item_get(struct inj_top_period *p, enum inj_top_kind
     for (size_t i = 0; i < items->n; i++)
         if (strcmp(items->v[i].name, name) == 0)
             return &items->v[i];
-    if (items->n == items->cap) {
-        size_t cap = items->cap ? 2 * items->cap : 16;
-        struct inj_top_item *nv = realloc(items->v, cap * sizeof *nv);
-        if (!nv)
-            return NULL;
-        items->v = nv;
-        items->cap = cap;
-    }
+    if (inj_grow(&items->v, &items->cap, items->n, sizeof items->v[0], 16) < 0)
+        return NULL;
     it = &items->v[items->n];
     *it = (struct inj_top_item){ .name = strdup(name), .lat = no_lat };
     if (!it->name)
@@ -252,14 +247,8 @@ static struct inj_top_period *series_get(struct inj_top_metrics *m, long pid)
     for (size_t i = 0; i < m->n; i++)
         if (m->v[i].pid == pid)
             return &m->v[i].p;
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 8;
-        void *nv = realloc(m->v, cap * sizeof m->v[0]);
-        if (!nv)
-            return NULL;
-        m->v = nv;
-        m->cap = cap;
-    }
+    if (inj_grow(&m->v, &m->cap, m->n, sizeof m->v[0], 8) < 0)
+        return NULL;
     memset(&m->v[m->n], 0, sizeof m->v[0]);
     m->v[m->n].pid = pid;
     m->v[m->n].p.cpu_us = m->v[m->n].p.cpu_perc = -1;

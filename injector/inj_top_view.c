@@ -1,6 +1,7 @@
 /* inj_top_view.c: a frame of `scope top` as lines of text (see
  * inj_top_view.h). */
 #include "inj_top_view.h"
+#include "inj_grow.h"
 
 #include "inj_table.h"
 #include "inj_term.h"
@@ -77,14 +78,8 @@ static void put_raw(struct line *l, const char *raw, int w, enum align a)
 static int line_add(struct inj_top_screen *s, struct line *l, enum inj_top_attr attr)
 {
     put_spaces(l, l->width);
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 64;
-        struct inj_top_line *nv = realloc(s->v, cap * sizeof *nv);
-        if (!nv)
-            return -1;
-        s->v = nv;
-        s->cap = cap;
-    }
+    if (inj_grow(&s->v, &s->cap, s->n, sizeof s->v[0], 64) < 0)
+        return -1;
     s->v[s->n++] = (struct inj_top_line){attr, l->s};
     l->s = NULL;
     return 0;

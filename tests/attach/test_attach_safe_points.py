@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from scopetest import SCOPE, AttachTest, ScopeTest
+from scopetest import SCOPE, AttachTest, ScopeTest, ps_table
 
 FIXTURES = os.environ.get("SCOPE_TEST_FIXTURES", "")
 NOWHERE = ["-m", "file:///dev/null", "-e", "file:///dev/null"]
@@ -185,7 +185,8 @@ class LeaderExited(SafeTest):
         self.assertIn(f"scope: attached to {t.p.pid}", r.stderr)
         ps = subprocess.run([SCOPE, "ps"], env=self.env, capture_output=True, text=True,
                             timeout=30).stdout
-        self.assertRegex(ps, rf"(?m)^{t.p.pid}\s+leader_exited\s+attached", ps)
+        row = ps_table(ps).get(t.p.pid, {})
+        self.assertEqual((row.get("COMMAND"), row.get("STATE")), ("leader_exited", "attached"), ps)
         r = self.detach(t.p.pid)
         self.assertEqual(r.returncode, 0, r.stderr)
         AttachTest.assert_got_as_before(self, before, AttachTest.slots(self, t.p.pid), "after detach")

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import unittest
 
-from scopetest import LIB, PYTHON, SCOPE, ScopeTest, example
+from scopetest import LIB, PYTHON, SCOPE, ScopeTest, example, ps_table
 
 LIBSCOPE = os.path.realpath(LIB)
 # Prints its pid once its imports are done (and their slots bound), then waits.
@@ -122,11 +122,16 @@ class Ps(LiveTestCase):
 
         r = self.scope("ps")
         self.assertEqual(r.returncode, 0, r.stderr)
-        lines = r.stdout.splitlines()
-        self.assertEqual(lines[0].split(), ["PID", "COMMAND", "STATE", "SLOTS", "METRICS", "EVENTS"])
-        rows = [l.split() for l in lines[1:] if l.split()[0] == str(pid)]
-        self.assertEqual(rows, [[str(pid), "python3", "run", str(row["patched_slots"]),
-                                 DEVNULL_URL, DEVNULL_URL]])
+        head = r.stdout.splitlines()[0].split()
+        self.assertIn(head, (["PID", "COMMAND", "STATE", "SLOTS", "METRICS", "EVENTS"],
+                             ["PID", "NSPID", "CONTAINER", "COMMAND", "STATE", "SLOTS",
+                              "METRICS", "EVENTS"]))
+        shown = ps_table(r.stdout)[pid]
+        self.assertEqual(shown.pop("NSPID", "-"), "-")
+        self.assertEqual(shown.pop("CONTAINER", "-"), "-")
+        self.assertEqual(shown, {"PID": str(pid), "COMMAND": "python3", "STATE": "run",
+                                 "SLOTS": str(row["patched_slots"]),
+                                 "METRICS": DEVNULL_URL, "EVENTS": DEVNULL_URL})
 
     def test_unscoped_process_is_not_listed(self):
         pid = self.sleeper(scoped=False)

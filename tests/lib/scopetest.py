@@ -94,6 +94,15 @@ def texts(lines, sourcetype):
     return out
 
 
+def ps_table(text):
+    """`scope ps` output as {pid: {column: value}}. Read by the header
+    because NSPID and CONTAINER are shown only while some listed process is
+    in a container (another test's, when tests run in parallel)."""
+    lines = text.splitlines()
+    head = lines[0].split() if lines else []
+    return {int(l.split()[0]): dict(zip(head, l.split())) for l in lines[1:] if l.split()}
+
+
 def free_port(kind=socket.SOCK_STREAM):
     with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))

@@ -17,6 +17,7 @@ ctest puts this directory on PYTHONPATH; by hand:
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import tempfile
@@ -101,6 +102,23 @@ def ps_table(text):
     lines = text.splitlines()
     head = lines[0].split() if lines else []
     return {int(l.split()[0]): dict(zip(head, l.split())) for l in lines[1:] if l.split()}
+
+
+def run_as_group(args, timeout, **kw):
+    """subprocess.run in a process group of its own, all of it killed on
+    a timeout: `scope run`'s program is the CLI's child, and killing only
+    the CLI (what subprocess.run does) would leave it running after the
+    test."""
+    if kw.pop("capture_output", False):
+        kw.update(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with subprocess.Popen(args, start_new_session=True, **kw) as p:
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            raise
+    return subprocess.CompletedProcess(args, p.returncode, out, err)
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -212,8 +230,8 @@ class ScopeTest(unittest.TestCase):
         args = [SCOPE, "run", "-v", str(verbosity), "--metricformat", fmt,
                 "-m", "file://" + self.metrics, "-e", "file://" + self.events,
                 *extra, "--", *cmd]
-        p = subprocess.run(args, env=env or self.env, capture_output=True,
-                           timeout=timeout, stdin=stdin or subprocess.DEVNULL)
+        p = run_as_group(args, env=env or self.env, capture_output=True,
+                         timeout=timeout, stdin=stdin or subprocess.DEVNULL)
         if check_status is not None:
             self.assertEqual(p.returncode, check_status,
                              f"{args} exited {p.returncode}; stderr: {p.stderr.decode(errors='replace')}")

@@ -5,6 +5,7 @@
 #include "rep_log.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 
 void rep_drops_add(struct rep *r, uint64_t events_dropped)
@@ -51,9 +52,43 @@ void rep_notice(struct rep *r, const char *fmt, ...)
 }
 
 
-/* Nothing is lost silently: a drop becomes a notice on the event stream. */
+/* Losses that are also counted on the metric stream, one row each: the
+ * counter in struct rep, and the metric's name and tags. */
+static const struct loss_metric {
+    size_t count_at;
+    const char *name, *unit, *stream, *reason;
+} loss_metrics[] = {
+    { offsetof(struct rep, drops_to_report), "scope.dropped", "line", "event", "queue" },
+    { offsetof(struct rep, events_cut), "scope.dropped", "line", "event", "rate" },
+    { offsetof(struct rep, calls_unrecorded), "scope.uncounted", "call", NULL, "no_record" },
+};
+
+static void loss_metrics_write(struct rep *r)
+{
+    double now = rep_now_unix();
+
+    for (size_t i = 0; i < sizeof loss_metrics / sizeof loss_metrics[0]; i++) {
+        const struct loss_metric *l = &loss_metrics[i];
+        uint64_t n = *(const uint64_t *)((const char *)r + l->count_at);
+        struct rep_field tags[2];
+        size_t ntags = 0;
+
+        if (n == 0)
+            continue;
+        if (l->stream)
+            tags[ntags++] = (struct rep_field)REP_FIELD_STR("stream", l->stream);
+        tags[ntags++] = (struct rep_field)REP_FIELD_STR("reason", l->reason);
+        struct rep_metric m = { .name = l->name, .type = REP_COUNTER, .value = (double)n,
+                                .unit = l->unit, .tags = tags, .ntags = ntags };
+        rep_metric_write(r, &m, now);
+    }
+}
+
+/* Nothing is lost silently: a drop becomes a notice on the event stream
+ * (and, for those in loss_metrics, a counter on the metric stream). */
 void rep_notices_add(struct rep *r)
 {
+    loss_metrics_write(r);
     if (r->drops_to_report)
         rep_notice(r, "scope dropped %llu events: a queue was full, or a thread had none",
                    (unsigned long long)r->drops_to_report);

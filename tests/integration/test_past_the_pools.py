@@ -2,8 +2,8 @@
 
 libscope keeps 16,384 file records: a process with more files and sockets
 open at once has fds that no record counts. Their calls are counted as
-calls it could not count, and a notice says how many (their bytes are
-missing from fs.* and net.*). Threads past the 1,024 thread states are
+calls it could not count: a notice says how many (their bytes are
+missing from fs.* and net.*) and scope.uncounted counts them. Threads past the 1,024 thread states are
 still counted exactly, on the shared records.
 """
 import os
@@ -33,6 +33,10 @@ class FilesPastThePoolTest(ScopeTest):
         self.assertTrue(notices, "a notice says what was not counted")
         said = sum(int(n.split()[4]) for n in notices)
         self.assertGreaterEqual(said, WRITES)
+        # and counted on the metric stream, the same number
+        self.assertEqual(metric_sum(self.metric_lines(), "scope.uncounted",
+                                    reason="no_record"), said)
+        self.assert_schema_valid(self.metrics)
         # what was counted is still exact: the opens
         self.assertGreaterEqual(metric_sum(self.metric_lines(), "fs.open"), FDS)
 

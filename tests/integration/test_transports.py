@@ -262,7 +262,10 @@ class DeliveryTest(ScopeTest):
         if not queued_out:
             self.assertEqual(numbers, list(range(made - len(numbers), made)))
         dropped = metrics_named(self.metric_lines(), "scope.dropped")
-        self.assertEqual([(d["stream"], d["_value"]) for d in dropped], [("event", told[0])])
+        self.assertEqual([(d["stream"], d["_value"]) for d in dropped
+                          if d["reason"] == "destination"], [("event", told[0])])
+        self.assertEqual(sum(d["_value"] for d in dropped if d["reason"] == "queue"),
+                         queued_out)
 
     def test_stalled_reader_costs_the_program_nothing(self):
         """A collector that accepts and never reads: the program runs as fast

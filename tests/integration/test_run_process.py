@@ -5,7 +5,7 @@ import os
 import re
 import unittest
 
-from scopetest import BUILD, PYTHON, ScopeTest, events_of, example, metrics_named, texts
+from scopetest import BUILD, PYTHON, ScopeTest, events_of, example, metric_sum, metrics_named, texts
 
 
 def write_file_py(path, nbytes):
@@ -208,7 +208,12 @@ class DropsTest(ScopeTest):
             dropped += int(m.group(1)) if m else 0
             cut += int(c.group(1)) if c else 0
         self.assertEqual(delivered + dropped + cut, n)
-        self.assert_schema_valid(self.events)
+        self.assertGreater(dropped + cut, 0, "the flood was not over a bound")
+        # the metric stream counts the same losses
+        m = self.metric_lines()
+        self.assertEqual((metric_sum(m, "scope.dropped", reason="queue"),
+                          metric_sum(m, "scope.dropped", reason="rate")), (dropped, cut))
+        self.assert_schema_valid(self.events, self.metrics)
 
 
 if __name__ == "__main__":

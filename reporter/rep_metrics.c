@@ -202,8 +202,12 @@ static void process_metrics_emit(struct rep *r, double t)
         summary_write(r, t, "net.tcp", REP_GAUGE, g->tcp, "connection", &proto, 1);
     }
     if (g->udp) {
-        struct rep_field proto = REP_FIELD_STR("proto", "UDP");
-        summary_write(r, t, "net.udp", REP_GAUGE, g->udp, "connection", &proto, 1);
+        /* AppScope's net.udp is a gauge of one socket, whose fd and port
+         * its schema requires; this one counts them all: no fd (-1), no
+         * port (0), as a summary */
+        struct rep_field udp[] = { REP_FIELD_STR("proto", "UDP"), REP_FIELD_INT("fd", -1),
+                                   REP_FIELD_INT("port", 0) };
+        summary_write(r, t, "net.udp", REP_GAUGE, g->udp, "connection", udp, 3);
     }
     if (g->other)
         summary_write(r, t, "net.other", REP_GAUGE, g->other, "connection", NULL, 0);

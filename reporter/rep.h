@@ -143,6 +143,9 @@ struct rep_net_gauges {
 void rep_net_open_now(struct rep *r, const struct rep_net_gauges *g);
 /* Name lookups since the last collection. */
 void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns);
+/* A process-wide counter of the period, sent now (n > 0): what scope
+ * counts of itself, such as scope.io_uring.setup. */
+void rep_counter_add(struct rep *r, const char *name, const char *unit, uint64_t n);
 void rep_drops_add(struct rep *r, uint64_t events_dropped);
 /* Events not sent because of the SCOPE_EVENT_MAXEPS rate limit. */
 void rep_events_cut_add(struct rep *r, uint64_t cut);

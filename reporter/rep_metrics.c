@@ -277,6 +277,11 @@ void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns)
     r->dns_duration_ns += duration_ns;
 }
 
+void rep_counter_add(struct rep *r, const char *name, const char *unit, uint64_t n)
+{
+    summary_write(r, rep_now_unix(), name, REP_COUNTER, (double)n, unit, NULL, 0);
+}
+
 void rep_period_emit(struct rep *r)
 {
     struct metric_emit me = { r, rep_now_unix() };

@@ -5,6 +5,7 @@
  * thread all count a drop; the reporter turns drops into a notice.
  */
 #include "ip_call.h"
+#include "ip_sock.h"
 
 #include <string.h>
 
@@ -68,8 +69,9 @@ void ip_events_cut_report(struct rep *r)
 }
 
 /* A slot on this thread's queue, or NULL (the drop is counted). On success
- * the caller fills the slot and calls event_commit(). */
-static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
+ * the caller fills the slot and calls event_commit(). `limited`: it will
+ * be sent, and is within SCOPE_EVENT_MAXEPS. */
+static struct rep_event *slot_reserve(uint16_t kind, int fd, const char *op, bool limited)
 {
     if (ip_tls.pushing) {
         __atomic_fetch_add(&nested_drops, 1, __ATOMIC_RELAXED);
@@ -78,7 +80,7 @@ static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
     /* over the limit: a load and a clock read at most every REFILL_NS,
      * not a lock-prefixed add (a server past its limit comes here for
      * most of its opens and closes) */
-    if (!token_take())
+    if (limited && !token_take())
         return NULL;
     /* Not queued after all (counted as a drop): the token goes back, so
      * that what a full queue drops does not spend the limit too. */
@@ -87,14 +89,16 @@ static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
         t = ip_thread_self();
     if (!t) {
         ip_thread_unqueued();
-        __atomic_add_fetch(&tokens, 1, __ATOMIC_RELAXED);
+        if (limited)
+            __atomic_add_fetch(&tokens, 1, __ATOMIC_RELAXED);
         return NULL;
     }
     ip_tls.pushing = true;
     struct rep_event *ev = ip_queue_reserve(&t->queue);
     if (!ev) {
         ip_tls.pushing = false;
-        __atomic_add_fetch(&tokens, 1, __ATOMIC_RELAXED);
+        if (limited)
+            __atomic_add_fetch(&tokens, 1, __ATOMIC_RELAXED);
         return NULL;
     }
     memset(&ev->h, 0, sizeof ev->h);
@@ -103,6 +107,11 @@ static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
     ev->h.op = op;
     ev->h.time_ns = ip_wall_ns();
     return ev;
+}
+
+static struct rep_event *event_reserve(uint16_t kind, int fd, const char *op)
+{
+    return slot_reserve(kind, fd, op, true);
 }
 
 static void event_commit(void)
@@ -309,4 +318,26 @@ void ip_event_error(uint16_t kind, const char *op, const char *path)
     if (path)
         event_path_set(ev, path);
     event_commit();
+}
+
+/* Sent as an event only when net events are on; else it carries the
+ * datagram's peer to the metrics alone, outside the events' limit. */
+bool ip_event_datagram(uint16_t kind, int fd, const struct ip_rec *f, const void *addr,
+                       size_t len, uint64_t bytes)
+{
+    int saved = errno;
+    bool sent = ip_proc.events && rep_event_enabled(&ip_proc.cfg, kind);
+    struct rep_event *ev = slot_reserve(kind, fd, NULL, sent);
+
+    if (ev) {
+        ev->h.sock = f->sock;
+        if (kind == REP_EV_NET_TX)
+            ev->h.write_bytes = bytes;
+        else
+            ev->h.read_bytes = bytes;
+        event_text_set(ev, addr, len);
+        event_commit();
+    }
+    errno = saved;
+    return ev != NULL;
 }

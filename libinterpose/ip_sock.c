@@ -4,29 +4,9 @@
 #include "ip.h"
 #include "ip_sock.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-
-/* Numeric address and port of an inet address; "" and 0 otherwise. */
-static void address_text(const struct sockaddr_storage *ss, char *ip, size_t cap,
-                         uint16_t *port)
-{
-    ip[0] = '\0';
-    *port = 0;
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *in = (const void *)ss;
-        inet_ntop(AF_INET, &in->sin_addr, ip, (socklen_t)cap);
-        *port = ntohs(in->sin_port);
-    } else if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const void *)ss;
-        inet_ntop(AF_INET6, &in6->sin6_addr, ip, (socklen_t)cap);
-        *port = ntohs(in6->sin6_port);
-    }
-}
 
 void ip_sock_describe(int fd, struct rep_sock *s)
 {
@@ -44,11 +24,11 @@ void ip_sock_describe(int fd, struct rep_sock *s)
     len = sizeof ss;
     memset(&ss, 0, sizeof ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-        address_text(&ss, s->lip, sizeof s->lip, &s->lport);
+        rep_sock_address_text(&ss, s->lip, sizeof s->lip, &s->lport);
     len = sizeof ss;
     memset(&ss, 0, sizeof ss);
     if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
-        address_text(&ss, s->rip, sizeof s->rip, &s->rport);
+        rep_sock_address_text(&ss, s->rip, sizeof s->rip, &s->rport);
     errno = saved;
 }
 

@@ -1,4 +1,5 @@
-/* ip_unseen.c: counts of what scope cannot see, and their notices. */
+/* ip_unseen.c: counts of what scope cannot see, their notices and
+ * counters. */
 #include "ip_unseen.h"
 #include "rep.h"
 
@@ -6,11 +7,12 @@
 
 struct unseen_row {
     bool once;
-    const char *message;
+    const char *metric, *unit, *message;
 };
 
 static const struct unseen_row rows[IP_UNSEEN_N] = {
-#define IP_UNSEEN(id, once, message) [IP_UNSEEN_##id] = { once, message },
+#define IP_UNSEEN(id, once, metric, unit, message) \
+    [IP_UNSEEN_##id] = { once, metric, unit, message },
 #include "ip_unseen.def"
 #undef IP_UNSEEN
 };
@@ -27,7 +29,9 @@ void ip_unseen_report(struct rep *r)
 {
     for (unsigned i = 0; i < IP_UNSEEN_N; i++) {
         uint64_t n = __atomic_exchange_n(&counts[i], 0, __ATOMIC_RELAXED);
-        if (!n || (rows[i].once && said[i]))
+        if (n && rows[i].metric)
+            rep_counter_add(r, rows[i].metric, rows[i].unit, n);
+        if (!n || !rows[i].message || (rows[i].once && said[i]))
             continue;
         said[i] = true;
         rep_notice(r, rows[i].message, (unsigned long long)n);

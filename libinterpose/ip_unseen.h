@@ -8,7 +8,7 @@
 struct rep;
 
 enum ip_unseen {
-#define IP_UNSEEN(id, once, message) IP_UNSEEN_##id,
+#define IP_UNSEEN(id, once, metric, unit, message) IP_UNSEEN_##id,
 #include "ip_unseen.def"
 #undef IP_UNSEEN
     IP_UNSEEN_N
@@ -16,7 +16,7 @@ enum ip_unseen {
 
 /* n more of `what` (any thread, a signal handler too). */
 void ip_unseen_add(enum ip_unseen what, uint64_t n);
-/* Reporter: notices for what is new since the last call. */
+/* Reporter: notices (and counters) for what is new since the last call. */
 void ip_unseen_report(struct rep *r);
 /* Fork child, attach: nothing said yet. */
 void ip_unseen_reset(void);

@@ -11,6 +11,8 @@
 #include "ip_tap.h"
 #include "ip_sock.h"
 
+#include <netinet/in.h>
+#include <stdint.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
@@ -139,6 +141,42 @@ int ip_wrap_connect(int fd, const struct sockaddr *addr, socklen_t len)
     return rc;
 }
 
+/* ---- datagrams of sockets with no peer of their own -------------------------- */
+
+/* Does the operator want datagrams by peer: per-connection metrics
+ * (verbosity 5 and above) or net events? */
+static inline bool peers_wanted(void)
+{
+    return (ip_proc.cfg.metric_enable && ip_proc.cfg.verbosity >= 5) ||
+           (ip_proc.events && ip_proc.cfg.ev_net);
+}
+
+/* A datagram that moved rc bytes on c's socket, to or from the inet
+ * address addr (len bytes; NULL: none given): on an inet datagram socket
+ * never connected, it goes to the reporter with its peer (an event) and
+ * is counted there. False: count it on the socket as any call. */
+static inline bool peer_noted(const struct ip_call *c, int fd, uint16_t kind, const void *addr,
+                              size_t len, ssize_t rc)
+{
+    const struct ip_rec *f = c->ref.file;
+
+    if (rc < 0 || !addr || !c->observed || !f || f->kind != IP_KIND_SOCKET ||
+        f->sock.type != SOCK_DGRAM || f->sock.rip[0] || !peers_wanted())
+        return false;
+    sa_family_t family = ((const struct sockaddr *)addr)->sa_family;
+    size_t need = family == AF_INET ? sizeof(struct sockaddr_in)
+                  : family == AF_INET6 ? sizeof(struct sockaddr_in6) : SIZE_MAX;
+    return len >= need && ip_rec_ref_valid(c->ref) &&
+           ip_event_datagram(kind, fd, f, addr, need, (uint64_t)rc);
+}
+
+/* recvfrom's and recvmsg's address: what the kernel wrote of it, within
+ * the room the caller gave (cap). */
+static inline size_t peer_len(socklen_t cap, socklen_t got)
+{
+    return got < cap ? got : cap;
+}
+
 /* ---- bytes moved ------------------------------------------------------------ */
 
 ssize_t ip_wrap_send(int fd, const void *buf, size_t n, int flags)
@@ -157,7 +195,8 @@ ssize_t ip_wrap_sendto(int fd, const void *buf, size_t n, int flags,
     struct ip_call c;
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_sendto(fd, buf, n, flags, to, tolen);
-    ip_call_write_end(&c, fd, NULL, rc);
+    if (!peer_noted(&c, fd, REP_EV_NET_TX, to, tolen, rc))
+        ip_call_write_end(&c, fd, NULL, rc);
     ip_tap_buf(&c, IP_TAP_TX, buf, rc);
     return rc;
 }
@@ -167,7 +206,8 @@ ssize_t ip_wrap_sendmsg(int fd, const struct msghdr *msg, int flags)
     struct ip_call c;
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_sendmsg(fd, msg, flags);
-    ip_call_write_end(&c, fd, NULL, rc);
+    if (!peer_noted(&c, fd, REP_EV_NET_TX, msg->msg_name, msg->msg_namelen, rc))
+        ip_call_write_end(&c, fd, NULL, rc);
     ip_tap_iov(&c, IP_TAP_TX, msg->msg_iov, msg->msg_iovlen, rc);
     return rc;
 }
@@ -199,8 +239,11 @@ ssize_t ip_wrap_recvfrom(int fd, void *buf, size_t n, int flags,
 {
     struct ip_call c;
     ip_call_begin(&c, fd);
+    socklen_t cap = from && fromlen ? *fromlen : 0;
     ssize_t rc = ip_real_recvfrom(fd, buf, n, flags, from, fromlen);
-    ip_call_read_end(&c, rc);
+    if ((flags & MSG_PEEK) ||
+        !peer_noted(&c, fd, REP_EV_NET_RX, cap ? from : NULL, cap ? peer_len(cap, *fromlen) : 0, rc))
+        ip_call_read_end(&c, rc);
     if (!(flags & MSG_PEEK))
         ip_tap_buf(&c, IP_TAP_RX, buf, rc);
     return rc;
@@ -211,8 +254,11 @@ ssize_t ip_wrap___recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int f
 {
     struct ip_call c;
     ip_call_begin(&c, fd);
+    socklen_t cap = from && fromlen ? *fromlen : 0;
     ssize_t rc = ip_real___recvfrom_chk(fd, buf, n, buflen, flags, from, fromlen);
-    ip_call_read_end(&c, rc);
+    if ((flags & MSG_PEEK) ||
+        !peer_noted(&c, fd, REP_EV_NET_RX, cap ? from : NULL, cap ? peer_len(cap, *fromlen) : 0, rc))
+        ip_call_read_end(&c, rc);
     if (!(flags & MSG_PEEK))
         ip_tap_buf(&c, IP_TAP_RX, buf, rc);
     return rc;
@@ -222,38 +268,58 @@ ssize_t ip_wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 {
     struct ip_call c;
     ip_call_begin(&c, fd);
+    socklen_t cap = msg->msg_name ? msg->msg_namelen : 0;
     ssize_t rc = ip_real_recvmsg(fd, msg, flags);
-    ip_call_read_end(&c, rc);
+    if ((flags & MSG_PEEK) ||
+        !peer_noted(&c, fd, REP_EV_NET_RX, msg->msg_name, peer_len(cap, msg->msg_namelen), rc))
+        ip_call_read_end(&c, rc);
     if (!(flags & MSG_PEEK))
         ip_tap_iov(&c, IP_TAP_RX, msg->msg_iov, msg->msg_iovlen, rc);
     return rc;
 }
 
-/* sendmmsg and recvmmsg return messages; what moved is their msg_len. */
-static ssize_t mmsg_bytes(const struct mmsghdr *v, int n)
+/* sendmmsg and recvmmsg return messages; what moved is their msg_len.
+ * Each of the n messages that has a peer is noted (peer_noted); *bytes:
+ * what the others moved, to count as one call. False: all were noted. */
+static bool mmsg_unnoted(const struct ip_call *c, int fd, uint16_t kind, const struct mmsghdr *v,
+                         int n, bool note, ssize_t *bytes)
 {
-    ssize_t total = 0;
-    for (int i = 0; i < n; i++)
-        total += v[i].msg_len;
-    return total;
+    bool any = n == 0;
+
+    *bytes = 0;
+    for (int i = 0; i < n; i++) {
+        const struct msghdr *h = &v[i].msg_hdr;
+        if (note && peer_noted(c, fd, kind, h->msg_name, h->msg_name ? h->msg_namelen : 0,
+                               v[i].msg_len))
+            continue;
+        *bytes += v[i].msg_len;
+        any = true;
+    }
+    return any;
 }
 
 int ip_wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 {
     struct ip_call c;
+    ssize_t bytes = -1;
     ip_call_begin(&c, fd);
     int rc = ip_real_sendmmsg(fd, v, n, flags);
-    ip_call_write_end(&c, fd, NULL, rc < 0 ? -1 : mmsg_bytes(v, rc));
+    if (rc < 0 || mmsg_unnoted(&c, fd, REP_EV_NET_TX, v, rc, true, &bytes))
+        ip_call_write_end(&c, fd, NULL, bytes);
     return rc;
 }
 
+/* The kernel writes each message's msg_namelen; a caller gives room for
+ * the address its socket's family has. */
 int ip_wrap_recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags,
                      struct timespec *timeout)
 {
     struct ip_call c;
+    ssize_t bytes = -1;
     ip_call_begin(&c, fd);
     int rc = ip_real_recvmmsg(fd, v, n, flags, timeout);
-    ip_call_read_end(&c, rc < 0 ? -1 : mmsg_bytes(v, rc));
+    if (rc < 0 || mmsg_unnoted(&c, fd, REP_EV_NET_RX, v, rc, !(flags & MSG_PEEK), &bytes))
+        ip_call_read_end(&c, bytes);
     return rc;
 }
 

@@ -2,7 +2,8 @@
  * call by number (syscall(SYS_write, fd, buf, n)), past every wrapper of
  * the named function. The read and write calls among them are counted as
  * those wrappers count them; every other number passes straight through
- * (io_uring_setup is noted: what its ring does is not observed).
+ * (io_uring_setup is noted, and counted: what its ring does is not
+ * observed).
  *
  * Six words are taken from the list whatever the number, as libc's
  * syscall() itself takes them (a register or stack word the caller did not
@@ -44,8 +45,10 @@ long ip_wrap_syscall(long number, ...)
     enum syscall_dir dir = syscall_dir(number);
     if (dir == SC_OTHER) {
         long rc = ip_real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
-        if (number == SYS_io_uring_setup && rc >= 0 && ip_observing())
+        if (number == SYS_io_uring_setup && rc >= 0 && ip_observing()) {
             ip_unseen_add(IP_UNSEEN_IO_URING, 1);   /* its ring's I/O is no call */
+            ip_unseen_add(IP_UNSEEN_IO_URING_SETUP, 1);
+        }
         return rc;
     }
     struct ip_call c;

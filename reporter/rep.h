@@ -134,6 +134,10 @@ void rep_fs_duration_seen(struct rep *r, const char *file, uint64_t ops, uint64_
 /* The same counters for a socket: bytes read are net.rx, written net.tx,
  * opens and closes are connections, duration is connection lifetime. */
 void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_io_counts *c);
+/* A datagram of socket `sock` with its peer (peer: sock with the remote
+ * address), counted under the peer, within a bound of peers a period. */
+void rep_net_datagram(struct rep *r, const struct rep_sock *sock, const struct rep_sock *peer,
+                      const struct rep_io_counts *c);
 /* Sockets open now, for the gauges: net.tcp (inet stream), net.udp (inet
  * datagram), net.other (any other family or type), net.port (inet sockets whose local port is
  * known: connected, accepted or listening). */
@@ -143,6 +147,9 @@ struct rep_net_gauges {
 void rep_net_open_now(struct rep *r, const struct rep_net_gauges *g);
 /* Name lookups since the last collection. */
 void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns);
+/* A process-wide counter of the period, sent now (n > 0): what scope
+ * counts of itself, such as scope.io_uring.setup. */
+void rep_counter_add(struct rep *r, const char *name, const char *unit, uint64_t n);
 void rep_drops_add(struct rep *r, uint64_t events_dropped);
 /* Events not sent because of the SCOPE_EVENT_MAXEPS rate limit. */
 void rep_events_cut_add(struct rep *r, uint64_t cut);

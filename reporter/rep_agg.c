@@ -87,6 +87,11 @@ static struct rep_agg_entry *entry_get(struct rep_agg *a, const char *key,
     return e;
 }
 
+bool rep_agg_has(const struct rep_agg *a, const char *key)
+{
+    return a->cap && slot_find(a->slots, a->cap, key)->key;
+}
+
 /* ops calls that took ns in all: one value, their mean, of weight ops. A
  * histogram that cannot be had loses its values, not the counts. */
 static void hist_add(struct rep_agg_entry *e, uint64_t ops, uint64_t ns)

@@ -49,6 +49,9 @@ int rep_agg_add(struct rep_agg *a, const char *key, const struct rep_agg_entry *
 int rep_agg_duration_seen(struct rep_agg *a, const char *key, const struct rep_agg_entry *proto,
                           uint64_t ops, uint64_t ns);
 
+/* Is there an entry for key this period? */
+bool rep_agg_has(const struct rep_agg *a, const char *key);
+
 /* Call fn for each entry with any count, then empty the table. */
 void rep_agg_drain(struct rep_agg *a,
                    void (*fn)(void *arg, const struct rep_agg_entry *e),

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 bool rep_events_wanted(const struct rep *r)
 {
@@ -151,6 +152,68 @@ static void net_event_write(struct rep *r, const struct rep_event *ev, const cha
     rep_event_line_add(r, row->sourcetype, name, t, f, n);
 }
 
+/* A noted datagram's peer: the socket as the event has it, with the
+ * remote address of the sockaddr in its text. */
+static struct rep_sock datagram_peer(const struct rep_event *ev)
+{
+    struct sockaddr_storage ss;
+    struct rep_sock peer = ev->h.sock;
+    size_t len = ev->h.text_len < sizeof ss ? ev->h.text_len : sizeof ss;
+
+    memset(&ss, 0, sizeof ss);
+    memcpy(&ss, ev->text, len);
+    rep_sock_address_text(&ss, peer.rip, sizeof peer.rip, &peer.rport);
+    return peer;
+}
+
+/* Its bytes, counted under its peer whatever events are sent (the
+ * wrapper counted them nowhere else). */
+static void datagram_count(struct rep *r, const struct rep_event *ev)
+{
+    struct rep_sock peer = datagram_peer(ev);
+    struct rep_io_counts c = { 0 };
+
+    if (ev->h.kind == REP_EV_NET_TX) {
+        c.write_ops = 1;
+        c.write_bytes = ev->h.write_bytes;
+    } else {
+        c.read_ops = 1;
+        c.read_bytes = ev->h.read_bytes;
+    }
+    rep_net_datagram(r, &ev->h.sock, &peer, &c);
+}
+
+/* As AppScope sends each net.tx and net.rx when its metric events are on
+ * (sourcetype "metric"). */
+static void datagram_write(struct rep *r, const struct rep_event *ev, const char *whole_path,
+                           const struct event_row *row, const char *name, double t)
+{
+    const struct rep_sock peer = datagram_peer(ev);
+    bool tx = ev->h.kind == REP_EV_NET_TX;
+    struct rep_field f[16];
+    size_t n = 0;
+
+    f[n++] = (struct rep_field)REP_FIELD_STR("_metric", name);
+    f[n++] = (struct rep_field)REP_FIELD_STR("_metric_type", "counter");
+    f[n++] = (struct rep_field)REP_FIELD_INT("_value",
+                                             (long long)(tx ? ev->h.write_bytes : ev->h.read_bytes));
+    f[n++] = (struct rep_field)REP_FIELD_STR("proc", r->ident.proc);
+    f[n++] = (struct rep_field)REP_FIELD_INT("pid", r->ident.pid);
+    f[n++] = (struct rep_field)REP_FIELD_INT("fd", ev->h.fd);
+    f[n++] = (struct rep_field)REP_FIELD_STR("domain", "AF_INET");
+    f[n++] = (struct rep_field)REP_FIELD_STR("proto", rep_sock_proto(&peer));
+    if (peer.lip[0]) {
+        f[n++] = (struct rep_field)REP_FIELD_STR("localip", peer.lip);
+        f[n++] = (struct rep_field)REP_FIELD_INT("localp", peer.lport);
+    }
+    f[n++] = (struct rep_field)REP_FIELD_STR("remoteip", peer.rip);
+    f[n++] = (struct rep_field)REP_FIELD_INT("remotep", peer.rport);
+    f[n++] = (struct rep_field)REP_FIELD_STR("data", "clear");
+    f[n++] = (struct rep_field)REP_FIELD_INT("numops", 1);
+    f[n++] = (struct rep_field)REP_FIELD_STR("unit", "byte");
+    rep_event_line_add(r, row->sourcetype, name, t, f, n);
+}
+
 static void dns_req_write(struct rep *r, const struct rep_event *ev, const char *whole_path,
                           const struct event_row *row, const char *name, double t)
 {
@@ -238,6 +301,11 @@ void rep_event_put(struct rep *r, const struct rep_event *ev, const char *whole_
     const struct event_row *row = &event_rows[ev->h.kind];
     const char *name = row->name ? row->name : ev->h.fd == 2 ? "stderr" : "stdout";
 
+    if (row->write == datagram_write) {
+        datagram_count(r, ev);
+        if (!rep_events_wanted(r) || !rep_watch_enabled(&r->cfg, row->watch))
+            return;                     /* noted for the metrics only */
+    }
     if (name_wanted(r, &r->re[row->watch], name))
         row->write(r, ev, whole_path, row, name, ev->h.time_ns / 1e9);
 }

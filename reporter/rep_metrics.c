@@ -202,8 +202,12 @@ static void process_metrics_emit(struct rep *r, double t)
         summary_write(r, t, "net.tcp", REP_GAUGE, g->tcp, "connection", &proto, 1);
     }
     if (g->udp) {
-        struct rep_field proto = REP_FIELD_STR("proto", "UDP");
-        summary_write(r, t, "net.udp", REP_GAUGE, g->udp, "connection", &proto, 1);
+        /* AppScope's net.udp is a gauge of one socket, whose fd and port
+         * its schema requires; this one counts them all: no fd (-1), no
+         * port (0), as a summary */
+        struct rep_field udp[] = { REP_FIELD_STR("proto", "UDP"), REP_FIELD_INT("fd", -1),
+                                   REP_FIELD_INT("port", 0) };
+        summary_write(r, t, "net.udp", REP_GAUGE, g->udp, "connection", udp, 3);
     }
     if (g->other)
         summary_write(r, t, "net.other", REP_GAUGE, g->other, "connection", NULL, 0);
@@ -247,19 +251,62 @@ void rep_fs_duration_seen(struct rep *r, const char *file, uint64_t ops, uint64_
     rep_agg_duration_seen(&r->agg, key, &proto, ops, ns);
 }
 
+/* A socket's entry: its key, and what it is. */
+static void net_entry(struct rep *r, const struct rep_sock *s, char *key, size_t len,
+                      struct rep_agg_entry *proto)
+{
+    *proto = (struct rep_agg_entry){ .kind = REP_AGG_SOCKET, .sock = *s };
+    proto->summary = r->cfg.verbosity < 5;
+    if (proto->summary)
+        snprintf(key, len, "s:%s", rep_sock_class(s));
+    else
+        /* the proto too: class "other" holds sockets of several protos */
+        snprintf(key, len, "s:%s:%s:%s:%u>%s:%u:%u", rep_sock_class(s),
+                 rep_sock_proto(s), s->lip, s->lport, s->rip, s->rport, s->server);
+}
+
 void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_io_counts *c)
 {
     char key[256];
-    struct rep_agg_entry proto = { .kind = REP_AGG_SOCKET, .sock = *s };
+    struct rep_agg_entry proto;
 
-    proto.summary = r->cfg.verbosity < 5;
-    if (proto.summary)
-        snprintf(key, sizeof key, "s:%s", rep_sock_class(s));
-    else
-        /* the proto too: class "other" holds sockets of several protos */
-        snprintf(key, sizeof key, "s:%s:%s:%s:%u>%s:%u:%u", rep_sock_class(s),
-                 rep_sock_proto(s), s->lip, s->lport, s->rip, s->rport, s->server);
+    net_entry(r, s, key, sizeof key, &proto);
     rep_agg_add(&r->agg, key, &proto, c);
+}
+
+/* A DNS server talks to thousands of peers: at most PEERS_MAX entries of
+ * peers a period; a datagram to or from one more is counted on its socket
+ * (no remote address), and how many were is said in a notice. */
+#define PEERS_MAX 256
+static unsigned peers_this_period;     /* reporter only */
+static uint64_t peers_over;
+
+void rep_net_datagram(struct rep *r, const struct rep_sock *sock, const struct rep_sock *peer,
+                      const struct rep_io_counts *c)
+{
+    char key[256];
+    struct rep_agg_entry proto;
+
+    net_entry(r, peer, key, sizeof key, &proto);
+    if (!proto.summary && !rep_agg_has(&r->agg, key)) {
+        if (peers_this_period >= PEERS_MAX) {
+            peers_over++;
+            rep_net_add(r, sock, c);
+            return;
+        }
+        peers_this_period++;
+    }
+    rep_agg_add(&r->agg, key, &proto, c);
+}
+
+static void peers_period_end(struct rep *r)
+{
+    if (peers_over)
+        rep_notice(r, "scope counted %llu datagrams on their socket without their peer: "
+                   "they went to or came from more than %d peers in a period",
+                   (unsigned long long)peers_over, PEERS_MAX);
+    peers_over = 0;
+    peers_this_period = 0;
 }
 
 void rep_net_open_now(struct rep *r, const struct rep_net_gauges *g)
@@ -273,12 +320,18 @@ void rep_dns_add(struct rep *r, uint64_t requests, uint64_t duration_ns)
     r->dns_duration_ns += duration_ns;
 }
 
+void rep_counter_add(struct rep *r, const char *name, const char *unit, uint64_t n)
+{
+    summary_write(r, rep_now_unix(), name, REP_COUNTER, (double)n, unit, NULL, 0);
+}
+
 void rep_period_emit(struct rep *r)
 {
     struct metric_emit me = { r, rep_now_unix() };
 
     r->src.collect(r->src.ctx, r);
     rep_agg_drain(&r->agg, entry_emit, &me);
+    peers_period_end(r);
     rep_http_metrics_emit(r, me.time);
     process_metrics_emit(r, me.time);
     rep_batch_write_out(&r->mbatch, &r->metrics);

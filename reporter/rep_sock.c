@@ -4,6 +4,8 @@
  * as one. */
 #include "rep_sock.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -79,4 +81,20 @@ const char *rep_sock_transport(const struct rep_sock *s)
 unsigned rep_sock_port(const struct rep_sock *s)
 {
     return s->server ? s->lport : s->rport;
+}
+
+void rep_sock_address_text(const struct sockaddr_storage *ss, char *ip, size_t cap,
+                           uint16_t *port)
+{
+    ip[0] = '\0';
+    *port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const void *)ss;
+        inet_ntop(AF_INET, &in->sin_addr, ip, (socklen_t)cap);
+        *port = ntohs(in->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const void *)ss;
+        inet_ntop(AF_INET6, &in6->sin6_addr, ip, (socklen_t)cap);
+        *port = ntohs(in6->sin6_port);
+    }
 }

@@ -2,7 +2,10 @@
 #ifndef REP_SOCK_H
 #define REP_SOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+struct sockaddr_storage;
 
 struct rep_sock {
     uint8_t family;             /* AF_INET, AF_INET6, AF_UNIX, other */
@@ -25,5 +28,8 @@ const char *rep_sock_transport(const struct rep_sock *s);
 /* The port a connection is known by: the local one when accepted, else the
  * remote one. */
 unsigned rep_sock_port(const struct rep_sock *s);
+/* Numeric address and port of an inet address; "" and 0 otherwise. */
+void rep_sock_address_text(const struct sockaddr_storage *ss, char *ip, size_t cap,
+                           uint16_t *port);
 
 #endif

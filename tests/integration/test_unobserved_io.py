@@ -1,10 +1,11 @@
 """What scope cannot see is said once in a notice: a memory-mapped file's
 I/O through the mapping (once per file), and a process's io_uring rings
-(once per process), here from python3's mmap module and its ctypes."""
+(once per process, and counted in scope.io_uring.setup), here from
+python3's mmap module and its ctypes."""
 import os
 import unittest
 
-from scopetest import PYTHON, ScopeTest, events_of
+from scopetest import PYTHON, ScopeTest, events_of, metric_sum
 
 
 class UnobservedIoTest(ScopeTest):
@@ -43,6 +44,9 @@ class UnobservedIoTest(ScopeTest):
         said = [n for n in self.notices() if "io_uring" in n]
         self.assertEqual(len(said), 1, self.notices())
         self.assertIn("not observed", said[0])
+        # said once, counted each time: the two rings
+        self.assertEqual(metric_sum(self.metric_lines(), "scope.io_uring.setup"), 2)
+        self.assert_schema_valid(self.metrics, self.events)
 
 
 if __name__ == "__main__":

@@ -248,9 +248,12 @@ class Screen(TopCase):
         self.keys("a", *str(worker), "Enter")
         self.wait_screen(rf"attach {worker}: done", 10)
         s = self.wait_screen(rf"^ *{worker} nginx +att .* [\d.]+[KMG] +[\d.]+[KMG] +\d+ *$", 3)
-        s = self.wait_screen(r"/www/k\.html +[\d.]+[KMG] ", 3)
-        self.assertRegex(s, r"(?m)^PEER +RECV/s +SEND/s +CONN ")
-        self.assertRegex(s, r"(?m)^127\.0\.0\.1:\d+ +[\d.]+[KM] +[\d.]+[KM] ")
+        # its file's reads and its peers' receives and sends have their
+        # own latencies (scope.fs.duration and scope.net.duration by op)
+        s = self.wait_screen(r"/www/k\.html +[\d.]+[KMG] +0 +[\d.]+[um]s +[\d.]+[um]s ", 3)
+        self.assertRegex(s, r"(?m)^PEER +RECV/s +SEND/s +RX P50 +RX P99 +TX P50 +TX P99")
+        self.assertRegex(s, r"(?m)^127\.0\.0\.1:\d+ +[\d.]+[KM] +[\d.]+[KM] +[\d.]+[um]s +"
+                            r"[\d.]+[um]s +[\d.]+[um]s +[\d.]+[um]s *$")
         self.keys("d")
         self.wait_screen(rf"detach {worker}: done", 10)
         self.keys("q")

@@ -59,13 +59,13 @@ struct ip_tally {
 
 /* Tallies per thread, direct-mapped by record slot: a thread working on
  * up to this many files at once (by slot) never shares the record's
- * counters with other threads. 8 KiB a thread, touched as used; a server's
+ * counters with other threads. 12 KiB a thread, touched as used; a server's
  * connections are rarely more (a colliding file is counted on its record,
  * with atomic adds). */
 #define IP_TALLIES 32
 
-/* In this order the tallies fill two whole pages after the queue's slots
- * (state before them would push their end onto a third). */
+/* In this order the tallies fill three whole pages after the queue's slots
+ * (state before them would push their end onto a fourth). */
 struct ip_thread {
     struct ip_queue queue;
     struct ip_tally tallies[IP_TALLIES];

@@ -133,6 +133,15 @@ static void count_entry(void *arg, const struct rep_agg_entry *e)
     }
 }
 
+/* What the distribution of kind op was made of. */
+static void assert_op(const struct seen *s, enum rep_op op, uint64_t samples, uint64_t total,
+                      uint64_t max)
+{
+    ck_assert_uint_eq(s->samples[op], samples);
+    ck_assert_uint_eq(s->total[op], total);
+    ck_assert_uint_eq(s->max[op], max);
+}
+
 /* Two drains' samples of reads (one each), then the period's counts,
  * which hold them and one more timed call (an open): two read values and
  * one other, none twice. */
@@ -150,13 +159,9 @@ START_TEST(agg_seen_not_added_twice)
     ck_assert_int_eq(rep_agg_add(&a, "f:/x", &proto, &c), 0);
     rep_agg_drain(&a, count_entry, &s);
     ck_assert_uint_eq(s.entries, 1);
-    ck_assert_uint_eq(s.samples[REP_OP_READ], 2);
-    ck_assert_uint_eq(s.total[REP_OP_READ], 32);
-    ck_assert_uint_eq(s.max[REP_OP_READ], 3000);
-    ck_assert_uint_eq(s.samples[REP_OP_OTHER], 1);
-    ck_assert_uint_eq(s.total[REP_OP_OTHER], 1);
-    ck_assert_uint_eq(s.max[REP_OP_OTHER], 900000);
-    ck_assert_uint_eq(s.samples[REP_OP_WRITE], 0);
+    assert_op(&s, REP_OP_READ, 2, 32, 3000);
+    assert_op(&s, REP_OP_OTHER, 1, 1, 900000);
+    assert_op(&s, REP_OP_WRITE, 0, 0, 0);
     rep_agg_free(&a);
 }
 END_TEST
@@ -175,9 +180,9 @@ START_TEST(agg_seen_split_over_adds)
     rep_agg_add(&a, "f:/y", &proto, &half);
     rep_agg_add(&a, "f:/y", &proto, &half);
     rep_agg_drain(&a, count_entry, &s);
-    ck_assert_uint_eq(s.samples[REP_OP_WRITE], 1);
-    ck_assert_uint_eq(s.total[REP_OP_WRITE], 20);
-    ck_assert_uint_eq(s.samples[REP_OP_OTHER] + s.samples[REP_OP_READ], 0);
+    assert_op(&s, REP_OP_WRITE, 1, 20, 2000);
+    assert_op(&s, REP_OP_READ, 0, 0, 0);
+    assert_op(&s, REP_OP_OTHER, 0, 0, 0);
     rep_agg_free(&a);
 }
 END_TEST
@@ -195,12 +200,9 @@ START_TEST(agg_socket_kinds)
 
     rep_agg_add(&a, "s:x", &proto, &c);
     rep_agg_drain(&a, count_entry, &s);
-    ck_assert_uint_eq(s.total[REP_OP_READ], 3);
-    ck_assert_uint_eq(s.max[REP_OP_READ], 500);
-    ck_assert_uint_eq(s.total[REP_OP_WRITE], 2);
-    ck_assert_uint_eq(s.max[REP_OP_WRITE], 70000);
-    ck_assert_uint_eq(s.total[REP_OP_OTHER], 1);
-    ck_assert_uint_eq(s.max[REP_OP_OTHER], 5000000);
+    assert_op(&s, REP_OP_READ, 1, 3, 500);
+    assert_op(&s, REP_OP_WRITE, 1, 2, 70000);
+    assert_op(&s, REP_OP_OTHER, 1, 1, 5000000);
     rep_agg_free(&a);
 }
 END_TEST

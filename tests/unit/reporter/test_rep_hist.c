@@ -133,6 +133,13 @@ static void count_entry(void *arg, const struct rep_agg_entry *e)
     }
 }
 
+/* The entries of a, drained into s; a is then freed. */
+static void drained(struct rep_agg *a, struct seen *s)
+{
+    rep_agg_drain(a, count_entry, s);
+    rep_agg_free(a);
+}
+
 /* What the distribution of kind op was made of. */
 static void assert_op(const struct seen *s, enum rep_op op, uint64_t samples, uint64_t total,
                       uint64_t max)
@@ -157,12 +164,11 @@ START_TEST(agg_seen_not_added_twice)
     ck_assert_int_eq(rep_agg_duration_seen(&a, "f:/x", &proto, REP_OP_READ, 16, 16 * 1000), 0);
     ck_assert_int_eq(rep_agg_duration_seen(&a, "f:/x", &proto, REP_OP_READ, 16, 16 * 3000), 0);
     ck_assert_int_eq(rep_agg_add(&a, "f:/x", &proto, &c), 0);
-    rep_agg_drain(&a, count_entry, &s);
+    drained(&a, &s);
     ck_assert_uint_eq(s.entries, 1);
     assert_op(&s, REP_OP_READ, 2, 32, 3000);
     assert_op(&s, REP_OP_OTHER, 1, 1, 900000);
     assert_op(&s, REP_OP_WRITE, 0, 0, 0);
-    rep_agg_free(&a);
 }
 END_TEST
 
@@ -179,11 +185,10 @@ START_TEST(agg_seen_split_over_adds)
     rep_agg_duration_seen(&a, "f:/y", &proto, REP_OP_WRITE, 20, 20 * 2000);
     rep_agg_add(&a, "f:/y", &proto, &half);
     rep_agg_add(&a, "f:/y", &proto, &half);
-    rep_agg_drain(&a, count_entry, &s);
+    drained(&a, &s);
     assert_op(&s, REP_OP_WRITE, 1, 20, 2000);
-    assert_op(&s, REP_OP_READ, 0, 0, 0);
-    assert_op(&s, REP_OP_OTHER, 0, 0, 0);
-    rep_agg_free(&a);
+    for (int op = REP_OP_READ; op < REP_OP_N; op += 2)
+        assert_op(&s, op, 0, 0, 0);
 }
 END_TEST
 
@@ -191,19 +196,17 @@ END_TEST
  * duration_* are lifetimes, the rest, not less its receives and sends. */
 START_TEST(agg_socket_kinds)
 {
-    struct rep_agg a = { 0 };
-    struct rep_agg_entry proto = { .kind = REP_AGG_SOCKET };
     struct rep_io_counts c = { .read_timed_ops = 3, .read_timed_ns = 3 * 500,
                                .write_timed_ops = 2, .write_timed_ns = 2 * 70000,
                                .duration_ops = 1, .duration_ns = 5000000 };
+    struct rep_agg a = { 0 };
     struct seen s = { 0 };
 
-    rep_agg_add(&a, "s:x", &proto, &c);
-    rep_agg_drain(&a, count_entry, &s);
+    rep_agg_add(&a, "s:x", &(struct rep_agg_entry){ .kind = REP_AGG_SOCKET }, &c);
+    drained(&a, &s);
     assert_op(&s, REP_OP_READ, 1, 3, 500);
     assert_op(&s, REP_OP_WRITE, 1, 2, 70000);
     assert_op(&s, REP_OP_OTHER, 1, 1, 5000000);
-    rep_agg_free(&a);
 }
 END_TEST
 

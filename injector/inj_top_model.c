@@ -91,7 +91,8 @@ static struct inj_top_item *item_get(struct inj_top_period *p, enum inj_top_kind
     if (inj_grow(&items->v, &items->cap, items->n, sizeof items->v[0], 16) < 0)
         return NULL;
     it = &items->v[items->n];
-    *it = (struct inj_top_item){ .name = strdup(name), .lat = no_lat };
+    *it = (struct inj_top_item){ .name = strdup(name), .lat = no_lat, .in_lat = no_lat,
+                                 .out_lat = no_lat };
     if (!it->name)
         return NULL;
     items->n++;
@@ -114,32 +115,62 @@ static long whole_field(json_t *body, const char *key)
     return *end == '\0' ? n : -1;
 }
 
-/* Fold a duration line into an item's durations (ms). A mean line
- * (AppScope's fs.duration, net.duration, http.duration.*: _value is the
- * mean of numops calls, 1 when not said) is averaged with the lines before
- * it by their calls; a distribution (scope.fs.duration, scope.net.duration:
- * _value is the p50) leaves the mean alone. Either sets the quantiles it
- * carries. A line in an unknown unit is left out. */
-static void lat_add(struct inj_top_item *it, json_t *body, double value, bool is_mean)
+/* Set the quantiles a duration line carries (ms per unit: ms). */
+static void quantiles_set(struct inj_top_lat *lat, json_t *body, double ms)
 {
     static const char *const quantiles[] = {"p50", "p90", "p99", "max"};
-    double ms = unit_ms(json_string_value(json_object_get(body, "unit")));
-    double *out[] = {&it->lat.p50, &it->lat.p90, &it->lat.p99, &it->lat.max};
-    long n = whole_field(body, "numops");
-    double calls = n > 0 ? (double)n : 1;
+    double *out[] = {&lat->p50, &lat->p90, &lat->p99, &lat->max};
 
-    if (ms == 0)
-        return;
-    if (is_mean) {
-        double before = it->lat.mean < 0 ? 0 : it->lat.mean * it->timed;
-        it->timed += calls;
-        it->lat.mean = (before + value * ms * calls) / it->timed;
-    }
     for (size_t i = 0; i < sizeof quantiles / sizeof quantiles[0]; i++) {
         json_t *q = json_object_get(body, quantiles[i]);
         if (json_is_number(q) && json_number_value(q) >= 0)
             *out[i] = json_number_value(q) * ms;
     }
+}
+
+static double line_unit_ms(json_t *body)
+{
+    return unit_ms(json_string_value(json_object_get(body, "unit")));
+}
+
+/* Fold a mean line (AppScope's fs.duration, net.duration,
+ * http.duration.*: _value is the mean of numops calls, 1 when not said)
+ * into an item's durations (ms), averaged with the lines before it by
+ * their calls, with the quantiles it carries. A line in an unknown unit
+ * is left out. */
+static void lat_add(struct inj_top_item *it, json_t *body, double value)
+{
+    double ms = line_unit_ms(body);
+    long n = whole_field(body, "numops");
+    double calls = n > 0 ? (double)n : 1;
+
+    if (ms == 0)
+        return;
+    double before = it->lat.mean < 0 ? 0 : it->lat.mean * it->timed;
+    it->timed += calls;
+    it->lat.mean = (before + value * ms * calls) / it->timed;
+    quantiles_set(&it->lat, body, ms);
+}
+
+/* A distribution line (scope.fs.duration, scope.net.duration: _value is
+ * the p50) of a file or a peer sets the quantiles of its reads (receives)
+ * or writes (sends) by its op, else (op other, connection, or none: an
+ * older library's) the item's, and leaves the mean alone. */
+static void dist_add(struct inj_top_item *it, json_t *body)
+{
+    static const struct {
+        const char *op;
+        bool out;
+    } ops[] = { {"read", false}, {"recv", false}, {"write", true}, {"send", true} };
+    const char *op = json_string_value(json_object_get(body, "op"));
+    struct inj_top_lat *lat = &it->lat;
+    double ms = line_unit_ms(body);
+
+    for (size_t i = 0; op && i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(op, ops[i].op) == 0)
+            lat = ops[i].out ? &it->out_lat : &it->in_lat;
+    if (ms != 0)
+        quantiles_set(lat, body, ms);
 }
 
 /* "ip:port" ("[ip]:port" for IPv6) of a net.rx or net.tx line, or "". */
@@ -184,8 +215,10 @@ static int item_add(struct inj_top_period *p, enum field f, json_t *body, double
             return 0;
         if (!(it = item_get(p, INJ_TOP_FILE, file)))
             return -1;
-        if (f == F_FS_LAT || f == F_FS_DIST)
-            lat_add(it, body, v, f == F_FS_LAT);
+        if (f == F_FS_LAT)
+            lat_add(it, body, v);
+        else if (f == F_FS_DIST)
+            dist_add(it, body);
         else
             *(f == F_READ ? &it->in : &it->out) += v;
         return 0;
@@ -200,11 +233,20 @@ static int item_add(struct inj_top_period *p, enum field f, json_t *body, double
         n = whole_field(body, "localp");
         it->localp = n > 0 ? (unsigned)n : 0;
         return 0;
-    case F_NET_LAT: case F_NET_DIST:
+    case F_NET_DIST:
+        /* scope's distributions name the peer, as net.rx does */
+        peer_name(body, name, sizeof name);
+        if (!name[0])
+            return 0;
+        if (!(it = item_get(p, INJ_TOP_PEER, name)))
+            return -1;
+        dist_add(it, body);
+        return 0;
+    case F_NET_LAT:
         if (!(it = numbered_item(p, INJ_TOP_PORT, body, "port", &n)))
             return n == -2 ? -1 : 0;
         it->localp = it->remotep = (unsigned)n;
-        lat_add(it, body, v, f == F_NET_LAT);
+        lat_add(it, body, v);
         return 0;
     case F_REQ:
         if (!(it = numbered_item(p, INJ_TOP_STATUS, body, "http_status_code", &n)))
@@ -218,7 +260,7 @@ static int item_add(struct inj_top_period *p, enum field f, json_t *body, double
             return -1;
         n = whole_field(body, "numops");
         it->in += n > 0 ? (double)n : 1;
-        lat_add(it, body, v, true);
+        lat_add(it, body, v);
         return 0;
     default:
         return 0;

@@ -42,6 +42,9 @@ struct inj_top_item {
     double in, out;             /* per period */
     unsigned localp, remotep;   /* peers: ports, to find their net.duration */
     struct inj_top_lat lat;
+    /* files and peers: the quantiles of their reads and writes (receives
+     * and sends) apart, from scope's distributions by op */
+    struct inj_top_lat in_lat, out_lat;
     double timed;               /* the calls lat.mean is the mean of */
 };
 

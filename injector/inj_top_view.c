@@ -241,7 +241,7 @@ static int table_row(struct inj_top_screen *s, int width, const struct inj_top_p
 #define FIG 7                   /* a figure column of the pane */
 #define MAX_WIDTH 100           /* from this width the pane shows MAX too */
 
-/* Duration columns at this width: mean, p50, p90, p99, and max. */
+/* Duration columns at this width: four, and a fifth from MAX_WIDTH. */
 static size_t lat_columns(int width)
 {
     return width >= MAX_WIDTH ? 5 : 4;
@@ -253,34 +253,78 @@ static int name_width(int width)
     return width - (int)(2 + lat_columns(width)) * (FIG + 1);
 }
 
-static void put_lat(struct line *l, const struct inj_top_lat *lat)
+/* A section's duration columns, one row per kind of item. Files and
+ * peers: the p50 and p99 of their reads and writes (receives and sends)
+ * apart, scope's distributions by op, and from MAX_WIDTH the mean first
+ * (a file's fs.duration, of all its timed calls; a peer's net.duration on
+ * its port, of connections). HTTP targets: mean, p50, p90, p99, and from
+ * MAX_WIDTH the max. */
+enum lat_fig { MEAN, P50, P90, P99, MAX, IN_P50, IN_P99, OUT_P50, OUT_P99 };
+static const struct {
+    const char *what, *in, *out;
+    const char *heads[5];
+    enum lat_fig figs[5];
+    bool wide_first;            /* the first column is the one added wide */
+} section_of[INJ_TOP_KINDS] = {
+    [INJ_TOP_FILE] = {"FILE", "READ/s", "WRITE/s", {"MEAN", "RD P50", "RD P99", "WR P50",
+                      "WR P99"}, {MEAN, IN_P50, IN_P99, OUT_P50, OUT_P99}, true},
+    [INJ_TOP_PEER] = {"PEER", "RECV/s", "SEND/s", {"CONN", "RX P50", "RX P99", "TX P50",
+                      "TX P99"}, {MEAN, IN_P50, IN_P99, OUT_P50, OUT_P99}, true},
+    [INJ_TOP_TARGET] = {"HTTP TARGET", "REQ/s", "", {"MEAN", "P50", "P90", "P99", "MAX"},
+                        {MEAN, P50, P90, P99, MAX}, false},
+};
+
+/* The columns of kind's section at this width: from *first, n of them. */
+static size_t lat_shown(enum inj_top_kind kind, int width, size_t *first)
 {
-    const double none = -1;
-    const double *figs[] = {lat ? &lat->mean : &none, lat ? &lat->p50 : &none,
-                            lat ? &lat->p90 : &none, lat ? &lat->p99 : &none,
-                            lat ? &lat->max : &none};
+    size_t n = lat_columns(width);
+
+    *first = section_of[kind].wide_first && n < 5 ? 1 : 0;
+    return n;
+}
+
+static double lat_fig(const struct inj_top_item *it, const struct inj_top_lat *lat,
+                      enum lat_fig f)
+{
+    switch (f) {
+    case MEAN: return lat ? lat->mean : -1;
+    case P50: return lat ? lat->p50 : -1;
+    case P90: return lat ? lat->p90 : -1;
+    case P99: return lat ? lat->p99 : -1;
+    case MAX: return lat ? lat->max : -1;
+    case IN_P50: return it->in_lat.p50;
+    case IN_P99: return it->in_lat.p99;
+    case OUT_P50: return it->out_lat.p50;
+    case OUT_P99: return it->out_lat.p99;
+    }
+    return -1;
+}
+
+static void put_lat(struct line *l, enum inj_top_kind kind, const struct inj_top_item *it,
+                    const struct inj_top_lat *lat)
+{
+    size_t first, n = lat_shown(kind, l->width, &first);
     char buf[16];
 
-    for (size_t i = 0; i < lat_columns(l->width); i++) {
-        inj_top_fmt_ms(*figs[i], buf, sizeof buf);
+    for (size_t i = first; i < first + n; i++) {
+        inj_top_fmt_ms(lat_fig(it, lat, section_of[kind].figs[i]), buf, sizeof buf);
         put(l, buf, FIG, RIGHT);
     }
 }
 
-/* "FILE  READ/s  WRITE/s  MEAN  P50  P90  P99  MAX" and the like. */
-static int items_header(struct inj_top_screen *s, int width, const char *what,
-                        const char *in, const char *out, const char *mean)
+/* "FILE  READ/s  WRITE/s  RD P50 ..." and the like. */
+static int items_header(struct inj_top_screen *s, int width, enum inj_top_kind kind)
 {
-    const char *const lat[] = {mean, "P50", "P90", "P99", "MAX"};
+    size_t first, n = lat_shown(kind, width, &first);
     struct line l;
 
     if (line_new(&l, width) < 0)
         return -1;
-    put(&l, what, name_width(width), LEFT);
-    put(&l, in, FIG, RIGHT);
-    put(&l, out, FIG, RIGHT);
-    for (size_t i = 0; i < lat_columns(width); i++)
-        put(&l, lat[i], FIG, RIGHT);
+    put(&l, section_of[kind].what, name_width(width), LEFT);
+    put(&l, section_of[kind].in, FIG, RIGHT);
+    put(&l, section_of[kind].out, FIG, RIGHT);
+    for (size_t i = first; i < first + n; i++)
+        put(&l, section_of[kind].heads[i], FIG, RIGHT);
     return line_add(s, &l, INJ_TOP_HEADER);
 }
 
@@ -303,7 +347,7 @@ static int item_line(struct inj_top_screen *s, int width, const struct inj_top_p
     put_raw(&l, it->name, name_width(width), TAIL);
     put(&l, in, FIG, RIGHT);
     put(&l, out, FIG, RIGHT);
-    put_lat(&l, lat);
+    put_lat(&l, kind, it, lat);
     return line_add(s, &l, INJ_TOP_PLAIN);
 }
 
@@ -311,21 +355,12 @@ static int item_line(struct inj_top_screen *s, int width, const struct inj_top_p
 static int items_section(struct inj_top_screen *s, int width, const struct inj_top_period *p,
                          enum inj_top_kind kind, size_t max, double seconds)
 {
-    /* a peer's durations are its port's net.duration: of connections */
-    static const struct {
-        const char *what, *in, *out, *mean;
-    } heads[INJ_TOP_KINDS] = {
-        [INJ_TOP_FILE] = {"FILE", "READ/s", "WRITE/s", "MEAN"},
-        [INJ_TOP_PEER] = {"PEER", "RECV/s", "SEND/s", "CONN"},
-        [INJ_TOP_TARGET] = {"HTTP TARGET", "REQ/s", "", "MEAN"},
-    };
     const struct inj_top_item *top[64];
     size_t n = inj_top_items_top(p, kind, top, max < 64 ? max : 64);
 
     if (n == 0)
         return 0;
-    if (items_header(s, width, heads[kind].what, heads[kind].in, heads[kind].out,
-                     heads[kind].mean) < 0)
+    if (items_header(s, width, kind) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
         if (item_line(s, width, p, kind, top[i], seconds) < 0)

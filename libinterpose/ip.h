@@ -59,13 +59,13 @@ struct ip_tally {
 
 /* Tallies per thread, direct-mapped by record slot: a thread working on
  * up to this many files at once (by slot) never shares the record's
- * counters with other threads. 8 KiB a thread, touched as used; a server's
+ * counters with other threads. 12 KiB a thread, touched as used; a server's
  * connections are rarely more (a colliding file is counted on its record,
  * with atomic adds). */
 #define IP_TALLIES 32
 
-/* In this order the tallies fill two whole pages after the queue's slots
- * (state before them would push their end onto a third). */
+/* In this order the tallies fill three whole pages after the queue's slots
+ * (state before them would push their end onto a fourth). */
 struct ip_thread {
     struct ip_queue queue;
     struct ip_tally tallies[IP_TALLIES];
@@ -159,8 +159,9 @@ struct ip_rec {
     struct ip_tap_chan tap[IP_TAP_CHANS];  /* sockets: the protocol tap */
     struct ip_rec *next_closed;    /* on the list of closed records */
     uint32_t next_free;         /* on the free stack: next index + 1 */
-    /* live counters: wrappers add, the reporter reads; duration_ns holds
-     * ticks (see ip_ticks) until the reporter converts it */
+    /* live counters: wrappers add, the reporter reads; duration_ns and
+     * the *_timed_ns hold ticks (see ip_ticks) until the reporter
+     * converts them */
     struct rep_io_counts live;
     /* what the reporter has already reported */
     struct rep_io_counts reported;
@@ -346,8 +347,9 @@ static inline struct ip_tally *ip_tally_of(struct ip_thread *t, struct ip_rec_re
  * does (the caller adds to the record itself). The calling thread's own. */
 struct rep_io_counts *ip_tally_claim(struct ip_tally *e, uint64_t key);
 /* Reporter: move what is new in t's tallies into their records; the
- * timed calls of each file among it go to r's distributions of durations
- * as one value (rep_fs_duration_seen). */
+ * timed calls of each file or socket among it go to r's distributions of
+ * durations as one value per kind of call (rep_fs_duration_seen,
+ * rep_net_duration_seen). */
 void ip_tally_move(struct ip_thread *t, struct rep *r);
 /* ref's counters as they stand, with what the calling thread has not had
  * moved yet (for the totals of a close event). */

@@ -68,12 +68,13 @@ IP_INLINE bool ip_call_start(struct ip_call *c, int fd, bool learn)
 }
 
 /* A call whose duration counts. The clock is read only for a call on a
- * file, and only when it is sampled: an fd we know nothing of (a pipe,
- * the console) costs no time stamp, and a socket's duration is its
- * lifetime, not its calls'. */
+ * file or a socket, and only when it is sampled: an fd we know nothing of
+ * (a pipe, the console) costs no time stamp. A socket's timed calls count
+ * only as receives and sends (ip_io_counted): its duration_* are its
+ * lifetime. */
 IP_INLINE void ip_call_begin_in(struct ip_call *c, int fd, bool learn)
 {
-    if (ip_call_start(c, fd, learn) && c->ref.file && c->ref.file->kind == IP_KIND_FILE &&
+    if (ip_call_start(c, fd, learn) && c->ref.file &&
         (c->weight = ip_call_weight(c->ref)) != 0)
         c->t0 = ip_ticks();
 }
@@ -178,14 +179,25 @@ IP_INLINE bool ip_call_count(const struct ip_call *c, ip_counter_fn *fn, int64_t
     return true;
 }
 
-/* duration_ops and duration_ns add up the weights and the weighted
- * durations of the timed calls (ip_sample.h). */
+/* ops and ns add up the weights and the weighted durations of the timed
+ * calls (ip_sample.h); a file's duration_* have them all, and a read's or
+ * a write's are also in their direction's (read_timed_*, write_timed_*),
+ * for distributions per kind of call. Only timed calls get here. */
+IP_INLINE void ip_call_timed(const struct ip_call *c, uint64_t took, uint64_t *ops,
+                             uint64_t *ns, bool own)
+{
+    ip_count(ops, c->weight, own);
+    ip_count(ns, took * c->weight, own);
+}
+
+/* A file's call that is neither a read nor a write (open, close, seek; a
+ * failed open has no record); on a socket it counts no duration (its
+ * duration_* are its lifetime). */
 IP_INLINE void ip_call_duration(const struct ip_call *c, struct rep_io_counts *k, bool own)
 {
-    if (!c->weight)
-        return;                     /* not timed: a socket, or not sampled */
-    ip_count(&k->duration_ops, c->weight, own);
-    ip_count(&k->duration_ns, (ip_ticks() - c->t0) * c->weight, own);
+    if (!c->weight || (c->ref.file && c->ref.file->kind == IP_KIND_SOCKET))
+        return;                     /* not timed, or a socket's */
+    ip_call_timed(c, ip_ticks() - c->t0, &k->duration_ops, &k->duration_ns, own);
 }
 
 /* A failed read or write; waiting (EAGAIN) and interruptions are not
@@ -243,9 +255,11 @@ void ip_event_dns(uint16_t kind, const char *name, const char *addrs, size_t add
                   uint64_t duration_ns);
 
 /* A read or a write of rc bytes: ops and bytes are k's counters of one
- * direction. */
+ * direction, timed that direction's timed ops, then ns (read_timed_* or
+ * write_timed_*, in that order in rep_counters.def); a file's timed calls
+ * are in duration_* too. */
 IP_INLINE void ip_io_counted(const struct ip_call *c, struct rep_io_counts *k, bool own,
-                             int64_t rc, uint64_t *ops, uint64_t *bytes)
+                             int64_t rc, uint64_t *ops, uint64_t *bytes, uint64_t *timed)
 {
     if (rc >= 0) {
         ip_count(ops, 1, own);
@@ -253,13 +267,18 @@ IP_INLINE void ip_io_counted(const struct ip_call *c, struct rep_io_counts *k, b
     } else if (ip_io_failed()) {
         ip_count(&k->err_read_write, 1, own);
     }
-    ip_call_duration(c, k, own);
+    if (!c->weight)
+        return;
+    uint64_t took = ip_ticks() - c->t0;
+    ip_call_timed(c, took, &timed[0], &timed[1], own);
+    if (c->ref.file->kind == IP_KIND_FILE)
+        ip_call_timed(c, took, &k->duration_ops, &k->duration_ns, own);
 }
 
 IP_INLINE void ip_read_counted(
     const struct ip_call *c, struct rep_io_counts *k, bool own, int64_t rc)
 {
-    ip_io_counted(c, k, own, rc, &k->read_ops, &k->read_bytes);
+    ip_io_counted(c, k, own, rc, &k->read_ops, &k->read_bytes, &k->read_timed_ops);
 }
 
 #define ip_call_read_end(c, rc) ip_call_read_end_in(c, rc, __func__)
@@ -273,7 +292,7 @@ IP_INLINE void ip_call_read_end_in(const struct ip_call *c, ssize_t rc, const ch
 IP_INLINE void ip_write_counted(
     const struct ip_call *c, struct rep_io_counts *k, bool own, int64_t rc)
 {
-    ip_io_counted(c, k, own, rc, &k->write_ops, &k->write_bytes);
+    ip_io_counted(c, k, own, rc, &k->write_ops, &k->write_bytes, &k->write_timed_ops);
 }
 
 /* `text` is what was written (for console and log file events; NULL when

@@ -388,6 +388,8 @@ bool ip_counts_take(struct rep_io_counts *live, struct rep_io_counts *reported,
 {
     counts_delta(live, reported, d);
     d->duration_ns = ip_ticks_to_ns(d->duration_ns);
+    d->read_timed_ns = ip_ticks_to_ns(d->read_timed_ns);
+    d->write_timed_ns = ip_ticks_to_ns(d->write_timed_ns);
     return !rep_io_counts_is_zero(d);
 }
 

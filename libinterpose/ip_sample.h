@@ -1,8 +1,8 @@
-/* ip_sample.h: which calls on a file are timed, and how many calls each
- * timed one stands for.
+/* ip_sample.h: which calls on a file or a socket are timed, and how many
+ * calls each timed one stands for.
  *
  * Reading the clock twice costs more than 10% of a short call, so a file's
- * calls are timed one in about IP_SAMPLE_EVERY, at random gaps: a
+ * (a socket's) calls are timed one in about IP_SAMPLE_EVERY, at random gaps: a
  * program's own rhythm (a header write, then a body write) cannot line up
  * with them. A timed call stands for itself and for the calls skipped
  * since the previous timed one: its duration counts that many times (its

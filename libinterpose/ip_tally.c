@@ -94,16 +94,29 @@ static bool tally_read(struct ip_tally *e, uint64_t *key, uint32_t *seq,
     return __atomic_load_n(&e->rekey_seq, __ATOMIC_RELAXED) == s;
 }
 
-/* A file's timed calls since the last move: at most one drain's worth of
- * one thread's samples, the finest the reporter can see them without
- * adding to the wrappers. */
+/* A file's or a socket's timed calls since the last move, by kind: at
+ * most one drain's worth of one thread's samples, the finest the reporter
+ * can see them without adding to the wrappers. */
 static void durations_seen(struct rep *r, const struct ip_rec *f, const uint64_t *d)
 {
+    struct rep_io_counts c;
     struct ip_rec_name name;
+    const char *file = NULL;
+    bool socket = f->kind == IP_KIND_SOCKET;
 
-    if (f->kind == IP_KIND_FILE && d[REP_COUNT_duration_ops])
-        rep_fs_duration_seen(r, ip_rec_name(f, &name), d[REP_COUNT_duration_ops],
-                             ip_ticks_to_ns(d[REP_COUNT_duration_ns]));
+    memcpy(&c, d, sizeof c);
+    for (int op = 0; op < REP_OP_N; op++) {
+        uint64_t ops, ticks;
+
+        rep_io_counts_timed(&c, socket, op, &ops, &ticks);
+        if (ops == 0)
+            continue;
+        if (socket)
+            rep_net_duration_seen(r, &f->sock, op, ops, ip_ticks_to_ns(ticks));
+        else
+            rep_fs_duration_seen(r, file ? file : (file = ip_rec_name(f, &name)), op, ops,
+                                 ip_ticks_to_ns(ticks));
+    }
 }
 
 static void tally_move_one(struct ip_tally *e, struct rep *r)

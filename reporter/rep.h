@@ -64,6 +64,15 @@ static inline const uint64_t *rep_io_counts_const_array(const struct rep_io_coun
 }
 
 void rep_io_counts_add(struct rep_io_counts *into, const struct rep_io_counts *c);
+
+/* The kinds of call a distribution of durations is kept for: reads and
+ * writes (a socket's receives and sends), and the rest (a file's opens,
+ * closes and seeks; a socket's whole connections). */
+enum rep_op { REP_OP_READ, REP_OP_WRITE, REP_OP_OTHER, REP_OP_N };
+/* c's timed calls of kind op (socket: c is a socket's counters): their
+ * weights, and the time they took. */
+void rep_io_counts_timed(const struct rep_io_counts *c, bool socket, enum rep_op op,
+                         uint64_t *ops, uint64_t *ns);
 int rep_io_counts_is_zero(const struct rep_io_counts *c);
 
 struct rep_source {
@@ -126,11 +135,13 @@ struct rep *rep_recreate_in_child(struct rep *old, const struct rep_ident *ident
  * held only its start (h.text_cut); NULL: the event's text. */
 void rep_event_put(struct rep *r, const struct rep_event *ev, const char *whole_path);
 void rep_fs_add(struct rep *r, const char *file, const struct rep_io_counts *c);
-/* Timed calls on a file seen between collections (a drain): ops calls
- * (weights) that took ns in all. Each call of this makes one value of the
- * file's distribution of durations (rep_latency.c); the same durations
- * still come in rep_fs_add's counts, and are not added twice. */
-void rep_fs_duration_seen(struct rep *r, const char *file, uint64_t ops, uint64_t ns);
+/* Timed calls of kind op on a file seen between collections (a drain):
+ * ops calls (weights) that took ns in all. Each call of this makes one
+ * value of the file's distribution of durations of that kind
+ * (rep_latency.c); the same durations still come in rep_fs_add's counts,
+ * and are not added twice. */
+void rep_fs_duration_seen(struct rep *r, const char *file, enum rep_op op, uint64_t ops,
+                          uint64_t ns);
 /* The same counters for a socket: bytes read are net.rx, written net.tx,
  * opens and closes are connections, duration is connection lifetime. */
 void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_io_counts *c);
@@ -138,6 +149,10 @@ void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_io_co
  * address), counted under the peer, within a bound of peers a period. */
 void rep_net_datagram(struct rep *r, const struct rep_sock *sock, const struct rep_sock *peer,
                       const struct rep_io_counts *c);
+/* A socket's timed receives (REP_OP_READ) or sends (REP_OP_WRITE), as
+ * rep_fs_duration_seen. */
+void rep_net_duration_seen(struct rep *r, const struct rep_sock *s, enum rep_op op,
+                           uint64_t ops, uint64_t ns);
 /* Sockets open now, for the gauges: net.tcp (inet stream), net.udp (inet
  * datagram), net.other (any other family or type), net.port (inet sockets whose local port is
  * known: connected, accepted or listening). */

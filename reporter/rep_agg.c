@@ -21,6 +21,25 @@ int rep_io_counts_is_zero(const struct rep_io_counts *c)
     return memcmp(c, &zero, sizeof zero) == 0;
 }
 
+void rep_io_counts_timed(const struct rep_io_counts *c, bool socket, enum rep_op op,
+                         uint64_t *ops, uint64_t *ns)
+{
+    uint64_t rw_ops = c->read_timed_ops + c->write_timed_ops;
+    uint64_t rw_ns = c->read_timed_ns + c->write_timed_ns;
+
+    switch (op) {
+    case REP_OP_READ: *ops = c->read_timed_ops, *ns = c->read_timed_ns; return;
+    case REP_OP_WRITE: *ops = c->write_timed_ops, *ns = c->write_timed_ns; return;
+    default: break;
+    }
+    /* a socket's duration_* are its lifetimes; a file's hold its reads and
+     * writes too (a race in a sampler may leave them a little apart) */
+    *ops = socket ? c->duration_ops : c->duration_ops > rw_ops ? c->duration_ops - rw_ops : 0;
+    *ns = socket ? c->duration_ns : c->duration_ns > rw_ns ? c->duration_ns - rw_ns : 0;
+    if (*ops == 0)
+        *ns = 0;
+}
+
 static uint64_t path_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
@@ -62,8 +81,9 @@ static int entry_init(struct rep_agg_entry *e, const char *key,
         return -1;
     *e = *proto;
     memset(&e->c, 0, sizeof e->c);
-    e->hist = NULL;
-    e->seen_ops = e->seen_ns = 0;
+    memset(e->hist, 0, sizeof e->hist);
+    memset(e->seen_ops, 0, sizeof e->seen_ops);
+    memset(e->seen_ns, 0, sizeof e->seen_ns);
     e->key = copy;
     /* A file entry's path is its key after the kind prefix. */
     if (e->kind == REP_AGG_FILE && !e->summary)
@@ -92,40 +112,46 @@ bool rep_agg_has(const struct rep_agg *a, const char *key)
     return a->cap && slot_find(a->slots, a->cap, key)->key;
 }
 
-/* ops calls that took ns in all: one value, their mean, of weight ops. A
- * histogram that cannot be had loses its values, not the counts. */
-static void hist_add(struct rep_agg_entry *e, uint64_t ops, uint64_t ns)
+/* ops calls of kind op that took ns in all: one value, their mean, of
+ * weight ops. A histogram that cannot be had loses its values, not the
+ * counts. */
+static void hist_add(struct rep_agg_entry *e, enum rep_op op, uint64_t ops, uint64_t ns)
 {
-    if (ops == 0 || (!e->hist && !(e->hist = calloc(1, sizeof *e->hist))))
+    struct rep_hist **h = &e->hist[op];
+
+    if (ops == 0 || (!*h && !(*h = calloc(1, sizeof **h))))
         return;
-    rep_hist_add(e->hist, ns / ops, ops);
+    rep_hist_add(*h, ns / ops, ops);
 }
 
 int rep_agg_duration_seen(struct rep_agg *a, const char *key, const struct rep_agg_entry *proto,
-                          uint64_t ops, uint64_t ns)
+                          enum rep_op op, uint64_t ops, uint64_t ns)
 {
     struct rep_agg_entry *e = entry_get(a, key, proto);
 
     if (!e)
         return -1;
-    hist_add(e, ops, ns);
-    e->seen_ops += ops;
-    e->seen_ns += ns;
+    hist_add(e, op, ops, ns);
+    e->seen_ops[op] += ops;
+    e->seen_ns[op] += ns;
     return 0;
 }
 
-/* c's durations but those seen already: the seen ones are taken off in
- * proportion when c holds fewer. */
-static void unseen_add(struct rep_agg_entry *e, const struct rep_io_counts *c)
+/* c's durations of kind op but those seen already: the seen ones are
+ * taken off in proportion when c holds fewer. */
+static void unseen_add(struct rep_agg_entry *e, const struct rep_io_counts *c, enum rep_op op)
 {
-    uint64_t ops = c->duration_ops, taken = ops < e->seen_ops ? ops : e->seen_ops;
-    uint64_t taken_ns = taken == e->seen_ops
-                            ? e->seen_ns
-                            : (uint64_t)((double)e->seen_ns * (double)taken / (double)e->seen_ops);
+    uint64_t ops, ns, seen = e->seen_ops[op];
 
-    e->seen_ops -= taken;
-    e->seen_ns -= taken_ns;
-    hist_add(e, ops - taken, c->duration_ns > taken_ns ? c->duration_ns - taken_ns : 0);
+    rep_io_counts_timed(c, e->kind == REP_AGG_SOCKET, op, &ops, &ns);
+    uint64_t taken = ops < seen ? ops : seen;
+    uint64_t taken_ns = taken == seen ? e->seen_ns[op]
+                                      : (uint64_t)((double)e->seen_ns[op] * (double)taken /
+                                                   (double)seen);
+
+    e->seen_ops[op] -= taken;
+    e->seen_ns[op] -= taken_ns;
+    hist_add(e, op, ops - taken, ns > taken_ns ? ns - taken_ns : 0);
 }
 
 int rep_agg_add(struct rep_agg *a, const char *key, const struct rep_agg_entry *proto,
@@ -136,13 +162,20 @@ int rep_agg_add(struct rep_agg *a, const char *key, const struct rep_agg_entry *
     if (!e)
         goto overflow;
     rep_io_counts_add(&e->c, c);
-    unseen_add(e, c);
+    for (int op = 0; op < REP_OP_N; op++)
+        unseen_add(e, c, op);
     return 0;
 overflow:
     a->overflow.kind = proto->kind;
     a->overflow.summary = true;
     rep_io_counts_add(&a->overflow.c, c);
     return -1;
+}
+
+static void hists_free(struct rep_agg_entry *e)
+{
+    for (int op = 0; op < REP_OP_N; op++)
+        free(e->hist[op]);
 }
 
 void rep_agg_drain(struct rep_agg *a,
@@ -155,8 +188,8 @@ void rep_agg_drain(struct rep_agg *a,
             continue;
         if (!rep_io_counts_is_zero(&e->c))
             fn(arg, e);
+        hists_free(e);
         free(e->key);
-        free(e->hist);
         memset(e, 0, sizeof *e);
     }
     a->used = 0;
@@ -169,7 +202,7 @@ void rep_agg_free(struct rep_agg *a)
 {
     for (size_t i = 0; i < a->cap; i++) {
         free(a->slots[i].key);
-        free(a->slots[i].hist);
+        hists_free(&a->slots[i]);
     }
     free(a->slots);
     memset(a, 0, sizeof *a);

@@ -21,11 +21,12 @@ struct rep_agg_entry {
     const char *file;           /* FILE, not summary: the path (in key) */
     struct rep_sock sock;       /* SOCKET: what it is (summary: class only) */
     struct rep_io_counts c;
-    /* The period's durations, one value per observation (rep_latency.c);
-     * NULL until one, or when out of memory. seen_*: durations already in
-     * hist that c has not received yet (rep_agg_duration_seen). */
-    struct rep_hist *hist;
-    uint64_t seen_ops, seen_ns;
+    /* The period's durations by kind of call (enum rep_op), one value per
+     * observation (rep_latency.c); NULL until one, or when out of memory.
+     * seen_*: durations already in hist that c has not received yet
+     * (rep_agg_duration_seen). */
+    struct rep_hist *hist[REP_OP_N];
+    uint64_t seen_ops[REP_OP_N], seen_ns[REP_OP_N];
 };
 
 struct rep_agg {
@@ -42,12 +43,13 @@ int rep_agg_add(struct rep_agg *a, const char *key, const struct rep_agg_entry *
                 const struct rep_io_counts *c);
 
 /* Durations seen before their counts arrive: ops timed calls (weights)
- * that took ns in all, since the last look, on the entry for key. They go
- * into its histogram as one value now; the same durations in a later
- * rep_agg_add are not added again. What rep_agg_add brings that was not
- * seen so goes in as one value of its own. -1 when out of memory. */
+ * of kind op that took ns in all, since the last look, on the entry for
+ * key. They go into its histogram of that kind as one value now; the same
+ * durations in a later rep_agg_add are not added again. What rep_agg_add
+ * brings that was not seen so goes in as one value of its own. -1 when
+ * out of memory. */
 int rep_agg_duration_seen(struct rep_agg *a, const char *key, const struct rep_agg_entry *proto,
-                          uint64_t ops, uint64_t ns);
+                          enum rep_op op, uint64_t ops, uint64_t ns);
 
 /* Is there an entry for key this period? */
 bool rep_agg_has(const struct rep_agg *a, const char *key);

@@ -115,10 +115,10 @@ void rep_metric_write(struct rep *r, const struct rep_metric *m, double time);
 void rep_period_emit(struct rep *r);
 
 /* rep_latency.c */
-/* The distribution of e's durations this period, beside its `duration`
- * metric (fs.duration, net.duration) and with its tags. */
+/* The distributions of e's durations this period, one per kind of call,
+ * each with e's tags (ntags of them, at most 8) and its kind's. */
 void rep_latency_write(struct rep *r, const struct rep_agg_entry *e,
-                       const struct rep_metric *duration, double time);
+                       const struct rep_field *tags, size_t ntags, double time);
 
 /* rep_events.c */
 /* One event line onto the event batch (counted when it does not fit). */

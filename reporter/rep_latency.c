@@ -1,28 +1,30 @@
 /* rep_latency.c: a period's durations as distributions, scope's extension
  * beside AppScope's fs.duration and net.duration (which stay means).
  *
- * Each file or socket entry that had timed calls (files: the sampled
- * calls, ip_sample.h; sockets: connection lifetimes) gets, once a period:
+ * Each file or socket entry that had timed calls (the sampled calls,
+ * ip_sample.h; a socket's connection lifetimes) gets, once a period, one
+ * distribution per kind of call, tagged op: a file's read, write and
+ * other (opens, closes, seeks); a socket's recv, send and connection
+ * (its lifetime, what AppScope's net.duration is a mean of).
  *   NDJSON  scope.fs.duration / scope.net.duration, a histogram whose
  *           _value is the p50 and whose p50, p90, p99 and max fields are
  *           microseconds; samples: the values it was made of; calls: the
- *           calls they stand for. The duration metric's own tags come
- *           first. Schema: tests/tools/scope-schemas.
+ *           calls they stand for. The entry's tags come first (a file's
+ *           file; a socket's addresses and class, as on net.rx), then op.
+ *           Schema: tests/tools/scope-schemas.
  *   StatsD  the same names as timers (ms): up to REP_LATENCY_POINTS lines,
  *           the distribution's quantiles at even steps (the last is the
  *           max), each with the sample rate that makes the daemon count
  *           the calls. Its median, upper_90, upper_99 and upper are then
  *           the distribution's within the bucket error and one step.
  * A value is one sampled call when the reporter looked at the thread's
- * tally of the file after each sample (it looks every drain, 10 ms: a
+ * tally of the file or socket after each sample (it looks every drain, 10 ms: a
  * thread timing fewer than about 100 calls of one file a second); calls
  * sampled faster are averaged together first, so the tails are then
  * underestimated.
  */
 #include "rep_internal.h"
 #include "rep_hist.h"
-
-#include <stdio.h>
 
 #define REP_LATENCY_POINTS 100
 /* StatsD: "|@0.000000" would be a rate of 0, which the daemon divides by */
@@ -33,14 +35,36 @@ static double us_of(uint64_t ns)
     return (double)ns / 1000.0;
 }
 
-static void ndjson_write(struct rep *r, const struct rep_hist *h, const struct rep_metric *d,
-                         const char *name, double time)
+/* The op tag of each kind of call (enum rep_op), by entry kind: named as
+ * AppScope's op field names calls, but a kind, not a function. */
+static const char *const op_names[][REP_OP_N] = {
+    [REP_AGG_FILE] = { "read", "write", "other" },
+    [REP_AGG_SOCKET] = { "recv", "send", "connection" },
+};
+
+static const char *const metric_names[] = {
+    [REP_AGG_FILE] = "scope.fs.duration",
+    [REP_AGG_SOCKET] = "scope.net.duration",
+};
+
+/* What all lines of one distribution have: its name, its entry's tags and
+ * its op, in tags[] (room for REP_LATENCY_TAGS). */
+#define REP_LATENCY_TAGS 16
+struct dist {
+    const struct rep_hist *h;
+    const char *name;
+    struct rep_field tags[REP_LATENCY_TAGS];
+    size_t ntags;
+    bool summary;
+};
+
+static void ndjson_write(struct rep *r, struct dist *d, double time)
 {
-    struct rep_field tags[16];
-    size_t n = d->ntags < 10 ? d->ntags : 10;
+    const struct rep_hist *h = d->h;
+    struct rep_field *tags = d->tags;
+    size_t n = d->ntags;
     double p50 = us_of(rep_hist_quantile(h, 0.5));
 
-    memcpy(tags, d->tags, n * sizeof tags[0]);
     tags[n++] = (struct rep_field)REP_FIELD_DBL("p50", p50);
     tags[n++] = (struct rep_field)REP_FIELD_DBL("p90", us_of(rep_hist_quantile(h, 0.9)));
     tags[n++] = (struct rep_field)REP_FIELD_DBL("p99", us_of(rep_hist_quantile(h, 0.99)));
@@ -48,20 +72,26 @@ static void ndjson_write(struct rep *r, const struct rep_hist *h, const struct r
     tags[n++] = (struct rep_field)REP_FIELD_INT("samples", (long long)h->samples);
     tags[n++] = (struct rep_field)REP_FIELD_INT("calls", (long long)h->total);
     struct rep_metric m = {
-        .name = name, .type = REP_HISTOGRAM, .value = p50, .unit = "microsecond",
+        .name = d->name, .type = REP_HISTOGRAM, .value = p50, .unit = "microsecond",
         .tags = tags, .ntags = n, .summary = d->summary,
     };
     rep_metric_write(r, &m, time);
 }
 
-static void statsd_write(struct rep *r, const struct rep_hist *h, const struct rep_metric *d,
-                         const char *name, double time)
+/* numops, the calls the lines stand for, from verbosity 8 as AppScope's:
+ * what the daemon's count of the timer must come to. */
+static void statsd_write(struct rep *r, struct dist *d, double time)
 {
+    const struct rep_hist *h = d->h;
     uint64_t points = h->samples < REP_LATENCY_POINTS ? h->samples : REP_LATENCY_POINTS;
     double rate = (double)points / (double)h->total;
+    size_t n = d->ntags;
+
+    if (r->cfg.verbosity >= 8)
+        d->tags[n++] = (struct rep_field)REP_FIELD_INT("numops", (long long)h->total);
     struct rep_metric m = {
-        .name = name, .type = REP_TIMER, .unit = "millisecond", .tags = d->tags,
-        .ntags = d->ntags, .summary = d->summary,
+        .name = d->name, .type = REP_TIMER, .unit = "millisecond", .tags = d->tags,
+        .ntags = n, .summary = d->summary,
         .sample_rate = rate < REP_LATENCY_RATE_MIN ? REP_LATENCY_RATE_MIN : rate,
     };
 
@@ -74,15 +104,22 @@ static void statsd_write(struct rep *r, const struct rep_hist *h, const struct r
 }
 
 void rep_latency_write(struct rep *r, const struct rep_agg_entry *e,
-                       const struct rep_metric *duration, double time)
+                       const struct rep_field *tags, size_t ntags, double time)
 {
-    char name[64];
+    struct dist d = { .name = metric_names[e->kind], .summary = e->summary };
 
-    if (!e->hist || e->hist->total == 0)
-        return;
-    snprintf(name, sizeof name, "scope.%s", duration->name);
-    if (r->cfg.metric_format == REP_FORMAT_NDJSON)
-        ndjson_write(r, e->hist, duration, name, time);
-    else
-        statsd_write(r, e->hist, duration, name, time);
+    if (ntags > 8)
+        ntags = 8;
+    for (int op = 0; op < REP_OP_N; op++) {
+        if (!e->hist[op] || e->hist[op]->total == 0)
+            continue;
+        d.h = e->hist[op];
+        memcpy(d.tags, tags, ntags * sizeof tags[0]);
+        d.tags[ntags] = (struct rep_field)REP_FIELD_STR("op", op_names[e->kind][op]);
+        d.ntags = ntags + 1;
+        if (r->cfg.metric_format == REP_FORMAT_NDJSON)
+            ndjson_write(r, &d, time);
+        else
+            statsd_write(r, &d, time);
+    }
 }

@@ -126,8 +126,22 @@ static void row_emit(struct rep *r, const struct rep_agg_entry *e, const struct 
         .tags = tags, .ntags = n, .summary = e->summary,
     };
     rep_metric_write(r, &metric, time);
-    if (m->value == REP_COUNT_duration_ns)
-        rep_latency_write(r, e, &metric, time);
+}
+
+/* e's distributions of durations (rep_latency.c), tagged as its other
+ * lines: a file's by the file, a socket's by its addresses and class as
+ * net.rx and net.tx (its peer). */
+static void latency_emit(struct rep *r, const struct rep_agg_entry *e, double time)
+{
+    static const struct metric_row tagged_as[] = {
+        [REP_AGG_FILE] = { .entry = REP_AGG_FILE, .tags = METRIC_TAGS_NONE },
+        [REP_AGG_SOCKET] = { .entry = REP_AGG_SOCKET, .tags = METRIC_TAGS_ADDRS },
+    };
+    struct rep_field tags[7];
+    size_t n = e->kind == REP_AGG_FILE ? file_tags(r, e, &tagged_as[e->kind], 0, tags)
+                                       : socket_tags(r, e, &tagged_as[e->kind], 0, tags);
+
+    rep_latency_write(r, e, tags, n, time);
 }
 
 static void entry_emit(void *arg, const struct rep_agg_entry *e)
@@ -138,6 +152,7 @@ static void entry_emit(void *arg, const struct rep_agg_entry *e)
     for (size_t i = 0; i < sizeof metric_rows / sizeof metric_rows[0]; i++)
         if (metric_rows[i].entry == e->kind && c[metric_rows[i].when])
             row_emit(me->r, e, &metric_rows[i], me->time);
+    latency_emit(me->r, e, me->time);
 }
 
 /* Gauges and lookups: process-wide, one summary line each. */
@@ -242,13 +257,14 @@ void rep_fs_add(struct rep *r, const char *file, const struct rep_io_counts *c)
     rep_agg_add(&r->agg, key, &proto, c);
 }
 
-void rep_fs_duration_seen(struct rep *r, const char *file, uint64_t ops, uint64_t ns)
+void rep_fs_duration_seen(struct rep *r, const char *file, enum rep_op op, uint64_t ops,
+                          uint64_t ns)
 {
-    char key[4096];
+    char key[PATH_MAX + 64];
     struct rep_agg_entry proto;
 
     fs_entry(r, file, key, sizeof key, &proto);
-    rep_agg_duration_seen(&r->agg, key, &proto, ops, ns);
+    rep_agg_duration_seen(&r->agg, key, &proto, op, ops, ns);
 }
 
 /* A socket's entry: its key, and what it is. */
@@ -261,8 +277,8 @@ static void net_entry(struct rep *r, const struct rep_sock *s, char *key, size_t
         snprintf(key, len, "s:%s", rep_sock_class(s));
     else
         /* the proto too: class "other" holds sockets of several protos */
-        snprintf(key, len, "s:%s:%s:%s:%u>%s:%u:%u", rep_sock_class(s),
-                 rep_sock_proto(s), s->lip, s->lport, s->rip, s->rport, s->server);
+        snprintf(key, len, "s:%s:%s:%s:%u>%s:%u:%u", rep_sock_class(s), rep_sock_proto(s),
+                 s->lip, s->lport, s->rip, s->rport, s->server);
 }
 
 void rep_net_add(struct rep *r, const struct rep_sock *s, const struct rep_io_counts *c)
@@ -307,6 +323,16 @@ static void peers_period_end(struct rep *r)
                    (unsigned long long)peers_over, PEERS_MAX);
     peers_over = 0;
     peers_this_period = 0;
+}
+
+void rep_net_duration_seen(struct rep *r, const struct rep_sock *s, enum rep_op op,
+                           uint64_t ops, uint64_t ns)
+{
+    char key[256];
+    struct rep_agg_entry proto;
+
+    net_entry(r, s, key, sizeof key, &proto);
+    rep_agg_duration_seen(&r->agg, key, &proto, op, ops, ns);
 }
 
 void rep_net_open_now(struct rep *r, const struct rep_net_gauges *g)

@@ -1,13 +1,17 @@
-"""Durations as distributions (reporter/rep_latency.c): a FIFO reader whose
-reads take known times (the test writes one byte a gap, the reader times
-each read itself) reports p50, p99 and max within the documented bucket
-error, as NDJSON (scope.fs.duration,
+"""Durations as distributions (reporter/rep_latency.c), per kind of call:
+a program whose reads of one FIFO and writes to another take known times
+(the test writes one byte a gap to the one, and empties the other, a
+one-page pipe, a page a gap; the program times each call itself) reports
+p50, p99 and max within the documented bucket error for its reads (op
+read) and its writes (op write) apart, as NDJSON (scope.fs.duration,
 valid against its schema in tests/tools/scope-schemas) and as StatsD
-timers that Etsy's daemon aggregates to the same figures."""
+timers that Etsy's daemon aggregates to the same figures; a TCP client
+whose receives wait known times reports them as op recv of its peer."""
 import fcntl
 import json
 import math
 import os
+import socket
 import struct
 import subprocess
 import termios
@@ -21,110 +25,151 @@ from scopetest import (PYTHON, SCHEMAS, SRC, VALIDATOR, ScopeTest, metrics_named
 EXTENSIONS = os.path.join(SRC, "tests", "tools", "scope-schemas")
 TIMERS_BACKEND = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                               "statsd_timers_backend.js")
-# 40 reads of 20 ms, 4 of 120 ms, then end of file after 50 ms: p50 is a
-# 20 ms read, p99 and max the longest 120 ms one
-GAPS = [0.02] * 40 + [0.12] * 4
+# reads: 40 of 20 ms, 4 of 120 ms, then end of file after 50 ms: p50 is a
+# 20 ms read, p99 and max the longest 120 ms one; writes: 40 of 60 ms and
+# 4 of 200 ms, apart from the reads' at every quantile
+GAPS = {"read": [0.02] * 40 + [0.12] * 4, "write": [0.06] * 40 + [0.2] * 4}
 BUCKET_ERROR = 1 / 16           # rep_hist.h: REP_HIST_ERROR
-# what the reader measures around a read holds a little more than scope
+# what the program measures around a call holds a little more than scope
 # measures in the wrapper; under load, a preemption between the two
 SLACK_US = 2000
 RANK_SLACK = 2
-# the reader times its own reads of the FIFO, as the program that knows
-READER = ("import json, os, sys, time\n"
-          "fd = os.open(sys.argv[1], os.O_RDONLY)\n"
-          "took = []\n"
-          "while True:\n"
-          "    t = time.monotonic()\n"
-          "    b = os.read(fd, 64)\n"
-          "    took.append((time.monotonic() - t) * 1e6)\n"
-          "    if not b:\n"
-          "        break\n"
-          "os.close(fd)\n"
-          "with open(sys.argv[2], 'w') as f:\n"
-          "    json.dump(took, f)\n")
+PAGE = 4096
+F_SETPIPE_SZ = 1031
+# the program times its own reads of the one FIFO, then its writes of a
+# page to the other, as the program that knows
+PROGRAM = ("import json, os, sys, time\n"
+           "took = {'read': [], 'write': []}\n"
+           "def timed(kind, call):\n"
+           "    t = time.monotonic()\n"
+           "    r = call()\n"
+           "    took[kind].append((time.monotonic() - t) * 1e6)\n"
+           "    return r\n"
+           "fd = os.open(sys.argv[1], os.O_RDONLY)\n"
+           "while timed('read', lambda: os.read(fd, 64)):\n"
+           "    pass\n"
+           "os.close(fd)\n"
+           "fd = os.open(sys.argv[2], os.O_WRONLY)\n"
+           "for i in range(int(sys.argv[4])):\n"
+           "    timed('write', lambda: os.write(fd, b'w' * 4096))\n"
+           "os.close(fd)\n"
+           "with open(sys.argv[3], 'w') as f:\n"
+           "    json.dump(took, f)\n")
 
 
 def pipe_bytes(fd):
     return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
 
 
+def wait_while(cond):
+    deadline = time.monotonic() + 60
+    while cond() and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
 class FifoWorkload:
-    """A reader of a FIFO the test writes one byte to every gap: its reads
-    take about the gaps, and it says how long each took."""
+    """A program that reads a FIFO the test writes one byte to every gap,
+    then writes pages to a one-page FIFO the test empties every gap: its
+    calls take about the gaps, and it says how long each took."""
 
     def __init__(self, test):
         self.test = test
         self.path = os.path.join(test.dir, "slow.fifo")
+        self.out_path = os.path.join(test.dir, "slow-out.fifo")
         self.took_file = os.path.join(test.dir, "took.json")
         os.mkfifo(self.path)
-        # held read-write: the reader's open does not wait for a writer
+        os.mkfifo(self.out_path)
+        # held read-write: the program's opens do not wait for the other end
         self.fd = os.open(self.path, os.O_RDWR)
+        self.out_fd = os.open(self.out_path, os.O_RDWR)
+        fcntl.fcntl(self.out_fd, F_SETPIPE_SZ, PAGE)
 
     def feed(self):
-        # a first byte, taken once the reader runs: then it waits in a read
+        # a first byte, taken once the program runs: then it waits in a read
         os.write(self.fd, b"s")
-        deadline = time.monotonic() + 60
-        while pipe_bytes(self.fd) and time.monotonic() < deadline:
-            time.sleep(0.002)
-        for gap in GAPS:
+        wait_while(lambda: pipe_bytes(self.fd))
+        for gap in GAPS["read"]:
             time.sleep(gap)
             os.write(self.fd, b"x")
         time.sleep(0.05)
         os.close(self.fd)
+        # its first page fills the pipe; then each write waits for a read
+        wait_while(lambda: pipe_bytes(self.out_fd) < PAGE)
+        for gap in GAPS["write"]:
+            time.sleep(gap)
+            os.read(self.out_fd, PAGE)
+        os.read(self.out_fd, PAGE)
+        os.close(self.out_fd)
 
     def run(self, scope_run, **kw):
         feeder = threading.Thread(target=self.feed)
         feeder.start()
         try:
-            scope_run([PYTHON, "-c", READER, self.path, self.took_file], verbosity=9, **kw)
+            scope_run([PYTHON, "-c", PROGRAM, self.path, self.out_path, self.took_file,
+                       str(len(GAPS["write"]) + 1)], verbosity=9, **kw)
         finally:
             feeder.join()
         with open(self.took_file) as f:
-            # its open and close are timed too, and take next to nothing
-            self.took = sorted([0, 0] + json.load(f))
-        # one byte a read, and the end; a reader held up past a gap reads
+            self.took = {k: sorted(v) for k, v in json.load(f).items()}
+        # one byte a read, and the end; a program held up past a gap reads
         # two at once, and what it measured is still what scope must say
-        self.test.assertGreater(len(self.took), len(GAPS) // 2)
+        self.test.assertGreater(len(self.took["read"]), len(GAPS["read"]) // 2)
+        self.test.assertEqual(len(self.took["write"]), len(GAPS["write"]) + 1)
 
-    def rank_value(self, rank):
-        return self.took[min(max(rank, 1), len(self.took)) - 1]
+    def assert_near(self, op, what, got_us, q):
+        assert_near(self.test, self.took[op], f"{op} {what}", got_us, q)
 
-    def assert_near(self, what, got_us, q):
-        """Within the bucket error of the value at rank ceil(q * n), as
-        rep_hist ranks, give or take RANK_SLACK ranks: the first read after
-        a drain is timed, but a reader held up past 10 ms makes its next
-        read an untimed one, or a sample that weighs two."""
-        rank = max(1, math.ceil(q * len(self.took)))
-        low, high = self.rank_value(rank - RANK_SLACK), self.rank_value(rank + RANK_SLACK)
-        self.test.assertLessEqual(got_us, high * (1 + BUCKET_ERROR) + 500,
-                                  f"{what}: {got_us} us, the reads took {self.took}")
-        self.test.assertGreaterEqual(got_us, low * (1 - BUCKET_ERROR) - SLACK_US,
-                                     f"{what}: {got_us} us, the reads took {self.took}")
+
+def assert_near(test, took, what, got_us, q):
+    """Within the bucket error of the call at rank ceil(q * n) of the
+    sorted durations `took`, as rep_hist ranks, give or take RANK_SLACK
+    ranks: the first call after a drain is timed, but a program held up
+    past 10 ms makes its next call an untimed one, or a sample that weighs
+    two."""
+    rank = max(1, math.ceil(q * len(took)))
+    low = took[min(max(rank - RANK_SLACK, 1), len(took)) - 1]
+    high = took[min(max(rank + RANK_SLACK, 1), len(took)) - 1]
+    test.assertLessEqual(got_us, high * (1 + BUCKET_ERROR) + 500,
+                         f"{what}: {got_us} us, the calls took {took}")
+    test.assertGreaterEqual(got_us, low * (1 - BUCKET_ERROR) - SLACK_US,
+                            f"{what}: {got_us} us, the calls took {took}")
+
+
+def validate(test, path):
+    p = subprocess.run([PYTHON, VALIDATOR, "--schemas", SCHEMAS, "--extensions", EXTENSIONS,
+                        path], capture_output=True, text=True)
+    test.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
 
 class LatencyNdjsonTest(ScopeTest):
-    def test_fifo_reads_p50_p99_max(self):
+    def test_fifo_reads_and_writes_apart(self):
         w = FifoWorkload(self)
         w.run(self.scope_run, extra=("-p", "60"))
         lines = read_ndjson(self.metrics)
-        dists = [b for b in metrics_named(lines, "scope.fs.duration")
-                 if b.get("file") == w.path]
-        self.assertEqual(len(dists), 1, dists)
-        d = dists[0]
-        w.assert_near("p50", d["p50"], 0.5)
-        w.assert_near("p99", d["p99"], 0.99)
-        w.assert_near("max", d["max"], 1)
-        self.assertEqual(d["_value"], d["p50"])
-        # AppScope's mean stays beside it, as it was; the distribution is
-        # of the same timed calls (numops: their weights)
-        means = [b for b in metrics_named(lines, "fs.duration") if b.get("file") == w.path]
-        self.assertEqual(len(means), 1)
-        self.assertEqual(means[0]["_metric_type"], "histogram")
-        self.assertEqual(d["calls"], means[0]["numops"])
-        self.assertLessEqual(d["samples"], d["calls"])
-        p = subprocess.run([PYTHON, VALIDATOR, "--schemas", SCHEMAS, "--extensions", EXTENSIONS,
-                            self.metrics], capture_output=True, text=True)
-        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        calls = 0
+        for op, path in (("read", w.path), ("write", w.out_path)):
+            dists = [b for b in metrics_named(lines, "scope.fs.duration")
+                     if b.get("file") == path and b["op"] == op]
+            self.assertEqual(len(dists), 1, dists)
+            d = dists[0]
+            w.assert_near(op, "p50", d["p50"], 0.5)
+            w.assert_near(op, "p99", d["p99"], 0.99)
+            w.assert_near(op, "max", d["max"], 1)
+            self.assertEqual(d["_value"], d["p50"])
+            self.assertLessEqual(d["samples"], d["calls"])
+            # nothing of the other kind is in it
+            others = [b for b in metrics_named(lines, "scope.fs.duration")
+                      if b.get("file") == path and b["op"] not in (op, "other")]
+            self.assertEqual(others, [])
+            # AppScope's mean stays beside it, as it was: of all the timed
+            # calls (numops: their weights), which the kinds share out
+            means = [b for b in metrics_named(lines, "fs.duration") if b.get("file") == path]
+            self.assertEqual(len(means), 1)
+            self.assertEqual(means[0]["_metric_type"], "histogram")
+            kinds = [b["calls"] for b in metrics_named(lines, "scope.fs.duration")
+                     if b.get("file") == path]
+            self.assertEqual(sum(kinds), means[0]["numops"])
+        validate(self, self.metrics)
 
 
 # six loopback connections that live 20, 40, ... 120 ms (both ends close
@@ -160,15 +205,76 @@ class LatencyNetTest(ScopeTest):
         dists = metrics_named(read_ndjson(self.metrics), "scope.net.duration")
         self.assertEqual(len(dists), 1, dists)
         d = dists[0]
+        self.assertEqual((d["op"], d["class"], d["summary"]), ("connection", "inet_tcp", "true"))
         self.assertEqual((d["samples"], d["calls"]), (13, 13))
         # each life lies within its bounds, so the k-th smallest lies
         # within the k-th smallest bounds
         for name, rank in (("p50", 7), ("p99", 13), ("max", 13)):
             self.assertLessEqual(d[name], highs[rank - 1] * (1 + BUCKET_ERROR), (name, lives))
             self.assertGreaterEqual(d[name], lows[rank - 1] * (1 - BUCKET_ERROR), (name, lives))
-        p = subprocess.run([PYTHON, VALIDATOR, "--schemas", SCHEMAS, self.metrics],
-                           capture_output=True, text=True)
-        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        validate(self, self.metrics)
+
+
+# receives that wait known times: the client sends one request, then
+# only receives (a call of the other kind after each would take the timed
+# call a drain forces, ip_call.h), timing each recv; the test's server
+# sends a byte every gap
+RECV_GAPS = [0.02] * 40 + [0.1] * 4
+CLIENT = ("import json, socket, sys, time\n"
+          "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+          "s.send(b'go')\n"
+          "took = []\n"
+          "while True:\n"
+          "    t = time.monotonic()\n"
+          "    b = s.recv(64)\n"
+          "    took.append((time.monotonic() - t) * 1e6)\n"
+          "    if not b:\n"
+          "        break\n"
+          "s.close()\n"
+          "print(json.dumps(took))\n")
+
+
+class LatencyRecvTest(ScopeTest):
+    """A socket's timed receives and sends are distributions of their own
+    (op recv, op send) beside its lifetime (op connection), tagged with
+    the peer as net.rx is."""
+
+    def serve(self, listener):
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(2)
+            for gap in RECV_GAPS:
+                time.sleep(gap)
+                conn.sendall(b"x")
+            time.sleep(0.05)
+        listener.close()
+
+    def test_recv_per_call(self):
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        server = threading.Thread(target=self.serve, args=(listener,))
+        server.start()
+        try:
+            p = self.scope_run([PYTHON, "-c", CLIENT, str(port)], extra=("-p", "60"))
+        finally:
+            server.join()
+        took = sorted(json.loads(p.stdout.decode().strip().splitlines()[-1]))
+        self.assertGreater(len(took), len(RECV_GAPS) // 2)
+        lines = read_ndjson(self.metrics)
+        peer = [b for b in metrics_named(lines, "scope.net.duration")
+                if b.get("remoteip") == "127.0.0.1" and b.get("remotep") == port]
+        ops = {b["op"]: b for b in peer}
+        self.assertEqual(len(ops), len(peer), peer)
+        for name, q in (("p50", 0.5), ("p99", 0.99), ("max", 1)):
+            assert_near(self, took, "recv " + name, ops["recv"][name], q)
+        # the one send is timed only when the sampler's turn falls on it
+        # (connect may have taken the first); to loopback it waits for
+        # nothing
+        self.assertLess(ops.get("send", {"max": 0})["max"], 5000, peer)
+        self.assertEqual(ops["connection"]["calls"], 1)
+        validate(self, self.metrics)
 
 
 class LatencyStatsdTest(ScopeTest):
@@ -200,22 +306,22 @@ class LatencyStatsdTest(ScopeTest):
             # the daemon's keys: name;tag=value;... with '/' made '-'
             for key, t in timers.items():
                 if (key.startswith("scope.fs.duration;") and
-                        ";file=" + path.replace("/", "-") + ";" in key):
+                        ";file=" + path.replace("/", "-") + ";" in key and ";op=read;" in key):
                     if seen and time.monotonic() > seen + 1.5:
                         return dict(t, key=key)
                     seen = seen or time.monotonic()
             time.sleep(0.1)
-        self.fail(f"no scope.fs.duration timer for {path}: {timers}")
+        self.fail(f"no scope.fs.duration op=read timer for {path}: {timers}")
 
     def test_daemon_aggregates_the_reads(self):
         port = self.start_statsd()
         w = FifoWorkload(self)
         w.run(self.scope_run, fmt="statsd", extra=("-p", "60", "-m", f"udp://127.0.0.1:{port}"))
         t = self.timer_of(w.path)
-        w.assert_near("median", t["median"] * 1000, 0.5)
-        w.assert_near("upper_99", t["upper_99"] * 1000, 0.99)
-        w.assert_near("upper", t["upper"] * 1000, 1)
-        # the sample rates make the daemon count the timed calls (the
+        w.assert_near("read", "median", t["median"] * 1000, 0.5)
+        w.assert_near("read", "upper_99", t["upper_99"] * 1000, 0.99)
+        w.assert_near("read", "upper", t["upper"] * 1000, 1)
+        # the sample rates make the daemon count the timed reads (the
         # numops tag: their weights), not the lines
         numops = int(t["key"].split(";numops=")[1].split(";")[0])
         self.assertEqual(round(t["count"]), numops)

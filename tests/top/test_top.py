@@ -7,10 +7,12 @@ a known size; capture-pane reads what is on it. After top exits, the
 pane's shell records top's exit status and `stty -a`: a terminal left in
 raw mode shows -icanon -echo there.
 """
+import http.client
 import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 import unittest
 
@@ -248,11 +250,65 @@ class Screen(TopCase):
         self.keys("a", *str(worker), "Enter")
         self.wait_screen(rf"attach {worker}: done", 10)
         s = self.wait_screen(rf"^ *{worker} nginx +att .* [\d.]+[KMG] +[\d.]+[KMG] +\d+ *$", 3)
-        s = self.wait_screen(r"/www/k\.html +[\d.]+[KMG] ", 3)
-        self.assertRegex(s, r"(?m)^PEER +RECV/s +SEND/s +CONN ")
-        self.assertRegex(s, r"(?m)^127\.0\.0\.1:\d+ +[\d.]+[KM] +[\d.]+[KM] ")
+        # its file's reads and its peers' receives and sends have their
+        # own latencies (scope.fs.duration and scope.net.duration by op)
+        s = self.wait_screen(r"/www/k\.html +[\d.]+[KMG] +0 +[\d.]+[um]s +[\d.]+[um]s ", 3)
+        self.assertRegex(s, r"(?m)^PEER +RECV/s +SEND/s +RX P50 +RX P99 +TX P50 +TX P99")
+        self.assertRegex(s, r"(?m)^127\.0\.0\.1:\d+ +[\d.]+[KM] +[\d.]+[KM] +[\d.]+[um]s +"
+                            r"[\d.]+[um]s +[\d.]+[um]s +[\d.]+[um]s *$")
         self.keys("d")
         self.wait_screen(rf"detach {worker}: done", 10)
+        self.keys("q")
+        self.assert_restored(0)
+
+    def drive_by_status(self, url, stop, done):
+        """Until stop: keep-alive GETs, three of the page (200) to one of a
+        page that is not there (404), about 100 rounds a second; done[s]
+        counts the answers of status s."""
+        host, rest = url.split("//")[1].split("/", 1)
+        conn = http.client.HTTPConnection(host, timeout=5)
+        paths = ["/" + rest] * 3 + ["/missing.html"]
+        while not stop.is_set():
+            for path in paths:
+                conn.request("GET", path)
+                r = conn.getresponse()
+                r.read()
+                done[r.status] = done.get(r.status, 0) + 1
+            time.sleep(0.01)
+        conn.close()
+
+    def test_nginx_http_pane_by_status(self):
+        """Real nginx attached from the view under a client of known
+        statuses: the pane shows 200 and 404 at the client's rates (the
+        newest period's), and the two targets, within 3 s of the attach."""
+        worker, url, _ = self.nginx_serving()
+        self.addCleanup(lambda: subprocess.run([SCOPE, "detach", str(worker)], env=self.env,
+                                               capture_output=True))
+        stop, done = threading.Event(), {}
+        driver = threading.Thread(target=self.drive_by_status, args=(url, stop, done))
+        driver.start()
+        self.addCleanup(driver.join)
+        self.addCleanup(stop.set)
+        self.start_top(args=("-f", str(worker)))
+        self.wait_screen(NOT_SHOWN)
+        self.keys("a", *str(worker), "Enter")
+        self.wait_screen(rf"attach {worker}: done", 10)
+        t0, before = time.monotonic(), dict(done)
+        s = self.wait_screen(r"^HTTP requests/s by status: 200 \d+ 404 \d+", 3)
+        seconds = time.monotonic() - t0
+        rates = dict(re.findall(r"(\d{3}) (\d+)", s.split("by status:")[1].splitlines()[0]))
+        self.assertEqual(sorted(rates), ["200", "404"], s)
+        # the client's own rates since the attach: the shown period is one
+        # of them, give or take what load does to a second
+        client = {st: (done.get(st, 0) - before.get(st, 0)) / seconds for st in (200, 404)}
+        for st in (200, 404):
+            self.assertGreater(int(rates[str(st)]), client[st] * 0.5, (s, client))
+            self.assertLess(int(rates[str(st)]), client[st] * 2, (s, client))
+        # three of the page to one missing, within what one period can cut
+        self.assertAlmostEqual(int(rates["200"]) / int(rates["404"]), 3, delta=0.5, msg=s)
+        self.assertRegex(s, r"(?m)^HTTP TARGET +REQ/s ")
+        self.assertRegex(s, r"(?m)^/k\.html +\d+ ")
+        self.assertRegex(s, r"(?m)^/missing\.html +\d+ ")
         self.keys("q")
         self.assert_restored(0)
 

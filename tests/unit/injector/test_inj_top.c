@@ -210,9 +210,15 @@ START_TEST(durations)
          "\"unit\":\"microsecond\",\"file\":\"/c\",\"p50\":120,\"p90\":500,\"p99\":2000,"
          "\"max\":9000,\"samples\":40,\"calls\":640");
     feed(&m, "fs.duration", "histogram", 300, 10.0, "\"unit\":\"microsecond\",\"file\":\"/c\"");
+    /* scope's of a peer, by op: its receives, and its lifetimes */
     feed(&m, "scope.net.duration", "histogram", 1500, 10.0,
-         "\"unit\":\"microsecond\",\"proto\":\"TCP\",\"port\":6379,\"p50\":1500,"
-         "\"p90\":2000,\"p99\":4000,\"max\":4100");
+         "\"unit\":\"microsecond\",\"remoteip\":\"10.0.0.1\",\"remotep\":6379,"
+         "\"op\":\"recv\",\"p50\":1500,\"p90\":2000,\"p99\":4000,\"max\":4100");
+    feed(&m, "scope.net.duration", "histogram", 9000, 10.0,
+         "\"unit\":\"microsecond\",\"remoteip\":\"10.0.0.1\",\"remotep\":6379,"
+         "\"op\":\"connection\",\"p50\":9000,\"p99\":9000");
+    feed(&m, "scope.fs.duration", "histogram", 7, 10.0,
+         "\"unit\":\"microsecond\",\"file\":\"/c\",\"op\":\"write\",\"p50\":7,\"p99\":11");
     p = inj_top_metrics_of(&m, 42);
     it = item(p, INJ_TOP_FILE, "/a");
     ck_assert_double_eq_tol(it->lat.mean, 0.25, 1e-9);
@@ -229,7 +235,14 @@ START_TEST(durations)
     peer = item(p, INJ_TOP_PEER, "10.0.0.1:6379");
     ck_assert_ptr_nonnull(lat = inj_top_peer_lat(p, peer));
     ck_assert_double_eq(lat->mean, 3);
-    ck_assert_double_eq_tol(lat->p99, 4.0, 1e-9);
+    ck_assert_double_eq_tol(peer->in_lat.p50, 1.5, 1e-9);
+    ck_assert_double_eq_tol(peer->in_lat.p99, 4.0, 1e-9);
+    ck_assert(peer->out_lat.p50 < 0);
+    ck_assert_double_eq_tol(peer->lat.p99, 9.0, 1e-9);
+    it = item(p, INJ_TOP_FILE, "/c");
+    ck_assert_double_eq_tol(it->out_lat.p99, 0.011, 1e-9);
+    ck_assert(it->in_lat.p50 < 0);
+    ck_assert_double_eq_tol(it->lat.p99, 2.0, 1e-9);   /* no op: an older library's */
     /* two lines of /x (two statuses): 5 calls of 12 ms, 15 of 2 ms */
     it = item(p, INJ_TOP_TARGET, "/x");
     ck_assert_double_eq(it->in, 20);
@@ -330,8 +343,11 @@ static void frame_setup(void)
     feed(&frame_metrics, "fs.read", "counter", 1, 1.0, "");
     feed(&frame_metrics, "fs.read", "counter", 2048, 2.0,
          "\"file\":\"/tmp/\\u001b]0;owned\\u0007x\"");
-    feed(&frame_metrics, "fs.duration", "histogram", 30, 2.0,
-         "\"unit\":\"microsecond\",\"file\":\"/tmp/\\u001b]0;owned\\u0007x\",\"p99\":70");
+    feed(&frame_metrics, "fs.duration", "histogram", 40, 2.0,
+         "\"unit\":\"microsecond\",\"file\":\"/tmp/\\u001b]0;owned\\u0007x\"");
+    feed(&frame_metrics, "scope.fs.duration", "histogram", 30, 2.0,
+         "\"unit\":\"microsecond\",\"file\":\"/tmp/\\u001b]0;owned\\u0007x\",\"op\":\"read\","
+         "\"p50\":30,\"p99\":70");
     frame_rows[0] = row(42, "ev\x1b[2Jil", 12.5, 2048);
     frame_rows[0].io = inj_top_metrics_of(&frame_metrics, 42);
     snprintf(frame_rows[0].source, sizeof frame_rows[0].source, "prog_1_42_1");
@@ -399,7 +415,9 @@ START_TEST(layout_80x24)
     ck_assert(screen_has(&s, "/tmp/\\x1b]0;owned\\x07x"));
     ck_assert(screen_has(&s, "30us"));
     ck_assert(screen_has(&s, "70us"));
-    ck_assert(!screen_has(&s, "MAX"));                /* no room at 80 */
+    ck_assert(screen_has(&s, "  RD P50  RD P99  WR P50  WR P99"));
+    ck_assert(!screen_has(&s, "MEAN"));               /* no room at 80 */
+    ck_assert(!screen_has(&s, "40us"));
     ck_assert(screen_has(&s, "prog_1_42_1"));
     ck_assert(!screen_has(&s, "udp://x:1"));          /* not selected */
     ck_assert(strstr(s.v[23].text, "q quit"));
@@ -412,7 +430,8 @@ START_TEST(layout_wide_and_once)
     struct inj_top_screen s = {0};
 
     laid_out(200, 60, &s);
-    ck_assert(screen_has(&s, "    P99     MAX"));     /* room for the maximum */
+    ck_assert(screen_has(&s, "   MEAN  RD P50"));     /* room for the mean */
+    ck_assert(screen_has(&s, "   40us    30us    70us"));
     laid_out(120, 0, &s);
     ck_assert(screen_has(&s, "udp://x:1"));           /* every row's detail */
     ck_assert(screen_has(&s, "/tmp/\\x1b]0;owned\\x07x"));
@@ -422,7 +441,7 @@ START_TEST(layout_wide_and_once)
 END_TEST
 
 /* HTTP lines light up their part of the pane: requests by status, and
- * targets with their percentiles; peers with their port's durations. */
+ * targets with their percentiles; peers with their sends' quantiles. */
 START_TEST(layout_http_and_peers)
 {
     struct inj_top_screen s = {0};
@@ -436,13 +455,16 @@ START_TEST(layout_http_and_peers)
          "\"remoteip\":\"10.1.2.3\",\"remotep\":5432,\"localp\":40000");
     feed(&frame_metrics, "net.duration", "timer", 250, 2.0,
          "\"unit\":\"millisecond\",\"port\":5432");
+    feed(&frame_metrics, "scope.net.duration", "histogram", 2, 2.0,
+         "\"unit\":\"millisecond\",\"remoteip\":\"10.1.2.3\",\"remotep\":5432,"
+         "\"op\":\"send\",\"p50\":2,\"p99\":8");
     laid_out(80, 24, &s);
     ck_assert(screen_has(&s, "HTTP requests/s by status: 200 30 503 2"));
     ck_assert(screen_has(&s, "HTTP TARGET"));
     ck_assert(screen_has(&s, "/api"));
     ck_assert(screen_has(&s, "  4.0ms   3.0ms   9.0ms   120ms"));
     ck_assert(screen_has(&s, "10.1.2.3:5432"));
-    ck_assert(screen_has(&s, "4.9K   250ms"));
+    ck_assert(screen_has(&s, "4.9K       -       -   2.0ms   8.0ms"));
     inj_top_screen_free(&s);
 }
 END_TEST

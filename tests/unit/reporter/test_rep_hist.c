@@ -116,7 +116,7 @@ END_TEST
 
 struct seen {
     size_t entries;
-    uint64_t samples, total, max;
+    uint64_t samples[REP_OP_N], total[REP_OP_N], max[REP_OP_N];
 };
 
 static void count_entry(void *arg, const struct rep_agg_entry *e)
@@ -124,30 +124,51 @@ static void count_entry(void *arg, const struct rep_agg_entry *e)
     struct seen *s = arg;
 
     s->entries++;
-    ck_assert_ptr_nonnull(e->hist);
-    s->samples += e->hist->samples;
-    s->total += e->hist->total;
-    s->max = e->hist->max;
+    for (int op = 0; op < REP_OP_N; op++) {
+        if (!e->hist[op])
+            continue;
+        s->samples[op] += e->hist[op]->samples;
+        s->total[op] += e->hist[op]->total;
+        s->max[op] = e->hist[op]->max;
+    }
 }
 
-/* Two drains' samples (one each), then the period's counts, which hold
- * them and one more timed call (an open): three values, none twice. */
+/* The entries of a, drained into s; a is then freed. */
+static void drained(struct rep_agg *a, struct seen *s)
+{
+    rep_agg_drain(a, count_entry, s);
+    rep_agg_free(a);
+}
+
+/* What the distribution of kind op was made of. */
+static void assert_op(const struct seen *s, enum rep_op op, uint64_t samples, uint64_t total,
+                      uint64_t max)
+{
+    ck_assert_uint_eq(s->samples[op], samples);
+    ck_assert_uint_eq(s->total[op], total);
+    ck_assert_uint_eq(s->max[op], max);
+}
+
+/* Two drains' samples of reads (one each), then the period's counts,
+ * which hold them and one more timed call (an open): two read values and
+ * one other, none twice. */
 START_TEST(agg_seen_not_added_twice)
 {
     struct rep_agg a = { 0 };
     struct rep_agg_entry proto = { .kind = REP_AGG_FILE };
-    struct rep_io_counts c = { .read_ops = 40, .duration_ops = 33, .duration_ns = 16 * 1000 + 16 * 3000 + 1 * 900000 };
+    struct rep_io_counts c = { .read_ops = 40, .duration_ops = 33,
+                               .duration_ns = 16 * 1000 + 16 * 3000 + 1 * 900000,
+                               .read_timed_ops = 32, .read_timed_ns = 16 * 1000 + 16 * 3000 };
     struct seen s = { 0 };
 
-    ck_assert_int_eq(rep_agg_duration_seen(&a, "f:/x", &proto, 16, 16 * 1000), 0);
-    ck_assert_int_eq(rep_agg_duration_seen(&a, "f:/x", &proto, 16, 16 * 3000), 0);
+    ck_assert_int_eq(rep_agg_duration_seen(&a, "f:/x", &proto, REP_OP_READ, 16, 16 * 1000), 0);
+    ck_assert_int_eq(rep_agg_duration_seen(&a, "f:/x", &proto, REP_OP_READ, 16, 16 * 3000), 0);
     ck_assert_int_eq(rep_agg_add(&a, "f:/x", &proto, &c), 0);
-    rep_agg_drain(&a, count_entry, &s);
+    drained(&a, &s);
     ck_assert_uint_eq(s.entries, 1);
-    ck_assert_uint_eq(s.samples, 3);
-    ck_assert_uint_eq(s.total, 33);
-    ck_assert_uint_eq(s.max, 900000);
-    rep_agg_free(&a);
+    assert_op(&s, REP_OP_READ, 2, 32, 3000);
+    assert_op(&s, REP_OP_OTHER, 1, 1, 900000);
+    assert_op(&s, REP_OP_WRITE, 0, 0, 0);
 }
 END_TEST
 
@@ -157,16 +178,35 @@ START_TEST(agg_seen_split_over_adds)
 {
     struct rep_agg a = { 0 };
     struct rep_agg_entry proto = { .kind = REP_AGG_FILE };
-    struct rep_io_counts half = { .duration_ops = 10, .duration_ns = 10 * 2000 };
+    struct rep_io_counts half = { .duration_ops = 10, .duration_ns = 10 * 2000,
+                                  .write_timed_ops = 10, .write_timed_ns = 10 * 2000 };
     struct seen s = { 0 };
 
-    rep_agg_duration_seen(&a, "f:/y", &proto, 20, 20 * 2000);
+    rep_agg_duration_seen(&a, "f:/y", &proto, REP_OP_WRITE, 20, 20 * 2000);
     rep_agg_add(&a, "f:/y", &proto, &half);
     rep_agg_add(&a, "f:/y", &proto, &half);
-    rep_agg_drain(&a, count_entry, &s);
-    ck_assert_uint_eq(s.samples, 1);
-    ck_assert_uint_eq(s.total, 20);
-    rep_agg_free(&a);
+    drained(&a, &s);
+    assert_op(&s, REP_OP_WRITE, 1, 20, 2000);
+    for (int op = REP_OP_READ; op < REP_OP_N; op += 2)
+        assert_op(&s, op, 0, 0, 0);
+}
+END_TEST
+
+/* A socket's timed receives and sends are its recv and send; its
+ * duration_* are lifetimes, the rest, not less its receives and sends. */
+START_TEST(agg_socket_kinds)
+{
+    struct rep_io_counts c = { .read_timed_ops = 3, .read_timed_ns = 3 * 500,
+                               .write_timed_ops = 2, .write_timed_ns = 2 * 70000,
+                               .duration_ops = 1, .duration_ns = 5000000 };
+    struct rep_agg a = { 0 };
+    struct seen s = { 0 };
+
+    rep_agg_add(&a, "s:x", &(struct rep_agg_entry){ .kind = REP_AGG_SOCKET }, &c);
+    drained(&a, &s);
+    assert_op(&s, REP_OP_READ, 1, 3, 500);
+    assert_op(&s, REP_OP_WRITE, 1, 2, 70000);
+    assert_op(&s, REP_OP_OTHER, 1, 1, 5000000);
 }
 END_TEST
 
@@ -184,6 +224,7 @@ static Suite *rep_hist_suite(void)
     tcase_add_test(tc, weights_count);
     tcase_add_test(tc, agg_seen_not_added_twice);
     tcase_add_test(tc, agg_seen_split_over_adds);
+    tcase_add_test(tc, agg_socket_kinds);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -41,10 +41,12 @@ struct tap_piece {
     uint32_t index, gen;            /* the record, in one use */
     uint64_t offset, len;
     int64_t mono_ns;                /* when the call returned */
-    uint16_t seen;
+    uint16_t seen;                  /* at most REP_PROTO_HEAD_MAX */
     uint8_t dir, chan;
     char bytes[];
 };
+
+_Static_assert(REP_PROTO_HEAD_MAX <= UINT16_MAX, "a piece's seen bytes fit its field");
 
 /* Each thread's ring, by its index in the thread pool: mapped at the
  * first attach that taps, pages touched only by threads that tap. */
@@ -106,7 +108,7 @@ void ip_tap_moved(struct ip_rec_ref ref, unsigned chan, unsigned dir,
     if (end < from)
         goto out;
     uint64_t start = off > from ? off : from;
-    size_t want = end - start < IP_TAP_CALL_BYTES ? (size_t)(end - start) : IP_TAP_CALL_BYTES;
+    size_t want = end - start < REP_PROTO_HEAD_MAX ? (size_t)(end - start) : REP_PROTO_HEAD_MAX;
     if (!src->buf && !src->iov)
         want = 0;
     if (__atomic_load_n(&ch->verdict, __ATOMIC_RELAXED) == IP_TAP_UNKNOWN &&

@@ -7,8 +7,9 @@
  * ring (ip_ring.h: a byte queue beside its event queue, so that a short
  * request costs its length, not an event slot): from where the reporter
  * said heads may start again (past a body it knows the length of), at
- * most REP_PROTO_HEAD_MAX (16 KiB) of a call, the longest head the
- * reporter parses, so that a head read or written at once is seen whole;
+ * most IP_TAP_CALL_BYTES of a call, or up to the longest head the
+ * reporter parses (REP_PROTO_HEAD_MAX, 16 KiB) when those bytes start
+ * like a head and do not end one (a long head read or written at once);
  * and while the protocol is unknown IP_TAP_PROBE_BYTES of the connection
  * in all.
  * The reporter classifies the channel once and records the verdict on the
@@ -26,6 +27,8 @@
 #include "ip_call.h"
 
 enum { IP_TAP_RX, IP_TAP_TX };
+
+#define IP_TAP_CALL_BYTES 4096
 
 #define IP_TAP_PROBE_BYTES (1024 * 1024)
 

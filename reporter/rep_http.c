@@ -375,6 +375,9 @@ static void lose(struct rep *r, struct http_conn *c, unsigned dir)
 
     if (d->st == D_LOST)
         return;
+    if (c->req_dir < 0 && d->len)   /* a first head lost: its start says which way */
+        c->req_dir = memcmp(d->buf, "HTTP/", d->len < 5 ? d->len : 5) ? (int)dir
+                                                                       : (int)(dir ^ 1);
     rep_http_unparsed(r);
     if ((int)dir == c->req_dir && c->lost_reqs < PIPELINE_MAX)
         c->lost_reqs++;

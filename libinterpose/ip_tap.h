@@ -28,8 +28,7 @@
 
 enum { IP_TAP_RX, IP_TAP_TX };
 
-#define IP_TAP_CALL_BYTES 4096
-
+#define IP_TAP_CALL_BYTES 4096     /* of a call, unless it starts a long head */
 #define IP_TAP_PROBE_BYTES (1024 * 1024)
 
 /* The operator wants http events or metrics (set at attach). */

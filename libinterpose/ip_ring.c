@@ -25,14 +25,14 @@ void *ip_ring_reserve(struct ip_ring *r, size_t n)
         *(uint64_t *)(r->data + (head & MASK)) = SKIP;
         head += skip;
     }
-    *(uint64_t *)(r->data + (head & MASK)) = n;
-    r->reserved = head + need;
+    r->record = head;
     return r->data + (head & MASK) + sizeof(uint64_t);
 }
 
-void ip_ring_commit(struct ip_ring *r)
+void ip_ring_commit(struct ip_ring *r, size_t used)
 {
-    __atomic_store_n(&r->head, r->reserved, __ATOMIC_RELEASE);
+    *(uint64_t *)(r->data + (r->record & MASK)) = used;
+    __atomic_store_n(&r->head, r->record + sizeof(uint64_t) + used, __ATOMIC_RELEASE);
 }
 
 /* Give back the whole pages read by this drain, [old, tail), before

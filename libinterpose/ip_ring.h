@@ -4,9 +4,9 @@
  *
  * One per program thread, like its event queue: the thread writes, the
  * reporter reads. Lock-free, allocation-free: ip_ring_reserve() gives room
- * for a record, the producer fills it in place and publishes it with
- * ip_ring_commit(); when there is no room the record is counted in
- * `dropped`. A record never wraps around the end: the rest of the ring is
+ * for a record, the producer fills it in place and publishes what it
+ * used of it with ip_ring_commit(); when there is no room the record is
+ * counted in `dropped`. A record never wraps around the end: the rest of the ring is
  * skipped (a marker says so).
  */
 #ifndef IP_RING_H
@@ -23,19 +23,20 @@
 
 struct ip_ring {
     _Alignas(64) uint64_t head;     /* bytes written (producer) */
-    uint64_t reserved;              /* producer: head once the reserved record is in */
+    uint64_t record;                /* producer: where the reserved record starts */
     _Alignas(64) uint64_t tail;     /* bytes read (consumer) */
     _Alignas(64) uint64_t dropped;  /* producer adds, consumer takes */
     _Alignas(4096) unsigned char data[IP_RING_BYTES];   /* whole pages: given back */
 };
 
-/* Producer: room for a record of n bytes (8-aligned, at most a quarter
- * of the ring), or NULL when full (counted). */
+/* Producer: room for a record of at most n bytes (8-aligned, at most a
+ * quarter of the ring), or NULL when full (counted); then the record,
+ * published as its first `used` bytes (8-aligned, at most n). */
 void *ip_ring_reserve(struct ip_ring *r, size_t n);
-void ip_ring_commit(struct ip_ring *r);
+void ip_ring_commit(struct ip_ring *r, size_t used);
 
 /* Consumer: fn on each published record, oldest first (n: the size it
- * was reserved with). */
+ * was published with). */
 void ip_ring_drain(struct ip_ring *r, void (*fn)(void *arg, const void *rec, size_t n),
                    void *arg);
 uint64_t ip_ring_take_dropped(struct ip_ring *r);

@@ -41,18 +41,37 @@ struct tap_piece {
     uint32_t index, gen;            /* the record, in one use */
     uint64_t offset, len;
     int64_t mono_ns;                /* when the call returned */
-    uint16_t seen;
+    uint16_t seen;                  /* at most REP_PROTO_HEAD_MAX */
     uint8_t dir, chan;
     char bytes[];
 };
+
+_Static_assert(REP_PROTO_HEAD_MAX <= UINT16_MAX, "a piece's seen bytes fit its field");
 
 /* Each thread's ring, by its index in the thread pool: mapped at the
  * first attach that taps, pages touched only by threads that tap. */
 static struct ip_ring *rings;
 static uint32_t rings_high;         /* rings [0, rings_high) were used */
 
+/* Of `want` bytes of src from `at`, what a piece holds (copied to dst):
+ * the first IP_TAP_CALL_BYTES; all, up to the longest head parsed, when
+ * they start as a request or status line does (a capital letter) and
+ * hold no end of a head in those first bytes: a long head read or
+ * written at once is seen whole, and the common call, a short head and
+ * a body, or a body alone, costs no more. Returns the bytes copied. */
+static size_t piece_fill(char *dst, const struct ip_tap_src *src, size_t at, size_t want)
+{
+    size_t first = want < IP_TAP_CALL_BYTES ? want : IP_TAP_CALL_BYTES;
+
+    src_copy(dst, src, at, first);
+    if (first == want || dst[0] < 'A' || dst[0] > 'Z' || memmem(dst, first, "\r\n\r\n", 4))
+        return first;
+    src_copy(dst + first, src, at + first, want - first);
+    return want;
+}
+
 static void piece_push(struct ip_rec_ref ref, unsigned chan, unsigned dir, uint64_t offset,
-                       uint64_t len, const struct ip_tap_src *src, size_t at, size_t seen)
+                       uint64_t len, const struct ip_tap_src *src, size_t at, size_t want)
 {
     struct ip_thread *t = ip_tls.thread ? ip_tls.thread : ip_thread_self();
 
@@ -66,8 +85,9 @@ static void piece_push(struct ip_rec_ref ref, unsigned chan, unsigned dir, uint6
         ;
     ip_tls.pushing = true;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    struct tap_piece *p = ip_ring_reserve(&rings[i], (sizeof *p + seen + 7) & ~(size_t)7);
+    struct tap_piece *p = ip_ring_reserve(&rings[i], (sizeof *p + want + 7) & ~(size_t)7);
     if (p) {
+        size_t seen = piece_fill(p->bytes, src, at, want);
         p->index = ref.slot - 1;
         p->gen = ref.gen;
         p->offset = offset;
@@ -76,8 +96,7 @@ static void piece_push(struct ip_rec_ref ref, unsigned chan, unsigned dir, uint6
         p->seen = (uint16_t)seen;
         p->dir = (uint8_t)dir;
         p->chan = (uint8_t)chan;
-        src_copy(p->bytes, src, at, seen);
-        ip_ring_commit(&rings[i]);
+        ip_ring_commit(&rings[i], (sizeof *p + seen + 7) & ~(size_t)7);
     }
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     ip_tls.pushing = false;
@@ -106,7 +125,7 @@ void ip_tap_moved(struct ip_rec_ref ref, unsigned chan, unsigned dir,
     if (end < from)
         goto out;
     uint64_t start = off > from ? off : from;
-    size_t want = end - start < IP_TAP_CALL_BYTES ? (size_t)(end - start) : IP_TAP_CALL_BYTES;
+    size_t want = end - start < REP_PROTO_HEAD_MAX ? (size_t)(end - start) : REP_PROTO_HEAD_MAX;
     if (!src->buf && !src->iov)
         want = 0;
     if (__atomic_load_n(&ch->verdict, __ATOMIC_RELAXED) == IP_TAP_UNKNOWN &&

@@ -5,9 +5,13 @@
  * channel is not known to be of no protocol we parse, the wrapper hands
  * the bytes that may hold a head to the reporter through the thread's
  * ring (ip_ring.h: a byte queue beside its event queue, so that a short
- * request costs its length, not an event slot): from where the reporter said heads may start again (past a body
- * it knows the length of), at most IP_TAP_CALL_BYTES of a call, and while
- * the protocol is unknown IP_TAP_PROBE_BYTES of the connection in all.
+ * request costs its length, not an event slot): from where the reporter
+ * said heads may start again (past a body it knows the length of), at
+ * most IP_TAP_CALL_BYTES of a call, or up to the longest head the
+ * reporter parses (REP_PROTO_HEAD_MAX, 16 KiB) when those bytes start
+ * like a head and do not end one (a long head read or written at once);
+ * and while the protocol is unknown IP_TAP_PROBE_BYTES of the connection
+ * in all.
  * The reporter classifies the channel once and records the verdict on the
  * record; a channel of no protocol then costs one load per call. Offsets
  * in each stream say what was not handed over, so that the reporter
@@ -24,7 +28,7 @@
 
 enum { IP_TAP_RX, IP_TAP_TX };
 
-#define IP_TAP_CALL_BYTES 4096
+#define IP_TAP_CALL_BYTES 4096     /* of a call, unless it starts a long head */
 #define IP_TAP_PROBE_BYTES (1024 * 1024)
 
 /* The operator wants http events or metrics (set at attach). */

@@ -3,8 +3,10 @@
  * found by the socket the library reads and writes. Return values and
  * errno are the real function's; the socket's own counts are the
  * bytes on the wire, counted by the read and write wrappers libssl and
- * libgnutls call. The libraries' getters of that socket are looked up
- * with the hooks (ip_tls_resolve): plain field reads, no lock.
+ * libgnutls call. SSL_peek's bytes are handed over when first shown,
+ * and not again when SSL_read returns them. The libraries' getters of
+ * that socket are looked up with the hooks (ip_tls_resolve): plain
+ * field reads, no lock.
  */
 #include "ip_hooks.h"
 #include "ip_tap.h"
@@ -44,18 +46,35 @@ static struct ip_rec_ref session_socket(const void *session, int fd)
     return ip_rec_ref_of_key(key);
 }
 
-/* n plaintext bytes moved in a session whose socket is fd (-1: unknown). */
+/* Each plaintext byte read goes to the tap once, when the program first
+ * sees it: SSL_peek shows bytes that SSL_read returns again. A peek hands
+ * over what is past what was peeked already; a read, what is past the
+ * peeked bytes it takes. The bytes of n to skip. */
+static size_t peek_skip(struct ip_tap_chan *ch, size_t n, bool peek)
+{
+    uint64_t ahead = __atomic_load_n(&ch->peeked, __ATOMIC_RELAXED);
+    size_t skip = n < ahead ? n : (size_t)ahead;
+
+    __atomic_store_n(&ch->peeked, peek ? ahead + (n - skip) : ahead - skip, __ATOMIC_RELAXED);
+    return skip;
+}
+
+/* n plaintext bytes moved in a session whose socket is fd (-1: unknown);
+ * peek: shown by SSL_peek, not taken. */
 static void plaintext_moved(const void *session, int fd, unsigned dir, const void *buf,
-                            size_t n)
+                            size_t n, bool peek)
 {
     struct ip_call c = { .observed = true };
 
     if (n == 0 || !ip_tap_enabled || !ip_observing())
         return;
     c.ref = session_socket(session, fd);
-    if (ip_tap_wanted(&c, IP_TAP_TLS)) {
-        struct ip_tap_src src = { buf, NULL, 0 };
-        ip_tap_moved(c.ref, IP_TAP_TLS, dir, &src, n);
+    if (!ip_tap_wanted(&c, IP_TAP_TLS))
+        return;
+    size_t skip = dir == IP_TAP_RX ? peek_skip(&c.ref.file->tap[IP_TAP_TLS], n, peek) : 0;
+    if (skip < n) {
+        struct ip_tap_src src = { (const char *)buf + skip, NULL, 0 };
+        ip_tap_moved(c.ref, IP_TAP_TLS, dir, &src, n - skip);
     }
 }
 
@@ -81,36 +100,38 @@ static void tls_call_begin(void)
     ip_tls.in_tls = true;
 }
 
-/* What a record call moved, n bytes (<= 0: nothing), after it; errno
- * kept. */
+/* What a record call moved, n bytes (<= 0: nothing), after it (peek:
+ * shown, not taken); errno kept. */
 static void record_moved(void *session, int (*fd_of)(void *, unsigned), unsigned dir,
-                         const void *buf, ssize_t n)
+                         const void *buf, ssize_t n, bool peek)
 {
     int saved = errno;
     ip_tls.in_tls = false;
     if (n > 0)
-        plaintext_moved(session, fd_of(session, dir), dir, buf, (size_t)n);
+        plaintext_moved(session, fd_of(session, dir), dir, buf, (size_t)n, peek);
     errno = saved;
 }
 
-/* A record call that returns the bytes it moved. */
-#define WRAP_RECORD(ret, name, params, args, session, fd_of, dir, buf)        \
+/* A record call that returns the bytes it moved (peek: showed). */
+#define WRAP_RECORD(ret, name, params, args, session, fd_of, dir, buf, peek)  \
     ret ip_wrap_##name params                                               \
     {                                                                       \
         tls_call_begin();                                                   \
         ret rc = ip_real_##name args;                                       \
-        record_moved(session, fd_of, dir, buf, rc);                         \
+        record_moved(session, fd_of, dir, buf, rc, peek);                   \
         return rc;                                                          \
     }
 
 WRAP_RECORD(int, SSL_read, (void *ssl, void *buf, int num), (ssl, buf, num), ssl, ssl_fd,
-            IP_TAP_RX, buf)
+            IP_TAP_RX, buf, false)
+WRAP_RECORD(int, SSL_peek, (void *ssl, void *buf, int num), (ssl, buf, num), ssl, ssl_fd,
+            IP_TAP_RX, buf, true)
 WRAP_RECORD(int, SSL_write, (void *ssl, const void *buf, int num), (ssl, buf, num), ssl, ssl_fd,
-            IP_TAP_TX, buf)
+            IP_TAP_TX, buf, false)
 WRAP_RECORD(ssize_t, gnutls_record_recv, (void *session, void *data, size_t data_size),
-            (session, data, data_size), session, gnutls_fd, IP_TAP_RX, data)
+            (session, data, data_size), session, gnutls_fd, IP_TAP_RX, data, false)
 WRAP_RECORD(ssize_t, gnutls_record_send, (void *session, const void *data, size_t data_size),
-            (session, data, data_size), session, gnutls_fd, IP_TAP_TX, data)
+            (session, data, data_size), session, gnutls_fd, IP_TAP_TX, data, false)
 
 /* The _ex forms return 1 on success, the bytes in *done. */
 static ssize_t ex_bytes(int rc, const size_t *done)
@@ -122,7 +143,15 @@ int ip_wrap_SSL_read_ex(void *ssl, void *buf, size_t num, size_t *readbytes)
 {
     tls_call_begin();
     int rc = ip_real_SSL_read_ex(ssl, buf, num, readbytes);
-    record_moved(ssl, ssl_fd, IP_TAP_RX, buf, ex_bytes(rc, readbytes));
+    record_moved(ssl, ssl_fd, IP_TAP_RX, buf, ex_bytes(rc, readbytes), false);
+    return rc;
+}
+
+int ip_wrap_SSL_peek_ex(void *ssl, void *buf, size_t num, size_t *readbytes)
+{
+    tls_call_begin();
+    int rc = ip_real_SSL_peek_ex(ssl, buf, num, readbytes);
+    record_moved(ssl, ssl_fd, IP_TAP_RX, buf, ex_bytes(rc, readbytes), true);
     return rc;
 }
 
@@ -130,6 +159,6 @@ int ip_wrap_SSL_write_ex(void *ssl, const void *buf, size_t num, size_t *written
 {
     tls_call_begin();
     int rc = ip_real_SSL_write_ex(ssl, buf, num, written);
-    record_moved(ssl, ssl_fd, IP_TAP_TX, buf, ex_bytes(rc, written));
+    record_moved(ssl, ssl_fd, IP_TAP_TX, buf, ex_bytes(rc, written), false);
     return rc;
 }

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define HEAD_MAX 16384              /* a longer head is not parsed */
 #define PIPELINE_MAX 32             /* requests waiting for a response */
 
 enum dir_state {
@@ -49,6 +48,8 @@ struct http_conn {
     struct http_dir d[2];
     struct rep_http_msg *queue[PIPELINE_MAX];   /* requests waiting */
     unsigned qhead, qlen;
+    unsigned lost_reqs;             /* lost requests (counted) whose responses
+                                     * are to come: not counted again */
 };
 
 /* ---- detection ------------------------------------------------------------ */
@@ -306,7 +307,10 @@ static bool response_head(struct rep *r, struct http_conn *c, struct http_dir *d
     if (status < 100 || status > 999)
         return false;
     if (!m) {
-        rep_http_unparsed(r);       /* its request was not seen */
+        if (c->lost_reqs)           /* its request was not seen */
+            c->lost_reqs--;
+        else
+            rep_http_unparsed(r);
         memset(&scratch, 0, sizeof scratch);
         m = &scratch;
     }
@@ -371,7 +375,12 @@ static void lose(struct rep *r, struct http_conn *c, unsigned dir)
 
     if (d->st == D_LOST)
         return;
+    if (c->req_dir < 0 && d->len)   /* a first head lost: its start says which way */
+        c->req_dir = memcmp(d->buf, "HTTP/", d->len < 5 ? d->len : 5) ? (int)dir
+                                                                       : (int)(dir ^ 1);
     rep_http_unparsed(r);
+    if ((int)dir == c->req_dir && c->lost_reqs < PIPELINE_MAX)
+        c->lost_reqs++;
     if ((int)dir != c->req_dir && c->qlen)
         queue_pop(c);               /* its response is what was lost */
     d->msg = NULL;
@@ -420,7 +429,7 @@ static size_t gather(struct http_dir *d, const char *s, size_t n, bool line, boo
     while (used < n && !*whole) {
         if (d->len == d->cap) {
             size_t cap = d->cap ? d->cap * 2 : 512;
-            char *b = cap <= HEAD_MAX ? realloc(d->buf, cap) : NULL;
+            char *b = cap <= REP_PROTO_HEAD_MAX ? realloc(d->buf, cap) : NULL;
             if (!b)
                 return SIZE_MAX;    /* too long: not parsed */
             d->buf = b;

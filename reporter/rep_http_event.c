@@ -2,6 +2,7 @@
  * the header rules, and what HTTP could not parse (a notice). */
 #include "rep_internal.h"
 #include "rep_http.h"
+#include "rep_proto.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -227,9 +228,10 @@ void rep_http_unparsed_tell(struct rep *r)
 
     if (!h || !h->unparsed)
         return;
-    rep_notice(r, "scope saw %llu HTTP heads it could not parse (cut by its bound on what "
-               "a call hands over, a full queue, or longer than 16 KiB); their requests "
-               "are missing from http events and metrics", (unsigned long long)h->unparsed);
+    rep_notice(r, "scope saw %llu HTTP requests whose heads it could not parse (a head "
+               "longer than %d KiB, or bytes its protocol tap could not hand over: a full "
+               "queue); they are missing from http events and metrics",
+               (unsigned long long)h->unparsed, REP_PROTO_HEAD_MAX / 1024);
     h->unparsed = 0;
 }
 

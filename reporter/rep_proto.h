@@ -60,6 +60,12 @@ struct rep_proto {
 
 #define REP_PROTO_DETECT_BYTES 16
 
+/* The longest head a protocol parses (AppScope's bound too): the tap
+ * hands over up to this much of a call that starts a long head, so that
+ * a head that comes in one read or write is seen whole; a longer one is
+ * counted as not parsed. */
+#define REP_PROTO_HEAD_MAX (16 * 1024)
+
 struct rep_conn;
 
 /* A connection's parser, for a socket described by s; tls: the bytes are

@@ -16,10 +16,13 @@ set -eu
 # podman with runc (runc named: the alternative, crun, fails on some
 # kernels' cgroup layouts), tar and iproute2 for the container tests
 # (tests/container: images made with podman import, loopback brought up
-# in bare network namespaces).
+# in bare network namespaces); openssl (test certificates), libssl-dev
+# (a TLS test client, also linked statically: libssl.a) and gnutls-bin
+# (gnutls-cli) for the HTTPS tests.
 PACKAGES="build-essential cmake pkg-config libelf-dev libunwind-dev check \
 libjansson-dev libyaml-dev libncurses-dev musl-tools python3 python3-jsonschema coreutils \
-util-linux procps curl nginx redis-server redis-tools wrk tmux podman runc tar iproute2"
+util-linux procps curl nginx redis-server redis-tools wrk tmux podman runc tar iproute2 \
+openssl libssl-dev gnutls-bin"
 # Benchmark: the tools scope is compared with, and instruction counters.
 [ "${1:-}" = "--bench" ] && PACKAGES="$PACKAGES strace ltrace valgrind linux-perf"
 # Fuzzing: libFuzzer comes with clang.

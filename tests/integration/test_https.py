@@ -33,7 +33,9 @@ def responses(lines):
     return out, schemes
 
 
-class HttpsTest(AttachTest):
+class NginxTls(AttachTest):
+    """nginx serving {dir}/www/a.html (321 bytes) over TLS at self.url."""
+
     def setUp(self):
         super().setUp()
         key, cert = os.path.join(self.dir, "key.pem"), os.path.join(self.dir, "cert.pem")
@@ -63,6 +65,8 @@ class HttpsTest(AttachTest):
         req = f"GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
         return ["gnutls-cli", "--insecure", "-p", str(self.port), "localhost"], req.encode()
 
+
+class HttpsTest(NginxTls):
     def test_nginx_serving_openssl_and_gnutls_clients(self):
         self.attach(self.worker)
         time.sleep(0.5)

@@ -81,7 +81,7 @@ const struct conform_class conform_classes[] = {
     /* plaintext for the protocol tap: no counter of the socket moves */
     { "SSL_read", C_NONE }, { "SSL_write", C_NONE }, { "SSL_read_ex", C_NONE },
     { "SSL_write_ex", C_NONE }, { "gnutls_record_recv", C_NONE },
-    { "gnutls_record_send", C_NONE },
+    { "gnutls_record_send", C_NONE }, { "SSL_peek", C_NONE }, { "SSL_peek_ex", C_NONE },
 };
 
 const size_t conform_nclasses = sizeof conform_classes / sizeof conform_classes[0];

@@ -1,9 +1,11 @@
 /* test_rep_http.c: the protocol registry and the HTTP/1.x parser, fed
  * pieces as the tap hands them over: a request and its response cut at
- * every byte, one byte per piece, bodies unseen, chunks, pipelining, and
- * a head that was never seen (counted, and the stream found again). The
- * events go to a file, read back here. */
+ * every byte, one byte per piece, bodies unseen, chunks, pipelining, a
+ * head that was never seen (counted, and the stream found again), and a
+ * lost request counted once with its response. The events go to a file,
+ * read back here. */
 #include "rep.h"
+#include "rep_http.h"
 #include "rep_proto.h"
 #include "check_suite.h"
 
@@ -171,6 +173,19 @@ START_TEST(head_unseen_is_counted_and_the_stream_found_again)
 }
 END_TEST
 
+/* A request lost, then its response: one request not parsed, not two. */
+START_TEST(lost_request_counted_once)
+{
+    start();
+    piece(REP_TAP_RX, req, 4, strlen(req));         /* a head cut after 4 bytes */
+    feed(REP_TAP_TX, resp);
+    feed(REP_TAP_RX, req);
+    feed(REP_TAP_TX, resp);
+    rep_http_unparsed_tell(r);                      /* as each period does */
+    expect("saw 1 HTTP requests whose heads", 1);
+}
+END_TEST
+
 START_TEST(not_http)
 {
     start();
@@ -195,6 +210,7 @@ int main(void)
     tcase_add_test(tc, chunked_and_pipelined);
     tcase_add_test(tc, chunk_end_unseen);
     tcase_add_test(tc, head_unseen_is_counted_and_the_stream_found_again);
+    tcase_add_test(tc, lost_request_counted_once);
     tcase_add_test(tc, not_http);
     suite_add_tcase(s, tc);
     return check_suite_run(s);

@@ -3,8 +3,36 @@
 
 #include <fcntl.h>
 
-bool ip_call_count_shared(const struct ip_call *c, ip_counter_fn *fn, int64_t rc)
+/* The thread's tally slot for c's record, taken over for it when what it
+ * holds was all moved (ip_tally_claim), or NULL; non-NULL: the tallying
+ * window is open, as ip_call_tally leaves it. */
+static struct rep_io_counts *tally_claimed(const struct ip_call *c)
 {
+    struct ip_thread *t = ip_tls.thread;
+
+    if (!t || ip_tls.tallying)
+        return NULL;
+    ip_tls.tallying = true;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    struct ip_tally *e = ip_tally_slot(t, c->ref);
+    uint64_t key = ip_rec_key(c->ref);
+    struct rep_io_counts *k = e->key == key ? &e->counts : ip_tally_claim(e, key);
+    if (!k) {
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        ip_tls.tallying = false;
+    }
+    return k;
+}
+
+bool ip_call_count_slow(const struct ip_call *c, ip_counter_fn *fn, int64_t rc)
+{
+    struct rep_io_counts *k = tally_claimed(c);
+
+    if (k) {
+        fn(c, k, true, rc);
+        ip_call_tally_done();
+        return true;
+    }
     if (!ip_rec_ref_valid(c->ref))
         return false;
     fn(c, &c->ref.file->live, false, rc);

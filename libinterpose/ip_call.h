@@ -29,20 +29,23 @@ struct ip_call {
     bool observed;
     uint32_t weight;                /* timed: the calls it stands for; 0: not */
     struct ip_rec_ref ref;
+    /* the thread's tally of ref's record when the call began, or NULL:
+     * found once, for both the sample and the count */
+    struct ip_tally *tally;
     uint64_t t0;                    /* ip_ticks(), when timed */
 };
 
-/* Is this call on ref's file timed (ip_sample.h), and for how many calls?
+/* Is this call on c's file timed (ip_sample.h), and for how many calls?
  * With the thread's own tally of the file, its sampler, and the first call
  * after each drain that moved the tally is timed (a file used in a report
  * period has a duration in it); else the record's sampler, which other
  * threads share. */
-IP_INLINE uint32_t ip_call_weight(struct ip_rec_ref ref)
+IP_INLINE uint32_t ip_call_weight(const struct ip_call *c)
 {
-    struct ip_tally *e = ip_tally_of(ip_tls.thread, ref);
+    struct ip_tally *e = c->tally;
 
     if (!e)
-        return ip_sample_step(&ref.file->sampler, false, &ip_tls.sample_rng);
+        return ip_sample_step(&c->ref.file->sampler, false, &ip_tls.sample_rng);
     uint32_t moved = __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED);
     uint32_t weight = ip_sample_step(&e->sampler, moved != e->sampled_move,
                                      &ip_tls.sample_rng);
@@ -59,11 +62,18 @@ IP_INLINE bool ip_call_start(struct ip_call *c, int fd, bool learn)
     c->observed = ip_observing();
     c->weight = 0;
     c->t0 = 0;
+    c->tally = NULL;
     if (!c->observed)
         return false;
-    if (__builtin_expect(ip_tls.thread == NULL, 0))
-        ip_thread_self();           /* once per thread: queue, alternate stack */
+    struct ip_thread *t = ip_tls.thread;
+    if (__builtin_expect(t == NULL, 0))
+        t = ip_thread_self();       /* once per thread: queue, alternate stack */
     c->ref = fd >= 0 ? ip_rec_of_fd(fd, learn) : (struct ip_rec_ref){ NULL, 0, 0 };
+    if (c->ref.file && t) {
+        struct ip_tally *e = ip_tally_slot(t, c->ref);
+        if (__builtin_expect(e->key == ip_rec_key(c->ref), 1))
+            c->tally = e;
+    }
     return true;
 }
 
@@ -74,7 +84,7 @@ IP_INLINE bool ip_call_start(struct ip_call *c, int fd, bool learn)
 IP_INLINE void ip_call_begin_in(struct ip_call *c, int fd, bool learn)
 {
     if (ip_call_start(c, fd, learn) && c->ref.file && c->ref.file->kind == IP_KIND_FILE &&
-        (c->weight = ip_call_weight(c->ref)) != 0)
+        (c->weight = ip_call_weight(c)) != 0)
         c->t0 = ip_ticks();
 }
 
@@ -128,27 +138,24 @@ IP_INLINE void ip_count(uint64_t *counter, uint64_t n, bool own)
         ip_add(counter, n);
 }
 
-/* The calling thread's tally of the call's file (which it has), or NULL:
- * no tally free, or inside another wrapper's counting (a signal handler's
- * call), which must not take the tally away from under it. Non-NULL:
- * ip_call_tally_done() once added. */
+/* The calling thread's tally of the call's file, as found when the call
+ * began, or NULL: none then, its slot taken over since (by a signal
+ * handler's call during the real one), or inside another wrapper's
+ * counting (a signal handler's call), which must not take the tally away
+ * from under it. Non-NULL: ip_call_tally_done() once added. */
 IP_INLINE struct rep_io_counts *ip_call_tally(const struct ip_call *c)
 {
-    struct ip_thread *t = ip_tls.thread;
+    struct ip_tally *e = c->tally;
 
-    if (!t || ip_tls.tallying)
+    if (!e || ip_tls.tallying)
         return NULL;
     ip_tls.tallying = true;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    struct ip_tally *e = ip_tally_slot(t, c->ref);
-    uint64_t key = ip_rec_key(c->ref);
-    struct rep_io_counts *k = __builtin_expect(e->key == key, 1) ? &e->counts
-                                                                 : ip_tally_claim(e, key);
-    if (!k) {
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);
-        ip_tls.tallying = false;
-    }
-    return k;
+    if (__builtin_expect(e->key == ip_rec_key(c->ref), 1))
+        return &e->counts;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ip_tls.tallying = false;
+    return NULL;
 }
 
 IP_INLINE void ip_call_tally_done(void)
@@ -161,8 +168,10 @@ IP_INLINE void ip_call_tally_done(void)
 typedef void ip_counter_fn(const struct ip_call *c, struct rep_io_counts *k, bool own,
                            int64_t rc);
 
-/* No tally: count against the record itself (out of line: rare). */
-bool ip_call_count_shared(const struct ip_call *c, ip_counter_fn *fn, int64_t rc);
+/* No tally found when the call began, or no longer its: take the tally's
+ * slot over for the file when it can be, else count against the record
+ * itself (out of line: a thread's first call on a file, or rare). */
+bool ip_call_count_slow(const struct ip_call *c, ip_counter_fn *fn, int64_t rc);
 
 /* Count the call with fn against its file: the thread's tally, else the
  * record itself. False: no file to count against. */
@@ -172,7 +181,7 @@ IP_INLINE bool ip_call_count(const struct ip_call *c, ip_counter_fn *fn, int64_t
         return false;               /* the console, a pipe, a path: no record */
     struct rep_io_counts *k = ip_call_tally(c);
     if (__builtin_expect(k == NULL, 0))
-        return ip_call_count_shared(c, fn, rc);
+        return ip_call_count_slow(c, fn, rc);
     fn(c, k, true, rc);
     ip_call_tally_done();
     return true;

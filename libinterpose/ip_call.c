@@ -70,7 +70,14 @@ void ip_call_close_end(const struct ip_call *c, const char *op, int fd, int rc)
     if (!c->observed)
         return;
     int saved = errno;
-    ip_call_count(c, close_counted, rc);
+    /* Without a tally of the file already, none is taken for it: the
+     * record is about to be done with, and claiming a slot costs a look
+     * at everything the slot holds (a server's open, read, close of a
+     * file per request would pay it every time). */
+    if (c->tally)
+        ip_call_count(c, close_counted, rc);
+    else if (ip_rec_ref_valid(c->ref))
+        close_counted(c, &c->ref.file->live, false, rc);
     /* the event outside the tally window (ip_call_count) */
     if (rc < 0 && saved != EINTR)
         ip_call_file_error(c, REP_EV_FS_ERROR_OPEN_CLOSE, op);

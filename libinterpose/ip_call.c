@@ -110,3 +110,17 @@ void ip_call_open_end(const struct ip_call *c, const char *op, int fd, const cha
 {
     ip_call_openat_end(c, op, fd, AT_FDCWD, path);
 }
+
+void ip_call_fast_missed(struct ip_tally *e, uint64_t key, int64_t rc, enum ip_fast_dir dir,
+                         const char *func)
+{
+    /* what ip_call_begin would have made of the call: observed, on key's
+     * record, with e its tally when it began, not timed */
+    struct ip_call c = { .observed = true, .weight = 0, .ref = ip_rec_ref_of_key(key),
+                         .tally = e, .t0 = 0 };
+
+    if (dir == IP_FAST_READ)
+        ip_call_read_end_in(&c, rc, func);
+    else
+        ip_call_write_end_in(&c, -1, NULL, rc, func);   /* no log file: no text */
+}

@@ -362,4 +362,86 @@ void ip_call_close_end(const struct ip_call *c, const char *op, int fd, int rc);
  * and nothing else did is closed (fs.close event). */
 void ip_call_dup_end(const struct ip_call *c, int oldfd, int newfd);
 
+/* ---- the fast path of a read or a write on a file ---------------------
+ *
+ * Most calls a program makes are on a file its thread already has a tally
+ * of, not timed, and (writes) on no log file. For them a wrapper skips the
+ * general path (ip_call_begin, its struct kept across the real call), and
+ * keeps two values across the real call, not a dozen:
+ *
+ *     uint64_t key;
+ *     struct ip_tally *e = ip_call_fast_begin(fd, IP_FAST_WRITE, &key);
+ *     if (!e)
+ *         return write_general(fd, buf, n);   // not inlined: its frame
+ *     ssize_t rc = ip_real_write(fd, buf, n);
+ *     ip_call_fast_end(e, key, rc, IP_FAST_WRITE, __func__);
+ *     return rc;
+ *
+ * ip_call_fast_begin steps the tally's sampler (a call not timed counts as
+ * skipped) only when it returns the tally; NULL: nothing was done, and
+ * the general path decides everything. */
+
+enum ip_fast_dir { IP_FAST_READ, IP_FAST_WRITE };
+
+/* fd's record when it is a file the calling thread has the tally of, this
+ * call is not to be timed, and a write is on no log file; else NULL. */
+IP_INLINE struct ip_tally *ip_call_fast_begin(int fd, enum ip_fast_dir dir, uint64_t *key)
+{
+    struct ip_thread *t = ip_tls.thread;
+
+    if (__builtin_expect(!t || (unsigned)fd >= IP_FDS_MAX || !ip_observing(), 0))
+        return NULL;
+    uint64_t k = __atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE);
+    if (!ip_rec_key_names_rec(k))
+        return NULL;
+    struct ip_rec *f = ip_rec_of_key(k);
+    if (f->kind != IP_KIND_FILE ||
+        (dir == IP_FAST_WRITE && __atomic_load_n(&f->logfile, __ATOMIC_RELAXED) != IP_LOG_NO))
+        return NULL;
+    struct ip_tally *e = &t->tallies[(k >> 32) % IP_TALLIES];
+    if (e->key != k || __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED) != e->sampled_move)
+        return NULL;
+    uint32_t skipped = __atomic_load_n(&e->sampler.skipped, __ATOMIC_RELAXED);
+    if (skipped >= __atomic_load_n(&e->sampler.gap, __ATOMIC_RELAXED))
+        return NULL;                /* this one is timed */
+    __atomic_store_n(&e->sampler.skipped, skipped + 1, __ATOMIC_RELAXED);
+    /* e and k alone are kept across the real call: without these empty
+     * asm statements the compiler keeps what it computed them from too,
+     * spilled to the stack and loaded back */
+    __asm__("" : "+r"(e));
+    __asm__("" : "+r"(k));
+    *key = k;
+    return e;
+}
+
+/* A fast call that ip_call_fast_end could not count: the general
+ * epilogue (errors, a tally taken over meanwhile), out of line. func: the
+ * wrapper's, for an error event. */
+void ip_call_fast_missed(struct ip_tally *e, uint64_t key, int64_t rc, enum ip_fast_dir dir,
+                         const char *func);
+
+/* After the real call: rc bytes moved on e's file (negative: failed, or
+ * moved what the general epilogue must judge). Counted in the tally when
+ * it can be added to now (not inside another wrapper's counting, not
+ * taken over by a signal handler's call during the real one), else by
+ * ip_call_fast_missed. errno is the real call's. */
+IP_INLINE void ip_call_fast_end(struct ip_tally *e, uint64_t key, int64_t rc,
+                                enum ip_fast_dir dir, const char *func)
+{
+    if (__builtin_expect(rc >= 0 && !ip_tls.tallying, 1)) {
+        ip_tls.tallying = true;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        if (__builtin_expect(e->key == key, 1)) {
+            struct rep_io_counts *k = &e->counts;
+            ip_tally_add(dir == IP_FAST_READ ? &k->read_ops : &k->write_ops, 1);
+            ip_tally_add(dir == IP_FAST_READ ? &k->read_bytes : &k->write_bytes,
+                         (uint64_t)rc);
+            ip_call_tally_done();
+            return;
+        }
+        ip_call_tally_done();
+    }
+    ip_call_fast_missed(e, key, rc, dir, func);
+}
+
 #endif

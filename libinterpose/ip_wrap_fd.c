@@ -181,33 +181,71 @@ int ip_wrap_dup3(int fd, int fd2, int flags)
 WRAP_FCNTL(fcntl)
 WRAP_FCNTL(fcntl64)
 
-ssize_t ip_wrap_read(int fd, void *buf, size_t n)
+/* read, __read_chk and write: the fast path (ip_call.h) in the wrapper,
+ * the general one in a function of its own, not inlined, so that the
+ * wrapper's frame is only what the fast path needs. */
+#define IP_NOINLINE __attribute__((noinline))
+
+static IP_NOINLINE ssize_t read_general(int fd, void *buf, size_t n)
 {
     struct ip_call c;
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_read(fd, buf, n);
-    ip_call_read_end(&c, rc);
+    ip_call_read_end_in(&c, rc, "ip_wrap_read");
+    ip_tap_buf(&c, IP_TAP_RX, buf, rc);
+    return rc;
+}
+
+ssize_t ip_wrap_read(int fd, void *buf, size_t n)
+{
+    uint64_t key;
+    struct ip_tally *e = ip_call_fast_begin(fd, IP_FAST_READ, &key);
+    if (!e)
+        return read_general(fd, buf, n);
+    ssize_t rc = ip_real_read(fd, buf, n);
+    ip_call_fast_end(e, key, rc, IP_FAST_READ, __func__);
+    return rc;
+}
+
+static IP_NOINLINE ssize_t read_chk_general(int fd, void *buf, size_t n, size_t buflen)
+{
+    struct ip_call c;
+    ip_call_begin(&c, fd);
+    ssize_t rc = ip_real___read_chk(fd, buf, n, buflen);
+    ip_call_read_end_in(&c, rc, "ip_wrap___read_chk");
     ip_tap_buf(&c, IP_TAP_RX, buf, rc);
     return rc;
 }
 
 ssize_t ip_wrap___read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
+    uint64_t key;
+    struct ip_tally *e = ip_call_fast_begin(fd, IP_FAST_READ, &key);
+    if (!e)
+        return read_chk_general(fd, buf, n, buflen);
+    ssize_t rc = ip_real___read_chk(fd, buf, n, buflen);
+    ip_call_fast_end(e, key, rc, IP_FAST_READ, __func__);
+    return rc;
+}
+
+static IP_NOINLINE ssize_t write_general(int fd, const void *buf, size_t n)
+{
     struct ip_call c;
     ip_call_begin(&c, fd);
-    ssize_t rc = ip_real___read_chk(fd, buf, n, buflen);
-    ip_call_read_end(&c, rc);
-    ip_tap_buf(&c, IP_TAP_RX, buf, rc);
+    ssize_t rc = ip_real_write(fd, buf, n);
+    ip_call_write_end_in(&c, fd, buf, rc, "ip_wrap_write");
+    ip_tap_buf(&c, IP_TAP_TX, buf, rc);
     return rc;
 }
 
 ssize_t ip_wrap_write(int fd, const void *buf, size_t n)
 {
-    struct ip_call c;
-    ip_call_begin(&c, fd);
+    uint64_t key;
+    struct ip_tally *e = ip_call_fast_begin(fd, IP_FAST_WRITE, &key);
+    if (!e)
+        return write_general(fd, buf, n);
     ssize_t rc = ip_real_write(fd, buf, n);
-    ip_call_write_end(&c, fd, buf, rc);
-    ip_tap_buf(&c, IP_TAP_TX, buf, rc);
+    ip_call_fast_end(e, key, rc, IP_FAST_WRITE, __func__);
     return rc;
 }
 

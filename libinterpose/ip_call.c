@@ -74,7 +74,7 @@ void ip_call_close_end(const struct ip_call *c, const char *op, int fd, int rc)
      * record is about to be done with, and claiming a slot costs a look
      * at everything the slot holds (a server's open, read, close of a
      * file per request would pay it every time). */
-    if (c->tally)
+    if (ip_tally_of(ip_tls.thread, c->ref))
         ip_call_count(c, close_counted, rc);
     else if (ip_rec_ref_valid(c->ref))
         close_counted(c, &c->ref.file->live, false, rc);

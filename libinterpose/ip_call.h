@@ -29,8 +29,9 @@ struct ip_call {
     bool observed;
     uint32_t weight;                /* timed: the calls it stands for; 0: not */
     struct ip_rec_ref ref;
-    /* the thread's tally of ref's record when the call began, or NULL:
-     * found once, for both the sample and the count */
+    /* a timed file's call: the thread's tally of ref's record when the
+     * call began, or NULL; found once, for both the sample and the count
+     * (other calls find it when they count) */
     struct ip_tally *tally;
     uint64_t t0;                    /* ip_ticks(), when timed */
 };
@@ -65,15 +66,9 @@ IP_INLINE bool ip_call_start(struct ip_call *c, int fd, bool learn)
     c->tally = NULL;
     if (!c->observed)
         return false;
-    struct ip_thread *t = ip_tls.thread;
-    if (__builtin_expect(t == NULL, 0))
-        t = ip_thread_self();       /* once per thread: queue, alternate stack */
+    if (__builtin_expect(ip_tls.thread == NULL, 0))
+        ip_thread_self();           /* once per thread: queue, alternate stack */
     c->ref = fd >= 0 ? ip_rec_of_fd(fd, learn) : (struct ip_rec_ref){ NULL, 0, 0 };
-    if (c->ref.file && t) {
-        struct ip_tally *e = ip_tally_slot(t, c->ref);
-        if (__builtin_expect(e->key == ip_rec_key(c->ref), 1))
-            c->tally = e;
-    }
     return true;
 }
 
@@ -83,9 +78,11 @@ IP_INLINE bool ip_call_start(struct ip_call *c, int fd, bool learn)
  * lifetime, not its calls'. */
 IP_INLINE void ip_call_begin_in(struct ip_call *c, int fd, bool learn)
 {
-    if (ip_call_start(c, fd, learn) && c->ref.file && c->ref.file->kind == IP_KIND_FILE &&
-        (c->weight = ip_call_weight(c)) != 0)
-        c->t0 = ip_ticks();
+    if (ip_call_start(c, fd, learn) && c->ref.file && c->ref.file->kind == IP_KIND_FILE) {
+        c->tally = ip_tally_of(ip_tls.thread, c->ref);
+        if ((c->weight = ip_call_weight(c)) != 0)
+            c->t0 = ip_ticks();
+    }
 }
 
 /* Reads, writes, seeks, the socket calls: an unknown fd is learned. */
@@ -138,16 +135,22 @@ IP_INLINE void ip_count(uint64_t *counter, uint64_t n, bool own)
         ip_add(counter, n);
 }
 
-/* The calling thread's tally of the call's file, as found when the call
- * began, or NULL: none then, its slot taken over since (by a signal
- * handler's call during the real one), or inside another wrapper's
- * counting (a signal handler's call), which must not take the tally away
- * from under it. Non-NULL: ip_call_tally_done() once added. */
+/* The calling thread's tally of the call's file (as found when the call
+ * began, if it was), or NULL: it has none, its slot was taken over since
+ * (by a signal handler's call during the real one), or inside another
+ * wrapper's counting (a signal handler's call), which must not take the
+ * tally away from under it. Non-NULL: ip_call_tally_done() once added. */
 IP_INLINE struct rep_io_counts *ip_call_tally(const struct ip_call *c)
 {
     struct ip_tally *e = c->tally;
 
-    if (!e || ip_tls.tallying)
+    if (!e) {
+        struct ip_thread *t = ip_tls.thread;
+        if (!t)
+            return NULL;
+        e = ip_tally_slot(t, c->ref);
+    }
+    if (ip_tls.tallying)
         return NULL;
     ip_tls.tallying = true;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -183,71 +183,39 @@ WRAP_FCNTL(fcntl64)
 
 /* read, __read_chk and write: the fast path (ip_call.h) in the wrapper,
  * the general one in a function of its own, not inlined, so that the
- * wrapper's frame is only what the fast path needs. */
-#define IP_NOINLINE __attribute__((noinline))
+ * wrapper's frame is only what the fast path needs. `end`: the general
+ * epilogue, with c and rc. */
+#define WRAP_FAST(name, dir, params, args, end)                         \
+    static __attribute__((noinline)) ssize_t name##_general params      \
+    {                                                                   \
+        struct ip_call c;                                               \
+        ip_call_begin(&c, fd);                                          \
+        ssize_t rc = ip_real_##name args;                               \
+        end;                                                            \
+        return rc;                                                      \
+    }                                                                   \
+                                                                        \
+    ssize_t ip_wrap_##name params                                       \
+    {                                                                   \
+        uint64_t key;                                                   \
+        struct ip_tally *e = ip_call_fast_begin(fd, dir, &key);         \
+        if (!e)                                                         \
+            return name##_general args;                                 \
+        ssize_t rc = ip_real_##name args;                               \
+        ip_call_fast_end(e, key, rc, dir, __func__);                    \
+        return rc;                                                      \
+    }
 
-static IP_NOINLINE ssize_t read_general(int fd, void *buf, size_t n)
-{
-    struct ip_call c;
-    ip_call_begin(&c, fd);
-    ssize_t rc = ip_real_read(fd, buf, n);
-    ip_call_read_end_in(&c, rc, "ip_wrap_read");
-    ip_tap_buf(&c, IP_TAP_RX, buf, rc);
-    return rc;
-}
+#define READ_END(name)                                                  \
+    ip_call_read_end_in(&c, rc, "ip_wrap_" #name);                      \
+    ip_tap_buf(&c, IP_TAP_RX, buf, rc)
 
-ssize_t ip_wrap_read(int fd, void *buf, size_t n)
-{
-    uint64_t key;
-    struct ip_tally *e = ip_call_fast_begin(fd, IP_FAST_READ, &key);
-    if (!e)
-        return read_general(fd, buf, n);
-    ssize_t rc = ip_real_read(fd, buf, n);
-    ip_call_fast_end(e, key, rc, IP_FAST_READ, __func__);
-    return rc;
-}
-
-static IP_NOINLINE ssize_t read_chk_general(int fd, void *buf, size_t n, size_t buflen)
-{
-    struct ip_call c;
-    ip_call_begin(&c, fd);
-    ssize_t rc = ip_real___read_chk(fd, buf, n, buflen);
-    ip_call_read_end_in(&c, rc, "ip_wrap___read_chk");
-    ip_tap_buf(&c, IP_TAP_RX, buf, rc);
-    return rc;
-}
-
-ssize_t ip_wrap___read_chk(int fd, void *buf, size_t n, size_t buflen)
-{
-    uint64_t key;
-    struct ip_tally *e = ip_call_fast_begin(fd, IP_FAST_READ, &key);
-    if (!e)
-        return read_chk_general(fd, buf, n, buflen);
-    ssize_t rc = ip_real___read_chk(fd, buf, n, buflen);
-    ip_call_fast_end(e, key, rc, IP_FAST_READ, __func__);
-    return rc;
-}
-
-static IP_NOINLINE ssize_t write_general(int fd, const void *buf, size_t n)
-{
-    struct ip_call c;
-    ip_call_begin(&c, fd);
-    ssize_t rc = ip_real_write(fd, buf, n);
-    ip_call_write_end_in(&c, fd, buf, rc, "ip_wrap_write");
-    ip_tap_buf(&c, IP_TAP_TX, buf, rc);
-    return rc;
-}
-
-ssize_t ip_wrap_write(int fd, const void *buf, size_t n)
-{
-    uint64_t key;
-    struct ip_tally *e = ip_call_fast_begin(fd, IP_FAST_WRITE, &key);
-    if (!e)
-        return write_general(fd, buf, n);
-    ssize_t rc = ip_real_write(fd, buf, n);
-    ip_call_fast_end(e, key, rc, IP_FAST_WRITE, __func__);
-    return rc;
-}
+WRAP_FAST(read, IP_FAST_READ, (int fd, void *buf, size_t n), (fd, buf, n), READ_END(read))
+WRAP_FAST(__read_chk, IP_FAST_READ, (int fd, void *buf, size_t n, size_t buflen),
+          (fd, buf, n, buflen), READ_END(__read_chk))
+WRAP_FAST(write, IP_FAST_WRITE, (int fd, const void *buf, size_t n), (fd, buf, n),
+          ip_call_write_end_in(&c, fd, buf, rc, "ip_wrap_write");
+          ip_tap_buf(&c, IP_TAP_TX, buf, rc))
 
 #define WRAP_PREAD(name)                                                \
     ssize_t ip_wrap_##name(int fd, void *buf, size_t n, off_t off)      \

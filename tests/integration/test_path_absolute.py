@@ -8,23 +8,27 @@ import unittest
 from scopetest import PYTHON, ScopeTest, per_file_sum
 
 
+# (the path as opened, relative to the test's directory; its name)
+SHAPES = [("/n", "n"), ("//s", "s"), ("/./dot", "dot"), ("/sub/../up", "up"),
+          ("/.hidden", ".hidden"), ("/..x", "..x")]
+
+# Writes i + 1 bytes to the i-th path of its arguments.
+WRITER = """import os, sys
+for i, p in enumerate(sys.argv[1:]):
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, b'w' * (i + 1))
+    os.close(fd)
+"""
+
+
 class AbsolutePathNamesTest(ScopeTest):
     def test_absolute_paths_normalized(self):
         d = os.path.join(self.dir, "d")
         os.makedirs(os.path.join(d, "sub"))
-        body = ("import os, sys\n"
-                "d = sys.argv[1]\n"
-                "for i, p in enumerate([d + '/n', d + '//s', d + '/./dot', "
-                "d + '/sub/../up', d + '/.hidden', d + '/..x']):\n"
-                "    fd = os.open(p, os.O_WRONLY | os.O_CREAT, 0o600)\n"
-                "    os.write(fd, b'w' * (i + 1))\n"
-                "    os.close(fd)\n")
-        self.scope_run([PYTHON, "-c", body, d])
+        self.scope_run([PYTHON, "-c", WRITER] + [d + opened for opened, _ in SHAPES])
         written = per_file_sum(self.metric_lines(), "fs.write")
-        mine = {k: v for k, v in written.items() if k.startswith(d)}
-        self.assertEqual(mine, {os.path.join(d, "n"): 1, os.path.join(d, "s"): 2,
-                                os.path.join(d, "dot"): 3, os.path.join(d, "up"): 4,
-                                os.path.join(d, ".hidden"): 5, os.path.join(d, "..x"): 6})
+        expected = {os.path.join(d, name): i + 1 for i, (_, name) in enumerate(SHAPES)}
+        self.assertEqual({k: v for k, v in written.items() if k.startswith(d)}, expected)
 
 
 if __name__ == "__main__":

@@ -29,20 +29,24 @@ struct ip_call {
     bool observed;
     uint32_t weight;                /* timed: the calls it stands for; 0: not */
     struct ip_rec_ref ref;
+    /* a call on a file or socket that may be timed: the thread's tally
+     * of ref's record when the call began, or NULL; found once, for both
+     * the sample and the count (other calls find it when they count) */
+    struct ip_tally *tally;
     uint64_t t0;                    /* ip_ticks(), when timed */
 };
 
-/* Is this call on ref's file timed (ip_sample.h), and for how many calls?
+/* Is this call on c's file timed (ip_sample.h), and for how many calls?
  * With the thread's own tally of the file, its sampler, and the first call
  * after each drain that moved the tally is timed (a file used in a report
  * period has a duration in it); else the record's sampler, which other
  * threads share. */
-IP_INLINE uint32_t ip_call_weight(struct ip_rec_ref ref)
+IP_INLINE uint32_t ip_call_weight(const struct ip_call *c)
 {
-    struct ip_tally *e = ip_tally_of(ip_tls.thread, ref);
+    struct ip_tally *e = c->tally;
 
     if (!e)
-        return ip_sample_step(&ref.file->sampler, false, &ip_tls.sample_rng);
+        return ip_sample_step(&c->ref.file->sampler, false, &ip_tls.sample_rng);
     uint32_t moved = __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED);
     uint32_t weight = ip_sample_step(&e->sampler, moved != e->sampled_move,
                                      &ip_tls.sample_rng);
@@ -59,6 +63,7 @@ IP_INLINE bool ip_call_start(struct ip_call *c, int fd, bool learn)
     c->observed = ip_observing();
     c->weight = 0;
     c->t0 = 0;
+    c->tally = NULL;
     if (!c->observed)
         return false;
     if (__builtin_expect(ip_tls.thread == NULL, 0))
@@ -74,9 +79,11 @@ IP_INLINE bool ip_call_start(struct ip_call *c, int fd, bool learn)
  * lifetime. */
 IP_INLINE void ip_call_begin_in(struct ip_call *c, int fd, bool learn)
 {
-    if (ip_call_start(c, fd, learn) && c->ref.file &&
-        (c->weight = ip_call_weight(c->ref)) != 0)
-        c->t0 = ip_ticks();
+    if (ip_call_start(c, fd, learn) && c->ref.file) {
+        c->tally = ip_tally_of(ip_tls.thread, c->ref);
+        if ((c->weight = ip_call_weight(c)) != 0)
+            c->t0 = ip_ticks();
+    }
 }
 
 /* Reads, writes, seeks, the socket calls: an unknown fd is learned. */
@@ -129,27 +136,30 @@ IP_INLINE void ip_count(uint64_t *counter, uint64_t n, bool own)
         ip_add(counter, n);
 }
 
-/* The calling thread's tally of the call's file (which it has), or NULL:
- * no tally free, or inside another wrapper's counting (a signal handler's
- * call), which must not take the tally away from under it. Non-NULL:
- * ip_call_tally_done() once added. */
+/* The calling thread's tally of the call's file (as found when the call
+ * began, if it was), or NULL: it has none, its slot was taken over since
+ * (by a signal handler's call during the real one), or inside another
+ * wrapper's counting (a signal handler's call), which must not take the
+ * tally away from under it. Non-NULL: ip_call_tally_done() once added. */
 IP_INLINE struct rep_io_counts *ip_call_tally(const struct ip_call *c)
 {
-    struct ip_thread *t = ip_tls.thread;
+    struct ip_tally *e = c->tally;
 
-    if (!t || ip_tls.tallying)
+    if (!e) {
+        struct ip_thread *t = ip_tls.thread;
+        if (!t)
+            return NULL;
+        e = ip_tally_slot(t, c->ref);
+    }
+    if (ip_tls.tallying)
         return NULL;
     ip_tls.tallying = true;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    struct ip_tally *e = ip_tally_slot(t, c->ref);
-    uint64_t key = ip_rec_key(c->ref);
-    struct rep_io_counts *k = __builtin_expect(e->key == key, 1) ? &e->counts
-                                                                 : ip_tally_claim(e, key);
-    if (!k) {
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);
-        ip_tls.tallying = false;
-    }
-    return k;
+    if (__builtin_expect(e->key == ip_rec_key(c->ref), 1))
+        return &e->counts;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    ip_tls.tallying = false;
+    return NULL;
 }
 
 IP_INLINE void ip_call_tally_done(void)
@@ -162,8 +172,10 @@ IP_INLINE void ip_call_tally_done(void)
 typedef void ip_counter_fn(const struct ip_call *c, struct rep_io_counts *k, bool own,
                            int64_t rc);
 
-/* No tally: count against the record itself (out of line: rare). */
-bool ip_call_count_shared(const struct ip_call *c, ip_counter_fn *fn, int64_t rc);
+/* No tally found when the call began, or no longer its: take the tally's
+ * slot over for the file when it can be, else count against the record
+ * itself (out of line: a thread's first call on a file, or rare). */
+bool ip_call_count_slow(const struct ip_call *c, ip_counter_fn *fn, int64_t rc);
 
 /* Count the call with fn against its file: the thread's tally, else the
  * record itself. False: no file to count against. */
@@ -173,7 +185,7 @@ IP_INLINE bool ip_call_count(const struct ip_call *c, ip_counter_fn *fn, int64_t
         return false;               /* the console, a pipe, a path: no record */
     struct rep_io_counts *k = ip_call_tally(c);
     if (__builtin_expect(k == NULL, 0))
-        return ip_call_count_shared(c, fn, rc);
+        return ip_call_count_slow(c, fn, rc);
     fn(c, k, true, rc);
     ip_call_tally_done();
     return true;
@@ -371,5 +383,87 @@ void ip_call_close_end(const struct ip_call *c, const char *op, int fd, int rc);
 /* dup family: newfd now names what oldfd named; a file newfd named before
  * and nothing else did is closed (fs.close event). */
 void ip_call_dup_end(const struct ip_call *c, int oldfd, int newfd);
+
+/* ---- the fast path of a read or a write on a file ---------------------
+ *
+ * Most calls a program makes are on a file its thread already has a tally
+ * of, not timed, and (writes) on no log file. For them a wrapper skips the
+ * general path (ip_call_begin, its struct kept across the real call), and
+ * keeps two values across the real call, not a dozen:
+ *
+ *     uint64_t key;
+ *     struct ip_tally *e = ip_call_fast_begin(fd, IP_FAST_WRITE, &key);
+ *     if (!e)
+ *         return write_general(fd, buf, n);   // not inlined: its frame
+ *     ssize_t rc = ip_real_write(fd, buf, n);
+ *     ip_call_fast_end(e, key, rc, IP_FAST_WRITE, __func__);
+ *     return rc;
+ *
+ * ip_call_fast_begin steps the tally's sampler (a call not timed counts as
+ * skipped) only when it returns the tally; NULL: nothing was done, and
+ * the general path decides everything. */
+
+enum ip_fast_dir { IP_FAST_READ, IP_FAST_WRITE };
+
+/* fd's record when it is a file the calling thread has the tally of, this
+ * call is not to be timed, and a write is on no log file; else NULL. */
+IP_INLINE struct ip_tally *ip_call_fast_begin(int fd, enum ip_fast_dir dir, uint64_t *key)
+{
+    struct ip_thread *t = ip_tls.thread;
+
+    if (__builtin_expect(!t || (unsigned)fd >= IP_FDS_MAX || !ip_observing(), 0))
+        return NULL;
+    uint64_t k = __atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE);
+    if (!ip_rec_key_names_rec(k))
+        return NULL;
+    struct ip_rec *f = ip_rec_of_key(k);
+    if (f->kind != IP_KIND_FILE ||
+        (dir == IP_FAST_WRITE && __atomic_load_n(&f->logfile, __ATOMIC_RELAXED) != IP_LOG_NO))
+        return NULL;
+    struct ip_tally *e = &t->tallies[(k >> 32) % IP_TALLIES];
+    if (e->key != k || __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED) != e->sampled_move)
+        return NULL;
+    uint32_t skipped = __atomic_load_n(&e->sampler.skipped, __ATOMIC_RELAXED);
+    if (skipped >= __atomic_load_n(&e->sampler.gap, __ATOMIC_RELAXED))
+        return NULL;                /* this one is timed */
+    __atomic_store_n(&e->sampler.skipped, skipped + 1, __ATOMIC_RELAXED);
+    /* e and k alone are kept across the real call: without these empty
+     * asm statements the compiler keeps what it computed them from too,
+     * spilled to the stack and loaded back */
+    __asm__("" : "+r"(e));
+    __asm__("" : "+r"(k));
+    *key = k;
+    return e;
+}
+
+/* A fast call that ip_call_fast_end could not count: the general
+ * epilogue (errors, a tally taken over meanwhile), out of line. func: the
+ * wrapper's, for an error event. */
+void ip_call_fast_missed(struct ip_tally *e, uint64_t key, int64_t rc, enum ip_fast_dir dir,
+                         const char *func);
+
+/* After the real call: rc bytes moved on e's file (negative: failed, or
+ * moved what the general epilogue must judge). Counted in the tally when
+ * it can be added to now (not inside another wrapper's counting, not
+ * taken over by a signal handler's call during the real one), else by
+ * ip_call_fast_missed. errno is the real call's. */
+IP_INLINE void ip_call_fast_end(struct ip_tally *e, uint64_t key, int64_t rc,
+                                enum ip_fast_dir dir, const char *func)
+{
+    if (__builtin_expect(rc >= 0 && !ip_tls.tallying, 1)) {
+        ip_tls.tallying = true;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        if (__builtin_expect(e->key == key, 1)) {
+            struct rep_io_counts *k = &e->counts;
+            ip_tally_add(dir == IP_FAST_READ ? &k->read_ops : &k->write_ops, 1);
+            ip_tally_add(dir == IP_FAST_READ ? &k->read_bytes : &k->write_bytes,
+                         (uint64_t)rc);
+            ip_call_tally_done();
+            return;
+        }
+        ip_call_tally_done();
+    }
+    ip_call_fast_missed(e, key, rc, dir, func);
+}
 
 #endif

@@ -138,7 +138,7 @@ bool ip_macros_settle_slow(FILE *f)
         return false;
     if (!f) {
         marks_all(true);
-        return false;
+        return true;                /* every mark is set again after the call */
     }
     int saved = errno;
     flockfile(f);
@@ -157,8 +157,7 @@ bool ip_macros_settle_slow(FILE *f)
 void ip_macros_mark_slow(FILE *f, bool held)
 {
     if (!f) {
-        if (__atomic_load_n(&ip_macros_used, __ATOMIC_RELAXED) && ip_observing())
-            marks_all(false);
+        marks_all(false);
         return;
     }
     struct mark *m = mark_find(f);

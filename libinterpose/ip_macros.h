@@ -36,36 +36,61 @@ void ip_macros_note_patched(const char *name);
 bool ip_macros_settle_slow(FILE *f);
 void ip_macros_mark_slow(FILE *f, bool held);
 
+/* Is any object using the macros (the one load every stdio call pays
+ * when none is)? */
+static inline bool ip_macros_on(void)
+{
+    return __builtin_expect(__atomic_load_n(&ip_macros_used, __ATOMIC_RELAXED), 0);
+}
+
 /* Before a stdio call on f (NULL: every stream, fflush(NULL)): count
  * what the macros moved on f since its mark. True: f's lock is held, for
- * ip_macros_mark to let go. */
+ * ip_macros_mark to let go (for NULL: every mark is to be set again). */
 static inline bool ip_macros_settle(FILE *f)
 {
-    if (__builtin_expect(__atomic_load_n(&ip_macros_used, __ATOMIC_RELAXED), 0))
-        return ip_macros_settle_slow(f);
-    return false;
+    return ip_macros_on() && ip_macros_settle_slow(f);
 }
 
 /* After it: f's mark is where its pointers are now. */
 static inline void ip_macros_mark(FILE *f, bool held)
 {
-    if (__builtin_expect(held || !f, 0))
+    if (__builtin_expect(held, 0))
         ip_macros_mark_slow(f, held);
 }
 
-/* The real call of a stdio function on stream f, between the two. */
+/* The real call of a stdio function on stream f, between the two; in a
+ * process that does not use the macros, the call alone, after one load
+ * (the settle and mark, and what they keep across the call, are the
+ * cold branch). */
 #define IP_STREAM_CALL(f, call)                                         \
     ({                                                                  \
-        bool held_ = ip_macros_settle(f);                               \
-        __typeof__(call) rc_ = (call);                                  \
-        ip_macros_mark(f, held_);                                       \
+        __typeof__(call) rc_;                                           \
+        if (ip_macros_on()) {                                           \
+            bool held_ = ip_macros_settle_slow(f);                      \
+            rc_ = (call);                                               \
+            ip_macros_mark(f, held_);                                   \
+        } else {                                                        \
+            rc_ = (call);                                               \
+        }                                                               \
         rc_;                                                            \
     })
 
 /* fileno(), which sets errno on streams without an fd (fmemopen): the
- * program's is put back. Not the FILE's own _fileno field: open_memstream
- * leaves it as the heap had it, and only fileno() knows (from glibc's
- * private flags) whether it means anything. */
+ * program's is put back. Not the FILE's own _fileno field alone:
+ * open_memstream leaves it as the heap had it, and only glibc's private
+ * flags say whether it means anything. On glibc, what fileno() does,
+ * inline and without touching errno: the fd of a stream that is a file
+ * (_IO_IS_FILEBUF, a flag of glibc's ABI since libio began: programs
+ * built against the old headers test it), else -1. */
+#ifdef __GLIBC__
+#define IP_GLIBC_IO_IS_FILEBUF 0x2000
+static inline int ip_stream_fd(FILE *f)
+{
+    if (!f || !(f->_flags & IP_GLIBC_IO_IS_FILEBUF) || f->_fileno < 0)
+        return -1;
+    return f->_fileno;
+}
+#else
 static inline int ip_stream_fd(FILE *f)
 {
     int saved = errno;
@@ -73,6 +98,7 @@ static inline int ip_stream_fd(FILE *f)
     errno = saved;
     return fd;
 }
+#endif
 
 /* f is about to be closed (held: what ip_macros_settle said): its slot
  * is free, its lock let go. */

@@ -181,35 +181,41 @@ int ip_wrap_dup3(int fd, int fd2, int flags)
 WRAP_FCNTL(fcntl)
 WRAP_FCNTL(fcntl64)
 
-ssize_t ip_wrap_read(int fd, void *buf, size_t n)
-{
-    struct ip_call c;
-    ip_call_begin(&c, fd);
-    ssize_t rc = ip_real_read(fd, buf, n);
-    ip_call_read_end(&c, rc);
-    ip_tap_buf(&c, IP_TAP_RX, buf, rc);
-    return rc;
-}
+/* read, __read_chk and write: the fast path (ip_call.h) in the wrapper,
+ * the general one in a function of its own, not inlined, so that the
+ * wrapper's frame is only what the fast path needs. `end`: the general
+ * epilogue, with c and rc. */
+#define WRAP_FAST(name, dir, params, args, end)                         \
+    static __attribute__((noinline)) ssize_t name##_general params      \
+    {                                                                   \
+        struct ip_call c;                                               \
+        ip_call_begin(&c, fd);                                          \
+        ssize_t rc = ip_real_##name args;                               \
+        end;                                                            \
+        return rc;                                                      \
+    }                                                                   \
+                                                                        \
+    ssize_t ip_wrap_##name params                                       \
+    {                                                                   \
+        uint64_t key;                                                   \
+        struct ip_tally *e = ip_call_fast_begin(fd, dir, &key);         \
+        if (!e)                                                         \
+            return name##_general args;                                 \
+        ssize_t rc = ip_real_##name args;                               \
+        ip_call_fast_end(e, key, rc, dir, __func__);                    \
+        return rc;                                                      \
+    }
 
-ssize_t ip_wrap___read_chk(int fd, void *buf, size_t n, size_t buflen)
-{
-    struct ip_call c;
-    ip_call_begin(&c, fd);
-    ssize_t rc = ip_real___read_chk(fd, buf, n, buflen);
-    ip_call_read_end(&c, rc);
-    ip_tap_buf(&c, IP_TAP_RX, buf, rc);
-    return rc;
-}
+#define READ_END(name)                                                  \
+    ip_call_read_end_in(&c, rc, "ip_wrap_" #name);                      \
+    ip_tap_buf(&c, IP_TAP_RX, buf, rc)
 
-ssize_t ip_wrap_write(int fd, const void *buf, size_t n)
-{
-    struct ip_call c;
-    ip_call_begin(&c, fd);
-    ssize_t rc = ip_real_write(fd, buf, n);
-    ip_call_write_end(&c, fd, buf, rc);
-    ip_tap_buf(&c, IP_TAP_TX, buf, rc);
-    return rc;
-}
+WRAP_FAST(read, IP_FAST_READ, (int fd, void *buf, size_t n), (fd, buf, n), READ_END(read))
+WRAP_FAST(__read_chk, IP_FAST_READ, (int fd, void *buf, size_t n, size_t buflen),
+          (fd, buf, n, buflen), READ_END(__read_chk))
+WRAP_FAST(write, IP_FAST_WRITE, (int fd, const void *buf, size_t n), (fd, buf, n),
+          ip_call_write_end_in(&c, fd, buf, rc, "ip_wrap_write");
+          ip_tap_buf(&c, IP_TAP_TX, buf, rc))
 
 #define WRAP_PREAD(name)                                                \
     ssize_t ip_wrap_##name(int fd, void *buf, size_t n, off_t off)      \

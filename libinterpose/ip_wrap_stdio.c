@@ -123,14 +123,30 @@ size_t ip_wrap___fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE
     return rc;
 }
 
+/* The fast path (ip_call.h) in the wrapper, the general one in a function
+ * of its own, not inlined, so that the wrapper's frame is only what the
+ * fast path needs. */
 #define WRAP_FWRITE(name)                                               \
-    size_t ip_wrap_##name(const void *buf, size_t size, size_t n, FILE *f) \
+    static __attribute__((noinline)) size_t name##_general(             \
+        const void *buf, size_t size, size_t n, FILE *f, int fd)        \
     {                                                                   \
         struct ip_call c;                                               \
-        int fd = ip_stream_fd(f);                                          \
         ip_call_begin(&c, fd);                                          \
-        size_t rc = IP_STREAM_CALL(f, ip_real_##name(buf, size, n, f));                 \
-        ip_call_write_end(&c, fd, buf, items_result(rc, size, n, f));   \
+        size_t rc = IP_STREAM_CALL(f, ip_real_##name(buf, size, n, f)); \
+        ip_call_write_end_in(&c, fd, buf, items_result(rc, size, n, f), \
+                             "ip_wrap_" #name);                         \
+        return rc;                                                      \
+    }                                                                   \
+                                                                        \
+    size_t ip_wrap_##name(const void *buf, size_t size, size_t n, FILE *f) \
+    {                                                                   \
+        int fd = ip_stream_fd(f);                                       \
+        uint64_t key;                                                   \
+        struct ip_tally *e = ip_call_fast_begin(fd, IP_FAST_WRITE, &key); \
+        if (!e)                                                         \
+            return name##_general(buf, size, n, f, fd);                 \
+        size_t rc = IP_STREAM_CALL(f, ip_real_##name(buf, size, n, f)); \
+        ip_call_fast_end(e, key, items_result(rc, size, n, f), IP_FAST_WRITE, __func__); \
         return rc;                                                      \
     }
 

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import tempfile
 
-from common import Unavailable, progress, plain_env, Row, Section
+from common import Unavailable, progress, plain_env, preload_env, Row, Section
 
 
 def callgrind_instructions(settings, workload, iterations, env, options=()):
@@ -81,7 +81,10 @@ def instructions_section(settings, scope):
                              "ratio: scoped / plain",
                              "plain + idle thread: glibc takes its multi-threaded "
                              "path (cancellation points) once any thread was "
-                             "created; the rest is libscope's wrapper"])
+                             "created; the rest is libscope's wrapper",
+                             "call-through floor: bench/floor.c preloaded (a wrapper "
+                             "that only calls and returns, and a sleeping thread); "
+                             "beyond the floor: scoped - floor, libscope's own work"])
     n = settings.callgrind_iterations
     for tool, count, missing in instruction_counters(settings):
         if missing:
@@ -96,6 +99,7 @@ def instructions_section(settings, scope):
                 plain = per_call(count, workload, iterations, plain_env())
                 threaded = per_call(count, workload, iterations, plain_env(),
                                     ("--idle-thread", "own"))
+                floor = per_call(count, workload, iterations, preload_env(settings.floor))
                 scoped = per_call(count, workload, iterations, scope.full_env())
             except Unavailable as e:
                 section.add(Row(name, "added per call", na=str(e)))
@@ -103,7 +107,10 @@ def instructions_section(settings, scope):
             section.add(Row(name, "plain", [plain], "instr"))
             section.add(Row(name, "plain + idle thread", [threaded], "instr")
                         ).ratio = threaded / plain
+            section.add(Row(name, "call-through floor", [floor], "instr")).ratio = floor / plain
             section.add(Row(name, "scoped", [scoped], "instr")).ratio = scoped / plain
+            section.add(Row(name, "scoped / floor", [scoped], "instr")).ratio = scoped / floor
+            section.add(Row(name, "beyond the floor", [scoped - floor], "instr"))
             section.add(Row(name, "added per call", [scoped - plain], "instr"))
             section.add(Row(name, "added by the wrapper", [scoped - threaded], "instr"))
             scope.forget_output()

@@ -329,12 +329,20 @@ static long call_with_list(void *fn, long *a, int at, ...)
 
 /* ---- counts before and after (conform_counts.c says what they should be) ---- */
 
+/* The sampled durations are not compared. */
+static void sampled_clear(struct rep_io_counts *c)
+{
+    c->duration_ops = c->duration_ns = 0;
+    c->read_timed_ops = c->read_timed_ns = 0;
+    c->write_timed_ops = c->write_timed_ns = 0;
+}
+
 static void counts_of(struct ip_rec_ref ref, struct rep_io_counts *out)
 {
     memset(out, 0, sizeof *out);
     if (ref.file)
         ip_tally_totals(ref, out);
-    out->duration_ops = out->duration_ns = 0;      /* sampled: not compared */
+    sampled_clear(out);
 }
 
 static void snap_take(struct snap *s)
@@ -344,7 +352,7 @@ static void snap_take(struct snap *s)
     counts_of(ref_one, &s->one);
     s->orphan = ip_files_orphan;
     s->net_orphan = ip_net_orphan;
-    s->orphan.duration_ops = s->orphan.duration_ns = 0;
+    sampled_clear(&s->orphan);
     s->dns = ip_dns.requests;
     for (size_t i = 0; i < WATCHED; i++)
         s->key[i] = ip_fd_map[watched[i]];

@@ -33,7 +33,7 @@ void rep_io_counts_timed(const struct rep_io_counts *c, bool socket, enum rep_op
     default: break;
     }
     /* a socket's duration_* are its lifetimes; a file's hold its reads and
-     * writes too (a race in a sampler may leave them a little apart) */
+     * writes too (a tally read between a call's two adds sees one first) */
     *ops = socket ? c->duration_ops : c->duration_ops > rw_ops ? c->duration_ops - rw_ops : 0;
     *ns = socket ? c->duration_ns : c->duration_ns > rw_ns ? c->duration_ns - rw_ns : 0;
     if (*ops == 0)

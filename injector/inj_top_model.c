@@ -13,7 +13,7 @@
 
 /* What a metric line adds to its period. */
 enum field { F_READ, F_WRITE, F_RX, F_TX, F_ERR, F_REQ, F_FS_LAT, F_FS_DIST, F_NET_LAT,
-             F_NET_DIST, F_HTTP_LAT, F_CPU, F_CPU_PERC };
+             F_NET_DIST, F_HTTP_LAT, F_HTTP_DIST, F_CPU, F_CPU_PERC };
 
 /* The metrics read, one row each (AppScope's names); others are ignored. */
 static const struct {
@@ -33,6 +33,8 @@ static const struct {
     {"scope.net.duration", F_NET_DIST},
     {"http.duration.server", F_HTTP_LAT},
     {"http.duration.client", F_HTTP_LAT},
+    {"scope.http.duration.server", F_HTTP_DIST},
+    {"scope.http.duration.client", F_HTTP_DIST},
     {"proc.cpu", F_CPU},
     {"proc.cpu_perc", F_CPU_PERC},
 };
@@ -261,6 +263,27 @@ static int item_add(struct inj_top_period *p, enum field f, json_t *body, double
         n = whole_field(body, "numops");
         it->in += n > 0 ? (double)n : 1;
         lat_add(it, body, v);
+        if (it->dist_total > 0)         /* the distributions' mean is exact */
+            it->lat.mean = it->dist_ms / it->dist_total;
+        return 0;
+    case F_HTTP_DIST:
+        /* one line per status: the most frequent status's quantiles, the
+         * mean of all (exact, where http.duration.*'s is whole ms) */
+        n = whole_field(body, "calls");
+        if (!target || n <= 0)
+            return 0;
+        if (!(it = item_get(p, INJ_TOP_TARGET, target)))
+            return -1;
+        if ((double)n > it->dist_calls) {
+            it->dist_calls = (double)n;
+            dist_add(it, body);
+        }
+        json_t *mean = json_object_get(body, "mean");
+        if (json_is_number(mean) && json_number_value(mean) >= 0 && line_unit_ms(body) > 0) {
+            it->dist_total += (double)n;
+            it->dist_ms += json_number_value(mean) * line_unit_ms(body) * (double)n;
+            it->lat.mean = it->dist_ms / it->dist_total;
+        }
         return 0;
     default:
         return 0;

@@ -34,6 +34,7 @@ enum inj_top_kind {
     INJ_TOP_PORT,               /* net.duration by port: lat only */
     INJ_TOP_STATUS,             /* http.req by status code: in requests */
     INJ_TOP_TARGET,             /* http.duration.* by target: lat, in calls */
+                                /* (quantiles: scope.http.duration.*) */
     INJ_TOP_KINDS
 };
 
@@ -46,6 +47,10 @@ struct inj_top_item {
      * and sends) apart, from scope's distributions by op */
     struct inj_top_lat in_lat, out_lat;
     double timed;               /* the calls lat.mean is the mean of */
+    /* targets: the calls of the distribution (of one status) whose
+     * quantiles lat has, the target's most frequent; and the calls and
+     * time (ms) of all of them, for lat.mean */
+    double dist_calls, dist_total, dist_ms;
 };
 
 struct inj_top_items {

@@ -35,6 +35,12 @@ void rep_hist_add(struct rep_hist *h, uint64_t value, uint64_t weight)
     h->weight[rep_hist_bucket(value)] += weight;
     h->total += weight;
     h->samples++;
+    h->sum += (double)value * (double)weight;
+}
+
+double rep_hist_mean(const struct rep_hist *h)
+{
+    return h->total ? h->sum / (double)h->total : 0;
 }
 
 uint64_t rep_hist_quantile(const struct rep_hist *h, double q)

@@ -26,6 +26,7 @@ struct rep_hist {
     uint64_t total;             /* the weights */
     uint64_t samples;           /* the values added */
     uint64_t min, max;          /* valid when samples */
+    double sum;                 /* of value x weight: the mean, exactly */
 };
 
 /* Add one value (ns) that stands for `weight` (>= 1) calls. */
@@ -34,6 +35,9 @@ void rep_hist_add(struct rep_hist *h, uint64_t value, uint64_t weight);
 /* The value below which a fraction q (0 < q <= 1) of the weight lies, as
  * above; 0 when the distribution is empty. */
 uint64_t rep_hist_quantile(const struct rep_hist *h, double q);
+
+/* The mean of the weight's values (ns); 0 when empty. */
+double rep_hist_mean(const struct rep_hist *h);
 
 /* Bucket of a value, and the middle of a bucket (exposed for tests). */
 unsigned rep_hist_bucket(uint64_t value);

@@ -1,6 +1,9 @@
 /* rep_http_metrics.c: the http.* metrics, summed per period by side,
- * target and status (and method from verbosity 5), one row each. */
+ * target and status (and method from verbosity 5), one row each; and the
+ * durations of those requests as distributions (scope.http.duration.*,
+ * every request a value: rep_latency.c). */
 #include "rep_internal.h"
+#include "rep_hist.h"
 #include "rep_http.h"
 
 #include <stdio.h>
@@ -18,6 +21,7 @@ struct entry {
     char method[24], target[512];
     uint64_t count, duration_ns;
     uint64_t req_ops, req_bytes, resp_ops, resp_bytes;
+    struct rep_hist durations;
 };
 
 struct rep_http_agg {
@@ -90,8 +94,10 @@ void rep_http_metrics_add(struct rep *r, const struct rep_http_msg *m)
         a->used++;
     }
     struct entry *e = *slot;
+    uint64_t ns = m->end_ns > m->start_ns ? (uint64_t)(m->end_ns - m->start_ns) : 0;
     e->count++;
-    e->duration_ns += m->end_ns > m->start_ns ? (uint64_t)(m->end_ns - m->start_ns) : 0;
+    e->duration_ns += ns;
+    rep_hist_add(&e->durations, ns, 1);
     if (m->req.content_length >= 0) {
         e->req_ops++;
         e->req_bytes += (uint64_t)m->req.content_length;
@@ -104,6 +110,13 @@ void rep_http_metrics_add(struct rep *r, const struct rep_http_msg *m)
 
 static void entry_emit(struct rep *r, const struct entry *e, double time)
 {
+    struct rep_field tags[4];
+    size_t ntags = 0;
+
+    if (e->method[0])
+        tags[ntags++] = (struct rep_field)REP_FIELD_STR("http_method", e->method);
+    tags[ntags++] = (struct rep_field)REP_FIELD_STR("http_target", e->target);
+    tags[ntags++] = (struct rep_field)REP_FIELD_INT("http_status_code", e->status);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         uint64_t ops = rows[i].value == V_REQ_BYTES ? e->req_ops
                      : rows[i].value == V_RESP_BYTES ? e->resp_ops : e->count;
@@ -114,12 +127,7 @@ static void entry_emit(struct rep *r, const struct entry *e, double time)
                      : rows[i].value == V_DURATION ? (double)(e->duration_ns / e->count / 1000000)
                      : rows[i].value == V_REQ_BYTES ? (double)e->req_bytes
                      : (double)e->resp_bytes;
-        struct rep_field tags[4];
-        size_t n = 0;
-        if (e->method[0])
-            tags[n++] = (struct rep_field)REP_FIELD_STR("http_method", e->method);
-        tags[n++] = (struct rep_field)REP_FIELD_STR("http_target", e->target);
-        tags[n++] = (struct rep_field)REP_FIELD_INT("http_status_code", e->status);
+        size_t n = ntags;
         if (rows[i].value != V_COUNT)
             tags[n++] = (struct rep_field)REP_FIELD_INT("numops", (long long)ops);
         struct rep_metric metric = {
@@ -128,6 +136,9 @@ static void entry_emit(struct rep *r, const struct entry *e, double time)
         };
         rep_metric_write(r, &metric, time);
     }
+    rep_latency_dist_write(r, e->server ? "scope.http.duration.server"
+                                        : "scope.http.duration.client",
+                           &e->durations, tags, ntags, true, time);
 }
 
 void rep_http_metrics_emit(struct rep *r, double time)

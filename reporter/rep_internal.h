@@ -119,6 +119,12 @@ void rep_period_emit(struct rep *r);
  * each with e's tags (ntags of them, at most 8) and its kind's. */
 void rep_latency_write(struct rep *r, const struct rep_agg_entry *e,
                        const struct rep_field *tags, size_t ntags, double time);
+/* One distribution h (empty: nothing) named name, with tags (at most 8),
+ * in the same form. */
+struct rep_hist;
+void rep_latency_dist_write(struct rep *r, const char *name, const struct rep_hist *h,
+                            const struct rep_field *tags, size_t ntags, bool summary,
+                            double time);
 
 /* rep_events.c */
 /* One event line onto the event batch (counted when it does not fit). */

@@ -7,8 +7,8 @@
  * other (opens, closes, seeks); a socket's recv, send and connection
  * (its lifetime, what AppScope's net.duration is a mean of).
  *   NDJSON  scope.fs.duration / scope.net.duration, a histogram whose
- *           _value is the p50 and whose p50, p90, p99 and max fields are
- *           microseconds; samples: the values it was made of; calls: the
+ *           _value is the p50 and whose p50, p90, p99, max and mean fields
+ *           are microseconds (the mean exact, of the values); samples: the values it was made of; calls: the
  *           calls they stand for. The entry's tags come first (a file's
  *           file; a socket's addresses and class, as on net.rx), then op.
  *           Schema: tests/tools/scope-schemas.
@@ -17,6 +17,9 @@
  *           max), each with the sample rate that makes the daemon count
  *           the calls. Its median, upper_90, upper_99 and upper are then
  *           the distribution's within the bucket error and one step.
+ * rep_latency_dist_write writes any other distribution the same way (the
+ * HTTP durations, every request a value: scope.http.duration.server and
+ * .client, tagged as http.req).
  * A value is one sampled call when the reporter looked at the thread's
  * tally of the file or socket after each sample (it looks every drain, 10 ms: a
  * thread timing fewer than about 100 calls of one file a second); calls
@@ -69,6 +72,7 @@ static void ndjson_write(struct rep *r, struct dist *d, double time)
     tags[n++] = (struct rep_field)REP_FIELD_DBL("p90", us_of(rep_hist_quantile(h, 0.9)));
     tags[n++] = (struct rep_field)REP_FIELD_DBL("p99", us_of(rep_hist_quantile(h, 0.99)));
     tags[n++] = (struct rep_field)REP_FIELD_DBL("max", us_of(h->max));
+    tags[n++] = (struct rep_field)REP_FIELD_DBL("mean", rep_hist_mean(h) / 1000.0);
     tags[n++] = (struct rep_field)REP_FIELD_INT("samples", (long long)h->samples);
     tags[n++] = (struct rep_field)REP_FIELD_INT("calls", (long long)h->total);
     struct rep_metric m = {
@@ -103,6 +107,14 @@ static void statsd_write(struct rep *r, struct dist *d, double time)
     }
 }
 
+static void dist_write(struct rep *r, struct dist *d, double time)
+{
+    if (r->cfg.metric_format == REP_FORMAT_NDJSON)
+        ndjson_write(r, d, time);
+    else
+        statsd_write(r, d, time);
+}
+
 void rep_latency_write(struct rep *r, const struct rep_agg_entry *e,
                        const struct rep_field *tags, size_t ntags, double time)
 {
@@ -117,9 +129,19 @@ void rep_latency_write(struct rep *r, const struct rep_agg_entry *e,
         memcpy(d.tags, tags, ntags * sizeof tags[0]);
         d.tags[ntags] = (struct rep_field)REP_FIELD_STR("op", op_names[e->kind][op]);
         d.ntags = ntags + 1;
-        if (r->cfg.metric_format == REP_FORMAT_NDJSON)
-            ndjson_write(r, &d, time);
-        else
-            statsd_write(r, &d, time);
+        dist_write(r, &d, time);
     }
+}
+
+void rep_latency_dist_write(struct rep *r, const char *name, const struct rep_hist *h,
+                            const struct rep_field *tags, size_t ntags, bool summary,
+                            double time)
+{
+    struct dist d = { .h = h, .name = name, .summary = summary };
+
+    if (h->total == 0)
+        return;
+    d.ntags = ntags > 8 ? 8 : ntags;
+    memcpy(d.tags, tags, d.ntags * sizeof tags[0]);
+    dist_write(r, &d, time);
 }

@@ -79,6 +79,17 @@ class BothSidesTest(ScopeTest):
         self.assertEqual(by_status(m), total)
         self.assertEqual(sum(by_status(m, "http.duration.server", "numops").values()), len(made))
         self.assertEqual(sum(by_status(m, "http.duration.client", "numops").values()), len(made))
+        # the same requests as distributions, one per side, target and status
+        for side in ("server", "client"):
+            dists = metrics_named(m, f"scope.http.duration.{side}")
+            self.assertEqual(sum(d["calls"] for d in dists), len(made), side)
+            for d in dists:
+                self.assertTrue(d["p50"] <= d["p90"] <= d["p99"] <= d["max"], d)
+                # the slowest request, as its event says it (ms, whole)
+                slowest = max(r[f"http_{side}_duration"]
+                              for r in got[(side, d["http_target"], d["http_status_code"])]
+                              if r["http_method"] == d["http_method"])
+                self.assertLessEqual(abs(d["max"] / 1000 - slowest), 1, (d, slowest))
         self.assertEqual(sum(by_status(m, "http.req.content_length").values()),
                          2 * (321 + 50 + 7))
         reqs = events_of(e, "http.req")

@@ -309,6 +309,14 @@ class Screen(TopCase):
         self.assertRegex(s, r"(?m)^HTTP TARGET +REQ/s ")
         self.assertRegex(s, r"(?m)^/k\.html +\d+ ")
         self.assertRegex(s, r"(?m)^/missing\.html +\d+ ")
+        # every latency column of a target has a figure: the mean from
+        # http.duration.*, the quantiles from scope.http.duration.*
+        heads = re.search(r"(?m)^HTTP TARGET +REQ/s +(.*)$", s).group(1).split()
+        row = re.search(r"(?m)^/k\.html +(.*)$", s).group(1).split()
+        self.assertEqual(len(row), 2 + len(heads), s)     # REQ/s, "-", then heads
+        self.assertIn("P99", heads, s)
+        self.assertNotIn("-", row[2:], s)
+        self.assertNotEqual(row[2 + heads.index("MEAN")], "0.0us", s)
         self.keys("q")
         self.assert_restored(0)
 

@@ -184,6 +184,39 @@ START_TEST(first_period_length)
 }
 END_TEST
 
+/* A target's quantiles come from scope.http.duration.* (microseconds),
+ * one line per status: the most frequent status's, whatever the order. */
+START_TEST(http_distributions)
+{
+    struct inj_top_metrics m = {0};
+    const struct inj_top_item *it;
+
+    feed(&m, "http.duration.server", "timer", 3, 10.0,
+         "\"unit\":\"millisecond\",\"http_target\":\"/x\",\"http_status_code\":404,"
+         "\"numops\":2");
+    feed(&m, "scope.http.duration.server", "histogram", 900, 10.0,
+         "\"unit\":\"microsecond\",\"http_target\":\"/x\",\"http_status_code\":404,"
+         "\"p50\":900,\"p90\":1000,\"p99\":1100,\"max\":1200,\"mean\":1000,\"samples\":2,"
+         "\"calls\":2");
+    feed(&m, "scope.http.duration.server", "histogram", 200, 10.0,
+         "\"unit\":\"microsecond\",\"http_target\":\"/x\",\"http_status_code\":200,"
+         "\"p50\":200,\"p90\":300,\"p99\":700,\"max\":800,\"mean\":250,\"samples\":30,"
+         "\"calls\":30");
+    feed(&m, "scope.http.duration.client", "histogram", 5000, 10.0,
+         "\"unit\":\"microsecond\",\"http_target\":\"/x\",\"http_status_code\":500,"
+         "\"p50\":5000,\"p99\":5000,\"mean\":6000,\"samples\":1,\"calls\":1");
+    it = item(inj_top_metrics_of(&m, 42), INJ_TOP_TARGET, "/x");
+    ck_assert_ptr_nonnull(it);
+    ck_assert_double_eq_tol(it->lat.p50, 0.2, 1e-9);
+    ck_assert_double_eq_tol(it->lat.p99, 0.7, 1e-9);
+    ck_assert_double_eq_tol(it->lat.max, 0.8, 1e-9);
+    /* the mean of all three distributions, exact (whole ms in http.duration.*) */
+    ck_assert_double_eq_tol(it->lat.mean, (2 * 1.0 + 30 * 0.25 + 1 * 6.0) / 33, 1e-9);
+    ck_assert_double_eq_tol(it->in, 2, 1e-9);       /* requests: from the mean line */
+    inj_top_metrics_free(&m);
+}
+END_TEST
+
 /* Durations in ms whatever the unit: means from AppScope's lines (averaged
  * by their calls), percentiles from scope's distributions or any line
  * that has them; a peer's from its port's, local (server) or remote. */
@@ -479,6 +512,7 @@ static Suite *top_suite(void)
     tcase_add_test(model, tail_of_a_growing_file);
     tcase_add_test(model, first_period_length);
     tcase_add_test(model, durations);
+    tcase_add_test(model, http_distributions);
     tcase_add_test(model, stat_line);
     tcase_add_test(model, sort_and_filter);
     tcase_add_checked_fixture(view, frame_setup, frame_teardown);

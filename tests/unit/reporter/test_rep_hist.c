@@ -110,6 +110,8 @@ START_TEST(weights_count)
     assert_within_error(rep_hist_quantile(h, 0.99), 50000000);
     ck_assert_uint_eq(h->samples, 2);
     ck_assert_uint_eq(h->total, 100);
+    /* the mean is exact, weights counted: (98 x 100 us + 2 x 50 ms) / 100 */
+    ck_assert_double_eq_tol(rep_hist_mean(h), (98 * 100000.0 + 2 * 50000000.0) / 100, 1e-6);
     free(h);
 }
 END_TEST

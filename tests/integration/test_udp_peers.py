@@ -2,7 +2,8 @@
 each datagram is attributed to its peer, in net.tx/net.rx events and in
 the per-connection metrics (verbosity 5 and above), byte for byte as the
 program itself counted them; past the bound of peers a period, the rest is
-counted on the socket and said in a notice."""
+counted on the socket and said in a notice. The socket's net.close
+counts every datagram."""
 import json
 import socket
 import subprocess
@@ -43,6 +44,7 @@ for i, port in enumerate(ports):
         else:
             got, peer = s.recvfrom(65536)
         rx[peer[1]] = rx.get(peer[1], 0) + len(got)
+s.close()
 print(json.dumps({"tx": tx, "rx": rx}))
 """
 
@@ -105,6 +107,12 @@ class UdpPeersTest(ScopeTest):
             self.assertEqual(by_peer([x["data"] for x in got]), want[d], d)
             # one event per datagram: 1 + 2 + 3
             self.assertEqual(len(got), 6, d)
+        # the socket's close counts its datagrams, whoever they went to
+        udp = [x["data"] for x in events_of(e, "net.close")
+               if x["data"].get("net_transport") == "IP.UDP"]
+        self.assertEqual(len(udp), 1, udp)
+        self.assertEqual((udp[0]["net_bytes_sent"], udp[0]["net_bytes_recv"]),
+                         (sum(want["tx"].values()), sum(want["rx"].values())))
         # below verbosity 5 the metrics are the class's summary, exact
         m = self.metric_lines()
         tx = [b for b in metrics_named(m, "net.tx") if b.get("class") == "inet_udp"]

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 
-from scopetest import PYTHON, ScopeTest, events_of, metrics_named
+from scopetest import PYTHON, ScopeTest, events_of, example, metrics_named
 
 # Peers: plain python3 processes, not scoped, each echoing what it gets
 # back doubled, until the test ends.
@@ -83,13 +83,14 @@ class UdpPeersTest(ScopeTest):
             ports.append(int(p.stdout.readline()))
         return ports
 
-    def talk(self, verbosity):
+    def talk(self, verbosity, program=(PYTHON, "-c", TALKER)):
         ports = self.echo_peers(3)
-        p = self.scope_run([PYTHON, "-c", TALKER, *map(str, ports)], verbosity=verbosity)
+        p = self.scope_run([*program, *map(str, ports)], verbosity=verbosity)
         truth = json.loads(p.stdout)
         want = {d: {int(k): v for k, v in truth[d].items()} for d in ("tx", "rx")}
         self.assertEqual(set(want["tx"]), set(ports))
         self.assertEqual(want["rx"], {port: 2 * n for port, n in want["tx"].items()})
+        self.assertTrue(all(want["tx"].values()))
         return want
 
     def test_metrics_by_peer(self):
@@ -97,6 +98,15 @@ class UdpPeersTest(ScopeTest):
         m = self.metric_lines()
         for d in ("tx", "rx"):
             self.assertEqual(by_peer(metrics_named(m, "net." + d)), want[d], d)
+        self.assert_schema_valid(self.metrics, self.events)
+
+    def test_mmsg_by_peer(self):
+        # sendmmsg and recvmmsg: each message under its own peer
+        want = self.talk(9, (example("mmsg_peers"),))
+        m, e = self.metric_lines(), self.event_lines()
+        for d in ("tx", "rx"):
+            self.assertEqual(by_peer(metrics_named(m, "net." + d)), want[d], d)
+            self.assertEqual(by_peer([x["data"] for x in events_of(e, "net." + d)]), want[d], d)
         self.assert_schema_valid(self.metrics, self.events)
 
     def test_events_by_peer(self):

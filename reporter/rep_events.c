@@ -3,6 +3,7 @@
 #include "rep_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -122,6 +123,47 @@ static void fs_event_write(struct rep *r, const struct rep_event *ev, const char
     rep_event_line_add(r, row->sourcetype, name, t, f, n);
 }
 
+/* What a socket's datagrams moved under their peers (not on the socket:
+ * rep_net_datagram), by fd, for its net.close; kept while events are
+ * sent. lport: the socket they were counted for. */
+struct noted_bytes {
+    uint16_t lport;
+    uint64_t sent, recv;
+};
+#define NOTED_FD_MAX 65536
+static struct noted_bytes *noted;      /* reporter only */
+static size_t noted_cap;
+
+static struct noted_bytes *noted_of(int fd)
+{
+    if (fd < 0 || fd >= NOTED_FD_MAX)
+        return NULL;
+    if ((size_t)fd >= noted_cap) {
+        size_t cap = noted_cap ? noted_cap : 64;
+        while (cap <= (size_t)fd)
+            cap *= 2;
+        struct noted_bytes *grown = realloc(noted, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        memset(grown + noted_cap, 0, (cap - noted_cap) * sizeof *grown);
+        noted = grown;
+        noted_cap = cap;
+    }
+    return &noted[fd];
+}
+
+/* The socket on fd closed: what its datagrams moved under their peers. */
+static struct noted_bytes noted_take(int fd, uint16_t lport)
+{
+    struct noted_bytes none = { 0 }, *n = fd >= 0 && (size_t)fd < noted_cap ? &noted[fd] : NULL;
+
+    if (!n)
+        return none;
+    struct noted_bytes was = *n;
+    *n = none;
+    return was.lport == lport ? was : none;
+}
+
 static void net_event_write(struct rep *r, const struct rep_event *ev, const char *whole_path,
                             const struct event_row *row, const char *name, double t)
 {
@@ -145,8 +187,11 @@ static void net_event_write(struct rep *r, const struct rep_event *ev, const cha
     }
     if (is_close) {
         f[n++] = (struct rep_field)REP_FIELD_INT("duration", (long long)(h->duration_ns / 1000000));
-        f[n++] = (struct rep_field)REP_FIELD_INT("net_bytes_sent", (long long)h->write_bytes);
-        f[n++] = (struct rep_field)REP_FIELD_INT("net_bytes_recv", (long long)h->read_bytes);
+        struct noted_bytes dgrams = noted_take(h->fd, s->lport);
+        f[n++] = (struct rep_field)REP_FIELD_INT("net_bytes_sent",
+                                                 (long long)(h->write_bytes + dgrams.sent));
+        f[n++] = (struct rep_field)REP_FIELD_INT("net_bytes_recv",
+                                                 (long long)(h->read_bytes + dgrams.recv));
         f[n++] = (struct rep_field)REP_FIELD_STR("net_close_reason", "local");
     }
     rep_event_line_add(r, row->sourcetype, name, t, f, n);
@@ -181,6 +226,13 @@ static void datagram_count(struct rep *r, const struct rep_event *ev)
         c.read_bytes = ev->h.read_bytes;
     }
     rep_net_datagram(r, &ev->h.sock, &peer, &c);
+    struct noted_bytes *n = rep_events_wanted(r) ? noted_of(ev->h.fd) : NULL;
+    if (n) {
+        if (n->lport != ev->h.sock.lport)
+            *n = (struct noted_bytes){ .lport = ev->h.sock.lport };
+        n->sent += c.write_bytes;
+        n->recv += c.read_bytes;
+    }
 }
 
 /* As AppScope sends each net.tx and net.rx when its metric events are on

@@ -2,13 +2,14 @@
 each datagram is attributed to its peer, in net.tx/net.rx events and in
 the per-connection metrics (verbosity 5 and above), byte for byte as the
 program itself counted them; past the bound of peers a period, the rest is
-counted on the socket and said in a notice."""
+counted on the socket and said in a notice. The socket's net.close
+counts every datagram."""
 import json
 import socket
 import subprocess
 import sys
 
-from scopetest import PYTHON, ScopeTest, events_of, metrics_named
+from scopetest import PYTHON, ScopeTest, events_of, example, metrics_named
 
 # Peers: plain python3 processes, not scoped, each echoing what it gets
 # back doubled, until the test ends.
@@ -43,6 +44,7 @@ for i, port in enumerate(ports):
         else:
             got, peer = s.recvfrom(65536)
         rx[peer[1]] = rx.get(peer[1], 0) + len(got)
+s.close()
 print(json.dumps({"tx": tx, "rx": rx}))
 """
 
@@ -81,13 +83,14 @@ class UdpPeersTest(ScopeTest):
             ports.append(int(p.stdout.readline()))
         return ports
 
-    def talk(self, verbosity):
+    def talk(self, verbosity, program=(PYTHON, "-c", TALKER)):
         ports = self.echo_peers(3)
-        p = self.scope_run([PYTHON, "-c", TALKER, *map(str, ports)], verbosity=verbosity)
+        p = self.scope_run([*program, *map(str, ports)], verbosity=verbosity)
         truth = json.loads(p.stdout)
         want = {d: {int(k): v for k, v in truth[d].items()} for d in ("tx", "rx")}
         self.assertEqual(set(want["tx"]), set(ports))
         self.assertEqual(want["rx"], {port: 2 * n for port, n in want["tx"].items()})
+        self.assertTrue(all(want["tx"].values()))
         return want
 
     def test_metrics_by_peer(self):
@@ -95,6 +98,15 @@ class UdpPeersTest(ScopeTest):
         m = self.metric_lines()
         for d in ("tx", "rx"):
             self.assertEqual(by_peer(metrics_named(m, "net." + d)), want[d], d)
+        self.assert_schema_valid(self.metrics, self.events)
+
+    def test_mmsg_by_peer(self):
+        # sendmmsg and recvmmsg: each message under its own peer
+        want = self.talk(9, (example("mmsg_peers"),))
+        m, e = self.metric_lines(), self.event_lines()
+        for d in ("tx", "rx"):
+            self.assertEqual(by_peer(metrics_named(m, "net." + d)), want[d], d)
+            self.assertEqual(by_peer([x["data"] for x in events_of(e, "net." + d)]), want[d], d)
         self.assert_schema_valid(self.metrics, self.events)
 
     def test_events_by_peer(self):
@@ -105,6 +117,12 @@ class UdpPeersTest(ScopeTest):
             self.assertEqual(by_peer([x["data"] for x in got]), want[d], d)
             # one event per datagram: 1 + 2 + 3
             self.assertEqual(len(got), 6, d)
+        # the socket's close counts its datagrams, whoever they went to
+        udp = [x["data"] for x in events_of(e, "net.close")
+               if x["data"].get("net_transport") == "IP.UDP"]
+        self.assertEqual(len(udp), 1, udp)
+        self.assertEqual((udp[0]["net_bytes_sent"], udp[0]["net_bytes_recv"]),
+                         (sum(want["tx"].values()), sum(want["rx"].values())))
         # below verbosity 5 the metrics are the class's summary, exact
         m = self.metric_lines()
         tx = [b for b in metrics_named(m, "net.tx") if b.get("class") == "inet_udp"]

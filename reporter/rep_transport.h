@@ -44,6 +44,11 @@ struct rep_transport {
      * nothing in the program's table (not published, not checked). */
     int table_own;
     int fd_in_own_table;
+    /* fd was handed to the process by scope (scheme://fd/N): never
+     * reopened nor reconnected (no path or address of the process's
+     * reaches it), and its copy in the program's table is kept, for the
+     * children the program forks. */
+    int handed;
     uint64_t lost_bytes, lost_lines;    /* never delivered; only grow */
     char url[REP_URL_MAX];  /* as given; for messages */
     /* What the destination did not take yet, or what waits for it to come
@@ -101,5 +106,10 @@ void rep_transport_close(struct rep_transport *t);
 /* After fork, in the child: close, and forget what the parent had kept for
  * later (it is the parent's to send). */
 void rep_transport_abandon(struct rep_transport *t);
+/* After fork, in the child, before abandon: the URL its own transport
+ * opens in place of t's (into url, cap bytes). t's, but for a handed
+ * descriptor: the child's inherited copy of it (scheme://fd/M), or ""
+ * (off, logged) when the parent had lost it. */
+void rep_transport_child_url(const struct rep_transport *t, char *url, size_t cap);
 
 #endif

@@ -78,6 +78,12 @@ class ContainerAttach(AttachTest):
         super().setUp()
         self.assertTrue(os.access(WORKER, os.X_OK), f"no worker at {WORKER}")
         self.root = os.path.join(self.dir, "rootfs")
+        self.build_root()
+
+    program = "/bin/ctr_worker"     # what start_worker runs there
+
+    def build_root(self):
+        """The root filesystem the worker runs in, at self.root."""
         build_rootfs(self.root)
 
     def worker_root(self, pid):
@@ -252,7 +258,7 @@ class PodmanAttach(ContainerAttach):
     def start_worker(self, extra=()):
         name = "scope-test-" + uuid.uuid4().hex[:12]
         p = self.started(["podman", *PODMAN_GLOBAL, *PODMAN_RUN,
-                          "--name", name, *extra, self.image, "/bin/ctr_worker"],
+                          "--name", name, *extra, self.image, self.program],
                          stderr=subprocess.DEVNULL)
         self.addCleanup(subprocess.run, ["podman", *PODMAN_GLOBAL, "rm", "-f", "-t", "0", name],
                         capture_output=True, timeout=120)

@@ -424,6 +424,9 @@ bool ip_single_thread_restore(void);
  * entries and `preload` one string. `search`: path is looked up in PATH
  * as execvp does. */
 void ip_env_capture(void);
+/* At attach, once notices are reset: say that /bin/sh runs unobserved,
+ * if it does (ip_env.c). */
+void ip_env_shell_notice(void);
 /* One more "SCOPE_...=value" (a string that lives on) kept across exec. */
 void ip_env_keep(const char *entry);
 size_t ip_env_room(char *const envp[]);

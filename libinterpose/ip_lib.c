@@ -371,6 +371,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     ip_files_learn_open();
     ip_macros_reset();
     ip_unseen_reset();
+    ip_env_shell_notice();
     ip_hostpid_take(&ip_proc.cfg, &ip_proc.our_fds[3]);
     ip_proc.rep = rep_create(&ip_proc.cfg, &ip_proc.ident, &ip_source, err, sizeof err);
     if (!ip_proc.rep) {

@@ -10,10 +10,9 @@ the programs scope cannot observe being said.
     musl build: the program runs unobserved and a notice says so.
 """
 import os
-import shutil
 import unittest
 
-from scopetest import LIB, per_file_sum, read_ndjson
+from scopetest import per_file_sum, read_ndjson
 
 from test_musl import WORKER, MuslTest
 
@@ -46,11 +45,7 @@ class MuslShell(MuslTest):
 class UnobservableChild(MuslTest):
     def setUp(self):
         super().setUp()
-        lib = os.path.join(self.dir, "lib")
-        os.mkdir(lib, 0o755)
-        os.chmod(self.dir, 0o755)
-        shutil.copy2(LIB, lib)
-        self.env["SCOPE_LIB_PATH"] = os.path.join(lib, "libscope.so")
+        self.library_alone()
 
     def test_notice(self):
         cmds = os.path.join(self.dir, "commands")

@@ -198,6 +198,11 @@ int rep_transport_is_caught_up(const struct rep_transport *t)
     return t->fd >= 0 && t->pending_len == 0 && !t->mid_line;
 }
 
+int rep_transport_is_gone(const struct rep_transport *t)
+{
+    return t->handed && t->fd < 0;
+}
+
 void rep_transport_publish(struct rep_transport *t, int *slot)
 {
     t->published = slot;

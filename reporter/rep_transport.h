@@ -95,6 +95,9 @@ void rep_transport_publish(struct rep_transport *t, int *slot);
 /* Connected (or a file) with nothing kept for later, no line half sent:
  * the moment to say what was lost. */
 int rep_transport_is_caught_up(const struct rep_transport *t);
+/* A handed descriptor lost for good (rep_transport.c, handed_lost): no
+ * line will reach its destination again. */
+int rep_transport_is_gone(const struct rep_transport *t);
 /* Whole lines: write them, keep them for later, or count them lost. */
 void rep_transport_write(struct rep_transport *t, const char *buf, size_t len);
 

@@ -104,6 +104,15 @@ class HostCollector(PodmanAttach):
             return (metric_sum(lines, "fs.write", file=IO_FILE) == 3000 and
                     metric_sum(lines, "fs.read", file=IO_FILE) == 3000)
         self.wait_for(counted, 15, "exact counts over TCP")
+        # the collector goes away: the process cannot reconnect to the
+        # host's namespace; what it loses is said on the event stream
+        c.close()
+        l.close()
+        self.io(p)
+        self.wait_for(lambda: any(
+            l.get("type") == "evt" and l["body"].get("source") == "notice" and
+            "metric lines: tcp://fd/" in l["body"].get("data", "")
+            for l in read_ndjson(self.events)), 15, "a notice of the metric lines lost")
         self.detach(pid)
         self.quit(p)
 

@@ -45,14 +45,18 @@ struct attach_job {
 };
 
 /* The configuration of a handed process, its container said: its pid as
- * we name it (the host's), and the container's id when its cgroup shows
+ * we name it (the host's), the host's pid namespace when it was handed
+ * one (for its children's), and the container's id when its cgroup shows
  * one. Its crash backtraces have no session directory it could reach. */
 static char *handed_config(const struct attach_job *j, pid_t pid, const struct inj_dests *named)
 {
-    char *config = inj_config_block(&j->o->lib, named, "", j->cfg), host_pid[16];
+    char *config = inj_config_block(&j->o->lib, named, "", j->cfg), host_pid[16], pidns[16];
+    int ns = j->hand->theirs[INJ_HAND_PIDNS];
 
     snprintf(host_pid, sizeof host_pid, "%d", (int)pid);
+    snprintf(pidns, sizeof pidns, "%d", ns);
     if (config && (inj_config_append(&config, "SCOPE_HOST_PID", host_pid) < 0 ||
+                   (ns >= 0 && inj_config_append(&config, "SCOPE_HOST_PIDNS_FD", pidns) < 0) ||
                    inj_config_append(&config, "SCOPE_CONTAINER_ID", j->container) < 0)) {
         free(config);
         return NULL;
@@ -82,8 +86,12 @@ static int attach_handed(struct inj_tracee *t, struct attach_job *j)
     if (config)
         rc = inj_load_and_attach(t, j->libc, lib, config, j->loaded, &j->tm, &j->result);
     free(config);
+    char first_why[sizeof t->why];      /* what failed first is what is said */
+    memcpy(first_why, t->why, sizeof first_why);
     for (int i = 0; rc != INJ_EXITED && crc != INJ_EXITED && i < INJ_HAND_N; i++)
         crc = inj_handover_close(t, j->hand, i);
+    if (rc)
+        memcpy(t->why, first_why, sizeof first_why);
     return rc ? rc : crc;
 }
 
@@ -152,8 +160,8 @@ static int attach_run(const struct inj_attach_opts *o, const struct inj_process 
     }
     if (j->handed) {
         inj_proc_container_id(t->proc, j->container, sizeof j->container);
-        rc = inj_handover_prepare(&hand, t->proc, &maps, j->loaded ? NULL : lib, &d->to, why,
-                                  sizeof why);
+        rc = inj_handover_prepare(&hand, t->proc, &maps, j->loaded ? NULL : lib, &d->to,
+                                  o->dest_netns_target, why, sizeof why);
     }
     inj_maps_free(&maps);
     if (rc < 0)
@@ -228,6 +236,18 @@ static int attach_library(const struct inj_process *t, char *lib, size_t cap)
     return why[0] ? inj_judge_fail(t, why) : 1;
 }
 
+/* Does t get descriptors: its files are not ours, or scope connects a
+ * network destination for it (in another network namespace)? */
+static bool attach_gets_descriptors(const struct inj_attach_opts *o,
+                                    const struct inj_process *t)
+{
+    bool target = o->dest_netns_target;
+
+    return inj_handover_needed(t->proc) ||
+           (o->lib.metric_dest && inj_handover_connects(t->proc, o->lib.metric_dest, target)) ||
+           (o->lib.event_dest && inj_handover_connects(t->proc, o->lib.event_dest, target));
+}
+
 /* Attach t, holding its lock. */
 static int attach_target(const struct inj_attach_opts *o, const struct inj_config *cfg,
                          const struct inj_process *t)
@@ -235,7 +255,7 @@ static int attach_target(const struct inj_attach_opts *o, const struct inj_confi
     struct inj_attach_dests d = {0};
     struct attach_job j = {0};
     char ours[PATH_MAX], lib[PATH_MAX + 96];
-    bool handed = inj_handover_needed(t->proc);
+    bool handed = attach_gets_descriptors(o, t);
     int rc;
 
     /* A process handed our library as a descriptor needs no copy it can

@@ -24,7 +24,7 @@ void inj_usage(const char *cmd, const char *fmt, ...)
 
 /* getopt_long() values of options that have no short form. */
 enum { OPT_METRICFORMAT = 256, OPT_ID, OPT_JSON, OPT_BACKTRACE, OPT_VERBOSE, OPT_ALL,
-       OPT_NO_CHILDREN, OPT_DRYRUN, OPT_GRAPH };
+       OPT_NO_CHILDREN, OPT_DRYRUN, OPT_GRAPH, OPT_DEST_NETNS };
 
 /* Report what getopt_long() stopped at (c is '?' or ':'). A long option is
  * always the whole of argv[optind - 1]; an unknown short option may be in
@@ -92,10 +92,21 @@ int inj_cli_check_opts(const char *cmd, const struct inj_run_opts *o)
     return 0;
 }
 
+/* --dest-netns host|target into *target; -1 after a usage message. */
+static int dest_netns_parse(const char *arg, int *target)
+{
+    if (strcmp(arg, "host") != 0 && strcmp(arg, "target") != 0) {
+        inj_usage("attach", "--dest-netns must be host or target (got '%s')", arg);
+        return -1;
+    }
+    *target = strcmp(arg, "target") == 0;
+    return 0;
+}
+
 /* The options run and attach share, up to the first argument that is not
- * one; `verbose` is NULL for run, which has no --verbose. */
+ * one; `a` (attach's own: --verbose, --dest-netns) is NULL for run. */
 static enum inj_cli_result lib_opts_parse(const char *cmd, int argc, char **argv,
-                                          struct inj_run_opts *o, int *verbose)
+                                          struct inj_run_opts *o, struct inj_attach_opts *a)
 {
     static const struct option longopts[] = {
         {"metricdest", required_argument, NULL, 'm'},
@@ -107,6 +118,7 @@ static enum inj_cli_result lib_opts_parse(const char *cmd, int argc, char **argv
         {"userconfig", required_argument, NULL, 'u'},
         {"dry-run", no_argument, NULL, OPT_DRYRUN},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
+        {"dest-netns", required_argument, NULL, OPT_DEST_NETNS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -126,12 +138,16 @@ static enum inj_cli_result lib_opts_parse(const char *cmd, int argc, char **argv
         case 'u': o->config = optarg; break;
         case OPT_DRYRUN: o->dry_run = 1; break;
         case OPT_VERBOSE:
-            if (verbose) {
-                *verbose = 1;
-                break;
+        case OPT_DEST_NETNS:
+            if (!a) {
+                inj_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+                return INJ_CLI_USAGE;
             }
-            inj_usage(cmd, "unknown option '%s'", argv[optind - 1]);
-            return INJ_CLI_USAGE;
+            if (c == OPT_VERBOSE)
+                a->verbose = 1;
+            else if (dest_netns_parse(optarg, &a->dest_netns_target) < 0)
+                return INJ_CLI_USAGE;
+            break;
         case 'h': return INJ_CLI_HELP;
         default:
             inj_cli_bad_option(cmd, shortopts, c, argv);
@@ -180,7 +196,7 @@ static enum inj_cli_result target_arg(const char *cmd, int argc, char **argv,
 enum inj_cli_result inj_cli_attach(int argc, char **argv, struct inj_attach_opts *o)
 {
     memset(o, 0, sizeof *o);
-    enum inj_cli_result r = lib_opts_parse("attach", argc, argv, &o->lib, &o->verbose);
+    enum inj_cli_result r = lib_opts_parse("attach", argc, argv, &o->lib, o);
     return r == INJ_CLI_OK ? target_arg("attach", argc, argv, o) : r;
 }
 

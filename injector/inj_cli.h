@@ -48,6 +48,9 @@ struct inj_show_opts {
 struct inj_attach_opts {
     struct inj_run_opts lib;    /* the options `scope run` has too; argv unused */
     int verbose;                /* --verbose: how long the process was stopped */
+    int dest_netns_target;      /* --dest-netns target: network destinations
+                                   reached from the process's own namespace,
+                                   not the host's (scope's) */
     int all;                    /* detach --all */
     int no_children;            /* detach --no-children */
     const char *target;         /* PID or NAME; NULL with --all */

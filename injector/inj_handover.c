@@ -2,11 +2,14 @@
  * inj_handover.h). */
 #include "inj_handover.h"
 #include "inj_judge.h"
+#include "rep_url.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -15,11 +18,45 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 bool inj_handover_needed(pid_t pid)
 {
     return !inj_proc_same_mount_ns(pid) || !inj_proc_same_root(pid);
+}
+
+/* Is pid in our namespace of this type ("net", "pid")? */
+static bool same_ns(pid_t pid, const char *type)
+{
+    char path[64], self[64];
+    struct stat ours, theirs;
+
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, type);
+    snprintf(self, sizeof self, "/proc/self/ns/%s", type);
+    return stat(self, &ours) == 0 && stat(path, &theirs) == 0 &&
+           ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
+}
+
+static bool same_net_ns(pid_t pid)
+{
+    return same_ns(pid, "net");
+}
+
+bool inj_handover_connects(pid_t pid, const char *url, bool dest_target)
+{
+    struct rep_url u;
+    char err[256];
+
+    if (dest_target || rep_url_parse(url, &u, err, sizeof err) != 0 || u.handed_fd >= 0)
+        return false;
+    switch (u.kind) {
+    case REP_TRANSPORT_UDP:
+    case REP_TRANSPORT_TCP: return !same_net_ns(pid);
+    case REP_TRANSPORT_UNIX: return u.host[0] == '@' ? !same_net_ns(pid)
+                                                     : inj_handover_needed(pid);
+    default: return false;
+    }
 }
 
 /* ---- before the stop ------------------------------------------------------ */
@@ -60,13 +97,93 @@ out:
     return fd;
 }
 
+/* How long a TCP or unix collector has to accept scope's connection. */
+#define CONNECT_WAIT_MS 1000
+
+/* fd's connect to a, waited for at most CONNECT_WAIT_MS: 0, or -1 with
+ * errno. */
+static int connect_wait(int fd, const struct sockaddr *a, socklen_t alen)
+{
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    socklen_t elen = sizeof(int);
+    int err = 0;
+
+    if (connect(fd, a, alen) == 0)
+        return 0;
+    if (errno != EINPROGRESS)
+        return -1;
+    if (poll(&p, 1, CONNECT_WAIT_MS) != 1) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0 || err) {
+        errno = err ? err : errno;
+        return -1;
+    }
+    return 0;
+}
+
+/* A socket of the kind u names, connected as scope reaches it: the
+ * non-blocking descriptor the reporter takes, or -1 with errno. */
+static int socket_connected(const struct rep_url *u)
+{
+    if (u->kind == REP_TRANSPORT_UNIX) {
+        struct sockaddr_un sun = {.sun_family = AF_UNIX};
+        socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(u->host));
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        memcpy(sun.sun_path, u->host, strlen(u->host));
+        if (u->host[0] == '@')
+            sun.sun_path[0] = '\0';
+        if (fd >= 0 && connect_wait(fd, (struct sockaddr *)&sun, alen) != 0) {
+            int err = errno;
+            close(fd);
+            errno = err;
+            return -1;
+        }
+        return fd;
+    }
+    struct addrinfo hints = {.ai_socktype = u->kind == REP_TRANSPORT_UDP ? SOCK_DGRAM
+                                                                         : SOCK_STREAM};
+    struct addrinfo *list = NULL;
+    int fd = -1, rc = getaddrinfo(u->host, u->port, &hints, &list);
+    errno = rc == 0 ? 0 : EHOSTUNREACH;
+    for (struct addrinfo *a = rc == 0 ? list : NULL; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && connect_wait(fd, a->ai_addr, a->ai_addrlen) != 0) {
+            int err = errno;
+            close(fd);
+            errno = err;
+            fd = -1;
+        }
+    }
+    if (list)
+        freeaddrinfo(list);
+    return fd;
+}
+
+/* A network destination connected on scope's side, or -1 with why. */
+static int dest_connect(const char *url, char *why, size_t len)
+{
+    struct rep_url u;
+    int fd = rep_url_parse(url, &u, why, len) == 0 ? socket_connected(&u) : -1;
+
+    if (fd < 0)
+        snprintf(why, len, "cannot connect to %s from scope's network namespace (%s): a "
+                 "collector there must be listening when scope attaches; --dest-netns "
+                 "target reaches it from the process's own", url, strerror(errno));
+    return fd;
+}
+
 /* A file:///path destination, opened here as the library would open it
- * (appending, created 0600, a FIFO without reader refused at once); -2:
- * not a path (a network or std destination: the target reaches it). */
-static int dest_open(const char *url, char *why, size_t len)
+ * (appending, created 0600, a FIFO without reader refused at once), or a
+ * network one connected here (inj_handover_connects); -2: neither (a std
+ * destination, or a network one the target reaches itself). */
+static int dest_open(pid_t pid, const char *url, bool dest_target, char *why, size_t len)
 {
     const char *path = url + strlen("file://");
 
+    if (inj_handover_connects(pid, url, dest_target))
+        return dest_connect(url, why, len);
     if (strncmp(url, "file://", strlen("file://")) != 0 || path[0] != '/')
         return -2;
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
@@ -77,7 +194,8 @@ static int dest_open(const char *url, char *why, size_t len)
 }
 
 int inj_handover_prepare(struct inj_handover *h, pid_t pid, const struct inj_maps *maps,
-                         const char *lib, const struct inj_dests *to, char *why, size_t len)
+                         const char *lib, const struct inj_dests *to, bool dest_target,
+                         char *why, size_t len)
 {
     static const char *const fns[] = {"socketpair", "recvmsg", "close"};
     uintptr_t *addr[] = {&h->socketpair, &h->recvmsg, &h->close};
@@ -91,8 +209,14 @@ int inj_handover_prepare(struct inj_handover *h, pid_t pid, const struct inj_map
         }
     if (lib && (h->ours[INJ_HAND_LIB] = library_memfd(lib, why, len)) < 0)
         return -1;
-    if ((h->ours[INJ_HAND_METRICS] = dest_open(to->metric, why, len)) == -1 ||
-        (h->ours[INJ_HAND_EVENTS] = dest_open(to->event, why, len)) == -1) {
+    if (!same_ns(pid, "pid") &&
+        (h->ours[INJ_HAND_PIDNS] = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0) {
+        snprintf(why, len, "cannot open /proc/self/ns/pid: %s", strerror(errno));
+        inj_handover_free(h);
+        return -1;
+    }
+    if ((h->ours[INJ_HAND_METRICS] = dest_open(pid, to->metric, dest_target, why, len)) == -1 ||
+        (h->ours[INJ_HAND_EVENTS] = dest_open(pid, to->event, dest_target, why, len)) == -1) {
         inj_handover_free(h);
         return -1;
     }
@@ -245,16 +369,22 @@ int inj_handover_send(struct inj_tracee *t, struct inj_handover *h)
     return rc;
 }
 
+/* url's scheme with the number handed: file://fd/N, udp://fd/N... */
+static void handed_name(char *url, size_t cap, int fd)
+{
+    char *end = strstr(url, "://");
+
+    if (fd >= 0 && end)
+        snprintf(end, cap - (size_t)(end - url), "://fd/%d", fd);
+}
+
 void inj_handover_names(const struct inj_handover *h, const struct inj_dests *to, char *lib,
                         size_t cap, struct inj_dests *named)
 {
     *named = *to;
     snprintf(lib, cap, "/proc/self/fd/%d", h->theirs[INJ_HAND_LIB]);
-    if (h->theirs[INJ_HAND_METRICS] >= 0)
-        snprintf(named->metric, sizeof named->metric, "file://fd/%d",
-                 h->theirs[INJ_HAND_METRICS]);
-    if (h->theirs[INJ_HAND_EVENTS] >= 0)
-        snprintf(named->event, sizeof named->event, "file://fd/%d", h->theirs[INJ_HAND_EVENTS]);
+    handed_name(named->metric, sizeof named->metric, h->theirs[INJ_HAND_METRICS]);
+    handed_name(named->event, sizeof named->event, h->theirs[INJ_HAND_EVENTS]);
 }
 
 int inj_handover_close(struct inj_tracee *t, struct inj_handover *h, int i)

@@ -24,8 +24,8 @@
 #include <sys/types.h>
 
 /* The descriptors handed over, in this order; -1: none (already loaded; a
- * network or std destination, which is reached from the target). */
-enum { INJ_HAND_LIB, INJ_HAND_METRICS, INJ_HAND_EVENTS, INJ_HAND_N };
+ * std destination, or a network one the target reaches itself). */
+enum { INJ_HAND_LIB, INJ_HAND_METRICS, INJ_HAND_EVENTS, INJ_HAND_PIDNS, INJ_HAND_N };
 
 struct inj_handover {
     int ours[INJ_HAND_N];       /* in scope */
@@ -37,12 +37,27 @@ struct inj_handover {
  * directory? Then it gets descriptors. */
 bool inj_handover_needed(pid_t pid);
 
+/* Network destinations are reached where the operator means them: by
+ * default as scope (the host) reaches them, so that udp://127.0.0.1:8125
+ * is the host's StatsD whatever namespace the process is in; with
+ * dest_target (--dest-netns target) from the process's own namespace, as
+ * the program itself would. Does scope connect url itself, on its side,
+ * and hand the socket over: udp:// and tcp:// (and unix://@name) when pid
+ * is in another network namespace, unix:///path when its filesystem is
+ * not ours? Such a socket is never reconnected (rep_transport.h). */
+bool inj_handover_connects(pid_t pid, const char *url, bool dest_target);
+
 /* Before the stop: the libc functions the handover calls in the target
  * (maps, libc: as inj_libc_resolve had them), the library (lib; NULL when
- * it is loaded already) copied into a sealed memfd, and the file://
- * destinations of to opened on the host. 0, or -1 with why. */
+ * it is loaded already) copied into a sealed memfd, the file://
+ * destinations of to opened on the host, the network ones that
+ * inj_handover_connects says connected (a TCP collector must be listening
+ * now), and, when pid is in another pid namespace, ours (the library
+ * learns the host pid of the children it forks from it: ip_hostpid.h).
+ * 0, or -1 with why. */
 int inj_handover_prepare(struct inj_handover *h, pid_t pid, const struct inj_maps *maps,
-                         const char *lib, const struct inj_dests *to, char *why, size_t len);
+                         const char *lib, const struct inj_dests *to, bool dest_target,
+                         char *why, size_t len);
 
 /* On the stopped thread: the descriptors into the target (h->theirs). 0,
  * INJ_FAILED (t->why) or INJ_EXITED; after a failure h->theirs holds what
@@ -51,7 +66,8 @@ int inj_handover_prepare(struct inj_handover *h, pid_t pid, const struct inj_map
 int inj_handover_send(struct inj_tracee *t, struct inj_handover *h);
 
 /* What the target dlopens (/proc/self/fd/N) and the destinations it is
- * configured with (file://fd/N where handed), from h->theirs. */
+ * configured with (file://fd/N, udp://fd/N... where handed), from
+ * h->theirs. */
 void inj_handover_names(const struct inj_handover *h, const struct inj_dests *to, char *lib,
                         size_t cap, struct inj_dests *named);
 

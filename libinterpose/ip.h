@@ -377,12 +377,15 @@ uint64_t ip_events_take_nested_drops(void);
 
 /* ---- per process -------------------------------------------------------- */
 
+#define IP_OUR_FDS 4
+
 struct ip_proc {
     bool active;                /* patched and reporting */
     bool events;                /* an event destination is configured */
     pid_t pid;
-    int our_fds[3];             /* atomic: the reporter's metric and event
-                                   descriptors and the log's; the program's
+    int our_fds[IP_OUR_FDS];    /* atomic: the reporter's metric and event
+                                   descriptors, the log's and the host's pid
+                                   namespace (ip_hostpid.h); the program's
                                    close must not take them (-1: none) */
     struct rep_ident ident;
     struct rep_config cfg;
@@ -397,7 +400,7 @@ extern struct ip_proc ip_proc;
 /* Is fd one of the reporter's? (close, close_range leave those alone) */
 static inline bool ip_fd_is_ours(int fd)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < IP_OUR_FDS; i++)
         if (fd >= 0 && fd == __atomic_load_n(&ip_proc.our_fds[i], __ATOMIC_ACQUIRE))
             return true;
     return false;
@@ -425,6 +428,9 @@ bool ip_single_thread_restore(void);
  * entries and `preload` one string. `search`: path is looked up in PATH
  * as execvp does. */
 void ip_env_capture(void);
+/* At attach, once notices are reset: say that /bin/sh runs unobserved,
+ * if it does (ip_env.c). */
+void ip_env_shell_notice(void);
 /* One more "SCOPE_...=value" (a string that lives on) kept across exec. */
 void ip_env_keep(const char *entry);
 size_t ip_env_room(char *const envp[]);

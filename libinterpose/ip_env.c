@@ -6,16 +6,28 @@
  * its own build instead, or none. Only under `scope run`: an attached
  * process's children are not the operator's request. */
 #include "ip.h"
+#include "ip_unseen.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define KEPT_MAX 32
 
 static char *kept[KEPT_MAX];    /* "SCOPE_...=value", copied at load */
 static size_t nkept;
 static char *our_lib;           /* the LD_PRELOAD element that is us */
+
+/* Is the LD_PRELOAD element p (n bytes) a build of libscope, either C
+ * library's? */
+static bool element_is_scope(const char *p, size_t n)
+{
+    const char *slash = memrchr(p, '/', n);
+    const char *base = slash ? slash + 1 : p;
+
+    return (size_t)(p + n - base) >= 11 && strncmp(base, "libscope.so", 11) == 0;
+}
 
 /* The element of LD_PRELOAD (':' or ' ' separated) naming libscope. */
 static char *preload_element_ours(const char *preload)
@@ -24,25 +36,12 @@ static char *preload_element_ours(const char *preload)
 
     while (*p) {
         size_t n = strcspn(p, ": ");
-        const char *slash = memrchr(p, '/', n);
-        const char *base = slash ? slash + 1 : p;
-        if ((size_t)(p + n - base) >= 11 && strncmp(base, "libscope.so", 11) == 0)
+        if (element_is_scope(p, n))
             return strndup(p, n);
         p += n;
         p += strspn(p, ": ");
     }
     return NULL;
-}
-
-void ip_env_capture(void)
-{
-    extern char **environ;
-    const char *preload = getenv("LD_PRELOAD");
-
-    our_lib = preload ? preload_element_ours(preload) : NULL;
-    for (char **e = environ; e && *e && nkept < KEPT_MAX; e++)
-        if (strncmp(*e, "SCOPE_", 6) == 0 && (kept[nkept] = strdup(*e)))
-            nkept++;
 }
 
 void ip_env_keep(const char *entry)
@@ -68,39 +67,86 @@ size_t ip_env_room(char *const envp[])
     return n + nkept + 2;
 }
 
-/* Our build for the C library the program at path runs on: ours, the
- * other one named by scope run, or NULL when it named none. */
-static const char *library_for(const char *path, bool search)
-{
 #ifdef __GLIBC__
-    const bool ours_musl = false;
+static const bool ours_musl = false;
 #else
-    const bool ours_musl = true;
+static const bool ours_musl = true;
 #endif
-    if (ip_image_is_musl(path, search) == ours_musl)
-        return our_lib;
-    /* As captured at load: the program may have emptied its environment. */
+
+/* The other C library's build, named by scope run (as captured at load:
+ * the program may have emptied its environment), if it can be read:
+ * a program given one it cannot load would not start (exit 127). */
+static const char *library_other(void)
+{
     const char *name = ours_musl ? SCOPE_CTL_LIB_GLIBC_ENV "=" : SCOPE_CTL_LIB_MUSL_ENV "=";
+
     for (size_t k = 0; k < nkept; k++)
         if (strncmp(kept[k], name, strlen(name)) == 0 && kept[k][strlen(name)])
-            return kept[k] + strlen(name);
+            return access(kept[k] + strlen(name), R_OK) == 0 ? kept[k] + strlen(name) : NULL;
     return NULL;
 }
 
-/* "LD_PRELOAD=" lib (unless NULL), then the elements of value other than
- * ours, into buf; false when it does not fit, or holds nothing. */
+/* Our build for the C library the program at path runs on: ours, the
+ * other one, or NULL when there is none (said in a notice). */
+static const char *library_for(const char *path, bool search)
+{
+    if (ip_image_is_musl(path, search) == ours_musl)
+        return our_lib;
+    const char *other = library_other();
+    if (!other)
+        ip_unseen_add(IP_UNSEEN_OTHER_LIBC_CHILD, 1);
+    return other;
+}
+
+/* "LD_PRELOAD=" lib (unless NULL), then the elements of value that are no
+ * build of ours, into buf; false when it does not fit, or holds nothing. */
 static bool preload_build(char *buf, size_t cap, const char *lib, const char *value)
 {
     size_t n = (size_t)snprintf(buf, cap, "LD_PRELOAD=%s", lib ? lib : "");
 
     for (const char *p = value ? value : ""; *p && n < cap;) {
         size_t len = strcspn(p, ": ");
-        if (len && (len != strlen(our_lib) || strncmp(p, our_lib, len) != 0))
+        if (len && !element_is_scope(p, len))
             n += (size_t)snprintf(buf + n, cap - n, "%s%.*s", n > 11 ? ":" : "", (int)len, p);
         p += len;
         p += strspn(p, ": ");
     }
     return n < cap && n > 11;
+}
+
+/* The C library's own system(), popen() and wordexp() start /bin/sh with
+ * the process's environment, calling posix_spawn or exec inside libc where
+ * no wrapper sees it: a shell of the other C library given our build in
+ * LD_PRELOAD would not start (glibc's loader: "invalid ELF header", exit
+ * 127). So environ's LD_PRELOAD names the build for /bin/sh's C library
+ * (none when there is none: the shell then runs unobserved, said in a
+ * notice); the wrappers give every program they start its own. */
+static bool shell_unserved;     /* /bin/sh got no build of ours */
+
+static void environ_for_shell(void)
+{
+    char buf[4096];
+
+    if (!our_lib || ip_image_is_musl("/bin/sh", false) == ours_musl)
+        return;
+    const char *lib = library_other();
+    shell_unserved = !lib;
+    if (preload_build(buf, sizeof buf, lib, getenv("LD_PRELOAD")))
+        setenv("LD_PRELOAD", buf + 11, 1);
+    else
+        unsetenv("LD_PRELOAD");
+}
+
+void ip_env_capture(void)
+{
+    extern char **environ;
+    const char *preload = getenv("LD_PRELOAD");
+
+    our_lib = preload ? preload_element_ours(preload) : NULL;
+    for (char **e = environ; e && *e && nkept < KEPT_MAX; e++)
+        if (strncmp(*e, "SCOPE_", 6) == 0 && (kept[nkept] = strdup(*e)))
+            nkept++;
+    environ_for_shell();
 }
 
 char *const *ip_env_fix(char *const envp[], const char *path, bool search, char **out,
@@ -128,4 +174,10 @@ char *const *ip_env_fix(char *const envp[], const char *path, bool search, char 
             out[n++] = kept[k];
     out[n] = NULL;
     return out;
+}
+
+void ip_env_shell_notice(void)
+{
+    if (shell_unserved)
+        ip_unseen_add(IP_UNSEEN_SHELL_UNSERVED, 1);
 }

@@ -3,6 +3,7 @@
 #include "ip_dns.h"
 #include "ip_fdroom.h"
 #include "ip_hooks.h"
+#include "ip_hostpid.h"
 #include "ip_macros.h"
 #include "ip_sock.h"
 #include "ip_unseen.h"
@@ -370,6 +371,8 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     ip_files_learn_open();
     ip_macros_reset();
     ip_unseen_reset();
+    ip_env_shell_notice();
+    ip_hostpid_take(&ip_proc.cfg, &ip_proc.our_fds[3]);
     ip_proc.rep = rep_create(&ip_proc.cfg, &ip_proc.ident, &ip_source, err, sizeof err);
     if (!ip_proc.rep) {
         status_error(err);
@@ -456,6 +459,7 @@ int scope_ctl_detach(void)
     rep_log(REP_LOG_INFO, "detached: %d slots restored%s", restored,
             single ? "; glibc's single-threaded mode restored" : "");
     rep_log_close();
+    ip_hostpid_drop();
     __atomic_store_n(&scope_ctl_status.state, SCOPE_CTL_LOADED, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&ctl_lock);
     return restored;
@@ -522,7 +526,7 @@ static void fork_child(void)
         return;
     ip_proc.pid = getpid();
     ident_fill(&ip_proc.ident);         /* its own pid and _channel */
-    ip_proc.ident.host_pid = 0;         /* scope named its parent's, not its own */
+    ip_proc.ident.host_pid = ip_hostpid_self();     /* scope named its parent's */
     ip_threads_after_fork_child();
     ip_files_after_fork_child();
     ip_sock_after_fork_child();
@@ -543,7 +547,8 @@ static bool preloaded(void)
 
 __attribute__((constructor)) static void ip_load(void)
 {
-    ip_proc.our_fds[0] = ip_proc.our_fds[1] = ip_proc.our_fds[2] = -1;
+    for (int i = 0; i < IP_OUR_FDS; i++)
+        ip_proc.our_fds[i] = -1;
     rep_log_publish(&ip_proc.our_fds[2]);
     scope_ctl_status.magic = SCOPE_CTL_MAGIC;
     scope_ctl_status.version = SCOPE_CTL_VERSION;

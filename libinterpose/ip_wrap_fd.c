@@ -113,11 +113,11 @@ int ip_wrap_close(int fd)
  * that do not hold them. */
 static int close_range_sparing_ours(unsigned int first, unsigned int last, int flags)
 {
-    int ours[3];
+    int ours[IP_OUR_FDS];
 
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < IP_OUR_FDS; i++)
         ours[i] = __atomic_load_n(&ip_proc.our_fds[i], __ATOMIC_ACQUIRE);
-    return rep_close_range_sparing(first, last, flags, ours, 3, ip_real_close_range);
+    return rep_close_range_sparing(first, last, flags, ours, IP_OUR_FDS, ip_real_close_range);
 }
 
 int ip_wrap_close_range(unsigned int first, unsigned int last, int flags)

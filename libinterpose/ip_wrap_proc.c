@@ -25,8 +25,9 @@ void ip_wrap__Exit(int status)
     __builtin_unreachable();
 }
 
-/* exec: flush first; under `scope run`, keep the child observed. The
- * fixed environment lives on this stack, which exec replaces anyway. */
+/* exec: under `scope run`, keep the child observed, then flush (what the
+ * fixing found unobservable is said in that flush). The fixed environment
+ * lives on this stack, which exec replaces anyway. */
 #define ENV_FIXED(envp, fixed, path, search)                              \
     char *fixed##_out[ip_env_room(envp)];                                \
     char fixed##_preload[4096];                                          \
@@ -35,31 +36,31 @@ void ip_wrap__Exit(int status)
 
 int ip_wrap_execve(const char *path, char *const argv[], char *const envp[])
 {
-    ip_flush_before_exec();
     ENV_FIXED(envp, env, path, false);
+    ip_flush_before_exec();
     return ip_real_execve(path, argv, env);
 }
 
 int ip_wrap_execv(const char *path, char *const argv[])
 {
     extern char **environ;
-    ip_flush_before_exec();
     ENV_FIXED(environ, env, path, false);
+    ip_flush_before_exec();
     return ip_real_execve(path, argv, env);
 }
 
 int ip_wrap_execvp(const char *file, char *const argv[])
 {
     extern char **environ;
-    ip_flush_before_exec();
     ENV_FIXED(environ, env, file, true);
+    ip_flush_before_exec();
     return ip_real_execvpe(file, argv, env);
 }
 
 int ip_wrap_execvpe(const char *file, char *const argv[], char *const envp[])
 {
-    ip_flush_before_exec();
     ENV_FIXED(envp, env, file, true);
+    ip_flush_before_exec();
     return ip_real_execvpe(file, argv, env);
 }
 

@@ -328,6 +328,13 @@ static int container_read(struct rep_config *c, const char *block, char *err, si
         else
             c->host_pid = (int)n;
     }
+    if ((v = config_value(block, "SCOPE_HOST_PIDNS_FD", buf, sizeof buf)) && v[0]) {
+        long n = parse_bounded(v, 0, INT_MAX);
+        if (n < 0)
+            complain(err, errlen, "SCOPE_HOST_PIDNS_FD", v, "a descriptor number"), bad++;
+        c->host_pidns_fd = (int)n;
+        c->host_pidns_given = n >= 0;
+    }
     if ((v = config_value(block, "SCOPE_CONTAINER_ID", buf, sizeof buf)) &&
         (!plain_name(v) || copy_string(c->container_id, sizeof c->container_id, v)))
         complain(err, errlen, "SCOPE_CONTAINER_ID", "...", "a short plain name"), bad++;

@@ -48,6 +48,10 @@
  *   SCOPE_HOST_PID          set by scope attach into a container: the
  *                           process's pid as the host sees it (the
  *                           "host_pid" of its metrics and events)
+ *   SCOPE_HOST_PIDNS_FD     set by scope attach into another pid
+ *                           namespace: a descriptor of the host's, which
+ *                           gives the host_pid of the children it forks
+ *                           (ip_hostpid.h)
  *   SCOPE_CONTAINER_ID      set by scope attach: the container's id, read
  *                           from its cgroup ("container_id")
  *   SCOPE_SESSION_DIR       where crash backtraces are written (the CLI's
@@ -106,6 +110,8 @@ struct rep_config {
     struct rep_config_tag tags[REP_CONFIG_MAX_TAGS];
     char session_dir[1024];
     int host_pid;               /* 0: not given */
+    bool host_pidns_given;
+    int host_pidns_fd;          /* the host's pid namespace, handed */
     char container_id[80];      /* "": not given */
 };
 

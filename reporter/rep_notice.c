@@ -126,14 +126,15 @@ void rep_notices_add(struct rep *r)
 }
 
 /* Lines a destination lost (down, stalled, overflowing), said once it
- * takes lines again: a notice on the event stream and scope.dropped on the
+ * takes lines again, or each period when it never will (a handed
+ * descriptor lost): a notice on the event stream and scope.dropped on the
  * metric stream. */
 static void losses_tell(struct rep *r, struct rep_transport *t, const char *stream,
                         uint64_t *told)
 {
     double now = rep_now_unix();
 
-    if (t->lost_lines == *told || !rep_transport_is_caught_up(t))
+    if (t->lost_lines == *told || (!rep_transport_is_caught_up(t) && !rep_transport_is_gone(t)))
         return;
     uint64_t lines = t->lost_lines - *told;
     *told = t->lost_lines;

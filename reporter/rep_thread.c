@@ -346,7 +346,18 @@ int rep_restart(struct rep *r)
 struct rep *rep_recreate_in_child(struct rep *old, const struct rep_ident *ident)
 {
     char err[256];
-    struct rep *r = rep_create(&old->cfg, ident, &old->src, err, sizeof err);
+    struct rep_config *cfg = malloc(sizeof *cfg);
+    struct rep *r = NULL;
+
+    /* A handed destination is reached through the copy the child inherited,
+     * not by the number scope gave its parent (closed since). */
+    if (cfg) {
+        *cfg = old->cfg;
+        rep_transport_child_url(&old->metrics, cfg->metric_dest, sizeof cfg->metric_dest);
+        rep_transport_child_url(&old->events, cfg->event_dest, sizeof cfg->event_dest);
+        r = rep_create(cfg, ident, &old->src, err, sizeof err);
+        free(cfg);
+    }
 
     /* The parent's descriptors are ours to close in the child; its memory
      * (queued lines, the locked mutex) is abandoned on purpose. */

@@ -139,9 +139,10 @@ static int file_path_open(struct rep_transport *t, char *err, size_t errlen)
     return fd;
 }
 
-/* A descriptor scope handed the process (file://fd/N): a copy of our own,
- * high; N stays the caller's, who closes it. Never reopened: it names a
- * file the process cannot reach by any path. */
+/* A descriptor scope handed the process (scheme://fd/N): a copy of our
+ * own, high; N stays the caller's, who closes it. Never reopened: it
+ * names a file (or a socket connected from the host) the process cannot
+ * reach by any path or address. */
 static int handed_fd_copy(int n, char *err, size_t errlen)
 {
     int fd = fcntl(n, F_DUPFD_CLOEXEC, 0);
@@ -160,7 +161,17 @@ int rep_transport_open(struct rep_transport *t, const char *url,
 
     if (url_parse(t, url, &u, err, errlen) < 0)
         return -1;
-    if (t->kind == REP_TRANSPORT_FILE && t->fd < 0) {      /* a path, or handed */
+    if (u.handed_fd >= 0) {
+        int fd = handed_fd_copy(u.handed_fd, err, errlen);
+        if (fd < 0) {
+            t->kind = REP_TRANSPORT_OFF;
+            return -1;
+        }
+        fd_own(t, fd);
+        t->handed = 1;
+        return 0;
+    }
+    if (t->kind == REP_TRANSPORT_FILE && t->fd < 0) {      /* a path */
         int fd = u.handed_fd >= 0 ? handed_fd_copy(u.handed_fd, err, errlen)
                                   : file_path_open(t, err, errlen);
         if (fd < 0) {
@@ -187,6 +198,11 @@ int rep_transport_is_caught_up(const struct rep_transport *t)
     return t->fd >= 0 && t->pending_len == 0 && !t->mid_line;
 }
 
+int rep_transport_is_gone(const struct rep_transport *t)
+{
+    return t->handed && t->fd < 0;
+}
+
 void rep_transport_publish(struct rep_transport *t, int *slot)
 {
     t->published = slot;
@@ -199,6 +215,8 @@ static bool link_connect(struct rep_transport *t)
     const char *unresolved = NULL;
     int fd = -1;
 
+    if (t->handed)
+        return false;               /* nothing to reach it by (handed_lost) */
     switch (t->kind) {
     case REP_TRANSPORT_UDP: fd = rep_connect_inet(t, SOCK_DGRAM, &unresolved); break;
     case REP_TRANSPORT_TCP: fd = rep_connect_inet(t, SOCK_STREAM, &unresolved); break;
@@ -240,6 +258,7 @@ static bool stream_closed_by_peer(const struct rep_transport *t)
 }
 
 static void link_lost(struct rep_transport *t, int err);
+static void handed_lost(struct rep_transport *t, const char *why);
 
 /* logrotate (or an operator) renamed or deleted our file: the path names
  * another file, or none, and what we write would go to the old one until
@@ -267,7 +286,11 @@ static bool file_path_moved(struct rep_transport *t)
  * (reopened at its path), or the reader closed its end. */
 static void link_check(struct rep_transport *t)
 {
-    if (t->fd >= 0 && !fd_still_ours(t)) {
+    if (t->fd >= 0 && !fd_still_ours(t) && t->handed) {
+        fd_forget(t, false);
+        t->mid_line = 0;
+        handed_lost(t, "the program took over its descriptor");
+    } else if (t->fd >= 0 && !fd_still_ours(t)) {
         rep_log(REP_LOG_WARNING, "the program took over descriptor %d of %s; "
                 "reopening", t->fd, t->url);
         fd_forget(t, false);
@@ -356,8 +379,26 @@ static size_t write_some(struct rep_transport *t, const char *buf, size_t len,
  * the old reader had the head of. EBADF or ENOTSOCK: the program closed
  * our descriptor, and its number may be the program's now: not ours to
  * close. */
+/* A handed descriptor gone (the reader went away, the program took the
+ * number): there is no way back to its destination from here; what was
+ * kept and all that follows is counted lost. Said once, as a warning. */
+static void handed_lost(struct rep_transport *t, const char *why)
+{
+    rep_log(REP_LOG_WARNING, "lost %s (%s): scope handed it to the process, which cannot "
+            "reach it again; its lines are counted lost until scope detach and attach "
+            "hand it a new one", t->url, why);
+    rep_pending_lose(t, t->pending, t->pending_len);
+    t->pending_len = 0;
+}
+
 static void link_lost(struct rep_transport *t, int err)
 {
+    if (t->handed) {
+        fd_forget(t, err != EBADF && err != ENOTSOCK);
+        t->mid_line = 0;
+        handed_lost(t, strerror(err));
+        return;
+    }
     rep_log(rep_connect_trouble_level(t), "lost %s (%s)", t->url, strerror(err));
     fd_forget(t, err != EBADF && err != ENOTSOCK);
     if (t->mid_line && t->pending_len)
@@ -445,6 +486,10 @@ void rep_transport_write(struct rep_transport *t, const char *buf, size_t len)
 
     if (t->kind == REP_TRANSPORT_OFF || len == 0)
         return;
+    if (t->handed && t->fd < 0) {
+        rep_pending_lose(t, buf, len);      /* handed_lost said why */
+        return;
+    }
     /* Whole lines only: behind a tail still waiting, or a destination not
      * there yet, new lines wait too. */
     if (!link_ready(t) || (t->pending_len && !pending_flush(t))) {
@@ -466,7 +511,9 @@ void rep_transport_write(struct rep_transport *t, const char *buf, size_t len)
 
 void rep_transport_program_copy_close(struct rep_transport *t)
 {
-    if (!t->owned || t->fd < 0 || t->fd_in_own_table)
+    /* a handed descriptor's copy stays: the program's children inherit
+     * it, having no other way to the destination */
+    if (!t->owned || t->fd < 0 || t->fd_in_own_table || t->handed)
         return;
     close(t->fd);                   /* the program's table: ours still open */
     t->fd_in_own_table = 1;
@@ -494,6 +541,21 @@ void rep_transport_abandon(struct rep_transport *t)
     fd_forget(t, !t->fd_in_own_table);
     t->published = NULL;
     t->kind = REP_TRANSPORT_OFF;
+}
+
+void rep_transport_child_url(const struct rep_transport *t, char *url, size_t cap)
+{
+    const char *scheme_end = strstr(t->url, "://");
+
+    if (!t->handed) {
+        snprintf(url, cap, "%s", t->url);
+    } else if (t->fd >= 0 && t->owned && !t->fd_in_own_table && scheme_end) {
+        snprintf(url, cap, "%.*s://fd/%d", (int)(scheme_end - t->url), t->url, t->fd);
+    } else {
+        rep_log(REP_LOG_WARNING, "this child of the process has no copy of %s (its "
+                "parent had lost it): its lines go nowhere", t->url);
+        url[0] = '\0';
+    }
 }
 
 /* A reader still taking lines when the end's wait ran out may hold the

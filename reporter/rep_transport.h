@@ -44,6 +44,11 @@ struct rep_transport {
      * nothing in the program's table (not published, not checked). */
     int table_own;
     int fd_in_own_table;
+    /* fd was handed to the process by scope (scheme://fd/N): never
+     * reopened nor reconnected (no path or address of the process's
+     * reaches it), and its copy in the program's table is kept, for the
+     * children the program forks. */
+    int handed;
     uint64_t lost_bytes, lost_lines;    /* never delivered; only grow */
     char url[REP_URL_MAX];  /* as given; for messages */
     /* What the destination did not take yet, or what waits for it to come
@@ -90,6 +95,9 @@ void rep_transport_publish(struct rep_transport *t, int *slot);
 /* Connected (or a file) with nothing kept for later, no line half sent:
  * the moment to say what was lost. */
 int rep_transport_is_caught_up(const struct rep_transport *t);
+/* A handed descriptor lost for good (rep_transport.c, handed_lost): no
+ * line will reach its destination again. */
+int rep_transport_is_gone(const struct rep_transport *t);
 /* Whole lines: write them, keep them for later, or count them lost. */
 void rep_transport_write(struct rep_transport *t, const char *buf, size_t len);
 
@@ -101,5 +109,10 @@ void rep_transport_close(struct rep_transport *t);
 /* After fork, in the child: close, and forget what the parent had kept for
  * later (it is the parent's to send). */
 void rep_transport_abandon(struct rep_transport *t);
+/* After fork, in the child, before abandon: the URL its own transport
+ * opens in place of t's (into url, cap bytes). t's, but for a handed
+ * descriptor: the child's inherited copy of it (scheme://fd/M), or ""
+ * (off, logged) when the parent had lost it. */
+void rep_transport_child_url(const struct rep_transport *t, char *url, size_t cap);
 
 #endif

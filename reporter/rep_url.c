@@ -60,7 +60,7 @@ static int unix_parse(struct rep_url *u, const char *url, const char *rest,
     return 0;
 }
 
-/* file://fd/N: N, a descriptor number written by scope, or -1. */
+/* scheme://fd/N: N, a descriptor number written by scope, or -1. */
 static int handed_fd_parse(const char *rest)
 {
     char *end;
@@ -71,13 +71,11 @@ static int handed_fd_parse(const char *rest)
     return *end == '\0' && n <= INT_MAX ? (int)n : -1;
 }
 
-/* file://stdout, file://stderr, file://fd/N or file:///abs/path (opened by
- * the transport). */
+/* file://stdout, file://stderr or file:///abs/path (opened by the
+ * transport). */
 static int file_parse(struct rep_url *u, const char *url, const char *rest,
                       char *err, size_t errlen)
 {
-    if ((u->handed_fd = handed_fd_parse(rest)) >= 0)
-        return 0;
     if (!strcmp(rest, "stdout"))
         u->std_fd = STDOUT_FILENO;
     else if (!strcmp(rest, "stderr"))
@@ -125,6 +123,10 @@ int rep_url_parse(const char *url, struct rep_url *u, char *err, size_t errlen)
     if (url[0] == '\0')
         return 0;
     enum rep_transport_kind kind = scheme_kind(url, &rest);
+    if (kind != REP_TRANSPORT_OFF && (u->handed_fd = handed_fd_parse(rest)) >= 0) {
+        u->kind = kind;
+        return 0;
+    }
     switch (kind) {
     case REP_TRANSPORT_FILE: rc = file_parse(u, url, rest, err, errlen); break;
     case REP_TRANSPORT_UDP:

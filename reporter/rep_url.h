@@ -9,6 +9,10 @@
  *   tcp://host:port      a stream of lines
  *   unix:///abs/path     a stream to a filesystem socket
  *   unix://@name         a stream to an abstract socket
+ *   udp://fd/N, tcp://fd/N, unix://fd/N
+ *                        a socket the process was handed connected as
+ *                        descriptor N (scope attach with the destination
+ *                        reached from the host's network namespace)
  * (host may be a name, an IPv4 address or a bracketed IPv6 [::1].)
  * An empty URL is a destination that is off.
  *
@@ -35,7 +39,7 @@ enum rep_transport_kind {
 struct rep_url {
     enum rep_transport_kind kind;   /* OFF: the empty URL */
     int std_fd;         /* file://stdout or file://stderr: 1 or 2; else -1 */
-    int handed_fd;      /* file://fd/N: N; else -1 */
+    int handed_fd;      /* scheme://fd/N: N; else -1 */
     char host[256];     /* udp/tcp host; unix: the path, or @name */
     char port[6];       /* udp/tcp */
 };

@@ -7,12 +7,19 @@
  *   io: 3 writes of 1000 bytes to /tmp/ctr-io.txt, then 3 reads of 1000
  *       bytes of it; 1000 bytes sent and received over a TCP connection on
  *       127.0.0.1 (the container's own loopback).
+ *   fork: a child that writes 500 bytes to /tmp/ctr-child.txt, then waits
+ *       for a line on the pipe it shares with its parent; the parent says
+ *       "forked N" (the child's pid as the container sees it), then, after
+ *       a "go" line, tells the child to exit, and says "done" once it exited
+ *       0.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define CHUNK 1000
@@ -75,6 +82,31 @@ static int socket_io(void)
     return rc;
 }
 
+static int fork_io(void)
+{
+    char buf[500], line[64];
+    int pipefd[2], status;
+
+    memset(buf, 'k', sizeof buf);
+    if (pipe(pipefd) != 0)
+        return -1;
+    pid_t c = fork();
+    if (c == 0) {
+        int fd = open("/tmp/ctr-child.txt", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        close(pipefd[1]);
+        if (fd < 0 || write(fd, buf, sizeof buf) != (ssize_t)sizeof buf || close(fd) != 0)
+            _exit(1);
+        _exit(read(pipefd[0], line, 1) == 1 ? 0 : 1);
+    }
+    close(pipefd[0]);
+    snprintf(line, sizeof line, "forked %d\n", (int)c);
+    int rc = c > 0 && say(line) == 0 && read(0, line, sizeof line) > 0 &&
+             write(pipefd[1], "x", 1) == 1 && waitpid(c, &status, 0) == c &&
+             WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    close(pipefd[1]);
+    return rc;
+}
+
 int main(void)
 {
     char line[64];
@@ -86,6 +118,11 @@ int main(void)
         line[n] = '\0';
         if (strncmp(line, "quit", 4) == 0)
             return 0;
+        if (strncmp(line, "fork", 4) == 0) {
+            if (fork_io() != 0 || say("done\n") != 0)
+                return 1;
+            continue;
+        }
         if (strncmp(line, "io", 2) != 0 || file_io() != 0 || socket_io() != 0 ||
             say("done\n") != 0)
             return 1;

@@ -5,6 +5,9 @@
  *   net PORT N    send N bytes to 127.0.0.1:PORT, shut down its sending
  *                 side, read until the peer closes
  *   exec PATH ARG become PATH (execv), with the one argument ARG
+ *   system CMD    system(CMD) (the rest of the line); "done S", S its status
+ *   popen CMD     popen(CMD, "r"), read to the end, pclose; "done S B", S
+ *                 the status, B the bytes read
  *   quit          exit 0
  * It prints "ready" first and "done M" after each command (M: the bytes
  * read back); "error WHAT" and exit 1 when a call fails. Built with
@@ -89,6 +92,17 @@ int main(void)
         else if (sscanf(line, "exec %4096s %4096s", arg, arg2) == 2) {
             execv(arg, (char *[]){arg, arg2, NULL});
             fail("exec");
+        }
+        else if (strncmp(line, "system ", 7) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            printf("done %d\n", system(line + 7));
+        } else if (strncmp(line, "popen ", 6) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            FILE *f = popen(line + 6, "r");
+            size_t got = 0;
+            for (size_t r; f && (r = fread(buf, 1, sizeof buf, f)) > 0;)
+                got += r;
+            printf("done %d %zu\n", f ? pclose(f) : -1, got);
         }
         else if (strncmp(line, "quit", 4) == 0)
             return 0;

@@ -87,6 +87,15 @@ class MuslTest(AttachTest):
         self.addCleanup(self.server.close)
         self.data = os.path.join(self.dir, "data")
 
+    def library_alone(self):
+        """From now on, a scope without a musl build: its glibc library
+        copied alone."""
+        lib = os.path.join(self.dir, "lib")
+        os.mkdir(lib, 0o755)
+        os.chmod(self.dir, 0o755)
+        shutil.copy2(LIB, lib)
+        self.env["SCOPE_LIB_PATH"] = os.path.join(lib, "libscope.so")
+
     def commands(self, nfile, nnet):
         return [f"file {self.data} {nfile}", f"net {self.server.port} {nnet}"]
 
@@ -167,11 +176,7 @@ class MuslRefused(MuslTest):
 
     def setUp(self):
         super().setUp()
-        lib = os.path.join(self.dir, "lib")
-        os.mkdir(lib, 0o755)
-        os.chmod(self.dir, 0o755)
-        shutil.copy2(LIB, lib)
-        self.env["SCOPE_LIB_PATH"] = os.path.join(lib, "libscope.so")
+        self.library_alone()
 
     def test_run(self):
         p = self.scope_run([WORKER], check_status=2)
@@ -251,11 +256,7 @@ class MuslExec(MuslTest):
         self.assertTrue(pids_of(m, "cat"), "cat, on glibc, reported")
 
     def test_no_musl_build_musl_child_runs(self):
-        lib = os.path.join(self.dir, "lib")
-        os.mkdir(lib, 0o755)
-        os.chmod(self.dir, 0o755)
-        shutil.copy2(LIB, lib)
-        self.env["SCOPE_LIB_PATH"] = os.path.join(lib, "libscope.so")
+        self.library_alone()
         cmds = self.script(f"file {self.data} 99", "quit")
         p = self.scope_run(["/bin/sh", "-c", f"{WORKER} < {cmds}; echo worker $?"])
         self.assertEqual(p.stdout.decode().split(), ["ready", "done", "99", "worker", "0"])

@@ -2,9 +2,9 @@
  * each, made with creat64), then reads it whole five times: on fds opened
  * by __open_2, __open64_2 and __openat64_2 (what fortified programs'
  * open calls become) and on copies made by dup and dup3, with __read_chk,
- * __pread_chk, __pread64_chk, preadv, preadv64 and preadv2. Usage: fdio
- * FILE. Prints the bytes written and the bytes read, as the calls
- * returned them. */
+ * __pread_chk, __pread64_chk, preadv, preadv64 and preadv2; the file is
+ * renamed FILE.moved before the copies are made. Usage: fdio FILE. Prints
+ * the bytes written and the bytes read, as the calls returned them. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,6 +69,7 @@ static ssize_t read_vectors(int fd, int how)
 int main(int argc, char **argv)
 {
     ssize_t wrote, got = 0;
+    char moved[4096];
 
     if (argc != 2)
         return 2;
@@ -80,6 +81,12 @@ int main(int argc, char **argv)
     int b = __open64_2(argv[1], O_RDONLY);
     int c = __openat64_2(AT_FDCWD, argv[1], O_RDONLY);
     if (a < 0 || b < 0 || c < 0)
+        return 1;
+    /* moved before the copies are made: a copy's reads still count
+     * against the name the file was opened by, which only dup's record
+     * of the original can tell (its fd's name is now the new one) */
+    if (snprintf(moved, sizeof moved, "%s.moved", argv[1]) >= (int)sizeof moved ||
+        rename(argv[1], moved) != 0)
         return 1;
     int a2 = dup(a), a3 = dup3(a, 100, O_CLOEXEC);
     got += read_chk_parts(a);           /* the whole file, by thirds */

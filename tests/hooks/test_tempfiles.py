@@ -21,8 +21,10 @@ class TempFilesTest(ScopeTest):
         self.assertTrue(all(opens.get(f) == 1 for f in named), opens)
         # tmpfile's files have no name in a directory: each is counted
         # under what /proc names its fd, a file of its own
-        unnamed = sorted(v for f, v in writes.items() if f not in named)
-        self.assertEqual(unnamed, [1001, 1002], writes)
+        # under what /proc names its fd, a file of its own, opened once
+        unnamed = [f for f in writes if f not in named]
+        self.assertEqual(sorted(writes[f] for f in unnamed), [1001, 1002], writes)
+        self.assertEqual([opens.get(f) for f in unnamed], [1, 1], opens)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ class TempFilesTest(ScopeTest):
         self.assertEqual({f: writes.get(f) for f in named}, named, writes)
         self.assertTrue(all(opens.get(f) == 1 for f in named), opens)
         # tmpfile's files have no name in a directory: each is counted
-        # under what /proc names its fd, a file of its own
         # under what /proc names its fd, a file of its own, opened once
         unnamed = [f for f in writes if f not in named]
         self.assertEqual(sorted(writes[f] for f in unnamed), [1001, 1002], writes)

@@ -7,7 +7,7 @@ own sums are the truth."""
 import os
 import unittest
 
-from scopetest import ScopeTest, example, metrics_named, per_file_sum
+from scopetest import ScopeTest, events_of, example, metrics_named, per_file_sum
 
 SIZE = 50000        # under the loopback buffers: one thread sends, then receives
 
@@ -36,6 +36,10 @@ class NetIoTest(ScopeTest):
                metrics_named(m, "net.rx") + metrics_named(m, "net.tx") if b["proto"] == "UDP"]
         self.assertEqual(sorted(udp), [("net.rx", 1500, 3), ("net.tx", 1500, 4)])
         self.assertEqual(per_file_sum(m, "fs.read").get(path), SIZE)
+        # the accepted connection opened as such, once, as the client's was
+        opens = [(x["data"]["net_host_port"], x["data"]["net_peer_port"])
+                 for x in events_of(self.event_lines(), "net.open") if "net_peer_port" in x["data"]]
+        self.assertEqual(sorted(opens), sorted([(srv, cl), (cl, srv)]))
 
 
 if __name__ == "__main__":

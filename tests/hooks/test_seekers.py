@@ -13,7 +13,7 @@ class SeekersTest(ScopeTest):
         path = os.path.join(self.dir, "lines")
         with open(path, "w") as f:
             f.write("".join(f"{i:049d}\n" for i in range(40)))     # 40 lines of 50 bytes
-        p = self.scope_run([example("seekers"), path])
+        p = self.scope_run([example("seekers"), path, "1000", "51"])
         self.assertEqual(p.stdout, b"at 550 550\n")
         m = self.metric_lines()
         self.assertEqual(per_file_sum(m, "fs.read").get(path), 1000 + 50)

@@ -2,7 +2,8 @@
 loopback: a TCP connection from accept, a file sent with sendfile (a read
 of the file and a send on the socket) and received with __recv_chk;
 unconnected UDP datagrams sent with sendto and sendmmsg and received with
-recvfrom, __recvfrom_chk and recvmmsg. The file's size and the program's
+recvfrom, __recvfrom_chk and recvmmsg, each under its peer where the call
+names it. The file's size and the program's
 own sums are the truth."""
 import os
 import unittest
@@ -25,16 +26,19 @@ class NetIoTest(ScopeTest):
         with open(path, "wb") as f:
             f.write(os.urandom(SIZE))
         p = self.scope_run([example("netio"), path])
-        (srv, cl, tcp_got), (_, _, udp_got) = [tuple(map(int, l.split()))
+        (srv, cl, tcp_got), (urx, utx, udp_got) = [tuple(map(int, l.split()))
                                                   for l in p.stdout.splitlines()]
         self.assertEqual((tcp_got, udp_got), (SIZE, 1500))
         m = self.metric_lines()
         rx, tx = by_local_port(m, "net.rx"), by_local_port(m, "net.tx")
         self.assertEqual((rx.get(srv), tx.get(cl)), (SIZE, SIZE), (rx, tx))
-        # unconnected UDP: one flow without ports, each call one op
-        udp = [(b["_metric"], b["_value"], b["numops"]) for b in
+        # unconnected UDP: each datagram under its peer, one op each
+        # (recvmmsg asked for no addresses: its three on the socket's line)
+        udp = [(b["_metric"], b["_value"], b["numops"], b.get("remotep")) for b in
                metrics_named(m, "net.rx") + metrics_named(m, "net.tx") if b["proto"] == "UDP"]
-        self.assertEqual(sorted(udp), [("net.rx", 1500, 3), ("net.tx", 1500, 4)])
+        self.assertEqual(sorted(udp, key=str), sorted([("net.rx", 300, 2, utx),
+                                                      ("net.rx", 1200, 1, None),
+                                                      ("net.tx", 1500, 5, urx)], key=str))
         self.assertEqual(per_file_sum(m, "fs.read").get(path), SIZE)
         # the accepted connection opened as such, once, as the client's was
         opens = [(x["data"]["net_host_port"], x["data"]["net_peer_port"])

@@ -46,7 +46,18 @@ WRAP_FOPEN(fopen)
 WRAP_FOPEN(fopen64)
 
 /* tmpfile's file has no name (O_TMPFILE, or unlinked at once): it is
- * named as the kernel names it, "/tmp/#123 (deleted)". */
+ * named as the kernel names it, "/tmp/#123 (deleted)", and numbered: the
+ * kernel gives a closed one's inode, and so its name, to the next. */
+static unsigned long tmpfiles_opened;
+
+static void tmpfile_name(int fd, char *path, size_t cap)
+{
+    fd_path(fd, path, cap);
+    size_t n = strlen(path);
+    snprintf(path + n, cap - n, " [tmpfile %lu]",
+             __atomic_add_fetch(&tmpfiles_opened, 1, __ATOMIC_RELAXED));
+}
+
 #define WRAP_TMPFILE(name)                                              \
     FILE *ip_wrap_##name(void)                                          \
     {                                                                   \
@@ -56,7 +67,7 @@ WRAP_FOPEN(fopen64)
         FILE *f = ip_real_##name();                                     \
         int fd = f ? ip_stream_fd(f) : -1;                                 \
         if (c.observed && fd >= 0)                                      \
-            fd_path(fd, path, sizeof path);                             \
+            tmpfile_name(fd, path, sizeof path);                        \
         ip_call_open_end(&c, #name, fd, path);                          \
         return f;                                                       \
     }

@@ -1,7 +1,7 @@
 /* tempfiles.c: makes a temporary file with each of the mkstemp family in
  * DIR and writes a different number of bytes to each (100 to the first,
- * 200 to the second...), then 1001 bytes to a tmpfile stream and 1002 to a
- * tmpfile64 one, both open at once. Usage: tempfiles DIR. Prints each named file's path and
+ * 200 to the second...), then 1001 bytes to a tmpfile stream and, once it
+ * is closed, 1002 to a tmpfile64 one. Usage: tempfiles DIR. Prints each named file's path and
  * the bytes written to it. */
 #include <fcntl.h>
 #include <limits.h>
@@ -47,8 +47,11 @@ int main(int argc, char **argv)
             return 1;
         printf("%s %zu\n", template, n);
     }
-    /* both open at once: a closed one's inode, and so the name /proc
-     * gives it, can be the next one's */
-    FILE *t = tmpfile(), *t64 = tmpfile64();
-    return stream(t, 1001) || stream(t64, 1002) || fclose(t) || fclose(t64);
+    /* one after the other: a closed one's inode, and so the name /proc
+     * gives it, is often the next one's */
+    FILE *t = tmpfile();
+    if (stream(t, 1001) || fclose(t))
+        return 1;
+    FILE *t64 = tmpfile64();
+    return stream(t64, 1002) || fclose(t64);
 }

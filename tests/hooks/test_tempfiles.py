@@ -20,10 +20,13 @@ class TempFilesTest(ScopeTest):
         self.assertEqual({f: writes.get(f) for f in named}, named, writes)
         self.assertTrue(all(opens.get(f) == 1 for f in named), opens)
         # tmpfile's files have no name in a directory: each is counted
-        # under what /proc names its fd, a file of its own, opened once
+        # under what /proc names its fd, numbered (the second often gets
+        # the first's inode, so /proc's name), a file of its own
         unnamed = [f for f in writes if f not in named]
         self.assertEqual(sorted(writes[f] for f in unnamed), [1001, 1002], writes)
         self.assertEqual([opens.get(f) for f in unnamed], [1, 1], opens)
+        self.assertTrue(all(f.endswith((" [tmpfile 1]", " [tmpfile 2]")) for f in unnamed),
+                        unnamed)
 
 
 if __name__ == "__main__":

@@ -125,14 +125,18 @@ size_t ip_wrap_fread_unlocked(void *buf, size_t size, size_t n, FILE *f)
     return rc;
 }
 
-size_t ip_wrap___fread_chk(void *buf, size_t buflen, size_t size, size_t n, FILE *f)
-{
-    struct ip_call c;
-    ip_call_begin(&c, ip_stream_fd(f));
-    size_t rc = IP_STREAM_CALL(f, ip_real___fread_chk(buf, buflen, size, n, f));
-    ip_call_read_end(&c, ip_pushback_less(f, items_result(rc, size, n, f)));
-    return rc;
-}
+#define WRAP_FREAD_CHK(name)                                            \
+    size_t ip_wrap_##name(void *buf, size_t buflen, size_t size, size_t n, FILE *f) \
+    {                                                                   \
+        struct ip_call c;                                               \
+        ip_call_begin(&c, ip_stream_fd(f));                             \
+        size_t rc = IP_STREAM_CALL(f, ip_real_##name(buf, buflen, size, n, f)); \
+        ip_call_read_end(&c, ip_pushback_less(f, items_result(rc, size, n, f))); \
+        return rc;                                                      \
+    }
+
+WRAP_FREAD_CHK(__fread_chk)
+WRAP_FREAD_CHK(__fread_unlocked_chk)
 
 /* The fast path (ip_call.h) in the wrapper, the general one in a function
  * of its own, not inlined, so that the wrapper's frame is only what the

@@ -55,14 +55,18 @@ static ssize_t getline_result(ssize_t rc, FILE *f)
 WRAP_FGETS(fgets)
 WRAP_FGETS(fgets_unlocked)
 
-char *ip_wrap___fgets_chk(char *s, size_t size, int n, FILE *f)
-{
-    struct ip_call c;
-    ip_call_begin(&c, ip_stream_fd(f));
-    char *rc = IP_STREAM_CALL(f, ip_real___fgets_chk(s, size, n, f));
-    ip_call_read_end(&c, rc ? ip_pushback_less(f, (ssize_t)strlen(rc)) : getline_result(-1, f));
-    return rc;
-}
+#define WRAP_FGETS_CHK(name)                                             \
+    char *ip_wrap_##name(char *s, size_t size, int n, FILE *f)           \
+    {                                                                    \
+        struct ip_call c;                                                \
+        ip_call_begin(&c, ip_stream_fd(f));                              \
+        char *rc = IP_STREAM_CALL(f, ip_real_##name(s, size, n, f));     \
+        ip_call_read_end(&c, rc ? ip_pushback_less(f, (ssize_t)strlen(rc)) : getline_result(-1, f)); \
+        return rc;                                                       \
+    }
+
+WRAP_FGETS_CHK(__fgets_chk)
+WRAP_FGETS_CHK(__fgets_unlocked_chk)
 
 ssize_t ip_wrap_getline(char **line, size_t *n, FILE *f)
 {

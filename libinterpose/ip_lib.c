@@ -526,7 +526,14 @@ static void fork_child(void)
         return;
     ip_proc.pid = getpid();
     ident_fill(&ip_proc.ident);         /* its own pid and _channel */
-    ip_proc.ident.host_pid = ip_hostpid_self();     /* scope named its parent's */
+    /* its own notices and counts: the parent's pending ones are the
+     * parent's to report */
+    ip_unseen_reset();
+    if (ip_proc.ident.host_pid) {       /* scope named its parent's */
+        ip_proc.ident.host_pid = ip_hostpid_self();
+        if (!ip_proc.ident.host_pid)
+            ip_unseen_add(IP_UNSEEN_HOST_PID, 1);
+    }
     ip_threads_after_fork_child();
     ip_files_after_fork_child();
     ip_sock_after_fork_child();

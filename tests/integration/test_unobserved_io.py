@@ -48,6 +48,24 @@ class UnobservedIoTest(ScopeTest):
         self.assertEqual(metric_sum(self.metric_lines(), "scope.io_uring.setup"), 2)
         self.assert_schema_valid(self.metrics, self.events)
 
+    def test_a_forked_child_does_not_count_its_parents(self):
+        """A count not yet reported when the process forks is the parent's:
+        the child (which reports at its exit) does not count it again."""
+        body = ("import ctypes, os\n"
+                "libc = ctypes.CDLL(None, use_errno=True)\n"
+                "libc.syscall.restype = ctypes.c_long\n"
+                "params = (ctypes.c_char * 120)()\n"
+                "fd = libc.syscall(425, 4, params)   # io_uring_setup\n"
+                "assert fd >= 0, os.strerror(ctypes.get_errno())\n"
+                "pid = os.fork()\n"
+                "if pid == 0:\n"
+                "    os._exit(0)\n"
+                "os.waitpid(pid, 0)\n")
+        self.scope_run([PYTHON, "-c", body])
+        lines = self.metric_lines()
+        self.assertEqual(metric_sum(lines, "scope.io_uring.setup"), 1,
+                         [l["body"] for l in lines if "io_uring" in l["body"]["_metric"]])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -10,10 +10,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* fd was mapped: a file's I/O through the mapping is not seen, which the
- * reporter says once per record; an io_uring ring is counted. Keeps
- * errno. */
-static void mapped(int fd)
+/* fd was mapped at off: a file's I/O through the mapping is not seen,
+ * which the reporter says once per record; an io_uring ring is said, and
+ * counted once, at the mapping of its submission ring (offset 0,
+ * IORING_OFF_SQ_RING), however it was set up. Keeps errno. */
+static void mapped(int fd, long long off)
 {
     int saved = errno;
     struct ip_rec_ref ref = ip_rec_of_fd(fd, true);
@@ -27,8 +28,11 @@ static void mapped(int fd)
         snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
         ssize_t n = readlink(link, what, sizeof what - 1);
         if (n > 0 && (size_t)n == sizeof "anon_inode:[io_uring]" - 1 &&
-            memcmp(what, "anon_inode:[io_uring]", (size_t)n) == 0)
+            memcmp(what, "anon_inode:[io_uring]", (size_t)n) == 0) {
             ip_unseen_add(IP_UNSEEN_IO_URING, 1);
+            if (off == 0)
+                ip_unseen_add(IP_UNSEEN_IO_URING_SETUP, 1);
+        }
     }
     errno = saved;
 }
@@ -38,7 +42,7 @@ static void mapped(int fd)
     {                                                                    \
         void *p = ip_real_##name(addr, len, prot, flags, fd, off);       \
         if (p != MAP_FAILED && fd >= 0 && !(flags & MAP_ANONYMOUS) && ip_observing()) \
-            mapped(fd);                                                  \
+            mapped(fd, (long long)off);                                  \
         return p;                                                        \
     }
 

@@ -33,6 +33,23 @@ static enum syscall_dir syscall_dir(long number)
     }
 }
 
+/* A ring set up: said (its I/O is no call). Counted here only when it
+ * will not be mapped (IORING_SETUP_NO_MMAP in its io_uring_params'
+ * flags, after sq_entries and cq_entries); else when its submission ring
+ * is (ip_wrap_mem.c), which also counts rings set up by system calls of
+ * a library's own. */
+#define URING_SETUP_NO_MMAP (1u << 14)
+
+static void uring_set_up(const void *params)
+{
+    uint32_t flags;
+
+    ip_unseen_add(IP_UNSEEN_IO_URING, 1);
+    memcpy(&flags, (const char *)params + 8, sizeof flags);
+    if (flags & URING_SETUP_NO_MMAP)
+        ip_unseen_add(IP_UNSEEN_IO_URING_SETUP, 1);
+}
+
 long ip_wrap_syscall(long number, ...)
 {
     long a[6];
@@ -45,10 +62,8 @@ long ip_wrap_syscall(long number, ...)
     enum syscall_dir dir = syscall_dir(number);
     if (dir == SC_OTHER) {
         long rc = ip_real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
-        if (number == SYS_io_uring_setup && rc >= 0 && ip_observing()) {
-            ip_unseen_add(IP_UNSEEN_IO_URING, 1);   /* its ring's I/O is no call */
-            ip_unseen_add(IP_UNSEEN_IO_URING_SETUP, 1);
-        }
+        if (number == SYS_io_uring_setup && rc >= 0 && ip_observing())
+            uring_set_up((const void *)a[1]);
         return rc;
     }
     struct ip_call c;

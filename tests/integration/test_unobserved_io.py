@@ -48,15 +48,39 @@ class UnobservedIoTest(ScopeTest):
         self.assertEqual(metric_sum(self.metric_lines(), "scope.io_uring.setup"), 2)
         self.assert_schema_valid(self.metrics, self.events)
 
+    def test_a_ring_never_mapped_is_counted_at_its_setup(self):
+        """IORING_SETUP_NO_MMAP: the rings live in the program's memory,
+        no mapping shows them; the setup through syscall() counts it."""
+        body = ("import ctypes, mmap, os, struct, sys\n"
+                "libc = ctypes.CDLL(None, use_errno=True)\n"
+                "libc.syscall.restype = ctypes.c_long\n"
+                "mem = [mmap.mmap(-1, 4096) for _ in range(2)]\n"
+                "addr = [ctypes.addressof(ctypes.c_char.from_buffer(m)) for m in mem]\n"
+                "params = (ctypes.c_char * 120)()\n"
+                "struct.pack_into('I', params, 8, 1 << 14)       # flags: NO_MMAP\n"
+                "struct.pack_into('Q', params, 72, addr[0])      # sq_off.user_addr: SQEs\n"
+                "struct.pack_into('Q', params, 112, addr[1])     # cq_off.user_addr: rings\n"
+                "fd = libc.syscall(425, 4, params)\n"
+                "if fd < 0:\n"
+                "    sys.exit(77 if ctypes.get_errno() == 22 else 1)   # kernel < 6.5\n"
+                "os.close(fd)\n")
+        p = self.scope_run([PYTHON, "-c", body], check_status=None)
+        if p.returncode == 77:
+            self.skipTest("this kernel has no IORING_SETUP_NO_MMAP")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(metric_sum(self.metric_lines(), "scope.io_uring.setup"), 1)
+        self.assertEqual(len([n for n in self.notices() if "io_uring" in n]), 1)
+
     def test_a_forked_child_does_not_count_its_parents(self):
         """A count not yet reported when the process forks is the parent's:
         the child (which reports at its exit) does not count it again."""
-        body = ("import ctypes, os\n"
+        body = ("import ctypes, mmap, os\n"
                 "libc = ctypes.CDLL(None, use_errno=True)\n"
                 "libc.syscall.restype = ctypes.c_long\n"
                 "params = (ctypes.c_char * 120)()\n"
                 "fd = libc.syscall(425, 4, params)   # io_uring_setup\n"
                 "assert fd >= 0, os.strerror(ctypes.get_errno())\n"
+                "ring = mmap.mmap(fd, 4096, offset=0)   # counted here\n"
                 "pid = os.fork()\n"
                 "if pid == 0:\n"
                 "    os._exit(0)\n"

@@ -32,18 +32,31 @@ static void **const real_slots[] = {
 static const char *const hook_libraries[] = {
     "libssl.so.3", "libssl.so.1.1", "libgnutls.so.30",
 };
+#define HOOK_LIBRARIES (sizeof hook_libraries / sizeof hook_libraries[0])
 
-static void *lookup_anywhere(const char *name)
+/* Each asked once per resolve, not once per name: a library that is not
+ * loaded is still searched for on disk (a dozen system calls), and under
+ * attach each system call of ours is two ptrace stops of the target. */
+static void libraries_open(void *handles[HOOK_LIBRARIES])
+{
+    for (size_t i = 0; i < HOOK_LIBRARIES; i++)
+        handles[i] = dlopen(hook_libraries[i], RTLD_LAZY | RTLD_NOLOAD);
+}
+
+static void libraries_close(void *handles[HOOK_LIBRARIES])
+{
+    for (size_t i = 0; i < HOOK_LIBRARIES; i++)
+        if (handles[i])
+            dlclose(handles[i]);
+}
+
+static void *lookup_anywhere(const char *name, void *const handles[HOOK_LIBRARIES])
 {
     void *found = dlsym(RTLD_DEFAULT, name);
 
-    for (size_t i = 0; !found && i < sizeof hook_libraries / sizeof hook_libraries[0]; i++) {
-        void *h = dlopen(hook_libraries[i], RTLD_LAZY | RTLD_NOLOAD);
-        if (h) {
-            found = dlsym(h, name);
-            dlclose(h);
-        }
-    }
+    for (size_t i = 0; !found && i < HOOK_LIBRARIES; i++)
+        if (handles[i])
+            found = dlsym(handles[i], name);
     return found;
 }
 
@@ -52,9 +65,9 @@ static void *lookup_anywhere(const char *name)
  * with the stub's address, which the default lookup returns. The stub
  * jumps through the GOT slot we patch, so calling it would call the
  * wrapper again, for ever: the definition is then libc's. */
-static void *real_of(const char *name)
+static void *real_of(const char *name, void *const handles[HOOK_LIBRARIES])
 {
-    void *f = lookup_anywhere(name);
+    void *f = lookup_anywhere(name, handles);
 #ifdef __GLIBC__
     const ElfW(Sym) *sym = NULL;
     Dl_info info;
@@ -79,11 +92,13 @@ static void *real_of(const char *name)
  * the program's libc. */
 int ip_hooks_resolve(struct ep_hook *usable, size_t *nusable)
 {
+    void *handles[HOOK_LIBRARIES];
     int missing = 0;
 
     *nusable = 0;
+    libraries_open(handles);
     for (size_t i = 0; i < ip_hook_count; i++) {
-        void *real = real_of(ip_hook_table[i].name);
+        void *real = real_of(ip_hook_table[i].name, handles);
         if (!real) {
             missing++;
             continue;
@@ -92,6 +107,7 @@ int ip_hooks_resolve(struct ep_hook *usable, size_t *nusable)
         usable[*nusable] = ip_hook_table[i];
         usable[(*nusable)++].real = real;
     }
+    libraries_close(handles);
     return missing;
 }
 

@@ -2,8 +2,12 @@
 #include "ip_hooks.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define IP_HOOK(ret, name, params) ret (*ip_real_##name) params;
 #include "ip_hooks.def"
@@ -34,13 +38,45 @@ static const char *const hook_libraries[] = {
 };
 #define HOOK_LIBRARIES (sizeof hook_libraries / sizeof hook_libraries[0])
 
-/* Each asked once per resolve, not once per name: a library that is not
- * loaded is still searched for on disk (a dozen system calls), and under
- * attach each system call of ours is two ptrace stops of the target. */
+/* Which of them are mapped: a line of /proc/self/maps ends in "/NAME".
+ * All, when the file cannot be read (then each is asked anyway). */
+static void libraries_mapped(bool mapped[HOOK_LIBRARIES])
+{
+    enum { CHUNK = 4096, OVERLAP = 64 };
+    char buf[CHUNK + OVERLAP], want[OVERLAP];
+    size_t kept = 0;
+    ssize_t n = -1;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+    for (size_t i = 0; i < HOOK_LIBRARIES; i++)
+        mapped[i] = false;
+    while (fd >= 0 && (n = read(fd, buf + kept, CHUNK)) > 0) {
+        size_t len = kept + (size_t)n;
+        for (size_t i = 0; i < HOOK_LIBRARIES; i++) {
+            int w = snprintf(want, sizeof want, "/%s\n", hook_libraries[i]);
+            mapped[i] = mapped[i] || memmem(buf, len, want, (size_t)w) != NULL;
+        }
+        /* a name cut by the chunk's end is found whole in the next */
+        kept = len < OVERLAP ? len : OVERLAP;
+        memmove(buf, buf + len - kept, kept);
+    }
+    if (fd >= 0)
+        close(fd);
+    for (size_t i = 0; n < 0 && i < HOOK_LIBRARIES; i++)
+        mapped[i] = true;
+}
+
+/* Each asked once per resolve, not once per name, and only when mapped:
+ * dlopen of a name that is not loaded still searches the disk for it (a
+ * dozen system calls or more), and under attach each system call of ours
+ * is two ptrace stops of the target. */
 static void libraries_open(void *handles[HOOK_LIBRARIES])
 {
+    bool mapped[HOOK_LIBRARIES];
+
+    libraries_mapped(mapped);
     for (size_t i = 0; i < HOOK_LIBRARIES; i++)
-        handles[i] = dlopen(hook_libraries[i], RTLD_LAZY | RTLD_NOLOAD);
+        handles[i] = mapped[i] ? dlopen(hook_libraries[i], RTLD_LAZY | RTLD_NOLOAD) : NULL;
 }
 
 static void libraries_close(void *handles[HOOK_LIBRARIES])

@@ -149,12 +149,19 @@ struct tap_conn {
 static struct tap_conn *conns;      /* by record index, made on first use */
 static uint32_t conns_high;         /* indices below it may be in use */
 
-static void conn_end(struct rep *r, struct tap_conn *tc)
+/* A TLS connection none of whose plaintext reached us: its TLS library
+ * is not one whose calls we see. */
+static bool tls_unseen(const struct tap_conn *tc)
 {
     struct rep_conn *wire = tc->chan[IP_TAP_WIRE];
 
-    if (r && wire && !tc->chan[IP_TAP_TLS] && rep_conn_proto(wire) &&
-        !strcmp(rep_conn_proto(wire), "tls"))
+    return wire && !tc->chan[IP_TAP_TLS] && rep_conn_proto(wire) &&
+           !strcmp(rep_conn_proto(wire), "tls");
+}
+
+static void conn_end(struct rep *r, struct tap_conn *tc)
+{
+    if (r && tls_unseen(tc))
         rep_tls_unseen(r);
     for (unsigned i = 0; i < IP_TAP_CHANS; i++) {
         if (tc->chan[i])
@@ -242,6 +249,10 @@ void ip_tap_collect(struct rep *r)
         struct tap_conn *tc = &conns[i];
         if (tc->used && __atomic_load_n(&ip_rec_pool[i].gen, __ATOMIC_ACQUIRE) != tc->gen)
             conn_end(r, tc);
+        /* the last cycle: a connection still open (or closed too late to
+         * be freed) says it too */
+        else if (tc->used && rep_last_cycle(r) && tls_unseen(tc))
+            rep_tls_unseen(r);
     }
 }
 

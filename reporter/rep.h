@@ -103,6 +103,11 @@ int rep_flush(struct rep *r, unsigned timeout_ms);
  * process (bounded). Safe to call more than once. */
 int rep_stop(struct rep *r, unsigned timeout_ms);
 
+/* The cycle running (on the reporter thread) is its last: the reporter is
+ * stopping (exit, detach). What is said at the end of something that is
+ * still going is said now. */
+bool rep_last_cycle(const struct rep *r);
+
 /* Start the thread again after rep_stop (a program that must be single-
  * threaded for a moment: unshare(CLONE_NEWUSER)). 0 or -errno. */
 int rep_restart(struct rep *r);

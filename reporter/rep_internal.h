@@ -77,6 +77,7 @@ struct rep {
     uint64_t flush_requested, flush_completed;
     uint64_t signal_flush_requested, signal_flush_completed;   /* atomic */
     int stop_requested, stopped;
+    int last_cycle;                     /* the running cycle is the last: rep_last_cycle */
 
     struct timespec next_period;
     struct rep_batch mbatch, ebatch;

@@ -87,6 +87,7 @@ static void *reporter_main(void *arg)
         int stopping = r->stop_requested;
         pthread_mutex_unlock(&r->lock);
 
+        r->last_cycle = stopping;
         cycle_run(r, stopping || flush_target != r->flush_completed ||
                      signal_target != r->signal_flush_completed);
         if (stopping) {
@@ -273,6 +274,11 @@ static int stop_thread(struct rep *r, unsigned timeout_ms)
         r->thread_started = 0;
     }
     return rc;
+}
+
+bool rep_last_cycle(const struct rep *r)
+{
+    return r->last_cycle;
 }
 
 int rep_stop(struct rep *r, unsigned timeout_ms)

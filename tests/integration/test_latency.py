@@ -290,11 +290,6 @@ class LatencyStatsdTest(ScopeTest):
                                          percentThreshold=[90, 99], flushInterval=1000)
         return port
 
-    def tearDown(self):
-        if getattr(self, "statsd", None):      # before its folder goes
-            self.statsd.kill()
-            self.statsd.wait()
-        super().tearDown()
 
     def timer_of(self, path):
         """The daemon's figures of the file's timer, once a flush after the

@@ -156,11 +156,6 @@ class StatsdDaemonTest(ScopeTest):
         port, self.statsd = start_statsd(self, TOTALS_BACKEND, "totals", self.totals)
         return port
 
-    def tearDown(self):
-        if getattr(self, "statsd", None):      # before its folder goes
-            self.statsd.kill()
-            self.statsd.wait()
-        super().tearDown()
 
     def counters_when(self, ready, timeout=10):
         deadline = time.monotonic() + timeout

@@ -135,7 +135,7 @@ def start_statsd(test, backend, out_key, out, **conf):
     a free loopback port, flushing every 200 ms to `backend`, which writes
     the file `out` (its configuration's out_key.file); conf: more daemon
     settings. Returns (its UDP port, its process) once its first flush
-    wrote out; the caller kills it before the test's folder goes."""
+    wrote out; it is killed at the test's cleanup, before its folder goes."""
     test.assertTrue(os.path.exists(STATSD), f"no StatsD daemon at {STATSD}: run scripts/deps.sh")
     port, mgmt = free_port(socket.SOCK_DGRAM), free_port()
     path = os.path.join(os.path.dirname(out), "statsd.js")
@@ -145,13 +145,13 @@ def start_statsd(test, backend, out_key, out, **conf):
                    "backends": [backend], out_key: {"file": out}, **conf}, f)
     daemon = subprocess.Popen(["node", STATSD, path], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT)
+    test.addCleanup(daemon.wait)
+    test.addCleanup(daemon.kill)
     deadline = time.monotonic() + 20
     while not os.path.exists(out):              # its first flush: it is up
         if daemon.poll() is not None:
             test.fail("StatsD exited: " + daemon.stdout.read().decode())
         if time.monotonic() > deadline:
-            daemon.kill()
-            daemon.wait()
             test.fail("StatsD did not start")
         time.sleep(0.05)
     return port, daemon
@@ -211,9 +211,9 @@ class ScopeTest(unittest.TestCase):
         self.env["SCOPE_HOME"] = self.home
         self.metrics = os.path.join(self.dir, "metrics.json")
         self.events = os.path.join(self.dir, "events.json")
-
-    def tearDown(self):
-        self._tmp.cleanup()
+        # a cleanup, not tearDown: what a test starts later in the folder
+        # (start_statsd's daemon) is stopped first, cleanups being LIFO
+        self.addCleanup(self._tmp.cleanup)
 
     def scope(self, *args, check=None, env=None, timeout=60, **kw):
         """scope ARGS, text in and out; its exit status asserted unless

@@ -63,24 +63,30 @@ static const struct loss_metric {
     { offsetof(struct rep, calls_unrecorded), "scope.uncounted", "call", NULL, "no_record" },
 };
 
+/* One loss counter line: n of unit, tagged with its stream (if any) and
+ * reason. */
+static void loss_metric_write(struct rep *r, const struct loss_metric *l, uint64_t n,
+                              double now)
+{
+    struct rep_field tags[2];
+    size_t ntags = 0;
+
+    if (l->stream)
+        tags[ntags++] = (struct rep_field)REP_FIELD_STR("stream", l->stream);
+    tags[ntags++] = (struct rep_field)REP_FIELD_STR("reason", l->reason);
+    struct rep_metric m = { .name = l->name, .type = REP_COUNTER, .value = (double)n,
+                            .unit = l->unit, .tags = tags, .ntags = ntags };
+    rep_metric_write(r, &m, now);
+}
+
 static void loss_metrics_write(struct rep *r)
 {
     double now = rep_now_unix();
 
     for (size_t i = 0; i < sizeof loss_metrics / sizeof loss_metrics[0]; i++) {
-        const struct loss_metric *l = &loss_metrics[i];
-        uint64_t n = *(const uint64_t *)((const char *)r + l->count_at);
-        struct rep_field tags[2];
-        size_t ntags = 0;
-
-        if (n == 0)
-            continue;
-        if (l->stream)
-            tags[ntags++] = (struct rep_field)REP_FIELD_STR("stream", l->stream);
-        tags[ntags++] = (struct rep_field)REP_FIELD_STR("reason", l->reason);
-        struct rep_metric m = { .name = l->name, .type = REP_COUNTER, .value = (double)n,
-                                .unit = l->unit, .tags = tags, .ntags = ntags };
-        rep_metric_write(r, &m, now);
+        uint64_t n = *(const uint64_t *)((const char *)r + loss_metrics[i].count_at);
+        if (n)
+            loss_metric_write(r, &loss_metrics[i], n, now);
     }
 }
 
@@ -142,12 +148,8 @@ static void losses_tell(struct rep *r, struct rep_transport *t, const char *stre
                "refused them, or stopped reading until the %d KiB kept for it "
                "overflowed)", (unsigned long long)lines, stream, t->url,
                REP_TRANSPORT_KEEP_MAX / 1024);
-    struct rep_field tags[] = { REP_FIELD_STR("stream", stream),
-                                REP_FIELD_STR("reason", "destination") };
-    struct rep_metric m = { .name = "scope.dropped", .type = REP_COUNTER,
-                            .value = (double)lines, .unit = "line",
-                            .tags = tags, .ntags = 2 };
-    rep_metric_write(r, &m, now);
+    struct loss_metric l = { 0, "scope.dropped", "line", stream, "destination" };
+    loss_metric_write(r, &l, lines, now);
 }
 
 void rep_losses_tell_all(struct rep *r)

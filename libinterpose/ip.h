@@ -104,6 +104,8 @@ void ip_threads_after_fork_child(void);
  * drained queues' slots, so that attach and detach cycles do not make
  * the process grow (ip_queue_seal). */
 void ip_threads_release_drained(void);
+/* On the reporter thread as it starts: make detach's barrier cheap. */
+void ip_threads_barrier_prepare(void);
 
 /* ---- per file ----------------------------------------------------------- */
 

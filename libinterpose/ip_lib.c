@@ -104,6 +104,7 @@ static void ident_fill(struct rep_ident *id)
 static void source_thread_enter(void *ctx)
 {
     ip_tls.ours = true;
+    ip_threads_barrier_prepare();
 }
 
 static void objects_check(void);

@@ -168,11 +168,26 @@ uint64_t ip_threads_take_dropped(void)
     return n;
 }
 
+/* Registering for the private expedited barrier waits for an RCU grace
+ * period (~10 ms here). Done by the reporter thread as it starts, it costs
+ * the program nothing; done at detach, the program would stand stopped
+ * for it. The registration is the process's (a fork's child or an exec
+ * starts without it): barrier_all_threads registers when it finds none. */
+void ip_threads_barrier_prepare(void)
+{
+    int saved = errno;
+
+    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+    errno = saved;
+}
+
 /* A full memory barrier on every thread of the process, now: each has
  * made visible what it wrote before, and sees what we wrote, from its
  * next instruction on. False when the kernel offers none. */
 static bool barrier_all_threads(void)
 {
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+        return true;
     if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 &&
         syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
         return true;

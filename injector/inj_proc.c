@@ -126,6 +126,19 @@ pid_t inj_proc_parent(pid_t pid)
     return fields && sscanf(fields, "%*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
 }
 
+int inj_proc_thread_cpu(pid_t pid, pid_t tid)
+{
+    char path[64], buf[1024];
+    int cpu;
+
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    const char *f = stat_fields(path, buf, sizeof buf);
+    /* processor is the 39th field; fields start at the 3rd (state). */
+    for (int i = 3; f && i < 39; i++)
+        f = (f = strchr(f, ' ')) ? f + 1 : NULL;
+    return f && sscanf(f, "%d", &cpu) == 1 && cpu >= 0 ? cpu : -1;
+}
+
 static int state_live(char s)
 {
     return s && s != 'Z' && s != 'X';

@@ -42,6 +42,9 @@ char inj_proc_state(pid_t pid);
 /* Its parent (PPid), or -1 when it does not exist. */
 pid_t inj_proc_parent(pid_t pid);
 
+/* The CPU thread tid of pid last ran on, or -1. */
+int inj_proc_thread_cpu(pid_t pid, pid_t tid);
+
 /* A live thread of the process: pid itself, or when the main thread has
  * exited (pthread_exit: it shows as a zombie while others run) another
  * one, whose /proc/TID entries (maps, exe, root) and process_vm_readv

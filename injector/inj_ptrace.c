@@ -3,6 +3,7 @@
 #include "inj_ptrace.h"
 #include "rep_clock.h"
 #include "inj_choose.h"
+#include "inj_cpu.h"
 #include "inj_proc.h"
 
 #include <stddef.h>
@@ -54,12 +55,14 @@ static int wait_thread(struct inj_tracee *t, int *status, int timeout_ms, const 
     pid_t r;
 
     timed_out = 0;
-    sigaction(SIGALRM, &sa, &old);
-    setitimer(ITIMER_REAL, &timer, NULL);
-    while ((r = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR && !timed_out)
-        ;
-    setitimer(ITIMER_REAL, &off, NULL);
-    sigaction(SIGALRM, &old, NULL);
+    if ((r = inj_cpu_wait_awake(t->tid, status)) == 0) {
+        sigaction(SIGALRM, &sa, &old);
+        setitimer(ITIMER_REAL, &timer, NULL);
+        while ((r = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR && !timed_out)
+            ;
+        setitimer(ITIMER_REAL, &off, NULL);
+        sigaction(SIGALRM, &old, NULL);
+    }
     if (r < 0 && timed_out) {
         snprintf(t->why, sizeof t->why, "%s did not return within %d ms in thread %d",
                  what, timeout_ms, (int)t->tid);

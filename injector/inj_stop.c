@@ -1,5 +1,6 @@
 /* inj_stop.c: a piece of work on a stopped target (see inj_stop.h). */
 #include "inj_stop.h"
+#include "inj_cpu.h"
 #include "inj_seccomp.h"
 
 #include <errno.h>
@@ -45,6 +46,8 @@ int inj_with_stopped(const struct inj_process *tg, struct inj_tracee *t,
     if (rc == 0 && tg->seccomp == 2 && filters_harm(tg, t))
         rc = INJ_FAILED;        /* given back untouched */
     else if (rc == 0) {
+        struct inj_cpu cpu;
+        inj_cpu_join(&cpu, tg->pid, t->tid);
         rc = work(t, ctx);
         if (rc != INJ_EXITED) {
             memcpy(why, t->why, sizeof why);
@@ -54,6 +57,7 @@ int inj_with_stopped(const struct inj_process *tg, struct inj_tracee *t,
             else
                 memcpy(t->why, why, sizeof why);
         }
+        inj_cpu_leave(&cpu);
     }
     sigprocmask(SIG_SETMASK, &before, NULL);
     if (rc == INJ_EXITED)

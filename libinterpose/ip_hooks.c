@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,25 +97,55 @@ static void *lookup_anywhere(const char *name, void *const handles[HOOK_LIBRARIE
     return found;
 }
 
+/* Where the program's own segments lie. */
+struct program_span {
+    uintptr_t lo, hi;
+};
+
+static int program_span_read(struct dl_phdr_info *obj, size_t size, void *data)
+{
+    struct program_span *span = data;
+
+    for (size_t i = 0; i < obj->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &obj->dlpi_phdr[i];
+        uintptr_t start = obj->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type != PT_LOAD)
+            continue;
+        if (start < span->lo)
+            span->lo = start;
+        if (start + ph->p_memsz > span->hi)
+            span->hi = start + ph->p_memsz;
+    }
+    return 1;   /* the first object is the program: the walk stops there */
+}
+
 /* A program that takes the address of a libc function (python3 does, of
  * fchdir) has a canonical PLT entry for it: an undefined dynamic symbol
  * with the stub's address, which the default lookup returns. The stub
  * jumps through the GOT slot we patch, so calling it would call the
- * wrapper again, for ever: the definition is then libc's. */
-static void *real_of(const char *name, void *const handles[HOOK_LIBRARIES])
+ * wrapper again, for ever: the definition is then libc's.
+ * Only the program has such entries (a shared object takes a function's
+ * address through its GOT), and dladdr1 reads every symbol of the object
+ * it looks in (2 ms for all the hooks in libc, with the target stopped
+ * under attach): only an address in the program is asked about. */
+static void *real_of(const char *name, void *const handles[HOOK_LIBRARIES],
+                     const struct program_span *program)
 {
     void *f = lookup_anywhere(name, handles);
 #ifdef __GLIBC__
     const ElfW(Sym) *sym = NULL;
     Dl_info info;
 
-    if (f && dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT) && sym &&
+    if (f && (uintptr_t)f >= program->lo && (uintptr_t)f < program->hi &&
+        dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT) && sym &&
         sym->st_shndx == SHN_UNDEF) {
         void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
         f = libc ? dlsym(libc, name) : NULL;
         if (libc)
             dlclose(libc);
     }
+#else
+    (void)program;
 #endif
     /* musl has no dladdr1 to tell a stub from a definition: its dlsym is
      * taken as it is (the musl tests have no canonical PLT entry). */
@@ -129,12 +160,14 @@ static void *real_of(const char *name, void *const handles[HOOK_LIBRARIES])
 int ip_hooks_resolve(struct ep_hook *usable, size_t *nusable)
 {
     void *handles[HOOK_LIBRARIES];
+    struct program_span program = {UINTPTR_MAX, 0};
     int missing = 0;
 
     *nusable = 0;
+    dl_iterate_phdr(program_span_read, &program);
     libraries_open(handles);
     for (size_t i = 0; i < ip_hook_count; i++) {
-        void *real = real_of(ip_hook_table[i].name, handles);
+        void *real = real_of(ip_hook_table[i].name, handles, &program);
         if (!real) {
             missing++;
             continue;

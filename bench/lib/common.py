@@ -57,9 +57,11 @@ class Settings:
                             ("sendrecv", 200_000 // q), ("fwrite", 2_000_000 // q)]
         self.wrk_seconds = 2 if args.quick else 5
         self.redis_requests = 20_000 if args.quick else 100_000
-        # (threads, open fds): cost per call flat across these is the target
+        # (threads, open fds): cost per call flat across these is the target;
+        # past libscope's pools (16,384 file records, 65,536 fds, 1,024 threads)
+        # a proxy's 100,000 connections and a JVM's 3,000 threads
         self.scale_cases = [(1, 10), (2, 10), (4, 10), (8, 10), (1, 10_000), (1, 19_000), (1, 60_000),
-                            (8, 10_000), (2_000, 10)]
+                            (1, 100_000), (8, 10_000), (2_000, 10), (3_000, 10)]
         self.scale_iterations = 20_000 if args.quick else 100_000    # per thread
         self.strace_iterations = 5_000 if args.quick else 20_000
         self.ltrace_iterations = 1_000 if args.quick else 5_000

@@ -9,6 +9,8 @@
  *             program sees it (its own copy: a COPY relocation) and as
  *             glibc's functions see it (libc's)
  *   thread    starts a thread and joins it; prints "joined"
+ *   c11thread the same with C11's thrd_create (which glibc does not make
+ *             through pthread_create's symbol); prints "joined"
  *   cancel    with cancellation disabled, cancels itself: the request
  *             stays pending; prints "pending"
  *   enable    enables cancellation again, then writes "alive": the write
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/single_threaded.h>
+#include <threads.h>
 #include <unistd.h>
 
 static void say(const char *text)
@@ -36,6 +39,11 @@ static void say(const char *text)
 static void *nothing(void *arg)
 {
     return arg;
+}
+
+static int nothing_c11(void *arg)
+{
+    return arg != NULL;
 }
 
 int main(void)
@@ -57,6 +65,12 @@ int main(void)
         } else if (strcmp(line, "thread\n") == 0) {
             pthread_t t;
             if (pthread_create(&t, NULL, nothing, NULL) != 0 || pthread_join(t, NULL) != 0)
+                return 2;
+            say("joined\n");
+        } else if (strcmp(line, "c11thread\n") == 0) {
+            thrd_t t;
+            if (thrd_create(&t, nothing_c11, NULL) != thrd_success ||
+                thrd_join(t, NULL) != thrd_success)
                 return 2;
             say("joined\n");
         } else if (strcmp(line, "cancel\n") == 0) {

@@ -184,6 +184,14 @@ class SingleThreadedTest(AttachTest):
         self.detach(p.pid)
         self.assertEqual(self.ask(p, "flag"), "flag 0 0")
 
+    def test_a_c11_thread_made_meanwhile_keeps_the_flag_cleared(self):
+        # thrd_create makes its thread without pthread_create's symbol
+        p = self.start()
+        self.attach(p.pid)
+        self.assertEqual(self.ask(p, "c11thread"), "joined")
+        self.detach(p.pid)
+        self.assertEqual(self.ask(p, "flag"), "flag 0 0")
+
     def test_a_pending_self_cancel_keeps_the_slow_path(self):
         p = self.start()
         self.attach(p.pid)

@@ -137,6 +137,23 @@ class NamespaceTest(ScopeTest):
         self.assertIn("inside", text)
 
 
+    def test_setns_into_a_user_namespace_still_works(self):
+        # nsenter -U calls setns(fd, CLONE_NEWUSER), refused to a
+        # multi-threaded process likewise.
+        import subprocess
+        holder = subprocess.Popen(["unshare", "-U", "--map-root-user", "sleep", "60"])
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.kill)
+        ours = os.readlink("/proc/self/ns/user")
+        self.wait_for(lambda: holder.poll() is not None
+                      or os.readlink(f"/proc/{holder.pid}/ns/user") != ours, 5, "unshare -U")
+        if holder.poll() is not None:
+            self.skipTest("unshare -U is not allowed on this machine")
+        self.scope_run(["nsenter", "-t", str(holder.pid), "-U", "sh", "-c", "echo inside"])
+        text = texts(self.event_lines(), "console").get("stdout", "")
+        self.assertIn("inside", text)
+
+
 class EventControlsTest(ScopeTest):
     def test_rate_limit_cuts_and_says_so(self):
         body = "import os\nfor i in range(30000):\n    os.write(1, b'x\\n')\n"

@@ -4,9 +4,9 @@
  * errno are the real function's; the socket's own counts are the
  * bytes on the wire, counted by the read and write wrappers libssl and
  * libgnutls call. SSL_peek's bytes are handed over when first shown,
- * and not again when SSL_read returns them (ip_tap_moved). The libraries' getters of
- * that socket are looked up with the hooks (ip_tls_resolve): plain
- * field reads, no lock.
+ * and not again when SSL_read returns them (ip_tap_moved). The
+ * libraries' getters of that socket are looked up with the hooks
+ * (ip_tls_resolve): plain field reads, no lock.
  */
 #include "ip_hooks.h"
 #include "ip_tap.h"

@@ -144,8 +144,9 @@ struct ip_tap_chan {
     uint32_t probe_bytes;       /* queued while IP_TAP_UNKNOWN, atomic */
     uint64_t pos[2];            /* bytes moved so far, read and written, atomic */
     uint64_t head_from[2];      /* reporter: bytes before this are body, atomic */
-    uint64_t peeked;            /* TLS: plaintext handed over at SSL_peek, not
-                                 * read yet (ip_wrap_tls.c), atomic */
+    uint64_t peeked;            /* received bytes handed over at a peek
+                                 * (MSG_PEEK, SSL_peek), not read yet
+                                 * (ip_tap.c), atomic */
 };
 
 struct ip_rec {

@@ -54,15 +54,19 @@ static struct ip_ring *rings;
 static uint32_t rings_high;         /* rings [0, rings_high) were used */
 
 /* Of `want` bytes of src from `at`, what a piece holds (copied to dst):
- * the first IP_TAP_CALL_BYTES; all, up to the longest head parsed, when
+ * the first IP_TAP_CALL_BYTES, or the first head_rest when more (a head
+ * under way may end there); all, up to the longest head parsed, when
  * they start as a request or status line does (a capital letter) and
  * hold no end of a head in those first bytes: a long head read or
  * written at once is seen whole, and the common call, a short head and
  * a body, or a body alone, costs no more. Returns the bytes copied. */
-static size_t piece_fill(char *dst, const struct ip_tap_src *src, size_t at, size_t want)
+static size_t piece_fill(char *dst, const struct ip_tap_src *src, size_t at, size_t want,
+                         size_t head_rest)
 {
-    size_t first = want < IP_TAP_CALL_BYTES ? want : IP_TAP_CALL_BYTES;
+    size_t first = head_rest > IP_TAP_CALL_BYTES ? head_rest : IP_TAP_CALL_BYTES;
 
+    if (first > want)
+        first = want;
     src_copy(dst, src, at, first);
     if (first == want || dst[0] < 'A' || dst[0] > 'Z' || memmem(dst, first, "\r\n\r\n", 4))
         return first;
@@ -71,7 +75,8 @@ static size_t piece_fill(char *dst, const struct ip_tap_src *src, size_t at, siz
 }
 
 static void piece_push(struct ip_rec_ref ref, unsigned chan, unsigned dir, uint64_t offset,
-                       uint64_t len, const struct ip_tap_src *src, size_t at, size_t want)
+                       uint64_t len, const struct ip_tap_src *src, size_t at, size_t want,
+                       size_t head_rest)
 {
     struct ip_thread *t = ip_tls.thread ? ip_tls.thread : ip_thread_self();
 
@@ -87,7 +92,7 @@ static void piece_push(struct ip_rec_ref ref, unsigned chan, unsigned dir, uint6
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     struct tap_piece *p = ip_ring_reserve(&rings[i], (sizeof *p + want + 7) & ~(size_t)7);
     if (p) {
-        size_t seen = piece_fill(p->bytes, src, at, want);
+        size_t seen = piece_fill(p->bytes, src, at, want, head_rest);
         p->index = ref.slot - 1;
         p->gen = ref.gen;
         p->offset = offset;
@@ -102,8 +107,35 @@ static void piece_push(struct ip_rec_ref ref, unsigned chan, unsigned dir, uint6
     ip_tls.pushing = false;
 }
 
+/* Each byte received goes to the tap once, when the program first sees
+ * it: a peek shows bytes a read returns again. Of n bytes received, the
+ * first ones handed over already, at a peek: those to skip. The stream's
+ * offsets count bytes handed over, so the peeked ones are ahead of what
+ * the program took. */
+static size_t peek_skip(struct ip_tap_chan *ch, size_t n, bool peek)
+{
+    uint64_t ahead = __atomic_load_n(&ch->peeked, __ATOMIC_RELAXED);
+
+    if (!ahead && !peek)
+        return 0;                   /* the common read: one load */
+    size_t skip = n < ahead ? n : (size_t)ahead;
+    __atomic_store_n(&ch->peeked, peek ? ahead + (n - skip) : ahead - skip, __ATOMIC_RELAXED);
+    return skip;
+}
+
+/* Of a call starting at stream byte `start`, what may still be a head
+ * the reporter saw begin at `from` (it says where the head it gathers
+ * began) in an earlier call: bytes up to the longest head parsed from
+ * there. 0: no head is known to be under way (the call starts where
+ * heads may, or past that bound). */
+static size_t head_rest(uint64_t from, uint64_t start)
+{
+    return from < start && start - from < REP_PROTO_HEAD_MAX
+           ? (size_t)(from + REP_PROTO_HEAD_MAX - start) : 0;
+}
+
 void ip_tap_moved(struct ip_rec_ref ref, unsigned chan, unsigned dir,
-                  const struct ip_tap_src *src, size_t n)
+                  const struct ip_tap_src *src, size_t n, bool peek)
 {
     if (!ip_rec_ref_valid(ref))
         return;
@@ -115,6 +147,10 @@ void ip_tap_moved(struct ip_rec_ref ref, unsigned chan, unsigned dir,
         __atomic_store_n(&ch->verdict, IP_TAP_NOTHING, __ATOMIC_RELAXED);
         goto out;
     }
+    size_t skip = dir == IP_TAP_RX ? peek_skip(ch, n, peek) : 0;
+    if (skip == n)
+        goto out;
+    n -= skip;
     uint64_t off = __atomic_fetch_add(&ch->pos[dir], n, __ATOMIC_RELAXED);
     uint64_t from = __atomic_load_n(&ch->head_from[dir], __ATOMIC_RELAXED);
     uint64_t end = off + n;
@@ -132,7 +168,8 @@ void ip_tap_moved(struct ip_rec_ref ref, unsigned chan, unsigned dir,
         (__atomic_load_n(&ch->probe_bytes, __ATOMIC_RELAXED) > IP_TAP_PROBE_BYTES ||
          __atomic_add_fetch(&ch->probe_bytes, want, __ATOMIC_RELAXED) > IP_TAP_PROBE_BYTES))
         goto out;
-    piece_push(ref, chan, dir, start, end - start, src, (size_t)(start - off), want);
+    piece_push(ref, chan, dir, start, end - start, src, skip + (size_t)(start - off), want,
+               head_rest(from, start));
 out:
     errno = saved;
 }

@@ -9,9 +9,14 @@
  * said heads may start again (past a body it knows the length of), at
  * most IP_TAP_CALL_BYTES of a call, or up to the longest head the
  * reporter parses (REP_PROTO_HEAD_MAX, 16 KiB) when those bytes start
- * like a head and do not end one (a long head read or written at once);
- * and while the protocol is unknown IP_TAP_PROBE_BYTES of the connection
- * in all.
+ * like a head and do not end one (a long head read or written at once),
+ * or when the call starts after where the reporter said a head may
+ * start, within that bound of it (a long head whose start came in an
+ * earlier call: the reporter says where a head it gathers began); and
+ * while the protocol is unknown IP_TAP_PROBE_BYTES of the connection in
+ * all. Bytes received are handed over once, when the program first sees
+ * them: a peek (MSG_PEEK, SSL_peek) hands over what is past what was
+ * peeked already, a read what is past the peeked bytes it takes.
  * The reporter classifies the channel once and records the verdict on the
  * record; a channel of no protocol then costs one load per call. Offsets
  * in each stream say what was not handed over, so that the reporter
@@ -45,9 +50,10 @@ struct ip_tap_src {
     size_t iovcnt;
 };
 
-/* n bytes moved on ref's channel `chan`, direction dir (out of line). */
+/* n bytes moved on ref's channel `chan`, direction dir (out of line);
+ * peek: received bytes shown, not taken. */
 void ip_tap_moved(struct ip_rec_ref ref, unsigned chan, unsigned dir,
-                  const struct ip_tap_src *src, size_t n);
+                  const struct ip_tap_src *src, size_t n, bool peek);
 
 /* Is this call's channel tapped? One load for a channel of no protocol
  * (and one of the thread's: inside a TLS call, the wire's record is
@@ -61,32 +67,48 @@ IP_INLINE bool ip_tap_wanted(const struct ip_call *c, unsigned chan)
     return __atomic_load_n(&c->ref.file->tap[chan].verdict, __ATOMIC_RELAXED) != IP_TAP_NOTHING;
 }
 
-/* read, recv, write, send: rc bytes at buf. */
-IP_INLINE void ip_tap_buf(const struct ip_call *c, unsigned dir, const void *buf, ssize_t rc)
+/* rc bytes of a call on the wire channel, at src (nowhere: unseen). */
+IP_INLINE void ip_tap_call(const struct ip_call *c, unsigned dir, const struct ip_tap_src *src,
+                           ssize_t rc, bool peek)
 {
-    if (rc > 0 && ip_tap_wanted(c, IP_TAP_WIRE)) {
-        struct ip_tap_src src = { buf, NULL, 0 };
-        ip_tap_moved(c->ref, IP_TAP_WIRE, dir, &src, (size_t)rc);
-    }
+    if (rc > 0 && ip_tap_wanted(c, IP_TAP_WIRE))
+        ip_tap_moved(c->ref, IP_TAP_WIRE, dir, src, (size_t)rc, peek);
 }
 
-/* readv, writev, recvmsg, sendmsg: rc bytes in iov. */
+/* read, write, send: rc bytes at buf. */
+IP_INLINE void ip_tap_buf(const struct ip_call *c, unsigned dir, const void *buf, ssize_t rc)
+{
+    struct ip_tap_src src = { buf, NULL, 0 };
+    ip_tap_call(c, dir, &src, rc, false);
+}
+
+/* readv, writev, sendmsg: rc bytes in iov. */
 IP_INLINE void ip_tap_iov(const struct ip_call *c, unsigned dir, const struct iovec *iov,
                           size_t iovcnt, ssize_t rc)
 {
-    if (rc > 0 && ip_tap_wanted(c, IP_TAP_WIRE)) {
-        struct ip_tap_src src = { NULL, iov, iovcnt };
-        ip_tap_moved(c->ref, IP_TAP_WIRE, dir, &src, (size_t)rc);
-    }
+    struct ip_tap_src src = { NULL, iov, iovcnt };
+    ip_tap_call(c, dir, &src, rc, false);
+}
+
+/* recv and its kin with their flags: rc bytes received at buf (NULL:
+ * in iov). MSG_PEEK shows them without taking them; MSG_TRUNC on a
+ * stream discards them uncopied: counted unseen, or, peeked so,
+ * nothing at all. */
+IP_INLINE void ip_tap_recv(const struct ip_call *c, const void *buf, const struct iovec *iov,
+                           size_t iovcnt, ssize_t rc, int flags)
+{
+    struct ip_tap_src src = { buf, iov, iovcnt };
+    if (flags & MSG_TRUNC)
+        src = (struct ip_tap_src){ NULL, NULL, 0 };
+    if (!(flags & MSG_TRUNC && flags & MSG_PEEK))
+        ip_tap_call(c, IP_TAP_RX, &src, rc, flags & MSG_PEEK);
 }
 
 /* sendfile, splice: rc bytes we do not see. */
 IP_INLINE void ip_tap_unseen(const struct ip_call *c, unsigned dir, ssize_t rc)
 {
-    if (rc > 0 && ip_tap_wanted(c, IP_TAP_WIRE)) {
-        struct ip_tap_src src = { NULL, NULL, 0 };
-        ip_tap_moved(c->ref, IP_TAP_WIRE, dir, &src, (size_t)rc);
-    }
+    struct ip_tap_src src = { NULL, NULL, 0 };
+    ip_tap_call(c, dir, &src, rc, false);
 }
 
 /* Look up the TLS libraries' getters of a session's socket (with the

@@ -218,8 +218,7 @@ ssize_t ip_wrap_recv(int fd, void *buf, size_t n, int flags)
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real_recv(fd, buf, n, flags);
     ip_call_read_end(&c, rc);
-    if (!(flags & MSG_PEEK))
-        ip_tap_buf(&c, IP_TAP_RX, buf, rc);
+    ip_tap_recv(&c, buf, NULL, 0, rc, flags);
     return rc;
 }
 
@@ -229,8 +228,7 @@ ssize_t ip_wrap___recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags
     ip_call_begin(&c, fd);
     ssize_t rc = ip_real___recv_chk(fd, buf, n, buflen, flags);
     ip_call_read_end(&c, rc);
-    if (!(flags & MSG_PEEK))
-        ip_tap_buf(&c, IP_TAP_RX, buf, rc);
+    ip_tap_recv(&c, buf, NULL, 0, rc, flags);
     return rc;
 }
 
@@ -244,8 +242,7 @@ ssize_t ip_wrap_recvfrom(int fd, void *buf, size_t n, int flags,
     if ((flags & MSG_PEEK) ||
         !peer_noted(&c, fd, REP_EV_NET_RX, cap ? from : NULL, cap ? peer_len(cap, *fromlen) : 0, rc))
         ip_call_read_end(&c, rc);
-    if (!(flags & MSG_PEEK))
-        ip_tap_buf(&c, IP_TAP_RX, buf, rc);
+    ip_tap_recv(&c, buf, NULL, 0, rc, flags);
     return rc;
 }
 
@@ -259,8 +256,7 @@ ssize_t ip_wrap___recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int f
     if ((flags & MSG_PEEK) ||
         !peer_noted(&c, fd, REP_EV_NET_RX, cap ? from : NULL, cap ? peer_len(cap, *fromlen) : 0, rc))
         ip_call_read_end(&c, rc);
-    if (!(flags & MSG_PEEK))
-        ip_tap_buf(&c, IP_TAP_RX, buf, rc);
+    ip_tap_recv(&c, buf, NULL, 0, rc, flags);
     return rc;
 }
 
@@ -273,8 +269,7 @@ ssize_t ip_wrap_recvmsg(int fd, struct msghdr *msg, int flags)
     if ((flags & MSG_PEEK) ||
         !peer_noted(&c, fd, REP_EV_NET_RX, msg->msg_name, peer_len(cap, msg->msg_namelen), rc))
         ip_call_read_end(&c, rc);
-    if (!(flags & MSG_PEEK))
-        ip_tap_iov(&c, IP_TAP_RX, msg->msg_iov, msg->msg_iovlen, rc);
+    ip_tap_recv(&c, NULL, msg->msg_iov, msg->msg_iovlen, rc, flags);
     return rc;
 }
 

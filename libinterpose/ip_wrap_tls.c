@@ -4,9 +4,9 @@
  * errno are the real function's; the socket's own counts are the
  * bytes on the wire, counted by the read and write wrappers libssl and
  * libgnutls call. SSL_peek's bytes are handed over when first shown,
- * and not again when SSL_read returns them. The libraries' getters of
- * that socket are looked up with the hooks (ip_tls_resolve): plain
- * field reads, no lock.
+ * and not again when SSL_read returns them (ip_tap_moved). The
+ * libraries' getters of that socket are looked up with the hooks
+ * (ip_tls_resolve): plain field reads, no lock.
  */
 #include "ip_hooks.h"
 #include "ip_tap.h"
@@ -46,19 +46,6 @@ static struct ip_rec_ref session_socket(const void *session, int fd)
     return ip_rec_ref_of_key(key);
 }
 
-/* Each plaintext byte read goes to the tap once, when the program first
- * sees it: SSL_peek shows bytes that SSL_read returns again. A peek hands
- * over what is past what was peeked already; a read, what is past the
- * peeked bytes it takes. The bytes of n to skip. */
-static size_t peek_skip(struct ip_tap_chan *ch, size_t n, bool peek)
-{
-    uint64_t ahead = __atomic_load_n(&ch->peeked, __ATOMIC_RELAXED);
-    size_t skip = n < ahead ? n : (size_t)ahead;
-
-    __atomic_store_n(&ch->peeked, peek ? ahead + (n - skip) : ahead - skip, __ATOMIC_RELAXED);
-    return skip;
-}
-
 /* n plaintext bytes moved in a session whose socket is fd (-1: unknown);
  * peek: shown by SSL_peek, not taken. */
 static void plaintext_moved(const void *session, int fd, unsigned dir, const void *buf,
@@ -71,11 +58,8 @@ static void plaintext_moved(const void *session, int fd, unsigned dir, const voi
     c.ref = session_socket(session, fd);
     if (!ip_tap_wanted(&c, IP_TAP_TLS))
         return;
-    size_t skip = dir == IP_TAP_RX ? peek_skip(&c.ref.file->tap[IP_TAP_TLS], n, peek) : 0;
-    if (skip < n) {
-        struct ip_tap_src src = { (const char *)buf + skip, NULL, 0 };
-        ip_tap_moved(c.ref, IP_TAP_TLS, dir, &src, n - skip);
-    }
+    struct ip_tap_src src = { buf, NULL, 0 };
+    ip_tap_moved(c.ref, IP_TAP_TLS, dir, &src, n, peek);
 }
 
 /* The socket fd a session's library reads (dir RX) or writes, or -1. */

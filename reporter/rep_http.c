@@ -535,9 +535,12 @@ static bool seen(struct rep *r, struct http_conn *c, unsigned dir, const char *s
 }
 
 /* Where bytes of dir may hold a head again: past a body or a chunk's
- * data the tap hands nothing over. */
+ * data the tap hands nothing over; a head being gathered, from its
+ * first byte (the tap hands its rest over up to the head bound). */
 static uint64_t head_from(const struct http_dir *d)
 {
+    if (d->st == D_HEAD)
+        return d->expect - d->len;
     return d->st == D_BODY || d->st == D_CHUNK_DATA ? d->expect + d->left : d->expect;
 }
 

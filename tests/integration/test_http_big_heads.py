@@ -1,8 +1,10 @@
-"""HTTP heads larger than what a call usually hands over (4 KiB), each
-sent in one write and read in one read: up to 16 KiB they are parsed on
-both sides; a longer one is counted as not parsed and said in a notice.
-nginx (its header buffer made big enough to read a head at once) serves
-python3's http.client, which sends each head in one sendall."""
+"""HTTP heads larger than what a call usually hands over (4 KiB): up to
+16 KiB they are parsed on both sides; a longer one is counted as not
+parsed and said in a notice. nginx (its header buffer made big enough to
+read a head at once) serves python3's http.client, which sends each head
+in one sendall (read in one read), and a raw socket client that sends
+each head as its first 100 bytes, then, a moment later, the rest (read
+so too: the long call starts in the middle of the head)."""
 import collections
 import os
 import re
@@ -20,6 +22,24 @@ for arg in sys.argv[2:]:
     c.request("GET", target, headers=headers)
     r = c.getresponse()
     r.read()
+"""
+
+SPLIT_CLIENT = """
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+replies = c.makefile("rb")
+for arg in sys.argv[2:]:
+    target, size = arg.split(":")
+    pad = "".join("X-Pad-%d: %s\\r\\n" % (i, "p" * 1000) for i in range(int(size) // 1012))
+    head = ("GET %s HTTP/1.1\\r\\nHost: big\\r\\n%s\\r\\n" % (target, pad)).encode()
+    c.sendall(head[:100])
+    time.sleep(0.2)
+    c.sendall(head[100:])
+    length = 0
+    for line in iter(replies.readline, b"\\r\\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    replies.read(length)
 """
 
 # heads of about 10 KiB, one of about 20 KiB (past the bound), then a
@@ -58,8 +78,8 @@ class BigHeadsTest(AttachTest):
                       == 0, 10, "nginx up")
         self.worker = nginx_worker(self, nginx)
 
-    def client(self):
-        return [PYTHON, "-c", CLIENT, str(self.port), *REQUESTS]
+    def client(self, script=CLIENT):
+        return [PYTHON, "-c", script, str(self.port), *REQUESTS]
 
     def assert_parsed(self, side):
         e, m = self.event_lines(), self.metric_lines()
@@ -81,6 +101,18 @@ class BigHeadsTest(AttachTest):
 
     def test_client_writes_each_head_at_once(self):
         self.scope_run(self.client())
+        self.assert_parsed("client")
+
+    def test_server_reads_each_head_in_two(self):
+        self.attach(self.worker)
+        time.sleep(0.5)
+        subprocess.run(self.client(SPLIT_CLIENT), check=True, timeout=60)
+        time.sleep(1.5)
+        self.detach(self.worker)
+        self.assert_parsed("server")
+
+    def test_client_writes_each_head_in_two(self):
+        self.scope_run(self.client(SPLIT_CLIENT))
         self.assert_parsed("client")
 
 

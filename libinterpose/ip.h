@@ -50,6 +50,12 @@ struct ip_tally {
     uint32_t rekey_seq;         /* odd while the key changes */
     struct ip_sampler sampler;  /* which of its calls are timed */
     uint32_t sampled_move;      /* move_seq at its last timed call */
+    /* per direction (enum ip_fast_dir): the key, once a call found the
+     * record a file that direction's fast path may count (a write's: no
+     * log file); 0 until then, and again when the key changes. Neither
+     * changes during a record's use, so one compare on the fast path
+     * stands for looking at the record (ip_call.h). */
+    uint64_t fast_key[2];
     struct rep_io_counts counts;
     /* written by the reporter */
     _Alignas(64) uint32_t move_seq; /* odd while moving counts to the record */

@@ -21,7 +21,7 @@ static uint64_t nested_drops;
  * lets the limit through in drain-sized pieces. */
 #define REFILL_NS 10000000LL
 static int64_t tokens;          /* a little below 0 when takers race */
-static int64_t refilled_ns;     /* CLOCK_MONOTONIC of the last refill */
+static int64_t refilled_ns;     /* bucket_clock_ns() of the last refill */
 static uint64_t events_cut;
 
 /* The bucket's size, what a program that was quiet may send at once: a
@@ -36,11 +36,20 @@ static int64_t tokens_max(void)
     return tenth > queue ? tenth : queue;
 }
 
+/* The bucket's clock: CLOCK_MONOTONIC as of the last timer tick (a few
+ * ms at most behind, far finer than a second's budget), which the vDSO
+ * reads without the TSC: a program past the limit asks it at every event
+ * it makes. */
+static int64_t bucket_clock_ns(void)
+{
+    return ip_clock_ns(CLOCK_MONOTONIC_COARSE);
+}
+
 /* On an empty bucket: the tokens the time since the last refill earned,
  * when that is a refill's worth. Lock-free: one taker wins the refill. */
 static bool tokens_refill(void)
 {
-    int64_t now = ip_now_ns(), last = __atomic_load_n(&refilled_ns, __ATOMIC_RELAXED);
+    int64_t now = bucket_clock_ns(), last = __atomic_load_n(&refilled_ns, __ATOMIC_RELAXED);
 
     if (now - last < REFILL_NS)
         return false;

@@ -166,7 +166,6 @@ struct ip_rec {
     struct rep_sock sock;       /* sockets: what it is, addresses once known */
     struct ip_tap_chan tap[IP_TAP_CHANS];  /* sockets: the protocol tap */
     struct ip_rec *next_closed;    /* on the list of closed records */
-    uint32_t next_free;         /* on the free stack: next index + 1 */
     /* live counters: wrappers add, the reporter reads; duration_ns and
      * the *_timed_ns hold ticks (see ip_ticks) until the reporter
      * converts them */

@@ -34,6 +34,10 @@ static uint32_t pool_high;                  /* records [0, pool_high) were ever 
  * pool, and so the memory added to the process, as small as the number of
  * files open at once, not the number ever opened. */
 static uint64_t free_head;
+/* Each free record's successor on the stack (index + 1), apart from the
+ * records: a claim reads one of these words, written by the reporter,
+ * sixteen to a cache line, not a line of the record it pops. */
+static uint32_t *free_next_of;
 static struct ip_rec *closed_list;         /* atomic; pushed by wrappers */
 static struct ip_rec *reaped_list;         /* reporter only: free next drain */
 uint64_t *ip_fd_map;
@@ -54,7 +58,8 @@ int ip_files_init(void)
         return 0;
     ip_fd_map = pages_map(IP_FDS_MAX * sizeof *ip_fd_map);
     ip_rec_pool = pages_map(IP_RECS_MAX * sizeof *ip_rec_pool);
-    return ip_fd_map && ip_rec_pool ? 0 : -1;
+    free_next_of = pages_map(IP_RECS_MAX * sizeof *free_next_of);
+    return ip_fd_map && ip_rec_pool && free_next_of ? 0 : -1;
 }
 
 static bool fd_tracked(int fd)
@@ -131,10 +136,29 @@ static uint32_t pool_used(void)
 
 static uint32_t free_next(uint32_t index)
 {
-    return __atomic_load_n(&ip_rec_pool[index].next_free, __ATOMIC_RELAXED);
+    return __atomic_load_n(&free_next_of[index], __ATOMIC_RELAXED);
 }
 
-/* A record off the free stack, or a never used one, or NULL: all in use. */
+/* The lines of a record that its claim and its file's open and close
+ * write, asked for ahead with the intent to write: the reporter freed
+ * the record, so they are in its core's cache, and fetching them while
+ * the program goes on (its system calls take longer) takes them out of
+ * the next open's way. A hint only: another thread may claim it first. */
+static void record_prefetch(uint32_t slot)
+{
+    if (slot == 0)
+        return;
+    const struct ip_rec *f = &ip_rec_pool[slot - 1];
+    const char *lines[] = { (const char *)f, (const char *)&f->live.opens,
+                            (const char *)&f->live.duration_ns, (const char *)&f->long_path,
+                            (const char *)&f->long_path + 64 };
+
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        __asm__ volatile("prefetchw %0" ::"m"(*lines[i]));
+}
+
+/* A record off the free stack, or a never used one, or NULL: all in use.
+ * The one under it is prefetched for the next claim. */
 static struct ip_rec *record_claim(void)
 {
     uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
@@ -147,6 +171,7 @@ static struct ip_rec *record_claim(void)
         if (__atomic_compare_exchange_n(&free_head, &head, next, true,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
             __atomic_store_n(&ip_rec_pool[top - 1].state, IP_REC_CLAIMED, __ATOMIC_RELAXED);
+            record_prefetch((uint32_t)next);
             return &ip_rec_pool[top - 1];
         }
     }
@@ -166,7 +191,7 @@ static void free_push(struct ip_rec *f)
     uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
 
     do {
-        __atomic_store_n(&f->next_free, (uint32_t)head, __ATOMIC_RELAXED);
+        __atomic_store_n(&free_next_of[index - 1], (uint32_t)head, __ATOMIC_RELAXED);
     } while (!__atomic_compare_exchange_n(&free_head, &head,
                                           ((head >> 32) + 1) << 32 | index, true,
                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));

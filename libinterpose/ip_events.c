@@ -86,6 +86,15 @@ static struct rep_event *slot_reserve(uint16_t kind, int fd, const char *op, boo
         __atomic_fetch_add(&nested_drops, 1, __ATOMIC_RELAXED);
         return NULL;
     }
+    /* A queue full while the bucket has tokens drops the event (counted)
+     * as it would after taking a token and giving it back: without those
+     * two lock-prefixed adds, which a program faster than the reporter
+     * would pay at every event until the next drain (the bucket holds
+     * more than a queue). */
+    struct ip_thread *mine = ip_tls.thread;
+    if (limited && mine && __atomic_load_n(&tokens, __ATOMIC_RELAXED) > 0 &&
+        ip_queue_full(&mine->queue))
+        return ip_queue_reserve(&mine->queue);
     /* over the limit: a load and a clock read at most every REFILL_NS,
      * not a lock-prefixed add (a server past its limit comes here for
      * most of its opens and closes) */

@@ -420,8 +420,7 @@ void ip_call_dup_end(const struct ip_call *c, int oldfd, int newfd);
  *     if (!ip_call_fast_skip(e))
  *         return write_timed(e, key, fd, buf, n);     // likewise
  *     ssize_t rc = ip_real_write(fd, buf, n);
- *     ip_call_fast_end(e, key, rc, IP_FAST_WRITE, __func__);
- *     return rc;
+ *     return ip_call_fast_end(e, key, rc, IP_FAST_WRITE, __func__, rc);
  *
  * ip_call_fast_begin looks at no record: the tally's fast_key says that
  * an earlier call found fd's record a file this direction may count
@@ -486,17 +485,19 @@ IP_INLINE void ip_call_fast_timed(struct ip_call *c, struct ip_tally *e, uint64_
 
 /* A fast call that ip_call_fast_end could not count: the general
  * epilogue (errors, a tally taken over meanwhile), out of line. func: the
- * wrapper's, for an error event. */
-void ip_call_fast_missed(struct ip_tally *e, uint64_t key, int64_t rc, enum ip_fast_dir dir,
-                         const char *func);
+ * wrapper's, for an error event. Returns ret (see ip_call_fast_end). */
+uint64_t ip_call_fast_missed(struct ip_tally *e, uint64_t key, int64_t rc,
+                             enum ip_fast_dir dir, const char *func, uint64_t ret);
 
 /* After the real call: rc bytes moved on e's file (negative: failed, or
  * moved what the general epilogue must judge). Counted in the tally when
  * it can be added to now (not inside another wrapper's counting, not
  * taken over by a signal handler's call during the real one), else by
- * ip_call_fast_missed. errno is the real call's. */
-IP_INLINE void ip_call_fast_end(struct ip_tally *e, uint64_t key, int64_t rc,
-                                enum ip_fast_dir dir, const char *func)
+ * ip_call_fast_missed. errno is the real call's. Returns ret, what the
+ * wrapper returns: handed through ip_call_fast_missed, whose call is
+ * then the wrapper's last, so nothing is kept across it. */
+IP_INLINE uint64_t ip_call_fast_end(struct ip_tally *e, uint64_t key, int64_t rc,
+                                    enum ip_fast_dir dir, const char *func, uint64_t ret)
 {
     if (__builtin_expect(rc >= 0 && !ip_tls.tallying, 1)) {
         ip_tls.tallying = true;
@@ -507,11 +508,11 @@ IP_INLINE void ip_call_fast_end(struct ip_tally *e, uint64_t key, int64_t rc,
             ip_tally_add(dir == IP_FAST_READ ? &k->read_bytes : &k->write_bytes,
                          (uint64_t)rc);
             ip_call_tally_done();
-            return;
+            return ret;
         }
         ip_call_tally_done();
     }
-    ip_call_fast_missed(e, key, rc, dir, func);
+    return ip_call_fast_missed(e, key, rc, dir, func, ret);
 }
 
 #endif

@@ -217,8 +217,8 @@ WRAP_FCNTL(fcntl64)
         if (!ip_call_fast_skip(e))                                      \
             return name##_timed(e, key, UNPAREN args);               \
         ssize_t rc = ip_real_##name args;                               \
-        ip_call_fast_end(e, key, rc, dir, __func__);                    \
-        return rc;                                                      \
+        return (ssize_t)ip_call_fast_end(e, key, rc, dir, __func__,     \
+                                         (uint64_t)rc);                 \
     }
 
 #define READ_END(name)                                                  \

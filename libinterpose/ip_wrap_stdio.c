@@ -176,8 +176,8 @@ WRAP_FREAD_CHK(__fread_unlocked_chk)
         if (!ip_call_fast_skip(e))                                      \
             return name##_timed(e, key, buf, size, n, f, fd);           \
         size_t rc = IP_STREAM_CALL(f, ip_real_##name(buf, size, n, f)); \
-        ip_call_fast_end(e, key, items_result(rc, size, n, f), IP_FAST_WRITE, __func__); \
-        return rc;                                                      \
+        return ip_call_fast_end(e, key, items_result(rc, size, n, f),   \
+                                IP_FAST_WRITE, __func__, rc);           \
     }
 
 WRAP_FWRITE(fwrite)

@@ -5,6 +5,7 @@
  * thread all count a drop; the reporter turns drops into a notice.
  */
 #include "ip_call.h"
+#include "ip_rec_pool.h"
 #include "ip_sock.h"
 
 #include <string.h>
@@ -176,7 +177,7 @@ static void event_path_set(struct rep_event *ev, const char *path)
 static void event_rec_path_set(struct rep_event *ev, const struct ip_rec *f, uint32_t gen)
 {
     event_path_set(ev, ip_rec_path(f));
-    ev->h.rec_slot = (uint32_t)(f - ip_rec_pool) + 1;
+    ev->h.rec_slot = ip_rec_slot(f);
     ev->h.rec_gen = gen;
 }
 

@@ -50,6 +50,12 @@ struct ip_tally {
     uint32_t rekey_seq;         /* odd while the key changes */
     struct ip_sampler sampler;  /* which of its calls are timed */
     uint32_t sampled_move;      /* move_seq at its last timed call */
+    /* per direction (enum ip_fast_dir): the key, once a call found the
+     * record a file that direction's fast path may count (a write's: no
+     * log file); 0 until then, and again when the key changes. Neither
+     * changes during a record's use, so one compare on the fast path
+     * stands for looking at the record (ip_call.h). */
+    uint64_t fast_key[2];
     struct rep_io_counts counts;
     /* written by the reporter */
     _Alignas(64) uint32_t move_seq; /* odd while moving counts to the record */
@@ -163,7 +169,6 @@ struct ip_rec {
     struct rep_sock sock;       /* sockets: what it is, addresses once known */
     struct ip_tap_chan tap[IP_TAP_CHANS];  /* sockets: the protocol tap */
     struct ip_rec *next_closed;    /* on the list of closed records */
-    uint32_t next_free;         /* on the free stack: next index + 1 */
     /* live counters: wrappers add, the reporter reads; duration_ns and
      * the *_timed_ns hold ticks (see ip_ticks) until the reporter
      * converts them */

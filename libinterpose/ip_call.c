@@ -111,8 +111,8 @@ void ip_call_open_end(const struct ip_call *c, const char *op, int fd, const cha
     ip_call_openat_end(c, op, fd, AT_FDCWD, path);
 }
 
-void ip_call_fast_missed(struct ip_tally *e, uint64_t key, int64_t rc, enum ip_fast_dir dir,
-                         const char *func)
+uint64_t ip_call_fast_missed(struct ip_tally *e, uint64_t key, int64_t rc,
+                             enum ip_fast_dir dir, const char *func, uint64_t ret)
 {
     /* what ip_call_begin would have made of the call: observed, on key's
      * record, with e its tally when it began, not timed */
@@ -123,4 +123,5 @@ void ip_call_fast_missed(struct ip_tally *e, uint64_t key, int64_t rc, enum ip_f
         ip_call_read_end_in(&c, rc, func);
     else
         ip_call_write_end_in(&c, -1, NULL, rc, func);   /* no log file: no text */
+    return ret;
 }

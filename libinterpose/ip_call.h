@@ -17,6 +17,7 @@
 #define IP_CALL_H
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include "ip.h"
 #include "ip_sample.h"
@@ -24,6 +25,9 @@
 /* Inlined into every wrapper whatever its size: a call saved is a
  * noticeable part of what a wrapper costs. */
 #define IP_INLINE static inline __attribute__((always_inline))
+
+/* The two directions of the fast path (below). */
+enum ip_fast_dir { IP_FAST_READ, IP_FAST_WRITE };
 
 struct ip_call {
     bool observed;
@@ -287,10 +291,27 @@ IP_INLINE void ip_io_counted(const struct ip_call *c, struct rep_io_counts *k, b
         ip_call_timed(c, took, &k->duration_ops, &k->duration_ns, own);
 }
 
+/* Counted in the call's own tally (own; inside its window, so no signal
+ * handler's call can take the tally over meanwhile): if the record is a
+ * file whose calls of direction dir the fast path may count (a write's:
+ * its text can become no event), that path takes its next ones. */
+IP_INLINE void ip_call_fast_arm(const struct ip_call *c, struct rep_io_counts *k, bool own,
+                                enum ip_fast_dir dir)
+{
+    const struct ip_rec *f = c->ref.file;
+
+    if (!own || f->kind != IP_KIND_FILE ||
+        (dir == IP_FAST_WRITE && __atomic_load_n(&f->logfile, __ATOMIC_RELAXED) != IP_LOG_NO))
+        return;
+    struct ip_tally *e = (struct ip_tally *)((char *)k - offsetof(struct ip_tally, counts));
+    e->fast_key[dir] = e->key;
+}
+
 IP_INLINE void ip_read_counted(
     const struct ip_call *c, struct rep_io_counts *k, bool own, int64_t rc)
 {
     ip_io_counted(c, k, own, rc, &k->read_ops, &k->read_bytes, &k->read_timed_ops);
+    ip_call_fast_arm(c, k, own, IP_FAST_READ);
 }
 
 #define ip_call_read_end(c, rc) ip_call_read_end_in(c, rc, __func__)
@@ -305,6 +326,7 @@ IP_INLINE void ip_write_counted(
     const struct ip_call *c, struct rep_io_counts *k, bool own, int64_t rc)
 {
     ip_io_counted(c, k, own, rc, &k->write_ops, &k->write_bytes, &k->write_timed_ops);
+    ip_call_fast_arm(c, k, own, IP_FAST_WRITE);
 }
 
 /* `text` is what was written (for console and log file events; NULL when
@@ -391,64 +413,91 @@ void ip_call_dup_end(const struct ip_call *c, int oldfd, int newfd);
  * general path (ip_call_begin, its struct kept across the real call), and
  * keeps two values across the real call, not a dozen:
  *
+ *     struct ip_tally *e;
  *     uint64_t key;
- *     struct ip_tally *e = ip_call_fast_begin(fd, IP_FAST_WRITE, &key);
- *     if (!e)
+ *     if (!ip_call_fast_begin(fd, IP_FAST_WRITE, &e, &key))
  *         return write_general(fd, buf, n);   // not inlined: its frame
+ *     if (!ip_call_fast_skip(e))
+ *         return write_timed(e, key, fd, buf, n);     // likewise
  *     ssize_t rc = ip_real_write(fd, buf, n);
- *     ip_call_fast_end(e, key, rc, IP_FAST_WRITE, __func__);
- *     return rc;
+ *     return ip_call_fast_end(e, key, rc, IP_FAST_WRITE, __func__, rc);
  *
- * ip_call_fast_begin steps the tally's sampler (a call not timed counts as
- * skipped) only when it returns the tally; NULL: nothing was done, and
- * the general path decides everything. */
+ * ip_call_fast_begin looks at no record: the tally's fast_key says that
+ * an earlier call found fd's record a file this direction may count
+ * (ip_call_fast_arm). False: nothing was done, and the general path
+ * decides everything. A timed call (one in IP_SAMPLE_EVERY) starts with
+ * ip_call_fast_timed, and ends as a general one. */
 
-enum ip_fast_dir { IP_FAST_READ, IP_FAST_WRITE };
-
-/* fd's record when it is a file the calling thread has the tally of, this
- * call is not to be timed, and a write is on no log file; else NULL. */
-IP_INLINE struct ip_tally *ip_call_fast_begin(int fd, enum ip_fast_dir dir, uint64_t *key)
+/* The calling thread's tally of fd's record and its key, when the fast
+ * path of dir may count the call (the first call after a drain moved the
+ * tally is timed by the general path); else false. A vfork child's call, or one in the
+ * vforking parent before the child is gone, takes the general path (it
+ * settles which one it is). */
+IP_INLINE bool ip_call_fast_begin(int fd, enum ip_fast_dir dir, struct ip_tally **tally,
+                                  uint64_t *key)
 {
     struct ip_thread *t = ip_tls.thread;
 
-    if (__builtin_expect(!t || (unsigned)fd >= IP_FDS_MAX || !ip_observing(), 0))
-        return NULL;
+    if (__builtin_expect(!t || (unsigned)fd >= IP_FDS_MAX || ip_vforking ||
+                         !__atomic_load_n(&ip_proc.active, __ATOMIC_RELAXED) || ip_tls.ours, 0))
+        return false;
     uint64_t k = __atomic_load_n(&ip_fd_map[fd], __ATOMIC_ACQUIRE);
-    if (!ip_rec_key_names_rec(k))
-        return NULL;
-    struct ip_rec *f = ip_rec_of_key(k);
-    if (f->kind != IP_KIND_FILE ||
-        (dir == IP_FAST_WRITE && __atomic_load_n(&f->logfile, __ATOMIC_RELAXED) != IP_LOG_NO))
-        return NULL;
-    struct ip_tally *e = &t->tallies[(k >> 32) % IP_TALLIES];
-    if (e->key != k || __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED) != e->sampled_move)
-        return NULL;
-    uint32_t skipped = __atomic_load_n(&e->sampler.skipped, __ATOMIC_RELAXED);
-    if (skipped >= __atomic_load_n(&e->sampler.gap, __ATOMIC_RELAXED))
-        return NULL;                /* this one is timed */
-    __atomic_store_n(&e->sampler.skipped, skipped + 1, __ATOMIC_RELAXED);
+    uint32_t slot = (uint32_t)(k >> 32);
+    if (!slot)
+        return false;               /* unknown, or nothing to count */
+    struct ip_tally *e = &t->tallies[slot % IP_TALLIES];
+    if (e->fast_key[dir] != k ||
+        __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED) != e->sampled_move)
+        return false;
     /* e and k alone are kept across the real call: without these empty
      * asm statements the compiler keeps what it computed them from too,
      * spilled to the stack and loaded back */
     __asm__("" : "+r"(e));
     __asm__("" : "+r"(k));
+    *tally = e;
     *key = k;
-    return e;
+    return true;
+}
+
+/* True: the call is not timed (counted as skipped by e's sampler). */
+IP_INLINE bool ip_call_fast_skip(struct ip_tally *e)
+{
+    uint32_t skipped = __atomic_load_n(&e->sampler.skipped, __ATOMIC_RELAXED);
+
+    if (__builtin_expect(skipped >= __atomic_load_n(&e->sampler.gap, __ATOMIC_RELAXED), 0))
+        return false;
+    __atomic_store_n(&e->sampler.skipped, skipped + 1, __ATOMIC_RELAXED);
+    return true;
+}
+
+/* A timed call on the fast path's e (ip_call_fast_skip said no): c as
+ * ip_call_begin would have made it, the clock read last; the general
+ * epilogue ends it. */
+IP_INLINE void ip_call_fast_timed(struct ip_call *c, struct ip_tally *e, uint64_t key)
+{
+    c->observed = true;
+    c->ref = ip_rec_ref_of_key(key);
+    c->tally = e;
+    c->weight = ip_sample_step(&e->sampler, false, &ip_tls.sample_rng);
+    e->sampled_move = __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED);
+    c->t0 = ip_ticks();
 }
 
 /* A fast call that ip_call_fast_end could not count: the general
  * epilogue (errors, a tally taken over meanwhile), out of line. func: the
- * wrapper's, for an error event. */
-void ip_call_fast_missed(struct ip_tally *e, uint64_t key, int64_t rc, enum ip_fast_dir dir,
-                         const char *func);
+ * wrapper's, for an error event. Returns ret (see ip_call_fast_end). */
+uint64_t ip_call_fast_missed(struct ip_tally *e, uint64_t key, int64_t rc,
+                             enum ip_fast_dir dir, const char *func, uint64_t ret);
 
 /* After the real call: rc bytes moved on e's file (negative: failed, or
  * moved what the general epilogue must judge). Counted in the tally when
  * it can be added to now (not inside another wrapper's counting, not
  * taken over by a signal handler's call during the real one), else by
- * ip_call_fast_missed. errno is the real call's. */
-IP_INLINE void ip_call_fast_end(struct ip_tally *e, uint64_t key, int64_t rc,
-                                enum ip_fast_dir dir, const char *func)
+ * ip_call_fast_missed. errno is the real call's. Returns ret, what the
+ * wrapper returns: handed through ip_call_fast_missed, whose call is
+ * then the wrapper's last, so nothing is kept across it. */
+IP_INLINE uint64_t ip_call_fast_end(struct ip_tally *e, uint64_t key, int64_t rc,
+                                    enum ip_fast_dir dir, const char *func, uint64_t ret)
 {
     if (__builtin_expect(rc >= 0 && !ip_tls.tallying, 1)) {
         ip_tls.tallying = true;
@@ -459,11 +508,11 @@ IP_INLINE void ip_call_fast_end(struct ip_tally *e, uint64_t key, int64_t rc,
             ip_tally_add(dir == IP_FAST_READ ? &k->read_bytes : &k->write_bytes,
                          (uint64_t)rc);
             ip_call_tally_done();
-            return;
+            return ret;
         }
         ip_call_tally_done();
     }
-    ip_call_fast_missed(e, key, rc, dir, func);
+    return ip_call_fast_missed(e, key, rc, dir, func, ret);
 }
 
 #endif

@@ -5,6 +5,7 @@
  * thread all count a drop; the reporter turns drops into a notice.
  */
 #include "ip_call.h"
+#include "ip_rec_pool.h"
 #include "ip_sock.h"
 
 #include <string.h>
@@ -21,7 +22,7 @@ static uint64_t nested_drops;
  * lets the limit through in drain-sized pieces. */
 #define REFILL_NS 10000000LL
 static int64_t tokens;          /* a little below 0 when takers race */
-static int64_t refilled_ns;     /* CLOCK_MONOTONIC of the last refill */
+static int64_t refilled_ns;     /* bucket_clock_ns() of the last refill */
 static uint64_t events_cut;
 
 /* The bucket's size, what a program that was quiet may send at once: a
@@ -36,11 +37,20 @@ static int64_t tokens_max(void)
     return tenth > queue ? tenth : queue;
 }
 
+/* The bucket's clock: CLOCK_MONOTONIC as of the last timer tick (a few
+ * ms at most behind, far finer than a second's budget), which the vDSO
+ * reads without the TSC: a program past the limit asks it at every event
+ * it makes. */
+static int64_t bucket_clock_ns(void)
+{
+    return ip_clock_ns(CLOCK_MONOTONIC_COARSE);
+}
+
 /* On an empty bucket: the tokens the time since the last refill earned,
  * when that is a refill's worth. Lock-free: one taker wins the refill. */
 static bool tokens_refill(void)
 {
-    int64_t now = ip_now_ns(), last = __atomic_load_n(&refilled_ns, __ATOMIC_RELAXED);
+    int64_t now = bucket_clock_ns(), last = __atomic_load_n(&refilled_ns, __ATOMIC_RELAXED);
 
     if (now - last < REFILL_NS)
         return false;
@@ -77,6 +87,15 @@ static struct rep_event *slot_reserve(uint16_t kind, int fd, const char *op, boo
         __atomic_fetch_add(&nested_drops, 1, __ATOMIC_RELAXED);
         return NULL;
     }
+    /* A queue full while the bucket has tokens drops the event (counted)
+     * as it would after taking a token and giving it back: without those
+     * two lock-prefixed adds, which a program faster than the reporter
+     * would pay at every event until the next drain (the bucket holds
+     * more than a queue). */
+    struct ip_thread *mine = ip_tls.thread;
+    if (limited && mine && __atomic_load_n(&tokens, __ATOMIC_RELAXED) > 0 &&
+        ip_queue_full(&mine->queue))
+        return ip_queue_reserve(&mine->queue);
     /* over the limit: a load and a clock read at most every REFILL_NS,
      * not a lock-prefixed add (a server past its limit comes here for
      * most of its opens and closes) */
@@ -158,7 +177,7 @@ static void event_path_set(struct rep_event *ev, const char *path)
 static void event_rec_path_set(struct rep_event *ev, const struct ip_rec *f, uint32_t gen)
 {
     event_path_set(ev, ip_rec_path(f));
-    ev->h.rec_slot = (uint32_t)(f - ip_rec_pool) + 1;
+    ev->h.rec_slot = ip_rec_slot(f);
     ev->h.rec_gen = gen;
 }
 

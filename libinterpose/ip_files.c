@@ -14,6 +14,7 @@
  */
 #include "ip.h"
 #include "ip_call.h"
+#include "ip_rec_pool.h"
 #include "ip_sock.h"
 
 #include <dirent.h>
@@ -22,39 +23,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct ip_rec *ip_rec_pool;
-static uint32_t pool_high;                  /* records [0, pool_high) were ever used */
-/* Freed records, most recently freed first (a Treiber stack of indexes
- * + 1, tagged with a count against ABA: any thread pops, the reporter
- * pushes). Reusing the warmest record first keeps the touched part of the
- * pool, and so the memory added to the process, as small as the number of
- * files open at once, not the number ever opened. */
-static uint64_t free_head;
-static struct ip_rec *closed_list;         /* atomic; pushed by wrappers */
 static struct ip_rec *reaped_list;         /* reporter only: free next drain */
 uint64_t *ip_fd_map;
 struct rep_io_counts ip_files_orphan;
 uint64_t ip_files_unrecorded;
 static struct rep_io_counts orphan_reported;   /* reporter only */
 
-static void *pages_map(size_t len)
-{
-    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
-}
-
 int ip_files_init(void)
 {
-    if (ip_rec_pool)
+    if (ip_fd_map)
         return 0;
-    ip_fd_map = pages_map(IP_FDS_MAX * sizeof *ip_fd_map);
-    ip_rec_pool = pages_map(IP_RECS_MAX * sizeof *ip_rec_pool);
-    return ip_fd_map && ip_rec_pool ? 0 : -1;
+    ip_fd_map = ip_pages_map(IP_FDS_MAX * sizeof *ip_fd_map);
+    return ip_fd_map && ip_rec_pool_init() == 0 ? 0 : -1;
 }
 
 static bool fd_tracked(int fd)
@@ -62,15 +45,10 @@ static bool fd_tracked(int fd)
     return fd >= 0 && fd < IP_FDS_MAX;
 }
 
-static uint32_t slot_of(const struct ip_rec *f)
-{
-    return (uint32_t)(f - ip_rec_pool) + 1;
-}
-
 /* f's key while in use: its generation changes only once it is freed. */
 static uint64_t key_of(struct ip_rec *f)
 {
-    struct ip_rec_ref ref = { f, __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE), slot_of(f) };
+    struct ip_rec_ref ref = { f, __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE), ip_rec_slot(f) };
     return ip_rec_key(ref);
 }
 
@@ -122,67 +100,6 @@ void ip_files_event_put(struct rep *r, const struct rep_event *ev)
     rep_event_put(r, ev, f ? ip_rec_name(f, &name) : NULL);
 }
 
-/* Records [0, pool_used()) may hold something. */
-static uint32_t pool_used(void)
-{
-    uint32_t high = __atomic_load_n(&pool_high, __ATOMIC_ACQUIRE);
-    return high < IP_RECS_MAX ? high : IP_RECS_MAX;
-}
-
-static uint32_t free_next(uint32_t index)
-{
-    return __atomic_load_n(&ip_rec_pool[index].next_free, __ATOMIC_RELAXED);
-}
-
-/* A record off the free stack, or a never used one, or NULL: all in use. */
-static struct ip_rec *record_claim(void)
-{
-    uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
-
-    for (;;) {
-        uint32_t top = (uint32_t)head;
-        if (top == 0)
-            break;
-        uint64_t next = ((head >> 32) + 1) << 32 | free_next(top - 1);
-        if (__atomic_compare_exchange_n(&free_head, &head, next, true,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-            __atomic_store_n(&ip_rec_pool[top - 1].state, IP_REC_CLAIMED, __ATOMIC_RELAXED);
-            return &ip_rec_pool[top - 1];
-        }
-    }
-    uint32_t fresh = __atomic_fetch_add(&pool_high, 1, __ATOMIC_ACQ_REL);
-    if (fresh >= IP_RECS_MAX) {
-        __atomic_store_n(&pool_high, IP_RECS_MAX, __ATOMIC_RELAXED);
-        return NULL;
-    }
-    __atomic_store_n(&ip_rec_pool[fresh].state, IP_REC_CLAIMED, __ATOMIC_RELAXED);
-    return &ip_rec_pool[fresh];
-}
-
-/* Reporter (or attach, with no reporter running) only. */
-static void free_push(struct ip_rec *f)
-{
-    uint32_t index = slot_of(f);
-    uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
-
-    do {
-        __atomic_store_n(&f->next_free, (uint32_t)head, __ATOMIC_RELAXED);
-    } while (!__atomic_compare_exchange_n(&free_head, &head,
-                                          ((head >> 32) + 1) << 32 | index, true,
-                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
-}
-
-/* Push onto the closed list (Treiber stack: the reporter only ever takes
- * the whole list, so there is no ABA). */
-static void closed_push(struct ip_rec *f)
-{
-    struct ip_rec *head = __atomic_load_n(&closed_list, __ATOMIC_RELAXED);
-    do
-        f->next_closed = head;
-    while (!__atomic_compare_exchange_n(&closed_list, &head, f, true,
-                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED));
-}
-
 /* Drop one fd's reference to a record; the last one closes it. A socket's
  * duration is its lifetime, added once, here. */
 static struct ip_rec *record_release(struct ip_rec *f)
@@ -195,7 +112,7 @@ static struct ip_rec *record_release(struct ip_rec *f)
     }
     __atomic_add_fetch(&f->live.closes, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&f->state, IP_REC_CLOSED, __ATOMIC_RELEASE);
-    closed_push(f);
+    ip_rec_closed_push(f);
     return f;
 }
 
@@ -230,7 +147,7 @@ static struct ip_rec *record_start(int fd, struct rep_io_counts *orphan)
 {
     if (!fd_tracked(fd))
         return NULL;
-    struct ip_rec *f = record_claim();
+    struct ip_rec *f = ip_rec_claim();
     if (!f) {
         fd_map_replace(fd, 0);
         __atomic_add_fetch(&orphan->opens, 1, __ATOMIC_RELAXED);
@@ -460,7 +377,7 @@ static void record_free(struct ip_rec *f)
     record_zero(f);
     ip_rec_name_release(f);
     __atomic_store_n(&f->state, IP_REC_FREE, __ATOMIC_RELEASE);
-    free_push(f);
+    ip_rec_free_push(f);
 }
 
 void ip_files_reap(struct rep *r)
@@ -473,7 +390,7 @@ void ip_files_reap(struct rep *r)
         record_fold(r, f);
         record_free(f);
     }
-    reaped_list = __atomic_exchange_n(&closed_list, NULL, __ATOMIC_ACQUIRE);
+    reaped_list = ip_rec_closed_take();
     for (f = reaped_list; f; f = f->next_closed)
         record_fold(r, f);
 }
@@ -482,7 +399,7 @@ void ip_files_collect(struct rep *r)
 {
     struct rep_net_gauges open = { 0 };
     struct rep_io_counts d;
-    uint32_t high = pool_used();
+    uint32_t high = ip_rec_pool_used();
 
     for (uint32_t i = 0; i < high; i++)
         record_collect(r, &ip_rec_pool[i], &open);
@@ -497,7 +414,7 @@ void ip_files_collect(struct rep *r)
  * to report. */
 void ip_files_after_fork_child(void)
 {
-    uint32_t high = pool_used();
+    uint32_t high = ip_rec_pool_used();
 
     for (uint32_t i = 0; i < high; i++)
         ip_rec_pool[i].reported = ip_rec_pool[i].live;
@@ -508,21 +425,19 @@ void ip_files_after_fork_child(void)
  * list can be reset. */
 static void records_forget(void)
 {
-    uint32_t high = pool_used();
+    uint32_t high = ip_rec_pool_used();
 
     for (int fd = 0; fd < IP_FDS_MAX; fd++)
         if (__atomic_load_n(&ip_fd_map[fd], __ATOMIC_RELAXED))
             __atomic_store_n(&ip_fd_map[fd], 0, __ATOMIC_RELEASE);
-    __atomic_store_n(&closed_list, NULL, __ATOMIC_RELEASE);
     reaped_list = NULL;
-    __atomic_store_n(&free_head, 0, __ATOMIC_RELEASE);
     for (uint32_t i = 0; i < high; i++) {
         __atomic_add_fetch(&ip_rec_pool[i].gen, 1, __ATOMIC_RELEASE);
         record_zero(&ip_rec_pool[i]);
         ip_rec_pool[i].long_path = 0;
         __atomic_store_n(&ip_rec_pool[i].state, IP_REC_FREE, __ATOMIC_RELEASE);
     }
-    __atomic_store_n(&pool_high, 0, __ATOMIC_RELEASE);
+    ip_rec_pool_forget();
     ip_long_paths_forget();
 }
 
@@ -557,7 +472,7 @@ static uint64_t fd_learn_record(int fd, const struct stat *st)
     } else {
         ip_sock_describe(fd, &sock);
     }
-    struct ip_rec *f = record_claim();
+    struct ip_rec *f = ip_rec_claim();
     if (!f) {
         /* pool out: tried again at the next call, which is not counted */
         __atomic_add_fetch(&ip_files_unrecorded, 1, __ATOMIC_RELAXED);
@@ -583,7 +498,7 @@ static uint64_t fd_learn_record(int fd, const struct stat *st)
      * frees it like a closed record (it folds nothing: all zero). */
     __atomic_store_n(&f->refs, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&f->state, IP_REC_CLOSED, __ATOMIC_RELEASE);
-    closed_push(f);
+    ip_rec_closed_push(f);
     return key;
 }
 

@@ -171,10 +171,8 @@ static enum ip_resolved name_in_cwd(struct name_out *o, const char *path)
     return name_as_given(o->buf, o->cap, path);
 }
 
-/* Is the absolute path s (n bytes) normal already: no empty, "." or ".."
- * component, no slash at its end? (Most paths a program opens are: they
- * are then copied whole, not a component at a time.) */
-static bool already_normal(const char *s, size_t n)
+/* already_normal, a component at a time. */
+static bool normal_by_components(const char *s, size_t n)
 {
     const char *end = s + n;
 
@@ -191,6 +189,49 @@ static bool already_normal(const char *s, size_t n)
         c = slash;
     }
     return false;
+}
+
+static uint64_t load8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/* Is any of p[0, 8) a slash followed by a slash or a dot (p[8] is read)?
+ * Byte j of `here` is p[j], of `next` p[j + 1]; '.' and '/' differ in
+ * their lowest bit only. x has a zero byte where both hold, and the
+ * classic test says whether it has one (exactly, though not which). */
+static bool slash_then_dot_or_slash(const char *p)
+{
+    const uint64_t ones = 0x0101010101010101ULL, slashes = 0x2f * ones;
+    uint64_t x = (load8(p) ^ slashes) | ((load8(p + 1) | ones) ^ slashes);
+
+    return ((x - ones) & ~x & (ones << 7)) != 0;
+}
+
+/* Is the absolute path s (n bytes) normal already: no empty, "." or ".."
+ * component, no slash at its end? Most paths a program opens are: they
+ * are then copied whole. Every such component starts with "//" or "/.",
+ * so a path with neither is normal; that is looked for eight pairs of
+ * bytes at a time (every open pays this), the components only in a path
+ * that has one ("/.config" is normal too). */
+static bool already_normal(const char *s, size_t n)
+{
+    if (n < 9)
+        return normal_by_components(s, n);
+    if (s[n - 1] == '/')
+        return false;
+    /* pairs (j, j + 1) for j in [0, n - 2]: windows of eight from 0, the
+     * last one ending at n - 2 (overlapping the one before) */
+    for (size_t i = 0;; i += 8) {
+        if (i > n - 9)
+            i = n - 9;
+        if (slash_then_dot_or_slash(s + i))
+            return normal_by_components(s, n);
+        if (i == n - 9)
+            return true;
+    }
 }
 
 enum ip_resolved ip_path_resolve(char *out, size_t cap, int dirfd, const char *path)

@@ -22,6 +22,9 @@
 /* Looks at a close's totals while the reporter moves the same tally. */
 #define TOTALS_TRIES 64
 
+/* ip.h: the tallies fill three whole pages after the queue's slots. */
+_Static_assert(sizeof(struct ip_tally) * IP_TALLIES == 3 * 4096, "tallies: three pages");
+
 static uint64_t *fields(struct rep_io_counts *c)
 {
     return rep_io_counts_array(c);
@@ -63,6 +66,8 @@ struct rep_io_counts *ip_tally_claim(struct ip_tally *e, uint64_t key)
 
     __atomic_store_n(&e->rekey_seq, seq + 1, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
+    /* the new key's file is looked at by its first call (ip_call.h) */
+    e->fast_key[0] = e->fast_key[1] = 0;
     __atomic_store_n(&e->key, key, __ATOMIC_RELAXED);
     for (size_t i = 0; i < FIELDS; i++)
         __atomic_store_n(&now[i], 0, __ATOMIC_RELAXED);

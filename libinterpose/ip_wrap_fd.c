@@ -17,6 +17,9 @@
 /* The mode argument exists only with O_CREAT or O_TMPFILE; reading it
  * otherwise would take garbage, which is harmless but is not what the
  * program passed. (glibc's __OPEN_NEEDS_MODE; musl has no name for it.) */
+/* UNPAREN (a, b) -> a, b: a parameter or argument list inside another */
+#define UNPAREN(...) __VA_ARGS__
+
 #define OPEN_NEEDS_MODE(flags) (((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE)
 #define OPEN_MODE_ARG(flags, last, mode)            \
     do {                                            \
@@ -182,9 +185,9 @@ WRAP_FCNTL(fcntl)
 WRAP_FCNTL(fcntl64)
 
 /* read, __read_chk and write: the fast path (ip_call.h) in the wrapper,
- * the general one in a function of its own, not inlined, so that the
- * wrapper's frame is only what the fast path needs. `end`: the general
- * epilogue, with c and rc. */
+ * the general one and the timed one in functions of their own, not
+ * inlined, so that the wrapper's frame is only what the fast path needs.
+ * `end`: the general epilogue, with c and rc. */
 #define WRAP_FAST(name, dir, params, args, end)                         \
     static __attribute__((noinline)) ssize_t name##_general params      \
     {                                                                   \
@@ -195,15 +198,27 @@ WRAP_FCNTL(fcntl64)
         return rc;                                                      \
     }                                                                   \
                                                                         \
+    static __attribute__((noinline)) ssize_t name##_timed(              \
+        struct ip_tally *e, uint64_t key, UNPAREN params)            \
+    {                                                                   \
+        struct ip_call c;                                               \
+        ip_call_fast_timed(&c, e, key);                                 \
+        ssize_t rc = ip_real_##name args;                               \
+        end;                                                            \
+        return rc;                                                      \
+    }                                                                   \
+                                                                        \
     ssize_t ip_wrap_##name params                                       \
     {                                                                   \
+        struct ip_tally *e;                                             \
         uint64_t key;                                                   \
-        struct ip_tally *e = ip_call_fast_begin(fd, dir, &key);         \
-        if (!e)                                                         \
+        if (!ip_call_fast_begin(fd, dir, &e, &key))                     \
             return name##_general args;                                 \
+        if (!ip_call_fast_skip(e))                                      \
+            return name##_timed(e, key, UNPAREN args);               \
         ssize_t rc = ip_real_##name args;                               \
-        ip_call_fast_end(e, key, rc, dir, __func__);                    \
-        return rc;                                                      \
+        return (ssize_t)ip_call_fast_end(e, key, rc, dir, __func__,     \
+                                         (uint64_t)rc);                 \
     }
 
 #define READ_END(name)                                                  \

@@ -138,9 +138,12 @@ size_t ip_wrap_fread_unlocked(void *buf, size_t size, size_t n, FILE *f)
 WRAP_FREAD_CHK(__fread_chk)
 WRAP_FREAD_CHK(__fread_unlocked_chk)
 
-/* The fast path (ip_call.h) in the wrapper, the general one in a function
- * of its own, not inlined, so that the wrapper's frame is only what the
- * fast path needs. */
+/* The fast path (ip_call.h) in the wrapper, the general one and the
+ * timed one in functions of their own, not inlined, so that the
+ * wrapper's frame is only what the fast path needs. */
+#define FWRITE_END(name)                                                \
+    ip_call_write_end_in(&c, fd, buf, items_result(rc, size, n, f), "ip_wrap_" #name)
+
 #define WRAP_FWRITE(name)                                               \
     static __attribute__((noinline)) size_t name##_general(             \
         const void *buf, size_t size, size_t n, FILE *f, int fd)        \
@@ -148,21 +151,33 @@ WRAP_FREAD_CHK(__fread_unlocked_chk)
         struct ip_call c;                                               \
         ip_call_begin(&c, fd);                                          \
         size_t rc = IP_STREAM_CALL(f, ip_real_##name(buf, size, n, f)); \
-        ip_call_write_end_in(&c, fd, buf, items_result(rc, size, n, f), \
-                             "ip_wrap_" #name);                         \
+        FWRITE_END(name);                                               \
+        return rc;                                                      \
+    }                                                                   \
+                                                                        \
+    static __attribute__((noinline)) size_t name##_timed(               \
+        struct ip_tally *e, uint64_t key, const void *buf, size_t size, \
+        size_t n, FILE *f, int fd)                                      \
+    {                                                                   \
+        struct ip_call c;                                               \
+        ip_call_fast_timed(&c, e, key);                                 \
+        size_t rc = IP_STREAM_CALL(f, ip_real_##name(buf, size, n, f)); \
+        FWRITE_END(name);                                               \
         return rc;                                                      \
     }                                                                   \
                                                                         \
     size_t ip_wrap_##name(const void *buf, size_t size, size_t n, FILE *f) \
     {                                                                   \
         int fd = ip_stream_fd(f);                                       \
+        struct ip_tally *e;                                             \
         uint64_t key;                                                   \
-        struct ip_tally *e = ip_call_fast_begin(fd, IP_FAST_WRITE, &key); \
-        if (!e)                                                         \
+        if (!ip_call_fast_begin(fd, IP_FAST_WRITE, &e, &key))           \
             return name##_general(buf, size, n, f, fd);                 \
+        if (!ip_call_fast_skip(e))                                      \
+            return name##_timed(e, key, buf, size, n, f, fd);           \
         size_t rc = IP_STREAM_CALL(f, ip_real_##name(buf, size, n, f)); \
-        ip_call_fast_end(e, key, items_result(rc, size, n, f), IP_FAST_WRITE, __func__); \
-        return rc;                                                      \
+        return ip_call_fast_end(e, key, items_result(rc, size, n, f),   \
+                                IP_FAST_WRITE, __func__, rc);           \
     }
 
 WRAP_FWRITE(fwrite)

@@ -80,6 +80,25 @@ static bool json_plain(unsigned char c)
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
+/* Eight bytes at once: are they all json_plain? Each test sets a byte's
+ * high bit where that byte fails it (a byte below 0x20, one of 0x80 or
+ * above, a quote, a backslash, DEL); a test may flag a passing byte too
+ * when a failing one precedes it, which only sends the word to the byte
+ * by byte loop. Most strings are plain: a path, a host, a target. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+#define HAS_ZERO(x) (((x) - ONES) & ~(x) & HIGHS)
+
+static bool word_plain(const unsigned char *p)
+{
+    uint64_t x;
+
+    memcpy(&x, p, sizeof x);
+    uint64_t bad = (((x - ONES * 0x20) & ~x) | x) & HIGHS;
+    bad |= HAS_ZERO(x ^ (ONES * '"')) | HAS_ZERO(x ^ (ONES * '\\')) | HAS_ZERO(x ^ (ONES * 0x7f));
+    return bad == 0;
+}
+
 static void rep_put_json_escape(struct rep_out *o, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
@@ -109,6 +128,8 @@ void rep_put_json_text(struct rep_out *o, const char *s, size_t n)
         const unsigned char *run = p;
         size_t seq;
 
+        while (end - p >= 8 && word_plain(p))
+            p += 8;
         while (p < end && json_plain(*p))
             p++;
         rep_put_mem(o, run, (size_t)(p - run));

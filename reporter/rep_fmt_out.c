@@ -15,28 +15,6 @@
 #define TWO_POW_53 9007199254740992.0
 #define TWO_POW_63 9223372036854775808.0
 
-void rep_put_mem(struct rep_out *o, const void *s, size_t n)
-{
-    if (o->full || n == 0)
-        return;
-    if (n > o->cap - o->len) {
-        o->full = true;
-        return;
-    }
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
-}
-
-void rep_put_char(struct rep_out *o, char c)
-{
-    rep_put_mem(o, &c, 1);
-}
-
-void rep_put_str(struct rep_out *o, const char *s)
-{
-    rep_put_mem(o, s, strlen(s));
-}
-
 /* Ends the line: '\n' plus a NUL that is not counted. On overflow the
  * buffer holds an empty string so a careless caller sends nothing. */
 size_t rep_put_line_end(struct rep_out *o)

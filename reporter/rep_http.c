@@ -12,6 +12,7 @@
 #include "rep_http.h"
 #include "rep_proto_rows.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,6 +49,7 @@ struct http_conn {
     struct http_dir d[2];
     struct rep_http_msg *queue[PIPELINE_MAX];   /* requests waiting */
     unsigned qhead, qlen;
+    struct rep_http_msg *spare;     /* the last one answered, for the next */
     unsigned lost_reqs;             /* lost requests (counted) whose responses
                                      * are to come: not counted again */
 };
@@ -204,6 +206,52 @@ static bool flavor_of(const char *s, size_t n, char out[4])
     return true;
 }
 
+/* ---- messages ------------------------------------------------------------ */
+
+/* What follows a struct's last member is padding only. */
+#define LAST_MEMBER(type, member) \
+    (sizeof(type) - offsetof(type, member) - sizeof(((type *)0)->member) < _Alignof(type))
+_Static_assert(LAST_MEMBER(struct rep_http_msg, resp) &&
+               offsetof(struct rep_http_msg, resp) ==
+               offsetof(struct rep_http_msg, req) + sizeof(struct rep_http_head),
+               "the heads are the message's last members");
+_Static_assert(LAST_MEMBER(struct rep_http_head, headers), "the headers are a head's last member");
+
+/* A head as calloc would give it, but for the headers past nheaders:
+ * never read, and most of its size. */
+static void head_clear(struct rep_http_head *h)
+{
+    memset(h, 0, offsetof(struct rep_http_head, headers));
+}
+
+static void msg_clear(struct rep_http_msg *m)
+{
+    memset(m, 0, offsetof(struct rep_http_msg, req));
+    head_clear(&m->req);
+    head_clear(&m->resp);
+}
+
+/* A cleared message for a new request: the connection's spare (a
+ * keep-alive connection answers one request before the next), else a
+ * new one. NULL when out of memory. */
+static struct rep_http_msg *msg_new(struct http_conn *c)
+{
+    struct rep_http_msg *m = c->spare ? c->spare : malloc(sizeof *m);
+
+    c->spare = NULL;
+    if (m)
+        msg_clear(m);
+    return m;
+}
+
+static void msg_done(struct http_conn *c, struct rep_http_msg *m)
+{
+    if (c->spare)
+        free(m);
+    else
+        c->spare = m;
+}
+
 /* ---- the queue of requests ----------------------------------------------- */
 
 static struct rep_http_msg *queue_oldest(struct http_conn *c)
@@ -218,7 +266,7 @@ static void queue_pop(struct http_conn *c)
     for (unsigned dir = 0; dir < 2; dir++)
         if (c->d[dir].msg == m)
             c->d[dir].msg = NULL;
-    free(m);
+    msg_done(c, m);
     c->qhead = (c->qhead + 1) % PIPELINE_MAX;
     c->qlen--;
 }
@@ -254,12 +302,12 @@ static bool request_head(struct rep *r, struct http_conn *c, struct http_dir *d,
 
     if (!sp2 || (size_t)(sp1 - s) >= sizeof m->method)
         return false;
-    if (c->qlen == PIPELINE_MAX || !(m = calloc(1, sizeof *m)))
+    if (c->qlen == PIPELINE_MAX || !(m = msg_new(c)))
         return false;
     size_t vlen = (size_t)(eol - sp2 - 1) - (eol[-1] == '\r');
     if (!flavor_of(sp2 + 1, vlen, m->req.flavor) ||
         !header_lines(r, eol + 1, d->len - (size_t)(eol + 1 - s), m, true, &m->req, &hi)) {
-        free(m);
+        msg_done(c, m);
         return false;
     }
     memcpy(m->method, s, (size_t)(sp1 - s));
@@ -311,10 +359,10 @@ static bool response_head(struct rep *r, struct http_conn *c, struct http_dir *d
             c->lost_reqs--;
         else
             rep_http_unparsed(r);
-        memset(&scratch, 0, sizeof scratch);
+        msg_clear(&scratch);
         m = &scratch;
     }
-    memset(&m->resp, 0, sizeof m->resp);
+    head_clear(&m->resp);
     if (!header_lines(r, eol + 1, d->len - (size_t)(eol + 1 - s), m, false, &m->resp, &hi))
         return false;
     memcpy(m->resp.flavor, flavor, sizeof flavor);
@@ -418,27 +466,42 @@ static void unseen(struct rep *r, struct http_conn *c, unsigned dir, uint64_t n,
     }
 }
 
+/* Room in d->buf for n more bytes, within REP_PROTO_HEAD_MAX. */
+static bool room_for(struct http_dir *d, size_t n)
+{
+    if (n > REP_PROTO_HEAD_MAX - d->len)
+        return false;
+    if (d->len + n <= d->cap)
+        return true;
+    size_t cap = d->cap ? d->cap : 512;
+    while (cap < d->len + n)
+        cap *= 2;
+    char *b = realloc(d->buf, cap);
+    if (!b)
+        return false;
+    d->buf = b;
+    d->cap = cap;
+    return true;
+}
+
 /* Gather into d->buf up to the end of a line (lines: true) or of a head
- * (a blank line); returns the bytes of s used, and *whole when the end
- * came. */
+ * (a blank line), a line at a time; returns the bytes of s used (SIZE_MAX:
+ * too long, not parsed), and *whole when the end came. */
 static size_t gather(struct http_dir *d, const char *s, size_t n, bool line, bool *whole)
 {
     size_t used = 0;
 
     *whole = false;
     while (used < n && !*whole) {
-        if (d->len == d->cap) {
-            size_t cap = d->cap ? d->cap * 2 : 512;
-            char *b = cap <= REP_PROTO_HEAD_MAX ? realloc(d->buf, cap) : NULL;
-            if (!b)
-                return SIZE_MAX;    /* too long: not parsed */
-            d->buf = b;
-            d->cap = cap;
-        }
-        char ch = s[used++];
-        d->buf[d->len++] = ch;
-        if (ch != '\n')
-            continue;
+        const char *nl = memchr(s + used, '\n', n - used);
+        size_t take = nl ? (size_t)(nl - s) + 1 - used : n - used;
+        if (!room_for(d, take))
+            return SIZE_MAX;
+        memcpy(d->buf + d->len, s + used, take);
+        d->len += take;
+        used += take;
+        if (!nl)
+            break;
         size_t l = d->len;
         *whole = line || (l >= 2 && d->buf[l - 2] == '\n') ||
                  (l >= 3 && d->buf[l - 2] == '\r' && d->buf[l - 3] == '\n');
@@ -600,6 +663,7 @@ static void http_close(struct rep *r, void *state)
     }
     while (c->qlen)
         queue_pop(c);
+    free(c->spare);
     free(c);
 }
 

@@ -42,7 +42,7 @@ static const char *escaped(const char *s, size_t n)
 {
     static const char head[] = "\"data\":{\"message\":";
     struct rep_field f = REP_FIELD_STRN("message", s, n);
-    size_t len = rep_fmt_event_json(line, sizeof line, &ident, "console",
+    size_t len = rep_fmt_event_json(line, sizeof line, json_of(&ident), "console",
                                     "stdout", 1.0, &f, 1);
     char *p = strstr(line, head);
 
@@ -118,7 +118,7 @@ START_TEST(event_json_fs_close)
         REP_FIELD_STR("op", "close"),
     };
 
-    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, &ident, "fs",
+    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, json_of(&ident), "fs",
                                          "fs.close", 1643735835.4550021,
                                          data, 8), 0);
     ck_assert_str_eq(line,
@@ -135,7 +135,7 @@ END_TEST
 
 START_TEST(event_json_no_ident_no_data)
 {
-    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, NULL, "console",
+    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, json_of(NULL), "console",
                                          "stderr", 2.0, NULL, 0), 0);
     ck_assert_str_eq(line,
         "{\"type\":\"evt\",\"id\":\"--\",\"_channel\":\"\",\"body\":{"
@@ -150,7 +150,7 @@ START_TEST(event_json_unterminated_ident)
     struct rep_ident full = ident;
 
     memset(full.channel, '7', sizeof full.channel);     /* no NUL */
-    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, &full, "fs",
+    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, json_of(&full), "fs",
                                          "fs.open", 1, NULL, 0), 0);
     ck_assert_ptr_nonnull(strstr(line, "\"_channel\":\""
         "77777777777777777777777777777777\",\"body\""));
@@ -209,7 +209,7 @@ START_TEST(escape_keys_and_sources)
 {
     struct rep_field f = REP_FIELD_INT("we\"ird", 1);
 
-    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, &ident, "fs",
+    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, json_of(&ident), "fs",
                                          "a\\b", 1, &f, 1), 0);
     ck_assert_ptr_nonnull(strstr(line, "\"source\":\"a\\\\b\""));
     ck_assert_ptr_nonnull(strstr(line, "{\"we\\\"ird\":1}"));
@@ -347,7 +347,7 @@ static size_t fit_event_json(char *buf, size_t cap)
         REP_FIELD_STR("message", "\xf0\x9f\x98\x80 line\n"),
     };
 
-    return rep_fmt_event_json(buf, cap, &ident, "console", "stdout", 3.25,
+    return rep_fmt_event_json(buf, cap, json_of(&ident), "console", "stdout", 3.25,
                               data, 1);
 }
 

@@ -136,11 +136,23 @@ static int64_t parse_length(const char *v, size_t n)
     return n ? -1 : x;
 }
 
-/* One header line of a request (m) or response: framing into hi, the
- * fields events carry into m and h. */
-static void header_line(struct rep *r, const char *line, size_t n, struct rep_http_msg *m,
-                        bool request, struct rep_http_head *h, struct head_info *hi)
+/* Could a header line starting with c be one the parser reads
+ * (Content-Length, Transfer-Encoding, Host, User-Agent, X-Forwarded-For)?
+ * Most of a response's lines are not: they are passed over at once. */
+static bool maybe_read(char c)
 {
+    c = (char)(c | 0x20);
+    return c == 'c' || c == 't' || c == 'h' || c == 'u' || c == 'x';
+}
+
+/* One header line of a request (m) or response: framing into hi, the
+ * fields events carry into m and, when the operator picks headers
+ * (pick), h. */
+static void header_line(struct rep *r, const char *line, size_t n, struct rep_http_msg *m,
+                        bool request, bool pick, struct rep_http_head *h, struct head_info *hi)
+{
+    if (!pick && !maybe_read(line[0]))
+        return;
     const char *colon = memchr(line, ':', n);
     if (!colon || colon == line)
         return;
@@ -166,7 +178,7 @@ static void header_line(struct rep *r, const char *line, size_t n, struct rep_ht
         const char *comma = memchr(v, ',', vlen);
         copy_trimmed(m->client_ip, sizeof m->client_ip, v, comma ? (size_t)(comma - v) : vlen);
     }
-    if (h->nheaders < REP_HTTP_HEADERS_MAX && nlen < sizeof h->headers[0].name &&
+    if (pick && h->nheaders < REP_HTTP_HEADERS_MAX && nlen < sizeof h->headers[0].name &&
         rep_http_header_wanted(r, line, nlen)) {
         struct rep_http_header *x = &h->headers[h->nheaders++];
         memcpy(x->name, line, nlen);
@@ -179,6 +191,9 @@ static void header_line(struct rep *r, const char *line, size_t n, struct rep_ht
 static bool header_lines(struct rep *r, const char *s, size_t n, struct rep_http_msg *m,
                          bool request, struct rep_http_head *h, struct head_info *hi)
 {
+    const struct rep_http_state *hs = rep_http_state(r);
+    bool pick = hs && hs->header_re_ok;     /* SCOPE_EVENT_HTTP_HEADER */
+
     hi->content_length = -1;
     hi->chunked = hi->bad = false;
     while (n) {
@@ -187,7 +202,7 @@ static bool header_lines(struct rep *r, const char *s, size_t n, struct rep_http
         if (len && s[len - 1] == '\r')
             len--;
         if (len)
-            header_line(r, s, len, m, request, h, hi);
+            header_line(r, s, len, m, request, pick, h, hi);
         if (!nl)
             break;
         n -= (size_t)(nl - s) + 1;
@@ -291,10 +306,11 @@ static void body_start(struct http_dir *d, struct rep_http_msg *m, const struct 
     }
 }
 
+/* The head h (hlen bytes, a whole one) of a request. */
 static bool request_head(struct rep *r, struct http_conn *c, struct http_dir *d,
-                         const struct rep_tap_piece *p)
+                         const struct rep_tap_piece *p, const char *h, size_t hlen)
 {
-    const char *s = d->buf, *eol = memchr(s, '\n', d->len);
+    const char *s = h, *eol = memchr(s, '\n', hlen);
     const char *sp1 = eol ? memchr(s, ' ', (size_t)(eol - s)) : NULL;
     const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
     struct rep_http_msg *m;
@@ -306,7 +322,7 @@ static bool request_head(struct rep *r, struct http_conn *c, struct http_dir *d,
         return false;
     size_t vlen = (size_t)(eol - sp2 - 1) - (eol[-1] == '\r');
     if (!flavor_of(sp2 + 1, vlen, m->req.flavor) ||
-        !header_lines(r, eol + 1, d->len - (size_t)(eol + 1 - s), m, true, &m->req, &hi)) {
+        !header_lines(r, eol + 1, hlen - (size_t)(eol + 1 - s), m, true, &m->req, &hi)) {
         msg_done(c, m);
         return false;
     }
@@ -340,9 +356,10 @@ static void response_done(struct rep *r, struct http_conn *c, struct http_dir *d
 
 /* false: not a status line; *upgraded: 101, the connection leaves HTTP. */
 static bool response_head(struct rep *r, struct http_conn *c, struct http_dir *d,
-                          const struct rep_tap_piece *p, bool *upgraded)
+                          const struct rep_tap_piece *p, const char *h, size_t hlen,
+                          bool *upgraded)
 {
-    const char *s = d->buf, *eol = memchr(s, '\n', d->len);
+    const char *s = h, *eol = memchr(s, '\n', hlen);
     const char *sp1 = eol ? memchr(s, ' ', (size_t)(eol - s)) : NULL;
     struct rep_http_msg *m = queue_oldest(c), scratch;
     struct head_info hi;
@@ -363,7 +380,7 @@ static bool response_head(struct rep *r, struct http_conn *c, struct http_dir *d
         m = &scratch;
     }
     head_clear(&m->resp);
-    if (!header_lines(r, eol + 1, d->len - (size_t)(eol + 1 - s), m, false, &m->resp, &hi))
+    if (!header_lines(r, eol + 1, hlen - (size_t)(eol + 1 - s), m, false, &m->resp, &hi))
         return false;
     memcpy(m->resp.flavor, flavor, sizeof flavor);
     m->status = status;
@@ -384,17 +401,18 @@ static bool response_head(struct rep *r, struct http_conn *c, struct http_dir *d
     return true;
 }
 
-/* A whole head is in d->buf. false: it was not HTTP after all. */
+/* A whole head, h (hlen bytes: gathered in d->buf, or in the piece).
+ * false: it was not HTTP after all. */
 static bool head_done(struct rep *r, struct http_conn *c, unsigned dir,
-                      const struct rep_tap_piece *p, bool *upgraded)
+                      const struct rep_tap_piece *p, const char *h, size_t hlen, bool *upgraded)
 {
     struct http_dir *d = &c->d[dir];
-    bool is_response = d->len >= 5 && memcmp(d->buf, "HTTP/", 5) == 0;
+    bool is_response = hlen >= 5 && memcmp(h, "HTTP/", 5) == 0;
 
     if (c->req_dir < 0)
         c->req_dir = is_response ? (int)(dir ^ 1) : (int)dir;
-    bool ok = (int)dir == c->req_dir ? !is_response && request_head(r, c, d, p)
-                                     : is_response && response_head(r, c, d, p, upgraded);
+    bool ok = (int)dir == c->req_dir ? !is_response && request_head(r, c, d, p, h, hlen)
+                                     : is_response && response_head(r, c, d, p, h, hlen, upgraded);
     d->len = 0;
     return ok;
 }
@@ -509,6 +527,21 @@ static size_t gather(struct http_dir *d, const char *s, size_t n, bool line, boo
     return used;
 }
 
+/* The length of the head that s starts with, when it ends within its n
+ * bytes and REP_PROTO_HEAD_MAX (where gather would find its end); else
+ * 0. A head that comes in one piece, as most do, is parsed where it is. */
+static size_t head_within(const char *s, size_t n)
+{
+    const char *end = s + (n < REP_PROTO_HEAD_MAX ? n : REP_PROTO_HEAD_MAX);
+
+    for (const char *nl = s; (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL;) {
+        size_t l = (size_t)(++nl - s);
+        if ((l >= 2 && s[l - 2] == '\n') || (l >= 3 && s[l - 2] == '\r' && s[l - 3] == '\n'))
+            return l;
+    }
+    return 0;
+}
+
 /* A chunk-size line is in d->buf: the chunk's data, or the trailer. */
 static bool chunk_line(struct http_dir *d)
 {
@@ -546,13 +579,18 @@ static bool seen(struct rep *r, struct http_conn *c, unsigned dir, const char *s
             }
             if (d->len == 0)
                 d->head_ns = p->mono_ns;        /* the head's first byte */
-            used = gather(d, s, n, false, &whole);
-            if (used == SIZE_MAX) {
-                lose(r, c, dir);
-                return true;
+            if (d->len == 0 && (used = head_within(s, n)) != 0) {
+                if (!head_done(r, c, dir, p, s, used, &upgraded))
+                    lose(r, c, dir);
+            } else {
+                used = gather(d, s, n, false, &whole);
+                if (used == SIZE_MAX) {
+                    lose(r, c, dir);
+                    return true;
+                }
+                if (whole && !head_done(r, c, dir, p, d->buf, d->len, &upgraded))
+                    lose(r, c, dir);
             }
-            if (whole && !head_done(r, c, dir, p, &upgraded))
-                lose(r, c, dir);
             if (upgraded)
                 return false;
             break;

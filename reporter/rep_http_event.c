@@ -182,12 +182,15 @@ static bool wanted(struct rep *r, enum rep_event_kind kind, double time)
     return true;
 }
 
+/* The fields are not zeroed as the struct is declared: 1.5 KiB for each
+ * request, whose event is cut more often than not. */
 void rep_http_req_event(struct rep *r, const struct rep_http_msg *m, double time)
 {
-    struct fields fs = { .n = 0 };
+    struct fields fs;
 
     if (!wanted(r, REP_EV_HTTP_REQ, time))
         return;
+    fs.n = 0;
     request_fields(&fs, m);
     /* who asked: the first X-Forwarded-For address, else the peer */
     if (m->server)
@@ -201,7 +204,7 @@ void rep_http_req_event(struct rep *r, const struct rep_http_msg *m, double time
 
 void rep_http_resp_done(struct rep *r, const struct rep_http_msg *m, double time)
 {
-    struct fields fs = { .n = 0 };
+    struct fields fs;
     long long ms = m->end_ns > m->start_ns ? (m->end_ns - m->start_ns) / 1000000 : 0;
 
     if (r->cfg.metric_http)
@@ -210,6 +213,7 @@ void rep_http_resp_done(struct rep *r, const struct rep_http_msg *m, double time
         time = rep_now_unix();
     if (!wanted(r, REP_EV_HTTP_RESP, time))
         return;
+    fs.n = 0;
     request_fields(&fs, m);
     add(&fs, (struct rep_field)REP_FIELD_INT("http_status_code", m->status));
     add_str(&fs, "http_status_text", status_text(m));

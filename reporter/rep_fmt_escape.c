@@ -75,9 +75,15 @@ bool rep_fmt_is_text(const char *s, size_t n)
     return true;
 }
 
+/* Printable ASCII but the quote and the backslash: a table, as most
+ * strings (keys, names) are shorter than the eight bytes word_plain takes. */
+static const bool plain_bytes[256] = {
+    [0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
+};
+
 static bool json_plain(unsigned char c)
 {
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    return plain_bytes[c];
 }
 
 /* Eight bytes at once: are they all json_plain? Each test sets a byte's

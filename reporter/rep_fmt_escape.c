@@ -160,7 +160,25 @@ void rep_put_json_str(struct rep_out *o, const char *s, size_t n)
     rep_put_char(o, '"');
 }
 
+/* Most C strings here are short plain names (keys, sources): copied in
+ * one pass that stops at the NUL or at a byte to escape, without strlen;
+ * what follows such a byte takes the general path. */
 void rep_put_json_cstr(struct rep_out *o, const char *s)
 {
-    rep_put_json_str(o, s, strlen(s));
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    rep_put_char(o, '"');
+    if (o->full)
+        return;
+    size_t room = o->cap - o->len;
+    char *d = o->buf + o->len;
+    while (i < room && json_plain(p[i])) {
+        d[i] = (char)p[i];
+        i++;
+    }
+    o->len += i;
+    if (p[i] != '\0')
+        rep_put_json_text(o, s + i, strlen(s + i));
+    rep_put_char(o, '"');
 }

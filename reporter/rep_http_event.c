@@ -161,8 +161,9 @@ static void header_fields(struct fields *fs, const struct rep_http_head *h)
  * passes the operator's filter, SCOPE_EVENT_MAXEPS of them a second at
  * most (the rest are cut, and counted for the notice the wrappers' cuts
  * go to). The second is the event's own (time: unix seconds), not a
- * clock read per event; one earlier than the newest seen (another
- * thread's, drained late) counts in the newest. */
+ * clock read per event; the second before the newest seen (another
+ * thread's event, drained late) counts in the newest, an earlier one
+ * (the clock set back) starts its own. */
 static bool wanted(struct rep *r, enum rep_event_kind kind, double time)
 {
     struct rep_http_state *h = rep_http_state(r);
@@ -170,7 +171,7 @@ static bool wanted(struct rep *r, enum rep_event_kind kind, double time)
     if (!h || !rep_events_wanted(r) || !rep_event_kind_wanted(r, kind))
         return false;
     int64_t now = (int64_t)time;
-    if (now > h->second) {
+    if (now > h->second || now < h->second - 1) {
         h->second = now;
         h->sent = 0;
     }

@@ -7,6 +7,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* The process's name and host as data fields, escaped once. */
+#define REP_FIELD_PROC(r) REP_FIELD_RAW("proc", (r)->ident_json.proc, (r)->ident_json.proc_len)
+#define REP_FIELD_HOST(r) REP_FIELD_RAW("host", (r)->ident_json.host, (r)->ident_json.host_len)
+
 bool rep_events_wanted(const struct rep *r)
 {
     return rep_transport_is_on(&r->events);
@@ -16,7 +20,7 @@ void rep_event_line_add(struct rep *r, const char *sourcetype, const char *sourc
                         double time, const struct rep_field *data, size_t n)
 {
     char line[REP_LINE_MAX];
-    size_t len = rep_fmt_event_json(line, sizeof line, &r->ident, sourcetype,
+    size_t len = rep_fmt_event_json(line, sizeof line, &r->ident_json, sourcetype,
                                     source, time, data, n);
     if (len == 0)
         r->lines_unformatted++;
@@ -28,6 +32,19 @@ void rep_event_line_add(struct rep *r, const char *sourcetype, const char *sourc
 static bool name_wanted(struct rep *r, regex_t *re, const char *name)
 {
     return !r->regexes_compiled || regexec(re, name, 0, NULL, 0) == 0;
+}
+
+/* The same for an event of a kind, named `name` (its row's, or stdout
+ * and stderr for console output: err): a kind's names are fixed, so
+ * each is asked of its regex once, not once per event. */
+static bool kind_name_wanted(struct rep *r, enum rep_event_kind kind, bool err, regex_t *re,
+                             const char *name)
+{
+    signed char *v = &r->name_verdicts[kind][err];
+
+    if (!*v)
+        *v = name_wanted(r, re, name) ? 1 : -1;
+    return *v > 0;
 }
 
 /* An event's path as its file field: whole, from the event or as its
@@ -68,9 +85,9 @@ static void fs_delete_write(struct rep *r, const struct rep_event *ev, const cha
 {
     struct path_field path;
     struct rep_field f[] = {
-        REP_FIELD_STR("proc", r->ident.proc),
+        REP_FIELD_PROC(r),
         REP_FIELD_INT("pid", r->ident.pid),
-        REP_FIELD_STR("host", r->ident.host),
+        REP_FIELD_HOST(r),
         REP_FIELD_STR("op", ev->h.op),
         file_field(r, ev, whole_path, &path),
         REP_FIELD_STR("unit", "operation"),
@@ -90,7 +107,7 @@ static void error_event_write(struct rep *r, const struct rep_event *ev, const c
     f[n++] = (struct rep_field)REP_FIELD_STR("_metric", name);
     f[n++] = (struct rep_field)REP_FIELD_STR("_metric_type", "counter");
     f[n++] = (struct rep_field)REP_FIELD_INT("_value", 1);
-    f[n++] = (struct rep_field)REP_FIELD_STR("proc", r->ident.proc);
+    f[n++] = (struct rep_field)REP_FIELD_PROC(r);
     f[n++] = (struct rep_field)REP_FIELD_INT("pid", r->ident.pid);
     f[n++] = (struct rep_field)REP_FIELD_STR("op", ev->h.op);
     if (ev->h.text_len)
@@ -107,9 +124,9 @@ static void fs_event_write(struct rep *r, const struct rep_event *ev, const char
     int is_close = h->kind == REP_EV_FS_CLOSE;
     struct path_field path;
     struct rep_field f[] = {
-        REP_FIELD_STR("proc", r->ident.proc),
+        REP_FIELD_PROC(r),
         REP_FIELD_INT("pid", r->ident.pid),
-        REP_FIELD_STR("host", r->ident.host),
+        REP_FIELD_HOST(r),
         file_field(r, ev, whole_path, &path),
         REP_FIELD_INT("fd", h->fd),
         REP_FIELD_STR("op", h->op),
@@ -249,7 +266,7 @@ static void datagram_write(struct rep *r, const struct rep_event *ev, const char
     f[n++] = (struct rep_field)REP_FIELD_STR("_metric_type", "counter");
     f[n++] = (struct rep_field)REP_FIELD_INT("_value",
                                              (long long)(tx ? ev->h.write_bytes : ev->h.read_bytes));
-    f[n++] = (struct rep_field)REP_FIELD_STR("proc", r->ident.proc);
+    f[n++] = (struct rep_field)REP_FIELD_PROC(r);
     f[n++] = (struct rep_field)REP_FIELD_INT("pid", r->ident.pid);
     f[n++] = (struct rep_field)REP_FIELD_INT("fd", ev->h.fd);
     f[n++] = (struct rep_field)REP_FIELD_STR("domain", "AF_INET");
@@ -295,7 +312,7 @@ static void dns_resp_write(struct rep *r, const struct rep_event *ev, const char
     struct rep_field f[] = {
         REP_FIELD_INT("duration", (long long)(h->duration_ns / 1000000)),
         REP_FIELD_STRN("domain", ev->text, name_len),
-        { .key = "addrs", .kind = REP_RAW, .s = addrs, .len = n },
+        REP_FIELD_RAW("addrs", addrs, n),
     };
     rep_event_line_add(r, row->sourcetype, name, t, f, 3);
 }
@@ -343,7 +360,8 @@ bool rep_event_kind_wanted(struct rep *r, enum rep_event_kind kind)
 {
     const struct event_row *row = &event_rows[kind];
 
-    return rep_watch_enabled(&r->cfg, row->watch) && name_wanted(r, &r->re[row->watch], row->name);
+    return rep_watch_enabled(&r->cfg, row->watch) &&
+           kind_name_wanted(r, kind, false, &r->re[row->watch], row->name);
 }
 
 void rep_event_put(struct rep *r, const struct rep_event *ev, const char *whole_path)
@@ -351,14 +369,15 @@ void rep_event_put(struct rep *r, const struct rep_event *ev, const char *whole_
     if (ev->h.kind >= REP_EV_N || !event_rows[ev->h.kind].write)
         return;
     const struct event_row *row = &event_rows[ev->h.kind];
-    const char *name = row->name ? row->name : ev->h.fd == 2 ? "stderr" : "stdout";
+    bool err = !row->name && ev->h.fd == 2;
+    const char *name = row->name ? row->name : err ? "stderr" : "stdout";
 
     if (row->write == datagram_write) {
         datagram_count(r, ev);
         if (!rep_events_wanted(r) || !rep_watch_enabled(&r->cfg, row->watch))
             return;                     /* noted for the metrics only */
     }
-    if (name_wanted(r, &r->re[row->watch], name))
+    if (kind_name_wanted(r, ev->h.kind, err, &r->re[row->watch], name))
         row->write(r, ev, whole_path, row, name, ev->h.time_ns / 1e9);
 }
 

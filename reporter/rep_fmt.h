@@ -38,8 +38,29 @@ struct rep_ident {
     char channel[32];   /* unique per process run, decimal digits */
 };
 
-/* REP_RAW: s is already JSON (an array of addresses, say) and is written
- * as it is; the caller vouches for it. */
+/* Who is reporting as every event line says it, escaped once per
+ * process (rep_ident_json_make) rather than once per line:
+ *   head: {"type":"evt","id":"H-P-C","_channel":"N","body":{"sourcetype":
+ *   tail: ,"host":"H","proc":"P","cmd":"C","pid":N[,"host_pid":N]
+ *         [,"container_id":"X"],"data":
+ *   proc, host: "P" and "H", quoted, for the data fields that repeat them.
+ * Each member may grow six times when escaped: the sizes hold the worst. */
+#define REP_IDENT_ESC(member) (6 * sizeof(((struct rep_ident *)0)->member))
+struct rep_ident_json {
+    char head[64 + REP_IDENT_ESC(host) + REP_IDENT_ESC(proc) + REP_IDENT_ESC(cmd) +
+              REP_IDENT_ESC(channel)];
+    char tail[128 + REP_IDENT_ESC(host) + REP_IDENT_ESC(proc) + REP_IDENT_ESC(cmd) +
+              REP_IDENT_ESC(container_id)];
+    char proc[2 + REP_IDENT_ESC(proc)], host[2 + REP_IDENT_ESC(host)];
+    size_t head_len, tail_len, proc_len, host_len;
+};
+
+/* ident NULL: present but empty, as event lines without ident have it. */
+void rep_ident_json_make(struct rep_ident_json *j, const struct rep_ident *ident);
+
+/* REP_RAW: s is already JSON (an array of addresses, a quoted string
+ * escaped before, say) and is written as it is; the caller vouches for
+ * it. */
 enum rep_value_kind { REP_STR, REP_INT, REP_DBL, REP_RAW };
 
 /* A tag of a metric, or a field of an event's data object. Strings are
@@ -59,6 +80,7 @@ struct rep_field {
 #define REP_FIELD_STRN(k, str, n)  { .key = (k), .kind = REP_STR, .s = (str), .len = (n) }
 #define REP_FIELD_INT(k, v)        { .key = (k), .kind = REP_INT, .i = (v) }
 #define REP_FIELD_DBL(k, v)        { .key = (k), .kind = REP_DBL, .d = (v) }
+#define REP_FIELD_RAW(k, json, n)  { .key = (k), .kind = REP_RAW, .s = (json), .len = (n) }
 
 enum rep_metric_type { REP_COUNTER, REP_GAUGE, REP_HISTOGRAM, REP_TIMER };
 
@@ -91,7 +113,7 @@ size_t rep_fmt_metric_json(char *buf, size_t cap, const struct rep_ident *ident,
                            const struct rep_metric *m, double time);
 
 /* NDJSON event. `data` fields form body.data, in order. */
-size_t rep_fmt_event_json(char *buf, size_t cap, const struct rep_ident *ident,
+size_t rep_fmt_event_json(char *buf, size_t cap, const struct rep_ident_json *ident,
                           const char *sourcetype, const char *source,
                           double time, const struct rep_field *data,
                           size_t ndata);
@@ -104,7 +126,7 @@ size_t rep_fmt_object_json(char *buf, size_t cap, const struct rep_field *f, siz
 /* NDJSON notice event (AppScope's shape: sourcetype "metric", source
  * "notice", data a plain string): scope's own messages to the operator,
  * e.g. how many events it had to drop. */
-size_t rep_fmt_notice_json(char *buf, size_t cap, const struct rep_ident *ident,
+size_t rep_fmt_notice_json(char *buf, size_t cap, const struct rep_ident_json *ident,
                            double time, const char *message);
 
 /* A crash, as the crash handler saw it. */
@@ -130,7 +152,7 @@ struct rep_crash {
 /* NDJSON event: sourcetype "crash", source "backtrace", data {signal,
  * signo, si_code, fault_addr, tid, frames: [{frame, addr, function,
  * offset, object}]} (addresses as "0x..." strings). Async-signal-safe. */
-size_t rep_fmt_crash_json(char *buf, size_t cap, const struct rep_ident *ident,
+size_t rep_fmt_crash_json(char *buf, size_t cap, const struct rep_ident_json *ident,
                           double time, const struct rep_crash *c);
 
 /* The same as text, one frame a line, for the backtrace file:

@@ -27,7 +27,7 @@ static void rep_put_crash_frame_json(struct rep_out *o, size_t n, const struct r
     rep_put_char(o, '}');
 }
 
-size_t rep_fmt_crash_json(char *buf, size_t cap, const struct rep_ident *ident,
+size_t rep_fmt_crash_json(char *buf, size_t cap, const struct rep_ident_json *ident,
                           double time, const struct rep_crash *c)
 {
     struct rep_out o = { .buf = buf, .cap = cap };

@@ -75,9 +75,34 @@ bool rep_fmt_is_text(const char *s, size_t n)
     return true;
 }
 
+/* Printable ASCII but the quote and the backslash: a table, as most
+ * strings (keys, names) are shorter than the eight bytes word_plain takes. */
+static const bool plain_bytes[256] = {
+    [0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
+};
+
 static bool json_plain(unsigned char c)
 {
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    return plain_bytes[c];
+}
+
+/* Eight bytes at once: are they all json_plain? Each test sets a byte's
+ * high bit where that byte fails it (a byte below 0x20, one of 0x80 or
+ * above, a quote, a backslash, DEL); a test may flag a passing byte too
+ * when a failing one precedes it, which only sends the word to the byte
+ * by byte loop. Most strings are plain: a path, a host, a target. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+#define HAS_ZERO(x) (((x) - ONES) & ~(x) & HIGHS)
+
+static bool word_plain(const unsigned char *p)
+{
+    uint64_t x;
+
+    memcpy(&x, p, sizeof x);
+    uint64_t bad = (((x - ONES * 0x20) & ~x) | x) & HIGHS;
+    bad |= HAS_ZERO(x ^ (ONES * '"')) | HAS_ZERO(x ^ (ONES * '\\')) | HAS_ZERO(x ^ (ONES * 0x7f));
+    return bad == 0;
 }
 
 static void rep_put_json_escape(struct rep_out *o, unsigned char c)
@@ -109,6 +134,8 @@ void rep_put_json_text(struct rep_out *o, const char *s, size_t n)
         const unsigned char *run = p;
         size_t seq;
 
+        while (end - p >= 8 && word_plain(p))
+            p += 8;
         while (p < end && json_plain(*p))
             p++;
         rep_put_mem(o, run, (size_t)(p - run));
@@ -133,7 +160,25 @@ void rep_put_json_str(struct rep_out *o, const char *s, size_t n)
     rep_put_char(o, '"');
 }
 
+/* Most C strings here are short plain names (keys, sources): copied in
+ * one pass that stops at the NUL or at a byte to escape, without strlen;
+ * what follows such a byte takes the general path. */
 void rep_put_json_cstr(struct rep_out *o, const char *s)
 {
-    rep_put_json_str(o, s, strlen(s));
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    rep_put_char(o, '"');
+    if (o->full)
+        return;
+    size_t room = o->cap - o->len;
+    char *d = o->buf + o->len;
+    while (i < room && json_plain(p[i])) {
+        d[i] = (char)p[i];
+        i++;
+    }
+    o->len += i;
+    if (p[i] != '\0')
+        rep_put_json_text(o, s + i, strlen(s + i));
+    rep_put_char(o, '"');
 }

@@ -102,40 +102,56 @@ size_t rep_fmt_metric_json(char *buf, size_t cap, const struct rep_ident *ident,
 
 /* An event's envelope and body require the identity fields, so without
  * ident they are present but empty. */
-/* Everything of an event line up to its "data" value. */
-void rep_put_event_head(struct rep_out *o, const struct rep_ident *ident,
-                        const char *sourcetype, const char *source,
-                        double time)
+void rep_ident_json_make(struct rep_ident_json *j, const struct rep_ident *ident)
 {
     static const struct rep_ident nobody;
+    struct rep_out o = { .buf = j->head, .cap = sizeof j->head };
 
     if (!ident)
         ident = &nobody;
-    rep_put_str(o, "{\"type\":\"evt\",\"id\":\"");
-    rep_put_json_text(o, ident->host, REP_IDENT_LEN(ident->host));
-    rep_put_char(o, '-');
-    rep_put_json_text(o, ident->proc, REP_IDENT_LEN(ident->proc));
-    rep_put_char(o, '-');
-    rep_put_json_text(o, ident->cmd, REP_IDENT_LEN(ident->cmd));
-    rep_put_char(o, '"');
-    rep_put_json_member(o, "_channel", ident->channel,
-                        REP_IDENT_LEN(ident->channel));
-    rep_put_str(o, ",\"body\":{");
-    rep_put_json_key(o, "sourcetype", true);
+    rep_put_str(&o, "{\"type\":\"evt\",\"id\":\"");
+    rep_put_json_text(&o, ident->host, REP_IDENT_LEN(ident->host));
+    rep_put_char(&o, '-');
+    rep_put_json_text(&o, ident->proc, REP_IDENT_LEN(ident->proc));
+    rep_put_char(&o, '-');
+    rep_put_json_text(&o, ident->cmd, REP_IDENT_LEN(ident->cmd));
+    rep_put_char(&o, '"');
+    rep_put_json_member(&o, "_channel", ident->channel, REP_IDENT_LEN(ident->channel));
+    rep_put_str(&o, ",\"body\":{");
+    rep_put_json_key(&o, "sourcetype", true);
+    j->head_len = o.len;
+
+    o = (struct rep_out){ .buf = j->tail, .cap = sizeof j->tail };
+    rep_put_json_member(&o, "host", ident->host, REP_IDENT_LEN(ident->host));
+    rep_put_json_member(&o, "proc", ident->proc, REP_IDENT_LEN(ident->proc));
+    rep_put_json_member(&o, "cmd", ident->cmd, REP_IDENT_LEN(ident->cmd));
+    rep_put_json_pid(&o, ident->pid);
+    rep_put_json_container(&o, ident);
+    rep_put_json_key(&o, "data", false);
+    j->tail_len = o.len;
+
+    o = (struct rep_out){ .buf = j->proc, .cap = sizeof j->proc };
+    rep_put_json_str(&o, ident->proc, REP_IDENT_LEN(ident->proc));
+    j->proc_len = o.len;
+    o = (struct rep_out){ .buf = j->host, .cap = sizeof j->host };
+    rep_put_json_str(&o, ident->host, REP_IDENT_LEN(ident->host));
+    j->host_len = o.len;
+}
+
+/* Everything of an event line up to its "data" value. */
+void rep_put_event_head(struct rep_out *o, const struct rep_ident_json *ident,
+                        const char *sourcetype, const char *source, double time)
+{
+    rep_put_mem(o, ident->head, ident->head_len);
     rep_put_json_cstr(o, sourcetype);
     rep_put_json_key(o, "_time", false);
     rep_put_time(o, time);
     rep_put_json_key(o, "source", false);
     rep_put_json_cstr(o, source);
-    rep_put_json_member(o, "host", ident->host, REP_IDENT_LEN(ident->host));
-    rep_put_json_member(o, "proc", ident->proc, REP_IDENT_LEN(ident->proc));
-    rep_put_json_member(o, "cmd", ident->cmd, REP_IDENT_LEN(ident->cmd));
-    rep_put_json_pid(o, ident->pid);
-    rep_put_json_container(o, ident);
-    rep_put_json_key(o, "data", false);
+    rep_put_mem(o, ident->tail, ident->tail_len);
 }
 
-size_t rep_fmt_event_json(char *buf, size_t cap, const struct rep_ident *ident,
+size_t rep_fmt_event_json(char *buf, size_t cap, const struct rep_ident_json *ident,
                           const char *sourcetype, const char *source,
                           double time, const struct rep_field *data,
                           size_t ndata)
@@ -168,7 +184,7 @@ size_t rep_fmt_object_json(char *buf, size_t cap, const struct rep_field *f, siz
     return o.len - 1;
 }
 
-size_t rep_fmt_notice_json(char *buf, size_t cap, const struct rep_ident *ident,
+size_t rep_fmt_notice_json(char *buf, size_t cap, const struct rep_ident_json *ident,
                            double time, const char *message)
 {
     struct rep_out o = { .buf = buf, .cap = cap };

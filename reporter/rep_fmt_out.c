@@ -15,28 +15,6 @@
 #define TWO_POW_53 9007199254740992.0
 #define TWO_POW_63 9223372036854775808.0
 
-void rep_put_mem(struct rep_out *o, const void *s, size_t n)
-{
-    if (o->full || n == 0)
-        return;
-    if (n > o->cap - o->len) {
-        o->full = true;
-        return;
-    }
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
-}
-
-void rep_put_char(struct rep_out *o, char c)
-{
-    rep_put_mem(o, &c, 1);
-}
-
-void rep_put_str(struct rep_out *o, const char *s)
-{
-    rep_put_mem(o, s, strlen(s));
-}
-
 /* Ends the line: '\n' plus a NUL that is not counted. On overflow the
  * buffer holds an empty string so a careless caller sends nothing. */
 size_t rep_put_line_end(struct rep_out *o)
@@ -51,15 +29,28 @@ size_t rep_put_line_end(struct rep_out *o)
     return 0;
 }
 
+/* Two digits a division: an event line has a dozen numbers. */
 void rep_put_u64(struct rep_out *o, uint64_t v)
 {
+    static const char pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
     char tmp[20];
     size_t i = sizeof tmp;
 
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100);
+        v /= 100;
+        tmp[--i] = pairs[2 * d + 1];
+        tmp[--i] = pairs[2 * d];
+    }
+    if (v >= 10) {
+        tmp[--i] = pairs[2 * v + 1];
+        tmp[--i] = pairs[2 * v];
+    } else {
+        tmp[--i] = (char)('0' + v);
+    }
     rep_put_mem(o, tmp + i, sizeof tmp - i);
 }
 

@@ -25,10 +25,36 @@ struct rep_out {
 /* ident members are fixed arrays: do not trust them to be terminated */
 #define REP_IDENT_LEN(member) strnlen((member), sizeof(member))
 
-/* rep_fmt_out.c: bytes and numbers */
-void rep_put_mem(struct rep_out *o, const void *s, size_t n);
-void rep_put_char(struct rep_out *o, char c);
-void rep_put_str(struct rep_out *o, const char *s);
+/* Bytes: inline, as a line is made of many short pieces. */
+static inline void rep_put_mem(struct rep_out *o, const void *s, size_t n)
+{
+    if (o->full || n == 0)
+        return;
+    if (n > o->cap - o->len) {
+        o->full = true;
+        return;
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+static inline void rep_put_char(struct rep_out *o, char c)
+{
+    if (o->full)
+        return;
+    if (o->len == o->cap) {
+        o->full = true;
+        return;
+    }
+    o->buf[o->len++] = c;
+}
+
+static inline void rep_put_str(struct rep_out *o, const char *s)
+{
+    rep_put_mem(o, s, strlen(s));
+}
+
+/* rep_fmt_out.c: numbers */
 /* Ends the line: '\n' plus a NUL that is not counted; returns the length,
  * or 0 (and an empty buffer) when something did not fit. */
 size_t rep_put_line_end(struct rep_out *o);
@@ -55,9 +81,8 @@ void rep_put_json_cstr(struct rep_out *o, const char *s);
 /* rep_fmt_json.c: NDJSON pieces */
 /* "key": with a comma before it unless first. */
 void rep_put_json_key(struct rep_out *o, const char *key, bool first);
-/* An event line up to its "data" value (ident may be NULL). */
-void rep_put_event_head(struct rep_out *o, const struct rep_ident *ident,
-                        const char *sourcetype, const char *source,
-                        double time);
+/* An event line up to its "data" value. */
+void rep_put_event_head(struct rep_out *o, const struct rep_ident_json *ident,
+                        const char *sourcetype, const char *source, double time);
 
 #endif

@@ -12,6 +12,7 @@
 #include "rep_http.h"
 #include "rep_proto_rows.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,6 +49,7 @@ struct http_conn {
     struct http_dir d[2];
     struct rep_http_msg *queue[PIPELINE_MAX];   /* requests waiting */
     unsigned qhead, qlen;
+    struct rep_http_msg *spare;     /* the last one answered, for the next */
     unsigned lost_reqs;             /* lost requests (counted) whose responses
                                      * are to come: not counted again */
 };
@@ -134,11 +136,23 @@ static int64_t parse_length(const char *v, size_t n)
     return n ? -1 : x;
 }
 
-/* One header line of a request (m) or response: framing into hi, the
- * fields events carry into m and h. */
-static void header_line(struct rep *r, const char *line, size_t n, struct rep_http_msg *m,
-                        bool request, struct rep_http_head *h, struct head_info *hi)
+/* Could a header line starting with c be one the parser reads
+ * (Content-Length, Transfer-Encoding, Host, User-Agent, X-Forwarded-For)?
+ * Most of a response's lines are not: they are passed over at once. */
+static bool maybe_read(char c)
 {
+    c = (char)(c | 0x20);
+    return c == 'c' || c == 't' || c == 'h' || c == 'u' || c == 'x';
+}
+
+/* One header line of a request (m) or response: framing into hi, the
+ * fields events carry into m and, when the operator picks headers
+ * (pick), h. */
+static void header_line(struct rep *r, const char *line, size_t n, struct rep_http_msg *m,
+                        bool request, bool pick, struct rep_http_head *h, struct head_info *hi)
+{
+    if (!pick && !maybe_read(line[0]))
+        return;
     const char *colon = memchr(line, ':', n);
     if (!colon || colon == line)
         return;
@@ -164,7 +178,7 @@ static void header_line(struct rep *r, const char *line, size_t n, struct rep_ht
         const char *comma = memchr(v, ',', vlen);
         copy_trimmed(m->client_ip, sizeof m->client_ip, v, comma ? (size_t)(comma - v) : vlen);
     }
-    if (h->nheaders < REP_HTTP_HEADERS_MAX && nlen < sizeof h->headers[0].name &&
+    if (pick && h->nheaders < REP_HTTP_HEADERS_MAX && nlen < sizeof h->headers[0].name &&
         rep_http_header_wanted(r, line, nlen)) {
         struct rep_http_header *x = &h->headers[h->nheaders++];
         memcpy(x->name, line, nlen);
@@ -177,6 +191,9 @@ static void header_line(struct rep *r, const char *line, size_t n, struct rep_ht
 static bool header_lines(struct rep *r, const char *s, size_t n, struct rep_http_msg *m,
                          bool request, struct rep_http_head *h, struct head_info *hi)
 {
+    const struct rep_http_state *hs = rep_http_state(r);
+    bool pick = hs && hs->header_re_ok;     /* SCOPE_EVENT_HTTP_HEADER */
+
     hi->content_length = -1;
     hi->chunked = hi->bad = false;
     while (n) {
@@ -185,7 +202,7 @@ static bool header_lines(struct rep *r, const char *s, size_t n, struct rep_http
         if (len && s[len - 1] == '\r')
             len--;
         if (len)
-            header_line(r, s, len, m, request, h, hi);
+            header_line(r, s, len, m, request, pick, h, hi);
         if (!nl)
             break;
         n -= (size_t)(nl - s) + 1;
@@ -204,6 +221,52 @@ static bool flavor_of(const char *s, size_t n, char out[4])
     return true;
 }
 
+/* ---- messages ------------------------------------------------------------ */
+
+/* What follows a struct's last member is padding only. */
+#define LAST_MEMBER(type, member) \
+    (sizeof(type) - offsetof(type, member) - sizeof(((type *)0)->member) < _Alignof(type))
+_Static_assert(LAST_MEMBER(struct rep_http_msg, resp) &&
+               offsetof(struct rep_http_msg, resp) ==
+               offsetof(struct rep_http_msg, req) + sizeof(struct rep_http_head),
+               "the heads are the message's last members");
+_Static_assert(LAST_MEMBER(struct rep_http_head, headers), "the headers are a head's last member");
+
+/* A head as calloc would give it, but for the headers past nheaders:
+ * never read, and most of its size. */
+static void head_clear(struct rep_http_head *h)
+{
+    memset(h, 0, offsetof(struct rep_http_head, headers));
+}
+
+static void msg_clear(struct rep_http_msg *m)
+{
+    memset(m, 0, offsetof(struct rep_http_msg, req));
+    head_clear(&m->req);
+    head_clear(&m->resp);
+}
+
+/* A cleared message for a new request: the connection's spare (a
+ * keep-alive connection answers one request before the next), else a
+ * new one. NULL when out of memory. */
+static struct rep_http_msg *msg_new(struct http_conn *c)
+{
+    struct rep_http_msg *m = c->spare ? c->spare : malloc(sizeof *m);
+
+    c->spare = NULL;
+    if (m)
+        msg_clear(m);
+    return m;
+}
+
+static void msg_done(struct http_conn *c, struct rep_http_msg *m)
+{
+    if (c->spare)
+        free(m);
+    else
+        c->spare = m;
+}
+
 /* ---- the queue of requests ----------------------------------------------- */
 
 static struct rep_http_msg *queue_oldest(struct http_conn *c)
@@ -218,7 +281,7 @@ static void queue_pop(struct http_conn *c)
     for (unsigned dir = 0; dir < 2; dir++)
         if (c->d[dir].msg == m)
             c->d[dir].msg = NULL;
-    free(m);
+    msg_done(c, m);
     c->qhead = (c->qhead + 1) % PIPELINE_MAX;
     c->qlen--;
 }
@@ -243,10 +306,11 @@ static void body_start(struct http_dir *d, struct rep_http_msg *m, const struct 
     }
 }
 
+/* The head h (hlen bytes, a whole one) of a request. */
 static bool request_head(struct rep *r, struct http_conn *c, struct http_dir *d,
-                         const struct rep_tap_piece *p)
+                         const struct rep_tap_piece *p, const char *h, size_t hlen)
 {
-    const char *s = d->buf, *eol = memchr(s, '\n', d->len);
+    const char *s = h, *eol = memchr(s, '\n', hlen);
     const char *sp1 = eol ? memchr(s, ' ', (size_t)(eol - s)) : NULL;
     const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
     struct rep_http_msg *m;
@@ -254,12 +318,12 @@ static bool request_head(struct rep *r, struct http_conn *c, struct http_dir *d,
 
     if (!sp2 || (size_t)(sp1 - s) >= sizeof m->method)
         return false;
-    if (c->qlen == PIPELINE_MAX || !(m = calloc(1, sizeof *m)))
+    if (c->qlen == PIPELINE_MAX || !(m = msg_new(c)))
         return false;
     size_t vlen = (size_t)(eol - sp2 - 1) - (eol[-1] == '\r');
     if (!flavor_of(sp2 + 1, vlen, m->req.flavor) ||
-        !header_lines(r, eol + 1, d->len - (size_t)(eol + 1 - s), m, true, &m->req, &hi)) {
-        free(m);
+        !header_lines(r, eol + 1, hlen - (size_t)(eol + 1 - s), m, true, &m->req, &hi)) {
+        msg_done(c, m);
         return false;
     }
     memcpy(m->method, s, (size_t)(sp1 - s));
@@ -292,9 +356,10 @@ static void response_done(struct rep *r, struct http_conn *c, struct http_dir *d
 
 /* false: not a status line; *upgraded: 101, the connection leaves HTTP. */
 static bool response_head(struct rep *r, struct http_conn *c, struct http_dir *d,
-                          const struct rep_tap_piece *p, bool *upgraded)
+                          const struct rep_tap_piece *p, const char *h, size_t hlen,
+                          bool *upgraded)
 {
-    const char *s = d->buf, *eol = memchr(s, '\n', d->len);
+    const char *s = h, *eol = memchr(s, '\n', hlen);
     const char *sp1 = eol ? memchr(s, ' ', (size_t)(eol - s)) : NULL;
     struct rep_http_msg *m = queue_oldest(c), scratch;
     struct head_info hi;
@@ -311,11 +376,11 @@ static bool response_head(struct rep *r, struct http_conn *c, struct http_dir *d
             c->lost_reqs--;
         else
             rep_http_unparsed(r);
-        memset(&scratch, 0, sizeof scratch);
+        msg_clear(&scratch);
         m = &scratch;
     }
-    memset(&m->resp, 0, sizeof m->resp);
-    if (!header_lines(r, eol + 1, d->len - (size_t)(eol + 1 - s), m, false, &m->resp, &hi))
+    head_clear(&m->resp);
+    if (!header_lines(r, eol + 1, hlen - (size_t)(eol + 1 - s), m, false, &m->resp, &hi))
         return false;
     memcpy(m->resp.flavor, flavor, sizeof flavor);
     m->status = status;
@@ -336,17 +401,18 @@ static bool response_head(struct rep *r, struct http_conn *c, struct http_dir *d
     return true;
 }
 
-/* A whole head is in d->buf. false: it was not HTTP after all. */
+/* A whole head, h (hlen bytes: gathered in d->buf, or in the piece).
+ * false: it was not HTTP after all. */
 static bool head_done(struct rep *r, struct http_conn *c, unsigned dir,
-                      const struct rep_tap_piece *p, bool *upgraded)
+                      const struct rep_tap_piece *p, const char *h, size_t hlen, bool *upgraded)
 {
     struct http_dir *d = &c->d[dir];
-    bool is_response = d->len >= 5 && memcmp(d->buf, "HTTP/", 5) == 0;
+    bool is_response = hlen >= 5 && memcmp(h, "HTTP/", 5) == 0;
 
     if (c->req_dir < 0)
         c->req_dir = is_response ? (int)(dir ^ 1) : (int)dir;
-    bool ok = (int)dir == c->req_dir ? !is_response && request_head(r, c, d, p)
-                                     : is_response && response_head(r, c, d, p, upgraded);
+    bool ok = (int)dir == c->req_dir ? !is_response && request_head(r, c, d, p, h, hlen)
+                                     : is_response && response_head(r, c, d, p, h, hlen, upgraded);
     d->len = 0;
     return ok;
 }
@@ -418,32 +484,62 @@ static void unseen(struct rep *r, struct http_conn *c, unsigned dir, uint64_t n,
     }
 }
 
+/* Room in d->buf for n more bytes, within REP_PROTO_HEAD_MAX. */
+static bool room_for(struct http_dir *d, size_t n)
+{
+    if (n > REP_PROTO_HEAD_MAX - d->len)
+        return false;
+    if (d->len + n <= d->cap)
+        return true;
+    size_t cap = d->cap ? d->cap : 512;
+    while (cap < d->len + n)
+        cap *= 2;
+    char *b = realloc(d->buf, cap);
+    if (!b)
+        return false;
+    d->buf = b;
+    d->cap = cap;
+    return true;
+}
+
 /* Gather into d->buf up to the end of a line (lines: true) or of a head
- * (a blank line); returns the bytes of s used, and *whole when the end
- * came. */
+ * (a blank line), a line at a time; returns the bytes of s used (SIZE_MAX:
+ * too long, not parsed), and *whole when the end came. */
 static size_t gather(struct http_dir *d, const char *s, size_t n, bool line, bool *whole)
 {
     size_t used = 0;
 
     *whole = false;
     while (used < n && !*whole) {
-        if (d->len == d->cap) {
-            size_t cap = d->cap ? d->cap * 2 : 512;
-            char *b = cap <= REP_PROTO_HEAD_MAX ? realloc(d->buf, cap) : NULL;
-            if (!b)
-                return SIZE_MAX;    /* too long: not parsed */
-            d->buf = b;
-            d->cap = cap;
-        }
-        char ch = s[used++];
-        d->buf[d->len++] = ch;
-        if (ch != '\n')
-            continue;
+        const char *nl = memchr(s + used, '\n', n - used);
+        size_t take = nl ? (size_t)(nl - s) + 1 - used : n - used;
+        if (!room_for(d, take))
+            return SIZE_MAX;
+        memcpy(d->buf + d->len, s + used, take);
+        d->len += take;
+        used += take;
+        if (!nl)
+            break;
         size_t l = d->len;
         *whole = line || (l >= 2 && d->buf[l - 2] == '\n') ||
                  (l >= 3 && d->buf[l - 2] == '\r' && d->buf[l - 3] == '\n');
     }
     return used;
+}
+
+/* The length of the head that s starts with, when it ends within its n
+ * bytes and REP_PROTO_HEAD_MAX (where gather would find its end); else
+ * 0. A head that comes in one piece, as most do, is parsed where it is. */
+static size_t head_within(const char *s, size_t n)
+{
+    const char *end = s + (n < REP_PROTO_HEAD_MAX ? n : REP_PROTO_HEAD_MAX);
+
+    for (const char *nl = s; (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL;) {
+        size_t l = (size_t)(++nl - s);
+        if ((l >= 2 && s[l - 2] == '\n') || (l >= 3 && s[l - 2] == '\r' && s[l - 3] == '\n'))
+            return l;
+    }
+    return 0;
 }
 
 /* A chunk-size line is in d->buf: the chunk's data, or the trailer. */
@@ -483,13 +579,18 @@ static bool seen(struct rep *r, struct http_conn *c, unsigned dir, const char *s
             }
             if (d->len == 0)
                 d->head_ns = p->mono_ns;        /* the head's first byte */
-            used = gather(d, s, n, false, &whole);
-            if (used == SIZE_MAX) {
-                lose(r, c, dir);
-                return true;
+            if (d->len == 0 && (used = head_within(s, n)) != 0) {
+                if (!head_done(r, c, dir, p, s, used, &upgraded))
+                    lose(r, c, dir);
+            } else {
+                used = gather(d, s, n, false, &whole);
+                if (used == SIZE_MAX) {
+                    lose(r, c, dir);
+                    return true;
+                }
+                if (whole && !head_done(r, c, dir, p, d->buf, d->len, &upgraded))
+                    lose(r, c, dir);
             }
-            if (whole && !head_done(r, c, dir, p, &upgraded))
-                lose(r, c, dir);
             if (upgraded)
                 return false;
             break;
@@ -603,6 +704,7 @@ static void http_close(struct rep *r, void *state)
     }
     while (c->qlen)
         queue_pop(c);
+    free(c->spare);
     free(c);
 }
 

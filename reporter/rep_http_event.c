@@ -160,15 +160,18 @@ static void header_fields(struct fields *fs, const struct rep_http_head *h)
 /* http.req and http.resp are sent when their kind is on and their name
  * passes the operator's filter, SCOPE_EVENT_MAXEPS of them a second at
  * most (the rest are cut, and counted for the notice the wrappers' cuts
- * go to). */
-static bool wanted(struct rep *r, enum rep_event_kind kind)
+ * go to). The second is the event's own (time: unix seconds), not a
+ * clock read per event; the second before the newest seen (another
+ * thread's event, drained late) counts in the newest, an earlier one
+ * (the clock set back) starts its own. */
+static bool wanted(struct rep *r, enum rep_event_kind kind, double time)
 {
     struct rep_http_state *h = rep_http_state(r);
 
     if (!h || !rep_events_wanted(r) || !rep_event_kind_wanted(r, kind))
         return false;
-    int64_t now = (int64_t)rep_now_unix();
-    if (now != h->second) {
+    int64_t now = (int64_t)time;
+    if (now > h->second || now < h->second - 1) {
         h->second = now;
         h->sent = 0;
     }
@@ -180,12 +183,15 @@ static bool wanted(struct rep *r, enum rep_event_kind kind)
     return true;
 }
 
+/* The fields are not zeroed as the struct is declared: 1.5 KiB for each
+ * request, whose event is cut more often than not. */
 void rep_http_req_event(struct rep *r, const struct rep_http_msg *m, double time)
 {
-    struct fields fs = { .n = 0 };
+    struct fields fs;
 
-    if (!wanted(r, REP_EV_HTTP_REQ))
+    if (!wanted(r, REP_EV_HTTP_REQ, time))
         return;
+    fs.n = 0;
     request_fields(&fs, m);
     /* who asked: the first X-Forwarded-For address, else the peer */
     if (m->server)
@@ -199,13 +205,16 @@ void rep_http_req_event(struct rep *r, const struct rep_http_msg *m, double time
 
 void rep_http_resp_done(struct rep *r, const struct rep_http_msg *m, double time)
 {
-    struct fields fs = { .n = 0 };
+    struct fields fs;
     long long ms = m->end_ns > m->start_ns ? (m->end_ns - m->start_ns) / 1000000 : 0;
 
     if (r->cfg.metric_http)
         rep_http_metrics_add(r, m);
-    if (!wanted(r, REP_EV_HTTP_RESP))
+    if (!time)
+        time = rep_now_unix();
+    if (!wanted(r, REP_EV_HTTP_RESP, time))
         return;
+    fs.n = 0;
     request_fields(&fs, m);
     add(&fs, (struct rep_field)REP_FIELD_INT("http_status_code", m->status));
     add_str(&fs, "http_status_text", status_text(m));
@@ -218,7 +227,7 @@ void rep_http_resp_done(struct rep *r, const struct rep_http_msg *m, double time
         add(&fs, (struct rep_field)REP_FIELD_INT("http_response_content_length",
                                                  m->resp.content_length));
     header_fields(&fs, &m->resp);
-    rep_event_line_add(r, "http", "http.resp", time ? time : rep_now_unix(), fs.f, fs.n);
+    rep_event_line_add(r, "http", "http.resp", time, fs.f, fs.n);
 }
 
 /* Heads not parsed since the last period, said once a period. */

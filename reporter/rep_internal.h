@@ -37,6 +37,7 @@ struct rep_batch {
 struct rep {
     struct rep_config cfg;
     struct rep_ident ident;
+    struct rep_ident_json ident_json;   /* ident as event lines say it */
     struct rep_source src;
     struct rep_transport metrics, events;
     struct rep_agg agg;
@@ -68,6 +69,9 @@ struct rep {
     regex_t re[REP_WATCH_N];        /* by rep_watch.def row: event name filters,
                                        log file paths */
     int regexes_compiled;
+    /* by event kind (and stdout 0, stderr 1): does its name pass its
+     * filter? 0: not asked yet, 1 yes, -1 no (rep_events.c) */
+    signed char name_verdicts[REP_EV_N][2];
 
     pthread_t thread;
     pid_t thread_tid;               /* its kernel id, for thread_gone_wait */

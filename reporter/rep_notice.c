@@ -38,7 +38,7 @@ static void notice_vadd(struct rep *r, const char *fmt, va_list ap)
     char line[REP_LINE_MAX], msg[4400];
 
     vsnprintf(msg, sizeof msg, fmt, ap);
-    size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident, rep_now_unix(), msg);
+    size_t n = rep_fmt_notice_json(line, sizeof line, &r->ident_json, rep_now_unix(), msg);
     rep_batch_add(&r->ebatch, &r->events, line, n);
 }
 

@@ -13,7 +13,6 @@
 #define SCOPE_VERSION "0"
 #endif
 
-#define REP_FIELD_OBJ(k, json, n) { .key = (k), .kind = REP_RAW, .s = (json), .len = (n) }
 #define REP_FIELD_BOOL(k, b)   REP_FIELD_STR(k, (b) ? "true" : "false")
 
 /* The first line of a small file, without its newline; "" if unreadable. */
@@ -125,8 +124,8 @@ static size_t output_json(char *buf, size_t cap, const struct rep_transport *t,
     size_t fn = rep_fmt_object_json(format, sizeof format, ff, nff, false);
     struct rep_field f[] = {
         REP_FIELD_BOOL("enable", rep_transport_is_on(t)),
-        REP_FIELD_OBJ("transport", transport, tn),
-        REP_FIELD_OBJ("format", format, fn),
+        REP_FIELD_RAW("transport", transport, tn),
+        REP_FIELD_RAW("format", format, fn),
     };
     return rep_fmt_object_json(buf, cap, f, 3, false);
 }
@@ -164,9 +163,9 @@ static size_t libscope_json(char *buf, size_t cap, const struct rep_config *c)
     struct rep_field sf[] = { REP_FIELD_BOOL("backtrace", c->backtrace) };
     size_t sn = rep_fmt_object_json(snapshot, sizeof snapshot, sf, 1, false);
     struct rep_field f[] = {
-        REP_FIELD_OBJ("log", log, ln),
+        REP_FIELD_RAW("log", log, ln),
         REP_FIELD_INT("summaryperiod", c->period_s),
-        REP_FIELD_OBJ("snapshot", snapshot, sn),
+        REP_FIELD_RAW("snapshot", snapshot, sn),
     };
     return rep_fmt_object_json(buf, cap, f, 3, false);
 }
@@ -188,23 +187,23 @@ size_t rep_start_msg_json(char *buf, size_t cap, const struct rep_ident *id,
     char process[4096], metric[6000], event[6000], libscope[256], tags[2400];
     char current[16384], configuration[16500], info[21000];
     struct rep_field cur[] = {
-        REP_FIELD_OBJ("metric", metric, metric_json(metric, sizeof metric, cfg, metrics)),
-        REP_FIELD_OBJ("libscope", libscope, libscope_json(libscope, sizeof libscope, cfg)),
-        REP_FIELD_OBJ("event", event, event_json(event, sizeof event, cfg, events)),
-        REP_FIELD_OBJ("tags", tags, tags_json(tags, sizeof tags, cfg)),
+        REP_FIELD_RAW("metric", metric, metric_json(metric, sizeof metric, cfg, metrics)),
+        REP_FIELD_RAW("libscope", libscope, libscope_json(libscope, sizeof libscope, cfg)),
+        REP_FIELD_RAW("event", event, event_json(event, sizeof event, cfg, events)),
+        REP_FIELD_RAW("tags", tags, tags_json(tags, sizeof tags, cfg)),
     };
     struct rep_field conf[] = {
-        REP_FIELD_OBJ("current", current, rep_fmt_object_json(current, sizeof current, cur, 4, false)),
+        REP_FIELD_RAW("current", current, rep_fmt_object_json(current, sizeof current, cur, 4, false)),
     };
     struct rep_field inf[] = {
-        REP_FIELD_OBJ("process", process, process_json(process, sizeof process, id)),
-        REP_FIELD_OBJ("configuration", configuration,
+        REP_FIELD_RAW("process", process, process_json(process, sizeof process, id)),
+        REP_FIELD_RAW("configuration", configuration,
                       rep_fmt_object_json(configuration, sizeof configuration, conf, 1, false)),
-        REP_FIELD_OBJ("environment", "{}", 2),
+        REP_FIELD_RAW("environment", "{}", 2),
     };
     struct rep_field top[] = {
         REP_FIELD_STR("format", "ndjson"),
-        REP_FIELD_OBJ("info", info, rep_fmt_object_json(info, sizeof info, inf, 3, false)),
+        REP_FIELD_RAW("info", info, rep_fmt_object_json(info, sizeof info, inf, 3, false)),
     };
     for (size_t i = 0; i < 4; i++)
         if (cur[i].len == 0)

@@ -119,6 +119,7 @@ static int reporter_init(struct rep *r, const struct rep_config *cfg,
     memset(r, 0, sizeof *r);
     r->cfg = *cfg;
     r->ident = *ident;
+    rep_ident_json_make(&r->ident_json, ident);
     r->src = *src;
     if (rep_transport_open(&r->metrics, cfg->metric_enable ? cfg->metric_dest : "",
                            err, errlen) < 0)
@@ -310,7 +311,7 @@ int rep_flush_from_signal(struct rep *r, unsigned timeout_ms)
 void rep_crash_event_write(struct rep *r, const struct rep_crash *c, double time)
 {
     static char line[64 * 1024];    /* static: the handler runs on a small stack */
-    size_t n = rep_fmt_crash_json(line, sizeof line, &r->ident, time, c);
+    size_t n = rep_fmt_crash_json(line, sizeof line, &r->ident_json, time, c);
 
     if (r->thread_started && !r->stopped) {
         r->crash_line = line;

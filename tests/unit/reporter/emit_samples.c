@@ -51,9 +51,11 @@ static void metric(const char *name, enum rep_metric_type type, double value,
 static void event(const char *sourcetype, const char *source,
                   const struct rep_field *data, size_t ndata)
 {
+    static struct rep_ident_json who;
     char line[4096];
 
-    emit(line, rep_fmt_event_json(line, sizeof line, &ident, sourcetype,
+    rep_ident_json_make(&who, &ident);
+    emit(line, rep_fmt_event_json(line, sizeof line, &who, sourcetype,
                                   source, now, data, ndata), source);
 }
 

@@ -4,7 +4,8 @@
  * the text and nested-object formats, number printing, and the whole-line
  * guarantee at every buffer size around the exact fit (heap buffers of
  * exactly `cap` bytes, so ASan sees any overflow when SCOPE_SANITIZE is
- * on). StatsD's golden lines and trimming are in test_rep_fmt_statsd.c.
+ * on), every byte escaped wherever it stands, the identity escaped once.
+ * StatsD's golden lines and trimming are in test_rep_fmt_statsd.c.
  */
 #include "rep_fmt_fixture.h"
 
@@ -12,6 +13,7 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +44,7 @@ static const char *escaped(const char *s, size_t n)
 {
     static const char head[] = "\"data\":{\"message\":";
     struct rep_field f = REP_FIELD_STRN("message", s, n);
-    size_t len = rep_fmt_event_json(line, sizeof line, &ident, "console",
+    size_t len = rep_fmt_event_json(line, sizeof line, json_of(&ident), "console",
                                     "stdout", 1.0, &f, 1);
     char *p = strstr(line, head);
 
@@ -118,7 +120,7 @@ START_TEST(event_json_fs_close)
         REP_FIELD_STR("op", "close"),
     };
 
-    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, &ident, "fs",
+    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, json_of(&ident), "fs",
                                          "fs.close", 1643735835.4550021,
                                          data, 8), 0);
     ck_assert_str_eq(line,
@@ -135,7 +137,7 @@ END_TEST
 
 START_TEST(event_json_no_ident_no_data)
 {
-    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, NULL, "console",
+    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, json_of(NULL), "console",
                                          "stderr", 2.0, NULL, 0), 0);
     ck_assert_str_eq(line,
         "{\"type\":\"evt\",\"id\":\"--\",\"_channel\":\"\",\"body\":{"
@@ -150,7 +152,7 @@ START_TEST(event_json_unterminated_ident)
     struct rep_ident full = ident;
 
     memset(full.channel, '7', sizeof full.channel);     /* no NUL */
-    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, &full, "fs",
+    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, json_of(&full), "fs",
                                          "fs.open", 1, NULL, 0), 0);
     ck_assert_ptr_nonnull(strstr(line, "\"_channel\":\""
         "77777777777777777777777777777777\",\"body\""));
@@ -209,10 +211,72 @@ START_TEST(escape_keys_and_sources)
 {
     struct rep_field f = REP_FIELD_INT("we\"ird", 1);
 
-    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, &ident, "fs",
+    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, json_of(&ident), "fs",
                                          "a\\b", 1, &f, 1), 0);
     ck_assert_ptr_nonnull(strstr(line, "\"source\":\"a\\\\b\""));
     ck_assert_ptr_nonnull(strstr(line, "{\"we\\\"ird\":1}"));
+}
+END_TEST
+
+/* What one byte alone becomes in a JSON string. */
+static void byte_escaped(unsigned char c, char *out)
+{
+    switch (c) {
+    case '"':  strcpy(out, "\\\""); return;
+    case '\\': strcpy(out, "\\\\"); return;
+    case '\n': strcpy(out, "\\n"); return;
+    case '\t': strcpy(out, "\\t"); return;
+    case '\r': strcpy(out, "\\r"); return;
+    case '\b': strcpy(out, "\\b"); return;
+    case '\f': strcpy(out, "\\f"); return;
+    }
+    if (c >= 0x80)
+        strcpy(out, "\\ufffd");       /* alone, no UTF-8 sequence */
+    else if (c < 0x20 || c == 0x7f)
+        sprintf(out, "\\u%04x", c);
+    else
+        sprintf(out, "%c", c);
+}
+
+/* Plain text is passed eight bytes at a time: every byte that is not
+ * plain, at every place in a word and past the last whole word, is
+ * still escaped. */
+START_TEST(escape_every_byte_everywhere)
+{
+    char in[19], want[64], one[8];
+
+    for (unsigned c = 0; c < 256; c++) {
+        byte_escaped((unsigned char)c, one);
+        for (size_t at = 0; at < sizeof in; at++) {
+            memset(in, 'a', sizeof in);
+            in[at] = (char)c;
+            snprintf(want, sizeof want, "\"%.*s%s%.*s\"", (int)at, in, one,
+                     (int)(sizeof in - at - 1), in + at + 1);
+            ck_assert_str_eq(escaped(in, sizeof in), want);
+        }
+    }
+}
+END_TEST
+
+/* The identity is escaped once, into the pieces every event line and
+ * the proc and host data fields take. */
+START_TEST(ident_json_escaped)
+{
+    struct rep_ident odd = ident;
+    struct rep_ident_json j;
+
+    strcpy(odd.proc, "p\"q");
+    strcpy(odd.cmd, "run \x01\xff");
+    strcpy(odd.host, "h\\");
+    rep_ident_json_make(&j, &odd);
+    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, &j, "fs", "fs.open", 1, NULL, 0), 0);
+    ck_assert_ptr_nonnull(strstr(line, "\"id\":\"h\\\\-p\\\"q-run \\u0001\\ufffd\","));
+    ck_assert_ptr_nonnull(strstr(line, ",\"host\":\"h\\\\\",\"proc\":\"p\\\"q\","
+                                       "\"cmd\":\"run \\u0001\\ufffd\",\"pid\":4242,\"data\":{}"));
+    ck_assert_uint_eq(j.proc_len, strlen("\"p\\\"q\""));
+    ck_assert_int_eq(memcmp(j.proc, "\"p\\\"q\"", j.proc_len), 0);
+    ck_assert_uint_eq(j.host_len, strlen("\"h\\\\\""));
+    ck_assert_int_eq(memcmp(j.host, "\"h\\\\\"", j.host_len), 0);
 }
 END_TEST
 
@@ -347,7 +411,7 @@ static size_t fit_event_json(char *buf, size_t cap)
         REP_FIELD_STR("message", "\xf0\x9f\x98\x80 line\n"),
     };
 
-    return rep_fmt_event_json(buf, cap, &ident, "console", "stdout", 3.25,
+    return rep_fmt_event_json(buf, cap, json_of(&ident), "console", "stdout", 3.25,
                               data, 1);
 }
 
@@ -443,6 +507,8 @@ static Suite *rep_fmt_suite(void)
     tcase_add_test(escape_tc, escape_valid_utf8_passes);
     tcase_add_test(escape_tc, escape_invalid_utf8_bytes);
     tcase_add_test(escape_tc, escape_keys_and_sources);
+    tcase_add_test(escape_tc, escape_every_byte_everywhere);
+    tcase_add_test(json_tc, ident_json_escaped);
     suite_add_tcase(s, escape_tc);
 
     tcase_add_test(value_tc, values_integral);

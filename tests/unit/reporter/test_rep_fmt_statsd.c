@@ -129,8 +129,8 @@ START_TEST(container_ident)
     ck_assert_uint_ne(rep_fmt_metric_json(line, sizeof line, &in, &m, 0.5), 0);
     ck_assert_msg(strstr(line, "\"pid\":7,\"host_pid\":4242,\"container_id\":\"abc123\","),
                   "%s", line);
-    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, &in, "fs", "fs.open", 0.5, NULL, 0),
-                      0);
+    ck_assert_uint_ne(rep_fmt_event_json(line, sizeof line, json_of(&in), "fs", "fs.open", 0.5,
+                                         NULL, 0), 0);
     ck_assert_msg(strstr(line, "\"pid\":7,\"host_pid\":4242,\"container_id\":\"abc123\","),
                   "%s", line);
     in.host_pid = 0;

@@ -2,8 +2,8 @@
  * pieces as the tap hands them over: a request and its response cut at
  * every byte, one byte per piece, bodies unseen, chunks, pipelining, a
  * head that was never seen (counted, and the stream found again), and a
- * lost request counted once with its response. The events go to a file,
- * read back here. */
+ * lost request counted once with its response, and the events' rate limit
+ * counted in their own seconds. The events go to a file, read back here. */
 #include "rep.h"
 #include "rep_http.h"
 #include "rep_proto.h"
@@ -18,6 +18,8 @@ static char path[] = "/tmp/test_rep_http_XXXXXX";
 static struct rep *r;
 static struct rep_conn *conn;
 static uint64_t off[2];
+static double when = 1.5;           /* the pieces' wall clock time */
+static unsigned maxeps;             /* SCOPE_EVENT_MAXEPS; 0: the default */
 
 static void nothing(void *ctx, struct rep *rr) { (void)ctx; (void)rr; }
 
@@ -37,6 +39,8 @@ static void start(void)
     snprintf(url, sizeof url, "file://%s", path);
     snprintf(cfg.event_dest, sizeof cfg.event_dest, "%s", url);
     cfg.metric_enable = false;
+    if (maxeps)
+        cfg.maxeps = maxeps;
     r = rep_create(&cfg, &id, &src, err, sizeof err);
     ck_assert_msg(r != NULL, "%s", err);
     conn = rep_conn_open(&s, false);
@@ -48,7 +52,7 @@ static enum rep_proto_verdict piece(unsigned dir, const char *bytes, size_t seen
 {
     uint64_t from[2];
     struct rep_tap_piece p = { .dir = dir, .offset = off[dir], .len = len, .bytes = bytes,
-                               .seen = seen, .mono_ns = 1000000, .time = 1.5 };
+                               .seen = seen, .mono_ns = 1000000, .time = when };
 
     off[dir] += len;
     return rep_conn_feed(r, conn, &p, from);
@@ -199,6 +203,26 @@ START_TEST(not_http)
 }
 END_TEST
 
+/* SCOPE_EVENT_MAXEPS for HTTP events counts in the events' own seconds:
+ * the second before the newest counts in the newest (a thread's events
+ * drained late), an earlier one (the clock set back) starts anew. */
+START_TEST(rate_limit_in_the_events_seconds)
+{
+    static const double seconds[] = { 100.2, 100.7, 99.9, 50.0, 101.0 };
+
+    maxeps = 2;                     /* a request and its response a second */
+    start();
+    for (size_t i = 0; i < sizeof seconds / sizeof seconds[0]; i++) {
+        when = seconds[i];
+        feed(REP_TAP_RX, req);
+        feed(REP_TAP_TX, resp);
+    }
+    maxeps = 0;
+    when = 1.5;
+    expect("\"source\":\"http.req\"", 3);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("rep_http");
@@ -212,6 +236,7 @@ int main(void)
     tcase_add_test(tc, head_unseen_is_counted_and_the_stream_found_again);
     tcase_add_test(tc, lost_request_counted_once);
     tcase_add_test(tc, not_http);
+    tcase_add_test(tc, rate_limit_in_the_events_seconds);
     suite_add_tcase(s, tc);
     return check_suite_run(s);
 }

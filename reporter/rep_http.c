@@ -10,6 +10,7 @@
  * head again, and the loss is counted (rep_http_unparsed).
  */
 #include "rep_http.h"
+#include "rep_http_head.h"
 #include "rep_proto_rows.h"
 
 #include <stddef.h>
@@ -93,134 +94,6 @@ static enum rep_proto_verdict http_detect(const char *const first[2], const size
     return more ? REP_PROTO_MORE : REP_PROTO_NO;
 }
 
-/* ---- heads ---------------------------------------------------------------- */
-
-static void copy_trimmed(char *dst, size_t cap, const char *s, size_t n)
-{
-    while (n && (*s == ' ' || *s == '\t'))
-        s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        n--;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-}
-
-static bool name_is(const char *name, size_t len, const char *want)
-{
-    return strlen(want) == len && strncasecmp(name, want, len) == 0;
-}
-
-/* What framing and fields a head's header lines give. */
-struct head_info {
-    int64_t content_length;
-    bool chunked, bad;
-};
-
-static int64_t parse_length(const char *v, size_t n)
-{
-    int64_t x = 0;
-
-    while (n && (*v == ' ' || *v == '\t'))
-        v++, n--;
-    if (!n)
-        return -1;
-    for (; n && *v >= '0' && *v <= '9'; v++, n--) {
-        if (x > (INT64_MAX - 9) / 10)
-            return -1;
-        x = x * 10 + (*v - '0');
-    }
-    while (n && (*v == ' ' || *v == '\t' || *v == '\r'))
-        v++, n--;
-    return n ? -1 : x;
-}
-
-/* Could a header line starting with c be one the parser reads
- * (Content-Length, Transfer-Encoding, Host, User-Agent, X-Forwarded-For)?
- * Most of a response's lines are not: they are passed over at once. */
-static bool maybe_read(char c)
-{
-    c = (char)(c | 0x20);
-    return c == 'c' || c == 't' || c == 'h' || c == 'u' || c == 'x';
-}
-
-/* One header line of a request (m) or response: framing into hi, the
- * fields events carry into m and, when the operator picks headers
- * (pick), h. */
-static void header_line(struct rep *r, const char *line, size_t n, struct rep_http_msg *m,
-                        bool request, bool pick, struct rep_http_head *h, struct head_info *hi)
-{
-    if (!pick && !maybe_read(line[0]))
-        return;
-    const char *colon = memchr(line, ':', n);
-    if (!colon || colon == line)
-        return;
-    size_t nlen = (size_t)(colon - line);
-    const char *v = colon + 1;
-    size_t vlen = n - nlen - 1;
-
-    if (name_is(line, nlen, "content-length")) {
-        int64_t cl = parse_length(v, vlen);
-        if (cl < 0 || (hi->content_length >= 0 && hi->content_length != cl))
-            hi->bad = true;
-        hi->content_length = cl;
-    } else if (name_is(line, nlen, "transfer-encoding")) {
-        char te[64];
-        copy_trimmed(te, sizeof te, v, vlen);
-        size_t tl = strlen(te);
-        hi->chunked = tl >= 7 && strcasecmp(te + tl - 7, "chunked") == 0;
-    } else if (request && name_is(line, nlen, "host")) {
-        copy_trimmed(m->host, sizeof m->host, v, vlen);
-    } else if (request && name_is(line, nlen, "user-agent")) {
-        copy_trimmed(m->user_agent, sizeof m->user_agent, v, vlen);
-    } else if (request && name_is(line, nlen, "x-forwarded-for")) {
-        const char *comma = memchr(v, ',', vlen);
-        copy_trimmed(m->client_ip, sizeof m->client_ip, v, comma ? (size_t)(comma - v) : vlen);
-    }
-    if (pick && h->nheaders < REP_HTTP_HEADERS_MAX && nlen < sizeof h->headers[0].name &&
-        rep_http_header_wanted(r, line, nlen)) {
-        struct rep_http_header *x = &h->headers[h->nheaders++];
-        memcpy(x->name, line, nlen);
-        x->name[nlen] = '\0';
-        copy_trimmed(x->value, sizeof x->value, v, vlen);
-    }
-}
-
-/* The lines after the first; false when they say no sane framing. */
-static bool header_lines(struct rep *r, const char *s, size_t n, struct rep_http_msg *m,
-                         bool request, struct rep_http_head *h, struct head_info *hi)
-{
-    const struct rep_http_state *hs = rep_http_state(r);
-    bool pick = hs && hs->header_re_ok;     /* SCOPE_EVENT_HTTP_HEADER */
-
-    hi->content_length = -1;
-    hi->chunked = hi->bad = false;
-    while (n) {
-        const char *nl = memchr(s, '\n', n);
-        size_t len = nl ? (size_t)(nl - s) : n;
-        if (len && s[len - 1] == '\r')
-            len--;
-        if (len)
-            header_line(r, s, len, m, request, pick, h, hi);
-        if (!nl)
-            break;
-        n -= (size_t)(nl - s) + 1;
-        s = nl + 1;
-    }
-    return !hi->bad;
-}
-
-/* "1.1" from "HTTP/1.1"; false when it is not HTTP/1.x. */
-static bool flavor_of(const char *s, size_t n, char out[4])
-{
-    if (n != 8 || memcmp(s, "HTTP/1.", 7) != 0 || s[7] < '0' || s[7] > '9')
-        return false;
-    memcpy(out, s + 5, 3);
-    out[3] = '\0';
-    return true;
-}
-
 /* ---- messages ------------------------------------------------------------ */
 
 /* What follows a struct's last member is padding only. */
@@ -289,8 +162,8 @@ static void queue_pop(struct http_conn *c)
 /* ---- messages, start to end ----------------------------------------------- */
 
 /* The body of a message of dir starts: its framing. */
-static void body_start(struct http_dir *d, struct rep_http_msg *m, const struct head_info *hi,
-                       bool none, bool until_close)
+static void body_start(struct http_dir *d, struct rep_http_msg *m,
+                       const struct rep_http_head_info *hi, bool none, bool until_close)
 {
     d->msg = m;
     d->body = 0;
@@ -314,20 +187,20 @@ static bool request_head(struct rep *r, struct http_conn *c, struct http_dir *d,
     const char *sp1 = eol ? memchr(s, ' ', (size_t)(eol - s)) : NULL;
     const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
     struct rep_http_msg *m;
-    struct head_info hi;
+    struct rep_http_head_info hi;
 
     if (!sp2 || (size_t)(sp1 - s) >= sizeof m->method)
         return false;
     if (c->qlen == PIPELINE_MAX || !(m = msg_new(c)))
         return false;
     size_t vlen = (size_t)(eol - sp2 - 1) - (eol[-1] == '\r');
-    if (!flavor_of(sp2 + 1, vlen, m->req.flavor) ||
-        !header_lines(r, eol + 1, hlen - (size_t)(eol + 1 - s), m, true, &m->req, &hi)) {
+    if (!rep_http_flavor_of(sp2 + 1, vlen, m->req.flavor) ||
+        !rep_http_header_lines(r, eol + 1, hlen - (size_t)(eol + 1 - s), m, true, &m->req, &hi)) {
         msg_done(c, m);
         return false;
     }
     memcpy(m->method, s, (size_t)(sp1 - s));
-    copy_trimmed(m->target, sizeof m->target, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+    rep_http_copy_trimmed(m->target, sizeof m->target, sp1 + 1, (size_t)(sp2 - sp1 - 1));
     m->server = c->req_dir == REP_TAP_RX;
     m->tls = c->tls;
     m->sock = &c->sock;
@@ -362,11 +235,11 @@ static bool response_head(struct rep *r, struct http_conn *c, struct http_dir *d
     const char *s = h, *eol = memchr(s, '\n', hlen);
     const char *sp1 = eol ? memchr(s, ' ', (size_t)(eol - s)) : NULL;
     struct rep_http_msg *m = queue_oldest(c), scratch;
-    struct head_info hi;
+    struct rep_http_head_info hi;
     char flavor[4];
 
     d->msg = NULL;
-    if (!sp1 || !flavor_of(s, (size_t)(sp1 - s), flavor) || eol - sp1 < 4)
+    if (!sp1 || !rep_http_flavor_of(s, (size_t)(sp1 - s), flavor) || eol - sp1 < 4)
         return false;
     int status = (sp1[1] - '0') * 100 + (sp1[2] - '0') * 10 + (sp1[3] - '0');
     if (status < 100 || status > 999)
@@ -380,12 +253,13 @@ static bool response_head(struct rep *r, struct http_conn *c, struct http_dir *d
         m = &scratch;
     }
     head_clear(&m->resp);
-    if (!header_lines(r, eol + 1, hlen - (size_t)(eol + 1 - s), m, false, &m->resp, &hi))
+    if (!rep_http_header_lines(r, eol + 1, hlen - (size_t)(eol + 1 - s), m, false, &m->resp, &hi))
         return false;
     memcpy(m->resp.flavor, flavor, sizeof flavor);
     m->status = status;
     if (eol - sp1 > 5)
-        copy_trimmed(m->status_text, sizeof m->status_text, sp1 + 5, (size_t)(eol - sp1 - 5));
+        rep_http_copy_trimmed(m->status_text, sizeof m->status_text, sp1 + 5,
+                              (size_t)(eol - sp1 - 5));
     m->resp.content_length = hi.chunked ? -1 : hi.content_length;
     if (status < 200) {             /* 100 Continue: the real one follows */
         *upgraded = status == 101;

@@ -32,7 +32,11 @@ class FilesPastThePoolTest(ScopeTest):
                    if "had no record" in e["data"]]
         self.assertTrue(notices, "a notice says what was not counted")
         said = sum(int(n.split()[4]) for n in notices)
-        self.assertGreaterEqual(said, WRITES)
+        # Each write is counted or said: a record freed meanwhile (python's
+        # own startup files, reaped while the loop opens) may count a few.
+        counted = metric_sum(self.metric_lines(), "fs.write", file="/dev/null") // 10
+        self.assertGreater(said, 0)
+        self.assertGreaterEqual(said + counted, WRITES)
         # and counted on the metric stream, the same number
         self.assertEqual(metric_sum(self.metric_lines(), "scope.uncounted",
                                     reason="no_record"), said)

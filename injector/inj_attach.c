@@ -129,7 +129,8 @@ static int attach_judge(const struct inj_process *t, const char *lib, bool hande
         return inj_judge_library(t, lib);
     if (*loaded)
         return 0;
-    if ((rc = inj_judge_library_safe(t, lib, &st_lib)) != 0)
+    if ((rc = inj_judge_library_safe(t, lib, &st_lib)) != 0 ||
+        (rc = inj_judge_memfd_readable(t)) != 0)
         return rc;
     return inj_handover_proc_check(t->proc, why, sizeof why) < 0 ? inj_judge_fail(t, why) : 0;
 }

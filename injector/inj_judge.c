@@ -5,6 +5,7 @@
 #include "elfpatch.h"
 #include "inj_proc.h"
 #include "inj_seccomp.h"
+#include "inj_userns.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #define CAP_SYS_PTRACE_BIT 19
+#define CAP_SYS_ADMIN_BIT 21
+#define CAP_CHECKPOINT_RESTORE_BIT 40
 
 /* ---- what /proc says about the target --------------------------------------- */
 
@@ -110,32 +113,15 @@ int inj_judge_fail(const struct inj_process *t, const char *why)
 
 /* ---- may we trace it? (each refusal says which rule, and what to do) ------- */
 
-/* The kernel lets us trace a process when our real uid equals its real,
- * effective and saved uids (gids likewise) and its permitted capabilities
- * are a subset of ours, or when we have CAP_SYS_PTRACE; Yama may forbid
- * more. What can be judged from /proc is judged here; an EPERM from
- * PTRACE_SEIZE is explained by inj_judge_explain_eperm(). */
-static int trace_permitted(const struct inj_process *t, char *why, size_t len)
+/* A process in our user namespace: the kernel lets us trace it when our
+ * real uid equals its real, effective and saved uids (gids likewise) and
+ * its permitted capabilities are a subset of ours. */
+static int same_ns_permitted(const struct inj_process *t, const struct caps *me, char *why,
+                             size_t len)
 {
-    struct caps me;
-    int yama = inj_yama_ptrace_scope();
     uid_t uid = getuid();
     gid_t gid = getgid();
 
-    our_caps(&me);
-    int cap = (me.eff >> CAP_SYS_PTRACE_BIT) & 1;
-    if (yama == 3) {
-        snprintf(why, len, "kernel.yama.ptrace_scope is 3: no process may be traced on this "
-                 "system (until reboot), so scope cannot attach");
-        return -1;
-    }
-    if (yama == 2 && !cap) {
-        snprintf(why, len, "kernel.yama.ptrace_scope is 2: only a process with "
-                 "CAP_SYS_PTRACE may trace; run scope as root");
-        return -1;
-    }
-    if (cap)
-        return 0;
     for (int i = 0; i < 3; i++) {
         if (t->uid[i] != uid) {
             snprintf(why, len, "the process runs as user %s (uid %u) and scope as uid %u: "
@@ -151,13 +137,63 @@ static int trace_permitted(const struct inj_process *t, char *why, size_t len)
             return -1;
         }
     }
-    if ((t->cap_prm & ~me.prm) != 0) {
+    if ((t->cap_prm & ~me->prm) != 0) {
         snprintf(why, len, "the process has capabilities scope lacks (CapPrm %llx, scope's "
                  "%llx): tracing it needs CAP_SYS_PTRACE; run scope as root (in a "
-                 "container: --cap-add=SYS_PTRACE)", t->cap_prm, me.prm);
+                 "container: --cap-add=SYS_PTRACE)", t->cap_prm, me->prm);
         return -1;
     }
     return 0;
+}
+
+/* A process in a user namespace that neither is ours nor was made by our
+ * uid below ours: no capability or uid of ours counts there. */
+static int foreign_ns_refused(uid_t owner, char *why, size_t len)
+{
+    if (owner == (uid_t)-1)
+        snprintf(why, len, "the process runs in a user namespace that is not below scope's "
+                 "(is scope itself in a container?): no capability of scope's reaches it; "
+                 "run scope in the host's user namespace");
+    else
+        snprintf(why, len, "the process runs in a user namespace made by user %s (uid %u), "
+                 "where scope (uid %u) has no capability: only its owner or root may trace "
+                 "it (CAP_SYS_PTRACE over that namespace); run scope as uid %u, or with sudo",
+                 user_name(owner), (unsigned)owner, (unsigned)geteuid(), (unsigned)owner);
+    return -1;
+}
+
+/* What can be judged from /proc is judged here, as the kernel judges it
+ * (kernel/ptrace.c, security/commoncap.c, Yama): CAP_SYS_PTRACE over the
+ * target's user namespace lets us trace it whatever its uids; we hold it
+ * when we have it in ours and its namespace is ours or below, and when its
+ * namespace is below one our uid made (inj_userns.h). Otherwise uids and
+ * capabilities decide, in our namespace only. An EPERM from PTRACE_SEIZE
+ * is explained by inj_judge_explain_eperm(). */
+static int trace_permitted(const struct inj_process *t, char *why, size_t len)
+{
+    struct caps me;
+    uid_t owner;
+    int yama = inj_yama_ptrace_scope();
+    enum inj_userns ns = inj_userns_of(t->proc, &owner);
+
+    our_caps(&me);
+    bool below = ns == INJ_USERNS_FOREIGN ? owner != (uid_t)-1 : true;
+    bool cap = ns == INJ_USERNS_OWNED || ((me.eff >> CAP_SYS_PTRACE_BIT) & 1 && below);
+    if (yama == 3) {
+        snprintf(why, len, "kernel.yama.ptrace_scope is 3: no process may be traced on this "
+                 "system (until reboot), so scope cannot attach");
+        return -1;
+    }
+    if (yama == 2 && !cap) {
+        snprintf(why, len, "kernel.yama.ptrace_scope is 2: only a process with "
+                 "CAP_SYS_PTRACE may trace; run scope as root");
+        return -1;
+    }
+    if (cap)
+        return 0;
+    if (ns == INJ_USERNS_FOREIGN)
+        return foreign_ns_refused(owner, why, len);
+    return same_ns_permitted(t, &me, why, len);
 }
 
 void inj_judge_explain_eperm(const struct inj_process *t, char *why, size_t len)
@@ -297,6 +333,25 @@ int inj_judge_library(const struct inj_process *t, const char *lib)
     snprintf(why, sizeof why, "%s is not the same file in the process's filesystem as in "
              "scope's (replaced meanwhile?)", lib);
     return inj_judge_fail(t, why);
+}
+
+/* A handed library is mapped from a memfd, which has no path: scope
+ * finds its functions again through /proc/PID/map_files, which the kernel
+ * opens only for CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE (in the initial
+ * user namespace). Without them the library would load and stay out of
+ * reach, so the process is left alone before it is touched. */
+int inj_judge_memfd_readable(const struct inj_process *t)
+{
+    struct caps me;
+
+    our_caps(&me);
+    if ((me.eff >> CAP_SYS_ADMIN_BIT) & 1 || (me.eff >> CAP_CHECKPOINT_RESTORE_BIT) & 1)
+        return 0;
+    return inj_judge_fail(t, "it is in another mount namespace or root (a container), where "
+                          "scope hands it the library as a memfd; finding the library's "
+                          "functions in it again needs /proc/PID/map_files, which only "
+                          "CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE may read: run scope with "
+                          "sudo");
 }
 
 /* ---- what attach and detach check first ---------------------------------- */

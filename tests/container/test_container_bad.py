@@ -16,7 +16,8 @@ import subprocess
 import threading
 import unittest
 
-from ctrtest import BareNamespaceAttach, PodmanAttach
+from ctrtest import WORKER, BareNamespaceAttach, PodmanAttach
+from scopetest import SCOPE
 
 UNPRIVILEGED = ["setpriv", "--reuid=65533", "--regid=65533", "--clear-groups"]
 
@@ -75,6 +76,32 @@ class UserNamespace(BareNamespaceAttach):
         with open(f"/proc/{pid}/uid_map") as f:
             self.assertEqual(f.read().split(), ["0", "65533", "1"])
         self.cycle(p, pid)
+
+
+class OwnedUserNamespace(BareNamespaceAttach):
+    """An unprivileged user attaching to its own process in a user and
+    mount namespace it made: ptrace is allowed (the owner holds
+    CAP_SYS_PTRACE there), but the handed memfd could not be read back
+    without CAP_SYS_ADMIN: refused with that reason, the process untouched."""
+
+    def start_worker(self):
+        os.chmod(self.dir, 0o755)
+        p = self.started([*UNPRIVILEGED, "unshare", "--user", "--map-root-user", "--mount",
+                          "--fork", WORKER])
+        return p, self.child_pid(p.pid)
+
+    def test_owner_refused_with_reason(self):
+        p, pid = self.start_worker()
+        env = dict(self.env, SCOPE_HOME=os.path.join(self.dir, "home"), HOME=self.dir)
+        r = subprocess.run([*UNPRIVILEGED, SCOPE, "attach", str(pid)], env=env,
+                           capture_output=True, text=True, timeout=60, cwd="/")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("map_files", r.stderr)
+        self.assertNotIn("CAP_SYS_PTRACE", r.stderr)
+        with open(f"/proc/{pid}/maps") as f:
+            self.assertNotIn("libscope", f.read())
+        self.io(p)
+        self.quit(p)
 
 
 class ReadOnlyRoot(PodmanAttach):

@@ -87,37 +87,24 @@ static struct rep_event *slot_reserve(uint16_t kind, int fd, const char *op, boo
         __atomic_fetch_add(&nested_drops, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    /* A queue full while the bucket has tokens drops the event (counted)
-     * as it would after taking a token and giving it back: without those
-     * two lock-prefixed adds, which a program faster than the reporter
-     * would pay at every event until the next drain (the bucket holds
-     * more than a queue). */
-    struct ip_thread *mine = ip_tls.thread;
-    if (limited && mine && __atomic_load_n(&tokens, __ATOMIC_RELAXED) > 0 &&
-        ip_queue_full(&mine->queue))
-        return ip_queue_reserve(&mine->queue);
-    /* over the limit: a load and a clock read at most every REFILL_NS,
-     * not a lock-prefixed add (a server past its limit comes here for
-     * most of its opens and closes) */
-    if (limited && !token_take())
-        return NULL;
-    /* Not queued after all (counted as a drop): the token goes back, so
-     * that what a full queue drops does not spend the limit too. */
     struct ip_thread *t = ip_tls.thread;   /* a wrapper's ip_call_start claimed it */
     if (__builtin_expect(!t, 0))
         t = ip_thread_self();
     if (!t) {
         ip_thread_unqueued();
-        if (limited)
-            __atomic_add_fetch(&tokens, 1, __ATOMIC_RELAXED);
         return NULL;
     }
+    /* The slot before the token: a full queue's drop (counted) spends
+     * none, and a slot left unfilled costs nothing (only ip_queue_commit
+     * publishes it), so no token is ever taken and given back. Pushing
+     * from here on: a signal handler's event must not take this slot. */
     ip_tls.pushing = true;
     struct rep_event *ev = ip_queue_reserve(&t->queue);
-    if (!ev) {
+    /* over the limit: a load and a clock read at most every REFILL_NS,
+     * not a lock-prefixed add (a server past its limit comes here for
+     * most of its opens and closes) */
+    if (!ev || (limited && !token_take())) {
         ip_tls.pushing = false;
-        if (limited)
-            __atomic_add_fetch(&tokens, 1, __ATOMIC_RELAXED);
         return NULL;
     }
     memset(&ev->h, 0, sizeof ev->h);

@@ -6,20 +6,16 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-bool ip_queue_full(struct ip_queue *q)
-{
-    uint64_t head = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
-
-    return head - __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE) >= IP_QUEUE_LEN;
-}
-
 struct rep_event *ip_queue_reserve(struct ip_queue *q)
 {
-    if (ip_queue_full(q)) {
+    uint64_t head = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
+    uint64_t tail = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
+
+    if (head - tail >= IP_QUEUE_LEN) {
         __atomic_fetch_add(&q->dropped, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    return &q->slots[__atomic_load_n(&q->head, __ATOMIC_RELAXED) & (IP_QUEUE_LEN - 1)];
+    return &q->slots[head & (IP_QUEUE_LEN - 1)];
 }
 
 void ip_queue_commit(struct ip_queue *q)

@@ -29,8 +29,6 @@ struct ip_queue {
 
 /* Producer side. NULL when full (the drop is already counted). */
 struct rep_event *ip_queue_reserve(struct ip_queue *q);
-/* Producer side: would ip_queue_reserve refuse now? */
-bool ip_queue_full(struct ip_queue *q);
 void ip_queue_commit(struct ip_queue *q);
 
 /* Consumer side: call fn on each published event, oldest first; returns

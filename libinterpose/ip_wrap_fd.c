@@ -17,9 +17,6 @@
 /* The mode argument exists only with O_CREAT or O_TMPFILE; reading it
  * otherwise would take garbage, which is harmless but is not what the
  * program passed. (glibc's __OPEN_NEEDS_MODE; musl has no name for it.) */
-/* UNPAREN (a, b) -> a, b: a parameter or argument list inside another */
-#define UNPAREN(...) __VA_ARGS__
-
 #define OPEN_NEEDS_MODE(flags) (((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE)
 #define OPEN_MODE_ARG(flags, last, mode)            \
     do {                                            \
@@ -184,6 +181,9 @@ int ip_wrap_dup3(int fd, int fd2, int flags)
 WRAP_FCNTL(fcntl)
 WRAP_FCNTL(fcntl64)
 
+/* UNPAREN (a, b) -> a, b: a parameter or argument list inside another */
+#define UNPAREN(...) __VA_ARGS__
+
 /* read, __read_chk and write: the fast path (ip_call.h) in the wrapper,
  * the general one and the timed one in functions of their own, not
  * inlined, so that the wrapper's frame is only what the fast path needs.
@@ -199,7 +199,7 @@ WRAP_FCNTL(fcntl64)
     }                                                                   \
                                                                         \
     static __attribute__((noinline)) ssize_t name##_timed(              \
-        struct ip_tally *e, uint64_t key, UNPAREN params)            \
+        struct ip_tally *e, uint64_t key, UNPAREN params)               \
     {                                                                   \
         struct ip_call c;                                               \
         ip_call_fast_timed(&c, e, key);                                 \
@@ -215,7 +215,7 @@ WRAP_FCNTL(fcntl64)
         if (!ip_call_fast_begin(fd, dir, &e, &key))                     \
             return name##_general args;                                 \
         if (!ip_call_fast_skip(e))                                      \
-            return name##_timed(e, key, UNPAREN args);               \
+            return name##_timed(e, key, UNPAREN args);                  \
         ssize_t rc = ip_real_##name args;                               \
         return (ssize_t)ip_call_fast_end(e, key, rc, dir, __func__,     \
                                          (uint64_t)rc);                 \

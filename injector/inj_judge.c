@@ -148,9 +148,9 @@ static int same_ns_permitted(const struct inj_process *t, const struct caps *me,
 
 /* A process in a user namespace that neither is ours nor was made by our
  * uid below ours: no capability or uid of ours counts there. */
-static int foreign_ns_refused(uid_t owner, char *why, size_t len)
+static int foreign_ns_refused(enum inj_userns ns, uid_t owner, char *why, size_t len)
 {
-    if (owner == (uid_t)-1)
+    if (ns == INJ_USERNS_OUTSIDE)
         snprintf(why, len, "the process runs in a user namespace that is not below scope's "
                  "(is scope itself in a container?): no capability of scope's reaches it; "
                  "run scope in the host's user namespace");
@@ -177,8 +177,8 @@ static int trace_permitted(const struct inj_process *t, char *why, size_t len)
     enum inj_userns ns = inj_userns_of(t->proc, &owner);
 
     our_caps(&me);
-    bool below = ns == INJ_USERNS_FOREIGN ? owner != (uid_t)-1 : true;
-    bool cap = ns == INJ_USERNS_OWNED || ((me.eff >> CAP_SYS_PTRACE_BIT) & 1 && below);
+    bool cap = ns == INJ_USERNS_OWNED ||
+               ((me.eff >> CAP_SYS_PTRACE_BIT) & 1 && ns != INJ_USERNS_OUTSIDE);
     if (yama == 3) {
         snprintf(why, len, "kernel.yama.ptrace_scope is 3: no process may be traced on this "
                  "system (until reboot), so scope cannot attach");
@@ -191,8 +191,8 @@ static int trace_permitted(const struct inj_process *t, char *why, size_t len)
     }
     if (cap)
         return 0;
-    if (ns == INJ_USERNS_FOREIGN)
-        return foreign_ns_refused(owner, why, len);
+    if (ns == INJ_USERNS_FOREIGN || ns == INJ_USERNS_OUTSIDE)
+        return foreign_ns_refused(ns, owner, why, len);
     return same_ns_permitted(t, &me, why, len);
 }
 

@@ -25,7 +25,7 @@ enum inj_userns inj_userns_of(pid_t pid, uid_t *owner)
 {
     char path[64];
     struct stat ours;
-    enum inj_userns r = INJ_USERNS_FOREIGN;
+    enum inj_userns r = INJ_USERNS_OUTSIDE;
     int fd, parent;
 
     *owner = (uid_t)-1;

@@ -13,12 +13,13 @@ enum inj_userns {
     INJ_USERNS_UNKNOWN,     /* /proc/PID/ns/user unreadable: judge by uids */
     INJ_USERNS_SAME,        /* ours: uids and capabilities decide */
     INJ_USERNS_OWNED,       /* below a namespace our euid owns, child of ours */
-    INJ_USERNS_FOREIGN,     /* elsewhere: *owner is the uid that owns it */
+    INJ_USERNS_FOREIGN,     /* below ours, made by another uid (*owner) */
+    INJ_USERNS_OUTSIDE,     /* not below ours at all */
 };
 
-/* pid's user namespace against ours; *owner: for FOREIGN, the owner (as we
- * see uids) of the namespace below ours it is in, or (uid_t)-1 when it is
- * not below ours at all. */
+/* pid's user namespace against ours; *owner: for OWNED and FOREIGN, the
+ * owner (as we see uids) of the namespace below ours it is in, else
+ * (uid_t)-1. */
 enum inj_userns inj_userns_of(pid_t pid, uid_t *owner);
 
 #endif

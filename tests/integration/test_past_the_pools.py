@@ -22,9 +22,14 @@ class FilesPastThePoolTest(ScopeTest):
         if hard != resource.RLIM_INFINITY and hard < FDS + 100:
             self.skipTest(f"the fd limit is {hard}")
         self.scope_run([PYTHON, "-c",
-                        "import os, resource\n"
+                        "import os, resource, time\n"
                         "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]\n"
                         "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))\n"
+                        # the records of files python closed at its start
+                        # back in the pool first (the reporter frees them
+                        # a drain or two after the close), so that none
+                        # frees up for the last fds while the loop opens
+                        "time.sleep(0.1)\n"
                         f"fds = [os.open('/dev/null', os.O_WRONLY) for i in range({FDS})]\n"
                         f"for fd in fds[-{WRITES}:]:\n"
                         "    os.write(fd, b'x' * 10)\n"])
@@ -32,11 +37,7 @@ class FilesPastThePoolTest(ScopeTest):
                    if "had no record" in e["data"]]
         self.assertTrue(notices, "a notice says what was not counted")
         said = sum(int(n.split()[4]) for n in notices)
-        # Each write is counted or said: a record freed meanwhile (python's
-        # own startup files, reaped while the loop opens) may count a few.
-        counted = metric_sum(self.metric_lines(), "fs.write", file="/dev/null") // 10
-        self.assertGreater(said, 0)
-        self.assertGreaterEqual(said + counted, WRITES)
+        self.assertGreaterEqual(said, WRITES)
         # and counted on the metric stream, the same number
         self.assertEqual(metric_sum(self.metric_lines(), "scope.uncounted",
                                     reason="no_record"), said)

@@ -116,7 +116,7 @@ void ip_threads_barrier_prepare(void);
 /* ---- per file ----------------------------------------------------------- */
 
 /* A path this long or longer is kept in a buffer of ip_paths.h. */
-#define IP_PATH_MAX 1024
+#define IP_PATH_MAX 256
 
 /* CLAIMED: being filled by the thread that opened it, not yet in
  * ip_fd_map; the reporter folds only OPEN and CLOSED records. */

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IP_LONG_PATHS 128
+#define IP_LONG_PATHS 512
 #define IP_PATH_CUT_MARK "...[cut]"
 
 /* The working directory relative names are resolved against, noted at

@@ -1,4 +1,4 @@
-"""Paths longer than the 1023 bytes a file's record holds inline, up to
+"""Paths longer than the 255 bytes a file's record holds inline, up to
 PATH_MAX: metrics, events and log-file detection get the whole path; past
 what scope can hold, the path is cut visibly (`...[cut]`) and counted in a
 notice, never silently."""
@@ -24,7 +24,7 @@ class LongPathWholeTest(ScopeTest):
         return deep
 
     def test_a_long_log_file_is_named_whole(self):
-        # 2500 bytes: over the record's inline 1023, under PATH_MAX (4096)
+        # 2500 bytes: over the record's inline 255, under PATH_MAX (4096)
         path = os.path.join(self.deep_dir(2500), "app.log")
         self.assertGreater(len(path), 2300)
         body = (f"f = open({path!r}, 'w')\n"
@@ -44,16 +44,16 @@ class LongPathWholeTest(ScopeTest):
         self.assert_schema_valid(self.metrics, self.events)
 
     def test_past_what_scope_holds_the_cut_is_marked_and_counted(self):
-        # Many long paths open at once: more than scope keeps room for.
+        # Many long paths open at once: more than the 512 scope keeps room for.
         deep = self.deep_dir(1500)
-        n = 300
+        n = 600
         body = (f"import os\nfds = [os.open(os.path.join({deep!r}, 'f' + str(i)), "
                 f"os.O_WRONLY | os.O_CREAT, 0o600) for i in range({n})]\n"
                 "for fd in fds:\n    os.write(fd, b'abc')\n"
                 "for fd in fds:\n    os.close(fd)\n")
         self.scope_run([PYTHON, "-c", body])
         written = per_file_sum(self.metric_lines(), "fs.write")
-        mine = {k: v for k, v in written.items() if k.startswith(deep[:900])}
+        mine = {k: v for k, v in written.items() if k.startswith(deep[:200])}
         whole = {k for k in mine if not k.endswith(MARK)}
         cut = {k for k in mine if k.endswith(MARK)}
         self.assertEqual(sum(mine.values()), 3 * n, len(mine))

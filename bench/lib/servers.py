@@ -17,7 +17,8 @@ import statistics
 import subprocess
 import tempfile
 
-from common import MACRO_MIN_RUNS, Unavailable, progress, wait_until, plain_env, Row, Section
+from common import (MACRO_MIN_RUNS, Unavailable, progress, wait_until, plain_env, preload_env,
+                    Row, Section)
 
 
 def free_port():
@@ -135,12 +136,16 @@ def redis_benchmark(settings, port, requests):
     return result
 
 
-MACRO_CONFIGS = ("plain", "scope run", "attached")
+# The server with bench/floor.c's libfloor.so preloaded: call-through
+# wrappers of the hooked functions it calls per request and a sleeping
+# thread, what any interposer with a thread of its own costs it.
+FLOOR = "call-through floor"
+MACRO_CONFIGS = ("plain", FLOOR, "scope run", "attached")
 # nginx with HTTP events and metrics on (the default, said explicitly)
 # and off
 HTTP_ON = {"SCOPE_EVENT_HTTP": "true", "SCOPE_METRIC_HTTP": "true"}
 HTTP_OFF = {"SCOPE_EVENT_HTTP": "false", "SCOPE_METRIC_HTTP": "false"}
-NGINX_CONFIGS = ("plain", "scope run, HTTP on", "attached, HTTP on",
+NGINX_CONFIGS = ("plain", FLOOR, "scope run, HTTP on", "attached, HTTP on",
                  "scope run, HTTP off", "attached, HTTP off")
 BOOTSTRAP_RESAMPLES = 10_000
 
@@ -221,7 +226,20 @@ def nginx_run(settings, scope, samples, run):
         under_scope_run("scope run, HTTP on", HTTP_ON)
         under_scope_run("scope run, HTTP off", HTTP_OFF)
 
-    for step in (under_scope_run_both, plain_then_attached)[::1 if observed_first(run) else -1]:
+    def under_floor():
+        server = Nginx(scope.workdir, prefix=pinned(settings.server_cpus),
+                       env=preload_env(settings.floor))
+        try:
+            wrk(settings, server.url, 1)
+            measure(FLOOR, server)
+        finally:
+            server.stop()
+
+    def plain_then_floor():
+        plain_then_attached()
+        under_floor()
+
+    for step in (under_scope_run_both, plain_then_floor)[::1 if observed_first(run) else -1]:
         step()
 
 
@@ -253,7 +271,19 @@ def redis_run(settings, scope, samples, run):
         finally:
             server.stop()
 
-    for step in (under_scope_run, plain_then_attached)[::1 if observed_first(run) else -1]:
+    def under_floor():
+        server = Redis(scope.workdir, prefix=pinned(settings.server_cpus),
+                       env=preload_env(settings.floor))
+        try:
+            measure(FLOOR, server)
+        finally:
+            server.stop()
+
+    def plain_then_floor():
+        plain_then_attached()
+        under_floor()
+
+    for step in (under_scope_run, plain_then_floor)[::1 if observed_first(run) else -1]:
         step()
 
 
@@ -305,6 +335,25 @@ def macro_rows(section, name, samples, measures, configs=MACRO_CONFIGS):
                 least_rps, most_p99 = targets_of(config)
                 judge_paired(row, plain_by_run, by_run, *((most_p99, False) if unit == "ms"
                                                           else (least_rps, True)))
+            if config == FLOOR and row.target:
+                row.target = "the floor itself: " + row.target
+    floor_notes(section, name, samples, measures, configs)
+
+
+def floor_notes(section, name, samples, measures, configs):
+    """Per observed configuration, the median over runs of observed / floor
+    of the same run: what libscope costs beyond any interposer."""
+    for measure in measures:
+        floor_by_run = samples.get((measure, FLOOR), {})
+        for config in configs:
+            if config in ("plain", FLOOR):
+                continue
+            ratios = [v / floor_by_run[r] for r, v in samples.get((measure, config), {}).items()
+                      if floor_by_run.get(r)]
+            if ratios:
+                section.notes.append(f"{name} {measure}, {config} / {FLOOR} = "
+                                     f"{statistics.median(ratios):.3f}x (median of "
+                                     f"{len(ratios)} runs): libscope's own cost")
 
 
 def http_notes(section, samples):
@@ -343,6 +392,9 @@ def macro_section(settings, scope):
         "scope run and attach: metrics and events to files; nginx with HTTP events "
         "and metrics on (target >= 0.97x, p99 <= 1.05x) and off (>= 0.98x, as redis)",
         pinning,
+        f"{FLOOR}: the server with bench/floor.c's libfloor.so preloaded (call-through "
+        "wrappers of the hooked functions it calls per request, and a sleeping thread): what "
+        "any interposer with a thread costs it; its row is judged against the same target",
         f"{settings.macro_runs} runs, plain and observed in each, their order alternating; "
         "ratio: median over runs of observed / plain of the same run, [95% bootstrap "
         "interval]; within noise: the interval spans the target"])

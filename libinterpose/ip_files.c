@@ -371,25 +371,27 @@ static void record_zero(struct ip_rec *f)
     memset(&f->sampler, 0, sizeof f->sampler);
 }
 
-static void record_free(struct ip_rec *f)
+static void record_free(struct ip_rec *f, struct ip_rec_free_chain *freed)
 {
     __atomic_add_fetch(&f->gen, 1, __ATOMIC_RELEASE);
     record_zero(f);
     ip_rec_name_release(f);
     __atomic_store_n(&f->state, IP_REC_FREE, __ATOMIC_RELEASE);
-    ip_rec_free_push(f);
+    ip_rec_free_chain_add(freed, f);
 }
 
 void ip_files_reap(struct rep *r)
 {
+    struct ip_rec_free_chain freed = { 0, 0 };
     struct ip_rec *f, *next;
 
     /* Closed one drain ago: last late counts, then free. */
     for (f = reaped_list; f; f = next) {
         next = f->next_closed;
         record_fold(r, f);
-        record_free(f);
+        record_free(f, &freed);
     }
+    ip_rec_free_chain_push(&freed);
     reaped_list = ip_rec_closed_take();
     for (f = reaped_list; f; f = f->next_closed)
         record_fold(r, f);

@@ -87,16 +87,31 @@ struct ip_rec *ip_rec_claim(void)
     return &ip_rec_pool[fresh];
 }
 
-void ip_rec_free_push(struct ip_rec *f)
+void ip_rec_free_chain_add(struct ip_rec_free_chain *c, struct ip_rec *f)
 {
-    uint32_t index = ip_rec_slot(f);
+    uint32_t slot = ip_rec_slot(f);
+
+    if (c->first)
+        __atomic_store_n(&free_next_of[slot - 1], c->first, __ATOMIC_RELAXED);
+    else
+        c->last = slot;
+    c->first = slot;
+}
+
+/* The chain's last record links to the stack's head; the head becomes
+ * the chain's first. The tag changes as with any push, against ABA. */
+void ip_rec_free_chain_push(struct ip_rec_free_chain *c)
+{
+    if (!c->first)
+        return;
     uint64_t head = __atomic_load_n(&free_head, __ATOMIC_ACQUIRE);
 
     do {
-        __atomic_store_n(&free_next_of[index - 1], (uint32_t)head, __ATOMIC_RELAXED);
+        __atomic_store_n(&free_next_of[c->last - 1], (uint32_t)head, __ATOMIC_RELAXED);
     } while (!__atomic_compare_exchange_n(&free_head, &head,
-                                          ((head >> 32) + 1) << 32 | index, true,
+                                          ((head >> 32) + 1) << 32 | c->first, true,
                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+    c->first = c->last = 0;
 }
 
 /* A Treiber stack: the reporter only ever takes the whole list, so there

@@ -27,9 +27,15 @@ uint32_t ip_rec_pool_used(void);
 /* A record off the free stack, or a never used one, CLAIMED; NULL: all
  * in use. Any thread. */
 struct ip_rec *ip_rec_claim(void);
-/* f, freed, back on the free stack (reporter, or attach with no reporter
- * running). */
-void ip_rec_free_push(struct ip_rec *f);
+/* Freed records, chained by ip_rec_free_chain_add, go back on the free
+ * stack together with one ip_rec_free_chain_push (reporter): one atomic
+ * update of the stack's head for a drain's records, not one each, which
+ * the program's claims would contend with. */
+struct ip_rec_free_chain {
+    uint32_t first, last;           /* slots (index + 1); 0: empty */
+};
+void ip_rec_free_chain_add(struct ip_rec_free_chain *c, struct ip_rec *f);
+void ip_rec_free_chain_push(struct ip_rec_free_chain *c);
 
 /* f, closed, onto the list the reporter takes (any thread). */
 void ip_rec_closed_push(struct ip_rec *f);

@@ -7,7 +7,7 @@
  * for a record, the producer fills it in place and publishes what it
  * used of it with ip_ring_commit(); when there is no room the record is
  * counted in `dropped`. A record never wraps around the end: the rest of the ring is
- * skipped (a marker says so).
+ * skipped (a marker says so; at a rewind, `rewind_at` does).
  */
 #ifndef IP_RING_H
 #define IP_RING_H
@@ -17,13 +17,25 @@
 
 /* Room for a burst the reporter is late for (it shares the CPUs with
  * the program: nginx under wrk on two busy cores needed more than 1 MiB):
- * address space, its pages given back as they are read, so that a ring
- * holds about what is not read yet. */
+ * address space, touched as used. A producer that finds everything read,
+ * or that is past IP_RING_KEPT with room at the start, starts again at
+ * the ring's start (a rewind), so a ring uses its first pages over and
+ * over, about one drain's worth; those below IP_RING_KEPT stay, the
+ * pages of a burst past it are given back as they are read.
+ * (Giving every page back after each drain made the producer fault each
+ * one in again: a page fault every three nginx requests with HTTP on,
+ * most of what the tap cost its thread.) */
 #define IP_RING_BYTES (4 * 1024 * 1024)  /* power of two */
+#define IP_RING_KEPT (2 * 1024 * 1024)   /* a multiple of the page size */
 
 struct ip_ring {
     _Alignas(64) uint64_t head;     /* bytes written (producer) */
     uint64_t record;                /* producer: where the reserved record starts */
+    uint64_t rewind_record;         /* producer: the reserved record's rewind, or 0 */
+    /* The last rewind: the producer wrote nothing from rewind_at (never
+     * a multiple of the ring's size; 0: none yet) to the next one, where
+     * it went on. Written by the producer before the head that follows. */
+    uint64_t rewind_at;
     _Alignas(64) uint64_t tail;     /* bytes read (consumer) */
     _Alignas(64) uint64_t dropped;  /* producer adds, consumer takes */
     _Alignas(4096) unsigned char data[IP_RING_BYTES];   /* whole pages: given back */

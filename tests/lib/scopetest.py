@@ -10,13 +10,18 @@ and TestCase bases:
                    nothing when preloaded: the CLI alone is under test
   AttachTest       ScopeTest with attach/detach and the GOT compared
                    before and after (`scope inspect --json`)
+and, for what a test runs as a non-root user, copies every user can reach
+(reachable, unprivileged_scope): the checkout may live under a directory
+only its owner enters (a `mktemp -d` clone, mode 700).
 
 ctest puts this directory on PYTHONPATH; by hand:
   PYTHONPATH=tests/lib python3 tests/cli/test_cli.py -v Usage
 """
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -55,6 +60,43 @@ def harmless_library():
 
 
 HARMLESS_LIB = harmless_library()
+
+
+_reachable_dir = None
+
+
+def reachable(path):
+    """A copy of the build's file at path that every user can run: in a
+    directory made once per test process (mode 755, removed when it exits),
+    at the same place relative to the build (a file from elsewhere under
+    elsewhere/), so that the copied CLI finds the copied library as
+    <dir of scope>/../lib/libscope.so."""
+    global _reachable_dir
+    if _reachable_dir is None:
+        _reachable_dir = tempfile.mkdtemp(prefix="scope-reachable-")
+        os.chmod(_reachable_dir, 0o755)
+        atexit.register(shutil.rmtree, _reachable_dir, True)
+    rel = os.path.relpath(os.path.realpath(path), os.path.realpath(BUILD))
+    if rel.startswith(".."):
+        rel = os.path.join("elsewhere", os.path.basename(path))
+    dst = os.path.join(_reachable_dir, rel)
+    if not os.path.exists(dst):
+        d = _reachable_dir
+        for part in os.path.dirname(rel).split(os.sep):
+            d = os.path.join(d, part)
+            if part and not os.path.isdir(d):
+                os.mkdir(d)
+                os.chmod(d, 0o755)
+        shutil.copy2(path, dst)
+        os.chmod(dst, 0o755)
+    return dst
+
+
+def unprivileged_scope():
+    """The CLI for a non-root user to run: reachable copies of bin/scope and
+    the lib/libscope.so it loads."""
+    reachable(LIB)
+    return reachable(SCOPE)
 
 
 def read_ndjson(path):
@@ -209,6 +251,7 @@ class ScopeTest(unittest.TestCase):
         self.env = {k: v for k, v in os.environ.items()
                     if not k.startswith("SCOPE_") and k != "LD_PRELOAD"}
         self.env["SCOPE_HOME"] = self.home
+        self.scope_command = [SCOPE]    # how `scope` runs (a test may run it as another user)
         self.metrics = os.path.join(self.dir, "metrics.json")
         self.events = os.path.join(self.dir, "events.json")
         # a cleanup, not tearDown: what a test starts later in the folder
@@ -218,7 +261,7 @@ class ScopeTest(unittest.TestCase):
     def scope(self, *args, check=None, env=None, timeout=60, **kw):
         """scope ARGS, text in and out; its exit status asserted unless
         check is None."""
-        p = subprocess.run([SCOPE, *args], env=env or self.env, capture_output=True,
+        p = subprocess.run([*self.scope_command, *args], env=env or self.env, capture_output=True,
                            text=True, timeout=timeout, **kw)
         if check is not None:
             self.assertEqual(p.returncode, check, f"scope {args}: {p.stdout}{p.stderr}")

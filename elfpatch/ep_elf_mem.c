@@ -59,8 +59,10 @@ static int segments_read(struct object *o, const Elf64_Ehdr *eh, const Elf64_Phd
 {
     const Elf64_Phdr *first = NULL;
     uint64_t end = 0, size = (uint64_t)eh->e_phnum * sizeof *ph;
-    int rc = o->img->read(o->img->base + eh->e_phoff, ph, size, o->img->arg);
 
+    if (o->img->base > UINT64_MAX - 2 * EXTENT_MAX)
+        return -EBADMSG;
+    int rc = o->img->read(o->img->base + eh->e_phoff, ph, size, o->img->arg);
     if (rc != 0)
         return rc;
     *dyn = NULL;
@@ -79,7 +81,7 @@ static int segments_read(struct object *o, const Elf64_Ehdr *eh, const Elf64_Phd
         eh->e_phoff + size > first->p_offset + first->p_filesz)
         return -EBADMSG;
     uint64_t start = first->p_vaddr - first->p_offset;
-    if (end <= start || end - start > EXTENT_MAX || o->img->base > UINT64_MAX - 2 * EXTENT_MAX)
+    if (end <= start || end - start > EXTENT_MAX)
         return -EBADMSG;
     o->bias = o->img->base - start;
     o->lo = o->img->base;

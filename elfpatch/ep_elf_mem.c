@@ -201,7 +201,7 @@ static int gnu_lookup(const struct object *o, const char *name, uint64_t *value)
         if (i == UINT32_MAX)
             return -EBADMSG;
     }
-    return -ELOOP;
+    return -EBADMSG;
 }
 
 /* DT_HASH: nbucket, nchain, the buckets, the chains (the next symbol of
@@ -223,7 +223,7 @@ static int sysv_lookup(const struct object *o, const char *name, uint64_t *value
         if (i >= head[1])
             return -EBADMSG;
         if (steps == CHAIN_MAX)
-            return -ELOOP;
+            return -EBADMSG;
         if ((rc = symbol_match(o, i, name, value)) != -ENOENT)
             return rc;
         if ((rc = word_read(o, chains + (uint64_t)i * sizeof i, &i)) != 0)

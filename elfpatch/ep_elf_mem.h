@@ -9,8 +9,8 @@
  *
  * The memory is hostile input: every read is of a bounded size and inside
  * the object's extent (its PT_LOAD segments), every count and offset taken
- * from it is checked, every walk is bounded. A lie gives -EBADMSG (-ELOOP
- * for a hash chain that never ends), never a crash or a huge read.
+ * from it is checked, every walk is bounded (a hash chain that never ends
+ * too). A lie gives -EBADMSG, never a crash or a huge read.
  */
 #ifndef EP_ELF_MEM_H
 #define EP_ELF_MEM_H
@@ -33,7 +33,7 @@ struct ep_mem_image {
  * and PIE, as ep_elf_dynsym gives it) of the dynamic symbol `name` that
  * the object defines, found through its hash table. 0, -ENOENT when it
  * does not define it, -ENOEXEC when it is not a 64-bit x86-64 ELF object,
- * -EBADMSG or -ELOOP when its headers or tables lie, or the read's -errno.
+ * -EBADMSG when its headers or tables lie, or the read's -errno.
  * Of several versions, the first in the table is taken (as ep_elf_dynsym
  * does). */
 int ep_mem_dynsym(const struct ep_mem_image *img, const char *name, uint64_t *value);

@@ -3,6 +3,7 @@
 #include "inj_term.h"
 
 #include "elfpatch.h"
+#include "inj_look.h"
 #include "inj_proc.h"
 #include "inj_seccomp.h"
 #include "inj_userns.h"
@@ -382,7 +383,8 @@ int inj_judge_look(const struct inj_process *t, struct scope_ctl_status *st, int
         return inj_judge_fail(t, why);
     rc = inj_scope_status(t->pid, st, NULL, 0);
     if (rc < 0) {
-        snprintf(why, sizeof why, "cannot read libscope's status: %s", strerror(-rc));
+        snprintf(why, sizeof why, "cannot read libscope's status: %s",
+                 inj_look_status_error(rc));
         return inj_judge_fail(t, why);
     }
     *loaded = rc == 0;

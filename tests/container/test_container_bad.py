@@ -123,6 +123,10 @@ class OwnedUserNamespace(BareNamespaceAttach):
         self.assertEqual(doc["libscope"]["state"], "attached", doc["libscope"])
         self.assertEqual(doc["libscope"]["patched_slots"], rows[0]["patched_slots"])
         self.assertGreater(doc["summary"]["hooked"], 0, doc["summary"])
+        # the wrappers' names are in the file only, which the owner cannot open
+        hooked = {s["points_to"] for o in doc["objects"] for s in o["slots"]
+                  if s["state"] == "hooked"}
+        self.assertEqual(hooked, {"libscope"}, hooked)
 
     def test_owner_attaches(self):
         p, pid = self.start_worker()

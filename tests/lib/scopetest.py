@@ -10,9 +10,9 @@ and TestCase bases:
                    nothing when preloaded: the CLI alone is under test
   AttachTest       ScopeTest with attach/detach and the GOT compared
                    before and after (`scope inspect --json`)
-and, for what a test runs as a non-root user, copies every user can reach
-(reachable, unprivileged_scope): the checkout may live under a directory
-only its owner enters (a `mktemp -d` clone, mode 700).
+and, for a test that runs scope as a non-root user, a copy every user can
+reach (unprivileged_scope): the checkout may live under a directory only
+its owner enters (a `mktemp -d` clone, mode 700).
 
 ctest puts this directory on PYTHONPATH; by hand:
   PYTHONPATH=tests/lib python3 tests/cli/test_cli.py -v Usage
@@ -62,41 +62,27 @@ def harmless_library():
 HARMLESS_LIB = harmless_library()
 
 
-_reachable_dir = None
-
-
-def reachable(path):
-    """A copy of the build's file at path that every user can run: in a
-    directory made once per test process (mode 755, removed when it exits),
-    at the same place relative to the build (a file from elsewhere under
-    elsewhere/), so that the copied CLI finds the copied library as
-    <dir of scope>/../lib/libscope.so."""
-    global _reachable_dir
-    if _reachable_dir is None:
-        _reachable_dir = tempfile.mkdtemp(prefix="scope-reachable-")
-        os.chmod(_reachable_dir, 0o755)
-        atexit.register(shutil.rmtree, _reachable_dir, True)
-    rel = os.path.relpath(os.path.realpath(path), os.path.realpath(BUILD))
-    if rel.startswith(".."):
-        rel = os.path.join("elsewhere", os.path.basename(path))
-    dst = os.path.join(_reachable_dir, rel)
-    if not os.path.exists(dst):
-        d = _reachable_dir
-        for part in os.path.dirname(rel).split(os.sep):
-            d = os.path.join(d, part)
-            if part and not os.path.isdir(d):
-                os.mkdir(d)
-                os.chmod(d, 0o755)
-        shutil.copy2(path, dst)
-        os.chmod(dst, 0o755)
-    return dst
+_unprivileged_scope = None
 
 
 def unprivileged_scope():
-    """The CLI for a non-root user to run: reachable copies of bin/scope and
-    the lib/libscope.so it loads."""
-    reachable(LIB)
-    return reachable(SCOPE)
+    """The CLI for a non-root user to run: copies of bin/scope and the
+    lib/libscope.so it loads (<dir of scope>/../lib/libscope.so) in a
+    directory every user can reach, made once per test process (mode 755,
+    removed when it exits)."""
+    global _unprivileged_scope
+    if _unprivileged_scope is None:
+        d = tempfile.mkdtemp(prefix="scope-reachable-")
+        os.chmod(d, 0o755)
+        atexit.register(shutil.rmtree, d, True)
+        for sub, src in (("bin", SCOPE), ("lib", LIB)):
+            dst = os.path.join(d, sub, os.path.basename(src))
+            os.mkdir(os.path.dirname(dst))
+            os.chmod(os.path.dirname(dst), 0o755)
+            shutil.copy2(src, dst)
+            os.chmod(dst, 0o755)
+        _unprivileged_scope = os.path.join(d, "bin", "scope")
+    return _unprivileged_scope
 
 
 def read_ndjson(path):

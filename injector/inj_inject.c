@@ -3,7 +3,6 @@
 #include "inj_inject.h"
 #include "inj_rdebug.h"
 #include "rep_clock.h"
-#include "elfpatch.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -16,20 +15,6 @@
 
 /* glibc's private flag that makes __libc_dlopen_mode behave like dlopen. */
 #define RTLD_DLOPEN_PRIVATE 0x80000000ULL
-
-/* The address in pid of `name` exported by the object mapped as m. */
-static int symbol_at(pid_t pid, const struct inj_maps *maps, const struct inj_mapping *m,
-                     const char *name, uintptr_t *addr)
-{
-    char file[PATH_MAX + 64];
-    uint64_t value;
-
-    inj_proc_object_path(pid, m, file, sizeof file);
-    int rc = ep_elf_dynsym(file, name, &value);
-    if (rc == 0)
-        *addr = inj_maps_base(maps, m) + value;
-    return rc;
-}
 
 static const struct inj_mapping *find_libc(const struct inj_maps *maps)
 {
@@ -79,7 +64,7 @@ static int find_restorer(pid_t pid, const struct inj_maps *maps, const struct in
 int inj_libc_symbol(pid_t pid, const struct inj_maps *maps, const char *name, uintptr_t *addr)
 {
     const struct inj_mapping *libc = find_libc(maps);
-    return libc ? symbol_at(pid, maps, libc, name, addr) : -ENOENT;
+    return libc ? inj_proc_dynsym(pid, maps, libc, name, addr) : -ENOENT;
 }
 
 /* dlopen itself (glibc >= 2.34, musl), or older glibc's __libc_dlopen_mode
@@ -88,10 +73,10 @@ static int resolve_dlopen(pid_t pid, const struct inj_maps *maps, const struct i
                           struct inj_libc *c)
 {
     c->dlopen_flags = RTLD_NOW;
-    if (symbol_at(pid, maps, libc, "dlopen", &c->dlopen) == 0)
+    if (inj_proc_dynsym(pid, maps, libc, "dlopen", &c->dlopen) == 0)
         return 0;
     c->dlopen_flags = RTLD_NOW | RTLD_DLOPEN_PRIVATE;
-    return symbol_at(pid, maps, libc, "__libc_dlopen_mode", &c->dlopen);
+    return inj_proc_dynsym(pid, maps, libc, "__libc_dlopen_mode", &c->dlopen);
 }
 
 int inj_libc_resolve(pid_t pid, const struct inj_maps *maps, struct inj_libc *c,
@@ -114,7 +99,7 @@ int inj_libc_resolve(pid_t pid, const struct inj_maps *maps, struct inj_libc *c,
                  (int)pid, libc->path);
         return -1;
     }
-    if ((rc = symbol_at(pid, maps, libc, "sigaltstack", &c->sigaltstack)) == 0 &&
+    if ((rc = inj_proc_dynsym(pid, maps, libc, "sigaltstack", &c->sigaltstack)) == 0 &&
         (rc = find_restorer(pid, maps, libc, &c->restorer)) == 0)
         rc = resolve_dlopen(pid, maps, libc, c);
     if (rc != 0) {
@@ -122,10 +107,10 @@ int inj_libc_resolve(pid_t pid, const struct inj_maps *maps, struct inj_libc *c,
                  "(as seen by %d): %s", libc->path, (int)pid, strerror(-rc));
         return -1;
     }
-    if (symbol_at(pid, maps, libc, "dlerror", &c->dlerror) != 0)
+    if (inj_proc_dynsym(pid, maps, libc, "dlerror", &c->dlerror) != 0)
         c->dlerror = 0;     /* glibc < 2.34 keeps it in libdl */
     /* musl exports no _r_debug: its structure is the program's DT_DEBUG. */
-    if ((!ld || symbol_at(pid, maps, ld, "_r_debug", &c->r_debug) != 0) &&
+    if ((!ld || inj_proc_dynsym(pid, maps, ld, "_r_debug", &c->r_debug) != 0) &&
         inj_rdebug_from_dynamic(pid, &c->r_debug) != 0)
         c->r_debug = 0;
     return 0;
@@ -199,7 +184,7 @@ int inj_scope_symbol(pid_t pid, const char *name, uintptr_t *addr, char *why, si
         return -1;
     }
     const struct inj_mapping *lib = inj_maps_find(&maps, "libscope.so");
-    rc = lib ? symbol_at(pid, &maps, lib, name, addr) : -ENOENT;
+    rc = lib ? inj_proc_dynsym(pid, &maps, lib, name, addr) : -ENOENT;
     if (rc != 0)
         snprintf(why, whylen, "cannot find %s in libscope.so in %d: %s", name, (int)pid,
                  lib ? strerror(-rc) : "the library is not mapped");

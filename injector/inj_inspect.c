@@ -85,8 +85,9 @@ static int object_load(pid_t pid, const struct inj_mapping *m, struct inj_object
     o->path = m->path;
     o->map = m;
     o->base = m->start;
-    inj_proc_object_path(pid, m, file, sizeof file);
-    int rc = ep_elf_layout(file, &o->layout);
+    int rc = inj_proc_object_path(pid, m, file, sizeof file);
+    if (rc == 0)
+        rc = ep_elf_layout(file, &o->layout);
     if (rc == 0)
         rc = ep_elf_funcs(file, func_add, o);
     if (rc == -ENOEXEC) {
@@ -160,7 +161,8 @@ static int slots_read(struct process *p, const struct inj_object *o, struct inj_
     char file[PATH_MAX + 64];
     int rc;
 
-    inj_proc_object_path(p->pid, o->map, file, sizeof file);
+    if ((rc = inj_proc_object_path(p->pid, o->map, file, sizeof file)) != 0)
+        return rc;
     rc = ep_elf_slots(file, inj_hook_names, INJ_NHOOKS, slot_found, l);
     if (rc < 0)
         return rc;

@@ -3,6 +3,7 @@
 #include "inj_term.h"
 
 #include "elfpatch.h"
+#include "inj_look.h"
 #include "inj_proc.h"
 #include "inj_seccomp.h"
 #include "inj_userns.h"
@@ -338,20 +339,35 @@ int inj_judge_library(const struct inj_process *t, const char *lib)
 /* A handed library is mapped from a memfd, which has no path: scope
  * finds its functions again through /proc/PID/map_files, which the kernel
  * opens only for CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE (in the initial
- * user namespace). Without them the library would load and stay out of
- * reach, so the process is left alone before it is touched. */
+ * user namespace), or else in the process's memory (process_vm_readv:
+ * whoever may trace it, such as the owner of its user namespace). When
+ * neither can be read, the library would load and stay out of reach, so
+ * the process is left alone before it is touched. */
 int inj_judge_memfd_readable(const struct inj_process *t)
 {
+    unsigned char magic[SELFMAG];
+    char why[512];
+    struct inj_maps maps;
     struct caps me;
 
     our_caps(&me);
     if ((me.eff >> CAP_SYS_ADMIN_BIT) & 1 || (me.eff >> CAP_CHECKPOINT_RESTORE_BIT) & 1)
         return 0;
-    return inj_judge_fail(t, "it is in another mount namespace or root (a container), where "
-                          "scope hands it the library as a memfd; finding the library's "
-                          "functions in it again needs /proc/PID/map_files, which only "
-                          "CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE may read: run scope with "
-                          "sudo");
+    int rc = inj_maps_read(t->proc, &maps);
+    if (rc == 0) {
+        size_t i = 0;
+        while (i < maps.n && maps.v[i].perms[0] != 'r')
+            i++;
+        rc = i < maps.n ? inj_proc_read(t->proc, maps.v[i].start, magic, sizeof magic) : -ENOENT;
+        inj_maps_free(&maps);
+    }
+    if (rc == 0)
+        return 0;
+    snprintf(why, sizeof why, "it is in another mount namespace or root (a container), where "
+             "scope hands it the library as a memfd; finding the library's functions in it "
+             "again needs /proc/PID/map_files (CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE) or "
+             "reading its memory, which fails: %s", strerror(-rc));
+    return inj_judge_fail(t, why);
 }
 
 /* ---- what attach and detach check first ---------------------------------- */
@@ -367,7 +383,8 @@ int inj_judge_look(const struct inj_process *t, struct scope_ctl_status *st, int
         return inj_judge_fail(t, why);
     rc = inj_scope_status(t->pid, st, NULL, 0);
     if (rc < 0) {
-        snprintf(why, sizeof why, "cannot read libscope's status: %s", strerror(-rc));
+        snprintf(why, sizeof why, "cannot read libscope's status: %s",
+                 inj_look_status_error(rc));
         return inj_judge_fail(t, why);
     }
     *loaded = rc == 0;

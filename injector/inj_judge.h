@@ -66,7 +66,8 @@ int inj_judge_library_safe(const struct inj_process *t, const char *lib, struct 
  * path (same mount namespace and root). */
 int inj_judge_library(const struct inj_process *t, const char *lib);
 
-/* We can read back a library handed as a memfd (map_files). */
+/* We can find a library handed as a memfd again: through map_files, or in
+ * the process's memory. */
 int inj_judge_memfd_readable(const struct inj_process *t);
 
 /* Why PTRACE_SEIZE said EPERM when the checks above saw no reason. */

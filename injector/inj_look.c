@@ -12,6 +12,8 @@ const char *inj_look_status_error(int rc)
         return "no valid status: not initialized yet, or another version";
     if (rc == -ENOENT)
         return "the library has no scope_ctl_status";
+    if (rc == -EBADMSG)
+        return "its ELF headers or symbol tables in the process's memory are inconsistent";
     return strerror(-rc);
 }
 

@@ -1,6 +1,7 @@
 /* inj_proc.c: reading another process through /proc (see inj_proc.h). */
 #include "inj_proc.h"
 #include "elfpatch.h"
+#include "ep_elf_mem.h"
 #include "inj_slots.h"
 
 #include <ctype.h>
@@ -272,19 +273,52 @@ bool inj_proc_same_root(pid_t pid)
  * memfd, swapped since by a symlink), and needs CAP_SYS_ADMIN. Without it,
  * the kernel printed the path relative to our root when the file is
  * reachable from it (our mount namespace: a chroot's files show their full
- * path), relative to the namespace's root otherwise. */
-void inj_proc_object_path(pid_t pid, const struct inj_mapping *m, char *out, size_t cap)
+ * path), relative to the namespace's root otherwise; a memfd's or a
+ * deleted file's name names no file (or another one, made to be found). */
+int inj_proc_object_path(pid_t pid, const struct inj_mapping *m, char *out, size_t cap)
 {
+    static const char deleted[] = " (deleted)";
+    size_t len = strlen(m->path);
     struct stat st;
 
     snprintf(out, cap, "/proc/%d/map_files/%lx-%lx", (int)pid, (unsigned long)m->start,
              (unsigned long)m->end);
     if (stat(out, &st) == 0)
-        return;
+        return 0;
+    if (m->path[0] != '/' ||
+        (len >= sizeof deleted - 1 && strcmp(m->path + len - (sizeof deleted - 1), deleted) == 0))
+        return -ENOENT;
     if (inj_proc_same_mount_ns(pid))
         snprintf(out, cap, "%s", m->path);
     else
         inj_proc_file_path(pid, m->path, out, cap);
+    return 0;
+}
+
+static int memory_read(uint64_t addr, void *buf, size_t len, void *arg)
+{
+    return inj_proc_read(*(const pid_t *)arg, (uintptr_t)addr, buf, len);
+}
+
+/* From its file when we can read it; else from the process's memory,
+ * which whoever may trace it may read (process_vm_readv): the owner of a
+ * user namespace, for one, to which map_files stays closed. */
+int inj_proc_dynsym(pid_t pid, const struct inj_maps *maps, const struct inj_mapping *m,
+                    const char *name, uintptr_t *addr)
+{
+    char file[PATH_MAX + 64];
+    uintptr_t base = inj_maps_base(maps, m);
+    uint64_t value;
+    bool named = inj_proc_object_path(pid, m, file, sizeof file) == 0;
+    int rc = named ? ep_elf_dynsym(file, name, &value) : -ENOENT;
+
+    if (!named || rc == -EACCES || rc == -EPERM) {
+        struct ep_mem_image img = { memory_read, &pid, base };
+        rc = ep_mem_dynsym(&img, name, &value);
+    }
+    if (rc == 0)
+        *addr = base + value;
+    return rc;
 }
 
 int inj_proc_read(pid_t pid, uintptr_t addr, void *buf, size_t len)
@@ -300,8 +334,7 @@ int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
                      char *lib_path, size_t lib_path_cap)
 {
     struct inj_maps maps;
-    char file[PATH_MAX + 64];
-    uint64_t value;
+    uintptr_t addr;
     pid_t live = inj_proc_live_thread(pid);
 
     pid = live ? live : pid;
@@ -315,10 +348,9 @@ int inj_scope_status(pid_t pid, struct scope_ctl_status *st,
     }
     if (lib_path)
         snprintf(lib_path, lib_path_cap, "%s", lib->path);
-    inj_proc_object_path(pid, lib, file, sizeof file);
-    rc = ep_elf_dynsym(file, "scope_ctl_status", &value);
+    rc = inj_proc_dynsym(pid, &maps, lib, "scope_ctl_status", &addr);
     if (rc == 0)
-        rc = inj_proc_read(pid, inj_maps_base(&maps, lib) + value, st, sizeof *st);
+        rc = inj_proc_read(pid, addr, st, sizeof *st);
     if (rc == 0 && st->magic != SCOPE_CTL_MAGIC)
         rc = -EPROTO;
     if (rc == 0) {

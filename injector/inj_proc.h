@@ -75,8 +75,16 @@ void inj_proc_file_path(pid_t pid, const char *path, char *out, size_t cap);
 /* A path to the file mapped as m that we can open, however the target's
  * root and namespace make its name look: /proc/PID/map_files/START-END
  * when we may, else its name in maps resolved the way the kernel printed
- * it. */
-void inj_proc_object_path(pid_t pid, const struct inj_mapping *m, char *out, size_t cap);
+ * it. 0, or -ENOENT when map_files is closed to us and the name is no
+ * file's (a memfd, a deleted file). */
+int inj_proc_object_path(pid_t pid, const struct inj_mapping *m, char *out, size_t cap);
+
+/* The address in pid of the dynamic symbol `name` defined by the object
+ * mapped as m (one of maps): read from its file, or from the process's
+ * memory when the file cannot be opened. 0, or -errno (-ENOENT: not
+ * defined there; -EBADMSG: its tables in memory lie). */
+int inj_proc_dynsym(pid_t pid, const struct inj_maps *maps, const struct inj_mapping *m,
+                    const char *name, uintptr_t *addr);
 
 /* Read len bytes at addr in the target (process_vm_readv): 0 or -errno. */
 int inj_proc_read(pid_t pid, uintptr_t addr, void *buf, size_t len);

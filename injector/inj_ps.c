@@ -1,8 +1,9 @@
 /* inj_ps.c: `scope ps` (see inj_ps.h). It only looks: /proc/PID/maps,
- * the library's file through /proc/PID/map_files, and libscope's status
- * read with process_vm_readv; no process is stopped. A process in a
- * container shows its pid there (NSPID) and the container's id (12 hex
- * digits, as docker and podman print it; all of it in --json). */
+ * the library's file through /proc/PID/map_files (else its symbols in the
+ * process's memory), and libscope's status read with process_vm_readv; no
+ * process is stopped. A process in a container shows its pid there
+ * (NSPID) and the container's id (12 hex digits, as docker and podman
+ * print it; all of it in --json). */
 #include "inj_ps.h"
 #include "inj_grow.h"
 

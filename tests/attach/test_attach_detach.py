@@ -17,32 +17,18 @@ import time
 import unittest
 
 from scopetest import (LIB, PYTHON, SCOPE, SESSION_RE, STATIC_SLEEPER, ScopeTest, metrics_named,
-                       read_ndjson)
+                       read_ndjson, unprivileged_scope)
 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 OTHER_USER = ["setpriv", "--reuid=65533", "--regid=65533", "--clear-groups"]
 
 
-_anyuser_scope = None
-
-
 def scope_for(prefix):
-    """The CLI to run under prefix. Another uid may not reach the build
-    directory (a fresh clone in a private temp dir): it gets a copy of the
-    CLI and the library, laid out as in a build, where anyone can read."""
-    global _anyuser_scope
+    """The CLI to run under prefix: for another uid, which may not reach the
+    build directory (a fresh clone in a private temp dir), a copy it can."""
     if not any(a.startswith("--reuid") for a in prefix):
         return SCOPE
-    if _anyuser_scope is None:
-        d = tempfile.mkdtemp(prefix="scope-anyuser-")
-        os.chmod(d, 0o755)
-        for sub, src, mode in (("bin", SCOPE, 0o755), ("lib", LIB, 0o644)):
-            os.mkdir(os.path.join(d, sub), 0o755)
-            dst = os.path.join(d, sub, os.path.basename(src))
-            shutil.copy2(src, dst)
-            os.chmod(dst, mode)
-        _anyuser_scope = os.path.join(d, "bin", "scope")
-    return _anyuser_scope
+    return unprivileged_scope()
 
 
 def state(pid):

@@ -6,7 +6,7 @@ import os
 import shutil
 import unittest
 
-from scopetest import SCOPE, ScopeTest
+from scopetest import ScopeTest, unprivileged_scope
 from test_root_hostile import Attacker
 
 
@@ -24,8 +24,8 @@ class SetuidRunTest(ScopeTest):
         os.chown(self.user_home, self.user.uid, self.user.gid)
 
     def run_as_user(self):
-        return self.user.run("env", f"SCOPE_HOME={self.user_home}/scope", SCOPE, "run", "--",
-                             self.prog)
+        return self.user.run("env", f"SCOPE_HOME={self.user_home}/scope", unprivileged_scope(),
+                             "run", "--", self.prog)
 
     def test_a_setuid_program_is_refused(self):
         os.chmod(self.prog, 0o4755)         # setuid root

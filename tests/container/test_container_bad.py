@@ -6,20 +6,24 @@ a clear error or a working attach, never a harmed target:
   - a read-only root filesystem (podman --read-only): scope writes
     nothing there, so the attach works as anywhere;
   - a user namespace where scope's uid (root) maps to nobody and the
-    process runs as an unprivileged host uid: the attach works.
+    process runs as an unprivileged host uid: the attach works;
+  - the same user attaching to its own process in a user and mount
+    namespace it made, without root: the attach works.
 
 Each TestCase class is one ctest.
 """
+import json
 import os
+import shutil
 import signal
-import subprocess
 import threading
 import unittest
 
 from ctrtest import WORKER, BareNamespaceAttach, PodmanAttach
-from scopetest import SCOPE
+from scopetest import metrics_named, unprivileged_scope
 
-UNPRIVILEGED = ["setpriv", "--reuid=65533", "--regid=65533", "--clear-groups"]
+OWNER = 65533
+UNPRIVILEGED = ["setpriv", f"--reuid={OWNER}", f"--regid={OWNER}", "--clear-groups"]
 
 
 class ExitsMidAttach(BareNamespaceAttach):
@@ -81,27 +85,56 @@ class UserNamespace(BareNamespaceAttach):
 class OwnedUserNamespace(BareNamespaceAttach):
     """An unprivileged user attaching to its own process in a user and
     mount namespace it made: ptrace is allowed (the owner holds
-    CAP_SYS_PTRACE there), but the handed memfd could not be read back
-    without CAP_SYS_ADMIN: refused with that reason, the process untouched."""
+    CAP_SYS_PTRACE there) but /proc/PID/map_files is not (CAP_SYS_ADMIN),
+    so scope finds the handed library's functions in the process's memory.
+    Every scope command runs as that user, from a copy it can reach; the
+    worker has a /tmp of its own (a directory of the test's bound there,
+    holding the worker), which must hold nothing of ours afterwards."""
+    io_in_tree = "ctr-io.txt"
+
+    def setUp(self):
+        super().setUp()
+        os.chmod(self.dir, 0o755)
+        self.tmp = os.path.join(self.dir, "tmp")
+        os.mkdir(self.tmp)
+        shutil.copy2(WORKER, os.path.join(self.tmp, "ctr_worker"))
+        for d in (self.dir, self.tmp):
+            os.chown(d, OWNER, OWNER)
+        self.env["HOME"] = self.dir
+        self.scope_command = [*UNPRIVILEGED, "env", "--chdir=/", unprivileged_scope()]
 
     def start_worker(self):
-        os.chmod(self.dir, 0o755)
+        inner = f"mount --bind {self.tmp} /tmp && exec /tmp/ctr_worker"
         p = self.started([*UNPRIVILEGED, "unshare", "--user", "--map-root-user", "--mount",
-                          "--fork", WORKER])
+                          "--fork", "sh", "-c", inner], cwd="/")
         return p, self.child_pid(p.pid)
 
-    def test_owner_refused_with_reason(self):
+    def worker_root(self, pid):
+        return self.tmp
+
+    def assert_listed(self, pid, *_):
+        """`scope ps` and `scope inspect`, run by the owner, read libscope's
+        status in it: attached, with slots hooked."""
+        rows = [r for r in json.loads(self.scope("ps", "--json").stdout)["processes"]
+                if r["pid"] == pid]
+        self.assertEqual([r["state"] for r in rows], ["attached"], rows)
+        self.assertGreater(rows[0]["patched_slots"], 0, rows)
+        doc = json.loads(self.scope("inspect", "--json", str(pid)).stdout)
+        self.assertEqual(doc["libscope"]["state"], "attached", doc["libscope"])
+        self.assertEqual(doc["libscope"]["patched_slots"], rows[0]["patched_slots"])
+        self.assertGreater(doc["summary"]["hooked"], 0, doc["summary"])
+        # the wrappers' names are in the file only, which the owner cannot open
+        hooked = {s["points_to"] for o in doc["objects"] for s in o["slots"]
+                  if s["state"] == "hooked"}
+        self.assertEqual(hooked, {"libscope"}, hooked)
+
+    def test_owner_attaches(self):
         p, pid = self.start_worker()
-        env = dict(self.env, SCOPE_HOME=os.path.join(self.dir, "home"), HOME=self.dir)
-        r = subprocess.run([*UNPRIVILEGED, SCOPE, "attach", str(pid)], env=env,
-                           capture_output=True, text=True, timeout=60, cwd="/")
-        self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertIn("map_files", r.stderr)
-        self.assertNotIn("CAP_SYS_PTRACE", r.stderr)
-        with open(f"/proc/{pid}/maps") as f:
-            self.assertNotIn("libscope", f.read())
-        self.io(p)
-        self.quit(p)
+        with open(f"/proc/{pid}/uid_map") as f:
+            self.assertEqual(f.read().split(), ["0", str(OWNER), "1"])
+        self.assertNotEqual(os.readlink(f"/proc/{pid}/ns/mnt"), os.readlink("/proc/self/ns/mnt"))
+        lines = self.cycle(p, pid, listed=(pid, None))
+        self.assertTrue(metrics_named(lines, "fs.write"))
 
 
 class ReadOnlyRoot(PodmanAttach):

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import unittest
 
-from scopetest import LIB, PYTHON, SCOPE, ScopeTest, example, ps_table
+from scopetest import LIB, PYTHON, SCOPE, ScopeTest, example, ps_table, unprivileged_scope
 
 LIBSCOPE = os.path.realpath(LIB)
 # Prints its pid once its imports are done (and their slots bound), then waits.
@@ -82,15 +82,12 @@ class LiveTestCase(ScopeTest):
         setpriv = shutil.which("setpriv")
         if os.getuid() != 0 or not setpriv:
             self.skipTest("needs root and setpriv to run scope as another user")
-        argv = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-        if subprocess.run([*argv, SCOPE, "--version"], capture_output=True).returncode != 0:
-            self.skipTest(f"{SCOPE} cannot be run by uid 65534")
-        return argv
+        return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
 
     def as_nobody(self, *args):
-        """scope ARGS run as uid/gid 65534."""
-        return subprocess.run([*self.nobody_prefix(), SCOPE, *args], env=self.env,
-                              capture_output=True, text=True, timeout=60)
+        """scope ARGS run as uid/gid 65534 (a copy it can reach)."""
+        return subprocess.run([*self.nobody_prefix(), unprivileged_scope(), *args],
+                              env=self.env, capture_output=True, text=True, timeout=60)
 
 
 def child_of(ppid):
@@ -148,8 +145,8 @@ class Ps(LiveTestCase):
         self.addCleanup(shutil.rmtree, nobody_home, ignore_errors=True)
         os.chown(nobody_home, 65534, 65534)
         env = dict(self.env, SCOPE_HOME=nobody_home)
-        own = self.start([*self.nobody_prefix(), SCOPE, "run", "-m", DEVNULL_URL, "-e", DEVNULL_URL,
-                          "--", *SLEEPER], scoped=False, env=env)
+        own = self.start([*self.nobody_prefix(), unprivileged_scope(), "run", "-m", DEVNULL_URL,
+                          "-e", DEVNULL_URL, "--", *SLEEPER], scoped=False, env=env)
         own = int(own.stdout.readline())
         self.wait_for(lambda: self.ps_json().get(own, {}).get("state") == "run", 20,
                       "libscope.so to start in uid 65534's python3")

@@ -10,13 +10,18 @@ and TestCase bases:
                    nothing when preloaded: the CLI alone is under test
   AttachTest       ScopeTest with attach/detach and the GOT compared
                    before and after (`scope inspect --json`)
+and, for a test that runs scope as a non-root user, a copy every user can
+reach (unprivileged_scope): the checkout may live under a directory only
+its owner enters (a `mktemp -d` clone, mode 700).
 
 ctest puts this directory on PYTHONPATH; by hand:
   PYTHONPATH=tests/lib python3 tests/cli/test_cli.py -v Usage
 """
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -55,6 +60,29 @@ def harmless_library():
 
 
 HARMLESS_LIB = harmless_library()
+
+
+_unprivileged_scope = None
+
+
+def unprivileged_scope():
+    """The CLI for a non-root user to run: copies of bin/scope and the
+    lib/libscope.so it loads (<dir of scope>/../lib/libscope.so) in a
+    directory every user can reach, made once per test process (mode 755,
+    removed when it exits)."""
+    global _unprivileged_scope
+    if _unprivileged_scope is None:
+        d = tempfile.mkdtemp(prefix="scope-reachable-")
+        os.chmod(d, 0o755)
+        atexit.register(shutil.rmtree, d, True)
+        for sub, src in (("bin", SCOPE), ("lib", LIB)):
+            dst = os.path.join(d, sub, os.path.basename(src))
+            os.mkdir(os.path.dirname(dst))
+            os.chmod(os.path.dirname(dst), 0o755)
+            shutil.copy2(src, dst)
+            os.chmod(dst, 0o755)
+        _unprivileged_scope = os.path.join(d, "bin", "scope")
+    return _unprivileged_scope
 
 
 def read_ndjson(path):
@@ -209,6 +237,7 @@ class ScopeTest(unittest.TestCase):
         self.env = {k: v for k, v in os.environ.items()
                     if not k.startswith("SCOPE_") and k != "LD_PRELOAD"}
         self.env["SCOPE_HOME"] = self.home
+        self.scope_command = [SCOPE]    # how `scope` runs (a test may run it as another user)
         self.metrics = os.path.join(self.dir, "metrics.json")
         self.events = os.path.join(self.dir, "events.json")
         # a cleanup, not tearDown: what a test starts later in the folder
@@ -218,7 +247,7 @@ class ScopeTest(unittest.TestCase):
     def scope(self, *args, check=None, env=None, timeout=60, **kw):
         """scope ARGS, text in and out; its exit status asserted unless
         check is None."""
-        p = subprocess.run([SCOPE, *args], env=env or self.env, capture_output=True,
+        p = subprocess.run([*self.scope_command, *args], env=env or self.env, capture_output=True,
                            text=True, timeout=timeout, **kw)
         if check is not None:
             self.assertEqual(p.returncode, check, f"scope {args}: {p.stdout}{p.stderr}")

@@ -8,13 +8,13 @@
  *   mmsgget PORT TARGET...
  *
  * Prints each response's status. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "loopback_http.h"
 
 static char buf[2][65536];
 
@@ -65,18 +65,10 @@ static int send_request(int fd, const char *target)
 
 int main(int argc, char **argv)
 {
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(argc > 1 ? atoi(argv[1]) : 0) };
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = loopback_connect("mmsgget", argc, argv);
 
-    if (argc < 3 || fd < 0) {
-        fprintf(stderr, "usage: mmsgget PORT TARGET...\n");
-        return 2;
-    }
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        perror("connect");
-        return 1;
-    }
+    if (fd < 0)
+        return argc < 3 ? 2 : 1;
     for (int i = 2; i < argc; i++) {
         long len;
         if (send_request(fd, argv[i]) < 0 || (len = peek_response(fd)) < 0) {

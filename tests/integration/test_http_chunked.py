@@ -9,22 +9,14 @@ is counted and said in a notice. The programs are chunked_cases.py (a
 server and its clients in one process)."""
 import collections
 import os
-import re
 
-from scopetest import PYTHON, ScopeTest, events_of, metrics_named
+from scopetest import PYTHON, ScopeTest, events_of, metrics_named, notices_told
 from test_http import responses
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "chunked_cases.py")
 BODY = 7 * 3000                     # chunked_cases.py's data bytes
 PAUSE = 0.3
-
-
-def chunk_notices(lines):
-    """The chunked bodies the notices say were not followed."""
-    told = [re.search(r"framing of (\d+) chunked HTTP bod", e["data"])
-            for e in events_of(lines, "notice")]
-    return sum(int(m.group(1)) for m in told if m)
 
 
 class ChunkedTest(ScopeTest):
@@ -45,7 +37,7 @@ class ChunkedTest(ScopeTest):
             for d in got[(side, "/stream", 200)]:
                 self.assertGreaterEqual(d[f"http_{side}_duration"], PAUSE * 1000, side)
         # the first /atonce on each side: counted, said once
-        self.assertEqual(chunk_notices(e), 2, notices)
+        self.assertEqual(notices_told(e, r"framing of (\d+) chunked HTTP bod"), 2, notices)
         self.assertEqual(len(notices), 1, notices)
         reqs = sum(b["_value"] for b in metrics_named(m, "http.req"))
         self.assertEqual(reqs, 2 * 8, notices)

@@ -150,6 +150,8 @@ struct ip_tap_chan {
     uint32_t probe_bytes;       /* queued while IP_TAP_UNKNOWN, atomic */
     uint64_t pos[2];            /* bytes moved so far, read and written, atomic */
     uint64_t head_from[2];      /* reporter: bytes before this are body, atomic */
+    uint32_t whole[2];          /* reporter: framing anywhere past head_from (a
+                                 * chunked body): more of a call, atomic */
     uint64_t peeked;            /* received bytes handed over at a peek
                                  * (MSG_PEEK, SSL_peek), not read yet
                                  * (ip_tap.c), atomic */

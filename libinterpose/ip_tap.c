@@ -41,12 +41,10 @@ struct tap_piece {
     uint32_t index, gen;            /* the record, in one use */
     uint64_t offset, len;
     int64_t mono_ns;                /* when the call returned */
-    uint16_t seen;                  /* at most REP_PROTO_HEAD_MAX */
+    uint32_t seen;                  /* at most REP_PROTO_FOLLOW_MAX */
     uint8_t dir, chan;
     char bytes[];
 };
-
-_Static_assert(REP_PROTO_HEAD_MAX <= UINT16_MAX, "a piece's seen bytes fit its field");
 
 /* Each thread's ring, by its index in the thread pool: mapped at the
  * first attach that taps, pages touched only by threads that tap. */
@@ -54,16 +52,17 @@ static struct ip_ring *rings;
 static uint32_t rings_high;         /* rings [0, rings_high) were used */
 
 /* Of `want` bytes of src from `at`, what a piece holds (copied to dst):
- * the first IP_TAP_CALL_BYTES, or the first head_rest when more (a head
- * under way may end there); all, up to the longest head parsed, when
- * they start as a request or status line does (a capital letter) and
- * hold no end of a head in those first bytes: a long head read or
+ * all when the reporter wants the stream whole (want is bounded so);
+ * else the first IP_TAP_CALL_BYTES, or the first head_rest when more (a
+ * head under way may end there); all, up to the longest head parsed,
+ * when they start as a request or status line does (a capital letter)
+ * and hold no end of a head in those first bytes: a long head read or
  * written at once is seen whole, and the common call, a short head and
  * a body, or a body alone, costs no more. Returns the bytes copied. */
 static size_t piece_fill(char *dst, const struct ip_tap_src *src, size_t at, size_t want,
-                         size_t head_rest)
+                         size_t head_rest, bool whole)
 {
-    size_t first = head_rest > IP_TAP_CALL_BYTES ? head_rest : IP_TAP_CALL_BYTES;
+    size_t first = whole ? want : head_rest > IP_TAP_CALL_BYTES ? head_rest : IP_TAP_CALL_BYTES;
 
     if (first > want)
         first = want;
@@ -76,7 +75,7 @@ static size_t piece_fill(char *dst, const struct ip_tap_src *src, size_t at, siz
 
 static void piece_push(struct ip_rec_ref ref, unsigned chan, unsigned dir, uint64_t offset,
                        uint64_t len, const struct ip_tap_src *src, size_t at, size_t want,
-                       size_t head_rest)
+                       size_t head_rest, bool whole)
 {
     struct ip_thread *t = ip_tls.thread ? ip_tls.thread : ip_thread_self();
 
@@ -92,13 +91,13 @@ static void piece_push(struct ip_rec_ref ref, unsigned chan, unsigned dir, uint6
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     struct tap_piece *p = ip_ring_reserve(&rings[i], (sizeof *p + want + 7) & ~(size_t)7);
     if (p) {
-        size_t seen = piece_fill(p->bytes, src, at, want, head_rest);
+        size_t seen = piece_fill(p->bytes, src, at, want, head_rest, whole);
         p->index = ref.slot - 1;
         p->gen = ref.gen;
         p->offset = offset;
         p->len = len;
         p->mono_ns = ip_now_ns();
-        p->seen = (uint16_t)seen;
+        p->seen = (uint32_t)seen;
         p->dir = (uint8_t)dir;
         p->chan = (uint8_t)chan;
         ip_ring_commit(&rings[i], (sizeof *p + seen + 7) & ~(size_t)7);
@@ -161,7 +160,10 @@ void ip_tap_moved(struct ip_rec_ref ref, unsigned chan, unsigned dir,
     if (end < from)
         goto out;
     uint64_t start = off > from ? off : from;
-    size_t want = end - start < REP_PROTO_HEAD_MAX ? (size_t)(end - start) : REP_PROTO_HEAD_MAX;
+    /* a chunked body's lines may be anywhere in the call: more of it */
+    bool whole = __atomic_load_n(&ch->whole[dir], __ATOMIC_RELAXED);
+    size_t bound = whole ? REP_PROTO_FOLLOW_MAX : REP_PROTO_HEAD_MAX;
+    size_t want = end - start < bound ? (size_t)(end - start) : bound;
     if (!src->buf && !src->iov)
         want = 0;
     if (__atomic_load_n(&ch->verdict, __ATOMIC_RELAXED) == IP_TAP_UNKNOWN &&
@@ -169,7 +171,7 @@ void ip_tap_moved(struct ip_rec_ref ref, unsigned chan, unsigned dir,
          __atomic_add_fetch(&ch->probe_bytes, want, __ATOMIC_RELAXED) > IP_TAP_PROBE_BYTES))
         goto out;
     piece_push(ref, chan, dir, start, end - start, src, skip + (size_t)(start - off), want,
-               head_rest(from, start));
+               head_rest(from, start), whole);
 out:
     errno = saved;
 }
@@ -208,9 +210,10 @@ static void conn_end(struct rep *r, struct tap_conn *tc)
     tc->used = false;
 }
 
-/* The verdict and where heads may start, for the wrappers. */
+/* The verdict, where heads may start and how much of a call is wanted,
+ * for the wrappers. */
 static void verdict_store(struct ip_tap_chan *ch, enum rep_proto_verdict v,
-                          const uint64_t head_from[2])
+                          const struct rep_tap_want *want)
 {
     if (v == REP_PROTO_NO) {
         __atomic_store_n(&ch->verdict, IP_TAP_NOTHING, __ATOMIC_RELAXED);
@@ -219,9 +222,11 @@ static void verdict_store(struct ip_tap_chan *ch, enum rep_proto_verdict v,
     if (v != REP_PROTO_YES)
         return;
     __atomic_store_n(&ch->verdict, IP_TAP_PARSED, __ATOMIC_RELAXED);
-    for (unsigned d = 0; d < 2; d++)
-        if (head_from[d] > __atomic_load_n(&ch->head_from[d], __ATOMIC_RELAXED))
-            __atomic_store_n(&ch->head_from[d], head_from[d], __ATOMIC_RELAXED);
+    for (unsigned d = 0; d < 2; d++) {
+        if (want->head_from[d] > __atomic_load_n(&ch->head_from[d], __ATOMIC_RELAXED))
+            __atomic_store_n(&ch->head_from[d], want->head_from[d], __ATOMIC_RELAXED);
+        __atomic_store_n(&ch->whole[d], want->whole[d], __ATOMIC_RELAXED);
+    }
 }
 
 struct drain_ctx {
@@ -258,9 +263,9 @@ static void piece_take(void *arg, const void *rec, size_t n)
         .bytes = tp->bytes, .seen = tp->seen,
         .mono_ns = tp->mono_ns, .time = (double)(tp->mono_ns + dc->wall_minus_mono) / 1e9,
     };
-    uint64_t head_from[2];
-    enum rep_proto_verdict v = rep_conn_feed(dc->r, *c, &p, head_from);
-    verdict_store(&f->tap[tp->chan], v, head_from);
+    struct rep_tap_want want;
+    enum rep_proto_verdict v = rep_conn_feed(dc->r, *c, &p, &want);
+    verdict_store(&f->tap[tp->chan], v, &want);
 }
 
 void ip_tap_drain(struct rep *r)

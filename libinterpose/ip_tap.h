@@ -12,11 +12,14 @@
  * like a head and do not end one (a long head read or written at once),
  * or when the call starts after where the reporter said a head may
  * start, within that bound of it (a long head whose start came in an
- * earlier call: the reporter says where a head it gathers began); and
- * while the protocol is unknown IP_TAP_PROBE_BYTES of the connection in
- * all. Bytes received are handed over once, when the program first sees
- * them: a peek (MSG_PEEK, SSL_peek) hands over what is past what was
- * peeked already, a read what is past the peeked bytes it takes.
+ * earlier call: the reporter says where a head it gathers began), or up
+ * to REP_PROTO_FOLLOW_MAX (64 KiB) while the reporter says the stream's
+ * framing may be anywhere in it (a chunked body: many small chunks in
+ * one call); and while the protocol is unknown IP_TAP_PROBE_BYTES of the
+ * connection in all. Bytes received are handed over once, when the
+ * program first sees them: a peek (MSG_PEEK, SSL_peek) hands over what
+ * is past what was peeked already, a read what is past the peeked bytes
+ * it takes.
  * The reporter classifies the channel once and records the verdict on the
  * record; a channel of no protocol then costs one load per call. Offsets
  * in each stream say what was not handed over, so that the reporter

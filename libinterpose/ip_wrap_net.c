@@ -293,6 +293,23 @@ static bool mmsg_unnoted(const struct ip_call *c, int fd, uint16_t kind, const s
     return any;
 }
 
+/* The n messages' bytes to the tap, in order (on a stream they follow
+ * one another), as sendmsg's and recvmsg's are: a peek's messages each
+ * show the same bytes, handed over once. */
+static void mmsg_tap(const struct ip_call *c, unsigned dir, const struct mmsghdr *v, int n,
+                     int flags)
+{
+    if (n <= 0 || !ip_tap_wanted(c, IP_TAP_WIRE))
+        return;
+    for (int i = 0; i < n; i++) {
+        const struct msghdr *h = &v[i].msg_hdr;
+        if (dir == IP_TAP_RX)
+            ip_tap_recv(c, NULL, h->msg_iov, h->msg_iovlen, v[i].msg_len, flags);
+        else
+            ip_tap_iov(c, IP_TAP_TX, h->msg_iov, h->msg_iovlen, v[i].msg_len);
+    }
+}
+
 int ip_wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 {
     struct ip_call c;
@@ -301,6 +318,7 @@ int ip_wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
     int rc = ip_real_sendmmsg(fd, v, n, flags);
     if (rc < 0 || mmsg_unnoted(&c, fd, REP_EV_NET_TX, v, rc, true, &bytes))
         ip_call_write_end(&c, fd, NULL, bytes);
+    mmsg_tap(&c, IP_TAP_TX, v, rc, flags);
     return rc;
 }
 
@@ -315,6 +333,7 @@ int ip_wrap_recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags,
     int rc = ip_real_recvmmsg(fd, v, n, flags, timeout);
     if (rc < 0 || mmsg_unnoted(&c, fd, REP_EV_NET_RX, v, rc, !(flags & MSG_PEEK), &bytes))
         ip_call_read_end(&c, bytes);
+    mmsg_tap(&c, IP_TAP_RX, v, rc, flags);
     return rc;
 }
 

@@ -6,8 +6,11 @@
  * first head (a request line, or a status line). Requests wait in a queue
  * for their responses (pipelining). Unseen bytes (the tap skips bodies,
  * and cuts what it hands over) are counted through a body; unseen bytes
- * where a head should be lose that stream until a piece starts with a
- * head again, and the loss is counted (rep_http_unparsed).
+ * where a head or a chunk-size line should be lose that stream until a
+ * piece starts with a head again, and the loss is counted
+ * (rep_http_unparsed). A stream that carried a chunked body is wanted
+ * whole from then on (rep_tap_want): a call of many small chunks brings
+ * each line.
  */
 #include "rep_http.h"
 #include "rep_http_head.h"
@@ -38,6 +41,8 @@ struct http_dir {
     size_t len, cap;
     uint64_t left, body;            /* body bytes to go, and so far */
     struct rep_http_msg *msg;       /* whose body this is (queued), or NULL */
+    bool chunked;                   /* a body of it was chunked: so may the
+                                     * next ones be (keep-alive) */
     int64_t head_ns;                /* the first byte of the head being gathered */
     int64_t last_ns;                /* the last piece's call */
     double last_time;
@@ -167,6 +172,7 @@ static void body_start(struct http_dir *d, struct rep_http_msg *m,
 {
     d->msg = m;
     d->body = 0;
+    d->chunked |= !none && hi->chunked;
     if (none) {
         d->st = D_HEAD;
     } else if (hi->chunked) {
@@ -248,7 +254,7 @@ static bool response_head(struct rep *r, struct http_conn *c, struct http_dir *d
         if (c->lost_reqs)           /* its request was not seen */
             c->lost_reqs--;
         else
-            rep_http_unparsed(r);
+            rep_http_unparsed(r, REP_HTTP_LOST_HEAD);
         msg_clear(&scratch);
         m = &scratch;
     }
@@ -307,9 +313,10 @@ static void body_done(struct rep *r, struct http_conn *c, unsigned dir,
     }
 }
 
-/* Unseen bytes where a head should be: the stream is lost until a piece
- * starts with a head. A response lost takes its request with it. */
-static void lose(struct rep *r, struct http_conn *c, unsigned dir)
+/* Unseen bytes where a head (or a chunk's framing: why) should be, or
+ * one not parsed: the stream is lost until a piece starts with a head.
+ * A response lost takes its request with it. */
+static void lose(struct rep *r, struct http_conn *c, unsigned dir, enum rep_http_loss why)
 {
     struct http_dir *d = &c->d[dir];
 
@@ -318,7 +325,7 @@ static void lose(struct rep *r, struct http_conn *c, unsigned dir)
     if (c->req_dir < 0 && d->len)   /* a first head lost: its start says which way */
         c->req_dir = memcmp(d->buf, "HTTP/", d->len < 5 ? d->len : 5) ? (int)dir
                                                                        : (int)(dir ^ 1);
-    rep_http_unparsed(r);
+    rep_http_unparsed(r, why);
     if ((int)dir == c->req_dir && c->lost_reqs < PIPELINE_MAX)
         c->lost_reqs++;
     if ((int)dir != c->req_dir && c->qlen)
@@ -340,7 +347,7 @@ static void unseen(struct rep *r, struct http_conn *c, unsigned dir, uint64_t n,
             return;
         }
         if (d->st != D_BODY && d->st != D_CHUNK_DATA && d->st != D_CHUNK_END) {
-            lose(r, c, dir);
+            lose(r, c, dir, d->st == D_HEAD ? REP_HTTP_LOST_HEAD : REP_HTTP_LOST_CHUNKS);
             return;
         }
         uint64_t take = n < d->left ? n : d->left;
@@ -455,15 +462,15 @@ static bool seen(struct rep *r, struct http_conn *c, unsigned dir, const char *s
                 d->head_ns = p->mono_ns;        /* the head's first byte */
             if (d->len == 0 && (used = head_within(s, n)) != 0) {
                 if (!head_done(r, c, dir, p, s, used, &upgraded))
-                    lose(r, c, dir);
+                    lose(r, c, dir, REP_HTTP_LOST_HEAD);
             } else {
                 used = gather(d, s, n, false, &whole);
                 if (used == SIZE_MAX) {
-                    lose(r, c, dir);
+                    lose(r, c, dir, REP_HTTP_LOST_HEAD);
                     return true;
                 }
                 if (whole && !head_done(r, c, dir, p, d->buf, d->len, &upgraded))
-                    lose(r, c, dir);
+                    lose(r, c, dir, REP_HTTP_LOST_HEAD);
             }
             if (upgraded)
                 return false;
@@ -472,11 +479,11 @@ static bool seen(struct rep *r, struct http_conn *c, unsigned dir, const char *s
         case D_TRAILER:
             used = gather(d, s, n, true, &whole);
             if (used == SIZE_MAX) {
-                lose(r, c, dir);
+                lose(r, c, dir, REP_HTTP_LOST_HEAD);
                 return true;
             }
             if (whole && d->st == D_CHUNK_LINE && !chunk_line(d)) {
-                lose(r, c, dir);
+                lose(r, c, dir, REP_HTTP_LOST_CHUNKS);
             } else if (whole && d->st == D_TRAILER) {
                 bool blank = d->len <= 2;
                 d->len = 0;
@@ -520,7 +527,7 @@ static uint64_t head_from(const struct http_dir *d)
 }
 
 static enum rep_proto_verdict http_feed(struct rep *r, void *state, const struct rep_tap_piece *p,
-                                        uint64_t from[2])
+                                        struct rep_tap_want *want)
 {
     struct http_conn *c = state;
     struct http_dir *d = &c->d[p->dir];
@@ -547,8 +554,10 @@ static enum rep_proto_verdict http_feed(struct rep *r, void *state, const struct
         unseen(r, c, p->dir, p->offset + p->len - off - n, p);
     d->expect = p->offset + p->len;
 out:
-    from[0] = head_from(&c->d[0]);
-    from[1] = head_from(&c->d[1]);
+    for (unsigned dir = 0; dir < 2; dir++) {
+        want->head_from[dir] = head_from(&c->d[dir]);
+        want->whole[dir] = c->d[dir].chunked;
+    }
     return ok ? REP_PROTO_YES : REP_PROTO_NO;
 }
 

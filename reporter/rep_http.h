@@ -52,9 +52,12 @@ bool rep_http_header_wanted(struct rep *r, const char *name, size_t len);
 void rep_http_req_event(struct rep *r, const struct rep_http_msg *m, double time);
 /* Its response is complete: the http.resp event and the metrics. */
 void rep_http_resp_done(struct rep *r, const struct rep_http_msg *m, double time);
-/* A head was seen but not parsed (cut by the tap's bound, a full queue,
- * a head too long): counted, said in a notice. */
-void rep_http_unparsed(struct rep *r);
+/* Why a message was seen but not parsed: a head (cut by the tap's bound,
+ * a full queue, a head too long), or a chunked body's framing the tap
+ * did not hand over (rep_http_event.c: a notice each). */
+enum rep_http_loss { REP_HTTP_LOST_HEAD, REP_HTTP_LOST_CHUNKS, REP_HTTP_LOSSES };
+/* Counted, said in a notice. */
+void rep_http_unparsed(struct rep *r, enum rep_http_loss why);
 /* Said in a notice, once a period. */
 void rep_http_unparsed_tell(struct rep *r);
 
@@ -68,7 +71,7 @@ struct rep_http_state {
     regex_t header_re;              /* SCOPE_EVENT_HTTP_HEADER, compiled */
     bool header_re_ok;
     bool named[4];                  /* which sensitive headers it names */
-    uint64_t unparsed;              /* heads not parsed, not told yet */
+    uint64_t unparsed[REP_HTTP_LOSSES];     /* messages not parsed, not told yet */
     int64_t second;                 /* SCOPE_EVENT_MAXEPS: this second's */
     unsigned sent;                  /* events so far */
     struct rep_http_agg *agg;       /* the period's metrics */

@@ -66,12 +66,12 @@ bool rep_http_header_wanted(struct rep *r, const char *name, size_t len)
     return regexec(&h->header_re, lower, 0, NULL, 0) == 0;
 }
 
-void rep_http_unparsed(struct rep *r)
+void rep_http_unparsed(struct rep *r, enum rep_http_loss why)
 {
     struct rep_http_state *h = rep_http_state(r);
 
     if (h)
-        h->unparsed++;
+        h->unparsed[why]++;
 }
 
 /* The standard reason phrase (AppScope's schema names these), else the
@@ -230,18 +230,33 @@ void rep_http_resp_done(struct rep *r, const struct rep_http_msg *m, double time
     rep_event_line_add(r, "http", "http.resp", time, fs.f, fs.n);
 }
 
-/* Heads not parsed since the last period, said once a period. */
+/* Each loss's notice: the count, then the bound it names (KiB). */
+static const struct {
+    const char *text;
+    int kib;
+} losses[REP_HTTP_LOSSES] = {
+    [REP_HTTP_LOST_HEAD] = {
+        "scope saw %llu HTTP requests whose heads it could not parse (a head longer than "
+        "%d KiB, or bytes its protocol tap could not hand over: a full queue); they are "
+        "missing from http events and metrics", REP_PROTO_HEAD_MAX / 1024 },
+    [REP_HTTP_LOST_CHUNKS] = {
+        "scope could not follow the framing of %llu chunked HTTP bodies (more than %d KiB "
+        "of one in a read or write, or more than 4 KiB before scope knew the connection's "
+        "bodies were chunked: its first one read or written with its head; or bytes its "
+        "protocol tap could not hand over: a full queue); their messages are missing from "
+        "http events and metrics", REP_PROTO_FOLLOW_MAX / 1024 },
+};
+
+/* Messages not parsed since the last period, said once a period. */
 void rep_http_unparsed_tell(struct rep *r)
 {
     struct rep_http_state *h = r->http;
 
-    if (!h || !h->unparsed)
-        return;
-    rep_notice(r, "scope saw %llu HTTP requests whose heads it could not parse (a head "
-               "longer than %d KiB, or bytes its protocol tap could not hand over: a full "
-               "queue); they are missing from http events and metrics",
-               (unsigned long long)h->unparsed, REP_PROTO_HEAD_MAX / 1024);
-    h->unparsed = 0;
+    for (unsigned i = 0; h && i < REP_HTTP_LOSSES; i++) {
+        if (h->unparsed[i])
+            rep_notice(r, losses[i].text, (unsigned long long)h->unparsed[i], losses[i].kib);
+        h->unparsed[i] = 0;
+    }
 }
 
 void rep_http_state_free(struct rep *r)

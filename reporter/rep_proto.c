@@ -105,7 +105,7 @@ static enum rep_proto_verdict decide(struct rep_conn *c, const struct rep_tap_pi
 
 static enum rep_proto_verdict proto_start(struct rep *r, struct rep_conn *c,
                                           const struct rep_tap_piece *p, bool held,
-                                          uint64_t head_from[2])
+                                          struct rep_tap_want *want)
 {
     enum rep_proto_verdict v = REP_PROTO_YES;
 
@@ -113,19 +113,19 @@ static enum rep_proto_verdict proto_start(struct rep *r, struct rep_conn *c,
     if (!c->proto->open || !(c->state = c->proto->open(&c->sock, c->tls)))
         return REP_PROTO_NO;
     for (unsigned i = 0; i < c->nheld && v == REP_PROTO_YES; i++)
-        v = c->proto->feed(r, c->state, &c->held[i].p, head_from);
+        v = c->proto->feed(r, c->state, &c->held[i].p, want);
     if (!held && v == REP_PROTO_YES)
-        v = c->proto->feed(r, c->state, p, head_from);
+        v = c->proto->feed(r, c->state, p, want);
     c->nheld = 0;
     return v;
 }
 
 enum rep_proto_verdict rep_conn_feed(struct rep *r, struct rep_conn *c,
-                                     const struct rep_tap_piece *p, uint64_t head_from[2])
+                                     const struct rep_tap_piece *p, struct rep_tap_want *want)
 {
-    head_from[0] = head_from[1] = 0;
+    *want = (struct rep_tap_want){ { 0, 0 }, { false, false } };
     if (c->decided)
-        return c->state ? c->proto->feed(r, c->state, p, head_from) : REP_PROTO_NO;
+        return c->state ? c->proto->feed(r, c->state, p, want) : REP_PROTO_NO;
     unsigned was_held = c->nheld;
     enum rep_proto_verdict v = decide(c, p);
     if (v == REP_PROTO_MORE)
@@ -135,7 +135,7 @@ enum rep_proto_verdict rep_conn_feed(struct rep *r, struct rep_conn *c,
         c->nheld = 0;
         return v;
     }
-    return proto_start(r, c, p, c->nheld > was_held, head_from);
+    return proto_start(r, c, p, c->nheld > was_held, want);
 }
 
 void rep_conn_close(struct rep *r, struct rep_conn *c)

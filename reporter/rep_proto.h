@@ -8,8 +8,10 @@
  * each protocol of the registry (rep_proto.c, one row each) to detect it
  * in the first bytes; from then on the pieces go to that protocol's feed,
  * which says where, in each stream, bytes may hold a head again (the tap
- * skips what comes before: bodies). A connection no protocol parses costs
- * the tap nothing more. Reporter thread only: these allocate.
+ * skips what comes before: bodies), and whether its framing may be
+ * anywhere past there (a chunked body: the tap hands over more of each
+ * call). A connection no protocol parses costs the tap nothing more.
+ * Reporter thread only: these allocate.
  */
 #ifndef REP_PROTO_H
 #define REP_PROTO_H
@@ -33,6 +35,14 @@ struct rep_tap_piece {
     double time;                /* the same, wall clock (events' _time) */
 };
 
+/* What a protocol wants of each stream from the tap, per direction. */
+struct rep_tap_want {
+    uint64_t head_from[2];      /* bytes before this are body: not handed over */
+    bool whole[2];              /* framing may be anywhere past head_from (a
+                                 * chunked body): up to REP_PROTO_FOLLOW_MAX
+                                 * of a call, not the first 4 KiB */
+};
+
 enum rep_proto_verdict {
     REP_PROTO_MORE,             /* not known yet: more bytes are wanted */
     REP_PROTO_NO,               /* not this protocol, or no longer it */
@@ -48,11 +58,11 @@ struct rep_proto {
     /* NULL: a protocol recognized but not parsed (TLS records on the
      * wire): the connection costs nothing more. */
     void *(*open)(const struct rep_sock *s, bool tls);
-    /* A piece, in stream order per direction; head_from[dir]: where bytes
-     * may hold a head again. REP_PROTO_NO: the connection left the
+    /* A piece, in stream order per direction; *want: what the tap is to
+     * hand over from now on. REP_PROTO_NO: the connection left the
      * protocol (an upgrade). */
     enum rep_proto_verdict (*feed)(struct rep *r, void *state, const struct rep_tap_piece *p,
-                                   uint64_t head_from[2]);
+                                   struct rep_tap_want *want);
     /* The connection is gone: what it left unfinished (r NULL: nothing),
      * then free it. */
     void (*close)(struct rep *r, void *state);
@@ -66,15 +76,21 @@ struct rep_proto {
  * counted as not parsed. */
 #define REP_PROTO_HEAD_MAX (16 * 1024)
 
+/* The most of one call the tap hands over while a protocol follows
+ * framing through it (rep_tap_want.whole: a chunked body of many small
+ * chunks written or read at once, as curl's and nginx's buffers hold
+ * them); framing past it is not seen, and counted so by the parser. */
+#define REP_PROTO_FOLLOW_MAX (64 * 1024)
+
 struct rep_conn;
 
 /* A connection's parser, for a socket described by s; tls: the bytes are
  * a TLS library's plaintext. NULL when out of memory. */
 struct rep_conn *rep_conn_open(const struct rep_sock *s, bool tls);
-/* One piece. YES: a protocol parses the connection, and head_from[] is
- * set; NO: none does (nothing more is wanted); MORE: not known yet. */
+/* One piece. YES: a protocol parses the connection, and *want is set;
+ * NO: none does (nothing more is wanted); MORE: not known yet. */
 enum rep_proto_verdict rep_conn_feed(struct rep *r, struct rep_conn *c,
-                                     const struct rep_tap_piece *p, uint64_t head_from[2]);
+                                     const struct rep_tap_piece *p, struct rep_tap_want *want);
 /* The name of the protocol recognized on c, or NULL. */
 const char *rep_conn_proto(const struct rep_conn *c);
 /* r NULL: freed without a word (what it left unfinished is not told). */

@@ -6,13 +6,13 @@
  *   peekget PORT TARGET...
  *
  * Prints each response's status. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "loopback_http.h"
 
 /* Fortified, recv into a buffer of known size for a count the compiler
  * cannot prove fits is __recv_chk: the peeks ask for `room`, volatile. */
@@ -37,18 +37,10 @@ static long peek_response(int fd)
 
 int main(int argc, char **argv)
 {
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(argc > 1 ? atoi(argv[1]) : 0) };
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = loopback_connect("peekget", argc, argv);
 
-    if (argc < 3 || fd < 0) {
-        fprintf(stderr, "usage: peekget PORT TARGET...\n");
-        return 2;
-    }
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        perror("connect");
-        return 1;
-    }
+    if (fd < 0)
+        return argc < 3 ? 2 : 1;
     for (int i = 2; i < argc; i++) {
         int n = snprintf(buf, sizeof buf, "GET %s HTTP/1.1\r\nHost: peek\r\n\r\n", argv[i]);
         long len;

@@ -7,11 +7,11 @@ each head as its first 100 bytes, then, a moment later, the rest (read
 so too: the long call starts in the middle of the head)."""
 import collections
 import os
-import re
 import subprocess
 import time
 
-from scopetest import PYTHON, AttachTest, events_of, metrics_named, nginx_started, nginx_worker
+from scopetest import (PYTHON, AttachTest, events_of, metrics_named, nginx_started, nginx_worker,
+                       notices_told)
 
 CLIENT = """
 import http.client, sys
@@ -58,9 +58,7 @@ def responses(lines, side):
 
 def unparsed(lines):
     """The heads the notices say were not parsed."""
-    told = [re.search(r"saw (\d+) HTTP requests? whose heads", e["data"])
-            for e in events_of(lines, "notice")]
-    return sum(int(m.group(1)) for m in told if m)
+    return notices_told(lines, r"saw (\d+) HTTP requests? whose heads")
 
 
 class BigHeadsTest(AttachTest):

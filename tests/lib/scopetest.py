@@ -98,6 +98,13 @@ def events_of(lines, source):
     return [l["body"] for l in lines if l.get("type") == "evt" and l["body"]["source"] == source]
 
 
+def notices_told(lines, pattern):
+    """The sum of the counts the notices say, each the group of the
+    regex `pattern` (a notice says its count once)."""
+    told = [re.search(pattern, e["data"]) for e in events_of(lines, "notice")]
+    return sum(int(m.group(1)) for m in told if m)
+
+
 def metric_sum(lines, name, field="_value", **tags):
     """Sum of `field` over the metric lines named `name` whose tags match."""
     return sum(b[field] for b in metrics_named(lines, name)

@@ -47,15 +47,16 @@ static void start(void)
     off[0] = off[1] = 0;
 }
 
+static struct rep_tap_want want;   /* what the last piece's feed said */
+
 /* A piece of dir: the first `seen` of its `len` bytes given. */
 static enum rep_proto_verdict piece(unsigned dir, const char *bytes, size_t seen, size_t len)
 {
-    uint64_t from[2];
     struct rep_tap_piece p = { .dir = dir, .offset = off[dir], .len = len, .bytes = bytes,
                                .seen = seen, .mono_ns = 1000000, .time = when };
 
     off[dir] += len;
-    return rep_conn_feed(r, conn, &p, from);
+    return rep_conn_feed(r, conn, &p, &want);
 }
 
 static void feed(unsigned dir, const char *s)
@@ -69,7 +70,9 @@ static int count(const char *what)
     char line[8192];
     int n = 0;
 
-    rep_conn_close(r, conn);
+    if (conn)
+        rep_conn_close(r, conn);
+    conn = NULL;
     rep_flush(r, 1000);
     FILE *f = fopen(path, "r");
     ck_assert_ptr_nonnull(f);
@@ -190,6 +193,28 @@ START_TEST(lost_request_counted_once)
 }
 END_TEST
 
+/* A chunk-size line past what a call handed over: the response is
+ * counted as a chunked body not followed; the stream is wanted whole
+ * from its first chunked head on, and found again at the next head. */
+START_TEST(chunk_line_unseen_is_counted)
+{
+    static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               "3\r\nabc\r\n";
+
+    start();
+    feed(REP_TAP_RX, req);
+    ck_assert(!want.whole[REP_TAP_TX]);
+    piece(REP_TAP_TX, head, strlen(head), strlen(head) + 100);
+    ck_assert(want.whole[REP_TAP_TX] && !want.whole[REP_TAP_RX]);
+    feed(REP_TAP_RX, req);
+    feed(REP_TAP_TX, resp);
+    ck_assert(want.whole[REP_TAP_TX]);
+    rep_http_unparsed_tell(r);
+    ck_assert_int_eq(count("framing of 1 chunked HTTP bodies"), 1);
+    expect("\"http_status_code\":200", 1);
+}
+END_TEST
+
 START_TEST(not_http)
 {
     start();
@@ -235,6 +260,7 @@ int main(void)
     tcase_add_test(tc, chunk_end_unseen);
     tcase_add_test(tc, head_unseen_is_counted_and_the_stream_found_again);
     tcase_add_test(tc, lost_request_counted_once);
+    tcase_add_test(tc, chunk_line_unseen_is_counted);
     tcase_add_test(tc, not_http);
     tcase_add_test(tc, rate_limit_in_the_events_seconds);
     suite_add_tcase(s, tc);

@@ -374,7 +374,8 @@ void ip_tally_after_fork_child(struct ip_thread *t, bool mine);
  * pool, stat calls on paths. */
 extern struct rep_io_counts ip_files_orphan;
 /* What changed in live since `reported` (which catches up) goes into d,
- * its duration converted from ticks to ns; false: nothing changed. */
+ * its duration converted from ticks to ns; false: nothing changed (d is
+ * then not written). */
 bool ip_counts_take(struct rep_io_counts *live, struct rep_io_counts *reported,
                     struct rep_io_counts *d);
 

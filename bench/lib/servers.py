@@ -45,6 +45,11 @@ def stop_process(p):
             p.wait()
 
 
+def children(pid):
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(c) for c in out.split()]
+
+
 class Nginx:
     """Debian's nginx on a free loopback port: 1 worker, serving a 1 KiB file
     from a temporary directory."""
@@ -69,15 +74,38 @@ class Nginx:
         wait_until(lambda: port_answers(self.port), 10, "nginx up")
 
     def worker_pid(self):
-        out = subprocess.run(["pgrep", "-P", str(self.p.pid)], capture_output=True,
-                             text=True).stdout.split()
-        if not out:
-            raise Unavailable("n/a (no nginx worker)")
-        return int(out[0])
+        """The worker: the master's child, the master being what was
+        started or (under `scope run`) its child."""
+        for parent in (self.p.pid, *children(self.p.pid)):
+            for pid in children(parent):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        if f.read().startswith(b"nginx: worker process"):
+                            return pid
+                except OSError:
+                    continue
+        raise Unavailable("n/a (no nginx worker)")
 
     def stop(self):
         stop_process(self.p)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def thread_cpu_ns(pid):
+    """{thread name: CPU time in ns} of pid's threads (utime + stime; the
+    kernel's clock ticks), summed over threads of one name."""
+    tick_ns = 1e9 / os.sysconf("SC_CLK_TCK")
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue                    # the thread ended
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        out[name] = out.get(name, 0) + (int(fields[11]) + int(fields[12])) * tick_ns
+    return out
 
 
 def wrk(settings, url, seconds):
@@ -136,6 +164,8 @@ def redis_benchmark(settings, port, requests):
     return result
 
 
+# The reporter's thread name (reporter/rep.h REP_THREAD_NAME).
+REPORTER_THREAD = "scope-reporter"
 # The server with bench/floor.c's libfloor.so preloaded: call-through
 # wrappers of the hooked functions it calls per request and a sleeping
 # thread, what any interposer with a thread of its own costs it.
@@ -190,9 +220,17 @@ def nginx_run(settings, scope, samples, run):
     """One run: a plain server measured plain then attached (the worker),
     and a server under `scope run`, in the order observed_first says."""
     def measure(config, server):
+        worker = server.worker_pid()
+        before = thread_cpu_ns(worker)
         rps, p99 = wrk(settings, server.url, settings.wrk_seconds)
+        after = thread_cpu_ns(worker)
         record(samples, "req/s", config, run, rps)
         record(samples, "p99", config, run, p99)
+        requests = rps * settings.wrk_seconds
+        for name, thread in (("nginx", "worker"), (REPORTER_THREAD, "reporter")):
+            if name in after:
+                record(samples, f"CPU per request, {thread} thread", config, run,
+                       (after[name] - before.get(name, 0)) / requests)
         if "HTTP on" in config:
             record(samples, "http events", config, run, http_events_seen(scope))
         scope.forget_output()
@@ -213,9 +251,9 @@ def nginx_run(settings, scope, samples, run):
         finally:
             server.stop()
 
-    def under_scope_run(config, extra):
-        server = Nginx(scope.workdir, prefix=pinned(settings.server_cpus) + scope.run_prefix(),
-                       env=scope.cli_env(extra))
+    def served(config, prefix, env):
+        """A server of its own, started under prefix with env, measured."""
+        server = Nginx(scope.workdir, prefix=pinned(settings.server_cpus) + prefix, env=env)
         try:
             wrk(settings, server.url, 1)
             measure(config, server)
@@ -223,21 +261,12 @@ def nginx_run(settings, scope, samples, run):
             server.stop()
 
     def under_scope_run_both():
-        under_scope_run("scope run, HTTP on", HTTP_ON)
-        under_scope_run("scope run, HTTP off", HTTP_OFF)
-
-    def under_floor():
-        server = Nginx(scope.workdir, prefix=pinned(settings.server_cpus),
-                       env=preload_env(settings.floor))
-        try:
-            wrk(settings, server.url, 1)
-            measure(FLOOR, server)
-        finally:
-            server.stop()
+        served("scope run, HTTP on", scope.run_prefix(), scope.cli_env(HTTP_ON))
+        served("scope run, HTTP off", scope.run_prefix(), scope.cli_env(HTTP_OFF))
 
     def plain_then_floor():
         plain_then_attached()
-        under_floor()
+        served(FLOOR, [], preload_env(settings.floor))
 
     for step in (under_scope_run_both, plain_then_floor)[::1 if observed_first(run) else -1]:
         step()
@@ -263,25 +292,20 @@ def redis_run(settings, scope, samples, run):
         finally:
             server.stop()
 
-    def under_scope_run():
-        server = Redis(scope.workdir, prefix=pinned(settings.server_cpus) + scope.run_prefix(),
-                       env=scope.cli_env())
+    def served(config, prefix, env):
+        """A server of its own, started under prefix with env, measured."""
+        server = Redis(scope.workdir, prefix=pinned(settings.server_cpus) + prefix, env=env)
         try:
-            measure("scope run", server)
+            measure(config, server)
         finally:
             server.stop()
 
-    def under_floor():
-        server = Redis(scope.workdir, prefix=pinned(settings.server_cpus),
-                       env=preload_env(settings.floor))
-        try:
-            measure(FLOOR, server)
-        finally:
-            server.stop()
+    def under_scope_run():
+        served("scope run", scope.run_prefix(), scope.cli_env())
 
     def plain_then_floor():
         plain_then_attached()
-        under_floor()
+        served(FLOOR, [], preload_env(settings.floor))
 
     for step in (under_scope_run, plain_then_floor)[::1 if observed_first(run) else -1]:
         step()
@@ -356,6 +380,23 @@ def floor_notes(section, name, samples, measures, configs):
                                      f"{len(ratios)} runs): libscope's own cost")
 
 
+def cpu_rows(section, samples):
+    """nginx's CPU per request by thread: steadier than req/s, and it says
+    whose time it is (the worker's own calls, or the reporter's on the
+    same pinned core). Not targets: measured, with the worker's ratio."""
+    for thread in ("worker", "reporter"):
+        measure = f"CPU per request, {thread} thread"
+        plain = samples.get((measure, "plain"), {})
+        for config in NGINX_CONFIGS:
+            by_run = samples.get((measure, config))
+            if not by_run:
+                continue
+            row = section.add(Row(f"nginx {measure}", config, list(by_run.values()), "ns"))
+            if plain and config != "plain":
+                ratios = [v / plain[r] for r, v in by_run.items() if plain.get(r)]
+                row.ratio = statistics.median(ratios) if ratios else None
+
+
 def http_notes(section, samples):
     """Whether the HTTP-on runs made http.req events: a run without them
     did not observe HTTP, and its row says less than it seems to."""
@@ -392,6 +433,9 @@ def macro_section(settings, scope):
         "scope run and attach: metrics and events to files; nginx with HTTP events "
         "and metrics on (target >= 0.97x, p99 <= 1.05x) and off (>= 0.98x, as redis)",
         pinning,
+        "nginx CPU per request: the worker process's threads' CPU time (/proc, clock "
+        "ticks) over wrk's run, divided by its requests; reporter: libscope's thread "
+        "in the worker",
         f"{FLOOR}: the server with bench/floor.c's libfloor.so preloaded (call-through "
         "wrappers of the hooked functions it calls per request, and a sleeping thread): what "
         "any interposer with a thread costs it; its row is judged against the same target",
@@ -402,6 +446,7 @@ def macro_section(settings, scope):
         section.notes.append(f"fewer than {MACRO_MIN_RUNS} runs: verdicts may not repeat")
     samples = run_server_benchmark(settings, scope, "nginx", nginx_run)
     macro_rows(section, "nginx", samples, ("req/s", "p99"), NGINX_CONFIGS)
+    cpu_rows(section, samples)
     http_notes(section, samples)
     samples = run_server_benchmark(settings, scope, "redis", redis_run)
     macro_rows(section, "redis", samples, ("SET req/s", "SET p99", "GET req/s", "GET p99"))

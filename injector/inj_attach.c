@@ -88,8 +88,8 @@ static int attach_handed(struct inj_tracee *t, struct attach_job *j)
     free(config);
     char first_why[sizeof t->why];      /* what failed first is what is said */
     memcpy(first_why, t->why, sizeof first_why);
-    for (int i = 0; rc != INJ_EXITED && crc != INJ_EXITED && i < INJ_HAND_N; i++)
-        crc = inj_handover_close(t, j->hand, i);
+    if (rc != INJ_EXITED)
+        crc = inj_handover_close(t, j->hand);
     if (rc)
         memcpy(t->why, first_why, sizeof first_why);
     return rc ? rc : crc;

@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -197,8 +198,8 @@ int inj_handover_prepare(struct inj_handover *h, pid_t pid, const struct inj_map
                          const char *lib, const struct inj_dests *to, bool dest_target,
                          char *why, size_t len)
 {
-    static const char *const fns[] = {"socketpair", "recvmsg", "close"};
-    uintptr_t *addr[] = {&h->socketpair, &h->recvmsg, &h->close};
+    static const char *const fns[] = {"socketpair", "recvmsg", "close", "syscall"};
+    uintptr_t *addr[] = {&h->socketpair, &h->recvmsg, &h->close, &h->syscall};
 
     for (int i = 0; i < INJ_HAND_N; i++)
         h->ours[i] = h->theirs[i] = -1;
@@ -239,6 +240,58 @@ static int call(struct inj_tracee *t, uintptr_t fn, uint64_t a, uint64_t b, uint
 {
     uint64_t args[] = {a, b, c, d};
     return inj_ptrace_call_safe(t, fn, args, 4, what);
+}
+
+/* What the target's descriptor fd is (the file its /proc entry names),
+ * or false when it has none. */
+static bool fd_identity(const struct inj_tracee *t, int fd, struct stat *st)
+{
+    char path[64];
+
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)t->tid, fd);
+    return stat(path, st) == 0;
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+/* Close the target's descriptors fds[0..n) (n <= INJ_HAND_N + 2): each run
+ * of consecutive numbers (what the kernel hands out, lowest free first,
+ * mostly is) in one close_range, through libc's syscall() (musl has no
+ * close_range); every safe call costs the stopped thread its own round
+ * trips. Its result is lost with the safe call, and a kernel before 5.9 or
+ * a seccomp profile may refuse it: a number whose /proc entry still names
+ * the same file after it is closed on its own. One that names another file
+ * was closed and taken by the program's other threads since: theirs. */
+static int close_set(struct inj_tracee *t, const struct inj_handover *h, const int *fds, int n)
+{
+    int v[INJ_HAND_N + 2], rc = 0;
+    bool known[INJ_HAND_N + 2];
+    struct stat before[INJ_HAND_N + 2], after;
+
+    memcpy(v, fds, sizeof(int) * (size_t)n);
+    qsort(v, (size_t)n, sizeof v[0], int_cmp);
+    for (int i = 0; i < n; i++)
+        known[i] = fd_identity(t, v[i], &before[i]);
+    for (int lo = 0, hi; lo < n && rc != INJ_EXITED; lo = hi + 1) {
+        bool ranged = known[lo];
+        for (hi = lo; hi + 1 < n && v[hi + 1] == v[hi] + 1; hi++)
+            ranged = ranged && known[hi + 1];
+        ranged = ranged && hi > lo;
+        if (ranged)
+            rc = call(t, h->syscall, SYS_close_range, (uint64_t)v[lo], (uint64_t)v[hi], 0,
+                      "close_range");
+        for (int i = lo; i <= hi && rc != INJ_EXITED; i++) {
+            bool left = !ranged || (fd_identity(t, v[i], &after) &&
+                                    after.st_dev == before[i].st_dev &&
+                                    after.st_ino == before[i].st_ino);
+            int crc = left ? call(t, h->close, (uint64_t)v[i], 0, 0, 0, "close") : 0;
+            rc = rc ? rc : crc;
+        }
+    }
+    return rc;
 }
 
 /* Our descriptors that go over, in order; their indexes in idx. */
@@ -361,12 +414,8 @@ int inj_handover_send(struct inj_tracee *t, struct inj_handover *h)
     for (int i = 0; i < ngot; i++)
         h->theirs[idx[i]] = got[i];     /* closed by inj_handover_close */
     /* The pair goes whatever happened; a failure above already set why. */
-    for (int i = 0; i < 2; i++) {
-        int crc = call(t, h->close, (uint64_t)sv[i], 0, 0, 0, "close");
-        if (rc == 0)
-            rc = crc;
-    }
-    return rc;
+    int crc = close_set(t, h, sv, 2);
+    return rc ? rc : crc;
 }
 
 /* url's scheme with the number handed: file://fd/N, udp://fd/N... */
@@ -387,14 +436,16 @@ void inj_handover_names(const struct inj_handover *h, const struct inj_dests *to
     handed_name(named->event, sizeof named->event, h->theirs[INJ_HAND_EVENTS]);
 }
 
-int inj_handover_close(struct inj_tracee *t, struct inj_handover *h, int i)
+int inj_handover_close(struct inj_tracee *t, struct inj_handover *h)
 {
-    int fd = h->theirs[i];
+    int fds[INJ_HAND_N], n = 0;
 
-    if (fd < 0)
-        return 0;
-    h->theirs[i] = -1;
-    return call(t, h->close, (uint64_t)fd, 0, 0, 0, "close");
+    for (int i = 0; i < INJ_HAND_N; i++)
+        if (h->theirs[i] >= 0) {
+            fds[n++] = h->theirs[i];
+            h->theirs[i] = -1;
+        }
+    return n ? close_set(t, h, fds, n) : 0;
 }
 
 /* ---- can the target open what it is handed -------------------------------- */

@@ -30,7 +30,7 @@ enum { INJ_HAND_LIB, INJ_HAND_METRICS, INJ_HAND_EVENTS, INJ_HAND_PIDNS, INJ_HAND
 struct inj_handover {
     int ours[INJ_HAND_N];       /* in scope */
     int theirs[INJ_HAND_N];     /* in the target, while it is stopped */
-    uintptr_t socketpair, recvmsg, close;   /* the target's libc's */
+    uintptr_t socketpair, recvmsg, close, syscall;  /* the target's libc's */
 };
 
 /* Is pid's filesystem not ours: another mount namespace, or another root
@@ -71,9 +71,9 @@ int inj_handover_send(struct inj_tracee *t, struct inj_handover *h);
 void inj_handover_names(const struct inj_handover *h, const struct inj_dests *to, char *lib,
                         size_t cap, struct inj_dests *named);
 
-/* On the stopped thread: close the target's copy of descriptor i, if it
- * has one. */
-int inj_handover_close(struct inj_tracee *t, struct inj_handover *h, int i);
+/* On the stopped thread: close the target's copies of the descriptors
+ * (h->theirs), contiguous numbers together in one call. */
+int inj_handover_close(struct inj_tracee *t, struct inj_handover *h);
 
 /* Our descriptors closed. */
 void inj_handover_free(struct inj_handover *h);

@@ -203,6 +203,7 @@ int inj_handover_prepare(struct inj_handover *h, pid_t pid, const struct inj_map
 
     for (int i = 0; i < INJ_HAND_N; i++)
         h->ours[i] = h->theirs[i] = -1;
+    h->pair[0] = h->pair[1] = -1;
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (inj_libc_symbol(pid, maps, fns[i], addr[i]) != 0) {
             snprintf(why, len, "cannot find %s in the process's libc", fns[i]);
@@ -242,14 +243,28 @@ static int call(struct inj_tracee *t, uintptr_t fn, uint64_t a, uint64_t b, uint
     return inj_ptrace_call_safe(t, fn, args, 4, what);
 }
 
-/* What the target's descriptor fd is (the file its /proc entry names),
- * or false when it has none. */
-static bool fd_identity(const struct inj_tracee *t, int fd, struct stat *st)
+/* What the target's descriptor fd is (the file its /proc entry names);
+ * ino 0: it has none. */
+static struct inj_fd_id fd_identity(const struct inj_tracee *t, int fd)
 {
+    struct inj_fd_id id = {0, 0};
     char path[64];
+    struct stat st;
 
     snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)t->tid, fd);
-    return stat(path, st) == 0;
+    if (fd >= 0 && stat(path, &st) == 0) {
+        id.dev = st.st_dev;
+        id.ino = st.st_ino;
+    }
+    return id;
+}
+
+/* Does the target's fd still name the file it named when it was ours? */
+static bool fd_still(const struct inj_tracee *t, int fd, struct inj_fd_id was)
+{
+    struct inj_fd_id now = fd_identity(t, fd);
+
+    return was.ino && now.ino == was.ino && now.dev == was.dev;
 }
 
 static int int_cmp(const void *a, const void *b)
@@ -257,37 +272,40 @@ static int int_cmp(const void *a, const void *b)
     return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
 }
 
-/* Close the target's descriptors fds[0..n) (n <= INJ_HAND_N + 2): each run
+/* Those of the target's descriptors fds[0..n) (n <= CLOSE_MAX; -1: none)
+ * that still name what they named when they were ours (ids), closed: a
+ * number that names nothing or another file was closed already (by the
+ * library: SCOPE_HANDED_CLOSE) and may be the program's since. Each run
  * of consecutive numbers (what the kernel hands out, lowest free first,
- * mostly is) in one close_range, through libc's syscall() (musl has no
- * close_range); every safe call costs the stopped thread its own round
+ * mostly is) goes in one close_range, through libc's syscall() (musl has
+ * no close_range): every safe call costs the stopped thread its own round
  * trips. Its result is lost with the safe call, and a kernel before 5.9 or
- * a seccomp profile may refuse it: a number whose /proc entry still names
- * the same file after it is closed on its own. One that names another file
- * was closed and taken by the program's other threads since: theirs. */
-static int close_set(struct inj_tracee *t, const struct inj_handover *h, const int *fds, int n)
+ * a seccomp profile may refuse it: a number still there after it is
+ * closed on its own. */
+#define CLOSE_MAX (INJ_HAND_N + 2)
+static int close_set(struct inj_tracee *t, const struct inj_handover *h, const int *fds,
+                     const struct inj_fd_id *ids, int n)
 {
-    int v[INJ_HAND_N + 2], rc = 0;
-    bool known[INJ_HAND_N + 2];
-    struct stat before[INJ_HAND_N + 2], after;
+    int v[CLOSE_MAX], m = 0, rc = 0;
+    struct inj_fd_id id[CLOSE_MAX];
 
-    memcpy(v, fds, sizeof(int) * (size_t)n);
-    qsort(v, (size_t)n, sizeof v[0], int_cmp);
     for (int i = 0; i < n; i++)
-        known[i] = fd_identity(t, v[i], &before[i]);
-    for (int lo = 0, hi; lo < n && rc != INJ_EXITED; lo = hi + 1) {
-        bool ranged = known[lo];
-        for (hi = lo; hi + 1 < n && v[hi + 1] == v[hi] + 1; hi++)
-            ranged = ranged && known[hi + 1];
-        ranged = ranged && hi > lo;
-        if (ranged)
+        if (fds[i] >= 0 && fd_still(t, fds[i], ids[i]))
+            v[m++] = fds[i];
+    qsort(v, (size_t)m, sizeof v[0], int_cmp);
+    for (int i = 0; i < m; i++)
+        for (int k = 0; k < n; k++)
+            if (fds[k] == v[i])
+                id[i] = ids[k];
+    for (int lo = 0, hi; lo < m && rc != INJ_EXITED; lo = hi + 1) {
+        for (hi = lo; hi + 1 < m && v[hi + 1] == v[hi] + 1; hi++)
+            ;
+        if (hi > lo)
             rc = call(t, h->syscall, SYS_close_range, (uint64_t)v[lo], (uint64_t)v[hi], 0,
                       "close_range");
         for (int i = lo; i <= hi && rc != INJ_EXITED; i++) {
-            bool left = !ranged || (fd_identity(t, v[i], &after) &&
-                                    after.st_dev == before[i].st_dev &&
-                                    after.st_ino == before[i].st_ino);
-            int crc = left ? call(t, h->close, (uint64_t)v[i], 0, 0, 0, "close") : 0;
+            int crc = hi == lo || fd_still(t, v[i], id[i])
+                          ? call(t, h->close, (uint64_t)v[i], 0, 0, 0, "close") : 0;
             rc = rc ? rc : crc;
         }
     }
@@ -408,14 +426,18 @@ int inj_handover_send(struct inj_tracee *t, struct inj_handover *h)
                  "full?)", (int)t->pid);
         return INJ_FAILED;
     }
+    for (int i = 0; i < 2; i++) {   /* closed by inj_handover_close_loaded */
+        h->pair[i] = sv[i];
+        h->pair_id[i] = fd_identity(t, sv[i]);
+    }
     rc = send_rights(t, sv[1], fds, n);
     if (rc == 0)
         rc = receive_rights(t, h, sv[0], got, n, &ngot);
-    for (int i = 0; i < ngot; i++)
-        h->theirs[idx[i]] = got[i];     /* closed by inj_handover_close */
-    /* The pair goes whatever happened; a failure above already set why. */
-    int crc = close_set(t, h, sv, 2);
-    return rc ? rc : crc;
+    for (int i = 0; i < ngot; i++) {    /* closed by inj_handover_close */
+        h->theirs[idx[i]] = got[i];
+        h->theirs_id[idx[i]] = fd_identity(t, got[i]);
+    }
+    return rc;
 }
 
 /* url's scheme with the number handed: file://fd/N, udp://fd/N... */
@@ -436,16 +458,23 @@ void inj_handover_names(const struct inj_handover *h, const struct inj_dests *to
     handed_name(named->event, sizeof named->event, h->theirs[INJ_HAND_EVENTS]);
 }
 
+int inj_handover_close_loaded(struct inj_tracee *t, struct inj_handover *h)
+{
+    int fds[] = {h->pair[0], h->pair[1], h->theirs[INJ_HAND_LIB]};
+    struct inj_fd_id ids[] = {h->pair_id[0], h->pair_id[1], h->theirs_id[INJ_HAND_LIB]};
+
+    h->pair[0] = h->pair[1] = h->theirs[INJ_HAND_LIB] = -1;
+    return close_set(t, h, fds, ids, 3);
+}
+
 int inj_handover_close(struct inj_tracee *t, struct inj_handover *h)
 {
-    int fds[INJ_HAND_N], n = 0;
+    int rc = inj_handover_close_loaded(t, h);
+    int crc = rc == INJ_EXITED ? 0 : close_set(t, h, h->theirs, h->theirs_id, INJ_HAND_N);
 
     for (int i = 0; i < INJ_HAND_N; i++)
-        if (h->theirs[i] >= 0) {
-            fds[n++] = h->theirs[i];
-            h->theirs[i] = -1;
-        }
-    return n ? close_set(t, h, fds, n) : 0;
+        h->theirs[i] = -1;
+    return rc ? rc : crc;
 }
 
 /* ---- can the target open what it is handed -------------------------------- */

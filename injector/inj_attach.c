@@ -57,20 +57,30 @@ static char *handed_config(const struct attach_job *j, pid_t pid, const struct i
     snprintf(pidns, sizeof pidns, "%d", ns);
     if (config && (inj_config_append(&config, "SCOPE_HOST_PID", host_pid) < 0 ||
                    (ns >= 0 && inj_config_append(&config, "SCOPE_HOST_PIDNS_FD", pidns) < 0) ||
-                   inj_config_append(&config, "SCOPE_CONTAINER_ID", j->container) < 0)) {
+                   inj_config_append(&config, "SCOPE_CONTAINER_ID", j->container) < 0 ||
+                   inj_config_append(&config, "SCOPE_HANDED_CLOSE", "true") < 0)) {
         free(config);
         return NULL;
     }
     return config;
 }
 
+/* first: t->why as the first step that failed (rc) left it. */
+static void first_failure(char *first, const struct inj_tracee *t, int rc)
+{
+    if (rc && !first[0])
+        memcpy(first, t->why, sizeof t->why);
+}
+
 /* A process whose files are not ours: the descriptors handed over, the
- * library loaded through its own, the configuration naming them; all of
- * them closed again in it, whatever happened (a failed handover too: what
- * it received). */
+ * library loaded through its own, the configuration naming them; the
+ * pair and the library's number closed once it is loaded, the rest by
+ * the library once it took its copies (SCOPE_HANDED_CLOSE); whatever is
+ * left closed at the end, whatever happened (a failed handover too: what
+ * it received). What failed first is what is said. */
 static int attach_handed(struct inj_tracee *t, struct attach_job *j)
 {
-    char lib[64], *config = NULL;
+    char lib[64], *config = NULL, first_why[sizeof t->why] = "";
     struct inj_dests named;
     int rc, crc = 0;
 
@@ -83,14 +93,21 @@ static int attach_handed(struct inj_tracee *t, struct attach_job *j)
             rc = INJ_FAILED;
         }
     }
-    if (config)
-        rc = inj_load_and_attach(t, j->libc, lib, config, j->loaded, &j->tm, &j->result);
+    if (rc == 0 && !j->loaded)
+        rc = inj_load(t, j->libc, lib, &j->tm);
+    first_failure(first_why, t, rc);
+    if (rc != INJ_EXITED)
+        first_failure(first_why, t, crc = inj_handover_close_loaded(t, j->hand));
+    if (rc == 0 && crc == 0)
+        first_failure(first_why, t, rc = inj_attach_call(t, j->libc, config, &j->tm,
+                                                         &j->result));
     free(config);
-    char first_why[sizeof t->why];      /* what failed first is what is said */
-    memcpy(first_why, t->why, sizeof first_why);
-    for (int i = 0; rc != INJ_EXITED && crc != INJ_EXITED && i < INJ_HAND_N; i++)
-        crc = inj_handover_close(t, j->hand, i);
-    if (rc)
+    if (rc != INJ_EXITED && crc != INJ_EXITED) {
+        int lrc = inj_handover_close(t, j->hand);
+        first_failure(first_why, t, lrc);
+        crc = crc ? crc : lrc;
+    }
+    if (first_why[0])
         memcpy(t->why, first_why, sizeof first_why);
     return rc ? rc : crc;
 }

@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -197,11 +198,12 @@ int inj_handover_prepare(struct inj_handover *h, pid_t pid, const struct inj_map
                          const char *lib, const struct inj_dests *to, bool dest_target,
                          char *why, size_t len)
 {
-    static const char *const fns[] = {"socketpair", "recvmsg", "close"};
-    uintptr_t *addr[] = {&h->socketpair, &h->recvmsg, &h->close};
+    static const char *const fns[] = {"socketpair", "recvmsg", "close", "syscall"};
+    uintptr_t *addr[] = {&h->socketpair, &h->recvmsg, &h->close, &h->syscall};
 
     for (int i = 0; i < INJ_HAND_N; i++)
         h->ours[i] = h->theirs[i] = -1;
+    h->pair[0] = h->pair[1] = -1;
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         if (inj_libc_symbol(pid, maps, fns[i], addr[i]) != 0) {
             snprintf(why, len, "cannot find %s in the process's libc", fns[i]);
@@ -239,6 +241,75 @@ static int call(struct inj_tracee *t, uintptr_t fn, uint64_t a, uint64_t b, uint
 {
     uint64_t args[] = {a, b, c, d};
     return inj_ptrace_call_safe(t, fn, args, 4, what);
+}
+
+/* What the target's descriptor fd is (the file its /proc entry names);
+ * ino 0: it has none. */
+static struct inj_fd_id fd_identity(const struct inj_tracee *t, int fd)
+{
+    struct inj_fd_id id = {0, 0};
+    char path[64];
+    struct stat st;
+
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)t->tid, fd);
+    if (fd >= 0 && stat(path, &st) == 0) {
+        id.dev = st.st_dev;
+        id.ino = st.st_ino;
+    }
+    return id;
+}
+
+/* Does the target's fd still name the file it named when it was ours? */
+static bool fd_still(const struct inj_tracee *t, int fd, struct inj_fd_id was)
+{
+    struct inj_fd_id now = fd_identity(t, fd);
+
+    return was.ino && now.ino == was.ino && now.dev == was.dev;
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+/* Those of the target's descriptors fds[0..n) (n <= CLOSE_MAX; -1: none)
+ * that still name what they named when they were ours (ids), closed: a
+ * number that names nothing or another file was closed already (by the
+ * library: SCOPE_HANDED_CLOSE) and may be the program's since. Each run
+ * of consecutive numbers (what the kernel hands out, lowest free first,
+ * mostly is) goes in one close_range, through libc's syscall() (musl has
+ * no close_range): every safe call costs the stopped thread its own round
+ * trips. Its result is lost with the safe call, and a kernel before 5.9 or
+ * a seccomp profile may refuse it: a number still there after it is
+ * closed on its own. */
+#define CLOSE_MAX (INJ_HAND_N + 2)
+static int close_set(struct inj_tracee *t, const struct inj_handover *h, const int *fds,
+                     const struct inj_fd_id *ids, int n)
+{
+    int v[CLOSE_MAX], m = 0, rc = 0;
+    struct inj_fd_id id[CLOSE_MAX];
+
+    for (int i = 0; i < n; i++)
+        if (fds[i] >= 0 && fd_still(t, fds[i], ids[i]))
+            v[m++] = fds[i];
+    qsort(v, (size_t)m, sizeof v[0], int_cmp);
+    for (int i = 0; i < m; i++)
+        for (int k = 0; k < n; k++)
+            if (fds[k] == v[i])
+                id[i] = ids[k];
+    for (int lo = 0, hi; lo < m && rc != INJ_EXITED; lo = hi + 1) {
+        for (hi = lo; hi + 1 < m && v[hi + 1] == v[hi] + 1; hi++)
+            ;
+        if (hi > lo)
+            rc = call(t, h->syscall, SYS_close_range, (uint64_t)v[lo], (uint64_t)v[hi], 0,
+                      "close_range");
+        for (int i = lo; i <= hi && rc != INJ_EXITED; i++) {
+            int crc = hi == lo || fd_still(t, v[i], id[i])
+                          ? call(t, h->close, (uint64_t)v[i], 0, 0, 0, "close") : 0;
+            rc = rc ? rc : crc;
+        }
+    }
+    return rc;
 }
 
 /* Our descriptors that go over, in order; their indexes in idx. */
@@ -355,16 +426,16 @@ int inj_handover_send(struct inj_tracee *t, struct inj_handover *h)
                  "full?)", (int)t->pid);
         return INJ_FAILED;
     }
+    for (int i = 0; i < 2; i++) {   /* closed by inj_handover_close_loaded */
+        h->pair[i] = sv[i];
+        h->pair_id[i] = fd_identity(t, sv[i]);
+    }
     rc = send_rights(t, sv[1], fds, n);
     if (rc == 0)
         rc = receive_rights(t, h, sv[0], got, n, &ngot);
-    for (int i = 0; i < ngot; i++)
-        h->theirs[idx[i]] = got[i];     /* closed by inj_handover_close */
-    /* The pair goes whatever happened; a failure above already set why. */
-    for (int i = 0; i < 2; i++) {
-        int crc = call(t, h->close, (uint64_t)sv[i], 0, 0, 0, "close");
-        if (rc == 0)
-            rc = crc;
+    for (int i = 0; i < ngot; i++) {    /* closed by inj_handover_close */
+        h->theirs[idx[i]] = got[i];
+        h->theirs_id[idx[i]] = fd_identity(t, got[i]);
     }
     return rc;
 }
@@ -387,14 +458,23 @@ void inj_handover_names(const struct inj_handover *h, const struct inj_dests *to
     handed_name(named->event, sizeof named->event, h->theirs[INJ_HAND_EVENTS]);
 }
 
-int inj_handover_close(struct inj_tracee *t, struct inj_handover *h, int i)
+int inj_handover_close_loaded(struct inj_tracee *t, struct inj_handover *h)
 {
-    int fd = h->theirs[i];
+    int fds[] = {h->pair[0], h->pair[1], h->theirs[INJ_HAND_LIB]};
+    struct inj_fd_id ids[] = {h->pair_id[0], h->pair_id[1], h->theirs_id[INJ_HAND_LIB]};
 
-    if (fd < 0)
-        return 0;
-    h->theirs[i] = -1;
-    return call(t, h->close, (uint64_t)fd, 0, 0, 0, "close");
+    h->pair[0] = h->pair[1] = h->theirs[INJ_HAND_LIB] = -1;
+    return close_set(t, h, fds, ids, 3);
+}
+
+int inj_handover_close(struct inj_tracee *t, struct inj_handover *h)
+{
+    int rc = inj_handover_close_loaded(t, h);
+    int crc = rc == INJ_EXITED ? 0 : close_set(t, h, h->theirs, h->theirs_id, INJ_HAND_N);
+
+    for (int i = 0; i < INJ_HAND_N; i++)
+        h->theirs[i] = -1;
+    return rc ? rc : crc;
 }
 
 /* ---- can the target open what it is handed -------------------------------- */

@@ -27,10 +27,20 @@
  * std destination, or a network one the target reaches itself). */
 enum { INJ_HAND_LIB, INJ_HAND_METRICS, INJ_HAND_EVENTS, INJ_HAND_PIDNS, INJ_HAND_N };
 
+/* What a descriptor of the target names (its /proc entry's file); ino 0:
+ * nothing. */
+struct inj_fd_id {
+    dev_t dev;
+    ino_t ino;
+};
+
 struct inj_handover {
     int ours[INJ_HAND_N];       /* in scope */
     int theirs[INJ_HAND_N];     /* in the target, while it is stopped */
-    uintptr_t socketpair, recvmsg, close;   /* the target's libc's */
+    struct inj_fd_id theirs_id[INJ_HAND_N];
+    int pair[2];                /* the target's socketpair, until it is loaded */
+    struct inj_fd_id pair_id[2];
+    uintptr_t socketpair, recvmsg, close, syscall;  /* the target's libc's */
 };
 
 /* Is pid's filesystem not ours: another mount namespace, or another root
@@ -59,7 +69,9 @@ int inj_handover_prepare(struct inj_handover *h, pid_t pid, const struct inj_map
                          const char *lib, const struct inj_dests *to, bool dest_target,
                          char *why, size_t len);
 
-/* On the stopped thread: the descriptors into the target (h->theirs). 0,
+/* On the stopped thread: the descriptors into the target (h->theirs),
+ * over a socketpair made there (h->pair, left open: closed with the
+ * library's number by inj_handover_close_loaded, in one call). 0,
  * INJ_FAILED (t->why) or INJ_EXITED; after a failure h->theirs holds what
  * the target did receive (a full descriptor table takes only some), to be
  * closed like the rest. */
@@ -71,9 +83,16 @@ int inj_handover_send(struct inj_tracee *t, struct inj_handover *h);
 void inj_handover_names(const struct inj_handover *h, const struct inj_dests *to, char *lib,
                         size_t cap, struct inj_dests *named);
 
-/* On the stopped thread: close the target's copy of descriptor i, if it
- * has one. */
-int inj_handover_close(struct inj_tracee *t, struct inj_handover *h, int i);
+/* On the stopped thread, once the library is loaded (or will not be): the
+ * socketpair and the library's number closed. */
+int inj_handover_close_loaded(struct inj_tracee *t, struct inj_handover *h);
+
+/* On the stopped thread, at the end: what is still open of the pair and
+ * of h->theirs closed (the library closes the destinations and the pid
+ * namespace itself once it has its copies: SCOPE_HANDED_CLOSE, ip_handed.h),
+ * contiguous numbers together in one call; a number that names another
+ * file than ours was closed and is the program's since. */
+int inj_handover_close(struct inj_tracee *t, struct inj_handover *h);
 
 /* Our descriptors closed. */
 void inj_handover_free(struct inj_handover *h);

@@ -209,32 +209,44 @@ int inj_scope_call(struct inj_tracee *t, const struct inj_libc *libc, const char
 
 /* The path and the configuration go below the thread's red zone, where the
  * calls' frames go too: nothing of ours is left in the target after. */
-int inj_load_and_attach(struct inj_tracee *t, const struct inj_libc *libc, const char *lib,
-                        const char *config, int loaded, struct inj_timings *tm, int *result)
+int inj_load(struct inj_tracee *t, const struct inj_libc *libc, const char *lib,
+             struct inj_timings *tm)
 {
-    struct scope_ctl_status st;
-    uintptr_t lib_at, cfg_at;
+    uintptr_t lib_at;
     struct timespec t0;
     int rc;
 
     t->restorer = libc->restorer;
     t->sigaltstack_fn = libc->sigaltstack;
     if ((rc = inj_ptrace_push(t, lib, strlen(lib) + 1, &lib_at)) != 0 ||
-        (rc = inj_ptrace_push(t, config, strlen(config) + 1, &cfg_at)) != 0)
+        (rc = inj_loader_check(t, libc)) != 0)
         return rc;
-    if (!loaded) {
-        if ((rc = inj_loader_check(t, libc)) != 0)
-            return rc;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        rc = inj_dlopen(t, libc, lib_at);
-        tm->dlopen_ms = rep_ms_since(&t0);
-        if (rc != 0)
-            return rc;
-    }
-    if ((rc = inj_scope_call(t, libc, "scope_ctl_attach", &cfg_at, 1, &tm->call_ms)) != 0)
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = inj_dlopen(t, libc, lib_at);
+    tm->dlopen_ms = rep_ms_since(&t0);
+    return rc;
+}
+
+int inj_attach_call(struct inj_tracee *t, const struct inj_libc *libc, const char *config,
+                    struct inj_timings *tm, int *result)
+{
+    struct scope_ctl_status st;
+    uintptr_t cfg_at;
+    int rc;
+
+    if ((rc = inj_ptrace_push(t, config, strlen(config) + 1, &cfg_at)) != 0 ||
+        (rc = inj_scope_call(t, libc, "scope_ctl_attach", &cfg_at, 1, &tm->call_ms)) != 0)
         return rc;
     /* Its result is lost with the safe call: its status says it. */
     *result = inj_scope_status(t->tid, &st, NULL, 0) == 0 && st.state == SCOPE_CTL_ATTACHED
                   ? 0 : -1;
     return 0;
+}
+
+int inj_load_and_attach(struct inj_tracee *t, const struct inj_libc *libc, const char *lib,
+                        const char *config, int loaded, struct inj_timings *tm, int *result)
+{
+    int rc = loaded ? 0 : inj_load(t, libc, lib, tm);
+
+    return rc ? rc : inj_attach_call(t, libc, config, tm, result);
 }

@@ -57,10 +57,18 @@ struct inj_timings {
     double dlopen_ms, call_ms;
 };
 
-/* Below the stopped thread's red zone: the library's path and the
- * configuration ("KEY=VALUE\n" lines); dlopen the library unless it is
- * loaded; scope_ctl_attach(config): *result 0 when it is attached, -1 when
+/* The library's path below the stopped thread's red zone, dlopen'ed. 0,
+ * INJ_FAILED (t->why) or INJ_EXITED. */
+int inj_load(struct inj_tracee *t, const struct inj_libc *libc, const char *lib,
+             struct inj_timings *tm);
+
+/* The configuration ("KEY=VALUE\n" lines) below the red zone,
+ * scope_ctl_attach(config) called: *result 0 when it is attached, -1 when
  * not (its status says why). */
+int inj_attach_call(struct inj_tracee *t, const struct inj_libc *libc, const char *config,
+                    struct inj_timings *tm, int *result);
+
+/* inj_load unless it is loaded, then inj_attach_call. */
 int inj_load_and_attach(struct inj_tracee *t, const struct inj_libc *libc, const char *lib,
                         const char *config, int loaded, struct inj_timings *tm, int *result);
 

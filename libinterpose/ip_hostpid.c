@@ -35,9 +35,8 @@ void ip_hostpid_take(const struct rep_config *cfg, int *slot)
 
     ip_hostpid_drop();
     published = slot;
-    if (!cfg->host_pidns_given || (fd = fcntl(cfg->host_pidns_fd, F_DUPFD_CLOEXEC, 0)) < 0)
+    if (!cfg->host_pidns_given || (fd = rep_fd_copy_high(cfg->host_pidns_fd)) < 0)
         return;
-    fd = rep_fd_move_high(fd);
     if (fstat(fd, &st) != 0) {
         close(fd);
         return;

@@ -3,6 +3,7 @@
 #include "ip_dns.h"
 #include "ip_fdroom.h"
 #include "ip_hooks.h"
+#include "ip_handed.h"
 #include "ip_hostpid.h"
 #include "ip_macros.h"
 #include "ip_sock.h"
@@ -375,6 +376,7 @@ static int attach_locked(const char *config, enum scope_ctl_how how)
     ip_env_shell_notice();
     ip_hostpid_take(&ip_proc.cfg, &ip_proc.our_fds[3]);
     ip_proc.rep = rep_create(&ip_proc.cfg, &ip_proc.ident, &ip_source, err, sizeof err);
+    ip_handed_close(&ip_proc.cfg);  /* our copies are taken, or will not be */
     if (!ip_proc.rep) {
         status_error(err);
         ip_complain(err);

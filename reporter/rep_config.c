@@ -335,6 +335,7 @@ static int container_read(struct rep_config *c, const char *block, char *err, si
         c->host_pidns_fd = (int)n;
         c->host_pidns_given = n >= 0;
     }
+    bad += bool_read(block, "SCOPE_HANDED_CLOSE", &c->handed_close, err, errlen);
     if ((v = config_value(block, "SCOPE_CONTAINER_ID", buf, sizeof buf)) &&
         (!plain_name(v) || copy_string(c->container_id, sizeof c->container_id, v)))
         complain(err, errlen, "SCOPE_CONTAINER_ID", "...", "a short plain name"), bad++;

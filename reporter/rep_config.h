@@ -52,6 +52,10 @@
  *                           namespace: a descriptor of the host's, which
  *                           gives the host_pid of the children it forks
  *                           (ip_hostpid.h)
+ *   SCOPE_HANDED_CLOSE      set by scope attach with handed descriptors:
+ *                           true: the numbers named above and in the
+ *                           file://fd/N destinations are the library's to
+ *                           close once it has its copies (ip_handed.h)
  *   SCOPE_CONTAINER_ID      set by scope attach: the container's id, read
  *                           from its cgroup ("container_id")
  *   SCOPE_SESSION_DIR       where crash backtraces are written (the CLI's
@@ -112,6 +116,7 @@ struct rep_config {
     int host_pid;               /* 0: not given */
     bool host_pidns_given;
     int host_pidns_fd;          /* the host's pid namespace, handed */
+    bool handed_close;          /* the handed numbers are ours to close */
     char container_id[80];      /* "": not given */
 };
 

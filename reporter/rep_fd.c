@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,9 +16,28 @@
  * descriptor table the process already has: growing it in a multi-threaded
  * process waits for an RCU grace period (about 10 ms, while `scope attach`
  * holds the process stopped). */
+/* The process's descriptor table size, read from /proc/self/status once
+ * per process (a read is three system calls, each a round trip for the
+ * thread `scope attach` holds stopped, and attach moves several). The
+ * table never shrinks, so a size read before is never too large; a forked
+ * child's copy may be smaller: the pid the size was read in says whose it
+ * is. */
+static long fd_table_size(void)
+{
+    static uint64_t cached;     /* atomic: pid << 32 | FDSize; 0: none */
+    uint64_t pid = (uint64_t)getpid(), c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+
+    if (c && c >> 32 == pid)
+        return (long)(c & 0xffffffffu);
+    long size = rep_proc_status_field("FDSize");
+    if (size > 0 && size <= 0xffffffffL)
+        __atomic_store_n(&cached, pid << 32 | (uint64_t)size, __ATOMIC_RELAXED);
+    return size;
+}
+
 int rep_fd_move_high(int fd)
 {
-    int floor = (int)rep_proc_status_field("FDSize") - 8;
+    int floor = (int)fd_table_size() - 8;
     if (floor <= fd)
         return fd;
     int high = fcntl(fd, F_DUPFD_CLOEXEC, floor);
@@ -25,6 +45,14 @@ int rep_fd_move_high(int fd)
         return fd;
     close(fd);
     return high;
+}
+
+int rep_fd_copy_high(int fd)
+{
+    int floor = (int)fd_table_size() - 8;
+    int high = floor > 0 ? fcntl(fd, F_DUPFD_CLOEXEC, floor) : -1;
+
+    return high >= 0 ? high : fcntl(fd, F_DUPFD_CLOEXEC, 0);
 }
 
 int rep_close_range_sparing(unsigned int first, unsigned int last, int flags, const int *keep,

@@ -13,6 +13,10 @@
  * lowest numbers; fd itself when that fails. Closes fd when moved. */
 int rep_fd_move_high(int fd);
 
+/* A close-on-exec copy of fd (which stays the caller's), high as
+ * rep_fd_move_high puts it, in one call; -1 with errno. */
+int rep_fd_copy_high(int fd);
+
 /* close_range(first, last, flags) done with close_fn, but for the n
  * descriptors in keep (-1: none; any order): the range is cut into the
  * pieces that do not hold them. 0, or the first failure's -1. */

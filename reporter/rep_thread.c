@@ -74,6 +74,12 @@ static void *reporter_main(void *arg)
     /* before rep_start returns (fd_table_own); the system call, as musl
      * before 1.2.2 has no gettid */
     r->thread_tid = (pid_t)syscall(SYS_gettid);
+    /* The name tells `scope attach` (and operators in top -H) which thread
+     * is ours: never the one to hijack for a detach. Named by itself (one
+     * prctl) before rep_start returns, not by the thread that started it:
+     * under attach that one is held stopped, and naming another thread
+     * costs it an open, a write and a close, each round trips. */
+    pthread_setname_np(pthread_self(), REP_THREAD_NAME);
     rep_fd_table_own(r);
     r->src.thread_enter(r->src.ctx);
     pthread_mutex_lock(&r->lock);
@@ -172,10 +178,7 @@ int rep_start(struct rep *r)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc == 0) {
         r->thread_started = 1;
-        /* The name tells `scope attach` (and operators in top -H) which
-         * thread is ours: never the one to hijack for a detach. */
-        pthread_setname_np(r->thread, REP_THREAD_NAME);
-        rep_fd_table_split_wait(r);
+        rep_fd_table_split_wait(r);     /* the thread is named by then */
     }
     return -rc;
 }

@@ -145,13 +145,11 @@ static int file_path_open(struct rep_transport *t, char *err, size_t errlen)
  * reach by any path or address. */
 static int handed_fd_copy(int n, char *err, size_t errlen)
 {
-    int fd = fcntl(n, F_DUPFD_CLOEXEC, 0);
+    int fd = rep_fd_copy_high(n);
 
-    if (fd < 0) {
+    if (fd < 0)
         snprintf(err, errlen, "cannot use descriptor %d: %s", n, strerror(errno));
-        return -1;
-    }
-    return rep_fd_move_high(fd);
+    return fd;
 }
 
 int rep_transport_open(struct rep_transport *t, const char *url,

@@ -11,7 +11,8 @@
  *   quit          exit 0
  * It prints "ready" first and "done M" after each command (M: the bytes
  * read back); "error WHAT" and exit 1 when a call fails. Built with
- * musl-gcc (tests/musl/CMakeLists.txt).
+ * musl-gcc (tests/musl/CMakeLists.txt), and with the project's compiler
+ * as glibc_worker: the same program on glibc.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>

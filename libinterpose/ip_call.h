@@ -416,17 +416,17 @@ void ip_call_dup_end(const struct ip_call *c, int oldfd, int newfd);
  *     struct ip_tally *e;
  *     uint64_t key;
  *     if (!ip_call_fast_begin(fd, IP_FAST_WRITE, &e, &key))
- *         return write_general(fd, buf, n);   // not inlined: its frame
+ *         return write_slow(fd, buf, n, NULL, 0);     // not inlined: its frame
  *     if (!ip_call_fast_skip(e))
- *         return write_timed(e, key, fd, buf, n);     // likewise
+ *         return write_slow(fd, buf, n, e, key);      // timed
  *     ssize_t rc = ip_real_write(fd, buf, n);
  *     return ip_call_fast_end(e, key, rc, IP_FAST_WRITE, __func__, rc);
  *
  * ip_call_fast_begin looks at no record: the tally's fast_key says that
  * an earlier call found fd's record a file this direction may count
  * (ip_call_fast_arm). False: nothing was done, and the general path
- * decides everything. A timed call (one in IP_SAMPLE_EVERY) starts with
- * ip_call_fast_timed, and ends as a general one. */
+ * decides everything. The slow function begins with ip_call_begin_slow
+ * (a timed call: ip_call_fast_timed) and ends as a general call. */
 
 /* The calling thread's tally of fd's record and its key, when the fast
  * path of dir may count the call (the first call after a drain moved the
@@ -481,6 +481,16 @@ IP_INLINE void ip_call_fast_timed(struct ip_call *c, struct ip_tally *e, uint64_
     c->weight = ip_sample_step(&e->sampler, false, &ip_tls.sample_rng);
     e->sampled_move = __atomic_load_n(&e->move_seq, __ATOMIC_RELAXED);
     c->t0 = ip_ticks();
+}
+
+/* A call the fast path did not take (e NULL: ip_call_fast_begin said
+ * no; else ip_call_fast_skip did, and it is timed), begun as such. */
+IP_INLINE void ip_call_begin_slow(struct ip_call *c, int fd, struct ip_tally *e, uint64_t key)
+{
+    if (e)
+        ip_call_fast_timed(c, e, key);
+    else
+        ip_call_begin(c, fd);
 }
 
 /* A fast call that ip_call_fast_end could not count: the general

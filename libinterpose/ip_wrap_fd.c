@@ -185,24 +185,16 @@ WRAP_FCNTL(fcntl64)
 #define UNPAREN(...) __VA_ARGS__
 
 /* read, __read_chk and write: the fast path (ip_call.h) in the wrapper,
- * the general one and the timed one in functions of their own, not
- * inlined, so that the wrapper's frame is only what the fast path needs.
- * `end`: the general epilogue, with c and rc. */
+ * the others (general, or timed: ip_call_begin_slow) in a function of its
+ * own, not inlined, so that the wrapper's frame is only what the fast
+ * path needs; its own parameters go after the call's, which so stay in
+ * the registers they came in. `end`: the general epilogue, with c and rc. */
 #define WRAP_FAST(name, dir, params, args, end)                         \
-    static __attribute__((noinline)) ssize_t name##_general params      \
+    static __attribute__((noinline)) ssize_t name##_slow(               \
+        UNPAREN params, struct ip_tally *e, uint64_t key)               \
     {                                                                   \
         struct ip_call c;                                               \
-        ip_call_begin(&c, fd);                                          \
-        ssize_t rc = ip_real_##name args;                               \
-        end;                                                            \
-        return rc;                                                      \
-    }                                                                   \
-                                                                        \
-    static __attribute__((noinline)) ssize_t name##_timed(              \
-        struct ip_tally *e, uint64_t key, UNPAREN params)               \
-    {                                                                   \
-        struct ip_call c;                                               \
-        ip_call_fast_timed(&c, e, key);                                 \
+        ip_call_begin_slow(&c, fd, e, key);                             \
         ssize_t rc = ip_real_##name args;                               \
         end;                                                            \
         return rc;                                                      \
@@ -213,9 +205,9 @@ WRAP_FCNTL(fcntl64)
         struct ip_tally *e;                                             \
         uint64_t key;                                                   \
         if (!ip_call_fast_begin(fd, dir, &e, &key))                     \
-            return name##_general args;                                 \
+            return name##_slow(UNPAREN args, NULL, 0);                  \
         if (!ip_call_fast_skip(e))                                      \
-            return name##_timed(e, key, UNPAREN args);                  \
+            return name##_slow(UNPAREN args, e, key);                   \
         ssize_t rc = ip_real_##name args;                               \
         return (ssize_t)ip_call_fast_end(e, key, rc, dir, __func__,     \
                                          (uint64_t)rc);                 \

@@ -138,43 +138,33 @@ size_t ip_wrap_fread_unlocked(void *buf, size_t size, size_t n, FILE *f)
 WRAP_FREAD_CHK(__fread_chk)
 WRAP_FREAD_CHK(__fread_unlocked_chk)
 
-/* The fast path (ip_call.h) in the wrapper, the general one and the
- * timed one in functions of their own, not inlined, so that the
- * wrapper's frame is only what the fast path needs. */
-#define FWRITE_END(name)                                                \
-    ip_call_write_end_in(&c, fd, buf, items_result(rc, size, n, f), "ip_wrap_" #name)
-
+/* The fast path (ip_call.h) in the wrapper, the others (general, or
+ * timed: ip_call_begin_slow) in a function of its own, not inlined, so
+ * that the wrapper's frame is only what the fast path needs; its own
+ * parameters go after the call's, six in all, so that the wrapper jumps
+ * to it (the stream's fd is looked up again there: two loads). */
 #define WRAP_FWRITE(name)                                               \
-    static __attribute__((noinline)) size_t name##_general(             \
-        const void *buf, size_t size, size_t n, FILE *f, int fd)        \
+    static __attribute__((noinline)) size_t name##_slow(                \
+        const void *buf, size_t size, size_t n, FILE *f,                \
+        struct ip_tally *e, uint64_t key)                               \
     {                                                                   \
         struct ip_call c;                                               \
-        ip_call_begin(&c, fd);                                          \
+        int fd = ip_stream_fd(f);                                       \
+        ip_call_begin_slow(&c, fd, e, key);                             \
         size_t rc = IP_STREAM_CALL(f, ip_real_##name(buf, size, n, f)); \
-        FWRITE_END(name);                                               \
-        return rc;                                                      \
-    }                                                                   \
-                                                                        \
-    static __attribute__((noinline)) size_t name##_timed(               \
-        struct ip_tally *e, uint64_t key, const void *buf, size_t size, \
-        size_t n, FILE *f, int fd)                                      \
-    {                                                                   \
-        struct ip_call c;                                               \
-        ip_call_fast_timed(&c, e, key);                                 \
-        size_t rc = IP_STREAM_CALL(f, ip_real_##name(buf, size, n, f)); \
-        FWRITE_END(name);                                               \
+        ip_call_write_end_in(&c, fd, buf, items_result(rc, size, n, f), \
+                             "ip_wrap_" #name);                         \
         return rc;                                                      \
     }                                                                   \
                                                                         \
     size_t ip_wrap_##name(const void *buf, size_t size, size_t n, FILE *f) \
     {                                                                   \
-        int fd = ip_stream_fd(f);                                       \
         struct ip_tally *e;                                             \
         uint64_t key;                                                   \
-        if (!ip_call_fast_begin(fd, IP_FAST_WRITE, &e, &key))           \
-            return name##_general(buf, size, n, f, fd);                 \
+        if (!ip_call_fast_begin(ip_stream_fd(f), IP_FAST_WRITE, &e, &key)) \
+            return name##_slow(buf, size, n, f, NULL, 0);               \
         if (!ip_call_fast_skip(e))                                      \
-            return name##_timed(e, key, buf, size, n, f, fd);           \
+            return name##_slow(buf, size, n, f, e, key);                \
         size_t rc = IP_STREAM_CALL(f, ip_real_##name(buf, size, n, f)); \
         return ip_call_fast_end(e, key, items_result(rc, size, n, f),   \
                                 IP_FAST_WRITE, __func__, rc);           \

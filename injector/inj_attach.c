@@ -51,14 +51,17 @@ struct attach_job {
 static char *handed_config(const struct attach_job *j, pid_t pid, const struct inj_dests *named)
 {
     char *config = inj_config_block(&j->o->lib, named, "", j->cfg), host_pid[16], pidns[16];
+    char handed[64];
     int ns = j->hand->theirs[INJ_HAND_PIDNS];
 
     snprintf(host_pid, sizeof host_pid, "%d", (int)pid);
     snprintf(pidns, sizeof pidns, "%d", ns);
+    inj_handover_taken_list(j->hand, handed, sizeof handed);
     if (config && (inj_config_append(&config, "SCOPE_HOST_PID", host_pid) < 0 ||
                    (ns >= 0 && inj_config_append(&config, "SCOPE_HOST_PIDNS_FD", pidns) < 0) ||
                    inj_config_append(&config, "SCOPE_CONTAINER_ID", j->container) < 0 ||
-                   inj_config_append(&config, "SCOPE_HANDED_CLOSE", "true") < 0)) {
+                   (handed[0] &&
+                    inj_config_append(&config, "SCOPE_HANDED_CLOSE", handed) < 0))) {
         free(config);
         return NULL;
     }

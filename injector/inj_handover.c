@@ -458,6 +458,18 @@ void inj_handover_names(const struct inj_handover *h, const struct inj_dests *to
     handed_name(named->event, sizeof named->event, h->theirs[INJ_HAND_EVENTS]);
 }
 
+void inj_handover_taken_list(const struct inj_handover *h, char *out, size_t cap)
+{
+    static const int taken[] = {INJ_HAND_METRICS, INJ_HAND_EVENTS, INJ_HAND_PIDNS};
+    size_t len = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
+        if (h->theirs[taken[i]] >= 0 && len < cap)
+            len += (size_t)snprintf(out + len, cap - len, "%s%d", len ? "," : "",
+                                    h->theirs[taken[i]]);
+}
+
 int inj_handover_close_loaded(struct inj_tracee *t, struct inj_handover *h)
 {
     int fds[] = {h->pair[0], h->pair[1], h->theirs[INJ_HAND_LIB]};

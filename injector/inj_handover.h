@@ -77,6 +77,11 @@ int inj_handover_prepare(struct inj_handover *h, pid_t pid, const struct inj_map
  * closed like the rest. */
 int inj_handover_send(struct inj_tracee *t, struct inj_handover *h);
 
+/* The numbers the library takes copies of and then closes itself (the
+ * destinations' and the pid namespace's, as handed: "5,6,7"; "" for
+ * none), for its SCOPE_HANDED_CLOSE. */
+void inj_handover_taken_list(const struct inj_handover *h, char *out, size_t cap);
+
 /* What the target dlopens (/proc/self/fd/N) and the destinations it is
  * configured with (file://fd/N, udp://fd/N... where handed), from
  * h->theirs. */

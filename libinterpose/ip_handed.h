@@ -12,8 +12,9 @@
 
 #include "rep_config.h"
 
-/* The numbers cfg names as handed (file://fd/N destinations, the host's
- * pid namespace) closed, when cfg says they are ours to close. */
+/* The numbers scope attach handed and said are ours to close
+ * (SCOPE_HANDED_CLOSE), closed: those alone, not every file://fd/N a
+ * destination names (one a user typed names a file of the program's). */
 void ip_handed_close(const struct rep_config *cfg);
 
 #endif

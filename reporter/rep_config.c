@@ -315,6 +315,23 @@ static bool plain_name(const char *s)
     return true;
 }
 
+/* "N[,N...]": the numbers handed, into c; -1 if v is not that. */
+static int handed_read(struct rep_config *c, const char *v)
+{
+    char list[64], *save = NULL;
+
+    if (copy_string(list, sizeof list, v))
+        return -1;
+    c->handed_close_n = 0;
+    for (char *n = strtok_r(list, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
+        long fd = parse_bounded(n, 0, INT_MAX);
+        if (fd < 0 || c->handed_close_n == REP_HANDED_MAX)
+            return -1;
+        c->handed_close[c->handed_close_n++] = (int)fd;
+    }
+    return 0;
+}
+
 static int container_read(struct rep_config *c, const char *block, char *err, size_t errlen)
 {
     char buf[128];
@@ -335,7 +352,10 @@ static int container_read(struct rep_config *c, const char *block, char *err, si
         c->host_pidns_fd = (int)n;
         c->host_pidns_given = n >= 0;
     }
-    bad += bool_read(block, "SCOPE_HANDED_CLOSE", &c->handed_close, err, errlen);
+    if ((v = config_value(block, "SCOPE_HANDED_CLOSE", buf, sizeof buf)) && v[0] &&
+        handed_read(c, v) < 0)
+        complain(err, errlen, "SCOPE_HANDED_CLOSE", v,
+                 "descriptor numbers, comma-separated (at most 3)"), bad++;
     if ((v = config_value(block, "SCOPE_CONTAINER_ID", buf, sizeof buf)) &&
         (!plain_name(v) || copy_string(c->container_id, sizeof c->container_id, v)))
         complain(err, errlen, "SCOPE_CONTAINER_ID", "...", "a short plain name"), bad++;

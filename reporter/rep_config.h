@@ -53,9 +53,10 @@
  *                           gives the host_pid of the children it forks
  *                           (ip_hostpid.h)
  *   SCOPE_HANDED_CLOSE      set by scope attach with handed descriptors:
- *                           true: the numbers named above and in the
- *                           file://fd/N destinations are the library's to
- *                           close once it has its copies (ip_handed.h)
+ *                           the numbers it handed ("5,6,7"), the
+ *                           library's to close once it has its copies
+ *                           (ip_handed.h); no other number, whatever a
+ *                           destination names
  *   SCOPE_CONTAINER_ID      set by scope attach: the container's id, read
  *                           from its cgroup ("container_id")
  *   SCOPE_SESSION_DIR       where crash backtraces are written (the CLI's
@@ -88,6 +89,9 @@ struct rep_config_tag {
     char name[64], value[192];
 };
 
+/* Descriptors scope attach hands (metrics, events, the pid namespace). */
+#define REP_HANDED_MAX 3
+
 struct rep_config {
     char metric_dest[4096];
     char event_dest[4096];
@@ -116,7 +120,8 @@ struct rep_config {
     int host_pid;               /* 0: not given */
     bool host_pidns_given;
     int host_pidns_fd;          /* the host's pid namespace, handed */
-    bool handed_close;          /* the handed numbers are ours to close */
+    int handed_close[REP_HANDED_MAX];   /* handed numbers ours to close */
+    size_t handed_close_n;
     char container_id[80];      /* "": not given */
 };
 

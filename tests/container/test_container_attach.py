@@ -29,6 +29,20 @@ class Namespaces(BareNamespaceAttach):
         p, pid = self.start_worker()
         self.cycle(p, pid, attach_args=[])
 
+    def test_a_destination_naming_a_program_fd_leaves_it_open(self):
+        # -e file://fd/2: the program's own stderr, not a number scope
+        # handed: the library writes to a copy and must not close it
+        p, pid = self.start_worker()
+        err = os.readlink(f"/proc/{pid}/fd/2")
+        self.scope("attach", "-v", "9", "--metricformat", "ndjson", "-p", "1",
+                   "-m", "file://" + self.metrics, "-e", "file://fd/2", str(pid))
+        self.io(p)
+        self.wait_exact(self.metrics)
+        self.assertEqual(os.readlink(f"/proc/{pid}/fd/2"), err, "the program's stderr")
+        self.detach(pid)
+        self.assertEqual(os.readlink(f"/proc/{pid}/fd/2"), err, "the program's stderr")
+        self.quit(p)
+
     def test_attach_again_after_detach(self):
         # the library is loaded already: only the destinations go in
         p, pid = self.start_worker()

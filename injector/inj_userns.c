@@ -1,6 +1,7 @@
 /* inj_userns.c: a target's user namespace against ours (see inj_userns.h). */
 #include "inj_userns.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <stdbool.h>
@@ -19,8 +20,9 @@ static bool same_ns(int fd, const struct stat *ours)
 }
 
 /* Walk up from the target's namespace as cap_capable does: the one whose
- * parent is ours decides, by its owner. NS_GET_PARENT fails (EPERM) past
- * the namespaces we can see, that is when the target's is not below ours. */
+ * parent is ours decides, by its owner. NS_GET_PARENT fails with EPERM
+ * past the namespaces we can see, that is when the target's is not below
+ * ours; failing otherwise, it leaves the uids to judge (UNKNOWN). */
 enum inj_userns inj_userns_of(pid_t pid, uid_t *owner)
 {
     char path[64];
@@ -37,8 +39,13 @@ enum inj_userns inj_userns_of(pid_t pid, uid_t *owner)
         return INJ_USERNS_SAME;
     }
     for (int depth = 0; depth < USERNS_DEPTH; depth++) {
-        if ((parent = ioctl(fd, NS_GET_PARENT)) < 0)
+        if ((parent = ioctl(fd, NS_GET_PARENT)) < 0) {
+            /* EPERM: past what we can see; anything else (an old kernel's
+             * ENOTTY, a filter's refusal) says nothing of where it is */
+            if (errno != EPERM)
+                r = INJ_USERNS_UNKNOWN;
             break;
+        }
         if (same_ns(parent, &ours)) {
             uid_t uid;
             if (ioctl(fd, NS_GET_OWNER_UID, &uid) == 0) {

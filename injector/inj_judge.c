@@ -345,7 +345,7 @@ int inj_judge_library(const struct inj_process *t, const char *lib)
  * the process is left alone before it is touched. */
 int inj_judge_memfd_readable(const struct inj_process *t)
 {
-    unsigned char magic[SELFMAG];
+    unsigned char probe;            /* any byte: can its memory be read? */
     char why[512];
     struct inj_maps maps;
     struct caps me;
@@ -358,7 +358,7 @@ int inj_judge_memfd_readable(const struct inj_process *t)
         size_t i = 0;
         while (i < maps.n && maps.v[i].perms[0] != 'r')
             i++;
-        rc = i < maps.n ? inj_proc_read(t->proc, maps.v[i].start, magic, sizeof magic) : -ENOENT;
+        rc = i < maps.n ? inj_proc_read(t->proc, maps.v[i].start, &probe, 1) : -ENOENT;
         inj_maps_free(&maps);
     }
     if (rc == 0)

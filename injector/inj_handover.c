@@ -267,9 +267,16 @@ static bool fd_still(const struct inj_tracee *t, int fd, struct inj_fd_id was)
     return was.ino && now.ino == was.ino && now.dev == was.dev;
 }
 
-static int int_cmp(const void *a, const void *b)
+/* A number to close and what it named when it was ours. */
+struct handed_fd {
+    int fd;
+    struct inj_fd_id id;
+};
+
+static int handed_fd_cmp(const void *a, const void *b)
 {
-    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+    int x = ((const struct handed_fd *)a)->fd, y = ((const struct handed_fd *)b)->fd;
+    return (x > y) - (x < y);
 }
 
 /* Those of the target's descriptors fds[0..n) (n <= CLOSE_MAX; -1: none)
@@ -286,26 +293,27 @@ static int int_cmp(const void *a, const void *b)
 static int close_set(struct inj_tracee *t, const struct inj_handover *h, const int *fds,
                      const struct inj_fd_id *ids, int n)
 {
-    int v[CLOSE_MAX], m = 0, rc = 0;
-    struct inj_fd_id id[CLOSE_MAX];
+    struct handed_fd v[CLOSE_MAX];
+    int m = 0, rc = 0;
 
     for (int i = 0; i < n; i++)
         if (fds[i] >= 0 && fd_still(t, fds[i], ids[i]))
-            v[m++] = fds[i];
-    qsort(v, (size_t)m, sizeof v[0], int_cmp);
+            v[m++] = (struct handed_fd){fds[i], ids[i]};
+    qsort(v, (size_t)m, sizeof v[0], handed_fd_cmp);
+    int kept = 0;                   /* a number twice is closed once */
     for (int i = 0; i < m; i++)
-        for (int k = 0; k < n; k++)
-            if (fds[k] == v[i])
-                id[i] = ids[k];
+        if (!kept || v[i].fd != v[kept - 1].fd)
+            v[kept++] = v[i];
+    m = kept;
     for (int lo = 0, hi; lo < m && rc != INJ_EXITED; lo = hi + 1) {
-        for (hi = lo; hi + 1 < m && v[hi + 1] == v[hi] + 1; hi++)
+        for (hi = lo; hi + 1 < m && v[hi + 1].fd == v[hi].fd + 1; hi++)
             ;
         if (hi > lo)
-            rc = call(t, h->syscall, SYS_close_range, (uint64_t)v[lo], (uint64_t)v[hi], 0,
-                      "close_range");
+            rc = call(t, h->syscall, SYS_close_range, (uint64_t)v[lo].fd, (uint64_t)v[hi].fd,
+                      0, "close_range");
         for (int i = lo; i <= hi && rc != INJ_EXITED; i++) {
-            int crc = hi == lo || fd_still(t, v[i], id[i])
-                          ? call(t, h->close, (uint64_t)v[i], 0, 0, 0, "close") : 0;
+            int crc = hi == lo || fd_still(t, v[i].fd, v[i].id)
+                          ? call(t, h->close, (uint64_t)v[i].fd, 0, 0, 0, "close") : 0;
             rc = rc ? rc : crc;
         }
     }

@@ -207,8 +207,8 @@ int inj_scope_call(struct inj_tracee *t, const struct inj_libc *libc, const char
     return rc;
 }
 
-/* The path and the configuration go below the thread's red zone, where the
- * calls' frames go too: nothing of ours is left in the target after. */
+/* The path goes below the thread's red zone, where the calls' frames go
+ * too: nothing of ours is left in the target after. */
 int inj_load(struct inj_tracee *t, const struct inj_libc *libc, const char *lib,
              struct inj_timings *tm)
 {

@@ -18,10 +18,11 @@
  * holds the process stopped). */
 /* The process's descriptor table size, read from /proc/self/status once
  * per process (a read is three system calls, each a round trip for the
- * thread `scope attach` holds stopped, and attach moves several). The
- * table never shrinks, so a size read before is never too large; a forked
- * child's copy may be smaller: the pid the size was read in says whose it
- * is. */
+ * thread `scope attach` holds stopped, and attach moves several). A
+ * table does not shrink, and a forked child's copy may be smaller: the
+ * pid the size was read in says whose it is. (A thread that unshares its
+ * table may get a smaller one: a size too large then only costs the
+ * growth this avoids.) */
 static long fd_table_size(void)
 {
     static uint64_t cached;     /* atomic: pid << 32 | FDSize; 0: none */
@@ -35,9 +36,16 @@ static long fd_table_size(void)
     return size;
 }
 
+/* The lowest number a moved or copied descriptor takes: near the top of
+ * the table the process has. */
+static int high_floor(void)
+{
+    return (int)fd_table_size() - 8;
+}
+
 int rep_fd_move_high(int fd)
 {
-    int floor = (int)fd_table_size() - 8;
+    int floor = high_floor();
     if (floor <= fd)
         return fd;
     int high = fcntl(fd, F_DUPFD_CLOEXEC, floor);
@@ -49,7 +57,7 @@ int rep_fd_move_high(int fd)
 
 int rep_fd_copy_high(int fd)
 {
-    int floor = (int)fd_table_size() - 8;
+    int floor = high_floor();
     int high = floor > 0 ? fcntl(fd, F_DUPFD_CLOEXEC, floor) : -1;
 
     return high >= 0 ? high : fcntl(fd, F_DUPFD_CLOEXEC, 0);

@@ -178,7 +178,7 @@ int rep_start(struct rep *r)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc == 0) {
         r->thread_started = 1;
-        rep_fd_table_split_wait(r);     /* the thread is named by then */
+        rep_fd_table_split_wait(r);     /* named by then, unless the wait timed out */
     }
     return -rc;
 }

@@ -19,7 +19,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define PIPELINE_MAX 32             /* requests waiting for a response */
 
@@ -316,9 +315,12 @@ static void body_done(struct rep *r, struct http_conn *c, unsigned dir,
 /* Unseen bytes where a head (or a chunk's framing: why) should be, or
  * one not parsed: the stream is lost until a piece starts with a head.
  * A response lost takes its request with it. */
-static void lose(struct rep *r, struct http_conn *c, unsigned dir, enum rep_http_loss why)
+/* What dir lost is a head, or (in a chunked body) its framing: which, the
+ * state it was in says. */
+static void lose(struct rep *r, struct http_conn *c, unsigned dir)
 {
     struct http_dir *d = &c->d[dir];
+    enum rep_http_loss why = d->st == D_HEAD ? REP_HTTP_LOST_HEAD : REP_HTTP_LOST_CHUNKS;
 
     if (d->st == D_LOST)
         return;
@@ -347,7 +349,7 @@ static void unseen(struct rep *r, struct http_conn *c, unsigned dir, uint64_t n,
             return;
         }
         if (d->st != D_BODY && d->st != D_CHUNK_DATA && d->st != D_CHUNK_END) {
-            lose(r, c, dir, d->st == D_HEAD ? REP_HTTP_LOST_HEAD : REP_HTTP_LOST_CHUNKS);
+            lose(r, c, dir);
             return;
         }
         uint64_t take = n < d->left ? n : d->left;
@@ -462,15 +464,15 @@ static bool seen(struct rep *r, struct http_conn *c, unsigned dir, const char *s
                 d->head_ns = p->mono_ns;        /* the head's first byte */
             if (d->len == 0 && (used = head_within(s, n)) != 0) {
                 if (!head_done(r, c, dir, p, s, used, &upgraded))
-                    lose(r, c, dir, REP_HTTP_LOST_HEAD);
+                    lose(r, c, dir);
             } else {
                 used = gather(d, s, n, false, &whole);
                 if (used == SIZE_MAX) {
-                    lose(r, c, dir, REP_HTTP_LOST_HEAD);
+                    lose(r, c, dir);
                     return true;
                 }
                 if (whole && !head_done(r, c, dir, p, d->buf, d->len, &upgraded))
-                    lose(r, c, dir, REP_HTTP_LOST_HEAD);
+                    lose(r, c, dir);
             }
             if (upgraded)
                 return false;
@@ -479,11 +481,11 @@ static bool seen(struct rep *r, struct http_conn *c, unsigned dir, const char *s
         case D_TRAILER:
             used = gather(d, s, n, true, &whole);
             if (used == SIZE_MAX) {
-                lose(r, c, dir, REP_HTTP_LOST_HEAD);
+                lose(r, c, dir);
                 return true;
             }
             if (whole && d->st == D_CHUNK_LINE && !chunk_line(d)) {
-                lose(r, c, dir, REP_HTTP_LOST_CHUNKS);
+                lose(r, c, dir);
             } else if (whole && d->st == D_TRAILER) {
                 bool blank = d->len <= 2;
                 d->len = 0;
@@ -556,7 +558,11 @@ static enum rep_proto_verdict http_feed(struct rep *r, void *state, const struct
 out:
     for (unsigned dir = 0; dir < 2; dir++) {
         want->head_from[dir] = head_from(&c->d[dir]);
-        want->whole[dir] = c->d[dir].chunked;
+        /* a body that ends at the close is only counted: no more of it
+         * than of any call (lost, a call may start the next head and its
+         * chunked body) */
+        const struct http_dir *w = &c->d[dir];
+        want->whole[dir] = w->chunked && w->st != D_UNTIL_CLOSE;
     }
     return ok ? REP_PROTO_YES : REP_PROTO_NO;
 }

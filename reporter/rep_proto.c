@@ -123,7 +123,7 @@ static enum rep_proto_verdict proto_start(struct rep *r, struct rep_conn *c,
 enum rep_proto_verdict rep_conn_feed(struct rep *r, struct rep_conn *c,
                                      const struct rep_tap_piece *p, struct rep_tap_want *want)
 {
-    *want = (struct rep_tap_want){ { 0, 0 }, { false, false } };
+    *want = (struct rep_tap_want){ 0 };
     if (c->decided)
         return c->state ? c->proto->feed(r, c->state, p, want) : REP_PROTO_NO;
     unsigned was_held = c->nheld;
